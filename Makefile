@@ -1,0 +1,52 @@
+# Two commands on a fresh Debian 12 machine (as root): `make run` and `make test`.
+# Everything else is a step they depend on.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+STAMP := node_modules/.package-lock.json
+
+.PHONY: help deps build image prompts up down run test test-unit test-integration bench clean
+
+help:
+	@echo "make run    install what is missing, start Asterisk + controller on the demo config (Ctrl-C stops)"
+	@echo "make test   unit + integration tests against a real containerized Asterisk"
+	@echo "make up / make down   the same stack in the background / stop it"
+	@echo "make image  build the Asterisk image (cached)   make prompts  synthesize prompts"
+
+deps: $(STAMP)
+$(STAMP): package.json package-lock.json
+	@command -v node >/dev/null || { echo "Node.js 20 is required" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+
+build: deps
+	rm -rf dist
+	npx tsc -p tsconfig.json
+
+image:
+	bash docker/build-image.sh
+
+prompts: build image
+	bash docker/make-prompts.sh
+
+up: build image prompts
+	bash docker/stack.sh up
+
+run: build image prompts
+	bash docker/stack.sh run
+
+down:
+	bash docker/stack.sh down
+
+test: build image prompts
+	bash test/run.sh
+
+test-unit: build
+	bash test/run.sh unit
+
+test-integration: build image prompts
+	bash test/run.sh integration
+
+bench: build image prompts
+	bash test/bench/run.sh
+
+clean:
+	rm -rf dist sounds/gen .tap

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Build the Asterisk 22 image (plus the SIP test agents and the TTS used by `make prompts`)
+# from Debian testing with mmdebstrap, and import it into podman.
+#
+# Debian 12 has no asterisk package and the testing/sid binaries need a newer glibc than the
+# host's, so the whole userland comes from one root filesystem. The image is cached: a
+# present image is never rebuilt unless IVR_IMAGE_REBUILD=1.
+#
+#   IVR_SUITE=forky|sid   Debian suite to build from (default: forky = testing; sid is the
+#                         fallback when testing is broken)
+#   IVR_IMAGE             image name (default localhost/ivr-asterisk:22)
+set -euo pipefail
+
+IMAGE="${IVR_IMAGE:-localhost/ivr-asterisk:22}"
+SUITE="${IVR_SUITE:-forky}"
+HERE="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=docker/podman-env.sh
+. "$HERE/podman-env.sh"
+
+ensure_host_tools
+
+if [ "${IVR_IMAGE_REBUILD:-0}" != 1 ] && podman image exists "$IMAGE"; then
+  echo "image $IMAGE present (IVR_IMAGE_REBUILD=1 to rebuild)"
+  exit 0
+fi
+
+PACKAGES="$(grep -v '^#' "$HERE/packages.txt" | xargs | tr ' ' ',')"
+WORK="$(mktemp -d /var/tmp/ivr-rootfs.XXXXXX)"
+trap 'rm -rf "$WORK"' EXIT
+
+start=$(date +%s)
+echo "building $IMAGE from Debian $SUITE: $PACKAGES"
+# Check-Valid-Until=false: sid's Release file has been seen past its validity date.
+# The customize hooks record the exact versions (an archive change must be traceable) and
+# expose the Italian prompts under sounds/it, where Asterisk looks for language "it".
+mmdebstrap --variant=apt --components=main,non-free \
+  --aptopt='Acquire::Check-Valid-Until "false"' \
+  --include="$PACKAGES" \
+  --customize-hook='chroot "$1" dpkg-query -W > "$1/etc/ivr-image-packages.txt"' \
+  --customize-hook="echo 'suite=$SUITE built=$(date -u +%Y-%m-%dT%H:%M:%SZ)' > \"\$1/etc/ivr-image-build.txt\"" \
+  --customize-hook='if [ -d "$1/usr/share/asterisk/sounds/it_IT_f_Menardi" ]; then ln -sfn it_IT_f_Menardi "$1/usr/share/asterisk/sounds/it"; fi' \
+  --customize-hook='rm -rf "$1/var/cache/apt/archives"/*.deb "$1/var/lib/apt/lists"/*' \
+  "$SUITE" "$WORK/rootfs.tar"
+
+podman import --change 'CMD ["asterisk","-f"]' "$WORK/rootfs.tar" "$IMAGE" >/dev/null
+echo "image $IMAGE built in $(( $(date +%s) - start )) s"
+podman run --rm "$IMAGE" sh -c 'cat /etc/ivr-image-build.txt; grep -E "^(asterisk|sip-tester|baresip-core|libttspico-utils)\s" /etc/ivr-image-packages.txt'

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Starts and stops the stack: Asterisk in a podman container + the controller (Node).
+#
+#   stack.sh up                  start both in the background; return when /healthz is 200
+#   stack.sh run                 up, print the operators' SIP credentials, follow the logs;
+#                                Ctrl-C stops everything
+#   stack.sh down                stop and remove both
+#   stack.sh controller-start    (re)start only the controller and wait for /healthz
+#   stack.sh controller-stop     stop only the controller (SIGTERM; KILL=1 for SIGKILL)
+#
+# Environment: IVR_CONFIG, IVR_DB, IVR_STATE_DIR (see README), IVR_CONTAINER (container
+# name, default ivr-asterisk), IVR_IMAGE, IVR_UP_TIMEOUT (seconds, default 120).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=docker/podman-env.sh
+. "$ROOT/docker/podman-env.sh"
+
+IMAGE="${IVR_IMAGE:-localhost/ivr-asterisk:22}"
+CONTAINER="${IVR_CONTAINER:-ivr-asterisk}"
+export IVR_STATE_DIR="${IVR_STATE_DIR:-$ROOT/var}"
+mkdir -p "$IVR_STATE_DIR"
+IVR_STATE_DIR="$(cd "$IVR_STATE_DIR" && pwd)"
+LOG_DIR="$IVR_STATE_DIR/log"
+PID_FILE="$IVR_STATE_DIR/controller.pid"
+TIMEOUT="${IVR_UP_TIMEOUT:-120}"
+IVRCTL=(node "$ROOT/dist/controller/cli/ivrctl.js")
+
+die() { echo "stack: $*" >&2; exit 1; }
+
+http_port() { node -e 'const y=require("yaml");const f=process.env.IVR_CONFIG||process.argv[1];const c=y.parse(require("fs").readFileSync(f,"utf8"));console.log((c.http&&c.http.port)||8080)' "$ROOT/config/demo.yaml"; }
+
+controller_pid() { [ -f "$PID_FILE" ] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null && cat "$PID_FILE"; }
+
+asterisk_running() { [ "$(podman container inspect -f '{{.State.Running}}' "$CONTAINER" 2>/dev/null)" = true ]; }
+
+check_port_free() { # proto port what
+  if ss -Hln"$1" "sport = :$2" | grep -q .; then
+    die "$3 port $2 is already in use (another stack? run 'make down', or see 'ss -lnp$1 sport = :$2')"
+  fi
+}
+
+start_asterisk() {
+  if asterisk_running; then return; fi
+  podman rm -f "$CONTAINER" >/dev/null 2>&1 || true
+  check_port_free u 5060 SIP
+  check_port_free t 8088 ARI
+  check_port_free t 5038 AMI
+  mkdir -p "$LOG_DIR/asterisk"
+  podman run -d --name "$CONTAINER" "${PODMAN_RUN_FLAGS[@]}" \
+    -v "$ROOT/asterisk-config:/etc/asterisk-ivr:ro" \
+    -v "$IVR_STATE_DIR:/var/lib/ivr" \
+    -v "$ROOT/sounds/gen:/opt/ivr/sounds:ro" \
+    "$IMAGE" asterisk -f -C /etc/asterisk-ivr/asterisk.conf >/dev/null
+}
+
+start_controller() {
+  if controller_pid >/dev/null; then return; fi
+  check_port_free t "$(http_port)" "controller HTTP"
+  mkdir -p "$LOG_DIR"
+  # setsid: the controller outlives this script and is not killed by the terminal's Ctrl-C
+  # of `make up`; `make run` stops it explicitly.
+  setsid node "$ROOT/dist/controller/main.js" >>"$LOG_DIR/controller.log" 2>&1 < /dev/null &
+  echo $! >"$PID_FILE"
+}
+
+wait_ready() { # seconds
+  local port deadline body
+  port="$(http_port)"
+  deadline=$(( $(date +%s) + $1 ))
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    if ! asterisk_running; then
+      podman logs --tail 20 "$CONTAINER" >&2 || true
+      die "Asterisk exited during start-up (logs above; $LOG_DIR/asterisk/messages.log)"
+    fi
+    if ! controller_pid >/dev/null; then
+      tail -n 5 "$LOG_DIR/controller.log" >&2 || true
+      die "the controller exited during start-up (see $LOG_DIR/controller.log)"
+    fi
+    if body="$(curl -sf -m 2 "http://127.0.0.1:$port/healthz" 2>/dev/null)"; then
+      echo "ready: $body"
+      return 0
+    fi
+    sleep 0.2
+  done
+  tail -n 5 "$LOG_DIR/controller.log" >&2 || true
+  die "not ready within $1 s (ARI not connected?): see $LOG_DIR/"
+}
+
+stop_controller() {
+  local pid
+  if pid="$(controller_pid)"; then
+    kill "-${1:-TERM}" "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$PID_FILE"
+}
+
+print_credentials() {
+  local f="$IVR_STATE_DIR/operator-passwords.txt"
+  echo
+  echo "Demo operators (register with digest auth at 127.0.0.1:5060, UDP; user = id, realm ivr):"
+  if [ -s "$f" ]; then
+    while read -r id pw; do
+      "${IVRCTL[@]}" operators list --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{process.exit(JSON.parse(s).some(o=>o.id===process.argv[1])?0:1)})' "$id" &&
+        printf '  sip:%s@127.0.0.1   password %s\n' "$id" "$pw"
+    done <"$f"
+  else
+    echo "  (no generated passwords recorded; add one with ./ivrctl operators add)"
+  fi
+  echo "Call the directorates from a SIP phone registered on 127.0.0.2, or see README."
+}
+
+cmd="${1:-}"
+case "$cmd" in
+  up | run)
+    start=$(date +%s)
+    "${IVRCTL[@]}" setup
+    start_asterisk
+    start_controller
+    wait_ready "$TIMEOUT"
+    echo "stack up in $(( $(date +%s) - start )) s (Asterisk container $CONTAINER, controller pid $(cat "$PID_FILE"))"
+    if [ "$cmd" = run ]; then
+      print_credentials
+      trap '"$0" down; exit 0' INT TERM
+      echo "following $LOG_DIR/controller.log; Ctrl-C stops Asterisk and the controller"
+      tail -n 0 -F "$LOG_DIR/controller.log" &
+      wait $!
+    fi
+    ;;
+  down)
+    stop_controller TERM
+    podman rm -f -t 2 "$CONTAINER" >/dev/null 2>&1 || true
+    echo "stack down"
+    ;;
+  controller-start)
+    start_controller
+    wait_ready "$TIMEOUT"
+    ;;
+  controller-stop)
+    stop_controller "${KILL:+KILL}"
+    ;;
+  *)
+    sed -n '2,12p' "$0" >&2
+    exit 2
+    ;;
+esac
