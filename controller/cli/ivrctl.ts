@@ -1,0 +1,161 @@
+// ivrctl: the sysadmin's command line. Composition root of the CLI process.
+// Exit codes (CONTRACT): 0 ok, 1 runtime failure, 2 usage or validation error; errors are
+// one line on stderr; --json prints exactly one JSON value on stdout.
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError, loadConfig } from '../config/load';
+import { OPERATOR_ROLES, type OperatorRole } from '../config/schema';
+import { resolveEnvironment, type Environment } from '../environment';
+import { ValidationError } from '../operators/operators-service';
+import { prepare } from '../setup';
+import type { OperatorRow } from '../storage/operators-repo';
+import { AmiError } from '../telephony/ami';
+import { promptManifest } from '../prompts/catalog';
+import { collectStatus, formatStatus } from './status';
+
+class UsageError extends Error {}
+
+const env: Environment = resolveEnvironment(process.env);
+const out = (s: string): void => void process.stdout.write(s.endsWith('\n') ? s : s + '\n');
+const json = (v: unknown): void => out(JSON.stringify(v, null, 2));
+
+const publicOperator = (o: OperatorRow) => ({ id: o.id, dp: o.dp, role: o.role, unit: o.unit, paused: o.paused, createdAt: o.createdAt });
+
+function table(rows: Array<Record<string, unknown>>, columns: string[]): string {
+  if (rows.length === 0) return '(none)';
+  const cells = rows.map((r) => columns.map((c) => (r[c] === null || r[c] === undefined ? '-' : String(r[c]))));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
+  const line = (vals: string[]): string => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(columns.map((c) => c.toUpperCase())), ...cells.map(line)].join('\n');
+}
+
+/** Applies an operator change to a running Asterisk; a stopped Asterisk reads it at start. */
+async function reloadOrExplain(apply: () => Promise<void>): Promise<void> {
+  try {
+    await apply();
+  } catch (err) {
+    if (err instanceof AmiError) throw new Error(`saved, but Asterisk was not reloaded (${err.message}); it applies at next start`);
+    throw err;
+  }
+}
+
+function build(): Command {
+  const program = new Command('ivrctl')
+    .description('Manage the callback IVR of the provincial directorates (Agenzia delle Entrate).')
+    .addHelpText(
+      'after',
+      `\nEnvironment: IVR_CONFIG (deployment config, default config/demo.yaml), IVR_DB (SQLite file,\ndefault $IVR_STATE_DIR/ivr.db), IVR_STATE_DIR (default var/).\nExit codes: 0 ok, 1 runtime failure, 2 usage or validation error.`,
+    )
+    .showSuggestionAfterError(true)
+    // set before the subcommands are created: they copy these settings
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('status')
+    .description('Asterisk reachable, controller up, operators online/busy/paused (exit 1 if Asterisk or the controller is down)')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { json?: boolean }) => {
+      const status = await collectStatus(env);
+      if (opts.json) json(status);
+      else out(formatStatus(status, table));
+      if (!status.asterisk.reachable || !status.controller.up) process.exitCode = 1;
+    });
+
+  const operators = program.command('operators').description('operator accounts (SIP phones of switchboard, staff and internal units)');
+  operators
+    .command('list')
+    .description('list operators')
+    .option('--json', 'print one JSON array')
+    .action((opts: { json?: boolean }) => {
+      const rows = prepare(env).operators.list().map(publicOperator);
+      if (opts.json) json(rows);
+      else out(table(rows, ['id', 'dp', 'role', 'unit', 'paused']));
+    });
+  operators
+    .command('add <id>')
+    .description('create an operator; takes effect in Asterisk at once (prints the SIP password when generated)')
+    .requiredOption('--dp <dp>', 'directorate id')
+    .addOption(new Option('--role <role>', 'what the operator does').choices(OPERATOR_ROLES as string[]).makeOptionMandatory())
+    .option('--unit <unit>', 'internal unit id (with --role unit)')
+    .option('--password <pw>', 'SIP password (default: generated)')
+    .option('--json', 'print the created operator (and password) as JSON')
+    .action(async (id: string, opts: { dp: string; role: OperatorRole; unit?: string; password?: string; json?: boolean }) => {
+      const p = prepare(env);
+      const { operator, password } = p.operators.create({ id, dp: opts.dp, role: opts.role, unit: opts.unit, password: opts.password });
+      const shown = opts.password ? undefined : password;
+      await reloadOrExplain(() => p.operators.applyToAsterisk());
+      if (opts.json) json({ ...publicOperator(operator), ...(shown ? { password: shown } : {}) });
+      else out(`operator ${id} added${shown ? `; SIP password: ${shown}` : ''} (register as sip:${id}@127.0.0.1)`);
+    });
+  for (const [name, desc] of [
+    ['remove', 'delete an operator; their phone can no longer register'],
+    ['pause', 'stop ringing this operator (calls and callbacks) until resumed'],
+    ['resume', 'make a paused operator available again'],
+  ] as const) {
+    operators
+      .command(`${name} <id>`)
+      .description(desc)
+      .action(async (id: string) => {
+        const p = prepare(env);
+        if (name === 'remove') {
+          p.operators.remove(id);
+          await reloadOrExplain(() => p.operators.applyToAsterisk());
+        } else {
+          p.operators.setPaused(id, name === 'pause');
+        }
+        out(`operator ${id} ${name === 'remove' ? 'removed' : name === 'pause' ? 'paused' : 'resumed'}`);
+      });
+  }
+
+  const config = program.command('config').description('deployment configuration');
+  config
+    .command('check [file]')
+    .description('validate a configuration file (default: $IVR_CONFIG or the demo config)')
+    .option('--json', 'print the result as JSON')
+    .action((file: string | undefined, opts: { json?: boolean }) => {
+      const path = file ?? env.configFile;
+      const cfg = loadConfig(path);
+      const summary = { file: path, valid: true, directorates: cfg.directorates.map((d) => ({ id: d.id, case: d.case, numbers: d.numbers, ringsBeforeCallback: d.ringsBeforeCallback })) };
+      if (opts.json) json(summary);
+      else out(`${path}: ok (${cfg.directorates.map((d) => `${d.id} ${d.numbers.join('/')}`).join(', ')})`);
+    });
+
+  program
+    .command('setup')
+    .description('prepare the state dir: migrate the database, generate secrets and Asterisk includes, seed operators (run by make up)')
+    .action(() => {
+      const p = prepare(env);
+      for (const m of p.migrationsApplied) out(`migration applied: ${m}`);
+      for (const s of p.seeded) out(`operator ${s.id} created; SIP password: ${s.password}`);
+    });
+
+  const prompts = program.command('prompts').description('prompt texts (audio is built by make prompts)');
+  prompts
+    .command('manifest')
+    .description('print the prompts to synthesize, one per line: <path>\\t<lang>\\t<text>')
+    .action(() => {
+      const cfg = loadConfig(env.configFile);
+      for (const p of promptManifest(cfg, env.root)) out(`${p.path}\t${p.lang}\t${p.text}`);
+    });
+
+  return program;
+}
+
+async function run(): Promise<void> {
+  const program = build();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version are not errors; commander already printed its one-line message
+      process.exitCode = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    const e = err as Error;
+    const usage = e instanceof ValidationError || e instanceof ConfigError || e instanceof UsageError;
+    process.stderr.write(`ivrctl: ${e.message.split('\n')[0]}\n`);
+    process.exitCode = usage ? 2 : 1;
+  }
+}
+
+void run();

@@ -1,0 +1,134 @@
+// The deployment configuration (YAML), validated with zod so that every error names the
+// field that is wrong. Types are inferred from the schema: there is one source of truth.
+import { z } from 'zod';
+
+const hhmm = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
+/** "09:00-13:00": one service window of a day, in the directorate's time zone. */
+const window = z
+  .string()
+  .regex(/^\d\d:\d\d-\d\d:\d\d$/, 'expected "HH:MM-HH:MM"')
+  .refine((s) => s.split('-').every((t) => hhmm.test(t)), 'hours must be 00:00..24:00')
+  .refine((s) => {
+    const [a, b] = s.split('-');
+    return a! < b!;
+  }, 'a window must end after it starts');
+
+const dayWindows = z.union([window, z.array(window)]).transform((v) => (Array.isArray(v) ? v : [v]));
+
+const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof weekdays)[number];
+export const WEEKDAYS = weekdays;
+
+const hoursSchema = z
+  .object({
+    timezone: z.string().default('Europe/Rome'),
+    weekly: z.partialRecord(z.enum(weekdays), dayWindows).default({}),
+    nationalHolidays: z.boolean().default(true),
+    /** local holidays such as the patron saint's day, "MM-DD" every year or "YYYY-MM-DD" */
+    localHolidays: z.array(z.string().regex(/^(\d{4}-)?\d\d-\d\d$/, 'expected "MM-DD" or "YYYY-MM-DD"')).default([]),
+  })
+  .strict()
+  .refine(
+    (h) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: h.timezone });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'unknown time zone', path: ['timezone'] },
+  );
+
+const id = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected lower-case letters, digits and "-" (max 32)');
+/** A directorate's public number as it arrives in the Request-URI (national format). */
+const publicNumber = z.string().regex(/^0\d{5,10}$/, 'expected an Italian geographic number such as 0600000001');
+
+const unitSchema = z
+  .object({
+    id,
+    name: z.string().min(1),
+    /** the digits an operator keys after "*" to transfer a caller to this unit */
+    code: z.string().regex(/^[0-9]{1,3}$/, 'expected 1-3 digits'),
+  })
+  .strict();
+
+const directorateSchema = z
+  .object({
+    id,
+    /** the province or city, as spoken after "Direzione Provinciale di" */
+    name: z.string().min(1),
+    numbers: z.array(publicNumber).min(1),
+    case: z.enum(['switchboard', 'staff']),
+    ringsBeforeCallback: z.number().int().min(1).max(20),
+    languages: z.array(z.enum(['it', 'en'])).min(1).default(['it', 'en']),
+    hours: hoursSchema,
+    units: z.array(unitSchema).default([]),
+    /** optional replacement for the generated spoken welcome */
+    welcome: z.object({ it: z.string().min(1).optional(), en: z.string().min(1).optional() }).strict().default({}),
+  })
+  .strict();
+
+const operatorSeedSchema = z
+  .object({
+    id,
+    dp: id,
+    role: z.enum(['switchboard', 'staff', 'unit']),
+    unit: id.optional(),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    http: z
+      .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(1).max(65535).default(8080) })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8080 }),
+    asterisk: z
+      .object({
+        ariUrl: z.url().default('http://127.0.0.1:8088'),
+        amiHost: z.string().default('127.0.0.1'),
+        amiPort: z.number().int().min(1).max(65535).default(5038),
+        app: z.string().regex(/^[a-z][a-z0-9-]*$/).default('ivr'),
+      })
+      .strict()
+      .default({ ariUrl: 'http://127.0.0.1:8088', amiHost: '127.0.0.1', amiPort: 5038, app: 'ivr' }),
+    directorates: z.array(directorateSchema).min(1),
+    /** operators created at the first start of an empty database; ivrctl manages them after */
+    operators: z.array(operatorSeedSchema).default([]),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const seen = new Map<string, string>();
+    cfg.directorates.forEach((dp, i) => {
+      if (cfg.directorates.findIndex((d) => d.id === dp.id) !== i)
+        ctx.addIssue({ code: 'custom', path: ['directorates', i, 'id'], message: `duplicate directorate id "${dp.id}"` });
+      dp.numbers.forEach((n, j) => {
+        const other = seen.get(n);
+        if (other)
+          ctx.addIssue({ code: 'custom', path: ['directorates', i, 'numbers', j], message: `number ${n} already belongs to ${other}` });
+        seen.set(n, dp.id);
+      });
+      dp.units.forEach((u, j) => {
+        if (dp.units.findIndex((x) => x.code === u.code) !== j)
+          ctx.addIssue({ code: 'custom', path: ['directorates', i, 'units', j, 'code'], message: `duplicate unit code "${u.code}"` });
+      });
+    });
+    cfg.operators.forEach((op, i) => {
+      const dp = cfg.directorates.find((d) => d.id === op.dp);
+      if (!dp) ctx.addIssue({ code: 'custom', path: ['operators', i, 'dp'], message: `unknown directorate "${op.dp}"` });
+      if (op.role === 'unit' && !op.unit)
+        ctx.addIssue({ code: 'custom', path: ['operators', i, 'unit'], message: 'required for role "unit"' });
+      if (op.unit && dp && !dp.units.some((u) => u.id === op.unit))
+        ctx.addIssue({ code: 'custom', path: ['operators', i, 'unit'], message: `unknown unit "${op.unit}" of ${op.dp}` });
+      if (cfg.operators.findIndex((o) => o.id === op.id) !== i)
+        ctx.addIssue({ code: 'custom', path: ['operators', i, 'id'], message: `duplicate operator id "${op.id}"` });
+    });
+  });
+
+export type Config = z.infer<typeof configSchema>;
+export type Directorate = Config['directorates'][number];
+export type ServiceHours = Directorate['hours'];
+export type OperatorRole = z.infer<typeof operatorSeedSchema>['role'];
+export const OPERATOR_ROLES: readonly OperatorRole[] = ['switchboard', 'staff', 'unit'];
+export const operatorIdSchema = id;

@@ -1,0 +1,28 @@
+// Where things live. The two entry points (main.ts, cli/ivrctl.ts) call this with
+// process.env; nothing else in the code reads the environment.
+import path from 'node:path';
+
+export interface Environment {
+  /** the repository / package root (shipped config, asterisk-config, db migrations) */
+  root: string;
+  configFile: string;
+  dbFile: string;
+  /** generated secrets, Asterisk includes, logs, pid files; mounted into the container */
+  stateDir: string;
+  logLevel: string;
+}
+
+export function resolveEnvironment(env: NodeJS.ProcessEnv): Environment {
+  // dist/controller/environment.js -> the package root, wherever the command is run from
+  const root = path.resolve(__dirname, '..', '..');
+  const stateDir = path.resolve(env.IVR_STATE_DIR || path.join(root, 'var'));
+  return {
+    root,
+    configFile: path.resolve(env.IVR_CONFIG || path.join(root, 'config', 'demo.yaml')),
+    dbFile: path.resolve(env.IVR_DB || path.join(stateDir, 'ivr.db')),
+    stateDir,
+    logLevel: env.IVR_LOG_LEVEL || 'info',
+  };
+}
+
+export const migrationsDir = (root: string): string => path.join(root, 'db');

@@ -1,0 +1,39 @@
+// The controller's HTTP endpoint on loopback: /healthz for `make up` and monitoring,
+// /metrics for Prometheus.
+import http from 'node:http';
+import type { Registry } from 'prom-client';
+
+export interface Health {
+  ok: boolean;
+  [key: string]: unknown;
+}
+
+export function startHttpServer(opts: { host: string; port: number; health: () => Health; metrics: Registry }): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method !== 'GET') {
+      res.writeHead(405, { allow: 'GET' }).end();
+      return;
+    }
+    if (url.pathname === '/healthz') {
+      const h = opts.health();
+      res.writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(h));
+      return;
+    }
+    if (url.pathname === '/metrics') {
+      opts.metrics
+        .metrics()
+        .then((body) => res.writeHead(200, { 'content-type': opts.metrics.contentType }).end(body))
+        .catch((err: Error) => res.writeHead(500).end(err.message));
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}

@@ -1,0 +1,98 @@
+// Prompt texts: the common ones from sounds/prompts.yaml, the per-directorate ones built
+// from the configuration (welcome with the privacy sentence, the fallback apology with the
+// directorate's hours). The audio is synthesized from these by `make prompts`.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import type { Config, Directorate, ServiceHours, Weekday } from '../config/schema';
+import { WEEKDAYS } from '../config/schema';
+import { promptPath } from './media';
+
+export type Lang = 'it' | 'en';
+
+export interface PromptSpec {
+  /** relative to the sounds dir, without extension */
+  path: string;
+  lang: Lang;
+  text: string;
+}
+
+const DAY_NAMES: Record<Lang, Record<Weekday, string>> = {
+  it: { mon: 'lunedì', tue: 'martedì', wed: 'mercoledì', thu: 'giovedì', fri: 'venerdì', sat: 'sabato', sun: 'domenica' },
+  en: { mon: 'Monday', tue: 'Tuesday', wed: 'Wednesday', thu: 'Thursday', fri: 'Friday', sat: 'Saturday', sun: 'Sunday' },
+};
+
+function spokenTime(t: string, lang: Lang): string {
+  const [h, m] = t.split(':').map(Number) as [number, number];
+  if (lang === 'it') return m === 0 ? `${h}` : `${h} e ${m}`;
+  return m === 0 ? `${h}` : `${h}:${String(m).padStart(2, '0')}`;
+}
+
+function spokenWindows(windows: string[], lang: Lang): string {
+  if (windows.length === 1 && windows[0] === '00:00-24:00') return lang === 'it' ? 'a qualsiasi ora' : 'at any time';
+  const parts = windows.map((w) => {
+    const [a, b] = w.split('-') as [string, string];
+    return lang === 'it' ? `dalle ${spokenTime(a, lang)} alle ${spokenTime(b, lang)}` : `from ${spokenTime(a, lang)} to ${spokenTime(b, lang)}`;
+  });
+  return parts.join(lang === 'it' ? ' e ' : ' and ');
+}
+
+/** "dal lunedì al venerdì dalle 9 alle 13": consecutive days with the same hours grouped. */
+export function describeHours(hours: ServiceHours, lang: Lang): string {
+  const groups: Array<{ from: Weekday; to: Weekday; windows: string[] }> = [];
+  for (const day of WEEKDAYS) {
+    const w = hours.weekly[day];
+    if (!w || w.length === 0) continue;
+    const last = groups[groups.length - 1];
+    if (last && last.windows.join() === w.join() && WEEKDAYS.indexOf(last.to) === WEEKDAYS.indexOf(day) - 1) last.to = day;
+    else groups.push({ from: day, to: day, windows: w });
+  }
+  if (groups.length === 0) return lang === 'it' ? 'al momento non sono previsti orari di apertura' : 'no opening hours are currently set';
+  const d = DAY_NAMES[lang];
+  const phrases = groups.map((g) => {
+    let days: string;
+    if (g.from === 'mon' && g.to === 'sun') days = lang === 'it' ? 'tutti i giorni' : 'every day';
+    else if (g.from === g.to) days = lang === 'it' ? `il ${d[g.from]}` : `on ${d[g.from]}`;
+    else days = lang === 'it' ? `dal ${d[g.from]} al ${d[g.to]}` : `${d[g.from]} to ${d[g.to]}`;
+    return `${days} ${spokenWindows(g.windows, lang)}`;
+  });
+  const holidays = hours.nationalHolidays ? (lang === 'it' ? ', esclusi i giorni festivi' : ', except public holidays') : '';
+  return phrases.join('; ') + holidays;
+}
+
+export function dpPrompts(dp: Directorate): PromptSpec[] {
+  const hoursIt = describeHours(dp.hours, 'it');
+  const specs: PromptSpec[] = [
+    {
+      path: promptPath({ kind: 'dp', dp: dp.id, name: 'welcome', lang: 'it' }),
+      lang: 'it',
+      text:
+        dp.welcome.it ??
+        `Agenzia delle Entrate, Direzione Provinciale di ${dp.name}. Benvenuti. I dati di questa chiamata sono trattati nel rispetto della normativa sulla privacy.`,
+    },
+    {
+      path: promptPath({ kind: 'dp', dp: dp.id, name: 'fallback', lang: 'it' }),
+      lang: 'it',
+      text: `Agenzia delle Entrate, Direzione Provinciale di ${dp.name}. Ci scusiamo, in questo momento non è possibile prenotare una richiamata. Gli uffici rispondono ${hoursIt}. La preghiamo di richiamare più tardi. Grazie.`,
+    },
+  ];
+  if (dp.languages.includes('en'))
+    specs.push({
+      path: promptPath({ kind: 'dp', dp: dp.id, name: 'welcome', lang: 'en' }),
+      lang: 'en',
+      text: dp.welcome.en ?? `Italian Revenue Agency, Provincial Directorate of ${dp.name}. Welcome. Call data is processed in accordance with privacy law.`,
+    });
+  return specs;
+}
+
+export function commonPrompts(root: string): PromptSpec[] {
+  const doc = parse(readFileSync(path.join(root, 'sounds', 'prompts.yaml'), 'utf8')) as Record<Lang, Record<string, string>>;
+  const specs: PromptSpec[] = [];
+  for (const lang of ['it', 'en'] as const)
+    for (const [name, text] of Object.entries(doc[lang] ?? {})) specs.push({ path: promptPath({ kind: 'common', name, lang }), lang, text: text.trim() });
+  return specs;
+}
+
+export function promptManifest(config: Config, root: string): PromptSpec[] {
+  return [...commonPrompts(root), ...config.directorates.flatMap(dpPrompts)];
+}

@@ -1,0 +1,54 @@
+// Renders the Asterisk include files that depend on data: the operators' PJSIP endpoints
+// (from the database) and the directorates' numbers (from the configuration). Pure: the
+// caller writes them (provisioning/provisioner.ts) and reloads Asterisk.
+import { createHash } from 'node:crypto';
+import type { Config } from '../config/schema';
+import type { OperatorRow } from '../storage/operators-repo';
+
+/** Digest realm of every operator account (pjsip.conf [operator-auth] realm). */
+export const SIP_REALM = 'ivr';
+
+/** HA1 of RFC 2617 digest auth: what Asterisk's auth_type=md5 stores instead of the password. */
+export const digestHa1 = (user: string, password: string, realm = SIP_REALM): string =>
+  createHash('md5').update(`${user}:${realm}:${password}`).digest('hex');
+
+export function renderPjsipOperators(ops: readonly OperatorRow[]): string {
+  const out = ['; generated from the operators table by the controller / ivrctl: do not edit', ''];
+  for (const op of ops) {
+    out.push(
+      `; ${op.role} of ${op.dp}${op.unit ? ` (unit ${op.unit})` : ''}`,
+      `[${op.id}](operator-endpoint)`,
+      `auth = ${op.id}-auth`,
+      `aors = ${op.id}`,
+      `callerid = "${op.id}" <${op.id}>`,
+      `set_var = IVR_OPERATOR=${op.id}`,
+      '',
+      `[${op.id}-auth](operator-auth)`,
+      `username = ${op.id}`,
+      `md5_cred = ${op.ha1}`,
+      '',
+      `[${op.id}](operator-aor)`,
+      '',
+    );
+  }
+  return out.join('\n');
+}
+
+export function renderDirectorateExtensions(config: Config): string {
+  const app = config.asterisk.app;
+  const out = ['; generated from the configuration by the controller / ivrctl: do not edit', '[ivr-directorates]'];
+  for (const dp of config.directorates) {
+    for (const number of dp.numbers) {
+      out.push(
+        `; ${dp.id}: Direzione Provinciale di ${dp.name}`,
+        `exten => ${number},1,Set(__IVR_DP=${dp.id})`,
+        ` same => n,Set(CHANNEL(tonezone)=it)`,
+        // Stasis returns only when the app is not connected (STASISSTATUS=FAILED) or the
+        // controller hands the call back: both end in the apology.
+        ` same => n,Stasis(${app},inbound,${dp.id})`,
+        ` same => n,Goto(ivr-fallback,s,1)`,
+      );
+    }
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,63 @@
+// Keeps the generated Asterisk files in the state dir in step with the database and the
+// configuration, and makes a running Asterisk pick them up without a restart.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config/schema';
+import type { OperatorsRepo } from '../storage/operators-repo';
+import { amiCommands, type AmiCredentials } from '../telephony/ami';
+import { renderDirectorateExtensions, renderPjsipOperators } from './asterisk-includes';
+import { writeFileAtomic } from './files';
+import { ensureSecrets, renderAriUsers, renderManagerUsers, type Secrets } from './secrets';
+
+export const includesDir = (stateDir: string): string => path.join(stateDir, 'asterisk');
+
+export class Provisioner {
+  constructor(
+    private readonly stateDir: string,
+    private readonly config: Config,
+    private readonly operators: OperatorsRepo,
+  ) {}
+
+  get dir(): string {
+    return includesDir(this.stateDir);
+  }
+
+  /** Writes every generated file; returns the ones whose content changed. */
+  writeAll(): { secrets: Secrets; changed: string[] } {
+    const secrets = ensureSecrets(this.stateDir);
+    const files: Record<string, string> = {
+      'ari-users.conf': renderAriUsers(secrets),
+      'manager-users.conf': renderManagerUsers(secrets),
+      'pjsip-operators.conf': renderPjsipOperators(this.operators.list()),
+      'extensions-directorates.conf': renderDirectorateExtensions(this.config),
+    };
+    const changed: string[] = [];
+    for (const [name, content] of Object.entries(files)) {
+      const file = path.join(this.dir, name);
+      if (existsSync(file) && readFileSync(file, 'utf8') === content) continue;
+      writeFileAtomic(file, content, 0o600);
+      changed.push(name);
+    }
+    return { secrets, changed };
+  }
+
+  amiCredentials(secrets: Secrets): AmiCredentials {
+    return { host: this.config.asterisk.amiHost, port: this.config.asterisk.amiPort, user: secrets.ami.user, secret: secrets.ami.secret };
+  }
+
+  /**
+   * Regenerates and, when something changed, reloads the affected Asterisk modules over AMI.
+   * Throws AmiError when Asterisk is not reachable: the files are written anyway and a
+   * starting Asterisk reads them.
+   */
+  async apply(opts: { forceReload?: boolean } = {}): Promise<string[]> {
+    const { secrets, changed } = this.writeAll();
+    // forceReload: an earlier change may have been written while Asterisk was unreachable
+    const force = !!opts.forceReload;
+    const commands: string[] = [];
+    if (force || changed.includes('pjsip-operators.conf')) commands.push('module reload res_pjsip.so');
+    if (force || changed.includes('extensions-directorates.conf')) commands.push('dialplan reload');
+    if (commands.length > 0) await amiCommands(this.amiCredentials(secrets), commands);
+    return changed;
+  }
+}

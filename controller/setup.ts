@@ -1,0 +1,39 @@
+// Brings the state dir and the database to a runnable state: migrations, generated secrets,
+// first-start operators, Asterisk include files. Idempotent; run before Asterisk starts
+// (ivrctl setup, from the stack script) and again by the controller at start.
+import { appendFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from './config/load';
+import type { Config } from './config/schema';
+import { migrationsDir, type Environment } from './environment';
+import { OperatorsService } from './operators/operators-service';
+import { Provisioner } from './provisioning/provisioner';
+import { migrate, openDatabase, readMigrations, type Db } from './storage/database';
+import { MetaRepo } from './storage/meta-repo';
+import { OperatorsRepo } from './storage/operators-repo';
+
+export interface Prepared {
+  config: Config;
+  db: Db;
+  operators: OperatorsService;
+  provisioner: Provisioner;
+  migrationsApplied: string[];
+  seeded: Array<{ id: string; password: string }>;
+}
+
+/** first-start operator passwords, readable by root only; `make run` prints them */
+export const seededPasswordsFile = (stateDir: string): string => path.join(stateDir, 'operator-passwords.txt');
+
+export function prepare(env: Environment): Prepared {
+  const config = loadConfig(env.configFile);
+  const db = openDatabase(env.dbFile);
+  const migrationsApplied = migrate(db, readMigrations(migrationsDir(env.root)));
+  const repo = new OperatorsRepo(db);
+  const provisioner = new Provisioner(env.stateDir, config, repo);
+  const operators = new OperatorsService(config, repo, new MetaRepo(db), provisioner);
+  const seeded = operators.seedOnce();
+  if (seeded.length > 0)
+    appendFileSync(seededPasswordsFile(env.stateDir), seeded.map((s) => `${s.id} ${s.password}\n`).join(''), { mode: 0o600 });
+  provisioner.writeAll();
+  return { config, db, operators, provisioner, migrationsApplied, seeded };
+}

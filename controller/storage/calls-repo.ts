@@ -1,0 +1,54 @@
+// SQL for the calls table: one row per inbound call handled by the controller.
+import type { Db } from './database';
+
+export type CallEndReason = 'completed' | 'caller_hangup' | 'error' | 'lost';
+
+export interface CallRow {
+  id: string;
+  dp: string;
+  caller: string | null;
+  dialed: string;
+  startedAt: string;
+  answeredAt: string | null;
+  endedAt: string | null;
+  hangupCause: number | null;
+  endReason: CallEndReason | null;
+}
+
+export class CallsRepo {
+  constructor(private readonly db: Db) {}
+
+  start(c: { id: string; dp: string; caller: string | null; dialed: string; at: Date }): void {
+    this.db
+      .prepare('INSERT OR IGNORE INTO calls (id, dp, caller, dialed, started_at) VALUES (?, ?, ?, ?, ?)')
+      .run(c.id, c.dp, c.caller, c.dialed, c.at.toISOString());
+  }
+
+  answered(id: string, at: Date): void {
+    this.db.prepare('UPDATE calls SET answered_at = ? WHERE id = ? AND answered_at IS NULL').run(at.toISOString(), id);
+  }
+
+  /** Closes the call once; later calls (e.g. a late StasisEnd after reconcile) are no-ops. */
+  end(id: string, at: Date, reason: CallEndReason, cause: number | null): boolean {
+    return (
+      this.db
+        .prepare('UPDATE calls SET ended_at = ?, end_reason = ?, hangup_cause = ? WHERE id = ? AND ended_at IS NULL')
+        .run(at.toISOString(), reason, cause, id).changes === 1
+    );
+  }
+
+  open(): CallRow[] {
+    return this.db.prepare(`${SELECT} WHERE ended_at IS NULL ORDER BY started_at`).all() as CallRow[];
+  }
+
+  byCaller(caller: string): CallRow[] {
+    return this.db.prepare(`${SELECT} WHERE caller = ? ORDER BY started_at`).all(caller) as CallRow[];
+  }
+
+  get(id: string): CallRow | undefined {
+    return this.db.prepare(`${SELECT} WHERE id = ?`).get(id) as CallRow | undefined;
+  }
+}
+
+const SELECT = `SELECT id, dp, caller, dialed, started_at AS startedAt, answered_at AS answeredAt, ended_at AS endedAt,
+  hangup_cause AS hangupCause, end_reason AS endReason FROM calls`;

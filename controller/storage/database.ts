@@ -1,0 +1,63 @@
+// Opens the SQLite database and brings its schema up to date. Migrations are the numbered
+// files in db/ (NNN_name.sql), each applied once, in order, inside one transaction together
+// with its row in schema_version: a crash mid-migration leaves the previous version intact.
+import Database from 'better-sqlite3';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export type Db = Database.Database;
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export function readMigrations(dir: string): Migration[] {
+  const files = readdirSync(dir).filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f));
+  const migrations = files
+    .map((f) => ({ version: Number(f.slice(0, 3)), name: f, sql: readFileSync(path.join(dir, f), 'utf8') }))
+    .sort((a, b) => a.version - b.version);
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`${dir}: migration ${m.name} breaks the numbering (expected ${String(i + 1).padStart(3, '0')}_*)`);
+  });
+  return migrations;
+}
+
+export function openDatabase(file: string, opts: { readonly?: boolean } = {}): Db {
+  if (!opts.readonly) mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file, { readonly: !!opts.readonly, fileMustExist: !!opts.readonly });
+  // WAL: the CLI reads while the controller writes; busy_timeout makes the rare writer
+  // overlap (CLI + controller) wait instead of failing.
+  if (!opts.readonly) db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('synchronous = NORMAL');
+  return db;
+}
+
+export function schemaVersion(db: Db): number {
+  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_version'").get();
+  if (!exists) return 0;
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_version').get() as { v: number | null };
+  return row.v ?? 0;
+}
+
+/** Applies the pending migrations; returns the names applied. */
+export function migrate(db: Db, migrations: Migration[], now: () => Date = () => new Date()): string[] {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  const current = schemaVersion(db);
+  const latest = migrations.length;
+  if (current > latest) throw new Error(`database schema version ${current} is newer than this program (${latest}): upgrade the program`);
+  const applied: string[] = [];
+  for (const m of migrations.filter((x) => x.version > current)) {
+    // IMMEDIATE: a second process migrating at the same time waits, then sees the new version
+    db.transaction(() => {
+      if (schemaVersion(db) >= m.version) return;
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, now().toISOString());
+      applied.push(m.name);
+    }).immediate();
+  }
+  return applied;
+}

@@ -1,0 +1,73 @@
+// SQL for the operators table (and nothing else).
+import type { Db } from './database';
+import type { OperatorRole } from '../config/schema';
+
+export interface OperatorRow {
+  id: string;
+  dp: string;
+  role: OperatorRole;
+  unit: string | null;
+  ha1: string;
+  paused: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface RawRow {
+  id: string;
+  dp: string;
+  role: OperatorRole;
+  unit: string | null;
+  ha1: string;
+  paused: number;
+  created_at: string;
+  updated_at: string;
+}
+
+const toRow = (r: RawRow): OperatorRow => ({
+  id: r.id,
+  dp: r.dp,
+  role: r.role,
+  unit: r.unit,
+  ha1: r.ha1,
+  paused: r.paused === 1,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export class OperatorsRepo {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  list(): OperatorRow[] {
+    return (this.db.prepare('SELECT * FROM operators ORDER BY dp, role, id').all() as RawRow[]).map(toRow);
+  }
+
+  get(id: string): OperatorRow | undefined {
+    const r = this.db.prepare('SELECT * FROM operators WHERE id = ?').get(id) as RawRow | undefined;
+    return r && toRow(r);
+  }
+
+  /** false when the id is taken */
+  insert(op: { id: string; dp: string; role: OperatorRole; unit: string | null; ha1: string }): boolean {
+    const ts = this.now().toISOString();
+    const info = this.db
+      .prepare('INSERT OR IGNORE INTO operators (id, dp, role, unit, ha1, paused, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)')
+      .run(op.id, op.dp, op.role, op.unit, op.ha1, ts, ts);
+    return info.changes === 1;
+  }
+
+  remove(id: string): boolean {
+    return this.db.prepare('DELETE FROM operators WHERE id = ?').run(id).changes === 1;
+  }
+
+  /** false when there is no such operator */
+  setPaused(id: string, paused: boolean): boolean {
+    return (
+      this.db.prepare('UPDATE operators SET paused = ?, updated_at = ? WHERE id = ?').run(paused ? 1 : 0, this.now().toISOString(), id)
+        .changes === 1
+    );
+  }
+}

@@ -1,0 +1,49 @@
+// AMI, used for what ARI cannot do: reloading configuration after a generated include
+// changed. One short-lived connection per use (the CLI and the controller both call it
+// rarely), always bounded by a timeout because asterisk-manager never reports a refused
+// connection to the caller of action().
+import AsteriskManager from 'asterisk-manager';
+
+export interface AmiCredentials {
+  host: string;
+  port: number;
+  user: string;
+  secret: string;
+}
+
+export class AmiError extends Error {
+  override readonly name = 'AmiError';
+}
+
+/** Runs CLI commands over AMI ("Action: Command"); resolves with their output. */
+export function amiCommands(creds: AmiCredentials, commands: string[], timeoutMs = 5000): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const ami = AsteriskManager(creds.port, creds.host, creds.user, creds.secret, false);
+    const outputs: string[] = [];
+    let settled = false;
+    const finish = (err: Error | null): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      try {
+        ami.disconnect();
+      } catch {
+        /* already closed */
+      }
+      if (err) reject(err);
+      else resolve(outputs);
+    };
+    const timer = setTimeout(() => finish(new AmiError(`AMI ${creds.host}:${creds.port}: no answer within ${timeoutMs} ms`)), timeoutMs);
+    ami.on('error', (e: Error) => finish(new AmiError(`AMI ${creds.host}:${creds.port}: ${e.message}`)));
+    const next = (i: number): void => {
+      if (i === commands.length) return finish(null);
+      ami.action({ action: 'Command', command: commands[i]! }, (err, res) => {
+        if (err) return finish(new AmiError(`AMI "${commands[i]}": ${String(err.message ?? err.response ?? 'error')}`));
+        const out = res.output ?? res.content ?? '';
+        outputs.push(Array.isArray(out) ? out.join('\n') : String(out));
+        next(i + 1);
+      });
+    };
+    next(0);
+  });
+}

@@ -1,0 +1,282 @@
+// The one implementation of the telephony port over ari-client, plus the supervision of
+// the ARI connection.
+//
+// Connection: probe GET /ari/asterisk/info with our own timeout (ari-client's connect() can
+// hang when Asterisk is down), then connect and start the app. ari-client re-opens a dropped
+// websocket by itself a limited number of times; when it gives up we discard that client
+// (removing its listeners, so no event is ever handled twice) and start over, forever, with
+// backoff. Every (re)connection calls onConnected so the owner can reconcile the calls it
+// knows against the channels that still exist: events in the gap are lost.
+//
+// Events: one listener per event type on the client, dispatched by channel id / playback id
+// to per-call handlers that the owner removes when the call ends (ari-client never removes
+// per-instance listeners by itself, so we do not use them).
+import ari, { type Client } from 'ari-client';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { ariGet } from './ari-rest';
+import { AriError, ChannelGoneError, type CallEvents, type ChannelSummary, type PlaybackOutcome, type StasisChannel, type TelephonyPort } from './port';
+
+export interface AriSettings {
+  url: string;
+  user: string;
+  password: string;
+  app: string;
+  probeTimeoutMs?: number;
+  /** first and longest pause between connection attempts */
+  backoffMs?: [number, number];
+}
+
+export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'stopped';
+
+export interface GatewayHandlers {
+  onStasisStart(channel: StasisChannel): void;
+  /** after every successful (re)connection, before new events are processed */
+  onConnected(): void;
+}
+
+/** Turns whatever ari-client threw into an AriError (its message is the HTTP body). */
+export function toAriError(err: unknown): AriError {
+  const raw = err instanceof Error ? err.message : String(err);
+  let message = raw;
+  try {
+    const body = JSON.parse(raw) as { message?: string; error?: string };
+    message = body.message ?? body.error ?? raw;
+  } catch {
+    /* not JSON */
+  }
+  return new AriError(message, /not found|does not exist|no such/i.test(message));
+}
+
+interface PendingPlayback {
+  resolve(outcome: PlaybackOutcome): void;
+  channelId: string;
+}
+
+export class AriGateway implements TelephonyPort {
+  private client: Client | undefined;
+  private generation = 0;
+  private state: ConnectionState = 'disconnected';
+  private readonly calls = new Map<string, CallEvents>();
+  private readonly playbacks = new Map<string, PendingPlayback>();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private attempt = 0;
+
+  constructor(
+    private readonly settings: AriSettings,
+    private readonly handlers: GatewayHandlers,
+    private readonly log: Logger,
+  ) {}
+
+  private get stopped(): boolean {
+    return this.state === 'stopped';
+  }
+
+  get connectionState(): ConnectionState {
+    return this.state;
+  }
+
+  start(): void {
+    if (this.state === 'stopped') return;
+    void this.connect();
+  }
+
+  stop(): void {
+    this.state = 'stopped';
+    clearTimeout(this.retryTimer);
+    this.discardClient();
+  }
+
+  /** Routes a channel's events to a call until removed. */
+  attachCall(channelId: string, events: CallEvents): () => void {
+    this.calls.set(channelId, events);
+    return () => {
+      if (this.calls.get(channelId) === events) this.calls.delete(channelId);
+    };
+  }
+
+  // ---- connection supervision -------------------------------------------------------
+
+  private async connect(): Promise<void> {
+    const generation = ++this.generation;
+    this.state = 'connecting';
+    try {
+      await this.probe();
+      const client = await withTimeout(ari.connect(this.settings.url, this.settings.user, this.settings.password), this.probeTimeout, 'ARI connect');
+      if (generation !== this.generation || this.stopped) return;
+      this.client = client;
+      this.subscribe(client, generation);
+      await withTimeout(client.start(this.settings.app), this.probeTimeout, 'ARI websocket');
+    } catch (err) {
+      if (generation !== this.generation || this.stopped) return;
+      this.log.warn({ err: (err as Error).message, attempt: this.attempt }, 'ARI not reachable, will retry');
+      this.discardClient();
+      this.scheduleReconnect();
+    }
+  }
+
+  private get probeTimeout(): number {
+    return this.settings.probeTimeoutMs ?? 3000;
+  }
+
+  private async probe(): Promise<void> {
+    await ariGet(this.settings, '/asterisk/info', this.probeTimeout);
+  }
+
+  private scheduleReconnect(): void {
+    if (this.state === 'stopped') return;
+    this.state = 'disconnected';
+    const [first, max] = this.settings.backoffMs ?? [250, 5000];
+    const delay = Math.min(max, first * 2 ** Math.min(this.attempt, 10));
+    this.attempt++;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => void this.connect(), delay);
+  }
+
+  private discardClient(): void {
+    const c = this.client;
+    this.client = undefined;
+    if (!c) return;
+    (c as unknown as NodeJS.EventEmitter).removeAllListeners();
+    try {
+      c.stop();
+    } catch {
+      /* never started */
+    }
+  }
+
+  private subscribe(client: Client, generation: number): void {
+    const live = (): boolean => generation === this.generation && this.client === client;
+    client.on('WebSocketConnected', () => {
+      if (!live()) return;
+      this.state = 'connected';
+      this.attempt = 0;
+      this.log.info({ app: this.settings.app }, 'ARI connected');
+      this.handlers.onConnected();
+    });
+    client.on('WebSocketReconnecting', (err: Error | undefined) => {
+      if (!live()) return;
+      this.state = 'disconnected';
+      this.log.warn({ err: err?.message }, 'ARI websocket lost, ari-client reconnecting');
+    });
+    client.on('WebSocketMaxRetries', () => {
+      if (!live()) return;
+      this.log.warn('ari-client gave up reconnecting; starting a new client');
+      this.discardClient();
+      this.scheduleReconnect();
+    });
+    client.on('StasisStart', (e) => {
+      if (!live()) return;
+      const ch = e.channel;
+      this.handlers.onStasisStart({
+        id: ch.id,
+        name: ch.name,
+        callerNumber: ch.caller?.number ?? '',
+        dialed: ch.dialplan?.exten ?? '',
+        state: ch.state,
+        args: asArray(e.args),
+      });
+    });
+    client.on('ChannelDtmfReceived', (e) => {
+      if (live()) this.calls.get(e.channel.id)?.onDtmf(e.digit);
+    });
+    const gone = (channelId: string, cause: number | null): void => {
+      for (const [id, p] of this.playbacks) if (p.channelId === channelId) (this.playbacks.delete(id), p.resolve('failed'));
+      this.calls.get(channelId)?.onGone(cause);
+    };
+    client.on('StasisEnd', (e) => live() && gone(e.channel.id, null));
+    client.on('ChannelHangupRequest', (e) => live() && gone(e.channel.id, e.cause ?? null));
+    client.on('ChannelDestroyed', (e) => live() && gone(e.channel.id, e.cause ?? null));
+    client.on('PlaybackFinished', (e) => {
+      if (!live()) return;
+      const p = this.playbacks.get(e.playback.id);
+      if (!p) return;
+      this.playbacks.delete(e.playback.id);
+      p.resolve(e.playback.state === 'failed' ? 'failed' : 'finished');
+    });
+  }
+
+  private get api(): Client {
+    if (!this.client || this.state !== 'connected') throw new AriError('ARI is not connected', false);
+    return this.client;
+  }
+
+  private async call<T>(op: (c: Client) => Promise<T>): Promise<T> {
+    try {
+      return await op(this.api);
+    } catch (err) {
+      throw err instanceof AriError ? err : toAriError(err);
+    }
+  }
+
+  // ---- the port ---------------------------------------------------------------------
+
+  async answer(channelId: string): Promise<void> {
+    await this.call((c) => c.channels.answer({ channelId }));
+  }
+
+  async play(channelId: string, media: string[], signal: AbortSignal): Promise<PlaybackOutcome> {
+    if (signal.aborted) throw new ChannelGoneError('aborted before playback');
+    const playbackId = randomUUID();
+    // registered before the request: PlaybackFinished of a short file can beat the response
+    const done = new Promise<PlaybackOutcome>((resolve) => this.playbacks.set(playbackId, { resolve, channelId }));
+    const onAbort = (): void => {
+      this.playbacks.get(playbackId)?.resolve('finished');
+      this.playbacks.delete(playbackId);
+      this.client?.playbacks.stop({ playbackId }).catch(() => undefined);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await this.call((c) => c.channels.play({ channelId, media, playbackId }));
+      const outcome = await done;
+      if (signal.aborted) throw new ChannelGoneError('playback interrupted');
+      return outcome;
+    } catch (err) {
+      this.playbacks.delete(playbackId);
+      throw err;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async hangup(channelId: string, reason: 'normal' | 'busy' | 'congestion' = 'normal'): Promise<void> {
+    try {
+      await this.call((c) => c.channels.hangup({ channelId, reason }));
+    } catch (err) {
+      if (!(err instanceof AriError && err.notFound)) throw err; // already gone is fine
+    }
+  }
+
+  async continueInDialplan(channelId: string, context: string, extension: string, priority: number): Promise<void> {
+    await this.call((c) => c.channels.continueInDialplan({ channelId, context, extension, priority }));
+  }
+
+  async listChannels(): Promise<ChannelSummary[]> {
+    const list = await this.call((c) => c.channels.list());
+    return list.map((ch) => ({ id: ch.id, name: ch.name, state: ch.state }));
+  }
+
+  async listBridges(): Promise<Array<{ id: string; channels: string[] }>> {
+    const list = await this.call((c) => c.bridges.list());
+    return list.map((b) => ({ id: b.id, channels: asArray(b.channels) }));
+  }
+
+  async applicationChannels(): Promise<string[]> {
+    const app = await this.call((c) => c.applications.get({ applicationName: this.settings.app }));
+    return asArray(app.channel_ids);
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+    }),
+  ]);
+}
+
+export { ChannelGoneError };
+
+const asArray = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);

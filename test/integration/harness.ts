@@ -1,0 +1,189 @@
+// Shared by the integration tests: the test stack's fixed locations, SIP agents (SIPp in a
+// helper container on the host network), ARI checks, the CLI, the database, an RTP counter.
+// Every agent runs under a timeout and its logs are printed when it fails.
+import { execFile, spawn } from 'node:child_process';
+import dgram from 'node:dgram';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { ariGet } from '../../controller/telephony/ari-rest';
+
+export const ROOT = path.resolve(__dirname, '..', '..', '..');
+export const IMAGE = process.env.IVR_IMAGE ?? 'localhost/ivr-asterisk:22';
+export const STATE_DIR = '/tmp/ivr-test-state';
+export const PBX_CONTAINER = 'ivr-test-asterisk';
+export const AGENTS_CONTAINER = 'ivr-test-agents';
+export const TRUNK_IP = '127.0.0.2';
+export const PODMAN = ['--cgroup-manager=cgroupfs', '--runtime', 'runc'];
+
+/** The environment every process of the test stack runs with. */
+export const stackEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
+  ...process.env,
+  IVR_STATE_DIR: STATE_DIR,
+  IVR_CONTAINER: PBX_CONTAINER,
+  IVR_CONFIG: process.env.IVR_TEST_CONFIG ?? path.join(ROOT, 'config', 'demo.yaml'),
+  IVR_UP_TIMEOUT: '120',
+  ...extra,
+});
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion (never rejects on a non-zero exit: tests assert the code). */
+export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string } = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(cmd, args, { env: opts.env ?? stackEnv(), timeout: opts.timeoutMs ?? 60_000, maxBuffer: 32 << 20, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
+      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') return reject(err);
+      if (err && err.killed) return reject(new Error(`${cmd} ${args.join(' ')}: killed after ${opts.timeoutMs ?? 60_000} ms\n${stdout}\n${stderr}`));
+      resolve({ code: child.exitCode ?? (err ? 1 : 0), stdout, stderr });
+    });
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+  });
+}
+
+export const stack = (cmd: string, extraEnv: Record<string, string> = {}): Promise<RunResult> =>
+  run('bash', [path.join(ROOT, 'docker', 'stack.sh'), cmd], { env: stackEnv(extraEnv), timeoutMs: 180_000 });
+
+export const ivrctl = (...args: string[]): Promise<RunResult> =>
+  run('node', [path.join(ROOT, 'dist', 'controller', 'cli', 'ivrctl.js'), ...args], { timeoutMs: 30_000 });
+
+// ---- SIP agents -------------------------------------------------------------------------
+
+export interface SippOptions {
+  scenario: string;
+  /** local address: TRUNK_IP for outside callers, 127.0.0.1 for operator phones */
+  ip: string;
+  port: number;
+  /** Request-URI user (-s) */
+  service?: string;
+  vars?: Record<string, string | number>;
+  auth?: { user: string; password: string };
+  timeoutMs?: number;
+  extra?: string[];
+}
+
+export interface SippResult extends RunResult {
+  /** SIPp's own logs (errors, message trace), for failure reports */
+  logs: string;
+}
+
+let sippSeq = 0;
+
+/** Runs one SIPp call in the agents container; resolves with the exit code (0 = scenario passed). */
+export async function sipp(o: SippOptions): Promise<SippResult> {
+  const id = `${process.pid}-${++sippSeq}`;
+  const logDir = `/tmp/sipp-logs/${id}`;
+  const args = [
+    ...PODMAN, 'exec', '-w', logDir, AGENTS_CONTAINER, 'sipp', '127.0.0.1:5060',
+    '-sf', `/sipp/${o.scenario}.xml`, '-i', o.ip, '-p', String(o.port), '-m', '1', '-nostdin',
+    '-timeout', `${Math.ceil((o.timeoutMs ?? 60_000) / 1000)}s`, '-timeout_error',
+    '-trace_err', '-trace_msg',
+  ];
+  if (o.service) args.push('-s', o.service);
+  for (const [k, v] of Object.entries(o.vars ?? {})) args.push('-set', k, String(v));
+  if (o.auth) args.push('-au', o.auth.user, '-ap', o.auth.password);
+  args.push(...(o.extra ?? []));
+  mkdirSync(`${STATE_DIR}/sipp-logs/${id}`, { recursive: true });
+  const res = await run('podman', args, { timeoutMs: (o.timeoutMs ?? 60_000) + 15_000 });
+  const hostLogDir = `${STATE_DIR}/sipp-logs/${id}`;
+  let logs = '';
+  try {
+    for (const f of readdirSync(hostLogDir)) logs += `--- ${f}\n${readFileSync(path.join(hostLogDir, f), 'utf8').slice(-6000)}\n`;
+  } catch {
+    /* no logs */
+  }
+  return { ...res, logs };
+}
+
+/** Formats a failed agent for the test report. */
+export const agentReport = (r: SippResult): string => `exit ${r.code}\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}\n${r.logs}`;
+
+// ---- RTP ---------------------------------------------------------------------------------
+
+export interface RtpCounter {
+  port: number;
+  packets: number;
+  /** PCMU payload bytes that are not silence (0xFF / 0x7F) */
+  voicedBytes: number;
+  close(): void;
+}
+
+/** Listens where a test caller's SDP says its audio should go, and counts what arrives. */
+export function rtpCounter(ip: string, port: number): Promise<RtpCounter> {
+  const sock = dgram.createSocket('udp4');
+  const counter: RtpCounter = { port, packets: 0, voicedBytes: 0, close: () => sock.close() };
+  sock.on('message', (msg) => {
+    if (msg.length < 12 || (msg[0]! & 0xc0) !== 0x80) return;
+    counter.packets++;
+    if ((msg[1]! & 0x7f) === 0) for (let i = 12; i < msg.length; i++) if (msg[i] !== 0xff && msg[i] !== 0x7f) counter.voicedBytes++;
+  });
+  return new Promise((resolve, reject) => {
+    sock.once('error', reject);
+    sock.bind(port, ip, () => resolve(counter));
+  });
+}
+
+// ---- Asterisk and database checks ----------------------------------------------------------
+
+export function ariCredentials(): { url: string; user: string; password: string } {
+  const s = JSON.parse(readFileSync(path.join(STATE_DIR, 'secrets.json'), 'utf8')) as { ari: { user: string; password: string } };
+  return { url: 'http://127.0.0.1:8088', user: s.ari.user, password: s.ari.password };
+}
+
+export const ari = <T>(p: string): Promise<T> => ariGet<T>(ariCredentials(), p);
+
+/** Waits (bounded) for a condition that Asterisk reaches asynchronously, e.g. a hangup. */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The end of every test: nothing left behind in Asterisk. */
+export async function assertNothingLeft(t: Tap.Test): Promise<void> {
+  const left = await eventually(
+    'no channel and no bridge in Asterisk',
+    async () => {
+      const [ch, br] = await Promise.all([ari<unknown[]>('/channels'), ari<unknown[]>('/bridges')]);
+      return ch.length === 0 && br.length === 0 ? { ch, br } : undefined;
+    },
+    5000,
+  ).catch(async (e: Error) => {
+    t.fail(`${e.message}: ${JSON.stringify(await ari('/channels'))} ${JSON.stringify(await ari('/bridges'))}`);
+    return undefined;
+  });
+  if (left) t.pass('no channel or bridge left in Asterisk');
+}
+
+export function openDb(): Database.Database {
+  return new Database(path.join(STATE_DIR, 'ivr.db'), { readonly: true, fileMustExist: true });
+}
+
+export function resetStateDir(): void {
+  rmSync(STATE_DIR, { recursive: true, force: true });
+  mkdirSync(STATE_DIR, { recursive: true });
+}
+
+export function spawnDetached(cmd: string, args: string[]): void {
+  spawn(cmd, args, { stdio: 'ignore', detached: true }).unref();
+}
+
+// tap's type for a test object, without importing tap here
+export declare namespace Tap {
+  interface Test {
+    fail(msg: string): void;
+    pass(msg: string): void;
+  }
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The test suite: unit tests (pure logic, storage on temp files), then integration tests
+# against the real containerized Asterisk with SIPp agents (started once for the run by
+# test/integration/setup). Ends with one line "N passed, N failed". Exit 0 only if all pass.
+#   test/run.sh [unit|integration]
+set -uo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+what="${1:-all}"
+files=()
+[ "$what" = all ] || [ "$what" = unit ] && files+=(dist/test/unit/*.test.js)
+[ "$what" = all ] || [ "$what" = integration ] && files+=(dist/test/integration/*.test.js)
+# One job: the integration tests share one Asterisk on fixed ports.
+# --before/--after start and stop the test stack once around all the files.
+args=(--disable-coverage --reporter=tap --jobs=1 --timeout=300)
+if [ "$what" != unit ]; then
+  args+=(--before=dist/test/integration/stack-up.js --after=dist/test/integration/stack-down.js)
+fi
+npx tap "${args[@]}" "${files[@]}" 2>&1 | node test/summary.js
+status=${PIPESTATUS[1]}
+exit "$status"

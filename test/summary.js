@@ -1,0 +1,27 @@
+// Reads tap's TAP output on stdin, passes it through, and ends with one line
+// "N passed, N failed[, N skipped]" counting test cases: each t.test() of a file, or a whole
+// file that failed outside its test cases (a crash, a failing before/after hook).
+'use strict';
+const readline = require('node:readline');
+let passed = 0, failed = 0, skipped = 0;
+let fileCases = { pass: 0, fail: 0 };
+const rl = readline.createInterface({ input: process.stdin });
+rl.on('line', (line) => {
+  process.stdout.write(line + '\n');
+  let m = /^    (not )?ok \d+ - .*?(# (SKIP|TODO)\b.*)?$/.exec(line);
+  if (m) {
+    if (m[3]) skipped++;
+    else if (m[1]) (failed++, fileCases.fail++);
+    else (passed++, fileCases.pass++);
+    return;
+  }
+  m = /^(not )?ok \d+ - /.exec(line);
+  if (m) {
+    if (m[1] && fileCases.fail === 0) failed++; // the file failed outside its cases
+    fileCases = { pass: 0, fail: 0 };
+  }
+});
+rl.on('close', () => {
+  process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+  process.exitCode = failed > 0 ? 1 : 0;
+});
