@@ -187,3 +187,35 @@ export declare namespace Tap {
     pass(msg: string): void;
   }
 }
+
+/** An Asterisk CLI command in the test PBX container (read-only checks). */
+export async function pbxCli(command: string): Promise<string> {
+  const r = await run('podman', [...PODMAN, 'exec', PBX_CONTAINER, 'asterisk', '-rx', command], { timeoutMs: 15_000 });
+  if (r.code !== 0) throw new Error(`asterisk -rx "${command}": exit ${r.code} ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Asterisk's running count of calls it has processed since start. */
+export async function callsProcessed(): Promise<number> {
+  const m = /(\d+) calls? processed/.exec(await pbxCli('core show channels count'));
+  if (!m) throw new Error('no "calls processed" in core show channels count');
+  return Number(m[1]);
+}
+
+/** Lets a test wait for a row that another process writes. */
+export async function waitForRow<T>(what: string, sql: string, params: unknown[] = [], timeoutMs = 10_000): Promise<T> {
+  return eventually(
+    what,
+    async () => {
+      const db = openDb();
+      try {
+        return (db.prepare(sql).get(...params) as T | undefined) ?? undefined;
+      } finally {
+        db.close();
+      }
+    },
+    timeoutMs,
+  );
+}
+
+export const healthz = async (): Promise<number> => (await fetch('http://127.0.0.1:8080/healthz', { signal: AbortSignal.timeout(2000) })).status;
