@@ -53,10 +53,16 @@ export class OperatorsRepo {
   /** false when the id is taken */
   insert(op: { id: string; dp: string; role: OperatorRole; unit: string | null; ha1: string }): boolean {
     const ts = this.now().toISOString();
-    const info = this.db
-      .prepare('INSERT OR IGNORE INTO operators (id, dp, role, unit, ha1, paused, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)')
-      .run(op.id, op.dp, op.role, op.unit, op.ha1, ts, ts);
-    return info.changes === 1;
+    // not INSERT OR IGNORE: that would also swallow CHECK violations as "id taken"
+    try {
+      this.db
+        .prepare('INSERT INTO operators (id, dp, role, unit, ha1, paused, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?)')
+        .run(op.id, op.dp, op.role, op.unit, op.ha1, ts, ts);
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return false;
+      throw err;
+    }
   }
 
   remove(id: string): boolean {

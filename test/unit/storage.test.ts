@@ -1,0 +1,83 @@
+import t from 'tap';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { migrate, openDatabase, readMigrations, schemaVersion } from '../../controller/storage/database';
+import { OperatorsRepo } from '../../controller/storage/operators-repo';
+import { CallsRepo } from '../../controller/storage/calls-repo';
+import { MetaRepo } from '../../controller/storage/meta-repo';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'ivr-unit-'));
+
+t.test('migrations apply once, in order, with WAL and foreign keys on', async (t) => {
+  const file = path.join(tmp(), 'a.db');
+  const db = openDatabase(file);
+  const ms = readMigrations(path.join(root, 'db'));
+  t.ok(ms.length >= 2);
+  t.same(migrate(db, ms), ms.map((m) => m.name), 'all applied on an empty database');
+  t.equal(schemaVersion(db), ms.length);
+  t.same(migrate(db, ms), [], 'nothing applied the second time');
+  t.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+  t.equal(db.pragma('foreign_keys', { simple: true }), 1);
+  db.close();
+});
+
+t.test('a failing migration leaves the previous version intact', async (t) => {
+  const dir = tmp();
+  mkdirSync(path.join(dir, 'db'));
+  writeFileSync(path.join(dir, 'db', '001_a.sql'), 'CREATE TABLE a (x INTEGER);');
+  writeFileSync(path.join(dir, 'db', '002_b.sql'), 'CREATE TABLE b (y INTEGER); INSERT INTO nowhere VALUES (1);');
+  const db = openDatabase(path.join(dir, 'x.db'));
+  t.throws(() => migrate(db, readMigrations(path.join(dir, 'db'))), /no such table: nowhere/);
+  t.equal(schemaVersion(db), 1, 'still at version 1');
+  t.notOk(db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'b'").get(), 'the half of 002 was rolled back');
+  db.close();
+});
+
+t.test('a gap in the numbering is refused', async (t) => {
+  const dir = tmp();
+  writeFileSync(path.join(dir, '001_a.sql'), 'SELECT 1;');
+  writeFileSync(path.join(dir, '003_c.sql'), 'SELECT 1;');
+  t.throws(() => readMigrations(dir), /003_c\.sql breaks the numbering/);
+});
+
+t.test('a database newer than the program is refused', async (t) => {
+  const db = openDatabase(path.join(tmp(), 'n.db'));
+  const ms = readMigrations(path.join(root, 'db'));
+  migrate(db, ms);
+  t.throws(() => migrate(db, ms.slice(0, 1)), /newer than this program/);
+});
+
+t.test('operators repository', async (t) => {
+  const db = openDatabase(path.join(tmp(), 'o.db'));
+  migrate(db, readMigrations(path.join(root, 'db')));
+  const repo = new OperatorsRepo(db, () => new Date('2026-01-02T03:04:05Z'));
+  t.ok(repo.insert({ id: 'a1', dp: 'd', role: 'staff', unit: null, ha1: 'h' }));
+  t.notOk(repo.insert({ id: 'a1', dp: 'd', role: 'staff', unit: null, ha1: 'h' }), 'duplicate refused');
+  t.throws(() => repo.insert({ id: 'u1', dp: 'd', role: 'unit', unit: null, ha1: 'h' }), /CHECK/, 'a unit operator needs a unit');
+  t.ok(repo.setPaused('a1', true));
+  t.equal(repo.get('a1')?.paused, true);
+  t.notOk(repo.setPaused('zz', true));
+  t.equal(repo.get('a1')?.createdAt, '2026-01-02T03:04:05.000Z');
+  t.ok(repo.remove('a1'));
+  t.notOk(repo.remove('a1'));
+  t.same(repo.list(), []);
+});
+
+t.test('calls repository closes a call once', async (t) => {
+  const db = openDatabase(path.join(tmp(), 'c.db'));
+  migrate(db, readMigrations(path.join(root, 'db')));
+  const calls = new CallsRepo(db);
+  const at = new Date('2026-03-01T10:00:00Z');
+  calls.start({ id: 'ch1', dp: 'demo-sw', caller: '0612345678', dialed: '0600000001', at });
+  t.equal(calls.open().length, 1);
+  t.ok(calls.end('ch1', at, 'completed', 16));
+  t.notOk(calls.end('ch1', at, 'lost', null), 'a late second close does not overwrite');
+  t.equal(calls.get('ch1')?.endReason, 'completed');
+  t.same(calls.byCaller('0612345678').map((c) => c.id), ['ch1']);
+  const meta = new MetaRepo(db);
+  t.ok(meta.setOnce('k', 'v'));
+  t.notOk(meta.setOnce('k', 'w'));
+  t.equal(meta.get('k'), 'v');
+});
