@@ -108,7 +108,8 @@ print_credentials() {
   else
     echo "  (no generated passwords recorded; add one with ./ivrctl operators add)"
   fi
-  echo "Call the directorates from a SIP phone registered on 127.0.0.2, or see README."
+  echo "From a registered phone, dial 0600000001 (demo-sw) or 0200000002 (demo-st) to hear the IVR;"
+  echo "calls from 127.0.0.2 come in as outside callers (see README, 'Trying the demo')."
 }
 
 cmd="${1:-}"

@@ -1,7 +1,9 @@
 // A call from the public network to a directorate's number: answered by the controller,
 // the caller hears the welcome (real RTP audio), then the PBX hangs up.
 import t from 'tap';
-import { TRUNK_IP, agentReport, assertNothingLeft, openDb, rtpCounter, sipp } from './harness';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { STATE_DIR, TRUNK_IP, agentReport, assertNothingLeft, openDb, rtpCounter, sipp } from './harness';
 
 t.test('a call to 0600000001 from the trunk is answered, hears audio, and the PBX hangs up', async (t) => {
   const rtp = await rtpCounter(TRUNK_IP, 41000);
@@ -31,5 +33,17 @@ t.test('the staff directorate 0200000002 is answered the same way', async (t) =>
   const db = openDb();
   t.teardown(() => db.close());
   t.ok(db.prepare("SELECT 1 FROM calls WHERE caller = '3351234567' AND dp = 'demo-st' AND end_reason = 'completed'").get(), 'recorded for demo-st');
+  await assertNothingLeft(t);
+});
+
+t.test('an operator phone may dial a directorate number (test call through the IVR) after digest auth', async (t) => {
+  const passwords = readFileSync(path.join(STATE_DIR, 'operator-passwords.txt'), 'utf8');
+  const password = /^st1 (\S+)$/m.exec(passwords)?.[1];
+  t.ok(password, 'st1 was seeded with a generated password');
+  const rtp = await rtpCounter('127.0.0.1', 41004);
+  t.teardown(() => rtp.close());
+  const r = await sipp({ scenario: 'operator-dials', ip: '127.0.0.1', port: 5072, service: '0200000002', auth: { user: 'st1', password: password! }, vars: { rtp_ip: '127.0.0.1', rtp_port: 41004, ani: 'st1' } });
+  t.equal(r.code, 0, 'challenged, authenticated, answered, hung up by the PBX', { report: r.code === 0 ? undefined : agentReport(r) });
+  t.ok(rtp.voicedBytes > 2000, 'heard the welcome');
   await assertNothingLeft(t);
 });
