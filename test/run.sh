@@ -16,6 +16,11 @@ args=(--disable-coverage --reporter=tap --jobs=1 --timeout=300)
 if [ "$what" != unit ]; then
   args+=(--before=dist/test/integration/stack-up.js --after=dist/test/integration/stack-down.js)
 fi
-npx tap "${args[@]}" "${files[@]}" 2>&1 | node test/summary.js
-status=${PIPESTATUS[1]}
-exit "$status"
+mkdir -p .tap
+log=.tap/last-run.tap
+npx tap "${args[@]}" "${files[@]}" 2>&1 | tee "$log"
+tap_status=${PIPESTATUS[0]}
+# the count comes from the saved output, after every process of the run has finished
+node test/summary.js --quiet < "$log"
+summary_status=$?
+[ "$tap_status" -eq 0 ] && [ "$summary_status" -eq 0 ]

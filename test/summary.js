@@ -1,4 +1,4 @@
-// Reads tap's TAP output on stdin, passes it through, and ends with one line
+// Reads tap's TAP output on stdin (passing it through unless --quiet) and ends with one line
 // "N passed, N failed[, N skipped]" counting test cases: each t.test() of a file, or a whole
 // file that failed outside its test cases (a crash, a failing before/after hook).
 'use strict';
@@ -6,8 +6,9 @@ const readline = require('node:readline');
 let passed = 0, failed = 0, skipped = 0;
 let fileCases = { pass: 0, fail: 0 };
 const rl = readline.createInterface({ input: process.stdin });
+const quiet = process.argv.includes('--quiet');
 rl.on('line', (line) => {
-  process.stdout.write(line + '\n');
+  if (!quiet) process.stdout.write(line + '\n');
   let m = /^    (not )?ok \d+ - .*?(# (SKIP|TODO)\b.*)?$/.exec(line);
   if (m) {
     if (m[3]) skipped++;

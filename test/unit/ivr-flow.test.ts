@@ -1,0 +1,272 @@
+import t from 'tap';
+import { checkCallbackNumber } from '../../controller/callbacks/numbering-plan';
+import { MAX_TRIES, MENU_TIMEOUT_MS, startIvr, step, type CallContext, type IvrEffect, type IvrEvent, type IvrState } from '../../controller/inbound/ivr-flow';
+
+const ctx = (over: Partial<CallContext> = {}): CallContext => ({
+  dp: 'demo-st', callerNumber: '0612345678', open: true, offerWhenClosed: true, english: true, pending: undefined, rings: 3, ...over,
+});
+
+/** Drives the machine; "done" / "timeout" use the token the flow is waiting for. */
+class Call {
+  state: IvrState;
+  effects: IvrEffect[];
+  all: IvrEffect[] = [];
+  constructor(c: CallContext) {
+    const t0 = startIvr(c);
+    this.state = t0.state;
+    this.effects = t0.effects;
+    this.all.push(...t0.effects);
+  }
+  send(e: IvrEvent): IvrEffect[] {
+    const t = step(this.state, e);
+    this.state = t.state;
+    this.effects = t.effects;
+    this.all.push(...t.effects);
+    return t.effects;
+  }
+  done() { return this.send({ type: 'playDone', token: this.state.token }); }
+  timeout() { return this.send({ type: 'timeout', token: this.state.token }); }
+  keys(s: string) { let last: IvrEffect[] = []; for (const d of s) last = this.send({ type: 'dtmf', digit: d }); return last; }
+  /** answered + welcome finished */
+  toMenu() { this.send({ type: 'answered' }); return this.done(); }
+  plays() { return this.effects.filter((e) => e.type === 'play').flatMap((e) => (e.type === 'play' ? e.prompts : [])); }
+  names() { return this.plays().map((p) => (p.kind === 'common' || p.kind === 'dp' ? p.name : `${p.kind}:${p.value}`)); }
+  has(type: IvrEffect['type']) { return this.effects.some((e) => e.type === type); }
+  find<T extends IvrEffect['type']>(type: T) { return this.effects.find((e) => e.type === type) as Extract<IvrEffect, { type: T }> | undefined; }
+}
+
+t.test('answered by an operator within the threshold', async (t) => {
+  const c = new Call(ctx());
+  t.same(c.effects, [{ type: 'answer' }]);
+  c.send({ type: 'answered' });
+  t.same(c.names(), ['welcome']);
+  c.done();
+  t.same(c.names(), ['menu-main', 'menu-english'], 'Italian menu offers English');
+  c.keys('1');
+  t.ok(c.has('stopPlay'), 'the key interrupts the menu (barge-in)');
+  t.ok(c.has('checkOperators'));
+  c.send({ type: 'operators', available: 2 });
+  t.same(c.find('ring'), { type: 'ring', token: c.state.token, ms: 15_000 }, 'rings for N x 5 s');
+  c.send({ type: 'ringAnswered', token: c.state.token, operator: 'st1' });
+  t.same(c.state.phase, { step: 'connected', operator: 'st1' });
+  c.keys('5');
+  t.same(c.effects, [], 'keys in a bridged call are not the IVR\'s');
+  c.send({ type: 'operatorHungUp' });
+  t.same(c.effects, [{ type: 'hangup' }]);
+  c.send({ type: 'hungUp' });
+  t.same(c.state.phase, { step: 'done', reason: 'completed' });
+});
+
+t.test('nobody answers: offer after the rings, book on the calling number', async (t) => {
+  const c = new Call(ctx());
+  c.toMenu();
+  c.keys('1');
+  c.send({ type: 'operators', available: 1 });
+  const ringToken = c.state.token;
+  c.send({ type: 'ringUnanswered', token: ringToken, rings: 3 });
+  t.same(c.names(), ['no-answer', 'offer-callback']);
+  t.match(c.effects, [{ type: 'record', event: 'unanswered', data: { rings: 3 } }, { type: 'record', event: 'offer' }]);
+  c.done();
+  t.same(c.find('startTimer'), { type: 'startTimer', token: c.state.token, ms: MENU_TIMEOUT_MS });
+  c.keys('1');
+  t.same(c.find('book'), { type: 'book', number: '0612345678', path: '1,offer:1', rings: 3 });
+  c.send({ type: 'booked', id: 7, position: 2, today: true });
+  t.same(c.names(), ['booking-registered', 'queue-position', 'number:2', 'expect-today', 'goodbye']);
+  t.equal((c.find('play') as { bargeIn: boolean }).bargeIn, false, 'the confirmation is not cut short');
+  c.keys('9');
+  t.same(c.effects, [], 'keys during the goodbye do nothing');
+  c.done();
+  t.same(c.effects, [{ type: 'hangup' }]);
+});
+
+t.test('no operator can ring: the offer comes at once and says why', async (t) => {
+  for (const [reason, prompt] of [['none_registered', 'no-operator-online'], ['all_busy', 'operators-busy']] as const) {
+    const c = new Call(ctx());
+    c.toMenu();
+    c.keys('1');
+    c.send({ type: 'operators', available: 0, reason });
+    t.same(c.names(), [prompt, 'offer-callback'], reason);
+    t.notOk(c.has('ring'));
+  }
+});
+
+t.test('withheld number: straight to typing, read-back, correction, confirm', async (t) => {
+  const c = new Call(ctx({ callerNumber: undefined }));
+  c.toMenu();
+  c.keys('1');
+  c.send({ type: 'operators', available: 0, reason: 'all_busy' });
+  t.same(c.names(), ['operators-busy', 'offer-type-number', 'type-number']);
+  c.keys('3351234567#');
+  t.same(c.names(), ['you-typed', 'digits:3351234567', 'confirm-or-reenter']);
+  c.keys('2');
+  t.same(c.names(), ['type-number'], 're-enter');
+  c.keys('0612223334#');
+  t.same(c.names(), ['you-typed', 'digits:0612223334', 'confirm-or-reenter']);
+  c.keys('1');
+  t.same(c.find('book'), { type: 'book', number: '0612223334', path: '1', rings: null });
+});
+
+t.test('refused numbers are explained, then typing again; three refusals end the call', async (t) => {
+  const c = new Call(ctx({ callerNumber: undefined }));
+  c.toMenu();
+  c.keys('1');
+  c.send({ type: 'operators', available: 0, reason: 'none_registered' });
+  c.keys('899123456#');
+  t.same(c.names(), ['number-premium', 'type-number']);
+  c.keys('0044123456789#');
+  t.same(c.names(), ['number-international', 'type-number']);
+  c.keys('112#');
+  t.same(c.names(), ['number-short', 'goodbye']);
+  t.notOk(c.all.some((e) => e.type === 'book'), 'nothing booked');
+});
+
+t.test('overlong input is cut at 16 digits and refused; "#" forgotten is accepted after a pause', async (t) => {
+  const c = new Call(ctx({ callerNumber: undefined, open: false }));
+  c.toMenu();
+  c.done(); // hours announced
+  c.keys('1234567890123456');
+  t.same(c.names(), ['number-invalid', 'type-number']);
+  c.keys('3351234567');
+  c.timeout();
+  t.same(c.names(), ['you-typed', 'digits:3351234567', 'confirm-or-reenter']);
+  c.keys('*');
+  t.same(c.state.phase.step, 'menu', '"*" is not a confirmation key');
+});
+
+t.test('main menu: invalid key repeats with "scelta non valida"; three silences say goodbye', async (t) => {
+  const c = new Call(ctx());
+  c.toMenu();
+  c.keys('7');
+  t.same(c.names(), ['invalid-choice', 'menu-main', 'menu-english']);
+  c.done();
+  c.timeout();
+  t.same(c.names(), ['menu-main', 'menu-english'], 'silence: repeat');
+  c.done();
+  c.timeout();
+  t.same(c.names(), ['no-input-goodbye', 'goodbye'], `goodbye after ${MAX_TRIES} attempts`);
+  c.done();
+  t.same(c.effects, [{ type: 'hangup' }]);
+  c.send({ type: 'hungUp' });
+  t.same(c.state.phase, { step: 'done', reason: 'completed' });
+});
+
+t.test('English path: 9 switches the language, the menu is replayed in English', async (t) => {
+  const c = new Call(ctx());
+  c.toMenu();
+  c.keys('9');
+  t.match(c.effects, [{ type: 'stopPlay' }, { type: 'setLanguage', lang: 'en' }, { type: 'record', event: 'language' }, { type: 'play' }]);
+  t.same(c.names(), ['menu-main'], 'no "for English press 9" in English');
+  t.equal(c.state.lang, 'en');
+  c.keys('9');
+  t.same(c.names(), ['invalid-choice', 'menu-main'], '9 again is just invalid');
+  const noEnglish = new Call(ctx({ english: false }));
+  noEnglish.toMenu();
+  t.same(noEnglish.names(), ['menu-main']);
+  noEnglish.keys('9');
+  t.same(noEnglish.names(), ['invalid-choice', 'menu-main']);
+});
+
+t.test('outside service hours: hours announced, callback for the next window, or goodbye', async (t) => {
+  const c = new Call(ctx({ open: false }));
+  c.toMenu();
+  t.same(c.names(), ['office-closed', 'hours']);
+  c.done();
+  t.same(c.names(), ['offer-next-window', 'offer-callback']);
+  const off = new Call(ctx({ open: false, offerWhenClosed: false }));
+  off.toMenu();
+  off.done();
+  t.same(off.names(), ['goodbye']);
+});
+
+t.test('a pending request: keep (1) or cancel (2)', async (t) => {
+  const keep = new Call(ctx({ pending: { id: 4, position: 3 } }));
+  keep.toMenu();
+  t.same(keep.names(), ['pending-request', 'number:3', 'pending-keep-or-cancel']);
+  keep.keys('1');
+  t.same(keep.names(), ['pending-kept', 'goodbye']);
+
+  const cancel = new Call(ctx({ pending: { id: 4, position: 3 } }));
+  cancel.toMenu();
+  cancel.keys('2');
+  t.same(cancel.find('cancelPending'), { type: 'cancelPending', id: 4 });
+  cancel.send({ type: 'cancelled' });
+  t.same(cancel.names(), ['pending-cancelled', 'menu-main', 'menu-english'], 'then the main menu');
+
+  const silent = new Call(ctx({ pending: { id: 4, position: 1 } }));
+  silent.toMenu();
+  for (let i = 0; i < MAX_TRIES; i++) (silent.done(), silent.timeout());
+  t.same(silent.names(), ['pending-kept', 'goodbye'], 'silence keeps the request');
+});
+
+t.test('a key during the welcome answers the first menu (type-ahead)', async (t) => {
+  const c = new Call(ctx());
+  c.send({ type: 'answered' });
+  c.keys('1');
+  t.same(c.effects, [{ type: 'stopPlay', token: c.state.token }]);
+  c.done();
+  t.ok(c.has('checkOperators'), 'no menu played: straight to the operators');
+});
+
+t.test('booking refusals are explained', async (t) => {
+  const c = new Call(ctx());
+  c.toMenu();
+  c.keys('1');
+  c.send({ type: 'operators', available: 0, reason: 'all_busy' });
+  c.keys('1');
+  c.send({ type: 'bookRefused', reason: 'duplicate', position: 2 });
+  t.same(c.names(), ['already-pending', 'queue-position', 'number:2', 'goodbye']);
+  for (const [reason, prompt] of [['number_cap', 'number-daily-cap'], ['dp_capacity', 'capacity-full']] as const) {
+    const d = new Call(ctx());
+    d.toMenu();
+    d.keys('1');
+    d.send({ type: 'operators', available: 0, reason: 'all_busy' });
+    d.keys('1');
+    d.send({ type: 'bookRefused', reason });
+    t.same(d.names(), [prompt, 'goodbye'], reason);
+  }
+});
+
+t.test('the caller hanging up while phones ring stops the ringing', async (t) => {
+  const c = new Call(ctx());
+  c.toMenu();
+  c.keys('1');
+  c.send({ type: 'operators', available: 2 });
+  c.send({ type: 'callerHungUp' });
+  t.same(c.effects, [{ type: 'stopRinging' }]);
+  t.same(c.state.phase, { step: 'done', reason: 'caller_hangup' });
+  t.same(c.send({ type: 'ringAnswered', token: c.state.token, operator: 'st1' }), [], 'a late answer changes nothing');
+});
+
+t.test('late results of cancelled playbacks and timers are ignored', async (t) => {
+  const c = new Call(ctx());
+  c.toMenu();
+  const stale = c.state.token;
+  c.keys('7'); // new menu playback
+  t.same(c.send({ type: 'playDone', token: stale }), []);
+  t.same(c.send({ type: 'timeout', token: stale }), []);
+});
+
+t.test('fuzz: random keys, silences and results never book an invalid number and always end', async (t) => {
+  let seed = 42;
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  const keys = '0123456789*#';
+  for (let run = 0; run < 400; run++) {
+    const c = new Call(ctx({ callerNumber: rand(2) ? '0612345678' : undefined, open: !!rand(4), pending: rand(5) ? undefined : { id: 1, position: 1 } }));
+    c.send({ type: 'answered' });
+    for (let i = 0; i < 200 && c.state.phase.step !== 'done'; i++) {
+      const r = rand(10);
+      const p = c.state.phase.step;
+      if (p === 'checkingOperators') c.send({ type: 'operators', available: rand(2), reason: 'all_busy' });
+      else if (p === 'ringing') c.send({ type: 'ringUnanswered', token: c.state.token, rings: 3 });
+      else if (p === 'booking') c.send(rand(2) ? { type: 'booked', id: 1, position: 1, today: true } : { type: 'bookRefused', reason: 'duplicate', position: 1 });
+      else if (p === 'cancelling') c.send({ type: 'cancelled' });
+      else if (p === 'hangingUp') c.send({ type: 'hungUp' });
+      else if (r < 5) c.keys(keys[rand(keys.length)]!);
+      else if (r < 8) c.done();
+      else c.timeout();
+    }
+    if (c.state.phase.step !== 'done') c.send({ type: 'callerHungUp' });
+    t.equal(c.state.phase.step, 'done');
+    for (const e of c.all) if (e.type === 'book') t.ok(checkCallbackNumber(e.number).ok, `booked ${e.number} is valid`);
+  }
+});
