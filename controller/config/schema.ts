@@ -53,6 +53,28 @@ const unitSchema = z
   })
   .strict();
 
+const ringSchema = z
+  .object({
+    /** all: every available phone of the group rings at once; longest-idle: one phone at a
+     *  time, the one idle longest first, perPhoneSeconds each, until the ring threshold */
+    strategy: z.enum(['all', 'longest-idle']).default('all'),
+    perPhoneSeconds: z.number().int().min(5).max(120).default(15),
+  })
+  .strict();
+
+const callbackPolicySchema = z
+  .object({
+    /** outside service hours, offer a callback for the next service window */
+    offerWhenClosed: z.boolean().default(true),
+    /** requests one number may make to this directorate per day (Europe/Rome) */
+    maxPerNumberPerDay: z.number().int().min(1).max(50).default(3),
+    /** requests this directorate accepts per day */
+    dailyCapacity: z.number().int().min(1).max(100000).default(200),
+    /** a request not completed within this many days expires */
+    validityDays: z.number().int().min(1).max(30).default(3),
+  })
+  .strict();
+
 const directorateSchema = z
   .object({
     id,
@@ -64,6 +86,8 @@ const directorateSchema = z
     languages: z.array(z.enum(['it', 'en'])).min(1).default(['it', 'en']),
     hours: hoursSchema,
     units: z.array(unitSchema).default([]),
+    ring: ringSchema.default({ strategy: 'all', perPhoneSeconds: 15 }),
+    callback: callbackPolicySchema.default({ offerWhenClosed: true, maxPerNumberPerDay: 3, dailyCapacity: 200, validityDays: 3 }),
     /** optional replacement for the generated spoken welcome */
     welcome: z.object({ it: z.string().min(1).optional(), en: z.string().min(1).optional() }).strict().default({}),
   })

@@ -59,7 +59,7 @@ export type Phase =
   | { step: 'hangingUp' }
   | { step: 'done'; reason: EndReason };
 
-export type EndReason = 'completed' | 'caller_hangup' | 'no_input' | 'error';
+export type EndReason = 'completed' | 'caller_hangup' | 'error';
 
 export interface IvrState {
   ctx: CallContext;

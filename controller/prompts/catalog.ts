@@ -6,13 +6,14 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import type { Config, Directorate, ServiceHours, Weekday } from '../config/schema';
 import { WEEKDAYS } from '../config/schema';
-import { promptPath } from './media';
+import { commonPromptPath, dpPromptPath } from './media';
 
 export type Lang = 'it' | 'en';
 
 export interface PromptSpec {
   /** relative to the sounds dir, without extension */
   path: string;
+  /** the voice that speaks it */
   lang: Lang;
   text: string;
 }
@@ -61,36 +62,53 @@ export function describeHours(hours: ServiceHours, lang: Lang): string {
 }
 
 export function dpPrompts(dp: Directorate): PromptSpec[] {
-  const hoursIt = describeHours(dp.hours, 'it');
+  const en = dp.languages.includes('en');
   const specs: PromptSpec[] = [
     {
-      path: promptPath({ kind: 'dp', dp: dp.id, name: 'welcome', lang: 'it' }),
+      path: dpPromptPath(dp.id, 'welcome', 'it'),
       lang: 'it',
       text:
         dp.welcome.it ??
         `Agenzia delle Entrate, Direzione Provinciale di ${dp.name}. Benvenuti. I dati di questa chiamata sono trattati nel rispetto della normativa sulla privacy.`,
     },
+    // completes "Il servizio risponde ..." (office-closed)
+    { path: dpPromptPath(dp.id, 'hours', 'it'), lang: 'it', text: `${describeHours(dp.hours, 'it')}.` },
     {
-      path: promptPath({ kind: 'dp', dp: dp.id, name: 'fallback', lang: 'it' }),
+      path: dpPromptPath(dp.id, 'fallback', 'it'),
       lang: 'it',
-      text: `Agenzia delle Entrate, Direzione Provinciale di ${dp.name}. Ci scusiamo, in questo momento non è possibile prenotare una richiamata. Gli uffici rispondono ${hoursIt}. La preghiamo di richiamare più tardi. Grazie.`,
+      text: `Agenzia delle Entrate, Direzione Provinciale di ${dp.name}. Ci scusiamo, in questo momento non è possibile prenotare una richiamata. Gli uffici rispondono ${describeHours(dp.hours, 'it')}. La preghiamo di richiamare più tardi. Grazie.`,
     },
   ];
-  if (dp.languages.includes('en'))
-    specs.push({
-      path: promptPath({ kind: 'dp', dp: dp.id, name: 'welcome', lang: 'en' }),
-      lang: 'en',
-      text: dp.welcome.en ?? `Italian Revenue Agency, Provincial Directorate of ${dp.name}. Welcome. Call data is processed in accordance with privacy law.`,
-    });
+  if (en)
+    specs.push(
+      {
+        path: dpPromptPath(dp.id, 'welcome', 'en'),
+        lang: 'en',
+        text: dp.welcome.en ?? `Italian Revenue Agency, Provincial Directorate of ${dp.name}. Welcome. Call data is processed in accordance with privacy law.`,
+      },
+      { path: dpPromptPath(dp.id, 'hours', 'en'), lang: 'en', text: `${describeHours(dp.hours, 'en')}.` },
+    );
   return specs;
 }
 
+type Entry = string | { text: string; voice: Lang };
+
 export function commonPrompts(root: string): PromptSpec[] {
-  const doc = parse(readFileSync(path.join(root, 'sounds', 'prompts.yaml'), 'utf8')) as Record<Lang, Record<string, string>>;
+  const doc = parse(readFileSync(path.join(root, 'sounds', 'prompts.yaml'), 'utf8')) as Record<Lang, Record<string, Entry>>;
   const specs: PromptSpec[] = [];
   for (const lang of ['it', 'en'] as const)
-    for (const [name, text] of Object.entries(doc[lang] ?? {})) specs.push({ path: promptPath({ kind: 'common', name, lang }), lang, text: text.trim() });
+    for (const [name, entry] of Object.entries(doc[lang] ?? {})) {
+      const { text, voice } = typeof entry === 'string' ? { text: entry, voice: lang } : entry;
+      specs.push({ path: commonPromptPath(name, lang), lang: voice, text: text.trim() });
+    }
   return specs;
+}
+
+/** The common prompt names a language must have (the Italian set is the reference). */
+export function missingTranslations(root: string): string[] {
+  const doc = parse(readFileSync(path.join(root, 'sounds', 'prompts.yaml'), 'utf8')) as Record<Lang, Record<string, Entry>>;
+  const italianOnly = new Set(['menu-english']);
+  return Object.keys(doc.it).filter((k) => !italianOnly.has(k) && !(k in (doc.en ?? {})));
 }
 
 export function promptManifest(config: Config, root: string): PromptSpec[] {

@@ -1,12 +1,27 @@
-// Where prompts live inside the Asterisk container, and how the flows name them.
-import type { PromptRef } from '../inbound/welcome-flow';
+// Where prompts live inside the Asterisk container, and how the flow's prompts become ARI
+// media URIs. Numbers and digits are spoken by Asterisk in the channel's language (the
+// Italian digit prompts come from asterisk-prompt-it-menardi).
+import type { Lang, Prompt } from '../inbound/ivr-flow';
 
 /** mount point of the synthesized prompts (sounds/gen) in the container */
 export const CONTAINER_SOUNDS = '/opt/ivr/sounds';
 
 /** file name without extension, relative to the sounds dir */
-export function promptPath(ref: PromptRef): string {
-  return ref.kind === 'dp' ? `dp/${ref.dp}-${ref.name}${ref.lang === 'it' ? '' : `-${ref.lang}`}` : `${ref.lang}/${ref.name}`;
+export function dpPromptPath(dp: string, name: string, lang: Lang): string {
+  return `dp/${dp}-${name}${lang === 'it' ? '' : `-${lang}`}`;
 }
 
-export const promptMedia = (ref: PromptRef): string => `sound:${CONTAINER_SOUNDS}/${promptPath(ref)}`;
+export const commonPromptPath = (name: string, lang: Lang): string => `${lang}/${name}`;
+
+export function promptMedia(p: Prompt, lang: Lang, dp: string): string {
+  switch (p.kind) {
+    case 'common':
+      return `sound:${CONTAINER_SOUNDS}/${commonPromptPath(p.name, lang)}`;
+    case 'dp':
+      return `sound:${CONTAINER_SOUNDS}/${dpPromptPath(dp, p.name, lang)}`;
+    case 'number':
+      return `number:${p.value}`;
+    case 'digits':
+      return `digits:${p.value}`;
+  }
+}

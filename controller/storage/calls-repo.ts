@@ -13,7 +13,29 @@ export interface CallRow {
   endedAt: string | null;
   hangupCause: number | null;
   endReason: CallEndReason | null;
+  language: string;
+  menuPath: string | null;
+  answeredBy: string | null;
+  ringCount: number | null;
+  callbackId: number | null;
 }
+
+/** Facts about a call filled in as it goes. */
+export interface CallFacts {
+  language?: string;
+  menuPath?: string;
+  answeredBy?: string;
+  ringCount?: number;
+  callbackId?: number;
+}
+
+const COLUMN: Record<keyof CallFacts, string> = {
+  language: 'language',
+  menuPath: 'menu_path',
+  answeredBy: 'answered_by',
+  ringCount: 'ring_count',
+  callbackId: 'callback_id',
+};
 
 export class CallsRepo {
   constructor(private readonly db: Db) {}
@@ -37,6 +59,12 @@ export class CallsRepo {
     );
   }
 
+  update(id: string, facts: CallFacts): void {
+    const keys = (Object.keys(facts) as Array<keyof CallFacts>).filter((k) => facts[k] !== undefined);
+    if (keys.length === 0) return;
+    this.db.prepare(`UPDATE calls SET ${keys.map((k) => `${COLUMN[k]} = ?`).join(', ')} WHERE id = ?`).run(...keys.map((k) => facts[k]!), id);
+  }
+
   open(): CallRow[] {
     return this.db.prepare(`${SELECT} WHERE ended_at IS NULL ORDER BY started_at`).all() as CallRow[];
   }
@@ -51,4 +79,5 @@ export class CallsRepo {
 }
 
 const SELECT = `SELECT id, dp, caller, dialed, started_at AS startedAt, answered_at AS answeredAt, ended_at AS endedAt,
-  hangup_cause AS hangupCause, end_reason AS endReason FROM calls`;
+  hangup_cause AS hangupCause, end_reason AS endReason, language, menu_path AS menuPath, answered_by AS answeredBy,
+  ring_count AS ringCount, callback_id AS callbackId FROM calls`;

@@ -15,7 +15,7 @@ import ari, { type Client } from 'ari-client';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ariGet } from './ari-rest';
-import { AriError, ChannelGoneError, type CallEvents, type ChannelSummary, type PlaybackOutcome, type StasisChannel, type TelephonyPort } from './port';
+import { AriError, ChannelGoneError, type CallEvents, type ChannelSummary, type OriginateRequest, type PlaybackOutcome, type StasisChannel, type TelephonyPort } from './port';
 
 export interface AriSettings {
   url: string;
@@ -168,6 +168,8 @@ export class AriGateway implements TelephonyPort {
     client.on('StasisStart', (e) => {
       if (!live()) return;
       const ch = e.channel;
+      const owner = this.calls.get(ch.id);
+      if (owner?.onEnterApp) return owner.onEnterApp(); // a channel we originated answered
       this.handlers.onStasisStart({
         id: ch.id,
         name: ch.name,
@@ -216,21 +218,20 @@ export class AriGateway implements TelephonyPort {
   }
 
   async play(channelId: string, media: string[], signal: AbortSignal): Promise<PlaybackOutcome> {
-    if (signal.aborted) throw new ChannelGoneError('aborted before playback');
+    if (signal.aborted) return 'stopped';
     const playbackId = randomUUID();
     // registered before the request: PlaybackFinished of a short file can beat the response
     const done = new Promise<PlaybackOutcome>((resolve) => this.playbacks.set(playbackId, { resolve, channelId }));
     const onAbort = (): void => {
-      this.playbacks.get(playbackId)?.resolve('finished');
+      const p = this.playbacks.get(playbackId);
       this.playbacks.delete(playbackId);
+      p?.resolve('stopped');
       this.client?.playbacks.stop({ playbackId }).catch(() => undefined);
     };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       await this.call((c) => c.channels.play({ channelId, media, playbackId }));
-      const outcome = await done;
-      if (signal.aborted) throw new ChannelGoneError('playback interrupted');
-      return outcome;
+      return await done;
     } catch (err) {
       this.playbacks.delete(playbackId);
       throw err;
@@ -249,6 +250,49 @@ export class AriGateway implements TelephonyPort {
 
   async continueInDialplan(channelId: string, context: string, extension: string, priority: number): Promise<void> {
     await this.call((c) => c.channels.continueInDialplan({ channelId, context, extension, priority }));
+  }
+
+  async setLanguage(channelId: string, lang: string): Promise<void> {
+    await this.call((c) => c.channels.setChannelVar({ channelId, variable: 'CHANNEL(language)', value: lang }));
+  }
+
+  async originate(r: OriginateRequest): Promise<void> {
+    await this.call((c) =>
+      c.channels.originate({ endpoint: r.endpoint, channelId: r.channelId, callerId: r.callerId, timeout: r.timeoutSec, app: this.settings.app, appArgs: r.appArgs.join(',') }),
+    );
+  }
+
+  async createBridge(): Promise<string> {
+    const bridgeId = randomUUID();
+    await this.call((c) => c.bridges.create({ bridgeId, type: 'mixing' }));
+    return bridgeId;
+  }
+
+  async addToBridge(bridgeId: string, channelIds: string[]): Promise<void> {
+    await this.call((c) => c.bridges.addChannel({ bridgeId, channel: channelIds }));
+  }
+
+  async destroyBridge(bridgeId: string): Promise<void> {
+    try {
+      await this.call((c) => c.bridges.destroy({ bridgeId }));
+    } catch (err) {
+      if (!(err instanceof AriError && err.notFound)) throw err;
+    }
+  }
+
+  async endpointState(resource: string): Promise<string> {
+    try {
+      const ep = await this.call((c) => c.endpoints.get({ tech: 'PJSIP', resource }));
+      return ep.state ?? 'unknown';
+    } catch (err) {
+      if (err instanceof AriError && err.notFound) return 'offline';
+      throw err;
+    }
+  }
+
+  async deviceState(resource: string): Promise<string> {
+    const ds = await this.call((c) => c.deviceStates.get({ deviceName: `PJSIP/${resource}` }));
+    return ds.state;
   }
 
   async listChannels(): Promise<ChannelSummary[]> {

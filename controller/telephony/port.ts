@@ -20,7 +20,9 @@ export interface ChannelSummary {
   state: string;
 }
 
-export type PlaybackOutcome = 'finished' | 'failed';
+/** stopped: the caller's signal stopped it (barge-in); failed: the file could not be played
+ *  or the channel went away */
+export type PlaybackOutcome = 'finished' | 'failed' | 'stopped';
 
 /** The channel is gone (hung up, or destroyed) while an operation was waiting on it. */
 export class ChannelGoneError extends Error {
@@ -43,16 +45,39 @@ export interface CallEvents {
   onDtmf(digit: string): void;
   /** the channel left Stasis or was hung up */
   onGone(cause: number | null): void;
+  /** an originated channel answered and entered the application */
+  onEnterApp?(): void;
+}
+
+export interface OriginateRequest {
+  /** e.g. "PJSIP/st1" */
+  endpoint: string;
+  /** chosen by the caller so events can be routed before the request returns */
+  channelId: string;
+  /** "name <number>" shown on the phone */
+  callerId: string;
+  timeoutSec: number;
+  appArgs: string[];
 }
 
 export interface TelephonyPort {
   answer(channelId: string): Promise<void>;
   /** Plays media (e.g. "sound:/opt/ivr/sounds/it/welcome") and waits for its end; the
-   *  signal stops it. Resolves 'failed' when Asterisk could not play the file. */
+   *  signal stops it ('stopped'). Resolves 'failed' when Asterisk could not play it. */
   play(channelId: string, media: string[], signal: AbortSignal): Promise<PlaybackOutcome>;
   hangup(channelId: string, reason?: 'normal' | 'busy' | 'congestion'): Promise<void>;
   /** Hands the channel back to the dialplan (the apology fallback). */
   continueInDialplan(channelId: string, context: string, extension: string, priority: number): Promise<void>;
+  setLanguage(channelId: string, lang: string): Promise<void>;
+  /** Rings an endpoint; its events go to the handlers attached for request.channelId. */
+  originate(request: OriginateRequest): Promise<void>;
+  createBridge(): Promise<string>;
+  addToBridge(bridgeId: string, channelIds: string[]): Promise<void>;
+  destroyBridge(bridgeId: string): Promise<void>;
+  /** "online" | "offline" | "unknown" */
+  endpointState(resource: string): Promise<string>;
+  /** Asterisk device state of PJSIP/<resource>: NOT_INUSE, INUSE, RINGING, UNAVAILABLE... */
+  deviceState(resource: string): Promise<string>;
   listChannels(): Promise<ChannelSummary[]>;
   listBridges(): Promise<Array<{ id: string; channels: string[] }>>;
   /** The channels currently in this controller's Stasis application. */

@@ -9,7 +9,7 @@ const messagesLog = path.join(STATE_DIR, 'log', 'asterisk', 'messages.log');
 
 t.test('after an Asterisk restart the controller reconnects and serves calls; the start-up log has no error', async (t) => {
   const offset = statSync(messagesLog).size;
-  const r = await run('podman', [...PODMAN, 'restart', '-t', '2', PBX_CONTAINER], { timeoutMs: 60_000 });
+  const r = await run('podman', [...PODMAN, 'restart', '-t', '2', PBX_CONTAINER], { timeoutMs: 90_000 });
   t.equal(r.code, 0, 'Asterisk container restarted', { stderr: r.stderr });
   const t0 = Date.now();
   await eventually('healthz 503 or 200 after the restart', async () => (await healthz().catch(() => 0)) > 0, 10_000);
@@ -22,7 +22,7 @@ t.test('after an Asterisk restart the controller reconnects and serves calls; th
   t.same(bad, [], 'no ERROR or WARNING in the start-up log');
 
   const rtp = await rtpCounter(TRUNK_IP, 41020);
-  const call = await sipp({ scenario: 'caller-listen', ip: TRUNK_IP, port: 5060, service: '0600000001', vars: { rtp_ip: TRUNK_IP, rtp_port: 41020, ani: '0644444444' } });
+  const call = await sipp({ scenario: 'caller-listen', ip: TRUNK_IP, port: 5060, service: '0611000001', vars: { rtp_ip: TRUNK_IP, rtp_port: 41020, ani: '0644444444' } });
   rtp.close();
   t.equal(call.code, 0, 'the next call completes', { report: call.code === 0 ? undefined : agentReport(call) });
   await waitForRow('the call handled', "SELECT 1 AS ok FROM calls WHERE caller = '0644444444' AND end_reason = 'completed'");

@@ -15,13 +15,15 @@ export const PBX_CONTAINER = 'ivr-test-asterisk';
 export const AGENTS_CONTAINER = 'ivr-test-agents';
 export const TRUNK_IP = '127.0.0.2';
 export const PODMAN = ['--cgroup-manager=cgroupfs', '--runtime', 'runc'];
+/** written by stack-up.ts from test/fixtures/ivr-test.yaml */
+export const TEST_CONFIG = path.join(STATE_DIR, 'ivr-test.yaml');
 
 /** The environment every process of the test stack runs with. */
 export const stackEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
   ...process.env,
   IVR_STATE_DIR: STATE_DIR,
   IVR_CONTAINER: PBX_CONTAINER,
-  IVR_CONFIG: process.env.IVR_TEST_CONFIG ?? path.join(ROOT, 'config', 'demo.yaml'),
+  IVR_CONFIG: TEST_CONFIG,
   IVR_UP_TIMEOUT: '120',
   ...extra,
 });
@@ -57,6 +59,7 @@ export interface SippOptions {
   /** local address: TRUNK_IP for outside callers, 127.0.0.1 for operator phones */
   ip: string;
   port: number;
+  /** a file in test/sipp (without .xml), or an absolute path in the agents container */
   /** Request-URI user (-s) */
   service?: string;
   vars?: Record<string, string | number>;
@@ -78,7 +81,7 @@ export async function sipp(o: SippOptions): Promise<SippResult> {
   const logDir = `/tmp/sipp-logs/${id}`;
   const args = [
     ...PODMAN, 'exec', '-w', logDir, AGENTS_CONTAINER, 'sipp', '127.0.0.1:5060',
-    '-sf', `/sipp/${o.scenario}.xml`, '-i', o.ip, '-p', String(o.port), '-m', '1', '-nostdin',
+    '-sf', o.scenario.startsWith('/') ? o.scenario : `/sipp/${o.scenario}.xml`, '-i', o.ip, '-p', String(o.port), '-m', '1', '-nostdin',
     '-timeout', `${Math.ceil((o.timeoutMs ?? 60_000) / 1000)}s`, '-timeout_error',
     '-trace_err', '-trace_msg',
   ];
@@ -108,17 +111,66 @@ export interface RtpCounter {
   packets: number;
   /** PCMU payload bytes that are not silence (0xFF / 0x7F) */
   voicedBytes: number;
+  /** arrival time (ms) of each packet that carried sound */
+  voicedAt: number[];
   close(): void;
 }
 
-/** Listens where a test caller's SDP says its audio should go, and counts what arrives. */
-export function rtpCounter(ip: string, port: number): Promise<RtpCounter> {
+/** 20 ms of a 440 Hz tone in G.711 mu-law */
+function toneFrame(): Buffer {
+  const frame = Buffer.alloc(160);
+  for (let i = 0; i < 160; i++) {
+    const x = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 8000));
+    const sign = x < 0 ? 0x80 : 0;
+    const m = Math.min(Math.abs(x), 32635) + 132;
+    let exp = 7;
+    for (let mask = 0x4000; (m & mask) === 0 && exp > 0; mask >>= 1) exp--;
+    const mant = (m >> (exp + 3)) & 0x0f;
+    frame[i] = ~(sign | (exp << 4) | mant) & 0xff;
+  }
+  return frame;
+}
+
+/**
+ * Listens where a test agent's SDP says its audio should go, and counts what arrives.
+ * With speak, it also answers with a tone from the same port (symmetric RTP), once it
+ * knows where Asterisk's audio comes from.
+ */
+export function rtpCounter(ip: string, port: number, opts: { speak?: boolean } = {}): Promise<RtpCounter> {
   const sock = dgram.createSocket('udp4');
-  const counter: RtpCounter = { port, packets: 0, voicedBytes: 0, close: () => sock.close() };
-  sock.on('message', (msg) => {
+  let talker: NodeJS.Timeout | undefined;
+  const counter: RtpCounter = {
+    port,
+    packets: 0,
+    voicedBytes: 0,
+    voicedAt: [],
+    close: () => {
+      clearInterval(talker);
+      sock.close();
+    },
+  };
+  const frame = toneFrame();
+  let seq = 0;
+  sock.on('message', (msg, from) => {
+    if (opts.speak && !talker) {
+      talker = setInterval(() => {
+        const hdr = Buffer.alloc(12);
+        hdr[0] = 0x80;
+        hdr[1] = 0;
+        hdr.writeUInt16BE(seq & 0xffff, 2);
+        hdr.writeUInt32BE((seq * 160) >>> 0, 4);
+        hdr.writeUInt32BE(0x1234abcd, 8);
+        seq++;
+        sock.send(Buffer.concat([hdr, frame]), from.port, from.address);
+      }, 20);
+    }
     if (msg.length < 12 || (msg[0]! & 0xc0) !== 0x80) return;
     counter.packets++;
-    if ((msg[1]! & 0x7f) === 0) for (let i = 12; i < msg.length; i++) if (msg[i] !== 0xff && msg[i] !== 0x7f) counter.voicedBytes++;
+    if ((msg[1]! & 0x7f) !== 0) return;
+    let voiced = 0;
+    for (let i = 12; i < msg.length; i++) if (msg[i] !== 0xff && msg[i] !== 0x7f) voiced++;
+    counter.voicedBytes += voiced;
+    if (voiced > 20) counter.voicedAt.push(Date.now());
   });
   return new Promise((resolve, reject) => {
     sock.once('error', reject);
@@ -219,3 +271,84 @@ export async function waitForRow<T>(what: string, sql: string, params: unknown[]
 }
 
 export const healthz = async (): Promise<number> => (await fetch('http://127.0.0.1:8080/healthz', { signal: AbortSignal.timeout(2000) })).status;
+
+// ---- operator phones -------------------------------------------------------------------
+
+export interface Phone {
+  rtp: RtpCounter;
+  /** resolves when the phone has unregistered and SIPp exited */
+  done: Promise<SippResult>;
+}
+
+/** The SIP password of an operator seeded at the first start of the test database. */
+export function seededPassword(id: string): string {
+  const m = new RegExp(`^${id} (\\S+)$`, 'm').exec(readFileSync(path.join(STATE_DIR, 'operator-passwords.txt'), 'utf8'));
+  if (!m) throw new Error(`no seeded password for ${id}`);
+  return m[1]!;
+}
+
+/**
+ * Registers an operator's phone (SIPp) that answers incoming calls per `rxScenario` for
+ * `holdMs`, then unregisters. Resolves once Asterisk sees the phone online and idle.
+ */
+export async function startPhone(o: { id: string; password: string; port: number; rtpPort: number; rxScenario: string; holdMs: number; maxCalls?: number }): Promise<Phone> {
+  const rtp = await rtpCounter('127.0.0.1', o.rtpPort, { speak: true });
+  const done = sipp({
+    scenario: '/scen/phone-register.xml',
+    ip: '127.0.0.1',
+    port: o.port,
+    service: o.id,
+    auth: { user: o.id, password: o.password },
+    vars: { rtp_ip: '127.0.0.1', rtp_port: o.rtpPort },
+    extra: ['-rxsf', o.rxScenario, '-aa', '-d', String(o.holdMs), '-m', String(o.maxCalls ?? 2)],
+    timeoutMs: o.holdMs + 30_000,
+  }).finally(() => rtp.close());
+  let exited: SippResult | undefined;
+  void done.then((r) => (exited = r));
+  await eventually(`${o.id} online and idle`, async () => {
+    if (exited) throw new Error(`the phone exited: ${agentReport(exited)}`);
+    const [ep, ds] = await Promise.all([ari<{ state: string }>(`/endpoints/PJSIP/${o.id}`), ari<{ state: string }>(`/deviceStates/PJSIP%2F${o.id}`)]);
+    return ep.state === 'online' && ds.state === 'NOT_INUSE';
+  }, 10_000);
+  return { rtp, done };
+}
+
+let callerSeq = 0;
+
+/** One outside call from the trunk following a script; returns SIPp's result and the audio heard. */
+export async function callIvr(o: { number: string; ani: string; steps: import('./scenarios').CallerStep[]; rtpPort: number; timeoutMs?: number }): Promise<SippResult & { rtp: RtpCounter; scenario: string }> {
+  const { writeCallerScenario } = await import('./scenarios');
+  const name = `caller-${process.pid}-${++callerSeq}`;
+  const scenario = writeCallerScenario(name, o.steps);
+  const rtp = await rtpCounter(TRUNK_IP, o.rtpPort);
+  try {
+    const r = await sipp({ scenario, ip: TRUNK_IP, port: 5060, service: o.number, vars: { rtp_ip: TRUNK_IP, rtp_port: o.rtpPort, ani: o.ani }, timeoutMs: o.timeoutMs ?? 120_000 });
+    return { ...r, rtp, scenario };
+  } finally {
+    rtp.close();
+  }
+}
+
+/** The events of the latest call from a caller number, oldest first. */
+export function callEvents(caller: string): Array<{ type: string; at: string; data: Record<string, unknown> | null }> {
+  const db = openDb();
+  try {
+    const call = db.prepare('SELECT id FROM calls WHERE caller = ? ORDER BY started_at DESC LIMIT 1').get(caller) as { id: string } | undefined;
+    if (!call) return [];
+    return (db.prepare('SELECT type, at, data FROM call_events WHERE call_id = ? ORDER BY id').all(call.id) as Array<{ type: string; at: string; data: string | null }>).map((e) => ({
+      ...e,
+      data: e.data ? (JSON.parse(e.data) as Record<string, unknown>) : null,
+    }));
+  } finally {
+    db.close();
+  }
+}
+
+export function query<T>(sql: string, ...params: unknown[]): T[] {
+  const db = openDb();
+  try {
+    return db.prepare(sql).all(...params) as T[];
+  } finally {
+    db.close();
+  }
+}

@@ -1,9 +1,13 @@
 // tap --before: starts the test stack once for the whole run (a fresh state dir and
 // database, the real Asterisk container, the controller, the SIP agents container). If
 // anything cannot start, this exits non-zero and the run fails: integration tests never skip.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { AGENTS_CONTAINER, IMAGE, PBX_CONTAINER, PODMAN, ROOT, STATE_DIR, resetStateDir, run, stack } from './harness';
+import { AGENTS_CONTAINER, IMAGE, PBX_CONTAINER, PODMAN, ROOT, STATE_DIR, TEST_CONFIG, resetStateDir, run, stack, stackEnv } from './harness';
+import { SCEN_DIR, writeRegisterScenario } from './scenarios';
+
+/** today's date in Rome, for the directorate that is closed "today" */
+const todayInRome = (): string => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome' }).format(new Date());
 
 async function main(): Promise<void> {
   const t0 = Date.now();
@@ -11,6 +15,11 @@ async function main(): Promise<void> {
   await stack('down');
   resetStateDir();
   mkdirSync(path.join(STATE_DIR, 'sipp-logs'), { recursive: true });
+  mkdirSync(SCEN_DIR, { recursive: true });
+  writeFileSync(TEST_CONFIG, readFileSync(path.join(ROOT, 'test', 'fixtures', 'ivr-test.yaml'), 'utf8').replaceAll('__TODAY__', todayInRome()));
+  writeRegisterScenario();
+  const prompts = await run('bash', [path.join(ROOT, 'docker', 'make-prompts.sh')], { env: stackEnv(), timeoutMs: 300_000 });
+  if (prompts.code !== 0) throw new Error(`prompts for the test config: ${prompts.stdout}${prompts.stderr}`);
   const up = await stack('up');
   if (up.code !== 0) throw new Error(`the test stack did not start (exit ${up.code}):\n${up.stdout}\n${up.stderr}`);
   // SIPp needs NET_RAW for play_dtmf (RTP events from a raw socket); only this container has it
@@ -18,11 +27,14 @@ async function main(): Promise<void> {
     'podman',
     [...PODMAN, 'run', '-d', '--name', AGENTS_CONTAINER, '--network', 'host', '--cap-add', 'NET_RAW',
       '--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=4096:4096',
-      '-v', `${path.join(ROOT, 'test', 'sipp')}:/sipp:ro`, '-v', `${path.join(STATE_DIR, 'sipp-logs')}:/tmp/sipp-logs`,
+      '-v', `${path.join(ROOT, 'test', 'sipp')}:/sipp:ro`, '-v', `${path.join(STATE_DIR, 'sipp-logs')}:/tmp/sipp-logs`, '-v', `${SCEN_DIR}:/scen`,
       IMAGE, 'sleep', 'infinity'],
     { timeoutMs: 60_000 },
   );
   if (agents.code !== 0) throw new Error(`the SIP agents container did not start: ${agents.stderr}`);
+  // the voice of test callers and phones: a tone, so the far end can tell audio arrived
+  const voice = await run('podman', [...PODMAN, 'exec', AGENTS_CONTAINER, 'sox', '-n', '-r', '8000', '-c', '1', '-e', 'u-law', '/scen/voice.wav', 'synth', '60', 'sine', '440', 'vol', '0.5'], { timeoutMs: 30_000 });
+  if (voice.code !== 0) throw new Error(`voice.wav: ${voice.stderr}`);
   process.stdout.write(`# test stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 }
 

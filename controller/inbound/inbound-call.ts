@@ -1,0 +1,304 @@
+// Runs one caller's IVR flow (ivr-flow.ts) against the telephony port: executes each
+// effect, feeds its result back as an event, one event at a time. Long operations run
+// concurrently (a prompt plays while keys arrive); each has an AbortController or a timer
+// that is cancelled when the call ends, so nothing outlives the caller.
+import type { Logger } from 'pino';
+import type { Directorate } from '../config/schema';
+import type { Presence } from '../operators/presence';
+import { promptMedia } from '../prompts/media';
+import { currentOrNextWindow, localTime, sameLocalDay, zonedInstant } from '../schedule/service-hours';
+import type { CallEventsRepo } from '../storage/call-events-repo';
+import type { CallbacksRepo } from '../storage/callbacks-repo';
+import type { CallEndReason, CallsRepo } from '../storage/calls-repo';
+import { ChannelGoneError, type CallEvents, type TelephonyPort } from '../telephony/port';
+import { GroupRinger } from './group-ringer';
+import { RING_MS, startIvr, step, type CallContext, type IvrEffect, type IvrEvent, type IvrState } from './ivr-flow';
+
+export const FALLBACK = { context: 'ivr-fallback', extension: 's', priority: 1 } as const;
+/** Italian ringback heard by the caller while the group rings (tonezone it: 1 s on, 4 s off) */
+export const RINGBACK = 'tone:ring;tonezone=it';
+
+export interface CallTracker {
+  attachCall(channelId: string, events: CallEvents): () => void;
+}
+
+export interface InboundDeps {
+  port: TelephonyPort;
+  tracker: CallTracker;
+  presence: Presence;
+  calls: CallsRepo;
+  events: CallEventsRepo;
+  callbacks: CallbacksRepo;
+  log: Logger;
+  now: () => Date;
+  /** measurements for /metrics and the benchmark */
+  observe?: (what: 'offer_delay_ms' | 'booking_commit_ms', ms: number) => void;
+}
+
+export class InboundCall {
+  private state: IvrState;
+  private readonly queue: IvrEvent[] = [];
+  private processing = false;
+  private ended = false;
+  private hangupCause: number | null = null;
+  private readonly plays = new Map<number, AbortController>();
+  private readonly timers = new Map<number, NodeJS.Timeout>();
+  private ringer: GroupRinger | undefined;
+  private ringback: AbortController | undefined;
+  private ringStartedAt = 0;
+  private bridgeId: string | undefined;
+  private leg: { id: string; operator: string; detach: () => void } | undefined;
+  private readonly detach: () => void;
+
+  constructor(
+    readonly channelId: string,
+    private readonly dp: Directorate,
+    ctx: CallContext,
+    private readonly callerNumberRaw: string | null,
+    private readonly d: InboundDeps,
+    private readonly onEnd: (reason: CallEndReason) => void,
+  ) {
+    const t = startIvr(ctx);
+    this.state = t.state;
+    this.detach = d.tracker.attachCall(channelId, { onDtmf: (digit) => this.feed({ type: 'dtmf', digit }), onGone: (cause) => this.gone(cause) });
+    this.run(t.effects);
+  }
+
+  get phase(): string {
+    return this.state.phase.step;
+  }
+
+  /** The channel is gone (caller hung up, or our hang-up completed). */
+  gone(cause: number | null): void {
+    if (this.ended) return;
+    this.hangupCause = cause;
+    this.feed(this.state.phase.step === 'hangingUp' ? { type: 'hungUp' } : { type: 'callerHungUp' });
+  }
+
+  private feed(event: IvrEvent): void {
+    if (this.ended) return;
+    this.queue.push(event);
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      while (this.queue.length > 0 && !this.ended) {
+        const e = this.queue.shift()!;
+        if (e.type === 'dtmf') this.record('dtmf', { digit: e.digit, phase: this.state.phase.step });
+        const t = step(this.state, e);
+        this.state = t.state;
+        this.run(t.effects);
+        if (this.state.phase.step === 'done') this.finish(this.state.phase.reason);
+      }
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  private run(effects: IvrEffect[]): void {
+    for (const effect of effects) {
+      this.execute(effect).catch((err: Error) => {
+        if (err instanceof ChannelGoneError || this.ended) return;
+        this.d.log.error({ err: err.message, effect: effect.type }, 'call step failed');
+        this.feed({ type: 'error', message: err.message });
+      });
+    }
+  }
+
+  private async execute(e: IvrEffect): Promise<void> {
+    const { port } = this.d;
+    switch (e.type) {
+      case 'answer':
+        await port.answer(this.channelId);
+        this.d.calls.answered(this.channelId, this.d.now());
+        return this.feed({ type: 'answered' });
+      case 'play': {
+        const ac = new AbortController();
+        this.plays.set(e.token, ac);
+        if (e.prompts.some((p) => p.kind === 'common' && p.name === 'offer-callback') || e.prompts.some((p) => p.kind === 'common' && p.name === 'type-number'))
+          this.markOfferStart();
+        const outcome = await port.play(this.channelId, e.prompts.map((p) => promptMedia(p, this.state.lang, this.dp.id)), ac.signal);
+        this.plays.delete(e.token);
+        if (outcome === 'failed' && !this.ended) this.d.log.error({ prompts: e.prompts }, 'prompt could not be played');
+        return this.feed({ type: 'playDone', token: e.token });
+      }
+      case 'stopPlay':
+        this.plays.get(e.token)?.abort();
+        return;
+      case 'startTimer':
+        this.timers.set(
+          e.token,
+          setTimeout(() => {
+            this.timers.delete(e.token);
+            this.feed({ type: 'timeout', token: e.token });
+          }, e.ms),
+        );
+        return;
+      case 'setLanguage':
+        this.d.calls.update(this.channelId, { language: e.lang });
+        return port.setLanguage(this.channelId, e.lang);
+      case 'checkOperators': {
+        const role = this.dp.case === 'switchboard' ? 'switchboard' : 'staff';
+        const a = await this.d.presence.available(this.dp.id, role);
+        this.record('operators', { available: a.phones, reason: a.reason });
+        this.pendingPhones = a.phones;
+        return this.feed({ type: 'operators', available: a.phones.length, ...(a.reason ? { reason: a.reason } : {}) });
+      }
+      case 'ring':
+        return this.ring(e.token, e.ms);
+      case 'stopRinging':
+        this.stopRinging();
+        return;
+      case 'book':
+        return this.book(e.number, e.path, e.rings);
+      case 'cancelPending': {
+        const ok = this.d.callbacks.cancel(e.id, 'cancelled by the caller', this.d.now());
+        this.record('callback_cancelled', { id: e.id, ok });
+        return this.feed({ type: 'cancelled' });
+      }
+      case 'record':
+        if (e.event === 'menu' || e.event === 'language') this.d.calls.update(this.channelId, { menuPath: this.state.path.join(',') });
+        this.record(e.event, e.data);
+        return;
+      case 'hangup':
+        return port.hangup(this.channelId);
+      case 'fallback':
+        // hand the caller to the dialplan apology; if even that fails, at least hang up
+        await port.continueInDialplan(this.channelId, FALLBACK.context, FALLBACK.extension, FALLBACK.priority).catch(() => port.hangup(this.channelId));
+        return;
+    }
+  }
+
+  private pendingPhones: string[] = [];
+
+  private async ring(token: number, ms: number): Promise<void> {
+    const phones = this.pendingPhones;
+    for (const p of phones) this.d.presence.engage(p);
+    const caller = this.callerNumberRaw ?? 'anonimo';
+    this.ringer = new GroupRinger(
+      {
+        phones,
+        strategy: this.dp.ring.strategy,
+        perPhoneMs: this.dp.ring.perPhoneSeconds * 1000,
+        totalMs: ms,
+        callerId: `"${this.dp.id} ${caller}" <${caller}>`,
+        appArgs: ['leg', this.channelId],
+      },
+      this.d.port,
+      this.d.tracker,
+      this.d.log,
+      (operator, talked) => this.d.presence.release(operator, talked),
+    );
+    this.ringback = new AbortController();
+    const ringback = this.ringback;
+    void this.d.port.play(this.channelId, [RINGBACK], ringback.signal).catch(() => undefined);
+    this.ringStartedAt = Date.now();
+    this.record('ringing_started', { phones, strategy: this.dp.ring.strategy, thresholdMs: ms });
+    this.ringer.start();
+    const outcome = await this.ringer.outcome;
+    ringback.abort();
+    if (this.ended) {
+      if (outcome.answered) {
+        await this.d.port.hangup(outcome.legId).catch(() => undefined);
+        this.d.presence.release(outcome.operator, false);
+      }
+      return;
+    }
+    const rings = Math.min(Math.ceil((Date.now() - this.ringStartedAt) / RING_MS), Math.round(ms / RING_MS));
+    if (!outcome.answered) {
+      this.record('ringing_ended', { answered: false, rings, rung: outcome.rung });
+      this.d.calls.update(this.channelId, { ringCount: rings });
+      return this.feed({ type: 'ringUnanswered', token, rings });
+    }
+    // bridge the caller with the operator who answered first
+    const legId = outcome.legId;
+    this.leg = {
+      id: legId,
+      operator: outcome.operator,
+      detach: this.d.tracker.attachCall(legId, { onDtmf: () => undefined, onGone: () => this.operatorGone() }),
+    };
+    this.bridgeId = await this.d.port.createBridge();
+    await this.d.port.addToBridge(this.bridgeId, [this.channelId, legId]);
+    this.record('ringing_ended', { answered: true, operator: outcome.operator, rings });
+    this.d.calls.update(this.channelId, { answeredBy: outcome.operator, ringCount: rings });
+    this.feed({ type: 'ringAnswered', token, operator: outcome.operator });
+  }
+
+  private operatorGone(): void {
+    if (!this.leg) return;
+    this.leg.detach();
+    this.d.presence.release(this.leg.operator, true);
+    this.record('operator_hangup', { operator: this.leg.operator });
+    this.leg = undefined;
+    this.feed({ type: 'operatorHungUp' });
+  }
+
+  private stopRinging(): void {
+    this.ringback?.abort();
+    this.ringer?.cancel();
+  }
+
+  private offerMarked = false;
+  /** The first offer prompt after ringing: how long after the N-th ring it started. */
+  private markOfferStart(): void {
+    if (this.offerMarked || !this.ringStartedAt) return;
+    this.offerMarked = true;
+    const thresholdMs = this.dp.ringsBeforeCallback * RING_MS;
+    this.d.observe?.('offer_delay_ms', Date.now() - this.ringStartedAt - thresholdMs);
+  }
+
+  private async book(number: string, path: string, rings: number | null): Promise<void> {
+    const now = this.d.now();
+    const hours = this.dp.hours;
+    const window = currentOrNextWindow(hours, now);
+    if (!window) return this.feed({ type: 'bookRefused', reason: 'no_window' });
+    const policy = this.dp.callback;
+    const t0 = performance.now();
+    const r = this.d.callbacks.book({
+      dp: this.dp.id,
+      number,
+      language: this.state.lang,
+      callId: this.channelId,
+      menuPath: path,
+      ringCount: rings,
+      at: now,
+      dueAt: window.start,
+      expiresAt: new Date(now.getTime() + policy.validityDays * 86_400_000),
+      dayStart: zonedInstant(localTime(now, hours.timezone), 0, 0, hours.timezone),
+      maxPerNumberPerDay: policy.maxPerNumberPerDay,
+      dailyCapacity: policy.dailyCapacity,
+    });
+    this.d.observe?.('booking_commit_ms', performance.now() - t0);
+    if (r.ok) {
+      this.d.calls.update(this.channelId, { callbackId: r.id });
+      this.d.log.info({ callbackId: r.id, number, position: r.position }, 'callback booked');
+      return this.feed({ type: 'booked', id: r.id, position: r.position, today: sameLocalDay(window.start, now, hours.timezone) });
+    }
+    return this.feed({ type: 'bookRefused', reason: r.reason, ...(r.reason === 'duplicate' ? { position: r.position } : {}) });
+  }
+
+  private record(type: string, data?: Record<string, unknown>): void {
+    this.d.events.add(this.channelId, this.d.now(), type, data);
+  }
+
+  /** The flow is over: cancel everything still running, leave no channel or bridge behind. */
+  private finish(reason: CallEndReason): void {
+    if (this.ended) return;
+    this.ended = true;
+    for (const ac of this.plays.values()) ac.abort();
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.stopRinging();
+    if (this.leg) {
+      const leg = this.leg;
+      this.leg = undefined;
+      leg.detach();
+      this.d.presence.release(leg.operator, true);
+      void this.d.port.hangup(leg.id).catch(() => undefined);
+    }
+    if (this.bridgeId) void this.d.port.destroyBridge(this.bridgeId).catch(() => undefined);
+    if (reason !== 'error') void this.d.port.hangup(this.channelId).catch(() => undefined);
+    this.detach();
+    this.record('ended', { reason, cause: this.hangupCause });
+    this.d.calls.end(this.channelId, this.d.now(), reason, this.hangupCause);
+    this.onEnd(reason);
+  }
+}

@@ -1,0 +1,120 @@
+// SQL for the callbacks table. Every status change is guarded by the current status.
+import type { Db } from './database';
+
+export type CallbackStatus = 'pending' | 'dialing' | 'done' | 'failed' | 'cancelled' | 'expired';
+
+export interface CallbackRow {
+  id: number;
+  dp: string;
+  number: string;
+  language: 'it' | 'en';
+  status: CallbackStatus;
+  requestedAt: string;
+  dueAt: string;
+  expiresAt: string;
+  callId: string | null;
+  menuPath: string | null;
+  ringCount: number | null;
+  attempts: number;
+  updatedAt: string;
+  closedReason: string | null;
+}
+
+export interface BookingRequest {
+  dp: string;
+  number: string;
+  language: 'it' | 'en';
+  callId: string | null;
+  menuPath: string | null;
+  ringCount: number | null;
+  at: Date;
+  dueAt: Date;
+  expiresAt: Date;
+  /** start of the directorate's local day, for the daily limits */
+  dayStart: Date;
+  maxPerNumberPerDay: number;
+  dailyCapacity: number;
+}
+
+export type BookingResult =
+  | { ok: true; id: number; position: number }
+  | { ok: false; reason: 'duplicate'; id: number; position: number }
+  | { ok: false; reason: 'number_cap' | 'dp_capacity' };
+
+const SELECT = `SELECT id, dp, number, language, status, requested_at AS requestedAt, due_at AS dueAt, expires_at AS expiresAt,
+  call_id AS callId, menu_path AS menuPath, ring_count AS ringCount, attempts, updated_at AS updatedAt, closed_reason AS closedReason
+  FROM callbacks`;
+
+const LIVE = "status IN ('pending', 'dialing')";
+
+export class CallbacksRepo {
+  constructor(private readonly db: Db) {}
+
+  /** The live request of a number at a directorate, with its place in that queue. */
+  live(dp: string, number: string): { id: number; position: number } | undefined {
+    const row = this.db.prepare(`SELECT id FROM callbacks WHERE dp = ? AND number = ? AND ${LIVE}`).get(dp, number) as { id: number } | undefined;
+    return row && { id: row.id, position: this.position(dp, row.id) };
+  }
+
+  /** 1 = next to be called back (oldest live request first). */
+  position(dp: string, id: number): number {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM callbacks WHERE dp = ? AND ${LIVE} AND id <= ?`).get(dp, id) as { n: number }).n;
+  }
+
+  /**
+   * Checks the policy and inserts, in one IMMEDIATE transaction: two callers booking the
+   * same number at the same instant cannot both pass the checks. Committed on return.
+   */
+  book(r: BookingRequest): BookingResult {
+    return this.db
+      .transaction((): BookingResult => {
+        const live = this.live(r.dp, r.number);
+        if (live) return { ok: false, reason: 'duplicate', ...live };
+        const since = r.dayStart.toISOString();
+        const byNumber = (this.db.prepare('SELECT COUNT(*) AS n FROM callbacks WHERE dp = ? AND number = ? AND requested_at >= ?').get(r.dp, r.number, since) as { n: number }).n;
+        if (byNumber >= r.maxPerNumberPerDay) return { ok: false, reason: 'number_cap' };
+        const byDp = (this.db.prepare('SELECT COUNT(*) AS n FROM callbacks WHERE dp = ? AND requested_at >= ?').get(r.dp, since) as { n: number }).n;
+        if (byDp >= r.dailyCapacity) return { ok: false, reason: 'dp_capacity' };
+        const at = r.at.toISOString();
+        const info = this.db
+          .prepare(
+            `INSERT INTO callbacks (dp, number, language, status, requested_at, due_at, expires_at, call_id, menu_path, ring_count, attempts, updated_at)
+             VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, 0, ?)`,
+          )
+          .run(r.dp, r.number, r.language, at, r.dueAt.toISOString(), r.expiresAt.toISOString(), r.callId, r.menuPath, r.ringCount, at);
+        const id = Number(info.lastInsertRowid);
+        return { ok: true, id, position: this.position(r.dp, id) };
+      })
+      .immediate();
+  }
+
+  /** pending -> cancelled; false when the request was no longer pending. */
+  cancel(id: number, reason: string, at: Date): boolean {
+    return (
+      this.db
+        .prepare("UPDATE callbacks SET status = 'cancelled', closed_reason = ?, updated_at = ? WHERE id = ? AND status = 'pending'")
+        .run(reason, at.toISOString(), id).changes === 1
+    );
+  }
+
+  get(id: number): CallbackRow | undefined {
+    return this.db.prepare(`${SELECT} WHERE id = ?`).get(id) as CallbackRow | undefined;
+  }
+
+  list(filter: { dp?: string | undefined; status?: CallbackStatus | undefined } = {}): CallbackRow[] {
+    const where: string[] = [];
+    const params: string[] = [];
+    if (filter.dp) (where.push('dp = ?'), params.push(filter.dp));
+    if (filter.status) (where.push('status = ?'), params.push(filter.status));
+    return this.db.prepare(`${SELECT}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id`).all(...params) as CallbackRow[];
+  }
+
+  byNumber(number: string): CallbackRow[] {
+    return this.db.prepare(`${SELECT} WHERE number = ? ORDER BY id`).all(number) as CallbackRow[];
+  }
+
+  pendingCountByDp(): Record<string, number> {
+    const rows = this.db.prepare(`SELECT dp, COUNT(*) AS n FROM callbacks WHERE ${LIVE} GROUP BY dp`).all() as Array<{ dp: string; n: number }>;
+    return Object.fromEntries(rows.map((r) => [r.dp, r.n]));
+  }
+}

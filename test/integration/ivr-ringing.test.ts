@@ -1,0 +1,78 @@
+// Ringing the group: the first phone to answer is bridged with the caller (audio both
+// ways) and the others stop; nobody answering leads to the offer after N rings; a caller
+// hanging up while phones ring stops them all.
+import t from 'tap';
+import { agentReport, assertNothingLeft, callEvents, callIvr, eventually, ivrctl, query, startPhone, type Phone } from './harness';
+import { writePhoneScenario } from './scenarios';
+
+const PASS = { 'op-a': 'Passw0rd-a', 'op-b': 'Passw0rd-b' } as const;
+
+t.before(async () => {
+  for (const id of ['op-a', 'op-b'] as const) {
+    const r = await ivrctl('operators', 'add', id, '--dp', 't-open', '--role', 'staff', '--password', PASS[id]);
+    if (r.code !== 0) throw new Error(`operators add ${id}: ${r.stderr}`);
+  }
+});
+
+const phone = (id: 'op-a' | 'op-b', port: number, rtpPort: number, behaviour: Parameters<typeof writePhoneScenario>[1], holdMs: number): Promise<Phone> =>
+  startPhone({ id, password: PASS[id], port, rtpPort, rxScenario: writePhoneScenario(`phone-${id}-${Date.now()}`, behaviour), holdMs });
+
+t.test('operator answers within the threshold: bridged, audio both ways, the other phone stops ringing', async (t) => {
+  const a = await phone('op-a', 5081, 42000, { answerAfterMs: 3000 }, 25_000);
+  const b = await phone('op-b', 5082, 42002, { ringForever: true }, 25_000);
+  const ani = '0612340010';
+  const r = await callIvr({ number: '0611000001', ani, rtpPort: 42010, steps: [{ pause: 1500 }, { keys: '1' }, { pause: 5000 }, { voice: true }, { pause: 5000 }, { hangup: true }] });
+  t.equal(r.code, 0, 'caller: answered, talked, hung up', { report: r.code === 0 ? undefined : agentReport(r) });
+  const [ra, rb] = await Promise.all([a.done, b.done]);
+  t.equal(ra.code, 0, 'op-a answered and got the BYE when the caller hung up', { report: ra.code === 0 ? undefined : agentReport(ra) });
+  t.equal(rb.code, 0, 'op-b rang and was cancelled', { report: rb.code === 0 ? undefined : agentReport(rb) });
+
+  const [call] = query<{ id: string; answered_by: string; ring_count: number; end_reason: string }>('SELECT * FROM calls WHERE caller = ?', ani);
+  t.match(call, { answered_by: 'op-a', end_reason: 'caller_hangup' });
+  const ev = callEvents(ani);
+  const started = ev.find((e) => e.type === 'ringing_started');
+  t.same((started?.data?.phones as string[] | undefined)?.slice().sort(), ['op-a', 'op-b'], 'both phones rang');
+  const ended = ev.find((e) => e.type === 'ringing_ended');
+  t.match(ended?.data, { answered: true, operator: 'op-a' });
+  const answeredAt = Date.parse(ended!.at);
+  t.ok(a.rtp.voicedBytes > 8000, `the operator heard the caller (${a.rtp.voicedBytes} voiced bytes)`);
+  const fromOperator = r.rtp.voicedAt.filter((ts) => ts > answeredAt + 1000).length;
+  t.ok(fromOperator > 100, `the caller heard the operator (${fromOperator} voiced packets after the answer)`);
+  t.equal(b.rtp.packets, 0, 'the cancelled phone got no audio');
+  t.equal(query('SELECT 1 FROM callbacks WHERE number = ?', ani).length, 0, 'no callback booked');
+  await assertNothingLeft(t);
+});
+
+t.test('nobody answers: both phones stop after N rings, the offer starts at N x 5 s, a booking row', async (t) => {
+  const a = await phone('op-a', 5083, 42020, { ringForever: true }, 25_000);
+  const b = await phone('op-b', 5084, 42022, { ringForever: true }, 25_000);
+  const ani = '0612340011';
+  const r = await callIvr({ number: '0611000001', ani, rtpPort: 42012, steps: [{ pause: 1500 }, { keys: '1' }, { pause: 13_500 }, { keys: '1' }] });
+  t.equal(r.code, 0, 'caller: offered, booked, goodbye from the PBX', { report: r.code === 0 ? undefined : agentReport(r) });
+  const [ra, rb] = await Promise.all([a.done, b.done]);
+  t.equal(ra.code, 0, 'op-a rang and was cancelled', { report: ra.code === 0 ? undefined : agentReport(ra) });
+  t.equal(rb.code, 0, 'op-b rang and was cancelled', { report: rb.code === 0 ? undefined : agentReport(rb) });
+  const ev = callEvents(ani);
+  const started = Date.parse(ev.find((e) => e.type === 'ringing_started')!.at);
+  const offer = Date.parse(ev.find((e) => e.type === 'offer')!.at);
+  t.ok(Math.abs(offer - started - 10_000) <= 1000, `offer ${offer - started} ms after the ringing started (2 rings = 10 s, +-1 s)`);
+  t.match(ev.find((e) => e.type === 'ringing_ended')?.data, { answered: false, rings: 2 });
+  const rows = query<{ number: string; status: string; ring_count: number; menu_path: string }>('SELECT * FROM callbacks WHERE number = ?', ani);
+  t.match(rows, [{ number: ani, status: 'pending', ring_count: 2, menu_path: '1,offer:1' }]);
+  await assertNothingLeft(t);
+});
+
+t.test('the caller hangs up while the phones ring: they stop, nothing is booked, nothing is left', async (t) => {
+  const a = await phone('op-a', 5085, 42030, { ringForever: true }, 15_000);
+  const b = await phone('op-b', 5086, 42032, { ringForever: true }, 15_000);
+  const ani = '0612340012';
+  const r = await callIvr({ number: '0611000001', ani, rtpPort: 42014, steps: [{ pause: 1500 }, { keys: '1' }, { pause: 4000 }, { hangup: true }] });
+  t.equal(r.code, 0, 'caller hung up during the ringing', { report: r.code === 0 ? undefined : agentReport(r) });
+  await eventually('both phones idle again', async () => (await Promise.race([Promise.all([a.done, b.done]).then(() => true), new Promise<false>((res) => setTimeout(() => res(false), 100))])) || undefined, 30_000);
+  const [ra, rb] = await Promise.all([a.done, b.done]);
+  t.equal(ra.code, 0, 'op-a was cancelled', { report: ra.code === 0 ? undefined : agentReport(ra) });
+  t.equal(rb.code, 0, 'op-b was cancelled', { report: rb.code === 0 ? undefined : agentReport(rb) });
+  t.match(query('SELECT end_reason FROM calls WHERE caller = ?', ani), [{ end_reason: 'caller_hangup' }]);
+  t.equal(query('SELECT 1 FROM callbacks WHERE number = ?', ani).length, 0, 'no booking');
+  await assertNothingLeft(t);
+});
