@@ -12,7 +12,7 @@ files=()
 [ "$what" = all ] || [ "$what" = integration ] && files+=(dist/test/integration/*.test.js)
 # One job: the integration tests share one Asterisk on fixed ports.
 # --before/--after start and stop the test stack once around all the files.
-args=(--disable-coverage --reporter=tap --jobs=1 --timeout=300)
+args=(--disable-coverage --reporter=tap --jobs=1 --timeout=900)
 if [ "$what" != unit ]; then
   args+=(--before=dist/test/integration/stack-up.js --after=dist/test/integration/stack-down.js)
 fi

@@ -11,6 +11,12 @@ import type { OperatorRow } from '../storage/operators-repo';
 import { AmiError } from '../telephony/ami';
 import { promptManifest } from '../prompts/catalog';
 import { collectStatus, formatStatus } from './status';
+import { buildProfile, callbackView } from '../monitoring/profile';
+import { CallbacksRepo, type CallbackStatus } from '../storage/callbacks-repo';
+import { CallsRepo } from '../storage/calls-repo';
+import { CallEventsRepo } from '../storage/call-events-repo';
+
+const CALLBACK_STATUSES: CallbackStatus[] = ['pending', 'dialing', 'done', 'failed', 'cancelled', 'expired'];
 
 class UsageError extends Error {}
 
@@ -106,6 +112,50 @@ function build(): Command {
         out(`operator ${id} ${name === 'remove' ? 'removed' : name === 'pause' ? 'paused' : 'resumed'}`);
       });
   }
+
+  const callbacks = program.command('callbacks').description('callback requests booked by callers');
+  callbacks
+    .command('list')
+    .description('list callback requests, oldest first')
+    .option('--dp <dp>', 'only this directorate')
+    .addOption(new Option('--status <s>', 'only this status').choices(CALLBACK_STATUSES))
+    .option('--json', 'print one JSON array')
+    .action((opts: { dp?: string; status?: CallbackStatus; json?: boolean }) => {
+      const p = prepare(env);
+      if (opts.dp && !p.config.directorates.some((d) => d.id === opts.dp)) throw new ValidationError(`unknown directorate "${opts.dp}"`);
+      const repo = new CallbacksRepo(p.db);
+      const rows = repo.list({ dp: opts.dp, status: opts.status }).map((r) => callbackView(r, repo));
+      if (opts.json) json(rows);
+      else out(table(rows as unknown as Array<Record<string, unknown>>, ['id', 'dp', 'number', 'status', 'position', 'attempts', 'language', 'requestedAt', 'dueAt']));
+    });
+  callbacks
+    .command('show <id>')
+    .description('one callback request')
+    .option('--json', 'print one JSON object')
+    .action((id: string, opts: { json?: boolean }) => {
+      if (!/^\d+$/.test(id)) throw new ValidationError(`callback id must be a number, got "${id}"`);
+      const p = prepare(env);
+      const repo = new CallbacksRepo(p.db);
+      const row = repo.get(Number(id));
+      if (!row) throw new ValidationError(`no callback ${id}`);
+      const view = callbackView(row, repo);
+      if (opts.json) json(view);
+      else out(Object.entries(view).map(([k, v]) => `${k.padEnd(13)} ${v ?? '-'}`).join('\n'));
+    });
+
+  program
+    .command('profile <number>')
+    .description("the caller's profile: every call, booking and attempt for a number, oldest first")
+    .option('--json', 'print one JSON object')
+    .action((number: string, opts: { json?: boolean }) => {
+      if (!/^\+?[0-9]{3,16}$/.test(number)) throw new ValidationError(`"${number}" is not a phone number`);
+      const p = prepare(env);
+      const profile = buildProfile(number, { calls: new CallsRepo(p.db), events: new CallEventsRepo(p.db), callbacks: new CallbacksRepo(p.db) });
+      if (opts.json) return json(profile);
+      if (profile.timeline.length === 0) return out(`${number}: no calls or callbacks`);
+      out(`profile of ${number}: ${profile.calls.length} call(s), ${profile.callbacks.length} callback request(s)`);
+      for (const e of profile.timeline) out(`${e.at}  ${e.kind.padEnd(8)}  ${e.summary}`);
+    });
 
   const config = program.command('config').description('deployment configuration');
   config

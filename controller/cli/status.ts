@@ -4,6 +4,7 @@ import type { Environment } from '../environment';
 import { readSecrets } from '../provisioning/secrets';
 import { prepare } from '../setup';
 import { ariGet } from '../telephony/ari-rest';
+import { CallbacksRepo } from '../storage/callbacks-repo';
 
 export interface OperatorStatus {
   id: string;
@@ -23,11 +24,12 @@ export interface Status {
   asterisk: { reachable: boolean; version: string | null; error?: string };
   controller: { up: boolean; ari: string | null; activeCalls: number | null; error?: string };
   operators: OperatorStatus[];
-  directorates: Array<{ id: string; case: string; operatorsOnline: number; operatorsAvailable: number }>;
+  directorates: Array<{ id: string; case: string; operatorsOnline: number; operatorsAvailable: number; pendingCallbacks: number }>;
 }
 
 export async function collectStatus(env: Environment): Promise<Status> {
-  const { config, operators } = prepare(env);
+  const { config, operators, db } = prepare(env);
+  const pending = new CallbacksRepo(db).pendingCountByDp();
   const status: Status = {
     asterisk: { reachable: false, version: null },
     controller: { up: false, ari: null, activeCalls: null },
@@ -64,7 +66,13 @@ export async function collectStatus(env: Environment): Promise<Status> {
   }
   status.directorates = config.directorates.map((d) => {
     const mine = status.operators.filter((o) => o.dp === d.id && o.role !== 'unit');
-    return { id: d.id, case: d.case, operatorsOnline: mine.filter((o) => o.online).length, operatorsAvailable: mine.filter((o) => o.availability === 'available').length };
+    return {
+      id: d.id,
+      case: d.case,
+      operatorsOnline: mine.filter((o) => o.online).length,
+      operatorsAvailable: mine.filter((o) => o.availability === 'available').length,
+      pendingCallbacks: pending[d.id] ?? 0,
+    };
   });
   return status;
 }
@@ -74,7 +82,7 @@ export function formatStatus(s: Status, table: (rows: Array<Record<string, unkno
     `asterisk:   ${s.asterisk.reachable ? `up (${s.asterisk.version ?? '?'})` : `DOWN (${s.asterisk.error ?? 'unreachable'})`}`,
     `controller: ${s.controller.up ? `up (ARI ${s.controller.ari}, ${s.controller.activeCalls ?? 0} active calls)` : `DOWN (${s.controller.error ?? `ARI ${s.controller.ari ?? '?'}`})`}`,
     '',
-    table(s.directorates as unknown as Array<Record<string, unknown>>, ['id', 'case', 'operatorsOnline', 'operatorsAvailable']),
+    table(s.directorates as unknown as Array<Record<string, unknown>>, ['id', 'case', 'operatorsOnline', 'operatorsAvailable', 'pendingCallbacks']),
     '',
     table(s.operators as unknown as Array<Record<string, unknown>>, ['id', 'dp', 'role', 'unit', 'availability', 'deviceState']),
   ];

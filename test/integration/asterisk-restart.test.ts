@@ -3,7 +3,7 @@
 import t from 'tap';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { PBX_CONTAINER, PODMAN, STATE_DIR, TRUNK_IP, agentReport, assertNothingLeft, eventually, healthz, rtpCounter, run, sipp, waitForRow } from './harness';
+import { PBX_CONTAINER, PODMAN, STATE_DIR, agentReport, assertNothingLeft, callIvr, eventually, healthz, run, waitForRow } from './harness';
 
 const messagesLog = path.join(STATE_DIR, 'log', 'asterisk', 'messages.log');
 
@@ -21,9 +21,8 @@ t.test('after an Asterisk restart the controller reconnects and serves calls; th
   const bad = startup.split('\n').filter((l) => /\] (ERROR|WARNING)\[/.test(l));
   t.same(bad, [], 'no ERROR or WARNING in the start-up log');
 
-  const rtp = await rtpCounter(TRUNK_IP, 41020);
-  const call = await sipp({ scenario: 'caller-listen', ip: TRUNK_IP, port: 5060, service: '0611000001', vars: { rtp_ip: TRUNK_IP, rtp_port: 41020, ani: '0644444444' } });
-  rtp.close();
+  const call = await callIvr({ number: '0611000001', ani: '0644444444', rtpPort: 41020, steps: [{ pause: 500 }, { keys: '777' }] });
+  const rtp = call.rtp;
   t.equal(call.code, 0, 'the next call completes', { report: call.code === 0 ? undefined : agentReport(call) });
   await waitForRow('the call handled', "SELECT 1 AS ok FROM calls WHERE caller = '0644444444' AND end_reason = 'completed'");
   t.ok(rtp.voicedBytes > 2000, 'with the welcome');

@@ -2,7 +2,7 @@
 // when it comes back, calls are handled again. A controller killed in the middle of a call
 // hands the stranded caller to the apology when it restarts (reconciliation).
 import t from 'tap';
-import { TRUNK_IP, agentReport, assertNothingLeft, eventually, healthz, openDb, rtpCounter, sipp, stack, waitForRow } from './harness';
+import { TRUNK_IP, agentReport, assertNothingLeft, callIvr, eventually, healthz, openDb, rtpCounter, sipp, stack, waitForRow } from './harness';
 
 const call = (ani: string, port: number) =>
   sipp({ scenario: 'caller-listen', ip: TRUNK_IP, port: 5060, service: '0611000001', vars: { rtp_ip: TRUNK_IP, rtp_port: port, ani }, timeoutMs: 90_000 });
@@ -24,9 +24,7 @@ t.test('controller killed: the caller hears the fallback apology; after a restar
 
   const start = await stack('controller-start');
   t.equal(start.code, 0, 'controller restarted and ready', { out: start.stdout + start.stderr });
-  const rtp2 = await rtpCounter(TRUNK_IP, 41012);
-  const r2 = await call('0622222222', 41012);
-  rtp2.close();
+  const r2 = await callIvr({ number: '0611000001', ani: '0622222222', rtpPort: 41012, steps: [{ pause: 500 }, { keys: '777' }] });
   t.equal(r2.code, 0, 'the next call completes', { report: r2.code === 0 ? undefined : agentReport(r2) });
   await waitForRow('the call handled by the controller', "SELECT 1 AS ok FROM calls WHERE caller = '0622222222' AND end_reason = 'completed'");
   t.pass('handled by the restarted controller');

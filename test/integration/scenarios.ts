@@ -6,6 +6,8 @@ import path from 'node:path';
 import { STATE_DIR } from './harness';
 
 export const SCEN_DIR = path.join(STATE_DIR, 'scenarios');
+/** duration of one RFC 4733 digit sent by a test caller */
+const DTMF_MS = 120;
 
 /** voice: start sending a tone as the caller's voice from here (after the bridge's re-INVITE) */
 export type CallerStep = { pause: number } | { keys: string } | { voice: true } | { hangup: true };
@@ -65,7 +67,9 @@ export function writeCallerScenario(name: string, steps: CallerStep[], opts: { w
   let hangsUp = false;
   for (const s of steps) {
     if ('pause' in s) body += `\n  <pause milliseconds="${s.pause}"/>`;
-    else if ('keys' in s) body += `\n  <nop><action><exec play_dtmf="${s.keys}"/></action></nop>`;
+    // play_dtmf returns at once and sends one digit every 240 ms (120 ms tone + gap): wait
+    // for the last one, so the next step's keys never interleave with these
+    else if ('keys' in s) body += `\n  <nop><action><exec play_dtmf="${s.keys},${DTMF_MS}"/></action></nop>\n  <pause milliseconds="${s.keys.length * 2 * DTMF_MS + 200}"/>`;
     else if ('voice' in s) body += '\n  <nop><action><exec rtp_stream="/scen/voice.wav,-1,0"/></action></nop>';
     else hangsUp = true;
   }
