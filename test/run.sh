@@ -2,14 +2,14 @@
 # The test suite: unit tests (pure logic, storage on temp files), then integration tests
 # against the real containerized Asterisk with SIPp agents (started once for the run by
 # test/integration/setup). Ends with one line "N passed, N failed". Exit 0 only if all pass.
-#   test/run.sh [unit|integration]
+#   test/run.sh [unit|integration]   (IVR_TEST_ONLY=<name> runs one integration file)
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 what="${1:-all}"
 files=()
 [ "$what" = all ] || [ "$what" = unit ] && files+=(dist/test/unit/*.test.js)
-[ "$what" = all ] || [ "$what" = integration ] && files+=(dist/test/integration/*.test.js)
+[ "$what" = all ] || [ "$what" = integration ] && files+=(dist/test/integration/${IVR_TEST_ONLY:-*}.test.js)
 # One job: the integration tests share one Asterisk on fixed ports.
 # --before/--after start and stop the test stack once around all the files.
 args=(--disable-coverage --reporter=tap --jobs=1 --timeout=900)

@@ -322,7 +322,9 @@ export async function callIvr(o: { number: string; ani: string; steps: import('.
   const scenario = writeCallerScenario(name, o.steps);
   const rtp = await rtpCounter(TRUNK_IP, o.rtpPort);
   try {
-    const r = await sipp({ scenario, ip: TRUNK_IP, port: 5060, service: o.number, vars: { rtp_ip: TRUNK_IP, rtp_port: o.rtpPort, ani: o.ani }, timeoutMs: o.timeoutMs ?? 120_000 });
+    // not 5060: 127.0.0.2:5060 is where callbacks reach callers (CONTRACT); the trunk is
+    // recognised by address only
+    const r = await sipp({ scenario, ip: TRUNK_IP, port: 5100 + (callerSeq % 400), service: o.number, vars: { rtp_ip: TRUNK_IP, rtp_port: o.rtpPort, ani: o.ani }, timeoutMs: o.timeoutMs ?? 120_000 });
     return { ...r, rtp, scenario };
   } finally {
     rtp.close();

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { STATE_DIR, TRUNK_IP, agentReport, assertNothingLeft, callEvents, callIvr, openDb, query, rtpCounter, sipp } from './harness';
+import { STATE_DIR, agentReport, assertNothingLeft, callEvents, callIvr, openDb, query, rtpCounter, sipp } from './harness';
 
 t.test('a call to 0600000001 from the trunk is answered, hears audio, and the PBX hangs up', async (t) => {
   // three wrong keys during the welcome answer the first menu (main menu when open, the

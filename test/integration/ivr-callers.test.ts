@@ -11,8 +11,6 @@ const OPEN = '0611000001'; // t-open: Italian and English
 const CLOSED = '0611000003'; // t-closed: closed today, open from tomorrow 00:00
 let port = 43000;
 const rtpPort = (): number => (port += 2);
-// callers are independent (own numbers, own RTP ports, own rows): run them side by side
-t.jobs = 4;
 
 const ok = (t: Test, r: SippResult, what: string): void => {
   t.equal(r.code, 0, what, { report: r.code === 0 ? undefined : agentReport(r) });
