@@ -196,6 +196,8 @@ export class InboundCall {
     this.ringer.start();
     const outcome = await this.ringer.outcome;
     ringback.abort();
+    // a hunt may end before reaching every phone it reserved: free those not talking now
+    for (const p of phones) if (!(outcome.answered && outcome.operator === p)) this.d.presence.release(p, false);
     if (this.ended) {
       if (outcome.answered) {
         await this.d.port.hangup(outcome.legId).catch(() => undefined);
