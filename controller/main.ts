@@ -16,9 +16,8 @@ import { AriGateway } from './telephony/ari-gateway';
 async function main(): Promise<void> {
   const env = resolveEnvironment(process.env);
   const log = createLogger(env.logLevel);
-  const { config, db, provisioner, migrationsApplied } = prepare(env);
+  const { config, db, secrets, migrationsApplied } = prepare(env);
   if (migrationsApplied.length > 0) log.info({ migrationsApplied }, 'database migrated');
-  const { secrets } = provisioner.writeAll();
 
   const calls = new CallsRepo(db);
   const metrics = new Registry();

@@ -8,6 +8,7 @@ import type { Config } from './config/schema';
 import { migrationsDir, type Environment } from './environment';
 import { OperatorsService } from './operators/operators-service';
 import { Provisioner } from './provisioning/provisioner';
+import type { Secrets } from './provisioning/secrets';
 import { migrate, openDatabase, readMigrations, type Db } from './storage/database';
 import { MetaRepo } from './storage/meta-repo';
 import { OperatorsRepo } from './storage/operators-repo';
@@ -17,6 +18,7 @@ export interface Prepared {
   db: Db;
   operators: OperatorsService;
   provisioner: Provisioner;
+  secrets: Secrets;
   migrationsApplied: string[];
   seeded: Array<{ id: string; password: string }>;
 }
@@ -34,6 +36,6 @@ export function prepare(env: Environment): Prepared {
   const seeded = operators.seedOnce();
   if (seeded.length > 0)
     appendFileSync(seededPasswordsFile(env.stateDir), seeded.map((s) => `${s.id} ${s.password}\n`).join(''), { mode: 0o600 });
-  provisioner.writeAll();
-  return { config, db, operators, provisioner, migrationsApplied, seeded };
+  const { secrets } = provisioner.writeAll();
+  return { config, db, operators, provisioner, secrets, migrationsApplied, seeded };
 }

@@ -10,7 +10,7 @@ import { currentOrNextWindow, localTime, sameLocalDay, zonedInstant } from '../s
 import type { CallEventsRepo } from '../storage/call-events-repo';
 import type { CallbacksRepo } from '../storage/callbacks-repo';
 import type { CallEndReason, CallsRepo } from '../storage/calls-repo';
-import { ChannelGoneError, type CallEvents, type TelephonyPort } from '../telephony/port';
+import type { CallEvents, TelephonyPort } from '../telephony/port';
 import { GroupRinger } from './group-ringer';
 import { RING_MS, startIvr, step, type CallContext, type IvrEffect, type IvrEvent, type IvrState } from './ivr-flow';
 
@@ -97,7 +97,7 @@ export class InboundCall {
   private run(effects: IvrEffect[]): void {
     for (const effect of effects) {
       this.execute(effect).catch((err: Error) => {
-        if (err instanceof ChannelGoneError || this.ended) return;
+        if (this.ended) return; // the caller is gone: a late failure changes nothing
         this.d.log.error({ err: err.message, effect: effect.type }, 'call step failed');
         this.feed({ type: 'error', message: err.message });
       });

@@ -11,7 +11,6 @@ import type { CallsRepo } from '../storage/calls-repo';
 import type { StasisChannel, TelephonyPort } from '../telephony/port';
 import { FALLBACK, InboundCall, type CallTracker, type InboundDeps } from './inbound-call';
 
-export { FALLBACK, type CallTracker };
 
 export class InboundService {
   private readonly active = new Map<string, InboundCall>();

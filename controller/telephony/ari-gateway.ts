@@ -15,7 +15,7 @@ import ari, { type Client } from 'ari-client';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ariGet } from './ari-rest';
-import { AriError, ChannelGoneError, type CallEvents, type ChannelSummary, type OriginateRequest, type PlaybackOutcome, type StasisChannel, type TelephonyPort } from './port';
+import { AriError, type CallEvents, type ChannelSummary, type OriginateRequest, type PlaybackOutcome, type StasisChannel, type TelephonyPort } from './port';
 
 export interface AriSettings {
   url: string;
@@ -321,6 +321,5 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   ]);
 }
 
-export { ChannelGoneError };
 
 const asArray = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);

@@ -24,11 +24,6 @@ export interface ChannelSummary {
  *  or the channel went away */
 export type PlaybackOutcome = 'finished' | 'failed' | 'stopped';
 
-/** The channel is gone (hung up, or destroyed) while an operation was waiting on it. */
-export class ChannelGoneError extends Error {
-  override readonly name = 'ChannelGoneError';
-}
-
 /** Asterisk refused an operation or could not be reached. */
 export class AriError extends Error {
   override readonly name = 'AriError';
