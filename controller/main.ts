@@ -1,6 +1,11 @@
 // Composition root of the controller: config -> database -> Asterisk port -> services ->
 // HTTP -> signals. The only place (with cli/ivrctl.ts) that reads the environment.
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Dispatcher } from './callbacks/dispatcher';
+import { CallbackLedger } from './callbacks/ledger';
+import { handleApi } from './http/api';
+import { CallbackAttemptsRepo } from './storage/callback-attempts-repo';
+import { OutcomesRepo } from './storage/outcomes-repo';
 import { resolveEnvironment } from './environment';
 import { startHttpServer } from './http/server';
 import { InboundService } from './inbound/inbound-service';
@@ -29,30 +34,83 @@ async function main(): Promise<void> {
     { url: config.asterisk.ariUrl, user: secrets.ari.user, password: secrets.ari.password, app: config.asterisk.app },
     {
       onStasisStart: (ch) => inbound!.handleStasisStart(ch),
-      onConnected: () => void inbound!.reconcile().catch((err: Error) => log.error({ err: err.message }, 'reconcile failed')),
+      onConnected: () => {
+        void inbound!.reconcile().catch((err: Error) => log.error({ err: err.message }, 'reconcile failed'));
+        void dispatcher!.reconcile().catch((err: Error) => log.error({ err: err.message }, 'callback recovery failed'));
+      },
+      // a phone registered, or an operator's call ended outside the controller
+      onPresence: (_resource, state) => {
+        if (state === 'NOT_INUSE' || state === 'online') dispatcher?.kick('presence');
+      },
     },
     log,
   );
   const presence = new Presence(new OperatorsRepo(db), gateway);
-  inbound = new InboundService(config, gateway, gateway, presence, calls, new CallEventsRepo(db), new CallbacksRepo(db), log, () => new Date(), (what, ms) => {
-    if (what === 'offer_delay_ms') offerDelay.observe(ms / 1000);
-    else bookingCommit.observe(ms / 1000);
-    log.debug({ [what]: ms }, 'measured');
-  });
+  const callbacks = new CallbacksRepo(db);
+  const outcomes = new OutcomesRepo(db);
+  const now = (): Date => new Date();
+  let dispatcher: Dispatcher | undefined;
+  const kick = (reason: string) => (): void => dispatcher?.kick(reason);
+  inbound = new InboundService(
+    config,
+    {
+      port: gateway,
+      tracker: gateway,
+      presence,
+      calls,
+      events: new CallEventsRepo(db),
+      callbacks,
+      outcomes,
+      log,
+      now,
+      onOfficialFree: kick('operator_free'),
+      observe: (what, ms) => {
+        if (what === 'offer_delay_ms') offerDelay.observe(ms / 1000);
+        else bookingCommit.observe(ms / 1000);
+        log.debug({ [what]: ms }, 'measured');
+      },
+    },
+    (dp) => dispatcher?.kick(`booked:${dp}`),
+  );
+  const dispatchDelay = new Histogram({ name: 'ivr_dispatch_delay_seconds', help: 'from the event that made a callback dispatchable (e.g. an operator freed) to the originate towards the operator', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: [metrics] });
+  dispatcher = new Dispatcher(
+    config,
+    gateway,
+    presence,
+    inbound,
+    {
+      port: gateway,
+      tracker: gateway,
+      presence,
+      outcomes,
+      log,
+      now,
+      ledger: new CallbackLedger(db, callbacks, new CallbackAttemptsRepo(db)),
+      earlierContacts: (cb) => calls.countBefore(cb.number, cb.requestedAt) + callbacks.byNumber(cb.number).filter((c) => c.id < cb.id && c.status === 'done').length,
+      onOfficialFree: kick('operator_free'),
+      observeDispatch: (ms) => dispatchDelay.observe(ms / 1000),
+    },
+    log,
+    () => gateway.connectionState === 'connected',
+  );
   new Gauge({ name: 'ivr_ari_connected', help: '1 when the ARI websocket is connected', registers: [metrics], collect() { this.set(gateway.connectionState === 'connected' ? 1 : 0); } });
   new Gauge({ name: 'ivr_active_calls', help: 'inbound calls in the controller', registers: [metrics], collect() { this.set(inbound!.activeCount); } });
+  new Gauge({ name: 'ivr_callback_attempts_active', help: 'callback attempts being dialled', registers: [metrics], collect() { this.set(dispatcher!.activeCount); } });
 
   const server = await startHttpServer({
     host: config.http.host,
     port: config.http.port,
     metrics,
-    health: () => ({ ok: gateway.connectionState === 'connected', ari: gateway.connectionState, activeCalls: inbound!.activeCount, pid: process.pid }),
+    health: () => ({ ok: gateway.connectionState === 'connected', ari: gateway.connectionState, activeCalls: inbound!.activeCount, activeCallbacks: dispatcher!.activeCount, pid: process.pid }),
+    api: (req, path) => handleApi(req, path, secrets.api.token, dispatcher!),
   });
   gateway.start();
+  dispatcher.start();
   log.info({ config: env.configFile, db: env.dbFile, http: `${config.http.host}:${config.http.port}` }, 'controller started');
 
   const shutdown = (signal: string): void => {
     log.info({ signal }, 'stopping');
+    dispatcher!.stop();
     gateway.stop();
     server.close();
     db.close();

@@ -19,9 +19,15 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 
 ensure_host_tools
 
+# the image carries the hash of its package list: editing packages.txt rebuilds it
+PKG_HASH="$(sha256sum "$HERE/packages.txt" | cut -c1-16)"
 if [ "${IVR_IMAGE_REBUILD:-0}" != 1 ] && podman image exists "$IMAGE"; then
-  echo "image $IMAGE present (IVR_IMAGE_REBUILD=1 to rebuild)"
-  exit 0
+  have="$(podman image inspect --format '{{ index .Labels "ivr.packages" }}' "$IMAGE" 2>/dev/null || true)"
+  if [ "$have" = "$PKG_HASH" ]; then
+    echo "image $IMAGE present (IVR_IMAGE_REBUILD=1 to rebuild)"
+    exit 0
+  fi
+  echo "image $IMAGE was built from another docker/packages.txt: rebuilding"
 fi
 
 PACKAGES="$(grep -v '^#' "$HERE/packages.txt" | xargs | tr ' ' ',')"
@@ -42,6 +48,6 @@ mmdebstrap --variant=apt --components=main,non-free \
   --customize-hook='rm -rf "$1/var/cache/apt/archives"/*.deb "$1/var/lib/apt/lists"/*' \
   "$SUITE" "$WORK/rootfs.tar"
 
-podman import --change 'CMD ["asterisk","-f"]' "$WORK/rootfs.tar" "$IMAGE" >/dev/null
+podman import --change 'CMD ["asterisk","-f"]' --change "LABEL ivr.packages=$PKG_HASH" "$WORK/rootfs.tar" "$IMAGE" >/dev/null
 echo "image $IMAGE built in $(( $(date +%s) - start )) s"
-podman run --rm "$IMAGE" sh -c 'cat /etc/ivr-image-build.txt; grep -E "^(asterisk|sip-tester|baresip-core|libttspico-utils)\s" /etc/ivr-image-packages.txt'
+podman run --rm "${PODMAN_RUN_FLAGS[@]}" "$IMAGE" sh -c 'cat /etc/ivr-image-build.txt; grep -E "^(asterisk|sip-tester|baresip-core|libttspico-utils)\s" /etc/ivr-image-packages.txt'

@@ -15,6 +15,9 @@ import { buildProfile, callbackView } from '../monitoring/profile';
 import { CallbacksRepo, type CallbackStatus } from '../storage/callbacks-repo';
 import { CallsRepo } from '../storage/calls-repo';
 import { CallEventsRepo } from '../storage/call-events-repo';
+import { CallbackAttemptsRepo } from '../storage/callback-attempts-repo';
+import { OutcomesRepo } from '../storage/outcomes-repo';
+import { callController } from './controller-client';
 
 const CALLBACK_STATUSES: CallbackStatus[] = ['pending', 'dialing', 'done', 'failed', 'cancelled', 'expired'];
 
@@ -138,19 +141,52 @@ function build(): Command {
       const repo = new CallbacksRepo(p.db);
       const row = repo.get(Number(id));
       if (!row) throw new ValidationError(`no callback ${id}`);
-      const view = callbackView(row, repo);
-      if (opts.json) json(view);
-      else out(Object.entries(view).map(([k, v]) => `${k.padEnd(13)} ${v ?? '-'}`).join('\n'));
+      const view = { ...callbackView(row, repo), attemptLog: new CallbackAttemptsRepo(p.db).ofCallback(row.id) };
+      if (opts.json) return json(view);
+      const { attemptLog, ...fields } = view;
+      out(Object.entries(fields).map(([k, v]) => `${k.padEnd(13)} ${v ?? '-'}`).join('\n'));
+      if (attemptLog.length > 0) out('\n' + table(attemptLog as unknown as Array<Record<string, unknown>>, ['id', 'operator', 'callerAttempt', 'startedAt', 'endedAt', 'outcome', 'cause']));
+    });
+
+  const action = (name: 'cancel' | 'retry' | 'reschedule', description: string, example: string) =>
+    callbacks
+      .command(`${name} <id>`)
+      .description(description)
+      .option('--json', 'print the request afterwards as one JSON object')
+      .addHelpText('after', `\nExample:\n  ${example}\nThe running controller carries it out (it owns the calls being dialled).`);
+  const act = async (name: string, id: string, opts: { json?: boolean }, body?: unknown): Promise<void> => {
+    if (!/^\d{1,12}$/.test(id)) throw new ValidationError(`callback id must be a number, got "${id}"`);
+    const cfg = loadConfig(env.configFile);
+    const row = (await callController(cfg, env.stateDir, 'POST', `/api/callbacks/${id}/${name}`, body ?? {})) as { id: number; status: string; dueAt: string };
+    if (opts.json) json(row);
+    else out(`callback ${row.id}: ${row.status}${row.status === 'pending' ? `, due ${row.dueAt}` : ''}`);
+  };
+  action('cancel', 'cancel a request; one being dialled is hung up first', 'ivrctl callbacks cancel 42').action((id: string, opts: { json?: boolean }) => act('cancel', id, opts));
+  action('retry', 'call it back as soon as an operator is free (reopens a failed, expired or cancelled one)', 'ivrctl callbacks retry 42').action(
+    (id: string, opts: { json?: boolean }) => act('retry', id, opts),
+  );
+  action('reschedule', 'call it back from a given time', 'ivrctl callbacks reschedule 42 --at 2026-11-27T09:30:00+01:00')
+    .requiredOption('--at <time>', 'ISO 8601 time, e.g. 2026-11-27T09:30:00+01:00')
+    .action((id: string, opts: { json?: boolean; at: string }) => {
+      const at = new Date(opts.at);
+      if (!/^\d{4}-\d\d-\d\dT/.test(opts.at) || Number.isNaN(at.getTime())) throw new ValidationError(`--at "${opts.at}" is not an ISO 8601 time (e.g. 2026-11-27T09:30:00+01:00)`);
+      return act('reschedule', id, opts, { at: at.toISOString() });
     });
 
   program
     .command('profile <number>')
-    .description("the caller's profile: every call, booking and attempt for a number, oldest first")
+    .description("the caller's profile: every call, booking, attempt, outcome and transfer for a number, oldest first")
     .option('--json', 'print one JSON object')
     .action((number: string, opts: { json?: boolean }) => {
       if (!/^\+?[0-9]{3,16}$/.test(number)) throw new ValidationError(`"${number}" is not a phone number`);
       const p = prepare(env);
-      const profile = buildProfile(number, { calls: new CallsRepo(p.db), events: new CallEventsRepo(p.db), callbacks: new CallbacksRepo(p.db) });
+      const profile = buildProfile(number, {
+        calls: new CallsRepo(p.db),
+        events: new CallEventsRepo(p.db),
+        callbacks: new CallbacksRepo(p.db),
+        attempts: new CallbackAttemptsRepo(p.db),
+        outcomes: new OutcomesRepo(p.db),
+      });
       if (opts.json) return json(profile);
       if (profile.timeline.length === 0) return out(`${number}: no calls or callbacks`);
       out(`profile of ${number}: ${profile.calls.length} call(s), ${profile.callbacks.length} callback request(s)`);

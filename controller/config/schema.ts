@@ -62,6 +62,30 @@ const ringSchema = z
   })
   .strict();
 
+const retryDelay = z.number().int().min(0).max(86400);
+export const RETRY_DEFAULTS = {
+  no_answer: 600,
+  busy: 600,
+  rejected: 1800,
+  unreachable: 1800,
+  failed: 1800,
+  no_confirmation: 600,
+  operator_hangup: 60,
+  interrupted: 120,
+};
+const retryDelaysSchema = z
+  .object({
+    no_answer: retryDelay.default(RETRY_DEFAULTS.no_answer),
+    busy: retryDelay.default(RETRY_DEFAULTS.busy),
+    rejected: retryDelay.default(RETRY_DEFAULTS.rejected),
+    unreachable: retryDelay.default(RETRY_DEFAULTS.unreachable),
+    failed: retryDelay.default(RETRY_DEFAULTS.failed),
+    no_confirmation: retryDelay.default(RETRY_DEFAULTS.no_confirmation),
+    operator_hangup: retryDelay.default(RETRY_DEFAULTS.operator_hangup),
+    interrupted: retryDelay.default(RETRY_DEFAULTS.interrupted),
+  })
+  .strict();
+
 const callbackPolicySchema = z
   .object({
     /** outside service hours, offer a callback for the next service window */
@@ -72,6 +96,27 @@ const callbackPolicySchema = z
     dailyCapacity: z.number().int().min(1).max(100000).default(200),
     /** a request not completed within this many days expires */
     validityDays: z.number().int().min(1).max(30).default(3),
+    /** dials of the caller before the request is given up as failed */
+    maxAttempts: z.number().int().min(1).max(10).default(3),
+    /** the pause before the next attempt, per outcome of the last one */
+    retryAfterSeconds: retryDelaysSchema.default(RETRY_DEFAULTS),
+    /** how long the caller's phone rings before the attempt counts as unanswered */
+    callerRingSeconds: z.number().int().min(10).max(120).default(30),
+    /** how long an operator's phone rings with a callback before another is tried */
+    operatorRingSeconds: z.number().int().min(5).max(120).default(20),
+    /** operators of the group always left free for live callers */
+    keepFreeForInbound: z.number().int().min(0).max(50).default(0),
+    /** an operator who passed a request back is not offered the same one for this long */
+    passBackSeconds: z.number().int().min(0).max(3600).default(120),
+  })
+  .strict();
+
+const transferSchema = z
+  .object({
+    /** how long the internal unit's phones ring before the caller goes back to the operator */
+    ringSeconds: z.number().int().min(5).max(120).default(30),
+    /** how long an official has to key the outcome or intervention code after the call */
+    codeTimeoutSeconds: z.number().int().min(3).max(120).default(15),
   })
   .strict();
 
@@ -87,7 +132,8 @@ const directorateSchema = z
     hours: hoursSchema,
     units: z.array(unitSchema).default([]),
     ring: ringSchema.default({ strategy: 'all', perPhoneSeconds: 15 }),
-    callback: callbackPolicySchema.default({ offerWhenClosed: true, maxPerNumberPerDay: 3, dailyCapacity: 200, validityDays: 3 }),
+    callback: callbackPolicySchema.default(() => callbackPolicySchema.parse({})),
+    transfer: transferSchema.default(() => transferSchema.parse({})),
     /** optional replacement for the generated spoken welcome */
     welcome: z.object({ it: z.string().min(1).optional(), en: z.string().min(1).optional() }).strict().default({}),
   })

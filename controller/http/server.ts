@@ -1,16 +1,30 @@
 // The controller's HTTP endpoint on loopback: /healthz for `make up` and monitoring,
-// /metrics for Prometheus.
+// /metrics for Prometheus, /api/* for ivrctl's actions on live state (api.ts).
 import http from 'node:http';
 import type { Registry } from 'prom-client';
+import type { ApiReply } from './api';
 
 export interface Health {
   ok: boolean;
   [key: string]: unknown;
 }
 
-export function startHttpServer(opts: { host: string; port: number; health: () => Health; metrics: Registry }): Promise<http.Server> {
+export function startHttpServer(opts: {
+  host: string;
+  port: number;
+  health: () => Health;
+  metrics: Registry;
+  api?: (req: http.IncomingMessage, path: string) => Promise<ApiReply>;
+}): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname.startsWith('/api/') && opts.api) {
+      opts
+        .api(req, url.pathname)
+        .then((r) => res.writeHead(r.status, { 'content-type': 'application/json' }).end(JSON.stringify(r.body)))
+        .catch((err: Error) => res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: err.message })));
+      return;
+    }
     if (req.method !== 'GET') {
       res.writeHead(405, { allow: 'GET' }).end();
       return;

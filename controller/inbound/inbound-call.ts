@@ -4,12 +4,15 @@
 // that is cancelled when the call ends, so nothing outlives the caller.
 import type { Logger } from 'pino';
 import type { Directorate } from '../config/schema';
+import { Conversation } from '../conversation/conversation';
 import type { Presence } from '../operators/presence';
 import { promptMedia } from '../prompts/media';
 import { currentOrNextWindow, localTime, sameLocalDay, zonedInstant } from '../schedule/service-hours';
 import type { CallEventsRepo } from '../storage/call-events-repo';
 import type { CallbacksRepo } from '../storage/callbacks-repo';
 import type { CallEndReason, CallsRepo } from '../storage/calls-repo';
+import type { OutcomesRepo } from '../storage/outcomes-repo';
+import { Leg } from '../telephony/leg';
 import type { CallEvents, TelephonyPort } from '../telephony/port';
 import { GroupRinger } from './group-ringer';
 import { RING_MS, startIvr, step, type CallContext, type IvrEffect, type IvrEvent, type IvrState } from './ivr-flow';
@@ -20,6 +23,8 @@ export const RINGBACK = 'tone:ring;tonezone=it';
 
 export interface CallTracker {
   attachCall(channelId: string, events: CallEvents): () => void;
+  /** some flow of this controller routes this channel's events */
+  isTracked(channelId: string): boolean;
 }
 
 export interface InboundDeps {
@@ -29,8 +34,11 @@ export interface InboundDeps {
   calls: CallsRepo;
   events: CallEventsRepo;
   callbacks: CallbacksRepo;
+  outcomes: OutcomesRepo;
   log: Logger;
   now: () => Date;
+  /** an operator finished a call (wrap-up included) */
+  onOfficialFree?: (operator: string) => void;
   /** measurements for /metrics and the benchmark */
   observe?: (what: 'offer_delay_ms' | 'booking_commit_ms', ms: number) => void;
 }
@@ -46,8 +54,7 @@ export class InboundCall {
   private ringer: GroupRinger | undefined;
   private ringback: AbortController | undefined;
   private ringStartedAt = 0;
-  private bridgeId: string | undefined;
-  private leg: { id: string; operator: string; detach: () => void } | undefined;
+  private conversation: Conversation | undefined;
   private readonly detach: () => void;
 
   constructor(
@@ -55,13 +62,26 @@ export class InboundCall {
     private readonly dp: Directorate,
     ctx: CallContext,
     private readonly callerNumberRaw: string | null,
+    /** the number the caller's profile is kept under (national form when valid) */
+    private readonly profileNumber: string | null,
     private readonly d: InboundDeps,
-    private readonly onEnd: (reason: CallEndReason) => void,
+    private readonly onEnd: (reason: CallEndReason, booked: boolean) => void,
   ) {
     const t = startIvr(ctx);
     this.state = t.state;
     this.detach = d.tracker.attachCall(channelId, { onDtmf: (digit) => this.feed({ type: 'dtmf', digit }), onGone: (cause) => this.gone(cause) });
     this.run(t.effects);
+  }
+
+  private booked = false;
+
+  get dpId(): string {
+    return this.dp.id;
+  }
+
+  /** the caller's number, for not calling back someone who is on the line with us */
+  get number(): string | null {
+    return this.profileNumber;
   }
 
   get phase(): string {
@@ -211,27 +231,20 @@ export class InboundCall {
       this.d.calls.update(this.channelId, { ringCount: rings });
       return this.feed({ type: 'ringUnanswered', token, rings });
     }
-    // bridge the caller with the operator who answered first
-    const legId = outcome.legId;
-    this.leg = {
-      id: legId,
-      operator: outcome.operator,
-      detach: this.d.tracker.attachCall(legId, { onDtmf: () => undefined, onGone: () => this.operatorGone() }),
-    };
-    this.bridgeId = await this.d.port.createBridge();
-    await this.d.port.addToBridge(this.bridgeId, [this.channelId, legId]);
+    // bridge the caller with the operator who answered first; the conversation owns the
+    // operator's leg from here (transfer, outcome code, freeing the operator)
+    const leg = new Leg(outcome.legId, this.d.port, this.d.tracker);
+    this.conversation = await Conversation.start(
+      { ...this.d, ...(this.d.onOfficialFree ? { onOfficialFree: this.d.onOfficialFree } : {}) },
+      { dp: this.dp, number: this.profileNumber, callId: this.channelId, legArgs: ['leg', this.channelId] },
+      { channelId: this.channelId, lang: this.state.lang, onAlone: () => this.feed({ type: 'operatorHungUp' }) },
+      leg,
+      outcome.operator,
+    );
+    if (this.ended) return this.conversation.callerGone();
     this.record('ringing_ended', { answered: true, operator: outcome.operator, rings });
     this.d.calls.update(this.channelId, { answeredBy: outcome.operator, ringCount: rings });
     this.feed({ type: 'ringAnswered', token, operator: outcome.operator });
-  }
-
-  private operatorGone(): void {
-    if (!this.leg) return;
-    this.leg.detach();
-    this.d.presence.release(this.leg.operator, true);
-    this.record('operator_hangup', { operator: this.leg.operator });
-    this.leg = undefined;
-    this.feed({ type: 'operatorHungUp' });
   }
 
   private stopRinging(): void {
@@ -271,6 +284,7 @@ export class InboundCall {
     });
     this.d.observe?.('booking_commit_ms', performance.now() - t0);
     if (r.ok) {
+      this.booked = true;
       this.d.calls.update(this.channelId, { callbackId: r.id });
       this.d.log.info({ callbackId: r.id, number, position: r.position }, 'callback booked');
       return this.feed({ type: 'booked', id: r.id, position: r.position, today: sameLocalDay(window.start, now, hours.timezone) });
@@ -289,18 +303,11 @@ export class InboundCall {
     for (const ac of this.plays.values()) ac.abort();
     for (const t of this.timers.values()) clearTimeout(t);
     this.stopRinging();
-    if (this.leg) {
-      const leg = this.leg;
-      this.leg = undefined;
-      leg.detach();
-      this.d.presence.release(leg.operator, true);
-      void this.d.port.hangup(leg.id).catch(() => undefined);
-    }
-    if (this.bridgeId) void this.d.port.destroyBridge(this.bridgeId).catch(() => undefined);
+    if (this.conversation) this.conversation.callerGone();
     if (reason !== 'error') void this.d.port.hangup(this.channelId).catch(() => undefined);
     this.detach();
     this.record('ended', { reason, cause: this.hangupCause });
     this.d.calls.end(this.channelId, this.d.now(), reason, this.hangupCause);
-    this.onEnd(reason);
+    this.onEnd(reason, this.booked);
   }
 }

@@ -3,32 +3,41 @@
 import type { Logger } from 'pino';
 import { nationalFromCallerId, checkCallbackNumber } from '../callbacks/numbering-plan';
 import type { Config } from '../config/schema';
-import type { Presence } from '../operators/presence';
 import { isOpen } from '../schedule/service-hours';
-import type { CallEventsRepo } from '../storage/call-events-repo';
 import type { CallbacksRepo } from '../storage/callbacks-repo';
 import type { CallsRepo } from '../storage/calls-repo';
 import type { StasisChannel, TelephonyPort } from '../telephony/port';
-import { FALLBACK, InboundCall, type CallTracker, type InboundDeps } from './inbound-call';
+import { FALLBACK, InboundCall, type InboundDeps } from './inbound-call';
 
 
 export class InboundService {
   private readonly active = new Map<string, InboundCall>();
-  private readonly deps: InboundDeps;
+
+  private readonly port: TelephonyPort;
+  private readonly calls: CallsRepo;
+  private readonly callbacks: CallbacksRepo;
+  private readonly log: Logger;
+  private readonly now: () => Date;
 
   constructor(
     private readonly config: Config,
-    private readonly port: TelephonyPort,
-    tracker: CallTracker,
-    presence: Presence,
-    private readonly calls: CallsRepo,
-    events: CallEventsRepo,
-    private readonly callbacks: CallbacksRepo,
-    private readonly log: Logger,
-    private readonly now: () => Date = () => new Date(),
-    observe?: InboundDeps['observe'],
+    private readonly deps: InboundDeps,
+    /** a callback was booked: the dispatcher may act at once */
+    private readonly onBooked: (dp: string) => void = () => undefined,
   ) {
-    this.deps = { port, tracker, presence, calls, events, callbacks, log, now, ...(observe ? { observe } : {}) };
+    ({ port: this.port, calls: this.calls, callbacks: this.callbacks, log: this.log, now: this.now } = deps);
+  }
+
+  /** Numbers on the line with us now: a callback to them would find them busy. */
+  numbersOnLine(): Set<string> {
+    return new Set([...this.active.values()].map((c) => c.number).filter((n): n is string => n !== null));
+  }
+
+  /** Callers of a directorate whose group is ringing now (callbacks wait for them). */
+  ringing(dp: string): number {
+    let n = 0;
+    for (const c of this.active.values()) if (c.dpId === dp && c.phase === 'ringing') n++;
+    return n;
   }
 
   get activeCount(): number {
@@ -38,8 +47,8 @@ export class InboundService {
   handleStasisStart(ch: StasisChannel): void {
     const log = this.log.child({ channelId: ch.id });
     const [kind, dpId] = ch.args;
-    if (kind === 'leg') {
-      // an operator leg whose call we no longer know (e.g. answered after a restart)
+    if (kind === 'leg' || kind === 'callback') {
+      // an operator's or a callback's leg whose call we no longer know (answered after a restart)
       log.warn({ args: ch.args }, 'orphan operator leg; hanging up');
       void this.port.hangup(ch.id).catch(() => undefined);
       return;
@@ -64,9 +73,11 @@ export class InboundService {
       dp,
       { dp: dp.id, callerNumber, open, offerWhenClosed: dp.callback.offerWhenClosed, english: dp.languages.includes('en'), pending, rings: dp.ringsBeforeCallback },
       raw,
+      national ?? raw,
       { ...this.deps, log },
-      (reason) => {
+      (reason, booked) => {
         this.active.delete(ch.id);
+        if (booked) this.onBooked(dp.id);
         log.info({ reason }, 'call ended');
       },
     );
@@ -84,9 +95,9 @@ export class InboundService {
     const existing = new Set((await this.port.listChannels()).map((c) => c.id));
     for (const [id, call] of this.active) if (!existing.has(id)) call.gone(null);
     for (const id of inApp) {
-      if (this.active.has(id)) continue;
-      if (id.startsWith('leg-')) {
-        await this.port.hangup(id).catch(() => undefined); // an operator leg of a lost call
+      if (this.active.has(id) || this.deps.tracker.isTracked(id)) continue;
+      if (id.startsWith('leg-') || id.startsWith('cb')) {
+        await this.port.hangup(id).catch(() => undefined); // a leg of a call this controller lost
         continue;
       }
       this.log.warn({ channelId: id }, 'untracked channel in the application after reconnect; sending to fallback');

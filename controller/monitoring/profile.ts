@@ -2,7 +2,9 @@
 // oldest first. Read-only; built from the calls, their events and the callbacks.
 import type { CallEventsRepo, CallEventRow } from '../storage/call-events-repo';
 import type { CallbackRow, CallbacksRepo } from '../storage/callbacks-repo';
+import type { AttemptRow, CallbackAttemptsRepo } from '../storage/callback-attempts-repo';
 import type { CallRow, CallsRepo } from '../storage/calls-repo';
+import type { OutcomeRow, OutcomesRepo } from '../storage/outcomes-repo';
 
 export interface CallbackView {
   id: number;
@@ -19,6 +21,7 @@ export interface CallbackView {
   ringCount: number | null;
   updatedAt: string;
   closedReason: string | null;
+  lastOutcome: string | null;
   /** place in its directorate's queue while pending */
   position: number | null;
 }
@@ -31,15 +34,22 @@ export function callbackView(row: CallbackRow, repo: CallbacksRepo): CallbackVie
 export interface Profile {
   number: string;
   calls: Array<CallRow & { events: Array<Omit<CallEventRow, 'callId' | 'id'>> }>;
-  callbacks: CallbackView[];
-  /** calls and callbacks merged in time order */
-  timeline: Array<{ at: string; kind: 'call' | 'callback'; id: string | number; summary: string }>;
+  callbacks: Array<CallbackView & { attemptLog: AttemptRow[] }>;
+  /** outcome codes keyed by the officials, and transfers to internal units */
+  outcomes: OutcomeRow[];
+  /** everything above merged in time order */
+  timeline: Array<{ at: string; kind: 'call' | 'callback' | 'attempt' | 'outcome' | 'transfer' | 'intervention'; id: string | number; summary: string }>;
 }
 
-export function buildProfile(number: string, repos: { calls: CallsRepo; events: CallEventsRepo; callbacks: CallbacksRepo }): Profile {
+export function buildProfile(
+  number: string,
+  repos: { calls: CallsRepo; events: CallEventsRepo; callbacks: CallbacksRepo; attempts: CallbackAttemptsRepo; outcomes: OutcomesRepo },
+): Profile {
   const calls = repos.calls.byCaller(number).map((c) => ({ ...c, events: repos.events.byCall(c.id).map(({ at, type, data }) => ({ at, type, data })) }));
-  const callbacks = repos.callbacks.byNumber(number).map((r) => callbackView(r, repos.callbacks));
-  const timeline = [
+  const callbacks = repos.callbacks.byNumber(number).map((r) => ({ ...callbackView(r, repos.callbacks), attemptLog: repos.attempts.ofCallback(r.id) }));
+  const outcomes = repos.outcomes.byNumber(number);
+  const order = { call: 0, callback: 1, attempt: 2, transfer: 3, outcome: 4, intervention: 5 } as const;
+  const timeline: Profile['timeline'] = [
     ...calls.map((c) => ({
       at: c.startedAt,
       kind: 'call' as const,
@@ -47,6 +57,23 @@ export function buildProfile(number: string, repos: { calls: CallsRepo; events: 
       summary: `${c.dp}: ${c.answeredBy ? `answered by ${c.answeredBy}` : c.ringCount !== null ? `unanswered after ${c.ringCount} rings` : 'not put through'}${c.callbackId ? `, callback #${c.callbackId} booked` : ''} (${c.endReason ?? 'in progress'})`,
     })),
     ...callbacks.map((b) => ({ at: b.requestedAt, kind: 'callback' as const, id: b.id, summary: `${b.dp}: callback #${b.id} ${b.status}, ${b.attempts} attempt(s)` })),
-  ].sort((a, b) => a.at.localeCompare(b.at) || (a.kind === 'call' ? -1 : 1));
-  return { number, calls, callbacks, timeline };
+    ...callbacks.flatMap((b) =>
+      b.attemptLog.map((a) => ({
+        at: a.startedAt,
+        kind: 'attempt' as const,
+        id: a.id,
+        summary: `callback #${b.id} through ${a.operator}${a.callerAttempt ? `, caller dialled (attempt ${a.callerAttempt})` : ''}: ${a.outcome ?? 'in progress'}`,
+      })),
+    ),
+    ...outcomes.map((o) => ({
+      at: o.at,
+      kind: o.kind === 'operator' ? ('outcome' as const) : o.kind === 'unit' ? ('intervention' as const) : ('transfer' as const),
+      id: o.id,
+      summary:
+        o.kind === 'transfer'
+          ? `transfer to ${o.unit}: ${o.label}`
+          : `${o.official}: ${o.code} ${o.label}${o.byDefault ? ' (default, no key)' : ''}`,
+    })),
+  ].sort((a, b) => a.at.localeCompare(b.at) || order[a.kind] - order[b.kind]);
+  return { number, calls, callbacks, outcomes, timeline };
 }

@@ -40,6 +40,11 @@ export class Presence {
     return { phones: free.map((c) => c.op.id).sort((a, b) => since(a) - since(b) || a.localeCompare(b)) };
   }
 
+  /** every operator account (their device states are watched) */
+  operatorIds(): string[] {
+    return this.operators.list().map((o) => o.id);
+  }
+
   engage(id: string): void {
     this.engaged.add(id);
   }

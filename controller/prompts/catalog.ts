@@ -78,6 +78,12 @@ export function dpPrompts(dp: Directorate): PromptSpec[] {
       lang: 'it',
       text: `Agenzia delle Entrate, Direzione Provinciale di ${dp.name}. Ci scusiamo, in questo momento non è possibile prenotare una richiamata. Gli uffici rispondono ${describeHours(dp.hours, 'it')}. La preghiamo di richiamare più tardi. Grazie.`,
     },
+    // the first words a caller hears when we call back
+    {
+      path: dpPromptPath(dp.id, 'callback-greeting', 'it'),
+      lang: 'it',
+      text: `Gentile utente, la chiama l'Agenzia delle Entrate, Direzione Provinciale di ${dp.name}, come da sua richiesta di richiamata.`,
+    },
   ];
   if (en)
     specs.push(
@@ -87,6 +93,7 @@ export function dpPrompts(dp: Directorate): PromptSpec[] {
         text: dp.welcome.en ?? `Italian Revenue Agency, Provincial Directorate of ${dp.name}. Welcome. Call data is processed in accordance with privacy law.`,
       },
       { path: dpPromptPath(dp.id, 'hours', 'en'), lang: 'en', text: `${describeHours(dp.hours, 'en')}.` },
+      { path: dpPromptPath(dp.id, 'callback-greeting', 'en'), lang: 'en', text: `Hello, this is the Italian Revenue Agency, Provincial Directorate of ${dp.name}, calling you back as you requested.` },
     );
   return specs;
 }
@@ -107,8 +114,9 @@ export function commonPrompts(root: string): PromptSpec[] {
 /** The common prompt names a language must have (the Italian set is the reference). */
 export function missingTranslations(root: string): string[] {
   const doc = parse(readFileSync(path.join(root, 'sounds', 'prompts.yaml'), 'utf8')) as Record<Lang, Record<string, Entry>>;
-  const italianOnly = new Set(['menu-english']);
-  return Object.keys(doc.it).filter((k) => !italianOnly.has(k) && !(k in (doc.en ?? {})));
+  // the English invitation is spoken inside the Italian menu; op-* prompts are for the staff
+  const italianOnly = (k: string): boolean => k === 'menu-english' || k.startsWith('op-');
+  return Object.keys(doc.it).filter((k) => !italianOnly(k) && !(k in (doc.en ?? {})));
 }
 
 export function promptManifest(config: Config, root: string): PromptSpec[] {

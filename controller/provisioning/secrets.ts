@@ -8,6 +8,8 @@ import { writeFileAtomic } from './files';
 export interface Secrets {
   ari: { user: string; password: string };
   ami: { user: string; secret: string };
+  /** bearer token of the controller's HTTP API (ivrctl's actions on live calls) */
+  api: { token: string };
 }
 
 export const newSecret = (bytes = 18): string => randomBytes(bytes).toString('base64url');
@@ -24,8 +26,15 @@ export function readSecrets(stateDir: string): Secrets {
 export function ensureSecrets(stateDir: string): Secrets {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const file = secretsFile(stateDir);
-  if (existsSync(file)) return readSecrets(stateDir);
-  const secrets: Secrets = { ari: { user: 'ivr', password: newSecret() }, ami: { user: 'ivr', secret: newSecret() } };
+  if (existsSync(file)) {
+    const existing = readSecrets(stateDir);
+    if (existing.api?.token) return existing;
+    // a state dir from before the API: add its token, keep the rest
+    const upgraded = { ...existing, api: { token: newSecret(24) } };
+    writeFileAtomic(file, JSON.stringify(upgraded, null, 2) + '\n', 0o600);
+    return upgraded;
+  }
+  const secrets: Secrets = { ari: { user: 'ivr', password: newSecret() }, ami: { user: 'ivr', secret: newSecret() }, api: { token: newSecret(24) } };
   writeFileAtomic(file, JSON.stringify(secrets, null, 2) + '\n', 0o600);
   return secrets;
 }

@@ -18,6 +18,7 @@ export interface CallbackRow {
   attempts: number;
   updatedAt: string;
   closedReason: string | null;
+  lastOutcome: string | null;
 }
 
 export interface BookingRequest {
@@ -42,7 +43,8 @@ export type BookingResult =
   | { ok: false; reason: 'number_cap' | 'dp_capacity' };
 
 const SELECT = `SELECT id, dp, number, language, status, requested_at AS requestedAt, due_at AS dueAt, expires_at AS expiresAt,
-  call_id AS callId, menu_path AS menuPath, ring_count AS ringCount, attempts, updated_at AS updatedAt, closed_reason AS closedReason
+  call_id AS callId, menu_path AS menuPath, ring_count AS ringCount, attempts, updated_at AS updatedAt, closed_reason AS closedReason,
+  last_outcome AS lastOutcome
   FROM callbacks`;
 
 const LIVE = "status IN ('pending', 'dialing')";
@@ -95,6 +97,77 @@ export class CallbacksRepo {
         .prepare("UPDATE callbacks SET status = 'cancelled', closed_reason = ?, updated_at = ? WHERE id = ? AND status = 'pending'")
         .run(reason, at.toISOString(), id).changes === 1
     );
+  }
+
+  /** pending -> dialing when due; false when another actor (or a cancel) got there first. */
+  claim(id: number, now: Date): boolean {
+    const at = now.toISOString();
+    return (
+      this.db.prepare("UPDATE callbacks SET status = 'dialing', updated_at = ? WHERE id = ? AND status = 'pending' AND due_at <= ?").run(at, id, at).changes === 1
+    );
+  }
+
+  /** The requests of a directorate that may be dialled now: oldest request first. */
+  due(dp: string, now: Date, limit: number): CallbackRow[] {
+    const at = now.toISOString();
+    return this.db
+      .prepare(`${SELECT} WHERE dp = ? AND status = 'pending' AND due_at <= ? AND expires_at > ? ORDER BY requested_at, id LIMIT ?`)
+      .all(dp, at, at, limit) as CallbackRow[];
+  }
+
+  /** The earliest due time among pending requests (all directorates), for the wake-up timer. */
+  nextDueAt(): string | undefined {
+    return (this.db.prepare("SELECT MIN(due_at) AS d FROM callbacks WHERE status = 'pending'").get() as { d: string | null }).d ?? undefined;
+  }
+
+  /** Counts a dial of the caller; returns the new count. Only while dialing. */
+  countCallerAttempt(id: number, at: Date): number {
+    const row = this.db
+      .prepare("UPDATE callbacks SET attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'dialing' RETURNING attempts")
+      .get(at.toISOString(), id) as { attempts: number } | undefined;
+    if (!row) throw new Error(`callback ${id} is not being dialled`);
+    return row.attempts;
+  }
+
+  /** dialing -> the status the retry policy chose; false when it was not dialing. */
+  settle(id: number, next: { status: CallbackStatus; dueAt?: Date; reason?: string }, lastOutcome: string, at: Date): boolean {
+    return (
+      this.db
+        .prepare(
+          "UPDATE callbacks SET status = ?, due_at = COALESCE(?, due_at), closed_reason = ?, last_outcome = ?, updated_at = ? WHERE id = ? AND status = 'dialing'",
+        )
+        .run(next.status, next.dueAt?.toISOString() ?? null, next.reason ?? null, lastOutcome, at.toISOString(), id).changes === 1
+    );
+  }
+
+  /** Pending requests past their validity become expired; returns their ids. */
+  expireOverdue(now: Date): number[] {
+    const at = now.toISOString();
+    const rows = this.db
+      .prepare("UPDATE callbacks SET status = 'expired', closed_reason = 'validity ended', updated_at = ? WHERE status = 'pending' AND expires_at <= ? RETURNING id")
+      .all(at, at) as Array<{ id: number }>;
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * A sysadmin's retry or reschedule: a pending request gets a new due time; a closed one
+   * (failed, expired, cancelled) is reopened, with a fresh validity when the old one is over.
+   * false when it is being dialled or done, or when the number already has another live request.
+   */
+  reschedule(id: number, dueAt: Date, expiresAt: Date, at: Date): boolean {
+    try {
+      return (
+        this.db
+          .prepare(
+            `UPDATE callbacks SET status = 'pending', due_at = ?, expires_at = MAX(expires_at, ?), closed_reason = NULL, updated_at = ?
+             WHERE id = ? AND status IN ('pending', 'failed', 'expired', 'cancelled')`,
+          )
+          .run(dueAt.toISOString(), expiresAt.toISOString(), at.toISOString(), id).changes === 1
+      );
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') return false;
+      throw err;
+    }
   }
 
   get(id: number): CallbackRow | undefined {

@@ -69,6 +69,11 @@ export class CallsRepo {
     return this.db.prepare(`${SELECT} WHERE ended_at IS NULL ORDER BY started_at`).all() as CallRow[];
   }
 
+  /** Calls from a number that started before an instant. */
+  countBefore(caller: string, before: string): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM calls WHERE caller = ? AND started_at < ?').get(caller, before) as { n: number }).n;
+  }
+
   byCaller(caller: string): CallRow[] {
     return this.db.prepare(`${SELECT} WHERE caller = ? ORDER BY started_at`).all(caller) as CallRow[];
   }

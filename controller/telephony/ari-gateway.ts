@@ -33,6 +33,8 @@ export interface GatewayHandlers {
   onStasisStart(channel: StasisChannel): void;
   /** after every successful (re)connection, before new events are processed */
   onConnected(): void;
+  /** an operator's phone changed: device state (NOT_INUSE, INUSE...) or registration */
+  onPresence?(resource: string, state: string): void;
 }
 
 /** Turns whatever ari-client threw into an AriError (its message is the HTTP body). */
@@ -93,6 +95,10 @@ export class AriGateway implements TelephonyPort {
     return () => {
       if (this.calls.get(channelId) === events) this.calls.delete(channelId);
     };
+  }
+
+  isTracked(channelId: string): boolean {
+    return this.calls.has(channelId);
   }
 
   // ---- connection supervision -------------------------------------------------------
@@ -189,6 +195,13 @@ export class AriGateway implements TelephonyPort {
     client.on('StasisEnd', (e) => live() && gone(e.channel.id, null));
     client.on('ChannelHangupRequest', (e) => live() && gone(e.channel.id, e.cause ?? null));
     client.on('ChannelDestroyed', (e) => live() && gone(e.channel.id, e.cause ?? null));
+    client.on('DeviceStateChanged', (e) => {
+      const name = e.device_state?.name ?? '';
+      if (live() && name.startsWith('PJSIP/')) this.handlers.onPresence?.(name.slice(6), e.device_state.state);
+    });
+    client.on('EndpointStateChange', (e) => {
+      if (live() && e.endpoint?.technology === 'PJSIP') this.handlers.onPresence?.(e.endpoint.resource, e.endpoint.state ?? 'unknown');
+    });
     client.on('PlaybackFinished', (e) => {
       if (!live()) return;
       const p = this.playbacks.get(e.playback.id);
@@ -270,6 +283,34 @@ export class AriGateway implements TelephonyPort {
 
   async addToBridge(bridgeId: string, channelIds: string[]): Promise<void> {
     await this.call((c) => c.bridges.addChannel({ bridgeId, channel: channelIds }));
+  }
+
+  async removeFromBridge(bridgeId: string, channelIds: string[]): Promise<void> {
+    await this.call((c) => c.bridges.removeChannel({ bridgeId, channel: channelIds }));
+  }
+
+  async startMoh(channelId: string): Promise<void> {
+    await this.call((c) => c.channels.startMoh({ channelId, mohClass: 'default' }));
+  }
+
+  async stopMoh(channelId: string): Promise<void> {
+    try {
+      await this.call((c) => c.channels.stopMoh({ channelId }));
+    } catch (err) {
+      if (!(err instanceof AriError && err.notFound)) throw err;
+    }
+  }
+
+  private watched = new Set<string>();
+  private watchedGeneration = -1;
+
+  async watchPresence(resources: string[]): Promise<void> {
+    // subscriptions live as long as the websocket: a new connection starts from none
+    if (this.watchedGeneration !== this.generation) (this.watched = new Set()), (this.watchedGeneration = this.generation);
+    const sources = ['endpoint:PJSIP', ...resources.map((r) => `deviceState:PJSIP/${r}`)].filter((s) => !this.watched.has(s));
+    if (sources.length === 0) return;
+    await this.call((c) => c.applications.subscribe({ applicationName: this.settings.app, eventSource: sources }));
+    for (const s of sources) this.watched.add(s);
   }
 
   async destroyBridge(bridgeId: string): Promise<void> {

@@ -68,7 +68,14 @@ export interface TelephonyPort {
   originate(request: OriginateRequest): Promise<void>;
   createBridge(): Promise<string>;
   addToBridge(bridgeId: string, channelIds: string[]): Promise<void>;
+  removeFromBridge(bridgeId: string, channelIds: string[]): Promise<void>;
   destroyBridge(bridgeId: string): Promise<void>;
+  /** hold music (class default) on a channel, e.g. while an internal unit rings */
+  startMoh(channelId: string): Promise<void>;
+  stopMoh(channelId: string): Promise<void>;
+  /** Asks for DeviceStateChanged events of these PJSIP resources (and every PJSIP endpoint's
+   *  EndpointStateChange), so presence changes wake the dispatcher. */
+  watchPresence(resources: string[]): Promise<void>;
   /** "online" | "offline" | "unknown" */
   endpointState(resource: string): Promise<string>;
   /** Asterisk device state of PJSIP/<resource>: NOT_INUSE, INUSE, RINGING, UNAVAILABLE... */

@@ -1,0 +1,248 @@
+// One attempt at calling a request back, "operator first": ring the operator; on answer a
+// whisper tells them whom they are about to call (1 or silence: call now, 2: back to the
+// queue); then the caller is dialled through the trunk with the directorate's public number
+// as caller id, while the operator hears the ringback; the caller hears who is calling and
+// presses 1 to be put through. From there the conversation (transfer, outcome codes) takes
+// over. Every step's end is written through the ledger; the attempt row was written before
+// anything was dialled (dispatcher.ts), and the caller-side step before the caller's phone rings.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Directorate } from '../config/schema';
+import { Conversation, type ConversationDeps } from '../conversation/conversation';
+import { RINGBACK } from '../inbound/inbound-call';
+import type { Lang, Prompt } from '../inbound/ivr-flow';
+import { promptMedia } from '../prompts/media';
+import { localTime } from '../schedule/service-hours';
+import type { AttemptOutcome } from '../storage/callback-attempts-repo';
+import type { CallbackRow } from '../storage/callbacks-repo';
+import { ChannelGone, Leg, sleep } from '../telephony/leg';
+import type { CallbackLedger } from './ledger';
+import { callerLegOutcome, whisper, type NextStatus } from './policy';
+
+/** the prompt that asks the caller for 1 is played at most this many times */
+const CONFIRM_TRIES = 3;
+const CONFIRM_WAIT_MS = 5000;
+
+export interface AttemptDeps extends ConversationDeps {
+  ledger: CallbackLedger;
+  /** calls and completed callbacks of this number before the request, for the whisper */
+  earlierContacts: (cb: CallbackRow) => number;
+  /** measured: from the trigger of the dispatch to the operator's originate */
+  observeDispatch?: (ms: number) => void;
+}
+
+export const callbackChannelId = (side: 'op' | 'cl', callbackId: number): string => `cb${side}-${callbackId}-${randomUUID().slice(0, 8)}`;
+
+export class CallbackAttempt {
+  private operatorLeg: Leg | undefined;
+  private callerLeg: Leg | undefined;
+  private readonly cancelled = new AbortController();
+  private handedOver = false;
+  private closed = false;
+  /** resolves when the attempt is over (its row closed) */
+  readonly done: Promise<NextStatus | undefined>;
+  private resolveDone!: (n: NextStatus | undefined) => void;
+
+  constructor(
+    readonly attemptId: number,
+    readonly cb: CallbackRow,
+    readonly operator: string,
+    readonly operatorChannel: string,
+    private readonly dp: Directorate,
+    private readonly d: AttemptDeps,
+    private readonly log: Logger,
+    private readonly triggeredAt: number,
+  ) {
+    this.done = new Promise((r) => (this.resolveDone = r));
+  }
+
+  /** The channels this attempt may have in Asterisk. */
+  get channels(): string[] {
+    return [this.operatorChannel, ...(this.callerLeg ? [this.callerLeg.id] : [])];
+  }
+
+  /** A sysadmin cancelled the request while it was being dialled. */
+  cancel(): void {
+    this.cancelled.abort();
+  }
+
+  /** Reconciliation found these channels gone while events were lost. */
+  lostChannels(existing: Set<string>): void {
+    if (this.operatorLeg && !existing.has(this.operatorLeg.id)) this.operatorLeg.markGone(null);
+    if (this.callerLeg && !existing.has(this.callerLeg.id)) this.callerLeg.markGone(null);
+  }
+
+  async run(): Promise<void> {
+    let outcome: AttemptOutcome = 'failed';
+    let cause: number | null = null;
+    try {
+      [outcome, cause] = await this.flow();
+    } catch (err) {
+      if (!(err instanceof ChannelGone)) this.log.error({ err: (err as Error).message }, 'callback attempt failed');
+      outcome = err instanceof ChannelGone ? 'operator_hangup' : 'failed';
+    }
+    if (!this.handedOver) {
+      // nothing of this attempt stays up: the operator is free again
+      await Promise.all([this.operatorLeg?.hangup(), this.callerLeg?.hangup()]);
+      this.operatorLeg?.release();
+      this.callerLeg?.release();
+      this.d.presence.release(this.operator, this.operatorLeg?.isAnswered ?? false);
+      this.d.onOfficialFree?.(this.operator);
+    }
+    this.close(outcome, cause);
+  }
+
+  private close(outcome: AttemptOutcome, cause: number | null): void {
+    if (this.closed) return;
+    this.closed = true;
+    const next = this.d.ledger.close(this.attemptId, outcome, cause, this.d.now(), this.dp.callback);
+    this.log.info({ outcome, cause, next }, 'callback attempt ended');
+    this.resolveDone(next);
+  }
+
+  private async flow(): Promise<[AttemptOutcome, number | null]> {
+    const { port, tracker } = this.d;
+    const policy = this.dp.callback;
+    const cancelled = this.cancelled.signal;
+    // 1. the operator
+    const op = new Leg(this.operatorChannel, port, tracker);
+    this.operatorLeg = op;
+    this.d.observeDispatch?.(Date.now() - this.triggeredAt);
+    await port.originate({
+      endpoint: `PJSIP/${this.operator}`,
+      channelId: op.id,
+      callerId: `"Richiamata ${this.cb.number}" <${this.cb.number}>`,
+      timeoutSec: policy.operatorRingSeconds + 2,
+      appArgs: ['callback', String(this.cb.id)],
+    });
+    const opAnswer = await this.waitAnswer(op, policy.operatorRingSeconds * 1000);
+    if (opAnswer === 'cancelled') return ['cancelled', null];
+    if (opAnswer !== 'answered') return ['operator_no_answer', op.cause];
+
+    // 2. the whisper
+    const key = await op.ask(this.whisperMedia(), 0, (k) => k === '1' || k === '2', cancelled);
+    if (cancelled.aborted) return ['cancelled', null];
+    if (key === '2') {
+      await op.play([this.media('op-passed', 'it')]).catch(() => undefined);
+      return ['operator_passed', null];
+    }
+
+    // 3. the caller, recorded before the phone rings
+    const callerChannel = callbackChannelId('cl', this.cb.id);
+    const n = this.d.ledger.callerDialing(this.attemptId, this.cb.id, callerChannel, this.d.now());
+    this.log.info({ attempt: n, number: this.cb.number }, 'calling the caller back');
+    const caller = new Leg(callerChannel, port, tracker);
+    this.callerLeg = caller;
+    const ringback = new AbortController();
+    void op.play([RINGBACK], ringback.signal).catch(() => undefined);
+    try {
+      await port.originate({
+        endpoint: `PJSIP/${this.cb.number}@trunk`,
+        channelId: callerChannel,
+        callerId: `"Agenzia Entrate ${this.dp.name}" <${this.dp.numbers[0]}>`,
+        timeoutSec: policy.callerRingSeconds + 5,
+        appArgs: ['callback', String(this.cb.id)],
+      });
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'the trunk refused the callback');
+      ringback.abort();
+      await this.tellOperator('op-not-reached');
+      return ['failed', null];
+    }
+    const answer = await this.waitAnswer(caller, policy.callerRingSeconds * 1000, op);
+    ringback.abort();
+    if (answer === 'cancelled') return ['cancelled', null];
+    if (answer === 'other_gone') return ['operator_hangup', null];
+    if (answer !== 'answered') {
+      await caller.hangup();
+      await this.tellOperator('op-not-reached');
+      return [callerLegOutcome(caller.cause, answer === 'timeout'), caller.cause];
+    }
+
+    // 4. the caller confirms
+    const lang: Lang = this.cb.language;
+    await port.setLanguage(caller.id, lang).catch(() => undefined);
+    const stop = new AbortController();
+    op.onGone(() => stop.abort());
+    cancelled.addEventListener('abort', () => stop.abort(), { once: true });
+    let confirm: string | null = null;
+    try {
+      for (let i = 0; i < CONFIRM_TRIES && confirm === null && !stop.signal.aborted; i++) {
+        const media = [...(i === 0 ? [promptMedia({ kind: 'dp', name: 'callback-greeting' }, lang, this.dp.id)] : []), this.media('callback-confirm', lang)];
+        confirm = await caller.ask(media, CONFIRM_WAIT_MS, () => true, stop.signal);
+      }
+    } catch (err) {
+      if (!(err instanceof ChannelGone)) throw err;
+      await this.tellOperator('op-not-confirmed');
+      return ['no_confirmation', caller.cause];
+    }
+    if (cancelled.aborted) return ['cancelled', null];
+    if (op.gone) {
+      await caller.play([this.media('callback-operator-left', lang)]).catch(() => undefined);
+      return ['operator_hangup', null];
+    }
+    if (confirm !== '1') {
+      await caller.play([this.media('callback-later', lang)]).catch(() => undefined);
+      await this.tellOperator('op-not-confirmed');
+      return ['no_confirmation', null];
+    }
+
+    // 5. connected: the request is done; the conversation owns both legs from here
+    this.close('connected', null);
+    this.handedOver = true;
+    const conversation = await Conversation.start(
+      this.d,
+      { dp: this.dp, number: this.cb.number, callbackId: this.cb.id, attemptId: this.attemptId, legArgs: ['callback', String(this.cb.id)] },
+      { channelId: caller.id, lang, onAlone: () => void caller.hangup() },
+      op,
+      this.operator,
+    );
+    caller.onGone(() => {
+      caller.release();
+      conversation.callerGone();
+    });
+    return ['connected', null];
+  }
+
+  /** answered, gone (with its cause), timeout, the other party gone, or cancelled. */
+  private async waitAnswer(leg: Leg, ms: number, other?: Leg): Promise<'answered' | 'gone' | 'timeout' | 'other_gone' | 'cancelled'> {
+    const stop = new AbortController();
+    const abort = (): void => stop.abort();
+    leg.signal.addEventListener('abort', abort, { once: true });
+    other?.signal.addEventListener('abort', abort, { once: true });
+    this.cancelled.signal.addEventListener('abort', abort, { once: true });
+    const answered = leg.answered.then(() => true);
+    try {
+      const r = await Promise.race([answered, sleep(ms, stop.signal).then(() => false)]);
+      if (r && leg.isAnswered) return 'answered';
+      if (this.cancelled.signal.aborted) return 'cancelled';
+      if (leg.gone) return 'gone';
+      if (other?.gone) return 'other_gone';
+      return 'timeout';
+    } finally {
+      leg.signal.removeEventListener('abort', abort);
+      other?.signal.removeEventListener('abort', abort);
+      this.cancelled.signal.removeEventListener('abort', abort);
+    }
+  }
+
+  private async tellOperator(prompt: string): Promise<void> {
+    if (this.operatorLeg && !this.operatorLeg.gone) await this.operatorLeg.play([this.media(prompt, 'it')]).catch(() => undefined);
+  }
+
+  private whisperMedia(): string[] {
+    const t = localTime(new Date(this.cb.requestedAt), this.dp.hours.timezone);
+    const prompts: Prompt[] = whisper({
+      number: this.cb.number,
+      requestedAt: `${String(t.hour).padStart(2, '0')}:${String(t.minute).padStart(2, '0')}`,
+      attempt: this.cb.attempts + 1,
+      maxAttempts: this.dp.callback.maxAttempts,
+      earlierContacts: this.d.earlierContacts(this.cb),
+    });
+    return prompts.map((p) => promptMedia(p, 'it', this.dp.id));
+  }
+
+  private media(name: string, lang: Lang): string {
+    return promptMedia({ kind: 'common', name }, lang, this.dp.id);
+  }
+}

@@ -1,0 +1,30 @@
+// The codes officials key after a conversation (CONTRACT "Operator DTMF map"), with the
+// labels stored in the caller's profile.
+export const OUTCOME_CODES: Readonly<Record<string, string>> = {
+  '1': 'basic_information_given',
+  '2': 'transferred',
+  '3': 'wrong_number',
+  '4': 'needs_follow_up',
+};
+
+export const INTERVENTION_CODES: Readonly<Record<string, string>> = {
+  '1': 'handled',
+  '2': 'needs_follow_up',
+  '3': 'not_competent',
+};
+
+/** The code recorded when the operator keys none: what most likely happened. */
+export const defaultOutcome = (transferred: boolean): string => (transferred ? '2' : '1');
+export const DEFAULT_INTERVENTION = '1';
+
+/**
+ * Digits keyed after "*": the unit whose code they complete, 'more' while another code
+ * could still match, 'unknown' when none can.
+ */
+export function matchUnitCode<U extends { code: string }>(units: readonly U[], typed: string): U | 'more' | 'unknown' {
+  const exact = units.find((u) => u.code === typed);
+  const longer = units.some((u) => u.code.length > typed.length && u.code.startsWith(typed));
+  if (exact && !longer) return exact;
+  if (longer) return 'more';
+  return exact ?? 'unknown';
+}

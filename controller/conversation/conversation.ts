@@ -1,0 +1,274 @@
+// A caller in conversation with an official: an operator who answered an inbound call, or
+// the operator of a callback the caller confirmed. Here the operator may hand the caller to
+// an internal unit ("*" + the unit's code: hold music while the unit's phones ring, the
+// unit's official bridged on answer and the operator freed; back to the operator when the
+// unit does not answer), and here, when the caller hangs up, each official still on the
+// line is asked for an outcome / intervention code (a default after the timeout) that goes
+// into the caller's profile. An official is free for the next call only after that.
+import type { Logger } from 'pino';
+import type { Directorate } from '../config/schema';
+import type { CallTracker } from '../inbound/inbound-call';
+import { GroupRinger } from '../inbound/group-ringer';
+import type { Lang } from '../inbound/ivr-flow';
+import type { Presence } from '../operators/presence';
+import { promptMedia } from '../prompts/media';
+import type { OutcomesRepo } from '../storage/outcomes-repo';
+import { Leg } from '../telephony/leg';
+import type { TelephonyPort } from '../telephony/port';
+import { DEFAULT_INTERVENTION, defaultOutcome, INTERVENTION_CODES, matchUnitCode, OUTCOME_CODES } from './codes';
+
+/** pause allowed between the digits of a unit code after "*" */
+const CODE_GAP_MS = 3000;
+
+export interface ConversationDeps {
+  port: TelephonyPort;
+  tracker: CallTracker;
+  presence: Presence;
+  outcomes: OutcomesRepo;
+  log: Logger;
+  now: () => Date;
+  /** an official finished (wrap-up included): the dispatcher may give them a callback */
+  onOfficialFree?: (operator: string) => void;
+}
+
+export interface ConversationSubject {
+  dp: Directorate;
+  /** the caller's number (profile key), null when withheld */
+  number: string | null;
+  callId?: string;
+  callbackId?: number;
+  attemptId?: number;
+  /** Stasis args for the unit's legs, so a restarted controller knows them as orphans */
+  legArgs: string[];
+}
+
+export interface CallerSide {
+  channelId: string;
+  lang: Lang;
+  /** no official is with the caller any more: the owner ends the caller's call */
+  onAlone(): void;
+}
+
+type Stage = 'talking' | 'transferring' | 'withUnit' | 'ended';
+
+export class Conversation {
+  private stage: Stage = 'talking';
+  private operatorLeg: Leg | undefined;
+  private unit: { leg: Leg; official: string; unitId: string } | undefined;
+  private ringer: GroupRinger | undefined;
+  private transferred = false;
+  private typed: string | null = null;
+  private typingTimer: NodeJS.Timeout | undefined;
+  private operatorRecorded = false;
+
+  private constructor(
+    private readonly d: ConversationDeps,
+    private readonly s: ConversationSubject,
+    private readonly caller: CallerSide,
+    operatorLeg: Leg,
+    private readonly operator: string,
+    private readonly bridgeId: string,
+  ) {
+    this.operatorLeg = operatorLeg;
+    operatorLeg.listen((digit) => this.operatorKey(digit));
+    operatorLeg.onGone(() => this.operatorGone());
+  }
+
+  /** Bridges the caller with the operator's answered leg. */
+  static async start(d: ConversationDeps, s: ConversationSubject, caller: CallerSide, operatorLeg: Leg, operator: string): Promise<Conversation> {
+    const bridgeId = await d.port.createBridge();
+    await d.port.addToBridge(bridgeId, [caller.channelId, operatorLeg.id]);
+    return new Conversation(d, s, caller, operatorLeg, operator, bridgeId);
+  }
+
+  get phase(): Stage {
+    return this.stage;
+  }
+
+  /** The owner saw the caller hang up. */
+  callerGone(): void {
+    if (this.stage === 'ended') return;
+    const stage = this.stage;
+    this.stage = 'ended';
+    clearTimeout(this.typingTimer);
+    this.ringer?.cancel();
+    void this.d.port.destroyBridge(this.bridgeId).catch(() => undefined);
+    if (this.operatorLeg && stage !== 'withUnit') void this.wrapUp(this.operatorLeg, this.operator, 'operator');
+    if (this.unit) void this.wrapUp(this.unit.leg, this.unit.official, 'unit');
+  }
+
+  // ---- transfer --------------------------------------------------------------------------
+
+  private operatorKey(digit: string): boolean {
+    if (this.stage !== 'talking') return false;
+    if (digit === '*') {
+      this.typed = '';
+      this.armTyping();
+      return true;
+    }
+    if (this.typed === null) return false;
+    this.typed += digit;
+    const m = matchUnitCode(this.s.dp.units, this.typed);
+    if (m === 'more') this.armTyping();
+    else this.endTyping(m);
+    return true;
+  }
+
+  private armTyping(): void {
+    clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(() => {
+      const exact = this.s.dp.units.find((u) => u.code === this.typed);
+      this.endTyping(exact ?? 'unknown');
+    }, CODE_GAP_MS);
+  }
+
+  private endTyping(m: Directorate['units'][number] | 'unknown'): void {
+    clearTimeout(this.typingTimer);
+    const typed = this.typed;
+    this.typed = null;
+    if (m === 'unknown') {
+      this.d.log.info({ typed }, 'unknown unit code');
+      void this.operatorLeg?.play([this.media('op-transfer-unknown', 'it')]).catch(() => undefined);
+      return;
+    }
+    void this.transfer(m).catch((err: Error) => this.d.log.error({ err: err.message, unit: m.id }, 'transfer failed'));
+  }
+
+  private async transfer(unit: Directorate['units'][number]): Promise<void> {
+    const { port, presence } = this.d;
+    const available = await presence.available(this.s.dp.id, 'unit', unit.id);
+    if (this.stage !== 'talking') return;
+    if (available.phones.length === 0) {
+      this.record('transfer', this.operator, 'no_answer', `no phone of ${unit.id} free`, false, unit.id);
+      void this.operatorLeg?.play([this.media('op-transfer-failed', 'it')]).catch(() => undefined);
+      return;
+    }
+    this.stage = 'transferring';
+    this.d.log.info({ unit: unit.id, phones: available.phones }, 'transferring the caller to an internal unit');
+    await port.removeFromBridge(this.bridgeId, [this.caller.channelId]).catch(() => undefined);
+    await port.startMoh(this.caller.channelId).catch(() => undefined);
+    void this.operatorLeg?.play([this.media('op-transfer-ringing', 'it')]).catch(() => undefined);
+    const phones = available.phones;
+    for (const p of phones) presence.engage(p);
+    const number = this.s.number ?? 'anonimo';
+    this.ringer = new GroupRinger(
+      { phones, strategy: 'all', perPhoneMs: this.s.dp.transfer.ringSeconds * 1000, totalMs: this.s.dp.transfer.ringSeconds * 1000, callerId: `"${unit.id} ${number}" <${number}>`, appArgs: this.s.legArgs },
+      port,
+      this.d.tracker,
+      this.d.log,
+      (op, talked) => presence.release(op, talked),
+    );
+    this.ringer.start();
+    const outcome = await this.ringer.outcome;
+    this.ringer = undefined;
+    for (const p of phones) if (!(outcome.answered && outcome.operator === p)) presence.release(p, false);
+    if (this.stage !== 'transferring') {
+      // the caller hung up while the unit rang
+      if (outcome.answered) {
+        await port.hangup(outcome.legId).catch(() => undefined);
+        presence.release(outcome.operator, false);
+      }
+      return;
+    }
+    await port.stopMoh(this.caller.channelId).catch(() => undefined);
+    if (!outcome.answered) {
+      this.record('transfer', this.operator, 'no_answer', `${unit.id} did not answer`, false, unit.id);
+      if (!this.operatorLeg) return this.alone();
+      this.stage = 'talking';
+      await port.addToBridge(this.bridgeId, [this.caller.channelId]);
+      void port.play(this.caller.channelId, [this.media('transfer-back', this.caller.lang)], new AbortController().signal).catch(() => undefined);
+      void this.operatorLeg.play([this.media('op-transfer-failed', 'it')]).catch(() => undefined);
+      return;
+    }
+    const leg = new Leg(outcome.legId, port, this.d.tracker);
+    this.unit = { leg, official: outcome.operator, unitId: unit.id };
+    leg.onGone(() => this.unitGone());
+    this.stage = 'withUnit';
+    this.transferred = true;
+    this.record('transfer', outcome.operator, 'answered', `answered by ${outcome.operator}`, false, unit.id);
+    const operatorLeg = this.operatorLeg;
+    if (operatorLeg) await port.removeFromBridge(this.bridgeId, [operatorLeg.id]).catch(() => undefined);
+    await port.addToBridge(this.bridgeId, [this.caller.channelId, leg.id]);
+    if (operatorLeg) void this.wrapUp(operatorLeg, this.operator, 'operator');
+  }
+
+  // ---- officials leaving -----------------------------------------------------------------
+
+  private operatorGone(): void {
+    const leg = this.operatorLeg;
+    if (!leg || this.stage === 'ended' || this.stage === 'withUnit') return; // wrap-up handles its own end
+    this.operatorLeg = undefined;
+    this.recordOperatorOutcome(null);
+    this.d.presence.release(this.operator, true);
+    this.d.onOfficialFree?.(this.operator);
+    if (this.stage === 'talking') this.alone(); // during a transfer the unit may still answer
+  }
+
+  private unitGone(): void {
+    if (this.stage !== 'withUnit' || !this.unit) return;
+    const { official, unitId } = this.unit;
+    this.unit = undefined;
+    this.record('unit', official, DEFAULT_INTERVENTION, INTERVENTION_CODES[DEFAULT_INTERVENTION]!, true, unitId);
+    this.d.presence.release(official, true);
+    this.d.onOfficialFree?.(official);
+    this.alone();
+  }
+
+  private alone(): void {
+    if (this.stage === 'ended') return;
+    this.stage = 'ended';
+    void this.d.port.destroyBridge(this.bridgeId).catch(() => undefined);
+    this.caller.onAlone();
+  }
+
+  /** Asks an official for the code of what was done, records it, frees them. */
+  private async wrapUp(leg: Leg, official: string, kind: 'operator' | 'unit'): Promise<void> {
+    const codes = kind === 'operator' ? OUTCOME_CODES : INTERVENTION_CODES;
+    let key: string | null = null;
+    try {
+      key = await leg.ask([this.media(kind === 'operator' ? 'op-outcome' : 'op-intervention', 'it')], this.s.dp.transfer.codeTimeoutSeconds * 1000, (d) => d in codes);
+      if (key !== null) await leg.play([this.media('op-code-recorded', 'it')]);
+    } catch {
+      /* the official hung up: the default is recorded */
+    }
+    if (kind === 'operator') this.recordOperatorOutcome(key);
+    else {
+      const code = key ?? DEFAULT_INTERVENTION;
+      this.record('unit', official, code, INTERVENTION_CODES[code]!, key === null, this.unit?.unitId);
+      if (this.unit?.leg === leg) this.unit = undefined;
+    }
+    if (kind === 'operator' && this.operatorLeg === leg) this.operatorLeg = undefined;
+    await leg.hangup();
+    leg.release();
+    this.d.presence.release(official, true);
+    this.d.onOfficialFree?.(official);
+  }
+
+  private recordOperatorOutcome(key: string | null): void {
+    if (this.operatorRecorded) return;
+    this.operatorRecorded = true;
+    const code = key ?? defaultOutcome(this.transferred);
+    this.record('operator', this.operator, code, OUTCOME_CODES[code]!, key === null);
+  }
+
+  private record(kind: 'operator' | 'unit' | 'transfer', official: string, code: string, label: string, byDefault: boolean, unit?: string): void {
+    this.d.outcomes.add({
+      dp: this.s.dp.id,
+      number: this.s.number,
+      callId: this.s.callId ?? null,
+      callbackId: this.s.callbackId ?? null,
+      attemptId: this.s.attemptId ?? null,
+      kind,
+      official,
+      unit: unit ?? null,
+      code,
+      label,
+      byDefault,
+      at: this.d.now(),
+    });
+  }
+
+  private media(name: string, lang: Lang): string {
+    return promptMedia({ kind: 'common', name }, lang, this.s.dp.id);
+  }
+}

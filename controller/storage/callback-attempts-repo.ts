@@ -1,0 +1,83 @@
+// SQL for callback_attempts: one row per try at calling a request back.
+import type { Db } from './database';
+
+export type AttemptStage = 'operator' | 'caller' | 'talking' | 'ended';
+export type AttemptOutcome =
+  | 'connected'
+  | 'no_answer'
+  | 'busy'
+  | 'rejected'
+  | 'unreachable'
+  | 'failed'
+  | 'no_confirmation'
+  | 'operator_passed'
+  | 'operator_no_answer'
+  | 'operator_hangup'
+  | 'interrupted'
+  | 'cancelled';
+
+export interface AttemptRow {
+  id: number;
+  callbackId: number;
+  operator: string;
+  stage: AttemptStage;
+  callerAttempt: number | null;
+  operatorChannel: string;
+  callerChannel: string | null;
+  startedAt: string;
+  callerDialedAt: string | null;
+  connectedAt: string | null;
+  endedAt: string | null;
+  outcome: AttemptOutcome | null;
+  cause: number | null;
+}
+
+const SELECT = `SELECT id, callback_id AS callbackId, operator, stage, caller_attempt AS callerAttempt, operator_channel AS operatorChannel,
+  caller_channel AS callerChannel, started_at AS startedAt, caller_dialed_at AS callerDialedAt, connected_at AS connectedAt,
+  ended_at AS endedAt, outcome, cause FROM callback_attempts`;
+
+export class CallbackAttemptsRepo {
+  constructor(private readonly db: Db) {}
+
+  /** Throws (SQLITE_CONSTRAINT_UNIQUE) when the request already has a live attempt. */
+  open(callbackId: number, operator: string, operatorChannel: string, at: Date): number {
+    const info = this.db
+      .prepare("INSERT INTO callback_attempts (callback_id, operator, stage, operator_channel, started_at) VALUES (?, ?, 'operator', ?, ?)")
+      .run(callbackId, operator, operatorChannel, at.toISOString());
+    return Number(info.lastInsertRowid);
+  }
+
+  /** operator -> caller, before the caller is dialled; false when the attempt is not live any more */
+  callerDialing(id: number, callerChannel: string, callerAttempt: number, at: Date): boolean {
+    return (
+      this.db
+        .prepare("UPDATE callback_attempts SET stage = 'caller', caller_channel = ?, caller_attempt = ?, caller_dialed_at = ? WHERE id = ? AND stage = 'operator'")
+        .run(callerChannel, callerAttempt, at.toISOString(), id).changes === 1
+    );
+  }
+
+  talking(id: number, at: Date): boolean {
+    return this.db.prepare("UPDATE callback_attempts SET stage = 'talking', connected_at = ? WHERE id = ? AND stage = 'caller'").run(at.toISOString(), id).changes === 1;
+  }
+
+  /** Closes a live attempt once; false when it was already closed. */
+  close(id: number, outcome: AttemptOutcome, cause: number | null, at: Date): boolean {
+    return (
+      this.db
+        .prepare("UPDATE callback_attempts SET stage = 'ended', outcome = ?, cause = ?, ended_at = ? WHERE id = ? AND ended_at IS NULL")
+        .run(outcome, cause, at.toISOString(), id).changes === 1
+    );
+  }
+
+  get(id: number): AttemptRow | undefined {
+    return this.db.prepare(`${SELECT} WHERE id = ?`).get(id) as AttemptRow | undefined;
+  }
+
+  live(): AttemptRow[] {
+    return this.db.prepare(`${SELECT} WHERE ended_at IS NULL ORDER BY id`).all() as AttemptRow[];
+  }
+
+  ofCallback(callbackId: number): AttemptRow[] {
+    return this.db.prepare(`${SELECT} WHERE callback_id = ? ORDER BY id`).all(callbackId) as AttemptRow[];
+  }
+}
