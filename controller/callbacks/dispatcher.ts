@@ -126,6 +126,7 @@ export class Dispatcher {
     const onLine = this.inbound.numbersOnLine();
     for (const t of [...this.passedBack]) if (t[1] <= Date.now()) this.passedBack.delete(t[0]);
     for (const dp of this.config.directorates) {
+      if (dp.callback.dispatch === 'paused') continue;
       const due = repo.due(dp.id, now, 50).filter((cb) => !this.active.has(cb.id) && !onLine.has(cb.number));
       const open = isOpen(dp.hours, now);
       const free = open && due.length > 0 ? (await this.presence.available(dp.id, dp.case === 'switchboard' ? 'switchboard' : 'staff')).phones : [];

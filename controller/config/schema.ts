@@ -96,6 +96,9 @@ const callbackPolicySchema = z
     dailyCapacity: z.number().int().min(1).max(100000).default(200),
     /** a request not completed within this many days expires */
     validityDays: z.number().int().min(1).max(30).default(3),
+    /** auto: the dispatcher calls back through the operators; paused: bookings are taken
+     *  and kept, nobody is called back (e.g. a directorate that calls back by hand) */
+    dispatch: z.enum(['auto', 'paused']).default('auto'),
     /** dials of the caller before the request is given up as failed */
     maxAttempts: z.number().int().min(1).max(10).default(3),
     /** the pause before the next attempt, per outcome of the last one */

@@ -289,9 +289,10 @@ export function seededPassword(id: string): string {
 
 /**
  * Registers an operator's phone (SIPp) that answers incoming calls per `rxScenario` for
- * `holdMs`, then unregisters. Resolves once Asterisk sees the phone online and idle.
+ * `holdMs`, then unregisters. Resolves once Asterisk sees the phone online and idle (or just
+ * online with busyAtOnce).
  */
-export async function startPhone(o: { id: string; password: string; port: number; rtpPort: number; rxScenario: string; holdMs: number; maxCalls?: number }): Promise<Phone> {
+export async function startPhone(o: { id: string; password: string; port: number; rtpPort: number; rxScenario: string; holdMs: number; maxCalls?: number; busyAtOnce?: boolean }): Promise<Phone> {
   const rtp = await rtpCounter('127.0.0.1', o.rtpPort, { speak: true });
   const done = sipp({
     scenario: '/scen/phone-register.xml',
@@ -308,7 +309,8 @@ export async function startPhone(o: { id: string; password: string; port: number
   await eventually(`${o.id} online and idle`, async () => {
     if (exited) throw new Error(`the phone exited: ${agentReport(exited)}`);
     const [ep, ds] = await Promise.all([ari<{ state: string }>(`/endpoints/PJSIP/${o.id}`), ari<{ state: string }>(`/deviceStates/PJSIP%2F${o.id}`)]);
-    return ep.state === 'online' && ds.state === 'NOT_INUSE';
+    // busyAtOnce: a callback waits for this phone, so it may be rung as soon as it registers
+    return ep.state === 'online' && (o.busyAtOnce || ds.state === 'NOT_INUSE');
   }, 10_000);
   return { rtp, done };
 }
@@ -353,4 +355,30 @@ export function query<T>(sql: string, ...params: unknown[]): T[] {
   } finally {
     db.close();
   }
+}
+
+// ---- the callers we call back -------------------------------------------------------------
+
+/**
+ * A SIP agent at the trunk address 127.0.0.2:5060 (CONTRACT: where callbacks reach callers)
+ * that takes `calls` calls per `scenario`. Resolves once it listens.
+ */
+export async function startCallee(o: { scenario: string; rtpPort: number; calls: number; timeoutMs: number; speak?: boolean }): Promise<Phone> {
+  const rtp = await rtpCounter(TRUNK_IP, o.rtpPort, { speak: !!o.speak });
+  const done = sipp({ scenario: o.scenario, ip: TRUNK_IP, port: 5060, vars: { rtp_ip: TRUNK_IP, rtp_port: o.rtpPort }, extra: ['-m', String(o.calls)], timeoutMs: o.timeoutMs }).finally(() => rtp.close());
+  let exited: SippResult | undefined;
+  void done.then((r) => (exited = r));
+  await eventually('the callee agent listening on 127.0.0.2:5060', async () => {
+    if (exited) throw new Error(`the callee agent exited: ${agentReport(exited)}`);
+    return (await run('ss', ['-Hlun', 'src', `${TRUNK_IP}:5060`], { timeoutMs: 5000 })).stdout.trim() !== '';
+  }, 10_000);
+  return { rtp, done };
+}
+
+/** The controller's view of its last dispatch pass (GET /api/dispatcher, with the API token). */
+export async function dispatcherState(): Promise<{ lastPass: { at: string; directorates: Record<string, { blocked?: string; dispatched: number[] }> } | null; active: number }> {
+  const s = JSON.parse(readFileSync(path.join(STATE_DIR, 'secrets.json'), 'utf8')) as { api: { token: string } };
+  const res = await fetch('http://127.0.0.1:8080/api/dispatcher', { headers: { authorization: `Bearer ${s.api.token}` }, signal: AbortSignal.timeout(5000) });
+  if (!res.ok) throw new Error(`/api/dispatcher: ${res.status}`);
+  return (await res.json()) as Awaited<ReturnType<typeof dispatcherState>>;
 }
