@@ -2,8 +2,8 @@
 // (SIPp, registered, keys as SIP INFO) and the caller at the trunk address 127.0.0.2:5060
 // (SIPp, keys as RFC 4733). The directorate t-cb has short rings and retry delays.
 import t, { type Test } from 'tap';
-import { agentReport, assertNothingLeft, callIvr, ivrctl, query, seededPassword, startCallee, startPhone, waitForRow, type Phone, type SippResult } from './harness';
-import { writeAnsweringScenario, type AnswerStep } from './scenarios';
+import { agentReport, ari, assertNothingLeft, callIvr, dispatcherState, eventually, ivrctl, query, seededPassword, stack, startCallee, startPhone, waitForRow, type Phone, type SippResult } from './harness';
+import { writeAnsweringScenario, writePhoneScenario, type AnswerStep, type PhoneBehaviour } from './scenarios';
 
 const CB_NUMBER = '0611000004';
 let seq = 0;
@@ -16,7 +16,8 @@ const ok = (t: Test, r: SippResult, what: string): void => {
 
 /** Books a callback on the calling number through the IVR (nobody registered: offer at once). */
 async function book(t: Test, ani: string): Promise<number> {
-  const r = await callIvr({ number: CB_NUMBER, ani, rtpPort: nextRtp(), steps: [{ pause: 2500 }, { keys: '1' }, { pause: 3000 }, { keys: '1' }] });
+  // the request is committed before the confirmation is spoken: hang up once it starts
+  const r = await callIvr({ number: CB_NUMBER, ani, rtpPort: nextRtp(), steps: [{ pause: 2500 }, { keys: '1' }, { pause: 3000 }, { keys: '1' }, { pause: 1000 }, { hangup: true }] });
   ok(t, r, `${ani} booked a callback through the IVR`);
   const [row] = query<{ id: number; status: string }>("SELECT id, status FROM callbacks WHERE number = ? AND dp = 't-cb' ORDER BY id DESC LIMIT 1", ani);
   t.equal(row?.status, 'pending', 'the request is pending');
@@ -29,6 +30,10 @@ const phone = (id: string, port: number, steps: AnswerStep[], holdMs: number, an
 const callee = (steps: AnswerStep[], calls = 1, answerAfterMs = 1000, timeoutMs = 60_000): Promise<Phone> =>
   startCallee({ scenario: writeAnsweringScenario(`callee-${++seq}`, { answerAfterMs, steps, expectFrom: CB_NUMBER }), rtpPort: nextRtp(), calls, timeoutMs, speak: false });
 
+/** A callee that does not answer (rings until CANCEL) or refuses (486 busy). */
+const refusingCallee = (b: PhoneBehaviour, calls = 1, timeoutMs = 60_000): Promise<Phone> =>
+  startCallee({ scenario: writePhoneScenario(`callee-${++seq}`, b), rtpPort: nextRtp(), calls, timeoutMs });
+
 type Attempt = { operator: string; outcome: string | null; caller_attempt: number | null; cause: number | null; ended_at: string | null; caller_dialed_at: string | null };
 const attemptsOf = (id: number): Attempt[] => query<Attempt>('SELECT * FROM callback_attempts WHERE callback_id = ? ORDER BY id', id);
 
@@ -36,7 +41,7 @@ t.test('booked through the IVR, called back through the operator: whisper, 1, th
   const ani = '0612350001';
   const id = await book(t, ani);
   const caller = await callee([{ pause: 1500 }, { info: '1' }, { voice: true }, { pause: 5000 }, { bye: true }]);
-  const op = await phone('cb1', 5091, [{ pause: 1500 }, { info: '1' }, { pause: 11_000 }, { info: '3' }], 25_000);
+  const op = await phone('cb1', 5091, [{ pause: 1500 }, { info: '1' }, { pause: 10_000 }, { info: '3' }], 18_000);
   const [rc, ro] = await Promise.all([caller.done, op.done]);
   ok(t, rc, 'the caller was called from the public number, pressed 1, talked and hung up');
   ok(t, ro, 'the operator answered, heard the whisper, keyed 1 and later the outcome code 3');
@@ -48,5 +53,165 @@ t.test('booked through the IVR, called back through the operator: whisper, 1, th
   t.ok(op.rtp.voicedBytes > 8000, `the operator heard the whisper and the caller (${op.rtp.voicedBytes} voiced bytes)`);
   const profile = JSON.parse((await ivrctl('profile', ani, '--json')).stdout) as { timeline: Array<{ kind: string; summary: string }> };
   t.same(profile.timeline.map((e) => e.kind), ['call', 'callback', 'attempt', 'outcome'], 'the profile: the call, the request, the attempt, the outcome');
+  await assertNothingLeft(t);
+});
+
+t.test('the caller does not answer: a retry is scheduled and placed; busy (486) on the retry; failed after the last attempt', async (t) => {
+  const ani = '0612350002';
+  const id = await book(t, ani);
+  const first = await refusingCallee({ ringForever: true });
+  const op = await phone('cb1', 5091, [{ pause: 1000 }, { info: '1' }], 27_000);
+  ok(t, await first.done, 'the caller\'s phone rang until the PBX gave up (CANCEL)');
+  const second = await refusingCallee({ reject: 486 });
+  ok(t, await second.done, 'the retry reached the caller, who was busy');
+  await waitForRow('the request failed', "SELECT 1 AS ok FROM callbacks WHERE id = ? AND status = 'failed'", [id], 15_000);
+  const a = attemptsOf(id);
+  t.match(a, [{ operator: 'cb1', outcome: 'no_answer', caller_attempt: 1 }, { operator: 'cb1', outcome: 'busy', caller_attempt: 2, cause: 17 }]);
+  const gap = Date.parse(a[1]!.caller_dialed_at!) - Date.parse(a[0]!.ended_at!);
+  t.ok(gap >= 2000, `the retry waited the configured delay (${gap} ms after the first attempt ended)`);
+  t.match(query('SELECT attempts, last_outcome, closed_reason FROM callbacks WHERE id = ?', id), [{ attempts: 2, last_outcome: 'busy', closed_reason: 'busy at attempt 2 of 2' }]);
+  ok(t, await op.done, 'the operator took both attempts');
+  await assertNothingLeft(t);
+});
+
+t.test('two free operators and one callback: exactly one is rung (the longest idle); the request waits for its time', async (t) => {
+  const ani = '0612350003';
+  const id = await book(t, ani);
+  const at = new Date(Date.now() + 6000).toISOString();
+  const r = await ivrctl('callbacks', 'reschedule', String(id), '--at', at, '--json');
+  t.equal(r.code, 0, 'ivrctl callbacks reschedule', { stderr: r.stderr });
+  t.match(JSON.parse(r.stdout), { id, status: 'pending', dueAt: at });
+  const steps: AnswerStep[] = [{ pause: 1000 }, { info: '1' }, { pause: 6000 }, { info: '1' }];
+  const [p1, p2] = await Promise.all([phone('cb1', 5091, steps, 16_000), phone('cb2', 5092, steps, 16_000)]);
+  t.equal(attemptsOf(id).length, 0, 'not dialled before its time, though two operators are free');
+  const caller = await callee([{ pause: 500 }, { info: '1' }, { pause: 2000 }, { bye: true }]);
+  ok(t, await caller.done, 'called back, confirmed, hung up');
+  await waitForRow('the request done', "SELECT 1 AS ok FROM callbacks WHERE id = ? AND status = 'done'", [id]);
+  const rows = attemptsOf(id);
+  t.equal(rows.length, 1, 'one attempt');
+  t.equal(rows[0]?.operator, 'cb2', 'the longest idle: cb1 took the callbacks of the tests before, cb2 has been idle since the start');
+  await Promise.all([p1.done, p2.done]);
+  t.equal(p1.rtp.packets, 0, 'the other operator\'s phone never had a call');
+  await assertNothingLeft(t);
+});
+
+t.test('a paused operator is never rung: the callback waits for, and goes to, the other one', async (t) => {
+  const ani = '0612350004';
+  t.equal((await ivrctl('operators', 'pause', 'cb1')).code, 0, 'cb1 paused');
+  try {
+    const id = await book(t, ani);
+    const caller = await callee([{ pause: 500 }, { info: '1' }, { pause: 2000 }, { bye: true }]);
+    const p1 = await phone('cb1', 5091, [{ pause: 1000 }, { info: '1' }], 14_000);
+    const before = await dispatcherState();
+    await eventually('a dispatch pass with cb1 registered', async () => {
+      const s = await dispatcherState();
+      return s.lastPass && s.lastPass.at !== before.lastPass?.at ? s : undefined;
+    }, 8000);
+    t.equal(attemptsOf(id).length, 0, 'nothing dialled while the only registered operator is paused');
+    t.match((await dispatcherState()).lastPass?.directorates['t-cb'], { blocked: 'no_free_operator' });
+    const p2 = await phone('cb2', 5092, [{ pause: 1000 }, { info: '1' }, { pause: 5000 }, { info: '4' }], 14_000);
+    ok(t, await caller.done, 'called back through the other operator');
+    await waitForRow('the request done', "SELECT 1 AS ok FROM callbacks WHERE id = ? AND status = 'done'", [id]);
+    t.match(attemptsOf(id), [{ operator: 'cb2', outcome: 'connected' }]);
+    await Promise.all([p1.done, p2.done]);
+    t.equal(p1.rtp.packets, 0, 'the paused operator\'s phone never had a call');
+  } finally {
+    await ivrctl('operators', 'resume', 'cb1');
+  }
+  await assertNothingLeft(t);
+});
+
+t.test('outside service hours nothing is dialled, even on a retry asked by the sysadmin', async (t) => {
+  const add = await ivrctl('operators', 'add', 'closed1', '--dp', 't-closed', '--role', 'staff', '--password', 'Closed-pass1');
+  t.equal(add.code, 0, 'an operator for the closed directorate');
+  const ani = '0612350005';
+  const r = await callIvr({ number: '0611000003', ani, rtpPort: nextRtp(), steps: [{ pause: 14_000 }, { keys: '1' }, { pause: 1000 }, { hangup: true }] });
+  ok(t, r, 'booked for the next service window');
+  const [row] = query<{ id: number; status: string }>("SELECT id, status FROM callbacks WHERE number = ? AND dp = 't-closed'", ani);
+  t.equal(row?.status, 'pending');
+  const p = await startPhone({ id: 'closed1', password: 'Closed-pass1', port: 5093, rtpPort: nextRtp(), rxScenario: writeAnsweringScenario(`op-closed-${++seq}`, { answerAfterMs: 500, steps: [] }), holdMs: 8000 });
+  const retry = await ivrctl('callbacks', 'retry', String(row!.id), '--json');
+  t.equal(retry.code, 0, 'ivrctl callbacks retry: due now', { stderr: retry.stderr });
+  const before = (await dispatcherState()).lastPass?.at;
+  const pass = await eventually('a dispatch pass after the retry', async () => {
+    const s = await dispatcherState();
+    return s.lastPass && s.lastPass.at !== before ? s.lastPass : undefined;
+  }, 8000);
+  t.match(pass.directorates['t-closed'], { blocked: 'closed', dispatched: [] }, 'the dispatcher saw it due, with a free operator, and did not dial: closed');
+  t.equal(attemptsOf(row!.id).length, 0, 'no attempt');
+  ok(t, await p.done, 'the phone registered and unregistered');
+  t.equal(p.rtp.packets, 0, 'the phone never had a call');
+  const cancel = await ivrctl('callbacks', 'cancel', String(row!.id));
+  t.equal(cancel.code, 0, 'ivrctl callbacks cancel');
+  t.match(cancel.stdout, new RegExp(`callback ${row!.id}: cancelled`));
+  const again = await ivrctl('callbacks', 'cancel', String(row!.id));
+  t.equal(again.code, 2, 'cancelling twice: exit 2');
+  t.match(again.stderr, /^ivrctl: callback \d+ is cancelled: only a pending or dialing request can be cancelled\n$/);
+  await assertNothingLeft(t);
+});
+
+t.test('transfer to the internal unit by "*" + code: hold music, the unit answers, the operator is freed; codes from both', async (t) => {
+  const ani = '0612350006';
+  const id = await book(t, ani);
+  const unit = await phone('cbu1', 5094, [{ pause: 14_000 }, { info: '1' }], 24_000, 1000);
+  const caller = await callee([{ pause: 1500 }, { info: '1' }, { voice: true }, { pause: 14_000 }, { bye: true }]);
+  const op = await phone('cb1', 5091, [{ pause: 1500 }, { info: '1' }, { pause: 4000 }, { info: '*5' }, { pause: 3000 }, { info: '2' }], 16_000);
+  const [rc, ro, ru] = await Promise.all([caller.done, op.done, unit.done]);
+  ok(t, rc, 'the caller talked to the operator, then to the unit, and hung up');
+  ok(t, ro, 'the operator transferred and keyed the outcome');
+  ok(t, ru, 'the unit answered and keyed the intervention code');
+  const rows = await eventually('three outcome rows', async () => {
+    const r = query<{ kind: string; official: string; unit: string | null; code: string; label: string; by_default: number }>('SELECT * FROM outcomes WHERE callback_id = ? ORDER BY id', id);
+    return r.length === 3 ? r : undefined;
+  }, 10_000);
+  t.match(rows, [
+    { kind: 'transfer', official: 'cbu1', unit: 'ufficio-test', code: 'answered' },
+    { kind: 'operator', official: 'cb1', code: '2', label: 'transferred', by_default: 0 },
+    { kind: 'unit', official: 'cbu1', unit: 'ufficio-test', code: '1', label: 'handled', by_default: 0 },
+  ]);
+  t.ok(unit.rtp.voicedBytes > 8000, `the unit's official heard the caller (${unit.rtp.voicedBytes} voiced bytes)`);
+  const profile = JSON.parse((await ivrctl('profile', ani, '--json')).stdout) as { timeline: Array<{ kind: string }> };
+  t.same(profile.timeline.map((e) => e.kind).slice(-3), ['transfer', 'outcome', 'intervention'], 'the unit\'s intervention is in the profile');
+  await assertNothingLeft(t);
+});
+
+t.test('transfer, and the unit does not answer: the caller comes back to the operator', async (t) => {
+  const ani = '0612350007';
+  const id = await book(t, ani);
+  const unit = await startPhone({ id: 'cbu1', password: seededPassword('cbu1'), port: 5094, rtpPort: nextRtp(), rxScenario: writePhoneScenario(`unit-${++seq}`, { ringForever: true }), holdMs: 14_000, busyAtOnce: true });
+  const caller = await callee([{ pause: 1500 }, { info: '1' }, { voice: true }, { pause: 11_000 }, { bye: true }]);
+  const op = await phone('cb1', 5091, [{ pause: 1500 }, { info: '1' }, { pause: 3000 }, { info: '*5' }], 25_000);
+  const [rc, ro, ru] = await Promise.all([caller.done, op.done, unit.done]);
+  ok(t, rc, 'the caller stayed on the line and hung up');
+  ok(t, ro, 'the operator got the caller back, then the outcome prompt (no key: default)');
+  ok(t, ru, 'the unit\'s phone rang and was cancelled');
+  const rows = await eventually('two outcome rows', async () => {
+    const r = query<{ kind: string; code: string; by_default: number }>('SELECT * FROM outcomes WHERE callback_id = ? ORDER BY id', id);
+    return r.length === 2 ? r : undefined;
+  }, 12_000);
+  t.match(rows, [{ kind: 'transfer', code: 'no_answer' }, { kind: 'operator', code: '1', by_default: 1 }], 'transfer not answered; the operator\'s default outcome');
+  await assertNothingLeft(t);
+});
+
+t.test('controller killed (SIGKILL) while the caller\'s phone rings: after the restart no second concurrent dial, the attempt is accounted for', async (t) => {
+  const ani = '0612350008';
+  const id = await book(t, ani);
+  const caller = await refusingCallee({ ringForever: true }, 2, 90_000);
+  const op = await phone('cb1', 5091, [{ pause: 1000 }, { info: '1' }], 32_000);
+  const [attempt] = await eventually('the caller being dialled', async () => {
+    const rows = query<{ caller_channel: string | null }>("SELECT caller_channel FROM callback_attempts WHERE callback_id = ? AND stage = 'caller'", id);
+    if (!rows[0]?.caller_channel) return undefined;
+    const ch = await ari<{ state: string }>(`/channels/${rows[0].caller_channel}`).catch(() => undefined);
+    return ch?.state === 'Ringing' ? rows : undefined;
+  }, 15_000);
+  t.ok(attempt, 'the caller\'s phone is ringing');
+  t.equal((await stack('controller-stop', { KILL: '1' })).code, 0, 'controller killed');
+  t.equal((await stack('controller-start')).code, 0, 'controller restarted');
+  ok(t, await caller.done, 'the caller agent took two calls, one after the other (the first cancelled at restart)');
+  await waitForRow('the request failed', "SELECT 1 AS ok FROM callbacks WHERE id = ? AND status = 'failed'", [id], 20_000);
+  const a = attemptsOf(id);
+  t.match(a, [{ outcome: 'interrupted', caller_attempt: 1 }, { outcome: 'no_answer', caller_attempt: 2 }], 'the interrupted attempt is closed and counted, the retry placed');
+  t.ok(Date.parse(a[1]!.caller_dialed_at!) > Date.parse(a[0]!.ended_at!), 'the retry was dialled only after the interrupted attempt was closed');
+  ok(t, await op.done, 'the operator\'s phone: both attempts ended cleanly');
   await assertNothingLeft(t);
 });
