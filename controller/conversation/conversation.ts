@@ -92,9 +92,11 @@ export class Conversation {
     this.stage = 'ended';
     clearTimeout(this.typingTimer);
     this.ringer?.cancel();
-    void this.d.port.destroyBridge(this.bridgeId).catch(() => undefined);
-    if (this.operatorLeg && stage !== 'withUnit') void this.wrapUp(this.operatorLeg, this.operator, 'operator');
-    if (this.unit) void this.wrapUp(this.unit.leg, this.unit.official, 'unit');
+    const wrapUps: Array<Promise<void>> = [];
+    if (this.operatorLeg && stage !== 'withUnit') wrapUps.push(this.wrapUp(this.operatorLeg, this.operator, 'operator'));
+    if (this.unit) wrapUps.push(this.wrapUp(this.unit.leg, this.unit.official, 'unit'));
+    // the bridge goes once the officials have left it (wrapUp takes them out first)
+    void Promise.all(wrapUps).finally(() => void this.d.port.destroyBridge(this.bridgeId).catch(() => undefined));
   }
 
   // ---- transfer --------------------------------------------------------------------------
@@ -224,12 +226,17 @@ export class Conversation {
   /** Asks an official for the code of what was done, records it, frees them. */
   private async wrapUp(leg: Leg, official: string, kind: 'operator' | 'unit'): Promise<void> {
     const codes = kind === 'operator' ? OUTCOME_CODES : INTERVENTION_CODES;
+    this.d.log.info({ official, kind }, 'asking the official for the code of the call');
     let key: string | null = null;
     try {
+      // out of the bridge first: a prompt queued to a channel while its bridge is being
+      // torn down is dropped by Asterisk without a PlaybackFinished
+      await this.d.port.removeFromBridge(this.bridgeId, [leg.id]).catch(() => undefined);
       key = await leg.ask([this.media(kind === 'operator' ? 'op-outcome' : 'op-intervention', 'it')], this.s.dp.transfer.codeTimeoutSeconds * 1000, (d) => d in codes);
       if (key !== null) await leg.play([this.media('op-code-recorded', 'it')]);
-    } catch {
-      /* the official hung up: the default is recorded */
+    } catch (err) {
+      // the official hung up: the default is recorded
+      this.d.log.info({ official, err: (err as Error).message }, 'no code keyed');
     }
     if (kind === 'operator') this.recordOperatorOutcome(key);
     else {
@@ -252,6 +259,7 @@ export class Conversation {
   }
 
   private record(kind: 'operator' | 'unit' | 'transfer', official: string, code: string, label: string, byDefault: boolean, unit?: string): void {
+    this.d.log.info({ kind, official, code, label, byDefault, unit }, 'outcome recorded');
     this.d.outcomes.add({
       dp: this.s.dp.id,
       number: this.s.number,

@@ -14,6 +14,9 @@ export class ChannelGone extends Error {
 
 type DigitWaiter = (digit: string) => boolean;
 
+/** no prompt of ours lasts this long */
+const ASK_BACKSTOP_MS = 120_000;
+
 export class Leg {
   private readonly ended = new AbortController();
   private answeredResolve!: () => void;
@@ -102,6 +105,8 @@ export class Leg {
     if (this.gone) throw new ChannelGone(this.id);
     const stopPrompt = new AbortController();
     let timer: NodeJS.Timeout | undefined;
+    // a backstop: a playback whose end Asterisk never reports must not hold the call forever
+    const backstop = setTimeout(() => stopPrompt.abort(), ASK_BACKSTOP_MS);
     let unlisten = (): void => undefined;
     const key = new Promise<string | null>((resolve) => {
       unlisten = this.listen((d) => {
@@ -122,6 +127,7 @@ export class Leg {
       unlisten();
       stopPrompt.abort();
       clearTimeout(timer);
+      clearTimeout(backstop);
     }
     if (k === null && this.gone) throw new ChannelGone(this.id);
     return k;

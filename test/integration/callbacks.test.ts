@@ -153,7 +153,7 @@ t.test('outside service hours nothing is dialled, even on a retry asked by the s
 t.test('transfer to the internal unit by "*" + code: hold music, the unit answers, the operator is freed; codes from both', async (t) => {
   const ani = '0612350006';
   const id = await book(t, ani);
-  const unit = await phone('cbu1', 5094, [{ pause: 14_000 }, { info: '1' }], 24_000, 1000);
+  const unit = await phone('cbu1', 5094, [{ pause: 14_000 }, { info: '1' }], 30_000, 1000);
   const caller = await callee([{ pause: 1500 }, { info: '1' }, { voice: true }, { pause: 14_000 }, { bye: true }]);
   const op = await phone('cb1', 5091, [{ pause: 1500 }, { info: '1' }, { pause: 4000 }, { info: '*5' }, { pause: 3000 }, { info: '2' }], 16_000);
   const [rc, ro, ru] = await Promise.all([caller.done, op.done, unit.done]);
@@ -178,9 +178,9 @@ t.test('transfer to the internal unit by "*" + code: hold music, the unit answer
 t.test('transfer, and the unit does not answer: the caller comes back to the operator', async (t) => {
   const ani = '0612350007';
   const id = await book(t, ani);
-  const unit = await startPhone({ id: 'cbu1', password: seededPassword('cbu1'), port: 5094, rtpPort: nextRtp(), rxScenario: writePhoneScenario(`unit-${++seq}`, { ringForever: true }), holdMs: 14_000, busyAtOnce: true });
+  const unit = await startPhone({ id: 'cbu1', password: seededPassword('cbu1'), port: 5094, rtpPort: nextRtp(), rxScenario: writePhoneScenario(`unit-${++seq}`, { ringForever: true }), holdMs: 18_000, busyAtOnce: true });
   const caller = await callee([{ pause: 1500 }, { info: '1' }, { voice: true }, { pause: 11_000 }, { bye: true }]);
-  const op = await phone('cb1', 5091, [{ pause: 1500 }, { info: '1' }, { pause: 3000 }, { info: '*5' }], 25_000);
+  const op = await phone('cb1', 5091, [{ pause: 1500 }, { info: '1' }, { pause: 3000 }, { info: '*5' }], 30_000);
   const [rc, ro, ru] = await Promise.all([caller.done, op.done, unit.done]);
   ok(t, rc, 'the caller stayed on the line and hung up');
   ok(t, ro, 'the operator got the caller back, then the outcome prompt (no key: default)');
@@ -197,7 +197,7 @@ t.test('controller killed (SIGKILL) while the caller\'s phone rings: after the r
   const ani = '0612350008';
   const id = await book(t, ani);
   const caller = await refusingCallee({ ringForever: true }, 2, 90_000);
-  const op = await phone('cb1', 5091, [{ pause: 1000 }, { info: '1' }], 32_000);
+  const op = await phone('cb1', 5091, [{ pause: 1000 }, { info: '1' }], 36_000);
   const [attempt] = await eventually('the caller being dialled', async () => {
     const rows = query<{ caller_channel: string | null }>("SELECT caller_channel FROM callback_attempts WHERE callback_id = ? AND stage = 'caller'", id);
     if (!rows[0]?.caller_channel) return undefined;
