@@ -40,7 +40,7 @@ async function main(): Promise<void> {
       },
       // a phone registered, or an operator's call ended outside the controller
       onPresence: (_resource, state) => {
-        if (state === 'NOT_INUSE' || state === 'online') dispatcher?.kick('presence');
+        if (state === 'NOT_INUSE') dispatcher?.kick('presence');
       },
     },
     log,

@@ -199,9 +199,6 @@ export class AriGateway implements TelephonyPort {
       const name = e.device_state?.name ?? '';
       if (live() && name.startsWith('PJSIP/')) this.handlers.onPresence?.(name.slice(6), e.device_state.state);
     });
-    client.on('EndpointStateChange', (e) => {
-      if (live() && e.endpoint?.technology === 'PJSIP') this.handlers.onPresence?.(e.endpoint.resource, e.endpoint.state ?? 'unknown');
-    });
     client.on('PlaybackFinished', (e) => {
       if (!live()) return;
       const p = this.playbacks.get(e.playback.id);
@@ -307,7 +304,10 @@ export class AriGateway implements TelephonyPort {
   async watchPresence(resources: string[]): Promise<void> {
     // subscriptions live as long as the websocket: a new connection starts from none
     if (this.watchedGeneration !== this.generation) (this.watched = new Set()), (this.watchedGeneration = this.generation);
-    const sources = ['endpoint:PJSIP', ...resources.map((r) => `deviceState:PJSIP/${r}`)].filter((s) => !this.watched.has(s));
+    // device states only: they also change on (un)registration (UNAVAILABLE <-> NOT_INUSE).
+    // Not endpoint subscriptions: those forward every event of the endpoint's channels, so
+    // a channel in the application would deliver its DTMF twice.
+    const sources = resources.map((r) => `deviceState:PJSIP/${r}`).filter((s) => !this.watched.has(s));
     if (sources.length === 0) return;
     await this.call((c) => c.applications.subscribe({ applicationName: this.settings.app, eventSource: sources }));
     for (const s of sources) this.watched.add(s);

@@ -73,8 +73,8 @@ export interface TelephonyPort {
   /** hold music (class default) on a channel, e.g. while an internal unit rings */
   startMoh(channelId: string): Promise<void>;
   stopMoh(channelId: string): Promise<void>;
-  /** Asks for DeviceStateChanged events of these PJSIP resources (and every PJSIP endpoint's
-   *  EndpointStateChange), so presence changes wake the dispatcher. */
+  /** Asks for DeviceStateChanged events of these PJSIP resources (busy, idle, registered
+   *  or not), so presence changes wake the dispatcher. */
   watchPresence(resources: string[]): Promise<void>;
   /** "online" | "offline" | "unknown" */
   endpointState(resource: string): Promise<string>;

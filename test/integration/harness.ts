@@ -71,6 +71,8 @@ export interface SippOptions {
 export interface SippResult extends RunResult {
   /** SIPp's own logs (errors, message trace), for failure reports */
   logs: string;
+  /** where those logs are on the host */
+  logDir: string;
 }
 
 let sippSeq = 0;
@@ -98,7 +100,7 @@ export async function sipp(o: SippOptions): Promise<SippResult> {
   } catch {
     /* no logs */
   }
-  return { ...res, logs };
+  return { ...res, logs, logDir: hostLogDir };
 }
 
 /** Formats a failed agent for the test report. */
