@@ -187,9 +187,10 @@ export class CallbackAttempt {
       return ['no_confirmation', null];
     }
 
-    // 5. connected: the request is done; the conversation owns both legs from here
+    // 5. connected: the request is done (written first: a crash from here on must not
+    // lead to calling this caller again); the conversation owns both legs from here. If
+    // Asterisk refuses the bridge, run() hangs both up.
     this.close('connected', null);
-    this.handedOver = true;
     const conversation = await Conversation.start(
       this.d,
       { dp: this.dp, number: this.cb.number, callbackId: this.cb.id, attemptId: this.attemptId, legArgs: ['callback', String(this.cb.id)] },
@@ -197,6 +198,7 @@ export class CallbackAttempt {
       op,
       this.operator,
     );
+    this.handedOver = true;
     caller.onGone(() => {
       caller.release();
       conversation.callerGone();
@@ -220,6 +222,7 @@ export class CallbackAttempt {
       if (other?.gone) return 'other_gone';
       return 'timeout';
     } finally {
+      stop.abort(); // ends the ring timer when the answer came first
       leg.signal.removeEventListener('abort', abort);
       other?.signal.removeEventListener('abort', abort);
       this.cancelled.signal.removeEventListener('abort', abort);

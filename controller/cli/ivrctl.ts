@@ -129,7 +129,7 @@ function build(): Command {
       const repo = new CallbacksRepo(p.db);
       const rows = repo.list({ dp: opts.dp, status: opts.status }).map((r) => callbackView(r, repo));
       if (opts.json) json(rows);
-      else out(table(rows as unknown as Array<Record<string, unknown>>, ['id', 'dp', 'number', 'status', 'position', 'attempts', 'language', 'requestedAt', 'dueAt']));
+      else out(table(rows as unknown as Array<Record<string, unknown>>, ['id', 'dp', 'number', 'status', 'position', 'attempts', 'lastOutcome', 'language', 'requestedAt', 'dueAt']));
     });
   callbacks
     .command('show <id>')

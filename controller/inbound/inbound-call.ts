@@ -234,13 +234,29 @@ export class InboundCall {
     // bridge the caller with the operator who answered first; the conversation owns the
     // operator's leg from here (transfer, outcome code, freeing the operator)
     const leg = new Leg(outcome.legId, this.d.port, this.d.tracker);
-    this.conversation = await Conversation.start(
-      { ...this.d, ...(this.d.onOfficialFree ? { onOfficialFree: this.d.onOfficialFree } : {}) },
-      { dp: this.dp, number: this.profileNumber, callId: this.channelId, legArgs: ['leg', this.channelId] },
-      { channelId: this.channelId, lang: this.state.lang, onAlone: () => this.feed({ type: 'operatorHungUp' }) },
-      leg,
-      outcome.operator,
-    );
+    const operator = outcome.operator;
+    try {
+      this.conversation = await Conversation.start(
+        this.d,
+        { dp: this.dp, number: this.profileNumber, callId: this.channelId, legArgs: ['leg', this.channelId] },
+        {
+          channelId: this.channelId,
+          lang: this.state.lang,
+          onAlone: () => {
+            this.record('operator_hangup', { operator });
+            this.feed({ type: 'operatorHungUp' });
+          },
+        },
+        leg,
+        operator,
+      );
+    } catch (err) {
+      // no bridge: the operator's leg must not stay up on its own
+      await leg.hangup();
+      leg.release();
+      this.d.presence.release(operator, false);
+      throw err;
+    }
     if (this.ended) return this.conversation.callerGone();
     this.record('ringing_ended', { answered: true, operator: outcome.operator, rings });
     this.d.calls.update(this.channelId, { answeredBy: outcome.operator, ringCount: rings });

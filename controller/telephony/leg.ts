@@ -108,7 +108,12 @@ export class Leg {
     // a backstop: a playback whose end Asterisk never reports must not hold the call forever
     const backstop = setTimeout(() => stopPrompt.abort(), ASK_BACKSTOP_MS);
     let unlisten = (): void => undefined;
-    const key = new Promise<string | null>((resolve) => {
+    let settled = false;
+    const key = new Promise<string | null>((resolveKey) => {
+      const resolve = (k: string | null): void => {
+        settled = true;
+        resolveKey(k);
+      };
       unlisten = this.listen((d) => {
         if (!accept(d)) return false;
         resolve(d);
@@ -117,7 +122,8 @@ export class Leg {
       this.signal.addEventListener('abort', () => resolve(null), { once: true });
       signal?.addEventListener('abort', () => resolve(null), { once: true });
       void this.play(media, stopPrompt.signal)
-        .then(() => (timer = setTimeout(() => resolve(null), waitMs)))
+        // the wait starts when the prompt ends, unless a key already answered
+        .then(() => void (settled || (timer = setTimeout(() => resolve(null), waitMs))))
         .catch(() => resolve(null));
     });
     let k: string | null;

@@ -24,6 +24,39 @@ const sdp = (ip: string, port: string, version: number, dtmfPt = 96): string => 
       a=fmtp:${dtmfPt} 0-16
       a=sendrecv`;
 
+/** A phone's or callee's 180 Ringing, with the test's media address (and extra headers). */
+const ringing180 = (extra = ''): string => `
+  <send>
+    <![CDATA[
+      SIP/2.0 180 Ringing
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag10[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[service]@[local_ip]:[local_port]>
+      X-Test-Media: [$rtp_ip]:[$rtp_port]${extra}
+      Content-Length: 0
+    ]]>
+  </send>`;
+
+/** The 200 OK answering an INVITE, media at the test's RTP peer. */
+const answer200 = (dtmfPt?: number): string => `<send retrans="500">
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]SIPpTag10[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Contact: <sip:[service]@[local_ip]:[local_port]>
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      ${sdp('[$rtp_ip]', '[$rtp_port]', 1, dtmfPt)}
+    ]]>
+  </send>`;
+
 /** Answers a re-INVITE at any point (Asterisk sends one when bridging), then goes back. */
 const reinviteBlock = (back: string, contact: string): string => `
   <label id="reinvite"/>
@@ -158,19 +191,7 @@ export function writePhoneScenario(name: string, b: PhoneBehaviour): string {
   const ringing = `
   <recv request="INVITE" crlf="true">${capture}
   </recv>
-  <send>
-    <![CDATA[
-      SIP/2.0 180 Ringing
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag10[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:[service]@[local_ip]:[local_port]>
-      X-Test-Media: [$rtp_ip]:[$rtp_port]
-      Content-Length: 0
-    ]]>
-  </send>`;
+${ringing180()}`;
   let rest: string;
   if ('reject' in b) {
     rest = `
@@ -215,21 +236,7 @@ export function writePhoneScenario(name: string, b: PhoneBehaviour): string {
   } else {
     rest = `
   <pause milliseconds="${b.answerAfterMs}"/>
-  <send retrans="500">
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag10[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:[service]@[local_ip]:[local_port]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      ${sdp('[$rtp_ip]', '[$rtp_port]', 1)}
-    ]]>
-  </send>
+${answer200()}
   <recv request="ACK"/>
   <label id="wait"/>
   <recv request="INVITE" optional="true" next="reinvite" timeout="120000"/>
@@ -338,36 +345,9 @@ ${body ? `\n${body}` : ''}
       <ereg regexp="sip:[^>;]*" search_in="hdr" header="Contact:" check_it="true" assign_to="contact"/>${fromCheck}
     </action>
   </recv>
-  <send>
-    <![CDATA[
-      SIP/2.0 180 Ringing
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag10[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:[service]@[local_ip]:[local_port]>
-      X-Test-Media: [$rtp_ip]:[$rtp_port]${o.expectFrom ? '\n      X-Test-From: [$from_check]' : ''}
-      X-Test-Dialog: [$contact] [$to_hdr] [$from_hdr]
-      Content-Length: 0
-    ]]>
-  </send>
+${ringing180(`${o.expectFrom ? '\n      X-Test-From: [$from_check]' : ''}\n      X-Test-Dialog: [$contact] [$to_hdr] [$from_hdr]`).trimStart()}
   <pause milliseconds="${o.answerAfterMs}"/>
-  <send retrans="500">
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag10[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Contact: <sip:[service]@[local_ip]:[local_port]>
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      ${sdp('[$rtp_ip]', '[$rtp_port]', 1, 101)}
-    ]]>
-  </send>
+${answer200(101)}
   <recv request="ACK"/>${body}${ending}
 </scenario>
 `;

@@ -1,0 +1,244 @@
+// One callback attempt driven step by step against a scripted fake of the telephony port
+// (no PBX: the integration tests do that with SIPp). Checks the order of what is written
+// and what is dialled, and where each branch leaves the request.
+import t from 'tap';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { CallbackAttempt } from '../../controller/callbacks/callback-attempt';
+import { CallbackLedger } from '../../controller/callbacks/ledger';
+import { configSchema } from '../../controller/config/schema';
+import type { CallTracker } from '../../controller/inbound/inbound-call';
+import { Presence } from '../../controller/operators/presence';
+import { CallbackAttemptsRepo } from '../../controller/storage/callback-attempts-repo';
+import { CallbacksRepo } from '../../controller/storage/callbacks-repo';
+import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
+import { OperatorsRepo } from '../../controller/storage/operators-repo';
+import { OutcomesRepo } from '../../controller/storage/outcomes-repo';
+import type { CallEvents, OriginateRequest, PlaybackOutcome, TelephonyPort } from '../../controller/telephony/port';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const dp = configSchema.parse({
+  directorates: [{ id: 'x', name: 'Prova', numbers: ['0611000009'], case: 'staff', ringsBeforeCallback: 2, hours: {}, units: [{ id: 'u', name: 'U', code: '5' }] }],
+}).directorates[0]!;
+
+/** Records every operation; the test plays Asterisk's part by firing the events. */
+class FakePbx implements TelephonyPort, CallTracker {
+  readonly ops: string[] = [];
+  private readonly handlers = new Map<string, CallEvents>();
+  private readonly playing: Array<{ channelId: string; media: string[]; done: (o: PlaybackOutcome) => void }> = [];
+  onOriginate: (r: OriginateRequest) => void = () => undefined;
+
+  attachCall(id: string, ev: CallEvents): () => void {
+    this.handlers.set(id, ev);
+    return () => void (this.handlers.get(id) === ev && this.handlers.delete(id));
+  }
+  isTracked(id: string): boolean {
+    return this.handlers.has(id);
+  }
+  // ---- the port
+  async answer(): Promise<void> {}
+  async play(channelId: string, media: string[], signal: AbortSignal): Promise<PlaybackOutcome> {
+    this.ops.push(`play ${channelId.slice(0, 4)} ${media.map((m) => m.replace(/^.*\//, '')).join(',')}`);
+    return new Promise((done) => {
+      const p = { channelId, media, done };
+      this.playing.push(p);
+      signal.addEventListener('abort', () => (this.playing.splice(this.playing.indexOf(p) >>> 0, 1), done('stopped')), { once: true });
+    });
+  }
+  async hangup(channelId: string): Promise<void> {
+    this.ops.push(`hangup ${channelId.slice(0, 4)}`);
+  }
+  async continueInDialplan(): Promise<void> {}
+  async setLanguage(): Promise<void> {}
+  async originate(r: OriginateRequest): Promise<void> {
+    this.ops.push(`originate ${r.endpoint} as ${r.callerId}`);
+    this.onOriginate(r);
+  }
+  async createBridge(): Promise<string> {
+    this.ops.push('bridge');
+    return 'b1';
+  }
+  async addToBridge(_b: string, ids: string[]): Promise<void> {
+    this.ops.push(`join ${ids.map((i) => i.slice(0, 4)).join('+')}`);
+  }
+  async removeFromBridge(_b: string, ids: string[]): Promise<void> {
+    this.ops.push(`leave ${ids.map((i) => i.slice(0, 4)).join('+')}`);
+  }
+  async destroyBridge(): Promise<void> {}
+  async startMoh(): Promise<void> {}
+  async stopMoh(): Promise<void> {}
+  async watchPresence(): Promise<void> {}
+  async endpointState(): Promise<string> {
+    return 'online';
+  }
+  async deviceState(): Promise<string> {
+    return 'NOT_INUSE';
+  }
+  async listChannels() {
+    return [];
+  }
+  async listBridges() {
+    return [];
+  }
+  async applicationChannels(): Promise<string[]> {
+    return [];
+  }
+  // ---- Asterisk's part
+  answered(prefix: string): void {
+    this.find(prefix).onEnterApp?.();
+  }
+  key(prefix: string, digit: string): void {
+    this.find(prefix).onDtmf(digit);
+  }
+  gone(prefix: string, cause: number | null): void {
+    this.find(prefix).onGone(cause);
+  }
+  /** the current prompt on a channel ends */
+  finish(prefix: string): void {
+    const i = this.playing.findIndex((p) => p.channelId.startsWith(prefix));
+    if (i >= 0) this.playing.splice(i, 1)[0]!.done('finished');
+  }
+  private find(prefix: string): CallEvents {
+    for (const [id, ev] of this.handlers) if (id.startsWith(prefix)) return ev;
+    throw new Error(`no channel ${prefix}* attached (have ${[...this.handlers.keys()].join(', ')})`);
+  }
+}
+
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+};
+
+/** operator answers, keys 1 at the whisper; with 'answered' the caller answers too */
+async function callerReached(pbx: FakePbx, how: 'ringing' | 'answered'): Promise<void> {
+  await settle();
+  pbx.answered('cbop');
+  await settle();
+  pbx.key('cbop', '1');
+  await settle();
+  if (how === 'ringing') return;
+  pbx.answered('cbcl');
+  await settle();
+}
+
+function setup() {
+  const db = openDatabase(path.join(mkdtempSync(path.join(os.tmpdir(), 'ivr-attempt-')), 'a.db'));
+  migrate(db, readMigrations(path.join(root, 'db')));
+  const callbacks = new CallbacksRepo(db);
+  const attempts = new CallbackAttemptsRepo(db);
+  const ledger = new CallbackLedger(db, callbacks, attempts);
+  const outcomes = new OutcomesRepo(db);
+  const pbx = new FakePbx();
+  const freed: string[] = [];
+  const now = new Date();
+  const r = callbacks.book({ dp: 'x', number: '0612345678', language: 'en', callId: null, menuPath: null, ringCount: 2, at: now, dueAt: now, expiresAt: new Date(now.getTime() + 86_400_000), dayStart: new Date(now.getTime() - 3_600_000), maxPerNumberPerDay: 5, dailyCapacity: 50 });
+  if (!r.ok) throw new Error('not booked');
+  const attemptId = ledger.claim(r.id, 'op1', 'cbop-1-test', now)!;
+  const attempt = new CallbackAttempt(
+    attemptId,
+    callbacks.get(r.id)!,
+    'op1',
+    'cbop-1-test',
+    dp,
+    {
+      port: pbx, tracker: pbx, presence: new Presence(new OperatorsRepo(db), pbx), outcomes, log: pino({ level: 'silent' }), now: () => new Date(),
+      ledger, earlierContacts: () => 2, onOfficialFree: (op) => freed.push(op),
+    },
+    pino({ level: 'silent' }),
+    Date.now(),
+  );
+  void attempt.run();
+  return { pbx, attempt, callbacks, attempts, outcomes, id: r.id, attemptId, freed };
+}
+
+t.test('operator first: the whisper names the number, the attempt and the history; 2 passes it back', async (t) => {
+  const { pbx, attempt, callbacks, id, freed } = setup();
+  await settle();
+  t.match(pbx.ops[0], /^originate PJSIP\/op1 as "Richiamata 0612345678" <0612345678>$/);
+  pbx.answered('cbop');
+  await settle();
+  t.match(pbx.ops[1], /^play cbop op-whisper-callback,digits:0612345678,op-whisper-requested-at,number:\d+.*op-whisper-attempt,number:1,op-whisper-of,number:3,op-whisper-contacts,number:2,op-whisper-keys$/);
+  pbx.key('cbop', '2');
+  await settle();
+  pbx.finish('cbop'); // "la richiesta torna in coda"
+  const next = await attempt.done;
+  t.match(next, { status: 'pending' });
+  t.notOk(pbx.ops.some((o) => o.includes('@trunk')), 'the caller was never dialled');
+  t.match(callbacks.get(id), { status: 'pending', attempts: 0, lastOutcome: 'operator_passed' });
+  t.same(freed, ['op1'], 'the operator is free again');
+});
+
+t.test('1 at the whisper: the dial of the caller is written before it is placed; busy: retry later', async (t) => {
+  const { pbx, attempt, callbacks, attempts, id, attemptId } = setup();
+  let atDial: unknown;
+  pbx.onOriginate = (r) => {
+    if (r.endpoint.includes('@trunk')) atDial = { attempt: attempts.get(attemptId), callback: callbacks.get(id) };
+  };
+  await callerReached(pbx, 'ringing');
+  t.ok(pbx.ops.includes('originate PJSIP/0612345678@trunk as "Agenzia Entrate Prova" <0611000009>'), 'the caller is called from the public number');
+  t.match(atDial, { attempt: { stage: 'caller', callerAttempt: 1 }, callback: { status: 'dialing', attempts: 1 } }, 'already counted when the caller\'s phone starts ringing');
+  t.ok(pbx.ops.some((o) => /^play cbop tone:ring/.test(o)), 'the operator hears the ringback');
+  pbx.gone('cbcl', 17);
+  await settle();
+  pbx.finish('cbop'); // "il chiamante non ha risposto"
+  t.match(await attempt.done, { status: 'pending' });
+  t.match(attempts.get(attemptId), { outcome: 'busy', cause: 17 });
+  t.match(callbacks.get(id), { status: 'pending', lastOutcome: 'busy', attempts: 1 });
+  t.ok(new Date(callbacks.get(id)!.dueAt).getTime() - Date.now() > 590_000, 'due again in 10 minutes');
+});
+
+t.test('the caller answers in their language and presses 1: bridged, done; the operator keys the outcome after the caller hangs up', async (t) => {
+  const { pbx, attempt, callbacks, outcomes, id, freed } = setup();
+  await callerReached(pbx, 'answered');
+  t.ok(pbx.ops.some((o) => o === 'play cbcl x-callback-greeting-en,callback-confirm'), 'greeting and question in English');
+  pbx.key('cbcl', '1');
+  await settle();
+  t.match(await attempt.done, { status: 'done' });
+  t.ok(pbx.ops.includes('join cbcl+cbop'), 'caller and operator bridged');
+  t.match(callbacks.get(id), { status: 'done', lastOutcome: 'connected' });
+  pbx.gone('cbcl', 16);
+  await settle();
+  t.ok(pbx.ops.includes('leave cbop'), 'the operator leaves the bridge for the wrap-up');
+  t.ok(pbx.ops.some((o) => o === 'play cbop op-outcome'), 'asked for the outcome code');
+  t.same(freed, [], 'not free during the wrap-up');
+  pbx.key('cbop', '4');
+  await settle();
+  pbx.finish('cbop'); // "registrato"
+  await settle();
+  t.match(outcomes.byNumber('0612345678'), [{ kind: 'operator', official: 'op1', code: '4', label: 'needs_follow_up', byDefault: 0, callbackId: id }]);
+  t.same(freed, ['op1'], 'free after the code');
+});
+
+t.test('anything but 1 from the caller (an answering machine) is not a completed callback', async (t) => {
+  const { pbx, attempt, callbacks, id } = setup();
+  await callerReached(pbx, 'answered');
+  pbx.key('cbcl', '7');
+  await settle();
+  t.ok(pbx.ops.some((o) => o === 'play cbcl callback-later'), '"we will call you back later"');
+  pbx.finish('cbcl');
+  await settle();
+  pbx.finish('cbop');
+  t.match(await attempt.done, { status: 'pending' });
+  t.match(callbacks.get(id), { lastOutcome: 'no_confirmation', attempts: 1 });
+});
+
+t.test('cancelled by the sysadmin during the whisper: the operator is hung up, the request cancelled', async (t) => {
+  const { pbx, attempt, callbacks, id } = setup();
+  await settle();
+  pbx.answered('cbop');
+  await settle();
+  attempt.cancel();
+  t.match(await attempt.done, { status: 'cancelled' });
+  t.ok(pbx.ops.includes('hangup cbop'));
+  t.equal(callbacks.get(id)!.status, 'cancelled');
+});
+
+t.test('the operator hangs up while the caller rings: the caller is hung up, the attempt counted', async (t) => {
+  const { pbx, attempt, callbacks, id } = setup();
+  await callerReached(pbx, 'ringing');
+  pbx.gone('cbop', 16);
+  t.match(await attempt.done, { status: 'pending' });
+  t.ok(pbx.ops.includes('hangup cbcl'), 'the caller\'s phone stops ringing');
+  t.match(callbacks.get(id), { lastOutcome: 'operator_hangup', attempts: 1 });
+});
