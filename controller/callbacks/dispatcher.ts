@@ -11,6 +11,7 @@ import { isOpen } from '../schedule/service-hours';
 import type { CallbackRow } from '../storage/callbacks-repo';
 import type { TelephonyPort } from '../telephony/port';
 import { CallbackAttempt, callbackChannelId, type AttemptDeps } from './callback-attempt';
+import type { CallbackLedger } from './ledger';
 import { planDispatch, type DispatchBlock } from './policy';
 
 const SAFETY_MS = 5000;
@@ -122,6 +123,8 @@ export class Dispatcher {
       this.lastPass = report;
       return;
     }
+    // an interrupted attempt whose recovery failed at the last reconnection is retried here
+    if (this.orphans().length > 0) await this.recoverOrphans(new Set((await this.port.listChannels()).map((c) => c.id)));
     await this.port.watchPresence(this.deps.presence.operatorIds()).catch((err: Error) => this.log.warn({ err: err.message }, 'presence subscription failed'));
     const onLine = this.inbound.numbersOnLine();
     for (const t of [...this.passedBack]) if (t[1] <= Date.now()) this.passedBack.delete(t[0]);
@@ -186,8 +189,18 @@ export class Dispatcher {
   async reconcile(): Promise<void> {
     const existing = new Set((await this.port.listChannels()).map((c) => c.id));
     for (const a of this.active.values()) a.lostChannels(existing);
-    const orphans = this.deps.ledger.attempts.live().filter((row) => !this.active.has(row.callbackId));
-    for (const row of orphans) {
+    await this.recoverOrphans(existing);
+    this.kick('reconnected');
+  }
+
+  /** Live attempt rows no attempt of this process owns (a dead controller's). */
+  private orphans(): ReturnType<CallbackLedger['attempts']['live']> {
+    // claim and active.set happen in the same tick, so an attempt of ours is never missed here
+    return this.deps.ledger.attempts.live().filter((row) => !this.active.has(row.callbackId));
+  }
+
+  private async recoverOrphans(existing: Set<string>): Promise<void> {
+    for (const row of this.orphans()) {
       const channels = [row.operatorChannel, row.callerChannel].filter((c): c is string => !!c && existing.has(c));
       for (const c of channels) await this.port.hangup(c).catch(() => undefined);
       const gone = await this.waitGone(channels, 10_000);
@@ -201,7 +214,6 @@ export class Dispatcher {
       this.presence.release(row.operator, false);
       this.log.warn({ attemptId: row.id, callbackId: row.callbackId, stage: row.stage, next }, 'attempt interrupted by a restart closed');
     }
-    this.kick('reconnected');
   }
 
   private async waitGone(channels: string[], ms: number): Promise<boolean> {

@@ -9,102 +9,18 @@ import pino from 'pino';
 import { CallbackAttempt } from '../../controller/callbacks/callback-attempt';
 import { CallbackLedger } from '../../controller/callbacks/ledger';
 import { configSchema } from '../../controller/config/schema';
-import type { CallTracker } from '../../controller/inbound/inbound-call';
 import { Presence } from '../../controller/operators/presence';
 import { CallbackAttemptsRepo } from '../../controller/storage/callback-attempts-repo';
 import { CallbacksRepo } from '../../controller/storage/callbacks-repo';
 import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
 import { OperatorsRepo } from '../../controller/storage/operators-repo';
 import { OutcomesRepo } from '../../controller/storage/outcomes-repo';
-import type { CallEvents, OriginateRequest, PlaybackOutcome, TelephonyPort } from '../../controller/telephony/port';
+import { FakePbx } from './fake-pbx';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const dp = configSchema.parse({
   directorates: [{ id: 'x', name: 'Prova', numbers: ['0611000009'], case: 'staff', ringsBeforeCallback: 2, hours: {}, units: [{ id: 'u', name: 'U', code: '5' }] }],
 }).directorates[0]!;
-
-/** Records every operation; the test plays Asterisk's part by firing the events. */
-class FakePbx implements TelephonyPort, CallTracker {
-  readonly ops: string[] = [];
-  private readonly handlers = new Map<string, CallEvents>();
-  private readonly playing: Array<{ channelId: string; media: string[]; done: (o: PlaybackOutcome) => void }> = [];
-  onOriginate: (r: OriginateRequest) => void = () => undefined;
-
-  attachCall(id: string, ev: CallEvents): () => void {
-    this.handlers.set(id, ev);
-    return () => void (this.handlers.get(id) === ev && this.handlers.delete(id));
-  }
-  isTracked(id: string): boolean {
-    return this.handlers.has(id);
-  }
-  // ---- the port
-  async answer(): Promise<void> {}
-  async play(channelId: string, media: string[], signal: AbortSignal): Promise<PlaybackOutcome> {
-    this.ops.push(`play ${channelId.slice(0, 4)} ${media.map((m) => m.replace(/^.*\//, '')).join(',')}`);
-    return new Promise((done) => {
-      const p = { channelId, media, done };
-      this.playing.push(p);
-      signal.addEventListener('abort', () => (this.playing.splice(this.playing.indexOf(p) >>> 0, 1), done('stopped')), { once: true });
-    });
-  }
-  async hangup(channelId: string): Promise<void> {
-    this.ops.push(`hangup ${channelId.slice(0, 4)}`);
-  }
-  async continueInDialplan(): Promise<void> {}
-  async setLanguage(): Promise<void> {}
-  async originate(r: OriginateRequest): Promise<void> {
-    this.ops.push(`originate ${r.endpoint} as ${r.callerId}`);
-    this.onOriginate(r);
-  }
-  async createBridge(): Promise<string> {
-    this.ops.push('bridge');
-    return 'b1';
-  }
-  async addToBridge(_b: string, ids: string[]): Promise<void> {
-    this.ops.push(`join ${ids.map((i) => i.slice(0, 4)).join('+')}`);
-  }
-  async removeFromBridge(_b: string, ids: string[]): Promise<void> {
-    this.ops.push(`leave ${ids.map((i) => i.slice(0, 4)).join('+')}`);
-  }
-  async destroyBridge(): Promise<void> {}
-  async startMoh(): Promise<void> {}
-  async stopMoh(): Promise<void> {}
-  async watchPresence(): Promise<void> {}
-  async endpointState(): Promise<string> {
-    return 'online';
-  }
-  async deviceState(): Promise<string> {
-    return 'NOT_INUSE';
-  }
-  async listChannels() {
-    return [];
-  }
-  async listBridges() {
-    return [];
-  }
-  async applicationChannels(): Promise<string[]> {
-    return [];
-  }
-  // ---- Asterisk's part
-  answered(prefix: string): void {
-    this.find(prefix).onEnterApp?.();
-  }
-  key(prefix: string, digit: string): void {
-    this.find(prefix).onDtmf(digit);
-  }
-  gone(prefix: string, cause: number | null): void {
-    this.find(prefix).onGone(cause);
-  }
-  /** the current prompt on a channel ends */
-  finish(prefix: string): void {
-    const i = this.playing.findIndex((p) => p.channelId.startsWith(prefix));
-    if (i >= 0) this.playing.splice(i, 1)[0]!.done('finished');
-  }
-  private find(prefix: string): CallEvents {
-    for (const [id, ev] of this.handlers) if (id.startsWith(prefix)) return ev;
-    throw new Error(`no channel ${prefix}* attached (have ${[...this.handlers.keys()].join(', ')})`);
-  }
-}
 
 const settle = async (): Promise<void> => {
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));

@@ -1,0 +1,65 @@
+// The dispatcher's recovery after a controller died mid-attempt, against the fake port.
+import t from 'tap';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { Dispatcher } from '../../controller/callbacks/dispatcher';
+import { CallbackLedger } from '../../controller/callbacks/ledger';
+import { configSchema } from '../../controller/config/schema';
+import { Presence } from '../../controller/operators/presence';
+import { CallbackAttemptsRepo } from '../../controller/storage/callback-attempts-repo';
+import { CallbacksRepo } from '../../controller/storage/callbacks-repo';
+import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
+import { OperatorsRepo } from '../../controller/storage/operators-repo';
+import { OutcomesRepo } from '../../controller/storage/outcomes-repo';
+import { FakePbx } from './fake-pbx';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const config = configSchema.parse({
+  directorates: [{ id: 'x', name: 'Prova', numbers: ['0611000009'], case: 'staff', ringsBeforeCallback: 2, hours: {}, callback: { dispatch: 'paused' } }],
+});
+
+function setup() {
+  const db = openDatabase(path.join(mkdtempSync(path.join(os.tmpdir(), 'ivr-disp-')), 'd.db'));
+  migrate(db, readMigrations(path.join(root, 'db')));
+  const callbacks = new CallbacksRepo(db);
+  const attempts = new CallbackAttemptsRepo(db);
+  const ledger = new CallbackLedger(db, callbacks, attempts);
+  const pbx = new FakePbx();
+  const now = new Date();
+  const r = callbacks.book({ dp: 'x', number: '0612345678', language: 'it', callId: null, menuPath: null, ringCount: 2, at: now, dueAt: now, expiresAt: new Date(now.getTime() + 86_400_000), dayStart: new Date(now.getTime() - 3_600_000), maxPerNumberPerDay: 5, dailyCapacity: 50 });
+  if (!r.ok) throw new Error('not booked');
+  const log = pino({ level: 'silent' });
+  const presence = new Presence(new OperatorsRepo(db), pbx);
+  const dispatcher = new Dispatcher(config, pbx, presence, { ringing: () => 0, numbersOnLine: () => new Set() }, { port: pbx, tracker: pbx, presence, outcomes: new OutcomesRepo(db), log, now: () => new Date(), ledger, earlierContacts: () => 0 }, log, () => true);
+  return { pbx, ledger, callbacks, attempts, dispatcher, id: r.id };
+}
+
+t.test('an attempt left live by a dead controller: its channels are hung up first, then it is closed as interrupted and rescheduled', async (t) => {
+  const { pbx, ledger, callbacks, attempts, dispatcher, id } = setup();
+  const a = ledger.claim(id, 'op1', 'cbop-1-dead', new Date())!;
+  ledger.callerDialing(a, id, 'cbcl-1-dead', new Date());
+  pbx.channels = ['cbop-1-dead', 'cbcl-1-dead', 'someone-else'];
+  await dispatcher.reconcile();
+  dispatcher.stop();
+  t.same(pbx.ops, ['hangup cbop', 'hangup cbcl'], 'both legs hung up, nothing else touched');
+  t.match(attempts.get(a), { outcome: 'interrupted', callerAttempt: 1 });
+  const row = callbacks.get(id)!;
+  t.match(row, { status: 'pending', attempts: 1, lastOutcome: 'interrupted' });
+  const wait = new Date(row.dueAt).getTime() - Date.now();
+  t.ok(wait > 110_000 && wait <= 120_000, `retried after the interrupted delay (${wait} ms)`);
+  t.same(attempts.live(), []);
+});
+
+t.test('an interrupted attempt whose channels are already gone is closed at once; a second reconcile changes nothing', async (t) => {
+  const { ledger, callbacks, attempts, dispatcher, id, pbx } = setup();
+  const a = ledger.claim(id, 'op1', 'cbop-1-x', new Date())!;
+  await dispatcher.reconcile();
+  await dispatcher.reconcile();
+  dispatcher.stop();
+  t.same(pbx.ops, []);
+  t.match(attempts.get(a), { outcome: 'interrupted', callerAttempt: null });
+  t.match(callbacks.get(id), { status: 'pending', attempts: 0 }, 'the caller had not been dialled: no attempt used up');
+  t.equal(attempts.ofCallback(id).length, 1);
+});
