@@ -193,6 +193,25 @@ t.test('transfer, and the unit does not answer: the caller comes back to the ope
   await assertNothingLeft(t);
 });
 
+t.test('ivrctl callbacks cancel while the caller\'s phone rings: the controller hangs the calls up, the request is cancelled', async (t) => {
+  const ani = '0612350009';
+  const id = await book(t, ani);
+  const caller = await refusingCallee({ ringForever: true });
+  const op = await phone('cb1', 5091, [{ pause: 1000 }, { info: '1' }], 12_000);
+  await eventually('the caller being dialled', async () => {
+    const [row] = query<{ caller_channel: string | null }>("SELECT caller_channel FROM callback_attempts WHERE callback_id = ? AND stage = 'caller'", id);
+    const ch = row?.caller_channel ? await ari<{ state: string }>(`/channels/${row.caller_channel}`).catch(() => undefined) : undefined;
+    return ch?.state === 'Ringing';
+  }, 15_000);
+  const r = await ivrctl('callbacks', 'cancel', String(id), '--json');
+  t.equal(r.code, 0, 'ivrctl callbacks cancel', { stderr: r.stderr });
+  t.match(JSON.parse(r.stdout), { id, status: 'cancelled' });
+  ok(t, await caller.done, 'the caller\'s phone got the CANCEL');
+  t.match(attemptsOf(id), [{ outcome: 'cancelled', caller_attempt: 1 }]);
+  ok(t, await op.done, 'the operator was hung up');
+  await assertNothingLeft(t);
+});
+
 t.test('controller killed (SIGKILL) while the caller\'s phone rings: after the restart no second concurrent dial, the attempt is accounted for', async (t) => {
   const ani = '0612350008';
   const id = await book(t, ani);
