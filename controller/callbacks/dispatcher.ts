@@ -44,6 +44,8 @@ export class Dispatcher {
   private readonly active = new Map<number, CallbackAttempt>();
   /** `${callbackId}:${operator}` -> until when that operator is not offered that request */
   private readonly passedBack = new Map<string, number>();
+  /** operator -> until when they get no callback: they let one ring out (away from the desk?) */
+  private readonly resting = new Map<string, number>();
   private running = false;
   private pendingReason: string | undefined;
   private triggeredAt = 0;
@@ -127,12 +129,12 @@ export class Dispatcher {
     if (this.orphans().length > 0) await this.recoverOrphans(new Set((await this.port.listChannels()).map((c) => c.id)));
     await this.port.watchPresence(this.deps.presence.operatorIds()).catch((err: Error) => this.log.warn({ err: err.message }, 'presence subscription failed'));
     const onLine = this.inbound.numbersOnLine();
-    for (const t of [...this.passedBack]) if (t[1] <= Date.now()) this.passedBack.delete(t[0]);
+    for (const m of [this.passedBack, this.resting]) for (const [k, until] of [...m]) if (until <= Date.now()) m.delete(k);
     for (const dp of this.config.directorates) {
       if (dp.callback.dispatch === 'paused') continue;
       const due = repo.due(dp.id, now, 50).filter((cb) => !this.active.has(cb.id) && !onLine.has(cb.number));
       const open = isOpen(dp.hours, now);
-      const free = open && due.length > 0 ? (await this.presence.available(dp.id, dp.case === 'switchboard' ? 'switchboard' : 'staff')).phones : [];
+      const free = open && due.length > 0 ? (await this.presence.available(dp.id, dp.case === 'switchboard' ? 'switchboard' : 'staff')).phones.filter((op) => !this.resting.has(op)) : [];
       const plan = planDispatch({
         open,
         inboundRinging: this.inbound.ringing(dp.id),
@@ -164,8 +166,14 @@ export class Dispatcher {
     void attempt.run();
     void attempt.done.then((next) => {
       this.active.delete(cb.id);
-      if (next?.status === 'pending' && this.deps.ledger.attempts.get(attemptId)?.outcome === 'operator_passed')
-        this.passedBack.set(`${cb.id}:${operator}`, Date.now() + dp.callback.passBackSeconds * 1000);
+      const outcome = this.deps.ledger.attempts.get(attemptId)?.outcome;
+      const until = Date.now() + dp.callback.passBackSeconds * 1000;
+      if (next?.status === 'pending' && outcome === 'operator_passed') this.passedBack.set(`${cb.id}:${operator}`, until);
+      if (outcome === 'operator_no_answer') {
+        // without this an operator away from a registered phone would be rung in a loop
+        this.resting.set(operator, until);
+        log.warn({ seconds: dp.callback.passBackSeconds }, 'the operator let a callback ring out: no callbacks for them for a while');
+      }
       this.kick('attempt_ended');
     });
     return true;

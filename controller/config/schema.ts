@@ -109,7 +109,8 @@ const callbackPolicySchema = z
     operatorRingSeconds: z.number().int().min(5).max(120).default(20),
     /** operators of the group always left free for live callers */
     keepFreeForInbound: z.number().int().min(0).max(50).default(0),
-    /** an operator who passed a request back is not offered the same one for this long */
+    /** an operator who passed a request back is not offered the same one for this long;
+     *  one who let a callback ring out gets no callback for this long */
     passBackSeconds: z.number().int().min(0).max(3600).default(120),
   })
   .strict();

@@ -16,8 +16,10 @@ const ok = (t: Test, r: SippResult, what: string): void => {
 
 /** Books a callback on the calling number through the IVR (nobody registered: offer at once). */
 async function book(t: Test, ani: string): Promise<number> {
-  // the request is committed before the confirmation is spoken: hang up once it starts
-  const r = await callIvr({ number: CB_NUMBER, ani, rtpPort: nextRtp(), steps: [{ pause: 2500 }, { keys: '1' }, { pause: 3000 }, { keys: '1' }, { pause: 1000 }, { hangup: true }] });
+  // keys typed ahead (the welcome passes a key on to the menu, the "nobody available"
+  // sentence to the offer); the request is committed before the confirmation is spoken:
+  // hang up once it starts
+  const r = await callIvr({ number: CB_NUMBER, ani, rtpPort: nextRtp(), steps: [{ pause: 800 }, { keys: '1' }, { pause: 1000 }, { keys: '1' }, { pause: 1000 }, { hangup: true }] });
   ok(t, r, `${ani} booked a callback through the IVR`);
   const [row] = query<{ id: number; status: string }>("SELECT id, status FROM callbacks WHERE number = ? AND dp = 't-cb' ORDER BY id DESC LIMIT 1", ani);
   t.equal(row?.status, 'pending', 'the request is pending');
@@ -216,7 +218,7 @@ t.test('controller killed (SIGKILL) while the caller\'s phone rings: after the r
   const ani = '0612350008';
   const id = await book(t, ani);
   const caller = await refusingCallee({ ringForever: true }, 2, 90_000);
-  const op = await phone('cb1', 5091, [{ pause: 1000 }, { info: '1' }], 36_000);
+  const op = await phone('cb1', 5091, [{ pause: 1000 }, { info: '1' }], 33_000);
   const [attempt] = await eventually('the caller being dialled', async () => {
     const rows = query<{ caller_channel: string | null }>("SELECT caller_channel FROM callback_attempts WHERE callback_id = ? AND stage = 'caller'", id);
     if (!rows[0]?.caller_channel) return undefined;

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { STATE_DIR, agentReport, assertNothingLeft, callEvents, callIvr, openDb, query, rtpCounter, sipp } from './harness';
+import { STATE_DIR, agentReport, assertNothingLeft, callEvents, callIvr, openDb, query, rtpCounter, sipp, waitForRow } from './harness';
 
 t.test('a call to 0600000001 from the trunk is answered, hears audio, and the PBX hangs up', async (t) => {
   // three wrong keys during the welcome answer the first menu (main menu when open, the
@@ -44,8 +44,9 @@ t.test('an operator phone may dial a directorate number (test call through the I
   const rtp = await rtpCounter('127.0.0.1', 41004);
   t.teardown(() => rtp.close());
   const r = await sipp({ scenario: 'operator-dials', ip: '127.0.0.1', port: 5072, service: '0611000001', auth: { user: 'st1', password: password! }, vars: { rtp_ip: '127.0.0.1', rtp_port: 41004, ani: 'st1' } });
-  t.equal(r.code, 0, 'challenged, authenticated, answered, hung up by the PBX', { report: r.code === 0 ? undefined : agentReport(r) });
+  t.equal(r.code, 0, 'challenged, authenticated, answered, heard the welcome, hung up', { report: r.code === 0 ? undefined : agentReport(r) });
   t.ok(rtp.voicedBytes > 2000, 'heard the welcome');
+  await waitForRow('the call closed', "SELECT 1 AS ok FROM calls WHERE caller = 'st1' AND end_reason = 'caller_hangup'");
   t.match(query('SELECT dp, caller FROM calls WHERE caller = ?', 'st1'), [{ dp: 't-open', caller: 'st1' }], 'recorded as a call from st1');
   await assertNothingLeft(t);
 });

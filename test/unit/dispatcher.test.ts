@@ -16,8 +16,10 @@ import { OutcomesRepo } from '../../controller/storage/outcomes-repo';
 import { FakePbx } from './fake-pbx';
 
 const root = path.resolve(__dirname, '..', '..', '..');
+const allDay = '00:00-24:00';
+const weekly = { mon: allDay, tue: allDay, wed: allDay, thu: allDay, fri: allDay, sat: allDay, sun: allDay };
 const config = configSchema.parse({
-  directorates: [{ id: 'x', name: 'Prova', numbers: ['0611000009'], case: 'staff', ringsBeforeCallback: 2, hours: {}, callback: { dispatch: 'paused' } }],
+  directorates: [{ id: 'x', name: 'Prova', numbers: ['0611000009'], case: 'staff', ringsBeforeCallback: 2, hours: { weekly, nationalHolidays: false } }],
 });
 
 function setup() {
@@ -31,7 +33,9 @@ function setup() {
   const r = callbacks.book({ dp: 'x', number: '0612345678', language: 'it', callId: null, menuPath: null, ringCount: 2, at: now, dueAt: now, expiresAt: new Date(now.getTime() + 86_400_000), dayStart: new Date(now.getTime() - 3_600_000), maxPerNumberPerDay: 5, dailyCapacity: 50 });
   if (!r.ok) throw new Error('not booked');
   const log = pino({ level: 'silent' });
-  const presence = new Presence(new OperatorsRepo(db), pbx);
+  const operators = new OperatorsRepo(db);
+  operators.insert({ id: 'op1', dp: 'x', role: 'staff', unit: null, ha1: 'x' });
+  const presence = new Presence(operators, pbx);
   const dispatcher = new Dispatcher(config, pbx, presence, { ringing: () => 0, numbersOnLine: () => new Set() }, { port: pbx, tracker: pbx, presence, outcomes: new OutcomesRepo(db), log, now: () => new Date(), ledger, earlierContacts: () => 0 }, log, () => true);
   return { pbx, ledger, callbacks, attempts, dispatcher, id: r.id };
 }
@@ -62,4 +66,23 @@ t.test('an interrupted attempt whose channels are already gone is closed at once
   t.match(attempts.get(a), { outcome: 'interrupted', callerAttempt: null });
   t.match(callbacks.get(id), { status: 'pending', attempts: 0 }, 'the caller had not been dialled: no attempt used up');
   t.equal(attempts.ofCallback(id).length, 1);
+});
+
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+};
+
+t.test('a free operator gets the due request; one who lets it ring out is not rung again in a loop', async (t) => {
+  const { pbx, callbacks, attempts, dispatcher, id } = setup();
+  await dispatcher.passed();
+  t.match(dispatcher.lastPass?.directorates.x, { dispatched: [id] }, 'dispatched to the only free operator');
+  t.match(pbx.ops, [/^originate PJSIP\/op1 /]);
+  pbx.gone('cbop', 19); // rang out
+  await settle();
+  t.match(attempts.ofCallback(id), [{ outcome: 'operator_no_answer' }]);
+  t.match(callbacks.get(id), { status: 'pending', attempts: 0 }, 'back in the queue, no attempt of the caller used');
+  await dispatcher.passed();
+  dispatcher.stop();
+  t.match(dispatcher.lastPass?.directorates.x, { blocked: 'no_free_operator', dispatched: [] }, 'not offered to the same operator at once');
+  t.equal(pbx.ops.filter((o) => o.startsWith('originate')).length, 1);
 });
