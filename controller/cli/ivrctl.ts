@@ -2,9 +2,12 @@
 // Exit codes (CONTRACT): 0 ok, 1 runtime failure, 2 usage or validation error; errors are
 // one line on stderr; --json prints exactly one JSON value on stdout.
 import { Command, CommanderError, Option } from 'commander';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { ConfigError, loadConfig } from '../config/load';
 import { OPERATOR_ROLES, type OperatorRole } from '../config/schema';
-import { resolveEnvironment, type Environment } from '../environment';
+import { migrationsDir, resolveEnvironment, type Environment } from '../environment';
+import { migrate, openDatabase, readMigrations, schemaVersion } from '../storage/database';
 import { ValidationError } from '../operators/operators-service';
 import { prepare } from '../setup';
 import type { OperatorRow } from '../storage/operators-repo';
@@ -193,17 +196,64 @@ function build(): Command {
       for (const e of profile.timeline) out(`${e.at}  ${e.kind.padEnd(8)}  ${e.summary}`);
     });
 
+  const dbCmd = program.command('db').description('the SQLite database ($IVR_DB)');
+  dbCmd
+    .command('migrate')
+    .description('apply the pending migrations (db/NNN_*.sql), each in its own transaction')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nExample:\n  ivrctl db migrate\nThe controller also migrates at start; running both at once is safe (each migration takes the write lock).')
+    .action((opts: { json?: boolean }) => {
+      const db = openDatabase(env.dbFile);
+      try {
+        const applied = migrate(db, readMigrations(migrationsDir(env.root)));
+        const version = schemaVersion(db);
+        if (opts.json) return json({ file: env.dbFile, applied, schemaVersion: version });
+        for (const m of applied) out(`migration applied: ${m}`);
+        out(`${env.dbFile}: schema version ${version}${applied.length === 0 ? ' (up to date)' : ''}`);
+      } finally {
+        db.close();
+      }
+    });
+  dbCmd
+    .command('backup <file>')
+    .description('an online copy of the database (consistent while the controller writes), checked after writing')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nExample:\n  ivrctl db backup /var/backups/ivr-$(date +%F).db\nRestore: stop the stack (make down), copy the file to $IVR_DB, start it again.')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const target = path.resolve(file);
+      if (existsSync(target)) throw new ValidationError(`${target} already exists: choose a new file name`);
+      if (!existsSync(path.dirname(target))) throw new ValidationError(`directory ${path.dirname(target)} does not exist`);
+      if (!existsSync(env.dbFile)) throw new Error(`no database at ${env.dbFile}`);
+      // not read-only: a WAL database needs its shared-memory file, which a reader may have to create
+      const db = openDatabase(env.dbFile);
+      try {
+        await db.backup(target);
+      } finally {
+        db.close();
+      }
+      const copy = openDatabase(target, { readonly: true });
+      try {
+        const check = copy.pragma('integrity_check', { simple: true });
+        if (check !== 'ok') throw new Error(`the backup ${target} failed its integrity check: ${String(check)}`);
+        const result = { file: target, bytes: statSync(target).size, schemaVersion: schemaVersion(copy), integrity: 'ok' };
+        if (opts.json) json(result);
+        else out(`backup written: ${target} (${result.bytes} bytes, schema version ${result.schemaVersion}, integrity ok)`);
+      } finally {
+        copy.close();
+      }
+    });
+
   const config = program.command('config').description('deployment configuration');
   config
     .command('check [file]')
     .description('validate a configuration file (default: $IVR_CONFIG or the demo config)')
     .option('--json', 'print the result as JSON')
     .action((file: string | undefined, opts: { json?: boolean }) => {
-      const path = file ?? env.configFile;
-      const cfg = loadConfig(path);
-      const summary = { file: path, valid: true, directorates: cfg.directorates.map((d) => ({ id: d.id, case: d.case, numbers: d.numbers, ringsBeforeCallback: d.ringsBeforeCallback })) };
+      const cfgFile = file ?? env.configFile;
+      const cfg = loadConfig(cfgFile);
+      const summary = { file: cfgFile, valid: true, directorates: cfg.directorates.map((d) => ({ id: d.id, case: d.case, numbers: d.numbers, ringsBeforeCallback: d.ringsBeforeCallback })) };
       if (opts.json) json(summary);
-      else out(`${path}: ok (${cfg.directorates.map((d) => `${d.id} ${d.numbers.join('/')}`).join(', ')})`);
+      else out(`${cfgFile}: ok (${cfg.directorates.map((d) => `${d.id} ${d.numbers.join('/')}`).join(', ')})`);
     });
 
   program
