@@ -11,7 +11,7 @@ import type { Directorate } from '../config/schema';
 import { Conversation, type ConversationDeps } from '../conversation/conversation';
 import { RINGBACK } from '../inbound/inbound-call';
 import type { Lang, Prompt } from '../inbound/ivr-flow';
-import { promptMedia } from '../prompts/media';
+import { commonMedia, promptMedia } from '../prompts/media';
 import { localTime } from '../schedule/service-hours';
 import type { AttemptOutcome } from '../storage/callback-attempts-repo';
 import type { CallbackRow } from '../storage/callbacks-repo';
@@ -54,11 +54,6 @@ export class CallbackAttempt {
     private readonly triggeredAt: number,
   ) {
     this.done = new Promise((r) => (this.resolveDone = r));
-  }
-
-  /** The channels this attempt may have in Asterisk. */
-  get channels(): string[] {
-    return [this.operatorChannel, ...(this.callerLeg ? [this.callerLeg.id] : [])];
   }
 
   /** A sysadmin cancelled the request while it was being dialled. */
@@ -123,7 +118,7 @@ export class CallbackAttempt {
     const key = await op.ask(this.whisperMedia(), 0, (k) => k === '1' || k === '2', cancelled);
     if (cancelled.aborted) return ['cancelled', null];
     if (key === '2') {
-      await op.play([this.media('op-passed', 'it')]).catch(() => undefined);
+      await op.play([commonMedia('op-passed', 'it')]).catch(() => undefined);
       return ['operator_passed', null];
     }
 
@@ -168,7 +163,7 @@ export class CallbackAttempt {
     let confirm: string | null = null;
     try {
       for (let i = 0; i < CONFIRM_TRIES && confirm === null && !stop.signal.aborted; i++) {
-        const media = [...(i === 0 ? [promptMedia({ kind: 'dp', name: 'callback-greeting' }, lang, this.dp.id)] : []), this.media('callback-confirm', lang)];
+        const media = [...(i === 0 ? [promptMedia({ kind: 'dp', name: 'callback-greeting' }, lang, this.dp.id)] : []), commonMedia('callback-confirm', lang)];
         confirm = await caller.ask(media, CONFIRM_WAIT_MS, () => true, stop.signal);
       }
     } catch (err) {
@@ -178,11 +173,11 @@ export class CallbackAttempt {
     }
     if (cancelled.aborted) return ['cancelled', null];
     if (op.gone) {
-      await caller.play([this.media('callback-operator-left', lang)]).catch(() => undefined);
+      await caller.play([commonMedia('callback-operator-left', lang)]).catch(() => undefined);
       return ['operator_hangup', null];
     }
     if (confirm !== '1') {
-      await caller.play([this.media('callback-later', lang)]).catch(() => undefined);
+      await caller.play([commonMedia('callback-later', lang)]).catch(() => undefined);
       await this.tellOperator('op-not-confirmed');
       return ['no_confirmation', null];
     }
@@ -230,7 +225,7 @@ export class CallbackAttempt {
   }
 
   private async tellOperator(prompt: string): Promise<void> {
-    if (this.operatorLeg && !this.operatorLeg.gone) await this.operatorLeg.play([this.media(prompt, 'it')]).catch(() => undefined);
+    if (this.operatorLeg && !this.operatorLeg.gone) await this.operatorLeg.play([commonMedia(prompt, 'it')]).catch(() => undefined);
   }
 
   private whisperMedia(): string[] {
@@ -243,9 +238,5 @@ export class CallbackAttempt {
       earlierContacts: this.d.earlierContacts(this.cb),
     });
     return prompts.map((p) => promptMedia(p, 'it', this.dp.id));
-  }
-
-  private media(name: string, lang: Lang): string {
-    return promptMedia({ kind: 'common', name }, lang, this.dp.id);
   }
 }

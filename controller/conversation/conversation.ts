@@ -11,7 +11,7 @@ import type { CallTracker } from '../inbound/inbound-call';
 import { GroupRinger } from '../inbound/group-ringer';
 import type { Lang } from '../inbound/ivr-flow';
 import type { Presence } from '../operators/presence';
-import { promptMedia } from '../prompts/media';
+import { commonMedia } from '../prompts/media';
 import type { OutcomesRepo } from '../storage/outcomes-repo';
 import { Leg } from '../telephony/leg';
 import type { TelephonyPort } from '../telephony/port';
@@ -81,10 +81,6 @@ export class Conversation {
     return new Conversation(d, s, caller, operatorLeg, operator, bridgeId);
   }
 
-  get phase(): Stage {
-    return this.stage;
-  }
-
   /** The owner saw the caller hang up. */
   callerGone(): void {
     if (this.stage === 'ended') return;
@@ -130,7 +126,7 @@ export class Conversation {
     this.typed = null;
     if (m === 'unknown') {
       this.d.log.info({ typed }, 'unknown unit code');
-      void this.operatorLeg?.play([this.media('op-transfer-unknown', 'it')]).catch(() => undefined);
+      void this.operatorLeg?.play([commonMedia('op-transfer-unknown', 'it')]).catch(() => undefined);
       return;
     }
     void this.transfer(m).catch((err: Error) => this.d.log.error({ err: err.message, unit: m.id }, 'transfer failed'));
@@ -142,14 +138,14 @@ export class Conversation {
     if (this.stage !== 'talking') return;
     if (available.phones.length === 0) {
       this.record('transfer', this.operator, 'no_answer', `no phone of ${unit.id} free`, false, unit.id);
-      void this.operatorLeg?.play([this.media('op-transfer-failed', 'it')]).catch(() => undefined);
+      void this.operatorLeg?.play([commonMedia('op-transfer-failed', 'it')]).catch(() => undefined);
       return;
     }
     this.stage = 'transferring';
     this.d.log.info({ unit: unit.id, phones: available.phones }, 'transferring the caller to an internal unit');
     await port.removeFromBridge(this.bridgeId, [this.caller.channelId]).catch(() => undefined);
     await port.startMoh(this.caller.channelId).catch(() => undefined);
-    void this.operatorLeg?.play([this.media('op-transfer-ringing', 'it')]).catch(() => undefined);
+    void this.operatorLeg?.play([commonMedia('op-transfer-ringing', 'it')]).catch(() => undefined);
     const phones = available.phones;
     for (const p of phones) presence.engage(p);
     const number = this.s.number ?? 'anonimo';
@@ -178,8 +174,8 @@ export class Conversation {
       if (!this.operatorLeg) return this.alone();
       this.stage = 'talking';
       await port.addToBridge(this.bridgeId, [this.caller.channelId]);
-      void port.play(this.caller.channelId, [this.media('transfer-back', this.caller.lang)], new AbortController().signal).catch(() => undefined);
-      void this.operatorLeg.play([this.media('op-transfer-failed', 'it')]).catch(() => undefined);
+      void port.play(this.caller.channelId, [commonMedia('transfer-back', this.caller.lang)], new AbortController().signal).catch(() => undefined);
+      void this.operatorLeg.play([commonMedia('op-transfer-failed', 'it')]).catch(() => undefined);
       return;
     }
     const leg = new Leg(outcome.legId, port, this.d.tracker);
@@ -232,8 +228,8 @@ export class Conversation {
       // out of the bridge first: a prompt queued to a channel while its bridge is being
       // torn down is dropped by Asterisk without a PlaybackFinished
       await this.d.port.removeFromBridge(this.bridgeId, [leg.id]).catch(() => undefined);
-      key = await leg.ask([this.media(kind === 'operator' ? 'op-outcome' : 'op-intervention', 'it')], this.s.dp.transfer.codeTimeoutSeconds * 1000, (d) => d in codes);
-      if (key !== null) await leg.play([this.media('op-code-recorded', 'it')]);
+      key = await leg.ask([commonMedia(kind === 'operator' ? 'op-outcome' : 'op-intervention', 'it')], this.s.dp.transfer.codeTimeoutSeconds * 1000, (d) => d in codes);
+      if (key !== null) await leg.play([commonMedia('op-code-recorded', 'it')]);
     } catch (err) {
       // the official hung up: the default is recorded
       this.d.log.info({ official, err: (err as Error).message }, 'no code keyed');
@@ -274,9 +270,5 @@ export class Conversation {
       byDefault,
       at: this.d.now(),
     });
-  }
-
-  private media(name: string, lang: Lang): string {
-    return promptMedia({ kind: 'common', name }, lang, this.s.dp.id);
   }
 }

@@ -13,10 +13,13 @@ export function dpPromptPath(dp: string, name: string, lang: Lang): string {
 
 export const commonPromptPath = (name: string, lang: Lang): string => `${lang}/${name}`;
 
+/** A prompt of sounds/prompts.yaml in a language, as an ARI media URI. */
+export const commonMedia = (name: string, lang: Lang): string => `sound:${CONTAINER_SOUNDS}/${commonPromptPath(name, lang)}`;
+
 export function promptMedia(p: Prompt, lang: Lang, dp: string): string {
   switch (p.kind) {
     case 'common':
-      return `sound:${CONTAINER_SOUNDS}/${commonPromptPath(p.name, lang)}`;
+      return commonMedia(p.name, lang);
     case 'dp':
       return `sound:${CONTAINER_SOUNDS}/${dpPromptPath(dp, p.name, lang)}`;
     case 'number':

@@ -36,6 +36,15 @@ const callee = (steps: AnswerStep[], calls = 1, answerAfterMs = 1000, timeoutMs 
 const refusingCallee = (b: PhoneBehaviour, calls = 1, timeoutMs = 60_000): Promise<Phone> =>
   startCallee({ scenario: writePhoneScenario(`callee-${++seq}`, b), rtpPort: nextRtp(), calls, timeoutMs });
 
+/** Waits until the attempt of a request is ringing the caller's phone; resolves its channel id. */
+const callerRinging = (id: number): Promise<string> =>
+  eventually('the caller being dialled', async () => {
+    const [row] = query<{ caller_channel: string | null }>("SELECT caller_channel FROM callback_attempts WHERE callback_id = ? AND stage = 'caller'", id);
+    if (!row?.caller_channel) return undefined;
+    const ch = await ari<{ state: string }>(`/channels/${row.caller_channel}`).catch(() => undefined);
+    return ch?.state === 'Ringing' ? row.caller_channel : undefined;
+  }, 15_000);
+
 type Attempt = { operator: string; outcome: string | null; caller_attempt: number | null; cause: number | null; ended_at: string | null; caller_dialed_at: string | null };
 const attemptsOf = (id: number): Attempt[] => query<Attempt>('SELECT * FROM callback_attempts WHERE callback_id = ? ORDER BY id', id);
 
@@ -200,11 +209,7 @@ t.test('ivrctl callbacks cancel while the caller\'s phone rings: the controller 
   const id = await book(t, ani);
   const caller = await refusingCallee({ ringForever: true });
   const op = await phone('cb1', 5091, [{ pause: 1000 }, { info: '1' }], 12_000);
-  await eventually('the caller being dialled', async () => {
-    const [row] = query<{ caller_channel: string | null }>("SELECT caller_channel FROM callback_attempts WHERE callback_id = ? AND stage = 'caller'", id);
-    const ch = row?.caller_channel ? await ari<{ state: string }>(`/channels/${row.caller_channel}`).catch(() => undefined) : undefined;
-    return ch?.state === 'Ringing';
-  }, 15_000);
+  await callerRinging(id);
   const r = await ivrctl('callbacks', 'cancel', String(id), '--json');
   t.equal(r.code, 0, 'ivrctl callbacks cancel', { stderr: r.stderr });
   t.match(JSON.parse(r.stdout), { id, status: 'cancelled' });
@@ -219,13 +224,7 @@ t.test('controller killed (SIGKILL) while the caller\'s phone rings: after the r
   const id = await book(t, ani);
   const caller = await refusingCallee({ ringForever: true }, 2, 90_000);
   const op = await phone('cb1', 5091, [{ pause: 1000 }, { info: '1' }], 33_000);
-  const [attempt] = await eventually('the caller being dialled', async () => {
-    const rows = query<{ caller_channel: string | null }>("SELECT caller_channel FROM callback_attempts WHERE callback_id = ? AND stage = 'caller'", id);
-    if (!rows[0]?.caller_channel) return undefined;
-    const ch = await ari<{ state: string }>(`/channels/${rows[0].caller_channel}`).catch(() => undefined);
-    return ch?.state === 'Ringing' ? rows : undefined;
-  }, 15_000);
-  t.ok(attempt, 'the caller\'s phone is ringing');
+  t.ok(await callerRinging(id), 'the caller\'s phone is ringing');
   t.equal((await stack('controller-stop', { KILL: '1' })).code, 0, 'controller killed');
   t.equal((await stack('controller-start')).code, 0, 'controller restarted');
   ok(t, await caller.done, 'the caller agent took two calls, one after the other (the first cancelled at restart)');

@@ -15,16 +15,13 @@ import { CallbacksRepo } from '../../controller/storage/callbacks-repo';
 import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
 import { OperatorsRepo } from '../../controller/storage/operators-repo';
 import { OutcomesRepo } from '../../controller/storage/outcomes-repo';
-import { FakePbx } from './fake-pbx';
+import { FakePbx, settle } from './fake-pbx';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const dp = configSchema.parse({
   directorates: [{ id: 'x', name: 'Prova', numbers: ['0611000009'], case: 'staff', ringsBeforeCallback: 2, hours: {}, units: [{ id: 'u', name: 'U', code: '5' }] }],
 }).directorates[0]!;
 
-const settle = async (): Promise<void> => {
-  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
-};
 
 /** operator answers, keys 1 at the whisper; with 'answered' the caller answers too */
 async function callerReached(pbx: FakePbx, how: 'ringing' | 'answered'): Promise<void> {

@@ -13,7 +13,7 @@ import { CallbacksRepo } from '../../controller/storage/callbacks-repo';
 import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
 import { OperatorsRepo } from '../../controller/storage/operators-repo';
 import { OutcomesRepo } from '../../controller/storage/outcomes-repo';
-import { FakePbx } from './fake-pbx';
+import { FakePbx, settle } from './fake-pbx';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const allDay = '00:00-24:00';
@@ -68,9 +68,6 @@ t.test('an interrupted attempt whose channels are already gone is closed at once
   t.equal(attempts.ofCallback(id).length, 1);
 });
 
-const settle = async (): Promise<void> => {
-  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
-};
 
 t.test('a free operator gets the due request; one who lets it ring out is not rung again in a loop', async (t) => {
   const { pbx, callbacks, attempts, dispatcher, id } = setup();

@@ -88,3 +88,8 @@ export class FakePbx implements TelephonyPort, CallTracker {
     throw new Error(`no channel ${prefix}* attached (have ${[...this.handlers.keys()].join(', ')})`);
   }
 }
+
+/** Lets every pending promise and I/O callback of the flow under test run. */
+export const settle = async (): Promise<void> => {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+};
