@@ -1,9 +1,13 @@
 // Composition root of the controller: config -> database -> Asterisk port -> services ->
 // HTTP -> signals. The only place (with cli/ivrctl.ts) that reads the environment.
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Dispatcher } from './callbacks/dispatcher';
 import { CallbackLedger } from './callbacks/ledger';
 import { handleApi } from './http/api';
+import { buildJobs } from './jobs/catalog';
+import { JobRunner } from './jobs/runner';
+import { JobScheduler } from './jobs/schedule';
+import { JobRunsRepo } from './storage/job-runs-repo';
 import { CallbackAttemptsRepo } from './storage/callback-attempts-repo';
 import { OutcomesRepo } from './storage/outcomes-repo';
 import { resolveEnvironment } from './environment';
@@ -21,7 +25,8 @@ import { AriGateway } from './telephony/ari-gateway';
 async function main(): Promise<void> {
   const env = resolveEnvironment(process.env);
   const log = createLogger(env.logLevel);
-  const { config, db, secrets, migrationsApplied } = prepare(env);
+  const startedAt = new Date();
+  const { config, db, secrets, migrationsApplied, operators } = prepare(env);
   if (migrationsApplied.length > 0) log.info({ migrationsApplied }, 'database migrated');
 
   const calls = new CallsRepo(db);
@@ -97,20 +102,36 @@ async function main(): Promise<void> {
   new Gauge({ name: 'ivr_active_calls', help: 'inbound calls in the controller', registers: [metrics], collect() { this.set(inbound!.activeCount); } });
   new Gauge({ name: 'ivr_callback_attempts_active', help: 'callback attempts being dialled', registers: [metrics], collect() { this.set(dispatcher!.activeCount); } });
 
+  const jobRuns = new Counter({ name: 'ivr_job_runs_total', help: 'runs of the scheduled jobs by job and result (ok, failed, skipped)', labelNames: ['job', 'status'], registers: [metrics] });
+  const jobs = new JobScheduler(
+    buildJobs({ config, db, stateDir: env.stateDir, now }),
+    new JobRunner(new JobRunsRepo(db), log, now, (o) => jobRuns.inc({ job: o.job, status: o.status })),
+  );
+
   const server = await startHttpServer({
     host: config.http.host,
     port: config.http.port,
     metrics,
-    health: () => ({ ok: gateway.connectionState === 'connected', ari: gateway.connectionState, activeCalls: inbound!.activeCount, activeCallbacks: dispatcher!.activeCount, pid: process.pid }),
-    api: (req, path) => handleApi(req, path, secrets.api.token, dispatcher!),
+    health: () => ({
+      ok: gateway.connectionState === 'connected',
+      ari: gateway.connectionState,
+      activeCalls: inbound!.activeCount,
+      activeCallbacks: dispatcher!.activeCount,
+      pid: process.pid,
+      startedAt: startedAt.toISOString(),
+      uptimeSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
+    }),
+    api: (req, path) => handleApi(req, path, { token: secrets.api.token, dispatcher: dispatcher!, jobs, operators }),
   });
   gateway.start();
   dispatcher.start();
+  jobs.start();
   log.info({ config: env.configFile, db: env.dbFile, http: `${config.http.host}:${config.http.port}` }, 'controller started');
 
   const shutdown = (signal: string): void => {
     log.info({ signal }, 'stopping');
     dispatcher!.stop();
+    jobs.stop();
     gateway.stop();
     server.close();
     db.close();

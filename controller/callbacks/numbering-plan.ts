@@ -33,3 +33,13 @@ export function checkCallbackNumber(digits: string): NumberCheck {
   if (/^3\d{8,9}$/.test(digits)) return { ok: true, number: digits };
   return { ok: false, reason: 'invalid' };
 }
+
+/**
+ * A caller number with everything after its prefix hidden ("0612345678" -> "0612******"),
+ * for records past their retention: the prefix still tells the area or the mobile network
+ * for statistics, the person is no longer identified. Idempotent.
+ */
+export function maskNumber(n: string): string {
+  const keep = Math.min(n.startsWith('+') ? 5 : 4, Math.max(0, n.length - 4));
+  return n.slice(0, keep) + '*'.repeat(n.length - keep);
+}

@@ -7,7 +7,10 @@ import { readSecrets } from '../provisioning/secrets';
 /** The controller refused the request as asked (exit code 2). */
 export class RefusedError extends ValidationError {}
 
-export async function callController(config: Config, stateDir: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+/** Nothing answers at the controller's address (exit code 1, unless the caller has a fallback). */
+export class ControllerDownError extends Error {}
+
+export async function callController(config: Config, stateDir: string, method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 20_000): Promise<unknown> {
   const token = readSecrets(stateDir).api?.token;
   if (!token) throw new Error(`no API token in ${stateDir}/secrets.json: restart the controller (make up) to generate it`);
   const where = `${config.http.host}:${config.http.port}`;
@@ -18,11 +21,12 @@ export async function callController(config: Config, stateDir: string, method: '
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       // cancelling a request being dialled waits for its calls to be hung up
-      signal: AbortSignal.timeout(20_000),
+      signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-    throw new Error(`the controller is not reachable at ${where} (${cause}): is it running? (make up)`);
+    if (cause === 'ECONNREFUSED') throw new ControllerDownError(`the controller is not reachable at ${where} (${cause}): is it running? (make up)`);
+    throw new Error(`the controller at ${where} did not answer (${cause}): see its log`);
   }
   const payload = (await res.json().catch(() => ({}))) as { error?: string };
   if (res.ok) return payload;

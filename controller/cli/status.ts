@@ -1,10 +1,17 @@
-// `ivrctl status`: what a sysadmin checks first. Reads the database, asks ARI (read-only)
-// about each operator's phone and the controller's /healthz; never changes anything.
-import type { Environment } from '../environment';
+// `ivrctl status`: what a sysadmin checks first. Asks Asterisk over AMI (is it up, since when)
+// and ARI (each operator's phone), the controller's /healthz, and reads the database
+// (pending callbacks, the jobs' last runs) read-only; never changes anything.
+import type { Config } from '../config/schema';
+import { jobPlan } from '../jobs/catalog';
+import { nextSlot } from '../jobs/schedule';
 import { readSecrets } from '../provisioning/secrets';
-import { prepare } from '../setup';
-import { ariGet } from '../telephony/ari-rest';
 import { CallbacksRepo } from '../storage/callbacks-repo';
+import type { Db } from '../storage/database';
+import { JobRunsRepo } from '../storage/job-runs-repo';
+import { OperatorsRepo } from '../storage/operators-repo';
+import { amiCommands } from '../telephony/ami';
+import { ariGet } from '../telephony/ari-rest';
+import type { Printer } from './format';
 
 export interface OperatorStatus {
   id: string;
@@ -20,38 +27,59 @@ export interface OperatorStatus {
   availability: 'available' | 'busy' | 'paused' | 'offline';
 }
 
-export interface Status {
-  asterisk: { reachable: boolean; version: string | null; error?: string };
-  controller: { up: boolean; ari: string | null; activeCalls: number | null; error?: string };
-  operators: OperatorStatus[];
-  directorates: Array<{ id: string; case: string; operatorsOnline: number; operatorsAvailable: number; pendingCallbacks: number }>;
+export interface JobStatus {
+  name: string;
+  crons: string[];
+  timezone: string;
+  nextRun: string | null;
+  lastRun: { startedAt: string; endedAt: string | null; status: string; trigger: string; detail: unknown } | null;
+  lastOkAt: string | null;
 }
 
-export async function collectStatus(env: Environment): Promise<Status> {
-  const { config, operators, db } = prepare(env);
-  const pending = new CallbacksRepo(db).pendingCountByDp();
+export interface Status {
+  /** false when Asterisk, ARI or the controller is down, or a job's last run failed */
+  ok: boolean;
+  problems: string[];
+  asterisk: { reachable: boolean; uptimeSeconds: number | null; version: string | null; error?: string };
+  controller: { up: boolean; ari: string | null; uptimeSeconds: number | null; activeCalls: number | null; error?: string };
+  operators: OperatorStatus[];
+  directorates: Array<{ id: string; case: string; operatorsOnline: number; operatorsBusy: number; operatorsPaused: number; operatorsAvailable: number; pendingCallbacks: number }>;
+  jobs: JobStatus[];
+}
+
+const BUSY_STATES = ['INUSE', 'BUSY', 'RINGING', 'RINGINUSE', 'ONHOLD'];
+
+export async function collectStatus(config: Config, stateDir: string, db: Db): Promise<Status> {
+  const secrets = readSecrets(stateDir);
   const status: Status = {
-    asterisk: { reachable: false, version: null },
-    controller: { up: false, ari: null, activeCalls: null },
+    ok: true,
+    problems: [],
+    asterisk: { reachable: false, uptimeSeconds: null, version: null },
+    controller: { up: false, ari: null, uptimeSeconds: null, activeCalls: null },
     operators: [],
     directorates: [],
+    jobs: [],
   };
-  const secrets = readSecrets(env.stateDir);
+  const ami = { host: config.asterisk.amiHost, port: config.asterisk.amiPort, user: secrets.ami.user, secret: secrets.ami.secret };
   const ari = { url: config.asterisk.ariUrl, user: secrets.ari.user, password: secrets.ari.password };
   try {
-    const info = await ariGet<{ system?: { version?: string } }>(ari, '/asterisk/info');
-    status.asterisk = { reachable: true, version: info.system?.version ?? null };
+    const [uptime] = await amiCommands(ami, ['core show uptime seconds'], 4000);
+    const seconds = /System uptime:\s*(\d+)/.exec(uptime ?? '')?.[1];
+    status.asterisk = { reachable: true, uptimeSeconds: seconds ? Number(seconds) : null, version: null };
+    const info = await ariGet<{ system?: { version?: string } }>(ari, '/asterisk/info').catch(() => undefined);
+    status.asterisk.version = info?.system?.version ?? null;
   } catch (err) {
     status.asterisk.error = (err as Error).message;
   }
   try {
     const res = await fetch(`http://${config.http.host}:${config.http.port}/healthz`, { signal: AbortSignal.timeout(3000) });
-    const body = (await res.json()) as { ari?: string; activeCalls?: number };
-    status.controller = { up: res.ok, ari: body.ari ?? null, activeCalls: body.activeCalls ?? null };
+    const body = (await res.json()) as { ari?: string; activeCalls?: number; uptimeSeconds?: number };
+    status.controller = { up: true, ari: body.ari ?? null, uptimeSeconds: body.uptimeSeconds ?? null, activeCalls: body.activeCalls ?? null };
   } catch (err) {
-    status.controller.error = (err as Error).message;
+    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+    status.controller.error = `no answer at ${config.http.host}:${config.http.port} (${cause})`;
   }
-  for (const op of operators.list()) {
+  for (const op of new OperatorsRepo(db).list()) {
     let online = false;
     let deviceState = 'UNKNOWN';
     if (status.asterisk.reachable) {
@@ -60,31 +88,66 @@ export async function collectStatus(env: Environment): Promise<Status> {
       const ds = await ariGet<{ state?: string }>(ari, `/deviceStates/${encodeURIComponent(`PJSIP/${op.id}`)}`).catch(() => ({ state: 'UNKNOWN' }));
       deviceState = ds.state ?? 'UNKNOWN';
     }
-    const busy = ['INUSE', 'BUSY', 'RINGING', 'RINGINUSE', 'ONHOLD'].includes(deviceState);
-    const availability = !online ? 'offline' : op.paused ? 'paused' : busy ? 'busy' : 'available';
+    const availability = !online ? 'offline' : op.paused ? 'paused' : BUSY_STATES.includes(deviceState) ? 'busy' : 'available';
     status.operators.push({ id: op.id, dp: op.dp, role: op.role, unit: op.unit, paused: op.paused, online, deviceState, availability });
   }
+  const pending = new CallbacksRepo(db).pendingCountByDp();
   status.directorates = config.directorates.map((d) => {
     const mine = status.operators.filter((o) => o.dp === d.id && o.role !== 'unit');
+    const count = (a: OperatorStatus['availability']): number => mine.filter((o) => o.availability === a).length;
     return {
       id: d.id,
       case: d.case,
       operatorsOnline: mine.filter((o) => o.online).length,
-      operatorsAvailable: mine.filter((o) => o.availability === 'available').length,
+      operatorsBusy: count('busy'),
+      operatorsPaused: mine.filter((o) => o.paused).length,
+      operatorsAvailable: count('available'),
       pendingCallbacks: pending[d.id] ?? 0,
     };
   });
+  const runs = new Map(new JobRunsRepo(db).latest().map((r) => [r.last.job, r]));
+  status.jobs = jobPlan(config).map((j) => {
+    const r = runs.get(j.name);
+    const next = j.crons.map((c) => nextSlot(c, j.timezone)).filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0];
+    return {
+      name: j.name,
+      crons: j.crons,
+      timezone: j.timezone,
+      nextRun: next?.toISOString() ?? null,
+      lastRun: r ? { startedAt: r.last.startedAt, endedAt: r.last.endedAt, status: r.last.status, trigger: r.last.trigger, detail: r.last.detail ? (JSON.parse(r.last.detail) as unknown) : null } : null,
+      lastOkAt: r?.lastOk?.startedAt ?? null,
+    };
+  });
+
+  if (!status.asterisk.reachable) status.problems.push(`Asterisk unreachable over AMI: ${status.asterisk.error ?? '?'}`);
+  if (!status.controller.up) status.problems.push(`controller down: ${status.controller.error ?? '?'}`);
+  else if (status.controller.ari !== 'connected') status.problems.push(`controller not connected to ARI (${status.controller.ari ?? '?'})`);
+  for (const j of status.jobs) {
+    if (j.lastRun?.status === 'failed') status.problems.push(`job ${j.name} failed at ${j.lastRun.startedAt}: ${(j.lastRun.detail as { error?: string } | null)?.error ?? '?'}`);
+  }
+  status.ok = status.problems.length === 0;
   return status;
 }
 
-export function formatStatus(s: Status, table: (rows: Array<Record<string, unknown>>, cols: string[]) => string): string {
-  const lines = [
-    `asterisk:   ${s.asterisk.reachable ? `up (${s.asterisk.version ?? '?'})` : `DOWN (${s.asterisk.error ?? 'unreachable'})`}`,
-    `controller: ${s.controller.up ? `up (ARI ${s.controller.ari}, ${s.controller.activeCalls ?? 0} active calls)` : `DOWN (${s.controller.error ?? `ARI ${s.controller.ari ?? '?'}`})`}`,
+const duration = (s: number | null): string => {
+  if (s === null) return '?';
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return d > 0 ? `${d}d ${h}h ${m}m` : h > 0 ? `${h}h ${m}m` : `${m}m ${s % 60}s`;
+};
+
+export function formatStatus(s: Status, p: Printer): string {
+  const jobs = s.jobs.map((j) => ({ job: j.name, lastRun: j.lastRun?.startedAt, result: j.lastRun?.status ?? 'never run', lastOk: j.lastOkAt, nextRun: j.nextRun }));
+  return [
+    `asterisk:   ${s.asterisk.reachable ? `up ${duration(s.asterisk.uptimeSeconds)} (${s.asterisk.version ?? '?'})` : `DOWN (${s.asterisk.error ?? 'unreachable'})`}`,
+    `controller: ${s.controller.up ? `up ${duration(s.controller.uptimeSeconds)} (ARI ${s.controller.ari}, ${s.controller.activeCalls ?? 0} active calls)` : `DOWN (${s.controller.error ?? '?'})`}`,
     '',
-    table(s.directorates as unknown as Array<Record<string, unknown>>, ['id', 'case', 'operatorsOnline', 'operatorsAvailable', 'pendingCallbacks']),
+    p.table(s.directorates, ['id', 'case', 'operatorsOnline', 'operatorsBusy', 'operatorsPaused', 'operatorsAvailable', 'pendingCallbacks']),
     '',
-    table(s.operators as unknown as Array<Record<string, unknown>>, ['id', 'dp', 'role', 'unit', 'availability', 'deviceState']),
-  ];
-  return lines.join('\n');
+    p.table(s.operators, ['id', 'dp', 'role', 'unit', 'availability', 'deviceState']),
+    '',
+    p.table(jobs, ['job', 'lastRun', 'result', 'lastOk', 'nextRun']),
+    ...(s.problems.length > 0 ? ['', ...s.problems.map((x) => `PROBLEM: ${x}`)] : []),
+  ].join('\n');
 }

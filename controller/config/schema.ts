@@ -1,5 +1,6 @@
 // The deployment configuration (YAML), validated with zod so that every error names the
 // field that is wrong. Types are inferred from the schema: there is one source of truth.
+import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
 
 const hhmm = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
@@ -19,26 +20,25 @@ const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof weekdays)[number];
 export const WEEKDAYS = weekdays;
 
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const timeZone = z.string().refine(isTimeZone, 'unknown time zone');
+
 const hoursSchema = z
   .object({
-    timezone: z.string().default('Europe/Rome'),
+    timezone: timeZone.default('Europe/Rome'),
     weekly: z.partialRecord(z.enum(weekdays), dayWindows).default({}),
     nationalHolidays: z.boolean().default(true),
     /** local holidays such as the patron saint's day, "MM-DD" every year or "YYYY-MM-DD" */
     localHolidays: z.array(z.string().regex(/^(\d{4}-)?\d\d-\d\d$/, 'expected "MM-DD" or "YYYY-MM-DD"')).default([]),
   })
-  .strict()
-  .refine(
-    (h) => {
-      try {
-        new Intl.DateTimeFormat('en', { timeZone: h.timezone });
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message: 'unknown time zone', path: ['timezone'] },
-  );
+  .strict();
 
 const id = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected lower-case letters, digits and "-" (max 32)');
 /** A directorate's public number as it arrives in the Request-URI (national format). */
@@ -112,6 +112,9 @@ const callbackPolicySchema = z
     /** an operator who passed a request back is not offered the same one for this long;
      *  one who let a callback ring out gets no callback for this long */
     passBackSeconds: z.number().int().min(0).max(3600).default(120),
+    /** what happens at the end of a service window to requests not reached in it:
+     *  carry-over: they wait for the next window (while still valid); expire: they end */
+    atClose: z.enum(['carry-over', 'expire']).default('carry-over'),
   })
   .strict();
 
@@ -143,6 +146,24 @@ const directorateSchema = z
   })
   .strict();
 
+/** A five-field cron expression (minute hour day-of-month month day-of-week). */
+const cronExpression = z
+  .string()
+  .refine((s) => s.trim().split(/\s+/).length === 5 && validCron(s), 'expected a 5-field cron expression such as "30 2 * * *"');
+
+const jobsSchema = z
+  .object({
+    /** the time zone of the slots below (the close-window jobs follow each directorate's hours) */
+    timezone: timeZone.default('Europe/Rome'),
+    /** writes the previous day's report of every directorate under <state dir>/reports */
+    dailyReport: z.object({ at: cronExpression.default('15 0 * * *'), catchUpDays: z.number().int().min(1).max(31).default(7) }).strict().default({ at: '15 0 * * *', catchUpDays: 7 }),
+    /** online copy of the database under <state dir>/backups, keeping the newest `keep` */
+    backup: z.object({ at: cronExpression.default('30 2 * * *'), keep: z.number().int().min(1).max(365).default(7) }).strict().default({ at: '30 2 * * *', keep: 7 }),
+    /** caller numbers in records older than `days` are masked */
+    retention: z.object({ at: cronExpression.default('0 3 * * *'), days: z.number().int().min(1).max(3650).default(90) }).strict().default({ at: '0 3 * * *', days: 90 }),
+  })
+  .strict();
+
 const operatorSeedSchema = z
   .object({
     id,
@@ -168,6 +189,7 @@ export const configSchema = z
       .strict()
       .default({ ariUrl: 'http://127.0.0.1:8088', amiHost: '127.0.0.1', amiPort: 5038, app: 'ivr' }),
     directorates: z.array(directorateSchema).min(1),
+    jobs: jobsSchema.default(() => jobsSchema.parse({})),
     /** operators created at the first start of an empty database; ivrctl manages them after */
     operators: z.array(operatorSeedSchema).default([]),
   })

@@ -1,9 +1,19 @@
 // The controller's small HTTP API for sysadmin actions on live state (ivrctl callbacks
-// cancel|retry|reschedule): they go through the dispatcher that owns the calls, never by
-// racing it in the database. Loopback only, bearer token from the state dir's secrets.
+// cancel|retry|reschedule, operators pause|resume, jobs run): they go through the part of
+// the controller that owns the calls and the job locks, never by racing it in the database.
+// Loopback only, bearer token from the state dir's secrets.
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ActionError, type Dispatcher } from '../callbacks/dispatcher';
+import type { JobScheduler } from '../jobs/schedule';
+import { ValidationError, type OperatorsService } from '../operators/operators-service';
+
+export interface ApiDeps {
+  token: string;
+  dispatcher: Dispatcher;
+  jobs: JobScheduler;
+  operators: OperatorsService;
+}
 
 export interface ApiReply {
   status: number;
@@ -34,29 +44,51 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   }
 }
 
-export async function handleApi(req: IncomingMessage, path: string, token: string, dispatcher: Dispatcher): Promise<ApiReply> {
-  if (!authorized(req, token)) return { status: 401, body: { error: 'missing or wrong API token' } };
+export async function handleApi(req: IncomingMessage, path: string, d: ApiDeps): Promise<ApiReply> {
+  if (!authorized(req, d.token)) return { status: 401, body: { error: 'missing or wrong API token' } };
   try {
-    if (req.method === 'GET' && path === '/api/dispatcher') return { status: 200, body: { lastPass: dispatcher.lastPass ?? null, active: dispatcher.activeCount } };
-    const m = /^\/api\/callbacks\/(\d{1,12})\/(cancel|retry|reschedule)$/.exec(path);
-    if (!m) return { status: 404, body: { error: `no API ${req.method} ${path}` } };
+    if (req.method === 'GET' && path === '/api/dispatcher') return { status: 200, body: { lastPass: d.dispatcher.lastPass ?? null, active: d.dispatcher.activeCount } };
+    if (req.method === 'GET' && path === '/api/jobs') return { status: 200, body: d.jobs.list() };
+    const cb = /^\/api\/callbacks\/(\d{1,12})\/(cancel|retry|reschedule)$/.exec(path);
+    const op = /^\/api\/operators\/([^/]{1,96})\/(pause|resume)$/.exec(path);
+    const job = /^\/api\/jobs\/([a-z0-9:-]{1,64})\/run$/.exec(path);
+    if (!cb && !op && !job) return { status: 404, body: { error: `no API ${req.method} ${path}` } };
     if (req.method !== 'POST') return { status: 405, body: { error: 'use POST' } };
-    const id = Number(m[1]);
     const body = await readJson(req);
-    switch (m[2]) {
+    if (op) return pauseOperator(d, decodeURIComponent(op[1]!), op[2] === 'pause');
+    if (job) {
+      const found = d.jobs.find(job[1]!);
+      if (!found) throw new ActionError(`no job "${job[1]}" (ivrctl jobs list)`, 404);
+      // ok, failed or skipped (already running): all answers, ivrctl tells them apart
+      return { status: 200, body: await d.jobs.runNow(found) };
+    }
+    const id = Number(cb![1]);
+    switch (cb![2]) {
       case 'cancel':
-        return { status: 200, body: await dispatcher.cancel(id) };
+        return { status: 200, body: await d.dispatcher.cancel(id) };
       case 'retry':
-        return { status: 200, body: dispatcher.retry(id) };
+        return { status: 200, body: d.dispatcher.retry(id) };
       default: {
         const at = typeof body.at === 'string' ? new Date(body.at) : undefined;
         if (!at || Number.isNaN(at.getTime())) throw new ActionError('"at" must be an ISO 8601 time', 400);
         if (at.getTime() < Date.now() - 60_000) throw new ActionError(`"at" ${body.at as string} is in the past`, 400);
-        return { status: 200, body: dispatcher.reschedule(id, at) };
+        return { status: 200, body: d.dispatcher.reschedule(id, at) };
       }
     }
   } catch (err) {
     if (err instanceof ActionError) return { status: err.status, body: { error: err.message } };
+    if (err instanceof ValidationError) return { status: 404, body: { error: err.message } };
     throw err;
   }
+}
+
+/**
+ * Pausing never cuts a call short: the operator finishes the call they are on and is simply
+ * not offered the next one. Resuming starts a dispatch pass at once, so a waiting callback
+ * does not wait for the safety timer.
+ */
+function pauseOperator(d: ApiDeps, id: string, paused: boolean): ApiReply {
+  d.operators.setPaused(id, paused);
+  if (!paused) d.dispatcher.kick('operator_resumed');
+  return { status: 200, body: { id, paused } };
 }

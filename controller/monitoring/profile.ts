@@ -22,6 +22,7 @@ export interface CallbackView {
   updatedAt: string;
   closedReason: string | null;
   lastOutcome: string | null;
+  carriedOver: number;
   /** place in its directorate's queue while pending */
   position: number | null;
 }

@@ -16,6 +16,20 @@ export class CallEventsRepo {
     this.db.prepare('INSERT INTO call_events (call_id, at, type, data) VALUES (?, ?, ?, ?)').run(callId, at.toISOString(), type, data ? JSON.stringify(data) : null);
   }
 
+  /** Retention: masks the numbers a caller typed or booked (data.number, data.digits) in events before `cutoff`. */
+  maskNumbersBefore(cutoff: Date): number {
+    let changed = 0;
+    for (const field of ['$.number', '$.digits']) {
+      changed += this.db
+        .prepare(
+          `UPDATE call_events SET data = json_set(data, '${field}', mask_number(json_extract(data, '${field}')))
+           WHERE at < ? AND json_type(data, '${field}') = 'text' AND json_extract(data, '${field}') <> mask_number(json_extract(data, '${field}'))`,
+        )
+        .run(cutoff.toISOString()).changes;
+    }
+    return changed;
+  }
+
   byCall(callId: string): CallEventRow[] {
     const rows = this.db.prepare('SELECT id, call_id AS callId, at, type, data FROM call_events WHERE call_id = ? ORDER BY id').all(callId) as Array<Omit<CallEventRow, 'data'> & { data: string | null }>;
     return rows.map((r) => ({ ...r, data: r.data ? (JSON.parse(r.data) as Record<string, unknown>) : null }));

@@ -19,6 +19,8 @@ export interface CallbackRow {
   updatedAt: string;
   closedReason: string | null;
   lastOutcome: string | null;
+  /** times the request was moved to the next service window at closing */
+  carriedOver: number;
 }
 
 export interface BookingRequest {
@@ -44,7 +46,7 @@ export type BookingResult =
 
 const SELECT = `SELECT id, dp, number, language, status, requested_at AS requestedAt, due_at AS dueAt, expires_at AS expiresAt,
   call_id AS callId, menu_path AS menuPath, ring_count AS ringCount, attempts, updated_at AS updatedAt, closed_reason AS closedReason,
-  last_outcome AS lastOutcome
+  last_outcome AS lastOutcome, carried_over AS carriedOver
   FROM callbacks`;
 
 const LIVE = "status IN ('pending', 'dialing')";
@@ -149,6 +151,29 @@ export class CallbacksRepo {
     return rows.map((r) => r.id);
   }
 
+  /** The pending requests of a directorate that would be due before `before` (closing time). */
+  pendingDueBefore(dp: string, before: Date): CallbackRow[] {
+    return this.db.prepare(`${SELECT} WHERE dp = ? AND status = 'pending' AND due_at < ? ORDER BY requested_at, id`).all(dp, before.toISOString()) as CallbackRow[];
+  }
+
+  /** Moves a pending request to the next service window; false when it is no longer pending. */
+  carryOver(id: number, dueAt: Date, at: Date): boolean {
+    return (
+      this.db
+        .prepare("UPDATE callbacks SET due_at = ?, carried_over = carried_over + 1, updated_at = ? WHERE id = ? AND status = 'pending'")
+        .run(dueAt.toISOString(), at.toISOString(), id).changes === 1
+    );
+  }
+
+  /** A pending request given up before its validity ended (e.g. at closing, per policy). */
+  expire(id: number, reason: string, at: Date): boolean {
+    return (
+      this.db
+        .prepare("UPDATE callbacks SET status = 'expired', closed_reason = ?, updated_at = ? WHERE id = ? AND status = 'pending'")
+        .run(reason, at.toISOString(), id).changes === 1
+    );
+  }
+
   /**
    * A sysadmin's retry or reschedule: a pending request gets a new due time; a closed one
    * (failed, expired, cancelled) is reopened, with a fresh validity when the old one is over.
@@ -168,6 +193,13 @@ export class CallbacksRepo {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') return false;
       throw err;
     }
+  }
+
+  /** Retention: masks the number of closed requests made before `cutoff` (live ones keep theirs: they are still to be called). */
+  maskNumbersBefore(cutoff: Date): number {
+    return this.db
+      .prepare(`UPDATE callbacks SET number = mask_number(number) WHERE requested_at < ? AND NOT ${LIVE} AND number <> mask_number(number)`)
+      .run(cutoff.toISOString()).changes;
   }
 
   get(id: number): CallbackRow | undefined {

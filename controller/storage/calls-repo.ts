@@ -69,6 +69,11 @@ export class CallsRepo {
     return this.db.prepare(`${SELECT} WHERE ended_at IS NULL ORDER BY started_at`).all() as CallRow[];
   }
 
+  /** Retention: masks the caller of calls started before `cutoff`; returns the rows changed. */
+  maskCallersBefore(cutoff: Date): number {
+    return this.db.prepare("UPDATE calls SET caller = mask_number(caller) WHERE started_at < ? AND caller IS NOT NULL AND caller <> mask_number(caller)").run(cutoff.toISOString()).changes;
+  }
+
   /** Calls from a number that started before an instant. */
   countBefore(caller: string, before: string): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM calls WHERE caller = ? AND started_at < ?').get(caller, before) as { n: number }).n;

@@ -4,6 +4,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { maskNumber } from '../callbacks/numbering-plan';
 
 export type Db = Database.Database;
 
@@ -33,6 +34,8 @@ export function openDatabase(file: string, opts: { readonly?: boolean } = {}): D
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   db.pragma('synchronous = NORMAL');
+  // retention (jobs/retention.ts) masks numbers inside UPDATEs, JSON fields included
+  db.function('mask_number', { deterministic: true }, (n: unknown) => (typeof n === 'string' ? maskNumber(n) : n));
   return db;
 }
 
@@ -60,4 +63,10 @@ export function migrate(db: Db, migrations: Migration[], now: () => Date = () =>
     }).immediate();
   }
   return applied;
+}
+
+/** When the database was created (its first migration), or undefined before any. */
+export function createdAt(db: Db): Date | undefined {
+  const row = db.prepare('SELECT applied_at AS at FROM schema_version WHERE version = 1').get() as { at: string } | undefined;
+  return row ? new Date(row.at) : undefined;
 }

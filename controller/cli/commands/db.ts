@@ -1,0 +1,77 @@
+// ivrctl db migrate|backup|purge: the database's maintenance.
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { migrationsDir } from '../../environment';
+import { RETENTION_JOB, jobPlan, retentionRun } from '../../jobs/catalog';
+import { JobRunner } from '../../jobs/runner';
+import { backupDatabase } from '../../storage/backup';
+import { migrate, openDatabase, readMigrations, schemaVersion } from '../../storage/database';
+import { JobRunsRepo } from '../../storage/job-runs-repo';
+import { UsageError, type Cli } from '../context';
+import type { RetentionResult } from '../../jobs/retention';
+
+const quietLog = { info: () => {}, warn: () => {}, error: () => {} };
+
+export function registerDb(program: Command, cli: Cli): void {
+  const db = program.command('db').description('the SQLite database ($IVR_DB)');
+  db.command('migrate')
+    .description('apply the pending migrations (db/NNN_*.sql), each in its own transaction')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nExample:\n  ivrctl db migrate\nThe controller also migrates at start; running both at once is safe (each migration takes the write lock).')
+    .action((opts: { json?: boolean }) => {
+      const file = cli.env.dbFile;
+      const conn = openDatabase(file);
+      try {
+        const applied = migrate(conn, readMigrations(migrationsDir(cli.env.root)));
+        const version = schemaVersion(conn);
+        if (opts.json) return cli.print.json({ file, applied, schemaVersion: version });
+        for (const m of applied) cli.print.line(`migration applied: ${m}`);
+        cli.print.line(`${file}: schema version ${version}${applied.length === 0 ? ' (up to date)' : ''}`);
+      } finally {
+        conn.close();
+      }
+    });
+  db.command('backup <file>')
+    .description('an online copy of the database (consistent while the controller writes), checked after writing')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      '\nExample:\n  ivrctl db backup /var/backups/ivr-$(date +%F).db\nRestore: stop the stack (make down), copy the file to $IVR_DB, start it again.\nThe controller also makes one every night under $IVR_STATE_DIR/backups (see ivrctl jobs list).',
+    )
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const target = path.resolve(file);
+      if (existsSync(target)) throw new UsageError(`${target} already exists: choose a new file name`);
+      if (!existsSync(path.dirname(target))) throw new UsageError(`directory ${path.dirname(target)} does not exist`);
+      // written with a connection that may create the WAL's shared-memory file a reader needs
+      const result = await cli.withDb((conn) => backupDatabase(conn, target), { write: true, anySchema: true });
+      if (opts.json) cli.print.json(result);
+      else cli.print.line(`backup written: ${target} (${result.bytes} bytes, schema version ${result.schemaVersion}, integrity ok)`);
+    });
+  db.command('purge')
+    .description('mask caller numbers in records older than N days (the retention job, run now)')
+    .option('--days <n>', 'age in days (default: jobs.retention.days of the config, 90)')
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      '\nExample:\n  ivrctl db purge --days 90\nNumbers keep their prefix ("0612******"): figures stay, the person is no longer identified.\nRequests still waiting to be called back keep their number. The controller runs this every night.',
+    )
+    .action(async (opts: { days?: string; json?: boolean }) => {
+      if (opts.days !== undefined && !/^[1-9]\d{0,3}$/.test(opts.days)) throw new UsageError(`--days must be a whole number of days from 1 to 9999, got "${opts.days}"`);
+      const days = opts.days !== undefined ? Number(opts.days) : cli.config.jobs.retention.days;
+      const plan = jobPlan(cli.config).find((j) => j.name === RETENTION_JOB)!;
+      const outcome = await cli.withDb((conn) => {
+        // the same lock and record as the controller's nightly run: never both at once
+        const runner = new JobRunner(new JobRunsRepo(conn), quietLog, () => new Date());
+        return runner.run({ ...plan, run: retentionRun({ db: conn, now: () => new Date() }, days) }, 'manual');
+      }, { write: true });
+      if (outcome.status === 'skipped') throw new Error(`the retention job is running now, ${outcome.reason}: try again later`);
+      if (outcome.status === 'failed') throw new Error(`purge failed: ${outcome.error}`);
+      const r = outcome.detail as RetentionResult;
+      if (opts.json) return cli.print.json(r);
+      const m = r.masked;
+      cli.print.line(
+        `caller numbers masked in records before ${cli.print.cell(r.cutoff)} (${r.days} days): calls ${m.calls}, call events ${m.callEvents}, callback requests ${m.callbacks}, outcomes ${m.outcomes}`,
+      );
+    });
+}

@@ -1,0 +1,54 @@
+// ivrctl jobs list|run: the scheduled jobs, their last runs, and running one now.
+import type { Command } from 'commander';
+import { jobPlan } from '../../jobs/catalog';
+import type { JobOutcome } from '../../jobs/runner';
+import { nextSlot } from '../../jobs/schedule';
+import { JobRunsRepo } from '../../storage/job-runs-repo';
+import { UsageError, type Cli } from '../context';
+import { callController } from '../controller-client';
+
+export function registerJobs(program: Command, cli: Cli): void {
+  const jobs = program.command('jobs').description("the controller's scheduled jobs (Europe/Rome): end-of-window carry-over, daily report, nightly backup, retention");
+  jobs
+    .command('list')
+    .description('each job: its slots, last run and result, next run')
+    .option('--json', 'print one JSON array')
+    .addHelpText('after', '\nExample:\n  ivrctl jobs list')
+    .action((opts: { json?: boolean }) =>
+      cli.withDb((db) => {
+        const runs = new Map(new JobRunsRepo(db).latest().map((r) => [r.last.job, r]));
+        const rows = jobPlan(cli.config).map((j) => {
+          const r = runs.get(j.name);
+          const next = j.crons.map((c) => nextSlot(c, j.timezone)).filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0];
+          return {
+            name: j.name,
+            description: j.description,
+            crons: j.crons,
+            timezone: j.timezone,
+            nextRun: next?.toISOString() ?? null,
+            lastRun: r?.last.startedAt ?? null,
+            lastStatus: r?.last.status ?? null,
+            lastDetail: r?.last.detail ? (JSON.parse(r.last.detail) as unknown) : null,
+            lastOkAt: r?.lastOk?.startedAt ?? null,
+          };
+        });
+        if (opts.json) return cli.print.json(rows);
+        cli.print.line(cli.print.table(rows.map((r) => ({ ...r, slots: r.crons.join(' | ') })), ['name', 'slots', 'lastRun', 'lastStatus', 'nextRun']));
+      }),
+    );
+  jobs
+    .command('run <name>')
+    .description('run a job now, in the controller, with the same lock and record as its scheduled runs')
+    .option('--json', 'print the outcome as one JSON object')
+    .addHelpText('after', '\nExamples:\n  ivrctl jobs run backup\n  ivrctl jobs run close-window:demo-sw\nExit 1 when the run fails or the job is already running.')
+    .action(async (name: string, opts: { json?: boolean }) => {
+      const names = jobPlan(cli.config).map((j) => j.name);
+      if (!names.includes(name)) throw new UsageError(`no job "${name}" (jobs: ${names.join(', ')})`);
+      // a backup of a large database takes a while: wait for it
+      const outcome = (await callController(cli.config, cli.env.stateDir, 'POST', `/api/jobs/${encodeURIComponent(name)}/run`, {}, 600_000)) as JobOutcome;
+      if (opts.json) cli.print.json(outcome);
+      if (outcome.status === 'skipped') throw new Error(`job ${name} not run: ${outcome.reason}`);
+      if (outcome.status === 'failed') throw new Error(`job ${name} failed: ${outcome.error}`);
+      if (!opts.json) cli.print.line(`job ${name}: ok ${JSON.stringify(outcome.detail)}`);
+    });
+}

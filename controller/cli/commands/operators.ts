@@ -1,0 +1,97 @@
+// ivrctl operators list|add|remove|pause|resume
+import { Option, type Command } from 'commander';
+import { OPERATOR_ROLES, type OperatorRole } from '../../config/schema';
+import { prepare } from '../../setup';
+import { OperatorsRepo, type OperatorRow } from '../../storage/operators-repo';
+import { AmiError } from '../../telephony/ami';
+import type { Cli } from '../context';
+import { callController, ControllerDownError } from '../controller-client';
+
+const publicOperator = (o: OperatorRow) => ({ id: o.id, dp: o.dp, role: o.role, unit: o.unit, paused: o.paused, createdAt: o.createdAt });
+
+/** Applies an operator change to a running Asterisk; a stopped Asterisk reads it at start. */
+async function reloadOrExplain(apply: () => Promise<void>): Promise<void> {
+  try {
+    await apply();
+  } catch (err) {
+    if (err instanceof AmiError) throw new Error(`saved, but Asterisk was not reloaded (${err.message}); it applies at next start`);
+    throw err;
+  }
+}
+
+export function registerOperators(program: Command, cli: Cli): void {
+  const operators = program.command('operators').description('operator accounts (SIP phones of switchboard, staff and internal units)');
+  operators
+    .command('list')
+    .description('list operators')
+    .option('--json', 'print one JSON array')
+    .addHelpText('after', '\nExample:\n  ivrctl operators list')
+    .action((opts: { json?: boolean }) =>
+      cli.withDb((db) => {
+        const rows = new OperatorsRepo(db).list().map(publicOperator);
+        if (opts.json) cli.print.json(rows);
+        else cli.print.line(cli.print.table(rows, ['id', 'dp', 'role', 'unit', 'paused', 'createdAt']));
+      }),
+    );
+  operators
+    .command('add <id>')
+    .description('create an operator; takes effect in Asterisk at once (prints the SIP password when generated)')
+    .requiredOption('--dp <dp>', 'directorate id')
+    .addOption(new Option('--role <role>', 'what the operator does').choices(OPERATOR_ROLES as string[]).makeOptionMandatory())
+    .option('--unit <unit>', 'internal unit id (with --role unit)')
+    .option('--password <pw>', 'SIP password (default: generated)')
+    .option('--json', 'print the created operator (and password) as JSON')
+    .addHelpText('after', '\nExamples:\n  ivrctl operators add sw2 --dp demo-sw --role switchboard\n  ivrctl operators add unit2 --dp demo-st --role unit --unit ufficio-rimborsi')
+    .action(async (id: string, opts: { dp: string; role: OperatorRole; unit?: string; password?: string; json?: boolean }) => {
+      const p = prepare(cli.env);
+      try {
+        const { operator, password } = p.operators.create({ id, dp: opts.dp, role: opts.role, unit: opts.unit, password: opts.password });
+        const shown = opts.password ? undefined : password;
+        await reloadOrExplain(() => p.operators.applyToAsterisk());
+        if (opts.json) cli.print.json({ ...publicOperator(operator), ...(shown ? { password: shown } : {}) });
+        else cli.print.line(`operator ${id} added${shown ? `; SIP password: ${shown}` : ''} (register as sip:${id}@127.0.0.1)`);
+      } finally {
+        p.db.close();
+      }
+    });
+  operators
+    .command('remove <id>')
+    .description('delete an operator; their phone can no longer register')
+    .addHelpText('after', '\nExample:\n  ivrctl operators remove sw2')
+    .action(async (id: string) => {
+      const p = prepare(cli.env);
+      try {
+        p.operators.remove(id);
+        await reloadOrExplain(() => p.operators.applyToAsterisk());
+        cli.print.line(`operator ${id} removed`);
+      } finally {
+        p.db.close();
+      }
+    });
+  for (const [name, desc] of [
+    ['pause', 'stop offering calls and callbacks to this operator (a call in progress goes on) until resumed'],
+    ['resume', 'make a paused operator available again (waiting callbacks are offered at once)'],
+  ] as const) {
+    operators
+      .command(`${name} <id>`)
+      .description(desc)
+      .addHelpText('after', `\nExample:\n  ivrctl operators ${name} sw1\nThe running controller applies it; when it is not running the change is saved for its next start.`)
+      .action(async (id: string) => {
+        const paused = name === 'pause';
+        try {
+          await callController(cli.config, cli.env.stateDir, 'POST', `/api/operators/${encodeURIComponent(id)}/${name}`, {});
+          cli.print.line(`operator ${id} ${paused ? 'paused' : 'resumed'}`);
+        } catch (err) {
+          if (!(err instanceof ControllerDownError)) throw err;
+          // nobody is taking calls, so there is nothing to race: the database is the whole state
+          const p = prepare(cli.env);
+          try {
+            p.operators.setPaused(id, paused);
+          } finally {
+            p.db.close();
+          }
+          cli.print.line(`operator ${id} ${paused ? 'paused' : 'resumed'} (the controller is not running: applies when it starts)`);
+        }
+      });
+  }
+}

@@ -1,0 +1,63 @@
+// What every ivrctl command is given: where things are, how to print, and how to open the
+// database. Reads open it read-only (the controller keeps writing; WAL lets both run);
+// maintenance opens it for writing but never migrates behind the sysadmin's back.
+import { existsSync } from 'node:fs';
+import { loadConfig } from '../config/load';
+import type { Config } from '../config/schema';
+import { migrationsDir, type Environment } from '../environment';
+import { ValidationError } from '../operators/operators-service';
+import { openDatabase, readMigrations, schemaVersion, type Db } from '../storage/database';
+import type { Printer } from './format';
+
+/** A usage or validation error: one line on stderr, exit 2. */
+export class UsageError extends ValidationError {}
+
+export interface DbAccess {
+  write?: boolean;
+  /** e.g. a backup taken before migrating */
+  anySchema?: boolean;
+}
+
+export class Cli {
+  private cfg: Config | undefined;
+
+  constructor(
+    readonly env: Environment,
+    readonly print: Printer,
+  ) {}
+
+  get config(): Config {
+    return (this.cfg ??= loadConfig(this.env.configFile));
+  }
+
+  /** The database, read-only unless `write`; its schema must be current unless `anySchema`. Close it after use. */
+  openDb(o: DbAccess = {}): Db {
+    const file = this.env.dbFile;
+    if (!existsSync(file)) throw new Error(`no database at ${file}: start the service once (make up) or run ivrctl setup`);
+    const db = openDatabase(file, { readonly: !o.write });
+    if (o.anySchema) return db;
+    const have = schemaVersion(db);
+    const want = readMigrations(migrationsDir(this.env.root)).length;
+    if (have < want) {
+      db.close();
+      throw new Error(`${file} has schema version ${have}, this program needs ${want}: run ivrctl db migrate`);
+    }
+    return db;
+  }
+
+  /** Runs `use` with the database open, and closes it whatever happens. */
+  async withDb<T>(use: (db: Db) => T | Promise<T>, access: DbAccess = {}): Promise<T> {
+    const db = this.openDb(access);
+    try {
+      return await use(db);
+    } finally {
+      db.close();
+    }
+  }
+
+  /** A directorate id given on the command line must exist in the configuration. */
+  checkDp(dp: string | undefined): void {
+    if (dp !== undefined && !this.config.directorates.some((d) => d.id === dp))
+      throw new UsageError(`unknown directorate "${dp}" (known: ${this.config.directorates.map((d) => d.id).join(', ')})`);
+  }
+}

@@ -1,0 +1,57 @@
+// What ivrctl prints. --json: exactly one JSON value on stdout, times in ISO 8601 UTC, for
+// scripts. Otherwise aligned tables for people, with times in Italian local time and the
+// zone shown ("2026-11-26 17:48:05 CET"), because a sysadmin in Rome reads UTC wrong.
+const ISO_INSTANT = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/;
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** "2026-11-26 17:48:05 CET" for an instant, in `tz` (default Europe/Rome). */
+export function localStamp(at: string | Date, tz = 'Europe/Rome'): string {
+  let f = formatters.get(tz);
+  if (!f) {
+    // en-GB names the Italian zones CET / CEST (en-US would say GMT+1)
+    f = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' });
+    formatters.set(tz, f);
+  }
+  const p = Object.fromEntries(f.formatToParts(typeof at === 'string' ? new Date(at) : at).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} ${p.timeZoneName}`;
+}
+
+export class Printer {
+  constructor(
+    private readonly write: (s: string) => void,
+    readonly timezone: string,
+  ) {}
+
+  line(s: string): void {
+    this.write(s.endsWith('\n') ? s : s + '\n');
+  }
+
+  json(v: unknown): void {
+    this.line(JSON.stringify(v, null, 2));
+  }
+
+  /** A cell as a person reads it: instants in local time, nothing shown as "-". */
+  cell(v: unknown): string {
+    if (v === null || v === undefined || v === '') return '-';
+    if (typeof v === 'string' && ISO_INSTANT.test(v)) return localStamp(v, this.timezone);
+    if (typeof v === 'boolean') return v ? 'yes' : 'no';
+    return String(v);
+  }
+
+  /** Aligned columns under upper-case headers; "(none)" for no rows. */
+  table(rows: ReadonlyArray<object>, columns: string[]): string {
+    if (rows.length === 0) return '(none)';
+    const cells = rows.map((r) => columns.map((c) => this.cell((r as Record<string, unknown>)[c])));
+    const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
+    const line = (vals: string[]): string => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+    return [line(columns.map((c) => c.toUpperCase())), ...cells.map(line)].join('\n');
+  }
+
+  /** "key   value" lines for one record. */
+  fields(record: object, width = 13): string {
+    return Object.entries(record)
+      .map(([k, v]) => `${k.padEnd(width)} ${this.cell(v)}`)
+      .join('\n');
+  }
+}

@@ -1,0 +1,57 @@
+// The daily report: after the day is over, each directorate's figures for it are written
+// under <state dir>/reports/<YYYY-MM-DD>/<dp>.csv and .json. The job writes every day of the
+// last `catchUpDays` (never before the database existed) whose files are missing, so a
+// night the controller was down or the job failed is made up at the next slot.
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Directorate } from '../config/schema';
+import { computeFigures, formatLocalDate } from '../monitoring/figures';
+import { toCsv, toJson } from '../monitoring/report-format';
+import { localTime, type LocalDate } from '../schedule/service-hours';
+import type { Db } from '../storage/database';
+
+export const reportsDir = (stateDir: string): string => path.join(stateDir, 'reports');
+
+function addDays(d: LocalDate, n: number): LocalDate {
+  const t = new Date(Date.UTC(d.year, d.month - 1, d.day + n));
+  return { year: t.getUTCFullYear(), month: t.getUTCMonth() + 1, day: t.getUTCDate() };
+}
+
+/** Writes through a temporary name: a reader (or the next catch-up) never sees half a file. */
+function writeAtomically(file: string, text: string): void {
+  writeFileSync(`${file}.tmp`, text);
+  renameSync(`${file}.tmp`, file);
+}
+
+export interface DailyReportResult {
+  /** the local days looked at, oldest first */
+  days: string[];
+  written: string[];
+}
+
+export function writeDailyReports(
+  db: Db,
+  dps: Directorate[],
+  dir: string,
+  o: { slot: Date; timezone: string; catchUpDays: number; since: Date },
+): DailyReportResult {
+  const today = localTime(o.slot, o.timezone);
+  const firstDay = formatLocalDate(localTime(o.since, o.timezone));
+  const result: DailyReportResult = { days: [], written: [] };
+  for (let back = o.catchUpDays; back >= 1; back--) {
+    const day = formatLocalDate(addDays(today, -back));
+    if (day < firstDay) continue;
+    result.days.push(day);
+    for (const dp of dps) {
+      const base = path.join(dir, day, dp.id);
+      if (existsSync(`${base}.json`) && existsSync(`${base}.csv`)) continue;
+      mkdirSync(path.dirname(base), { recursive: true });
+      const figures = computeFigures(db, [{ id: dp.id, timezone: dp.hours.timezone }], { from: day, to: day });
+      writeAtomically(`${base}.csv`, toCsv(figures));
+      // the JSON last: its presence marks the day as written
+      writeAtomically(`${base}.json`, toJson(figures));
+      result.written.push(`${base}.json`, `${base}.csv`);
+    }
+  }
+  return result;
+}

@@ -1,0 +1,325 @@
+// Report figures per directorate over a range of local days: the one place where they are
+// computed, so that the CLI, the HTTP API and any export agree on every number. A read
+// model: it only SELECTs, and the SQL lives here rather than in the repos because it
+// aggregates across tables that the repos keep separate.
+//
+// Which instant puts a row into a day (always the directorate's local day):
+//   - a call and everything that happened in it (offers, refusals, typed numbers): the
+//     call's start, because call_events carry no directorate and a call must not be split
+//     across two days when it straddles midnight;
+//   - a callback request (bookings, status): its request time;
+//   - a completed callback: the moment the caller was connected;
+//   - a closed callback (attempts per callback): its closing time (updated_at, which
+//     nothing moves once the request is closed);
+//   - a callback attempt: its start;
+//   - outcome codes, interventions, transfers: the moment they were recorded.
+import type { Db } from '../storage/database';
+import type { CallbackStatus } from '../storage/callbacks-repo';
+import { localTime, zonedInstant, type LocalDate } from '../schedule/service-hours';
+
+export const DEFAULT_TIMEZONE = 'Europe/Rome';
+
+export interface FigureRange {
+  /** first local day, YYYY-MM-DD, inclusive */
+  from: string;
+  /** last local day, YYYY-MM-DD, inclusive */
+  to: string;
+  /** IANA zone of the local days; Europe/Rome when absent */
+  timezone?: string;
+}
+
+/** A directorate by id (the range's time zone applies), or with its own time zone. */
+export type DpSelector = string | { id: string; timezone: string };
+
+export interface CodeCount {
+  code: string;
+  label: string;
+  count: number;
+  /** of which nobody keyed a code and the default was recorded */
+  byDefault: number;
+}
+
+export interface UnitTransfers {
+  unit: string;
+  answered: number;
+  notAnswered: number;
+}
+
+export interface Figures {
+  callsReceived: number;
+  answeredByOperator: number;
+  /** mean of calls.ring_count over answered calls that rang the group; null when none */
+  meanRingsBeforeAnswer: number | null;
+  /** calls whose operator group rang out without an answer */
+  ringUnanswered: number;
+  /** calls that found no operator registered or free */
+  noOperatorAvailable: number;
+  /** callers who hung up neither answered by an operator nor with a booking, outside ringing */
+  hungUpInIvr: number;
+  /** the same, while the operators' phones were ringing */
+  hungUpWhileRinging: number;
+  /** calls in which a callback was offered (at least once) */
+  callbackOffers: number;
+  /** callback requests registered */
+  bookings: number;
+  /** refused booking attempts by reason (duplicate, number_cap, dp_capacity, no_window, ...) */
+  bookingRefusals: Record<string, number>;
+  /** typed callback numbers rejected by the number check, by reason */
+  typedNumbersRejected: Record<string, number>;
+  /** the requests booked in the range, by their status now */
+  callbacksByStatus: Record<CallbackStatus, number>;
+  /** requests whose caller was connected in the range */
+  callbacksCompleted: number;
+  /** from request to the caller connected, over callbacksCompleted; null when none */
+  timeToCallback: { meanSeconds: number | null; p90Seconds: number | null };
+  /** requests closed (done, failed, cancelled, expired) in the range */
+  callbacksClosed: number;
+  /** dials of the caller per closed request; null when none closed */
+  meanCallerDialsPerClosedCallback: number | null;
+  /** attempts started in the range by outcome; 'in_progress' for those not ended yet */
+  attemptOutcomes: Record<string, number>;
+  transfersByUnit: UnitTransfers[];
+  operatorOutcomes: CodeCount[];
+  unitInterventions: CodeCount[];
+}
+
+export interface DayFigures extends Figures {
+  /** the local day, YYYY-MM-DD */
+  date: string;
+}
+
+export interface DpFigures extends Figures {
+  dp: string;
+  from: string;
+  to: string;
+  timezone: string;
+  /** the UTC instants bounding the range: [startUtc, endUtc) */
+  startUtc: string;
+  endUtc: string;
+  /** one entry per local day, only when asked for */
+  days?: DayFigures[];
+}
+
+export interface FigureOptions {
+  byDay?: boolean;
+}
+
+export const CALLBACK_STATUSES: readonly CallbackStatus[] = ['pending', 'dialing', 'done', 'failed', 'cancelled', 'expired'];
+/** The reasons a booking can be refused (BookRefusal in the IVR flow), always reported. */
+export const BOOKING_REFUSAL_REASONS: readonly string[] = ['duplicate', 'number_cap', 'dp_capacity', 'no_window'];
+
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** 'YYYY-MM-DD' naming a real calendar day; throws an Error naming the value otherwise. */
+export function parseLocalDate(s: string): LocalDate {
+  const m = DATE_RE.exec(s);
+  if (!m) throw new Error(`invalid date '${s}': expected YYYY-MM-DD`);
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  // Date.UTC rolls 2026-02-30 over to March: a round trip catches days that do not exist
+  const t = new Date(Date.UTC(year, month - 1, day));
+  if (t.getUTCFullYear() !== year || t.getUTCMonth() !== month - 1 || t.getUTCDate() !== day) {
+    throw new Error(`invalid date '${s}': there is no such day`);
+  }
+  return { year, month, day };
+}
+
+export function formatLocalDate(d: LocalDate): string {
+  return `${String(d.year).padStart(4, '0')}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
+}
+
+function nextDay(d: LocalDate): LocalDate {
+  const t = new Date(Date.UTC(d.year, d.month - 1, d.day + 1));
+  return { year: t.getUTCFullYear(), month: t.getUTCMonth() + 1, day: t.getUTCDate() };
+}
+
+const compareDates = (a: LocalDate, b: LocalDate): number => a.year - b.year || a.month - b.month || a.day - b.day;
+
+function checkTimezone(tz: string): void {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+  } catch {
+    throw new Error(`invalid time zone '${tz}': expected an IANA name such as Europe/Rome`);
+  }
+}
+
+/**
+ * The UTC instant at which a local day starts. In a zone whose clocks jump over midnight
+ * (not Rome, but the zone is a parameter) zonedInstant can settle on the previous evening;
+ * the day then starts at the first quarter hour that shows it, since every offset change
+ * in use happens on a quarter hour.
+ */
+function dayStart(d: LocalDate, tz: string): Date {
+  let at = zonedInstant(d, 0, 0, tz).getTime();
+  for (let i = 0; i < 12 && compareDates(localTime(new Date(at), tz), d) < 0; i++) at += 15 * 60_000;
+  return new Date(at);
+}
+
+/** The directorates that appear anywhere in the data, sorted: for "all directorates". */
+export function directoratesInDatabase(db: Db): string[] {
+  const rows = db.prepare('SELECT dp FROM calls UNION SELECT dp FROM callbacks UNION SELECT dp FROM outcomes ORDER BY dp').all() as Array<{ dp: string }>;
+  return rows.map((r) => r.dp);
+}
+
+// ---- queries ---------------------------------------------------------------------------------
+
+interface Window {
+  dp: string;
+  from: string;
+  to: string;
+}
+
+function statements(db: Db) {
+  // one compilation per report, reused for every directorate and day
+  return {
+    calls: db.prepare(`
+      SELECT COUNT(*) AS received,
+        COUNT(c.answered_by) AS answered,
+        AVG(CASE WHEN c.answered_by IS NOT NULL THEN c.ring_count END) AS meanRings,
+        COALESCE(SUM(CASE WHEN c.end_reason = 'caller_hangup' AND c.answered_by IS NULL AND c.callback_id IS NULL
+          AND EXISTS (SELECT 1 FROM call_events e WHERE e.call_id = c.id AND e.type = 'ringing_started')
+          AND NOT EXISTS (SELECT 1 FROM call_events e WHERE e.call_id = c.id AND e.type = 'ringing_ended') THEN 1 ELSE 0 END), 0) AS whileRinging,
+        COALESCE(SUM(CASE WHEN c.end_reason = 'caller_hangup' AND c.answered_by IS NULL AND c.callback_id IS NULL THEN 1 ELSE 0 END), 0) AS hungUp
+      FROM calls c WHERE c.dp = @dp AND c.started_at >= @from AND c.started_at < @to`),
+    // an offer is repeated when the caller is sent back to it: count calls, not events
+    callEvents: db.prepare(`
+      SELECT COUNT(DISTINCT CASE WHEN e.type = 'offer' THEN e.call_id END) AS offered,
+        COUNT(DISTINCT CASE WHEN e.type = 'unanswered' THEN e.call_id END) AS ringUnanswered,
+        COUNT(DISTINCT CASE WHEN e.type = 'no_operator' THEN e.call_id END) AS noOperator
+      FROM call_events e JOIN calls c ON c.id = e.call_id
+      WHERE c.dp = @dp AND c.started_at >= @from AND c.started_at < @to AND e.type IN ('offer', 'unanswered', 'no_operator')`),
+    refusals: db.prepare(`
+      SELECT COALESCE(json_extract(e.data, '$.reason'), 'unknown') AS reason, COUNT(*) AS n
+      FROM call_events e JOIN calls c ON c.id = e.call_id
+      WHERE c.dp = @dp AND c.started_at >= @from AND c.started_at < @to AND e.type = 'booking_refused'
+      GROUP BY 1 ORDER BY 1`),
+    // JSON false is read back by json_extract as 0
+    typedRejected: db.prepare(`
+      SELECT COALESCE(json_extract(e.data, '$.reason'), 'unknown') AS reason, COUNT(*) AS n
+      FROM call_events e JOIN calls c ON c.id = e.call_id
+      WHERE c.dp = @dp AND c.started_at >= @from AND c.started_at < @to AND e.type = 'number_typed' AND json_extract(e.data, '$.ok') = 0
+      GROUP BY 1 ORDER BY 1`),
+    byStatus: db.prepare(`
+      SELECT status, COUNT(*) AS n FROM callbacks
+      WHERE dp = @dp AND requested_at >= @from AND requested_at < @to GROUP BY status`),
+    completed: db.prepare(`
+      SELECT c.requested_at AS requestedAt, a.connected_at AS connectedAt
+      FROM callbacks c JOIN callback_attempts a ON a.callback_id = c.id AND a.outcome = 'connected'
+      WHERE c.dp = @dp AND c.status = 'done' AND a.connected_at >= @from AND a.connected_at < @to`),
+    closed: db.prepare(`
+      SELECT COUNT(*) AS n, AVG(attempts) AS meanDials FROM callbacks
+      WHERE dp = @dp AND status IN ('done', 'failed', 'cancelled', 'expired') AND updated_at >= @from AND updated_at < @to`),
+    attempts: db.prepare(`
+      SELECT COALESCE(a.outcome, 'in_progress') AS outcome, COUNT(*) AS n
+      FROM callback_attempts a JOIN callbacks c ON c.id = a.callback_id
+      WHERE c.dp = @dp AND a.started_at >= @from AND a.started_at < @to
+      GROUP BY 1 ORDER BY 1`),
+    transfers: db.prepare(`
+      SELECT COALESCE(unit, '') AS unit,
+        SUM(CASE WHEN code = 'answered' THEN 1 ELSE 0 END) AS answered,
+        SUM(CASE WHEN code = 'answered' THEN 0 ELSE 1 END) AS notAnswered
+      FROM outcomes WHERE dp = @dp AND kind = 'transfer' AND at >= @from AND at < @to
+      GROUP BY 1 ORDER BY 1`),
+    // one row per code, so that a metric name is unique even if a code's label was ever
+    // reworded: the label shown is the latest one (SQLite takes a bare column from the
+    // row that gave MAX())
+    codes: db.prepare(`
+      SELECT code, label, COUNT(*) AS count, SUM(by_default) AS byDefault, MAX(at) AS latest
+      FROM outcomes WHERE dp = @dp AND kind = @kind AND at >= @from AND at < @to
+      GROUP BY code ORDER BY code`),
+  };
+}
+
+type Statements = ReturnType<typeof statements>;
+
+const round = (x: number | null, digits: number): number | null => (x === null ? null : Math.round(x * 10 ** digits) / 10 ** digits);
+
+/** Nearest-rank percentile: always one of the observed values, none interpolated. */
+export function percentile(values: number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1]!;
+}
+
+const counts = (rows: Array<{ key: string; n: number }>, always: readonly string[] = []): Record<string, number> => {
+  const out: Record<string, number> = Object.fromEntries(always.map((k) => [k, 0]));
+  for (const r of rows) out[r.key] = (out[r.key] ?? 0) + r.n;
+  return out;
+};
+
+function figuresOf(q: Statements, w: Window): Figures {
+  const calls = q.calls.get(w) as { received: number; answered: number; meanRings: number | null; whileRinging: number; hungUp: number };
+  const ev = q.callEvents.get(w) as { offered: number; ringUnanswered: number; noOperator: number };
+  const refusals = q.refusals.all(w) as Array<{ reason: string; n: number }>;
+  const typed = q.typedRejected.all(w) as Array<{ reason: string; n: number }>;
+  const statuses = q.byStatus.all(w) as Array<{ status: string; n: number }>;
+  const done = q.completed.all(w) as Array<{ requestedAt: string; connectedAt: string }>;
+  const closed = q.closed.get(w) as { n: number; meanDials: number | null };
+  const attempts = q.attempts.all(w) as Array<{ outcome: string; n: number }>;
+  const transfers = q.transfers.all(w) as UnitTransfers[];
+  const codes = (kind: 'operator' | 'unit') => q.codes.all({ ...w, kind }) as CodeCount[];
+
+  const waits = done.map((r) => (Date.parse(r.connectedAt) - Date.parse(r.requestedAt)) / 1000);
+  const byStatus = counts(statuses.map((s) => ({ key: s.status, n: s.n })), CALLBACK_STATUSES) as Record<CallbackStatus, number>;
+  return {
+    callsReceived: calls.received,
+    answeredByOperator: calls.answered,
+    meanRingsBeforeAnswer: round(calls.meanRings, 2),
+    ringUnanswered: ev.ringUnanswered,
+    noOperatorAvailable: ev.noOperator,
+    hungUpInIvr: calls.hungUp - calls.whileRinging,
+    hungUpWhileRinging: calls.whileRinging,
+    callbackOffers: ev.offered,
+    bookings: CALLBACK_STATUSES.reduce((sum, s) => sum + byStatus[s], 0),
+    bookingRefusals: counts(refusals.map((r) => ({ key: r.reason, n: r.n })), BOOKING_REFUSAL_REASONS),
+    typedNumbersRejected: counts(typed.map((r) => ({ key: r.reason, n: r.n }))),
+    callbacksByStatus: byStatus,
+    callbacksCompleted: done.length,
+    timeToCallback: {
+      meanSeconds: round(waits.length ? waits.reduce((a, b) => a + b, 0) / waits.length : null, 1),
+      p90Seconds: round(percentile(waits, 90), 1),
+    },
+    callbacksClosed: closed.n,
+    meanCallerDialsPerClosedCallback: round(closed.meanDials, 2),
+    attemptOutcomes: counts(attempts.map((a) => ({ key: a.outcome, n: a.n }))),
+    transfersByUnit: transfers.map((t) => ({ unit: t.unit, answered: t.answered, notAnswered: t.notAnswered })),
+    operatorOutcomes: codes('operator').map((c) => ({ code: c.code, label: c.label, count: c.count, byDefault: c.byDefault })),
+    unitInterventions: codes('unit').map((c) => ({ code: c.code, label: c.label, count: c.count, byDefault: c.byDefault })),
+  };
+}
+
+/**
+ * The figures of each directorate (in the order given) for the local days from..to,
+ * inclusive. Throws on a malformed date, an unknown time zone or from after to.
+ */
+export function computeFigures(db: Db, dps: readonly DpSelector[], range: FigureRange, opts: FigureOptions = {}): DpFigures[] {
+  const first = parseLocalDate(range.from);
+  const last = parseLocalDate(range.to);
+  if (compareDates(first, last) > 0) throw new Error(`invalid range: ${range.from} is after ${range.to}`);
+  const q = statements(db);
+  return dps.map((sel) => {
+    const dp = typeof sel === 'string' ? sel : sel.id;
+    const tz = typeof sel === 'string' ? (range.timezone ?? DEFAULT_TIMEZONE) : sel.timezone;
+    checkTimezone(tz);
+    const start = dayStart(first, tz);
+    const end = dayStart(nextDay(last), tz);
+    const out: DpFigures = {
+      dp,
+      from: formatLocalDate(first),
+      to: formatLocalDate(last),
+      timezone: tz,
+      startUtc: start.toISOString(),
+      endUtc: end.toISOString(),
+      ...figuresOf(q, { dp, from: start.toISOString(), to: end.toISOString() }),
+    };
+    if (opts.byDay) {
+      out.days = [];
+      for (let d = first; compareDates(d, last) <= 0; d = nextDay(d)) {
+        const from = dayStart(d, tz).toISOString();
+        const to = dayStart(nextDay(d), tz).toISOString();
+        out.days.push({ date: formatLocalDate(d), ...figuresOf(q, { dp, from, to }) });
+      }
+    }
+    return out;
+  });
+}
