@@ -2,7 +2,8 @@
 // keeps writing (WAL), and checked (integrity_check on the copy) before being called a backup.
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { openDatabase, schemaVersion, type Db } from './database';
+import Database from 'better-sqlite3';
+import { schemaVersion, type Db } from './database';
 
 export interface BackupResult {
   file: string;
@@ -20,9 +21,12 @@ export async function backupDatabase(db: Db, target: string): Promise<BackupResu
   rmSync(partial, { force: true });
   try {
     await db.backup(partial);
-    const copy = openDatabase(partial, { readonly: true });
+    // the copy keeps the source's WAL mode; switched to a rollback journal it is one
+    // self-contained file (no -wal / -shm beside it) that a restore simply copies back
+    const copy = new Database(partial);
     let version: number;
     try {
+      copy.pragma('journal_mode = DELETE');
       const check = copy.pragma('integrity_check', { simple: true });
       if (check !== 'ok') throw new Error(`the copy failed its integrity check: ${String(check)}`);
       version = schemaVersion(copy);
