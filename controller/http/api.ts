@@ -44,6 +44,14 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   }
 }
 
+function pathSegment(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new ActionError(`malformed path segment "${raw}"`, 400);
+  }
+}
+
 export async function handleApi(req: IncomingMessage, path: string, d: ApiDeps): Promise<ApiReply> {
   if (!authorized(req, d.token)) return { status: 401, body: { error: 'missing or wrong API token' } };
   try {
@@ -51,14 +59,15 @@ export async function handleApi(req: IncomingMessage, path: string, d: ApiDeps):
     if (req.method === 'GET' && path === '/api/jobs') return { status: 200, body: d.jobs.list() };
     const cb = /^\/api\/callbacks\/(\d{1,12})\/(cancel|retry|reschedule)$/.exec(path);
     const op = /^\/api\/operators\/([^/]{1,96})\/(pause|resume)$/.exec(path);
-    const job = /^\/api\/jobs\/([a-z0-9:-]{1,64})\/run$/.exec(path);
+    const job = /^\/api\/jobs\/([^/]{1,96})\/run$/.exec(path);
     if (!cb && !op && !job) return { status: 404, body: { error: `no API ${req.method} ${path}` } };
     if (req.method !== 'POST') return { status: 405, body: { error: 'use POST' } };
     const body = await readJson(req);
-    if (op) return pauseOperator(d, decodeURIComponent(op[1]!), op[2] === 'pause');
+    if (op) return pauseOperator(d, pathSegment(op[1]!), op[2] === 'pause');
     if (job) {
-      const found = d.jobs.find(job[1]!);
-      if (!found) throw new ActionError(`no job "${job[1]}" (ivrctl jobs list)`, 404);
+      const name = pathSegment(job[1]!);
+      const found = d.jobs.find(name);
+      if (!found) throw new ActionError(`no job "${name}" (ivrctl jobs list)`, 404);
       // ok, failed or skipped (already running): all answers, ivrctl tells them apart
       return { status: 200, body: await d.jobs.runNow(found) };
     }
