@@ -6,7 +6,7 @@ import { CallbackLedger } from './callbacks/ledger';
 import { handleApi } from './http/api';
 import { buildJobs } from './jobs/catalog';
 import { JobRunner } from './jobs/runner';
-import { JobScheduler } from './jobs/schedule';
+import { JobScheduler, nodeCronDriver } from './jobs/schedule';
 import { JobRunsRepo } from './storage/job-runs-repo';
 import { CallbackAttemptsRepo } from './storage/callback-attempts-repo';
 import { OutcomesRepo } from './storage/outcomes-repo';
@@ -106,6 +106,7 @@ async function main(): Promise<void> {
   const jobs = new JobScheduler(
     buildJobs({ config, db, stateDir: env.stateDir, now }),
     new JobRunner(new JobRunsRepo(db), log, now, (o) => jobRuns.inc({ job: o.job, status: o.status })),
+    nodeCronDriver(log),
   );
 
   const server = await startHttpServer({

@@ -2,6 +2,7 @@
 // noOverlap keeps a slow run from being stacked on by its own next slot inside the process;
 // the runner's database lock covers every other process.
 import cron from 'node-cron';
+import type { Logger } from 'pino';
 import type { Job, JobOutcome, JobRunner } from './runner';
 
 export interface CronHandle {
@@ -14,12 +15,21 @@ export interface CronDriver {
   schedule(expression: string, timezone: string, name: string, fire: (slot: Date) => Promise<void>): CronHandle;
 }
 
-export const nodeCronDriver: CronDriver = {
-  schedule(expression, timezone, name, fire) {
-    const task = cron.schedule(expression, (ctx) => fire(ctx.date), { timezone, name, noOverlap: true });
-    return { stop: () => void task.destroy(), nextRun: () => task.getNextRun() };
-  },
-};
+/** node-cron, its own warnings (e.g. a slot missed while the process was stalled) sent to our log. */
+export function nodeCronDriver(log?: Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>): CronDriver {
+  const logger = log && {
+    info: (m: string) => log.info({ cron: true }, m),
+    warn: (m: string) => log.warn({ cron: true }, m),
+    error: (m: string | Error) => log.error({ cron: true, err: String(m) }, 'node-cron error'),
+    debug: (m: string | Error) => log.debug({ cron: true }, String(m)),
+  };
+  return {
+    schedule(expression, timezone, name, fire) {
+      const task = cron.schedule(expression, (ctx) => fire(ctx.date), { timezone, name, noOverlap: true, ...(logger ? { logger } : {}) });
+      return { stop: () => void task.destroy(), nextRun: () => task.getNextRun() };
+    },
+  };
+}
 
 /** The next slot of a cron expression after now (for `ivrctl jobs list` without a controller). */
 export function nextSlot(expression: string, timezone: string): Date | null {
@@ -45,7 +55,7 @@ export class JobScheduler {
   constructor(
     private readonly jobs: Job[],
     private readonly runner: JobRunner,
-    private readonly driver: CronDriver = nodeCronDriver,
+    private readonly driver: CronDriver = nodeCronDriver(),
   ) {}
 
   start(): void {

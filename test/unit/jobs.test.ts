@@ -17,7 +17,7 @@ import { migrate, openDatabase, readMigrations, type Db } from '../../controller
 import { JobRunsRepo } from '../../controller/storage/job-runs-repo';
 
 const root = path.resolve(__dirname, '..', '..', '..');
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+const quiet = { info: () => {}, warn: () => {}, error: () => {}, debug: () => {} };
 
 function tempDb(): { db: Db; dir: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ivr-jobs-'));
@@ -284,7 +284,7 @@ t.test('scheduler on node-cron: a per-second slot fires the job in its time zone
   const twice = new Promise<void>((r) => (done = r));
   const fired: Date[] = [];
   const job: Job = { name: 'tick', description: '', crons: ['* * * * * *'], timezone: 'Europe/Rome', run: (slot) => { fired.push(slot); if (fired.length === 2) done(); return null; } };
-  const sched = new JobScheduler([job], new JobRunner(new JobRunsRepo(db), quiet, () => new Date()), nodeCronDriver);
+  const sched = new JobScheduler([job], new JobRunner(new JobRunsRepo(db), quiet, () => new Date()), nodeCronDriver(quiet));
   sched.start();
   t.ok(sched.list()[0]!.nextRun, 'a next run is known');
   await twice;
