@@ -7,6 +7,7 @@ import type { Config } from '../config/schema';
 import { migrationsDir, type Environment } from '../environment';
 import { ValidationError } from '../operators/operators-service';
 import { openDatabase, readMigrations, schemaVersion, type Db } from '../storage/database';
+import { prepare, type Prepared } from '../setup';
 import type { Printer } from './format';
 
 /** A usage or validation error: one line on stderr, exit 2. */
@@ -43,6 +44,16 @@ export class Cli {
       throw new Error(`${file} has schema version ${have}, this program needs ${want}: run ivrctl db migrate`);
     }
     return db;
+  }
+
+  /**
+   * The whole preparation (operators service, provisioner) for commands that change
+   * operators, on an existing database of the current schema: a typo in IVR_DB must not
+   * create and seed a new one.
+   */
+  prepared(): Prepared {
+    this.openDb({ write: true }).close();
+    return prepare(this.env);
   }
 
   /** Runs `use` with the database open, and closes it whatever happens. */

@@ -19,6 +19,7 @@ import { registerReport } from './commands/report';
 import { bashCompletion } from './completion';
 import { Cli } from './context';
 import { Printer } from './format';
+import type { Db } from '../storage/database';
 import { collectStatus, formatStatus } from './status';
 
 const env = resolveEnvironment(process.env);
@@ -43,14 +44,24 @@ function build(): Command {
     .description('Asterisk (AMI), ARI, controller uptime, operators per directorate, pending callbacks, the jobs’ last runs')
     .option('--json', 'print one JSON object')
     .addHelpText('after', '\nExample:\n  ivrctl status\nExit 1 when Asterisk, ARI or the controller is down, or the last run of a job failed (listed as PROBLEM lines).')
-    .action((opts: { json?: boolean }) =>
-      cli.withDb(async (db) => {
-        const status = await collectStatus(cli.config, env.stateDir, db);
+    .action(async (opts: { json?: boolean }) => {
+      // without a database, Asterisk and the controller are still worth knowing about
+      let db: Db | undefined;
+      let dbError: string | undefined;
+      try {
+        db = cli.openDb();
+      } catch (err) {
+        dbError = (err as Error).message;
+      }
+      try {
+        const status = await collectStatus(cli.config, env.stateDir, db, dbError);
         if (opts.json) cli.print.json(status);
         else cli.print.line(formatStatus(status, cli.print));
         if (!status.ok) process.exitCode = 1;
-      }),
-    );
+      } finally {
+        db?.close();
+      }
+    });
   registerOperators(program, cli);
   registerCallbacks(program, cli);
   registerProfile(program, cli);

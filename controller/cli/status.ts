@@ -49,7 +49,8 @@ export interface Status {
 
 const BUSY_STATES = ['INUSE', 'BUSY', 'RINGING', 'RINGINUSE', 'ONHOLD'];
 
-export async function collectStatus(config: Config, stateDir: string, db: Db): Promise<Status> {
+/** `db` is undefined when it cannot be opened (`dbError` says why): Asterisk and the controller are still checked. */
+export async function collectStatus(config: Config, stateDir: string, db: Db | undefined, dbError?: string): Promise<Status> {
   const secrets = readSecrets(stateDir);
   const status: Status = {
     ok: true,
@@ -79,7 +80,7 @@ export async function collectStatus(config: Config, stateDir: string, db: Db): P
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
     status.controller.error = `no answer at ${config.http.host}:${config.http.port} (${cause})`;
   }
-  for (const op of new OperatorsRepo(db).list()) {
+  for (const op of db ? new OperatorsRepo(db).list() : []) {
     let online = false;
     let deviceState = 'UNKNOWN';
     if (status.asterisk.reachable) {
@@ -91,7 +92,7 @@ export async function collectStatus(config: Config, stateDir: string, db: Db): P
     const availability = !online ? 'offline' : op.paused ? 'paused' : BUSY_STATES.includes(deviceState) ? 'busy' : 'available';
     status.operators.push({ id: op.id, dp: op.dp, role: op.role, unit: op.unit, paused: op.paused, online, deviceState, availability });
   }
-  const pending = new CallbacksRepo(db).pendingCountByDp();
+  const pending: Record<string, number> = db ? new CallbacksRepo(db).pendingCountByDp() : {};
   status.directorates = config.directorates.map((d) => {
     const mine = status.operators.filter((o) => o.dp === d.id && o.role !== 'unit');
     const count = (a: OperatorStatus['availability']): number => mine.filter((o) => o.availability === a).length;
@@ -105,7 +106,7 @@ export async function collectStatus(config: Config, stateDir: string, db: Db): P
       pendingCallbacks: pending[d.id] ?? 0,
     };
   });
-  const runs = new Map(new JobRunsRepo(db).latest().map((r) => [r.last.job, r]));
+  const runs = new Map((db ? new JobRunsRepo(db).latest() : []).map((r) => [r.last.job, r]));
   status.jobs = jobPlan(config).map((j) => {
     const r = runs.get(j.name);
     const next = j.crons.map((c) => nextSlot(c, j.timezone)).filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0];
@@ -119,6 +120,7 @@ export async function collectStatus(config: Config, stateDir: string, db: Db): P
     };
   });
 
+  if (!db) status.problems.push(`database: ${dbError ?? 'not readable'}`);
   if (!status.asterisk.reachable) status.problems.push(`Asterisk unreachable over AMI: ${status.asterisk.error ?? '?'}`);
   if (!status.controller.up) status.problems.push(`controller down: ${status.controller.error ?? '?'}`);
   else if (status.controller.ari !== 'connected') status.problems.push(`controller not connected to ARI (${status.controller.ari ?? '?'})`);

@@ -4,7 +4,7 @@
 // from the rows inserted here or from the config written here, not copied from the output.
 import t, { type Test } from 'tap';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -165,6 +165,7 @@ t.before(async () => {
   if (setup.code !== 0) throw new Error(`ivrctl setup failed: ${setup.stderr}`);
   insertFixture(dbFile);
 });
+t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 
 t.test('setup created the database and seeded the configured operators once', async (t) => {
   t.ok(existsSync(dbFile));
@@ -374,6 +375,7 @@ t.test('report: counts per directorate and local day, in JSON, CSV and table', a
 t.test('report: bad dates, ranges, formats and directorates are usage errors', async (t) => {
   failsWith(t, await ivrctl('report', '--from', '2026-02-30'), 2, /--from: .*2026-02-30.*no such day/);
   failsWith(t, await ivrctl('report', '--from', '2026-11-27', '--to', '2026-11-26'), 2, /--from 2026-11-27 is after --to 2026-11-26/);
+  failsWith(t, await ivrctl('report', '--from', '2999-01-01'), 2, /--from 2999-01-01 is after today \(\d{4}-\d\d-\d\d\)/);
   failsWith(t, await ivrctl('report', '--to', '26/11/2026'), 2, /--to: .*YYYY-MM-DD/);
   failsWith(t, await ivrctl('report', '--dp', 'nope'), 2, /unknown directorate "nope"/);
   usageError(t, await ivrctl('report', '--format', 'xml'));
@@ -408,6 +410,8 @@ t.test('db purge: masks numbers older than the retention, keeps recent and live 
     ev.run('p-old', old, 'number_typed', JSON.stringify({ number: '0655511122', ok: true }));
     ev.run('p-old', old, 'digits', JSON.stringify({ digits: '3471234567' }));
     ev.run('p-old', old, 'booking_refused', JSON.stringify({ reason: 'duplicate' }));
+    // one event holding both fields is one masked event
+    ev.run('p-old', old, 'number_typed', JSON.stringify({ digits: '3471234567', number: '3471234567', ok: true }));
     ev.run('p-recent', recent, 'number_typed', JSON.stringify({ number: '0677788899', ok: true }));
     const out = db.prepare("INSERT INTO outcomes (dp, number, kind, official, code, label, at) VALUES ('demo-sw', ?, 'operator', 'sw1', '1', 'basic_information_given', ?)");
     out.run('0655511122', old);
@@ -436,12 +440,18 @@ t.test('db purge: masks numbers older than the retention, keeps recent and live 
   t.equal(first.days, 90, "the config's default retention");
   const cutoff = Date.parse(first.cutoff);
   t.ok(cutoff >= before - 90 * day && cutoff <= after - 90 * day, 'cutoff is 90 days before the run');
-  t.same(first.masked, { calls: 1, callEvents: 2, callbacks: 1, outcomes: 1 });
+  t.same(first.masked, { calls: 1, callEvents: 3, callbacks: 1, outcomes: 1 });
 
   let s = snapshot();
   t.same(s.callers, { 'p-old': '0655******', 'p-withheld': null, 'p-recent': '0677788899' });
   t.same(s.callbacks, { done: '0655******', pending: '0677788899' });
-  t.same(s.events, [{ number: '0655******', ok: true }, { digits: '3471******' }, { reason: 'duplicate' }, { number: '0677788899', ok: true }]);
+  t.same(s.events, [
+    { number: '0655******', ok: true },
+    { digits: '3471******' },
+    { reason: 'duplicate' },
+    { digits: '3471******', number: '3471******', ok: true },
+    { number: '0677788899', ok: true },
+  ]);
   t.same(s.outcomes, ['0655******', '0677788899']);
   t.equal(s.runs.length, 1, 'the run is recorded like the nightly one');
   t.match(s.runs[0], { job: 'retention', trigger: 'manual', status: 'ok' });
@@ -459,7 +469,7 @@ t.test('db purge: masks numbers older than the retention, keeps recent and live 
   s = snapshot();
   t.equal(s.callers['p-recent'], '0677******');
   t.equal(s.callbacks.pending, '0677788899', 'still to be called back: not masked');
-  t.same(s.events[3], { number: '0677******', ok: true });
+  t.same(s.events[4], { number: '0677******', ok: true });
   t.same(s.outcomes, ['0655******', '0677******']);
   t.same(s.runs.map((r) => r.status), ['ok', 'ok', 'ok'], 'usage errors record no run');
 
@@ -536,6 +546,7 @@ t.test('controller down: actions on live state fail, pause/resume fall back to t
   failsWith(t, await ivrctl('callbacks', 'retry', String(ids.B)), 1, /not reachable/);
   failsWith(t, await ivrctl('callbacks', 'cancel', 'x1'), 2, /callback id must be a number/);
   failsWith(t, await ivrctl('callbacks', 'reschedule', String(ids.A), '--at', 'tomorrow'), 2, /--at "tomorrow" is not an ISO 8601 time/);
+  failsWith(t, await ivrctl('callbacks', 'reschedule', String(ids.A), '--at', '2026-11-27T09:30'), 2, /is not an ISO 8601 time with its offset/);
 
   const pause = await ivrctl('operators', 'pause', 'sw1');
   t.equal(pause.code, 0, pause.stderr);
@@ -629,4 +640,11 @@ t.test('a database with an old schema or none at all: exit 1 saying what to do',
   const missing = path.join(dir, 'missing.db');
   failsWith(t, await ivrctlEnv({ IVR_DB: missing }, 'callbacks', 'list'), 1, new RegExp(`^ivrctl: no database at ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
   t.notOk(existsSync(missing), 'a read does not create the database');
+  failsWith(t, await ivrctlEnv({ IVR_DB: missing }, 'operators', 'pause', 'sw1'), 1, /^ivrctl: no database at /);
+  failsWith(t, await ivrctlEnv({ IVR_DB: missing }, 'operators', 'add', 'zz1', '--dp', 'demo-sw', '--role', 'switchboard'), 1, /^ivrctl: no database at /);
+  t.notOk(existsSync(missing), 'nor does a write: a typo in IVR_DB does not seed a new database');
+  const st = await ivrctlEnv({ IVR_DB: missing }, 'status', '--json');
+  t.equal(st.code, 1);
+  const sj = JSON.parse(st.stdout) as { problems: string[]; controller: { up: boolean } };
+  t.match(sj.problems, [/^database: no database at /, /Asterisk unreachable/, /controller down/], 'status still reports Asterisk and the controller');
 });

@@ -71,7 +71,9 @@ export function registerCallbacks(program: Command, cli: Cli): void {
     .requiredOption('--at <time>', 'ISO 8601 time with its offset, e.g. 2026-11-27T09:30:00+01:00')
     .action((id: string, opts: { json?: boolean; at: string }) => {
       const at = new Date(opts.at);
-      if (!/^\d{4}-\d\d-\d\dT/.test(opts.at) || Number.isNaN(at.getTime())) throw new UsageError(`--at "${opts.at}" is not an ISO 8601 time (e.g. 2026-11-27T09:30:00+01:00)`);
+      // the offset is required: without it the time would be read in this shell's zone, not Rome's
+      if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(opts.at) || Number.isNaN(at.getTime()))
+        throw new UsageError(`--at "${opts.at}" is not an ISO 8601 time with its offset (e.g. 2026-11-27T09:30:00+01:00)`);
       return act('reschedule', id, opts, { at: at.toISOString() });
     });
 }

@@ -1,7 +1,6 @@
 // ivrctl operators list|add|remove|pause|resume
 import { Option, type Command } from 'commander';
 import { OPERATOR_ROLES, type OperatorRole } from '../../config/schema';
-import { prepare } from '../../setup';
 import { OperatorsRepo, type OperatorRow } from '../../storage/operators-repo';
 import { AmiError } from '../../telephony/ami';
 import type { Cli } from '../context';
@@ -43,7 +42,7 @@ export function registerOperators(program: Command, cli: Cli): void {
     .option('--json', 'print the created operator (and password) as JSON')
     .addHelpText('after', '\nExamples:\n  ivrctl operators add sw2 --dp demo-sw --role switchboard\n  ivrctl operators add unit2 --dp demo-st --role unit --unit ufficio-rimborsi')
     .action(async (id: string, opts: { dp: string; role: OperatorRole; unit?: string; password?: string; json?: boolean }) => {
-      const p = prepare(cli.env);
+      const p = cli.prepared();
       try {
         const { operator, password } = p.operators.create({ id, dp: opts.dp, role: opts.role, unit: opts.unit, password: opts.password });
         const shown = opts.password ? undefined : password;
@@ -59,7 +58,7 @@ export function registerOperators(program: Command, cli: Cli): void {
     .description('delete an operator; their phone can no longer register')
     .addHelpText('after', '\nExample:\n  ivrctl operators remove sw2')
     .action(async (id: string) => {
-      const p = prepare(cli.env);
+      const p = cli.prepared();
       try {
         p.operators.remove(id);
         await reloadOrExplain(() => p.operators.applyToAsterisk());
@@ -84,7 +83,7 @@ export function registerOperators(program: Command, cli: Cli): void {
         } catch (err) {
           if (!(err instanceof ControllerDownError)) throw err;
           // nobody is taking calls, so there is nothing to race: the database is the whole state
-          const p = prepare(cli.env);
+          const p = cli.prepared();
           try {
             p.operators.setPaused(id, paused);
           } finally {

@@ -32,7 +32,7 @@ export function registerReport(program: Command, cli: Cli): void {
       const dps = cli.config.directorates.filter((d) => !opts.dp || d.id === opts.dp).map((d) => ({ id: d.id, timezone: d.hours.timezone }));
       const to = opts.to ? localDate(opts.to, '--to') : formatLocalDate(localTime(new Date(), cli.print.timezone));
       const from = opts.from ? localDate(opts.from, '--from') : to;
-      if (from > to) throw new UsageError(`--from ${from} is after --to ${to}`);
+      if (from > to) throw new UsageError(opts.to ? `--from ${from} is after --to ${to}` : `--from ${from} is after today (${to})`);
       return cli.withDb((db) => {
         const figures = computeFigures(db, dps, { from, to }, { byDay: !!opts.byDay });
         const text = opts.format === 'json' ? toJson(figures) : opts.format === 'csv' ? toCsv(figures, { days: !!opts.byDay }) : toTable(figures, { days: !!opts.byDay });
