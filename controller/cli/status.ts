@@ -29,6 +29,7 @@ export interface OperatorStatus {
 
 export interface JobStatus {
   name: string;
+  description: string;
   crons: string[];
   timezone: string;
   nextRun: string | null;
@@ -45,6 +46,24 @@ export interface Status {
   operators: OperatorStatus[];
   directorates: Array<{ id: string; case: string; operatorsOnline: number; operatorsBusy: number; operatorsPaused: number; operatorsAvailable: number; pendingCallbacks: number }>;
   jobs: JobStatus[];
+}
+
+/** Each job of the configuration: its slots, next run, and last run from the database's record. */
+export function jobStatuses(config: Config, db: Db | undefined): JobStatus[] {
+  const runs = new Map((db ? new JobRunsRepo(db).latest() : []).map((r) => [r.last.job, r]));
+  return jobPlan(config).map((j) => {
+    const r = runs.get(j.name);
+    const next = j.crons.map((c) => nextSlot(c, j.timezone)).filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0];
+    return {
+      name: j.name,
+      description: j.description,
+      crons: j.crons,
+      timezone: j.timezone,
+      nextRun: next?.toISOString() ?? null,
+      lastRun: r ? { startedAt: r.last.startedAt, endedAt: r.last.endedAt, status: r.last.status, trigger: r.last.trigger, detail: r.last.detail ? (JSON.parse(r.last.detail) as unknown) : null } : null,
+      lastOkAt: r?.lastOk?.startedAt ?? null,
+    };
+  });
 }
 
 const BUSY_STATES = ['INUSE', 'BUSY', 'RINGING', 'RINGINUSE', 'ONHOLD'];
@@ -106,19 +125,7 @@ export async function collectStatus(config: Config, stateDir: string, db: Db | u
       pendingCallbacks: pending[d.id] ?? 0,
     };
   });
-  const runs = new Map((db ? new JobRunsRepo(db).latest() : []).map((r) => [r.last.job, r]));
-  status.jobs = jobPlan(config).map((j) => {
-    const r = runs.get(j.name);
-    const next = j.crons.map((c) => nextSlot(c, j.timezone)).filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0];
-    return {
-      name: j.name,
-      crons: j.crons,
-      timezone: j.timezone,
-      nextRun: next?.toISOString() ?? null,
-      lastRun: r ? { startedAt: r.last.startedAt, endedAt: r.last.endedAt, status: r.last.status, trigger: r.last.trigger, detail: r.last.detail ? (JSON.parse(r.last.detail) as unknown) : null } : null,
-      lastOkAt: r?.lastOk?.startedAt ?? null,
-    };
-  });
+  status.jobs = jobStatuses(config, db);
 
   if (!db) status.problems.push(`database: ${dbError ?? 'not readable'}`);
   if (!status.asterisk.reachable) status.problems.push(`Asterisk unreachable over AMI: ${status.asterisk.error ?? '?'}`);

@@ -2,10 +2,9 @@
 import type { Command } from 'commander';
 import { jobPlan } from '../../jobs/catalog';
 import type { JobOutcome } from '../../jobs/runner';
-import { nextSlot } from '../../jobs/schedule';
-import { JobRunsRepo } from '../../storage/job-runs-repo';
 import { UsageError, type Cli } from '../context';
 import { callController } from '../controller-client';
+import { jobStatuses } from '../status';
 
 export function registerJobs(program: Command, cli: Cli): void {
   const jobs = program.command('jobs').description("the controller's scheduled jobs (Europe/Rome): end-of-window carry-over, daily report, nightly backup, retention");
@@ -16,24 +15,10 @@ export function registerJobs(program: Command, cli: Cli): void {
     .addHelpText('after', '\nExample:\n  ivrctl jobs list')
     .action((opts: { json?: boolean }) =>
       cli.withDb((db) => {
-        const runs = new Map(new JobRunsRepo(db).latest().map((r) => [r.last.job, r]));
-        const rows = jobPlan(cli.config).map((j) => {
-          const r = runs.get(j.name);
-          const next = j.crons.map((c) => nextSlot(c, j.timezone)).filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0];
-          return {
-            name: j.name,
-            description: j.description,
-            crons: j.crons,
-            timezone: j.timezone,
-            nextRun: next?.toISOString() ?? null,
-            lastRun: r?.last.startedAt ?? null,
-            lastStatus: r?.last.status ?? null,
-            lastDetail: r?.last.detail ? (JSON.parse(r.last.detail) as unknown) : null,
-            lastOkAt: r?.lastOk?.startedAt ?? null,
-          };
-        });
+        const rows = jobStatuses(cli.config, db);
         if (opts.json) return cli.print.json(rows);
-        cli.print.line(cli.print.table(rows.map((r) => ({ ...r, slots: r.crons.join(' | ') })), ['name', 'slots', 'lastRun', 'lastStatus', 'nextRun']));
+        const view = rows.map((r) => ({ ...r, slots: r.crons.join(' | '), lastRun: r.lastRun?.startedAt, result: r.lastRun?.status ?? 'never run' }));
+        cli.print.line(cli.print.table(view, ['name', 'slots', 'lastRun', 'result', 'nextRun']));
       }),
     );
   jobs
