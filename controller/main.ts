@@ -1,6 +1,5 @@
 // Composition root of the controller: config -> database -> Asterisk port -> services ->
 // HTTP -> signals. The only place (with cli/ivrctl.ts) that reads the environment.
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { Dispatcher } from './callbacks/dispatcher';
 import { CallbackLedger } from './callbacks/ledger';
 import { handleApi } from './http/api';
@@ -21,6 +20,17 @@ import { CallbacksRepo } from './storage/callbacks-repo';
 import { CallsRepo } from './storage/calls-repo';
 import { OperatorsRepo } from './storage/operators-repo';
 import { AriGateway } from './telephony/ari-gateway';
+import path from 'node:path';
+import { ConsoleAuth } from './console/auth';
+import { LiveBoard, operatorStates } from './console/live-board';
+import { Metrics } from './monitoring/metrics';
+import { instrumentDatabase } from './storage/database';
+import { ConsoleRouter } from './console/router';
+import { liveBoard } from './console/views';
+import { computeFigures, formatLocalDate } from './monitoring/figures';
+import { localTime } from './schedule/service-hours';
+import { ConsoleSessionsRepo } from './storage/console-sessions-repo';
+import { ConsoleUsersRepo } from './storage/console-users-repo';
 
 async function main(): Promise<void> {
   const env = resolveEnvironment(process.env);
@@ -30,16 +40,25 @@ async function main(): Promise<void> {
   if (migrationsApplied.length > 0) log.info({ migrationsApplied }, 'database migrated');
 
   const calls = new CallsRepo(db);
-  const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics });
-  const offerDelay = new Histogram({ name: 'ivr_offer_delay_seconds', help: 'from the N-th unanswered ring to the start of the callback offer', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2], registers: [metrics] });
-  const bookingCommit = new Histogram({ name: 'ivr_booking_commit_seconds', help: 'callback booking transaction (checks + insert + commit)', buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05], registers: [metrics] });
+  // gauges read through these when Prometheus scrapes; the services are created below
+  const metrics = new Metrics({
+    ariConnected: () => gateway.connectionState === 'connected',
+    activeCalls: () => inbound!.activeCount,
+    activeAttempts: () => dispatcher!.activeCount,
+    pendingByDp: () => callbacks.pendingCountByDp(),
+    operatorStates: async () => operatorStates(operatorsRepo.list(), await gateway.phoneStates().catch(() => new Map())),
+    directorates: config.directorates.map((d) => d.id),
+  });
+  instrumentDatabase(db, (op, seconds) => metrics.dbQuery(op, seconds));
   let inbound: InboundService | undefined;
+  let connectedBefore = false;
   const gateway = new AriGateway(
     { url: config.asterisk.ariUrl, user: secrets.ari.user, password: secrets.ari.password, app: config.asterisk.app },
     {
       onStasisStart: (ch) => inbound!.handleStasisStart(ch),
       onConnected: () => {
+        if (connectedBefore) metrics.ariReconnected();
+        connectedBefore = true;
         void inbound!.reconcile().catch((err: Error) => log.error({ err: err.message }, 'reconcile failed'));
         void dispatcher!.reconcile().catch((err: Error) => log.error({ err: err.message }, 'callback recovery failed'));
       },
@@ -50,7 +69,8 @@ async function main(): Promise<void> {
     },
     log,
   );
-  const presence = new Presence(new OperatorsRepo(db), gateway);
+  const operatorsRepo = new OperatorsRepo(db);
+  const presence = new Presence(operatorsRepo, gateway);
   const callbacks = new CallbacksRepo(db);
   const outcomes = new OutcomesRepo(db);
   const now = (): Date => new Date();
@@ -69,15 +89,10 @@ async function main(): Promise<void> {
       log,
       now,
       onOfficialFree: kick('operator_free'),
-      observe: (what, ms) => {
-        if (what === 'offer_delay_ms') offerDelay.observe(ms / 1000);
-        else bookingCommit.observe(ms / 1000);
-        log.debug({ [what]: ms }, 'measured');
-      },
+      observe: metrics,
     },
     (dp) => dispatcher?.kick(`booked:${dp}`),
   );
-  const dispatchDelay = new Histogram({ name: 'ivr_dispatch_delay_seconds', help: 'from the event that made a callback dispatchable (e.g. an operator freed) to the originate towards the operator', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers: [metrics] });
   dispatcher = new Dispatcher(
     config,
     gateway,
@@ -93,26 +108,51 @@ async function main(): Promise<void> {
       ledger: new CallbackLedger(db, callbacks, new CallbackAttemptsRepo(db)),
       earlierContacts: (cb) => calls.countBefore(cb.number, cb.requestedAt) + callbacks.byNumber(cb.number).filter((c) => c.id < cb.id && c.status === 'done').length,
       onOfficialFree: kick('operator_free'),
-      observeDispatch: (ms) => dispatchDelay.observe(ms / 1000),
+      observeDispatch: (ms) => metrics.dispatchDelayMs(ms),
+      observeOutcome: (dp, outcome) => metrics.attemptEnded(dp, outcome),
     },
     log,
     () => gateway.connectionState === 'connected',
   );
-  new Gauge({ name: 'ivr_ari_connected', help: '1 when the ARI websocket is connected', registers: [metrics], collect() { this.set(gateway.connectionState === 'connected' ? 1 : 0); } });
-  new Gauge({ name: 'ivr_active_calls', help: 'inbound calls in the controller', registers: [metrics], collect() { this.set(inbound!.activeCount); } });
-  new Gauge({ name: 'ivr_callback_attempts_active', help: 'callback attempts being dialled', registers: [metrics], collect() { this.set(dispatcher!.activeCount); } });
-
-  const jobRuns = new Counter({ name: 'ivr_job_runs_total', help: 'runs of the scheduled jobs by job and result (ok, failed, skipped)', labelNames: ['job', 'status'], registers: [metrics] });
   const jobs = new JobScheduler(
     buildJobs({ config, db, stateDir: env.stateDir, now }),
-    new JobRunner(new JobRunsRepo(db), log, now, (o) => jobRuns.inc({ job: o.job, status: o.status })),
+    new JobRunner(new JobRunsRepo(db), log, now, (o) => metrics.jobRun(o.job, o.status)),
     nodeCronDriver(log),
   );
+
+  const board = new LiveBoard(
+    {
+      operators: () => operatorsRepo.list(),
+      phoneStates: () => gateway.phoneStates(),
+      calls: () => inbound!.liveCalls(),
+      attempts: () =>
+        new CallbackAttemptsRepo(db).live().map((a) => {
+          const cb = callbacks.get(a.callbackId)!;
+          return { callbackId: a.callbackId, dp: cb.dp, number: cb.number, operator: a.operator, stage: a.stage, startedAt: a.startedAt };
+        }),
+      pending: () => callbacks.pendingCountByDp(),
+      today: () => {
+        const day = formatLocalDate(localTime(now(), 'Europe/Rome'));
+        return computeFigures(db, config.directorates.map((x) => ({ id: x.id, timezone: x.hours.timezone })), { from: day, to: day });
+      },
+    },
+    liveBoard,
+  );
+  const consoleRouter = new ConsoleRouter({
+    config,
+    db,
+    auth: new ConsoleAuth(new ConsoleUsersRepo(db), new ConsoleSessionsRepo(db)),
+    board,
+    dispatcher: dispatcher!,
+    inboundCalls: () => inbound!.liveCalls(),
+    staticDir: path.join(env.root, 'controller', 'console', 'static'),
+    log,
+  });
 
   const server = await startHttpServer({
     host: config.http.host,
     port: config.http.port,
-    metrics,
+    metrics: metrics.registry,
     health: () => ({
       ok: gateway.connectionState === 'connected',
       ari: gateway.connectionState,
@@ -123,6 +163,7 @@ async function main(): Promise<void> {
       uptimeSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
     }),
     api: (req, path) => handleApi(req, path, { token: secrets.api.token, dispatcher: dispatcher!, jobs, operators }),
+    console: (req, res, url) => consoleRouter.handle(req, res, url),
   });
   gateway.start();
   dispatcher.start();
@@ -133,6 +174,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'stopping');
     dispatcher!.stop();
     jobs.stop();
+    board.close();
     gateway.stop();
     server.close();
     db.close();

@@ -29,6 +29,8 @@ export interface AttemptDeps extends ConversationDeps {
   earlierContacts: (cb: CallbackRow) => number;
   /** measured: from the trigger of the dispatch to the operator's originate */
   observeDispatch?: (ms: number) => void;
+  /** an attempt ended with this outcome (for the metrics) */
+  observeOutcome?: (dp: string, outcome: AttemptOutcome) => void;
 }
 
 export const callbackChannelId = (side: 'op' | 'cl', callbackId: number): string => `cb${side}-${callbackId}-${randomUUID().slice(0, 8)}`;
@@ -91,6 +93,7 @@ export class CallbackAttempt {
     if (this.closed) return;
     this.closed = true;
     const next = this.d.ledger.close(this.attemptId, outcome, cause, this.d.now(), this.dp.callback);
+    this.d.observeOutcome?.(this.dp.id, outcome);
     this.log.info({ outcome, cause, next }, 'callback attempt ended');
     this.resolveDone(next);
   }

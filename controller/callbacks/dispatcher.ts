@@ -159,7 +159,7 @@ export class Dispatcher {
     const attemptId = this.deps.ledger.claim(cb.id, operator, channel, this.deps.now());
     if (attemptId === undefined) return false; // cancelled or taken meanwhile
     this.presence.engage(operator);
-    const log = this.log.child({ callbackId: cb.id, attemptId, operator });
+    const log = this.log.child({ callbackId: cb.id, attemptId, operator, dp: cb.dp });
     log.info({ dp: dp.id, number: cb.number }, 'dispatching callback');
     const attempt = new CallbackAttempt(attemptId, cb, operator, channel, dp, this.deps, log, triggeredAt);
     this.active.set(cb.id, attempt);

@@ -16,6 +16,7 @@ import { registerJobs } from './commands/jobs';
 import { registerOperators } from './commands/operators';
 import { registerProfile } from './commands/profile';
 import { registerReport } from './commands/report';
+import { registerUsers } from './commands/users';
 import { bashCompletion } from './completion';
 import { Cli } from './context';
 import { Printer } from './format';
@@ -68,6 +69,7 @@ function build(): Command {
   registerReport(program, cli);
   registerDb(program, cli);
   registerJobs(program, cli);
+  registerUsers(program, cli);
   registerConfig(program, cli);
   program
     .command('completion')

@@ -1,5 +1,6 @@
 // The controller's HTTP endpoint on loopback: /healthz for `make up` and monitoring,
-// /metrics for Prometheus, /api/* for ivrctl's actions on live state (api.ts).
+// /metrics for Prometheus, /api/* for ivrctl's actions on live state (api.ts), /console for
+// the web console (console/router.ts).
 import http from 'node:http';
 import type { Registry } from 'prom-client';
 import type { ApiReply } from './api';
@@ -15,6 +16,8 @@ export function startHttpServer(opts: {
   health: () => Health;
   metrics: Registry;
   api?: (req: http.IncomingMessage, path: string) => Promise<ApiReply>;
+  /** the web console, under /console */
+  console?: (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void>;
 }): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -23,6 +26,14 @@ export function startHttpServer(opts: {
         .api(req, url.pathname)
         .then((r) => res.writeHead(r.status, { 'content-type': 'application/json' }).end(JSON.stringify(r.body)))
         .catch((err: Error) => res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: err.message })));
+      return;
+    }
+    if (opts.console && (url.pathname === '/console' || url.pathname.startsWith('/console/'))) {
+      void opts.console(req, res, url);
+      return;
+    }
+    if (opts.console && url.pathname === '/' && req.method === 'GET') {
+      res.writeHead(303, { location: '/console/live' }).end();
       return;
     }
     if (req.method !== 'GET') {

@@ -27,6 +27,13 @@ export interface CallTracker {
   isTracked(channelId: string): boolean;
 }
 
+export interface InboundObserver {
+  offerDelayMs(ms: number): void;
+  bookingCommitMs(ms: number): void;
+  answeredAfter(dp: string, rings: number): void;
+  callEnded(dp: string, result: 'answered' | 'booked' | 'abandoned' | 'not_put_through' | 'lost'): void;
+}
+
 export interface InboundDeps {
   port: TelephonyPort;
   tracker: CallTracker;
@@ -40,7 +47,8 @@ export interface InboundDeps {
   /** an operator finished a call (wrap-up included) */
   onOfficialFree?: (operator: string) => void;
   /** measurements for /metrics and the benchmark */
-  observe?: (what: 'offer_delay_ms' | 'booking_commit_ms', ms: number) => void;
+  /** measurements for the metrics (monitoring/metrics.ts) */
+  observe?: InboundObserver;
 }
 
 export class InboundCall {
@@ -74,6 +82,15 @@ export class InboundCall {
   }
 
   private booked = false;
+  /** for the console's live page */
+  readonly startedAt = new Date();
+  private ringingPhones: string[] = [];
+  private answeredBy: string | null = null;
+
+  /** What the console's live page shows of this call. */
+  live(): { channelId: string; dp: string; number: string | null; phase: string; startedAt: string; ringing: string[]; operator: string | null } {
+    return { channelId: this.channelId, dp: this.dp.id, number: this.callerNumberRaw, phase: this.phase, startedAt: this.startedAt.toISOString(), ringing: this.ringingPhones, operator: this.answeredBy };
+  }
 
   get dpId(): string {
     return this.dp.id;
@@ -214,7 +231,9 @@ export class InboundCall {
     this.ringStartedAt = Date.now();
     this.record('ringing_started', { phones, strategy: this.dp.ring.strategy, thresholdMs: ms });
     this.ringer.start();
+    this.ringingPhones = phones;
     const outcome = await this.ringer.outcome;
+    this.ringingPhones = [];
     ringback.abort();
     // a hunt may end before reaching every phone it reserved: free those not talking now
     for (const p of phones) if (!(outcome.answered && outcome.operator === p)) this.d.presence.release(p, false);
@@ -259,6 +278,8 @@ export class InboundCall {
     }
     if (this.ended) return this.conversation.callerGone();
     this.record('ringing_ended', { answered: true, operator: outcome.operator, rings });
+    this.answeredBy = outcome.operator;
+    this.d.observe?.answeredAfter(this.dp.id, rings);
     this.d.calls.update(this.channelId, { answeredBy: outcome.operator, ringCount: rings });
     this.feed({ type: 'ringAnswered', token, operator: outcome.operator });
   }
@@ -274,7 +295,7 @@ export class InboundCall {
     if (this.offerMarked || !this.ringStartedAt) return;
     this.offerMarked = true;
     const thresholdMs = this.dp.ringsBeforeCallback * RING_MS;
-    this.d.observe?.('offer_delay_ms', Date.now() - this.ringStartedAt - thresholdMs);
+    this.d.observe?.offerDelayMs(Date.now() - this.ringStartedAt - thresholdMs);
   }
 
   private async book(number: string, path: string, rings: number | null): Promise<void> {
@@ -298,7 +319,7 @@ export class InboundCall {
       maxPerNumberPerDay: policy.maxPerNumberPerDay,
       dailyCapacity: policy.dailyCapacity,
     });
-    this.d.observe?.('booking_commit_ms', performance.now() - t0);
+    this.d.observe?.bookingCommitMs(performance.now() - t0);
     if (r.ok) {
       this.booked = true;
       this.d.calls.update(this.channelId, { callbackId: r.id });

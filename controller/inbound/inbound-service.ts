@@ -40,12 +40,18 @@ export class InboundService {
     return n;
   }
 
+  /** The calls with us now, for the console's live page. */
+  liveCalls(): Array<ReturnType<InboundCall['live']>> {
+    return [...this.active.values()].map((c) => c.live());
+  }
+
   get activeCount(): number {
     return this.active.size;
   }
 
   handleStasisStart(ch: StasisChannel): void {
-    const log = this.log.child({ channelId: ch.id });
+    // every line of the call carries its id and directorate
+    const log = this.log.child({ channelId: ch.id, dp: ch.args[1] });
     const [kind, dpId] = ch.args;
     if (kind === 'leg' || kind === 'callback') {
       // an operator's or a callback's leg whose call we no longer know (answered after a restart)
@@ -78,7 +84,9 @@ export class InboundService {
       (reason, booked) => {
         this.active.delete(ch.id);
         if (booked) this.onBooked(dp.id);
-        log.info({ reason }, 'call ended');
+        const result = call.live().operator ? 'answered' : booked ? 'booked' : reason === 'caller_hangup' ? 'abandoned' : reason === 'lost' ? 'lost' : 'not_put_through';
+        this.deps.observe?.callEnded(dp.id, result);
+        log.info({ reason, result }, 'call ended');
       },
     );
     this.active.set(ch.id, call);

@@ -5,6 +5,7 @@ import { CallEventsRepo } from '../storage/call-events-repo';
 import { CallbacksRepo } from '../storage/callbacks-repo';
 import { CallsRepo } from '../storage/calls-repo';
 import { createdAt, type Db } from '../storage/database';
+import { NotesRepo } from '../storage/notes-repo';
 import { OutcomesRepo } from '../storage/outcomes-repo';
 import { closeWindow, windowEndCrons } from './close-window';
 import { reportsDir, writeDailyReports } from './daily-report';
@@ -44,7 +45,7 @@ export interface JobDeps {
 /** The retention job, also run by `ivrctl db purge` (possibly with other days). */
 export function retentionRun(d: Pick<JobDeps, 'db' | 'now'>, days: number): () => unknown {
   return () =>
-    maskOldNumbers(d.db, { calls: new CallsRepo(d.db), events: new CallEventsRepo(d.db), callbacks: new CallbacksRepo(d.db), outcomes: new OutcomesRepo(d.db) }, days, d.now());
+    maskOldNumbers(d.db, { calls: new CallsRepo(d.db), events: new CallEventsRepo(d.db), callbacks: new CallbacksRepo(d.db), outcomes: new OutcomesRepo(d.db), notes: new NotesRepo(d.db) }, days, d.now());
 }
 
 export function buildJobs(d: JobDeps): Job[] {

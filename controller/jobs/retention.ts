@@ -5,17 +5,18 @@ import type { CallEventsRepo } from '../storage/call-events-repo';
 import type { CallbacksRepo } from '../storage/callbacks-repo';
 import type { CallsRepo } from '../storage/calls-repo';
 import type { Db } from '../storage/database';
+import type { NotesRepo } from '../storage/notes-repo';
 import type { OutcomesRepo } from '../storage/outcomes-repo';
 
 export interface RetentionResult {
   days: number;
   cutoff: string;
-  masked: { calls: number; callEvents: number; callbacks: number; outcomes: number };
+  masked: { calls: number; callEvents: number; callbacks: number; outcomes: number; notes: number };
 }
 
 export function maskOldNumbers(
   db: Db,
-  repos: { calls: CallsRepo; events: CallEventsRepo; callbacks: CallbacksRepo; outcomes: OutcomesRepo },
+  repos: { calls: CallsRepo; events: CallEventsRepo; callbacks: CallbacksRepo; outcomes: OutcomesRepo; notes: NotesRepo },
   days: number,
   now: Date,
 ): RetentionResult {
@@ -25,6 +26,7 @@ export function maskOldNumbers(
     callEvents: repos.events.maskNumbersBefore(cutoff),
     callbacks: repos.callbacks.maskNumbersBefore(cutoff),
     outcomes: repos.outcomes.maskNumbersBefore(cutoff),
+    notes: repos.notes.maskNumbersBefore(cutoff),
   }))();
   return { days, cutoff: cutoff.toISOString(), masked };
 }

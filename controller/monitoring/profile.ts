@@ -5,6 +5,7 @@ import type { CallbackRow, CallbacksRepo } from '../storage/callbacks-repo';
 import type { AttemptRow, CallbackAttemptsRepo } from '../storage/callback-attempts-repo';
 import type { CallRow, CallsRepo } from '../storage/calls-repo';
 import type { OutcomeRow, OutcomesRepo } from '../storage/outcomes-repo';
+import type { NoteRow, NotesRepo } from '../storage/notes-repo';
 
 export interface CallbackView {
   id: number;
@@ -38,18 +39,21 @@ export interface Profile {
   callbacks: Array<CallbackView & { attemptLog: AttemptRow[] }>;
   /** outcome codes keyed by the officials, and transfers to internal units */
   outcomes: OutcomeRow[];
+  /** what operators recorded from the console: information given, free-text notes */
+  notes: NoteRow[];
   /** everything above merged in time order */
-  timeline: Array<{ at: string; kind: 'call' | 'callback' | 'attempt' | 'outcome' | 'transfer' | 'intervention'; id: string | number; summary: string }>;
+  timeline: Array<{ at: string; kind: 'call' | 'callback' | 'attempt' | 'outcome' | 'transfer' | 'intervention' | 'note'; id: string | number; summary: string }>;
 }
 
 export function buildProfile(
   number: string,
-  repos: { calls: CallsRepo; events: CallEventsRepo; callbacks: CallbacksRepo; attempts: CallbackAttemptsRepo; outcomes: OutcomesRepo },
+  repos: { calls: CallsRepo; events: CallEventsRepo; callbacks: CallbacksRepo; attempts: CallbackAttemptsRepo; outcomes: OutcomesRepo; notes: NotesRepo },
 ): Profile {
   const calls = repos.calls.byCaller(number).map((c) => ({ ...c, events: repos.events.byCall(c.id).map(({ at, type, data }) => ({ at, type, data })) }));
   const callbacks = repos.callbacks.byNumber(number).map((r) => ({ ...callbackView(r, repos.callbacks), attemptLog: repos.attempts.ofCallback(r.id) }));
   const outcomes = repos.outcomes.byNumber(number);
-  const order = { call: 0, callback: 1, attempt: 2, transfer: 3, outcome: 4, intervention: 5 } as const;
+  const notes = repos.notes.byNumber(number);
+  const order = { call: 0, callback: 1, attempt: 2, transfer: 3, outcome: 4, intervention: 5, note: 6 } as const;
   const timeline: Profile['timeline'] = [
     ...calls.map((c) => ({
       at: c.startedAt,
@@ -75,6 +79,7 @@ export function buildProfile(
           ? `transfer to ${o.unit}: ${o.label}`
           : `${o.official}: ${o.code} ${o.label}${o.byDefault ? ' (default, no key)' : ''}`,
     })),
+    ...notes.map((n) => ({ at: n.at, kind: 'note' as const, id: n.id, summary: `${n.author}${n.operator ? ` (${n.operator})` : ''}: ${n.info ? `[${n.info}] ` : ''}${n.text}` })),
   ].sort((a, b) => a.at.localeCompare(b.at) || order[a.kind] - order[b.kind]);
-  return { number, calls, callbacks, outcomes, timeline };
+  return { number, calls, callbacks, outcomes, notes, timeline };
 }

@@ -77,6 +77,11 @@ export class CallbackAttemptsRepo {
     return this.db.prepare(`${SELECT} WHERE ended_at IS NULL ORDER BY id`).all() as AttemptRow[];
   }
 
+  /** The operator's latest attempt that reached the caller (the console's operator view). */
+  lastConnectedOf(operator: string): AttemptRow | undefined {
+    return this.db.prepare(`${SELECT} WHERE operator = ? AND connected_at IS NOT NULL ORDER BY id DESC LIMIT 1`).get(operator) as AttemptRow | undefined;
+  }
+
   ofCallback(callbackId: number): AttemptRow[] {
     return this.db.prepare(`${SELECT} WHERE callback_id = ? ORDER BY id`).all(callbackId) as AttemptRow[];
   }

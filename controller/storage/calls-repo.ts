@@ -74,6 +74,11 @@ export class CallsRepo {
     return this.db.prepare("UPDATE calls SET caller = mask_number(caller) WHERE started_at < ? AND caller IS NOT NULL AND caller <> mask_number(caller)").run(cutoff.toISOString()).changes;
   }
 
+  /** The latest call the operator answered (the console's operator view). */
+  lastAnsweredBy(operator: string): CallRow | undefined {
+    return this.db.prepare(`${SELECT} WHERE answered_by = ? ORDER BY started_at DESC LIMIT 1`).get(operator) as CallRow | undefined;
+  }
+
   /** Calls from a number that started before an instant. */
   countBefore(caller: string, before: string): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM calls WHERE caller = ? AND started_at < ?').get(caller, before) as { n: number }).n;

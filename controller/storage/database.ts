@@ -70,3 +70,27 @@ export function createdAt(db: Db): Date | undefined {
   const row = db.prepare('SELECT applied_at AS at FROM schema_version WHERE version = 1').get() as { at: string } | undefined;
   return row ? new Date(row.at) : undefined;
 }
+
+/**
+ * Times every statement run on this connection (for the latency metric): prepared
+ * statements are wrapped once, at prepare, so the cost is one clock read per run.
+ */
+export function instrumentDatabase(db: Db, observe: (op: string, seconds: number) => void): void {
+  const prepare = db.prepare.bind(db);
+  db.prepare = ((sql: string) => {
+    const stmt = prepare(sql);
+    const op = /^\s*(\w+)/.exec(sql)?.[1]?.toLowerCase() ?? 'other';
+    for (const m of ['run', 'get', 'all'] as const) {
+      const fn = (stmt[m] as (...a: unknown[]) => unknown).bind(stmt);
+      (stmt as unknown as Record<string, unknown>)[m] = (...args: unknown[]) => {
+        const t0 = process.hrtime.bigint();
+        try {
+          return fn(...args);
+        } finally {
+          observe(op, Number(process.hrtime.bigint() - t0) / 1e9);
+        }
+      };
+    }
+    return stmt;
+  }) as Db['prepare'];
+}

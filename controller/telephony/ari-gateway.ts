@@ -331,6 +331,13 @@ export class AriGateway implements TelephonyPort {
     }
   }
 
+  /** Every PJSIP phone's registration and device state in two requests (the console's live page). */
+  async phoneStates(): Promise<Map<string, { online: boolean; device: string }>> {
+    const [endpoints, devices] = await Promise.all([this.call((c) => c.endpoints.listByTech({ tech: 'PJSIP' })), this.call((c) => c.deviceStates.list())]);
+    const device = new Map(devices.filter((d) => d.name.startsWith('PJSIP/')).map((d) => [d.name.slice(6), d.state]));
+    return new Map(endpoints.map((e) => [e.resource, { online: e.state === 'online', device: device.get(e.resource) ?? 'UNKNOWN' }]));
+  }
+
   async deviceState(resource: string): Promise<string> {
     const ds = await this.call((c) => c.deviceStates.get({ deviceName: `PJSIP/${resource}` }));
     return ds.state;

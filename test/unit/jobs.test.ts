@@ -144,10 +144,11 @@ t.test('retention masks numbers of old records only; requests still waiting keep
   const recentDone = book(db, { number: '0699999999', requestedAt: recent, expiresAt: '2026-11-04T10:00:00.000Z', status: 'failed' });
   db.prepare("INSERT INTO outcomes (dp, number, kind, official, code, label, at) VALUES ('office', '0612345678', 'operator', 'sw1', '1', 'informazioni', ?), ('office', '0612345678', 'operator', 'sw1', '1', 'informazioni', ?)").run(old, recent);
 
+  db.prepare("INSERT INTO notes (number, dp, author, text, at) VALUES ('0612345678', 'office', 'rossi', 'chiede del rimborso', ?), ('0612345678', 'office', 'rossi', 'richiamato', ?)").run(old, recent);
   const job = buildJobs({ config: cfg, db, stateDir: dir, now: () => now }).find((j) => j.name === 'retention')!;
   const r = (await job.run(now)) as { cutoff: string; masked: Record<string, number> };
   t.equal(r.cutoff, '2026-08-28T03:00:00.000Z', '90 days before');
-  t.same(r.masked, { calls: 1, callEvents: 2, callbacks: 1, outcomes: 1 });
+  t.same(r.masked, { calls: 1, callEvents: 2, callbacks: 1, outcomes: 1, notes: 1 });
   const col = (sql: string): unknown[] => db.prepare(sql).pluck().all();
   t.same(col('SELECT caller FROM calls ORDER BY id'), [null, '0612345678', '0612******'], 'c-anon, c-new, c-old');
   t.same(col("SELECT data FROM call_events ORDER BY id"), [
@@ -158,7 +159,8 @@ t.test('retention masks numbers of old records only; requests still waiting keep
   ]);
   t.same(col('SELECT number FROM callbacks ORDER BY id'), ['0612******', '3331234567', '0699999999'], `closed old ${closedOld} masked, live ${liveOld} and recent ${recentDone} kept`);
   t.same(col('SELECT number FROM outcomes ORDER BY id'), ['0612******', '0612345678']);
-  t.same(((await job.run(now)) as { masked: Record<string, number> }).masked, { calls: 0, callEvents: 0, callbacks: 0, outcomes: 0 }, 'idempotent');
+  t.same(col('SELECT number FROM notes ORDER BY id'), ['0612******', '0612345678'], 'notes too; their text is kept');
+  t.same(((await job.run(now)) as { masked: Record<string, number> }).masked, { calls: 0, callEvents: 0, callbacks: 0, outcomes: 0, notes: 0 }, 'idempotent');
 });
 
 t.test('nightly backup: named after its local time, checked, rotated to the newest N; a failed copy leaves no file and removes nothing', async (t) => {

@@ -71,7 +71,7 @@ export function registerDb(program: Command, cli: Cli): void {
       if (opts.json) return cli.print.json(r);
       const m = r.masked;
       cli.print.line(
-        `caller numbers masked in records before ${cli.print.cell(r.cutoff)} (${r.days} days): calls ${m.calls}, call events ${m.callEvents}, callback requests ${m.callbacks}, outcomes ${m.outcomes}`,
+        `caller numbers masked in records before ${cli.print.cell(r.cutoff)} (${r.days} days): calls ${m.calls}, call events ${m.callEvents}, callback requests ${m.callbacks}, outcomes ${m.outcomes}, notes ${m.notes}`,
       );
     });
 }

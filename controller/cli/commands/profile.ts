@@ -6,6 +6,7 @@ import { CallbackAttemptsRepo } from '../../storage/callback-attempts-repo';
 import { CallbacksRepo } from '../../storage/callbacks-repo';
 import { CallsRepo } from '../../storage/calls-repo';
 import { OutcomesRepo } from '../../storage/outcomes-repo';
+import { NotesRepo } from '../../storage/notes-repo';
 import { UsageError, type Cli } from '../context';
 
 export function registerProfile(program: Command, cli: Cli): void {
@@ -23,6 +24,7 @@ export function registerProfile(program: Command, cli: Cli): void {
           callbacks: new CallbacksRepo(db),
           attempts: new CallbackAttemptsRepo(db),
           outcomes: new OutcomesRepo(db),
+          notes: new NotesRepo(db),
         });
         if (opts.json) return cli.print.json(profile);
         if (profile.timeline.length === 0) return cli.print.line(`${number}: no calls or callbacks`);

@@ -1,0 +1,293 @@
+// The web console's HTTP handling (under /console on the controller's loopback port):
+// sessions, CSRF on every state change, roles, security headers, and each page's data.
+// Pages are rendered by views.ts; the live board is pushed by live-board.ts.
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { ActionError, type Dispatcher } from '../callbacks/dispatcher';
+import type { Config } from '../config/schema';
+import { computeFigures, formatLocalDate, parseLocalDate } from '../monitoring/figures';
+import { buildProfile, callbackView, type Profile } from '../monitoring/profile';
+import { toCsv } from '../monitoring/report-format';
+import { localTime, zonedInstant } from '../schedule/service-hours';
+import { CallEventsRepo } from '../storage/call-events-repo';
+import { CallbackAttemptsRepo } from '../storage/callback-attempts-repo';
+import { CallbacksRepo, type CallbackStatus } from '../storage/callbacks-repo';
+import { CallsRepo } from '../storage/calls-repo';
+import type { Db } from '../storage/database';
+import { NotesRepo } from '../storage/notes-repo';
+import { OutcomesRepo } from '../storage/outcomes-repo';
+import { sameToken, sessionCookie, type ConsoleAuth, type Session } from './auth';
+import type { Html } from './html';
+import type { InboundLive, LiveBoard } from './live-board';
+import * as v from './views';
+
+export interface ConsoleDeps {
+  config: Config;
+  db: Db;
+  auth: ConsoleAuth;
+  board: LiveBoard;
+  dispatcher: Pick<Dispatcher, 'cancel' | 'retry' | 'reschedule'>;
+  inboundCalls: () => InboundLive[];
+  staticDir: string;
+  log: Pick<Logger, 'info' | 'warn'>;
+  now?: () => Date;
+}
+
+const TZ = 'Europe/Rome';
+const MAX_FORM = 8192;
+const STATIC: Record<string, string> = { 'console.css': 'text/css; charset=utf-8', 'live.js': 'text/javascript; charset=utf-8' };
+const SECURITY_HEADERS = {
+  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cache-control': 'no-store',
+};
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function send(res: ServerResponse, status: number, body: Html | string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', ...SECURITY_HEADERS, ...headers }).end(String(body));
+}
+
+const redirect = (res: ServerResponse, to: string, headers: Record<string, string> = {}): void => void res.writeHead(303, { location: to, ...SECURITY_HEADERS, ...headers }).end();
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
+  let raw = '';
+  for await (const chunk of req) {
+    raw += String(chunk);
+    if (raw.length > MAX_FORM) throw new HttpError(413, 'Richiesta troppo grande.');
+  }
+  return new URLSearchParams(raw);
+}
+
+/** A cross-site form post is refused before anything else: the Origin must be this console. */
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  return origin === undefined || origin === `http://${req.headers.host ?? ''}`;
+}
+
+const today = (now: Date): string => formatLocalDate(localTime(now, TZ));
+
+function validDate(s: string | null | undefined): string | undefined {
+  if (!s) return undefined;
+  try {
+    parseLocalDate(s);
+    return s;
+  } catch {
+    throw new HttpError(400, `Data non valida: ${s}`);
+  }
+}
+
+export class ConsoleRouter {
+  private readonly calls: CallsRepo;
+  private readonly callbacks: CallbacksRepo;
+  private readonly attempts: CallbackAttemptsRepo;
+  private readonly notes: NotesRepo;
+  private readonly now: () => Date;
+  private readonly dps: string[];
+
+  constructor(private readonly d: ConsoleDeps) {
+    this.calls = new CallsRepo(d.db);
+    this.callbacks = new CallbacksRepo(d.db);
+    this.attempts = new CallbackAttemptsRepo(d.db);
+    this.notes = new NotesRepo(d.db);
+    this.now = d.now ?? (() => new Date());
+    this.dps = d.config.directorates.map((x) => x.id);
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    try {
+      await this.route(req, res, url);
+    } catch (err) {
+      if (err instanceof HttpError) return send(res, err.status, v.messagePage({}, 'Errore', err.message));
+      this.d.log.warn({ err: (err as Error).message, path: url.pathname }, 'console error');
+      send(res, 500, v.messagePage({}, 'Errore', 'Errore interno: riprovare; il dettaglio è nel log del controller.'));
+    }
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const p = url.pathname;
+    const post = req.method === 'POST';
+    if (!post && req.method !== 'GET') throw new HttpError(405, 'Metodo non ammesso.');
+    if (post && !sameOrigin(req)) throw new HttpError(403, 'Richiesta rifiutata: origine diversa dalla console.');
+
+    const file = /^\/console\/static\/([a-z.]+)$/.exec(p)?.[1];
+    if (file && STATIC[file] && !post) {
+      res.writeHead(200, { 'content-type': STATIC[file]!, ...SECURITY_HEADERS, 'cache-control': 'max-age=300' }).end(readFileSync(path.join(this.d.staticDir, file)));
+      return;
+    }
+    if (p === '/console/login') return post ? this.login(req, res) : send(res, 200, v.loginPage());
+
+    const s = this.d.auth.session(req);
+    if (!s) return redirect(res, '/console/login');
+    const ctx: v.PageContext = { user: s.user, csrf: s.csrf };
+
+    if (post) {
+      const form = await readForm(req);
+      if (!sameToken(form.get('csrf') ?? undefined, s.csrf)) throw new HttpError(403, 'Richiesta rifiutata: token CSRF mancante o errato. Ricaricare la pagina.');
+      if (p === '/console/logout') {
+        this.d.auth.logout(s);
+        return redirect(res, '/console/login', { 'set-cookie': sessionCookie(undefined) });
+      }
+      const action = /^\/console\/callbacks\/(\d{1,12})\/(cancel|retry|reschedule)$/.exec(p);
+      if (action) return this.callbackAction(res, s, Number(action[1]), action[2]!, form);
+      if (p === '/console/notes') return this.addNote(res, s, form);
+      throw new HttpError(404, 'Pagina inesistente.');
+    }
+
+    switch (p) {
+      case '/console':
+      case '/console/':
+        return redirect(res, '/console/live');
+      case '/console/live':
+        return send(res, 200, v.livePage({ ...ctx, active: 'live' }, await this.d.board.current()));
+      case '/console/live/events':
+        return this.d.board.watch(res);
+      case '/console/callbacks':
+        return this.callbacksPage(res, { ...ctx, active: 'callbacks' }, url);
+      case '/console/profile':
+        return this.profilePage(res, { ...ctx, active: 'profile' }, url);
+      case '/console/reports':
+      case '/console/reports.csv':
+        return this.reports(res, { ...ctx, active: 'reports' }, url, p.endsWith('.csv'));
+      case '/console/operator':
+        return this.operatorPage(res, { ...ctx, active: 'operator' }, s, url);
+      default:
+        throw new HttpError(404, 'Pagina inesistente.');
+    }
+  }
+
+  private async login(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const form = await readForm(req);
+    const username = form.get('username') ?? '';
+    const r = await this.d.auth.login(username, form.get('password') ?? '');
+    if (!r.ok) {
+      this.d.log.warn({ username, reason: r.reason }, 'console login refused');
+      return send(res, r.reason === 'throttled' ? 429 : 401, v.loginPage(r.reason === 'throttled' ? 'Troppi tentativi falliti: riprovare tra qualche minuto.' : 'Utente o password errati.'));
+    }
+    this.d.log.info({ username }, 'console login');
+    redirect(res, '/console/live', { 'set-cookie': sessionCookie(r.token) });
+  }
+
+  private profile(number: string): Profile {
+    const db = this.d.db;
+    return buildProfile(number, { calls: this.calls, events: new CallEventsRepo(db), callbacks: this.callbacks, attempts: this.attempts, outcomes: new OutcomesRepo(db), notes: this.notes });
+  }
+
+  private callbacksPage(res: ServerResponse, ctx: v.PageContext, url: URL, notice?: string): void {
+    const q = url.searchParams;
+    const f: v.CallbackFilters = { dp: q.get('dp') || undefined, status: q.get('status') || undefined, from: validDate(q.get('from')), to: validDate(q.get('to')) };
+    if (f.dp && !this.dps.includes(f.dp)) throw new HttpError(400, `DP sconosciuta: ${f.dp}`);
+    const start = f.from ? zonedInstant(parseLocalDate(f.from), 0, 0, TZ).toISOString() : '';
+    const end = f.to ? zonedInstant(parseLocalDate(f.to), 24, 0, TZ).toISOString() : '\uffff';
+    const rows = this.callbacks
+      .list({ dp: f.dp, status: f.status as CallbackStatus | undefined })
+      .filter((r) => r.requestedAt >= start && r.requestedAt < end)
+      .map((r) => callbackView(r, this.callbacks));
+    send(res, 200, v.callbacksPage(ctx, this.dps, f, rows, notice ?? (q.get('done') ? `Richiesta ${q.get('done')} aggiornata.` : undefined)));
+  }
+
+  private async callbackAction(res: ServerResponse, s: Session, id: number, action: string, form: URLSearchParams): Promise<void> {
+    if (s.user.role !== 'supervisor') throw new HttpError(403, 'Solo un supervisore può modificare le richieste.');
+    try {
+      if (action === 'cancel') await this.d.dispatcher.cancel(id);
+      else if (action === 'retry') this.d.dispatcher.retry(id);
+      else {
+        // the form's datetime-local is Rome's wall clock
+        const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)$/.exec(form.get('at') ?? '');
+        if (!m) throw new HttpError(400, 'Orario non valido.');
+        const at = zonedInstant({ year: +m[1]!, month: +m[2]!, day: +m[3]! }, +m[4]!, +m[5]!, TZ);
+        if (at.getTime() < this.now().getTime() - 60_000) throw new HttpError(400, "L'orario è nel passato.");
+        this.d.dispatcher.reschedule(id, at);
+      }
+    } catch (err) {
+      if (err instanceof ActionError) throw new HttpError(err.status === 404 ? 404 : 409, `Richiesta ${id}: ${err.message}`);
+      throw err;
+    }
+    this.d.log.info({ user: s.user.username, callback: id, action }, 'console callback action');
+    redirect(res, `/console/callbacks?done=${id}`);
+  }
+
+  private profilePage(res: ServerResponse, ctx: v.PageContext, url: URL): void {
+    const number = url.searchParams.get('number')?.trim() || undefined;
+    if (!number) return send(res, 200, v.profilePage(ctx, undefined, undefined));
+    if (!/^\+?[0-9]{3,16}$/.test(number)) return send(res, 400, v.profilePage(ctx, number, undefined, 'Numero non valido: solo cifre, eventualmente con + iniziale.'));
+    send(res, 200, v.profilePage(ctx, number, this.profile(number)));
+  }
+
+  private reports(res: ServerResponse, ctx: v.PageContext, url: URL, csv: boolean): void {
+    const q = url.searchParams;
+    const dp = q.get('dp') || undefined;
+    if (dp && !this.dps.includes(dp)) throw new HttpError(400, `DP sconosciuta: ${dp}`);
+    const to = validDate(q.get('to')) ?? today(this.now());
+    const from = validDate(q.get('from')) ?? formatLocalDate(localTime(new Date(zonedInstant(parseLocalDate(to), 12, 0, TZ).getTime() - 6 * 86_400_000), TZ));
+    if (from > to) throw new HttpError(400, `Intervallo non valido: ${from} è dopo ${to}.`);
+    const dps = this.d.config.directorates.filter((x) => !dp || x.id === dp).map((x) => ({ id: x.id, timezone: x.hours.timezone }));
+    const figs = computeFigures(this.d.db, dps, { from, to }, { byDay: true });
+    if (csv) {
+      res
+        .writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="report-${from}-${to}.csv"`, ...SECURITY_HEADERS })
+        .end(toCsv(figs, { days: true }));
+      return;
+    }
+    send(res, 200, v.reportsPage(ctx, this.dps, { dp, from, to }, figs));
+  }
+
+  /** The operator's call now, or else the last one they handled (so a note can follow the call). */
+  private currentCall(operator: string): v.OperatorCall | undefined {
+    const live = this.d.inboundCalls().find((c) => c.operator === operator);
+    if (live) return { kind: 'chiamata', live: true, number: live.number, dp: live.dp, callId: live.channelId, callbackId: null, since: live.startedAt };
+    const attempt = this.attempts.live().find((a) => a.operator === operator);
+    const cbOf = (id: number) => this.callbacks.get(id)!;
+    if (attempt) {
+      const cb = cbOf(attempt.callbackId);
+      return { kind: 'richiamata', live: true, number: cb.number, dp: cb.dp, callId: null, callbackId: cb.id, since: attempt.startedAt };
+    }
+    const call = this.calls.lastAnsweredBy(operator);
+    const done = this.attempts.lastConnectedOf(operator);
+    if (done && (!call || done.startedAt > call.startedAt)) {
+      const cb = cbOf(done.callbackId);
+      return { kind: 'richiamata', live: false, number: cb.number, dp: cb.dp, callId: null, callbackId: cb.id, since: done.startedAt };
+    }
+    if (call) return { kind: 'chiamata', live: false, number: call.caller, dp: call.dp, callId: call.id, callbackId: null, since: call.startedAt };
+    return undefined;
+  }
+
+  private operatorPage(res: ServerResponse, ctx: v.PageContext, s: Session, url: URL, notice?: string): void {
+    // an operator sees their own station; a supervisor may look at anyone's
+    const operator = s.user.role === 'supervisor' ? (url.searchParams.get('operator') ?? s.user.operator) : s.user.operator;
+    const call = operator ? this.currentCall(operator) : undefined;
+    const profile = call?.number ? this.profile(call.number) : undefined;
+    send(res, 200, v.operatorPage(ctx, operator, call, profile, notice ?? (url.searchParams.get('saved') ? 'Registrato nel profilo del chiamante.' : undefined)));
+  }
+
+  private addNote(res: ServerResponse, s: Session, form: URLSearchParams): void {
+    const number = form.get('number') || null;
+    const dp = form.get('dp') || null;
+    const info = form.get('info') || null;
+    const text = (form.get('text') ?? '').trim();
+    const operator = form.get('operator') || null;
+    if (number !== null && !/^\+?[0-9]{3,16}$/.test(number)) throw new HttpError(400, 'Numero non valido.');
+    if (dp !== null && !this.dps.includes(dp)) throw new HttpError(400, `DP sconosciuta: ${dp}`);
+    if (info !== null && !v.INFO_TOPICS.includes(info)) throw new HttpError(400, 'Informazione non prevista.');
+    if (!info && !text) throw new HttpError(400, "Indicare l'informazione fornita o scrivere una nota.");
+    if (text.length > 2000) throw new HttpError(400, 'Nota troppo lunga (massimo 2000 caratteri).');
+    if (s.user.role !== 'supervisor' && operator !== s.user.operator) throw new HttpError(403, 'Si può scrivere solo dalla propria postazione.');
+    const callbackId = /^\d{1,12}$/.test(form.get('callbackId') ?? '') ? Number(form.get('callbackId')) : null;
+    const callId = form.get('callId') || null;
+    if (callId !== null && !this.calls.get(callId)) throw new HttpError(400, 'Chiamata sconosciuta.');
+    if (callbackId !== null && !this.callbacks.get(callbackId)) throw new HttpError(400, 'Richiesta sconosciuta.');
+    this.notes.add({ number, dp, callId, callbackId, author: s.user.username, operator, info, text, at: this.now() });
+    redirect(res, `/console/operator?saved=1${s.user.role === 'supervisor' && operator ? `&operator=${encodeURIComponent(operator)}` : ''}`);
+  }
+}

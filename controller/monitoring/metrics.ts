@@ -1,0 +1,96 @@
+// Every Prometheus metric of the controller, in one place (served at /metrics). The flows
+// report what happened through these typed methods; gauges read the current state when
+// Prometheus scrapes, so they are never stale.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface MetricSources {
+  ariConnected: () => boolean;
+  activeCalls: () => number;
+  activeAttempts: () => number;
+  pendingByDp: () => Record<string, number>;
+  /** operators per directorate and state (libero, in chiamata, squilla, in pausa, non registrato) */
+  operatorStates: () => Promise<Array<{ dp: string; state: string }>>;
+  directorates: string[];
+}
+
+export type CallResult = 'answered' | 'booked' | 'abandoned' | 'not_put_through' | 'lost';
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly offerDelay: Histogram;
+  private readonly bookingCommit: Histogram;
+  private readonly dispatchDelay: Histogram;
+  private readonly calls: Counter<'dp' | 'result'>;
+  private readonly rings: Histogram<'dp'>;
+  private readonly outcomes: Counter<'dp' | 'outcome'>;
+  private readonly reconnects: Counter;
+  private readonly dbLatency: Histogram<'op'>;
+  private readonly jobs: Counter<'job' | 'status'>;
+
+  constructor(src: MetricSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.offerDelay = new Histogram({ name: 'ivr_offer_delay_seconds', help: 'from the N-th unanswered ring to the start of the callback offer', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2], registers });
+    this.bookingCommit = new Histogram({ name: 'ivr_booking_commit_seconds', help: 'callback booking transaction (checks + insert + commit)', buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05], registers });
+    this.dispatchDelay = new Histogram({ name: 'ivr_dispatch_delay_seconds', help: 'from the event that made a callback dispatchable (e.g. an operator freed) to the originate towards the operator', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers });
+    this.calls = new Counter({ name: 'ivr_calls_total', help: 'inbound calls ended, by directorate and result (answered by an operator, callback booked, abandoned by the caller, not put through, lost)', labelNames: ['dp', 'result'], registers });
+    this.rings = new Histogram({ name: 'ivr_rings_before_answer', help: 'Italian rings (5 s) heard before an operator answered', labelNames: ['dp'], buckets: [1, 2, 3, 4, 5, 6, 8, 10, 15, 20], registers });
+    this.outcomes = new Counter({ name: 'ivr_callback_attempts_total', help: 'callback attempts ended, by directorate and outcome (connected, no_answer, busy, ...)', labelNames: ['dp', 'outcome'], registers });
+    this.reconnects = new Counter({ name: 'ivr_ari_reconnects_total', help: 'ARI websocket connections after the first', registers });
+    this.dbLatency = new Histogram({ name: 'ivr_db_query_seconds', help: 'SQLite statement latency by kind (select, insert, update, delete)', labelNames: ['op'], buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25], registers });
+    this.jobs = new Counter({ name: 'ivr_job_runs_total', help: 'runs of the scheduled jobs by job and result (ok, failed, skipped)', labelNames: ['job', 'status'], registers });
+    for (const dp of src.directorates) for (const result of ['answered', 'booked', 'abandoned', 'not_put_through', 'lost'] as const) this.calls.inc({ dp, result }, 0);
+
+    new Gauge({ name: 'ivr_ari_connected', help: '1 when the ARI websocket is connected', registers, collect() { this.set(src.ariConnected() ? 1 : 0); } });
+    new Gauge({ name: 'ivr_active_calls', help: 'inbound calls in the controller', registers, collect() { this.set(src.activeCalls()); } });
+    new Gauge({ name: 'ivr_callback_attempts_active', help: 'callback attempts being dialled', registers, collect() { this.set(src.activeAttempts()); } });
+    new Gauge({
+      name: 'ivr_callbacks_pending',
+      help: 'callback requests waiting, per directorate',
+      labelNames: ['dp'],
+      registers,
+      collect() {
+        const pending = src.pendingByDp();
+        for (const dp of src.directorates) this.set({ dp }, pending[dp] ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'ivr_operators',
+      help: 'operators per directorate and state',
+      labelNames: ['dp', 'state'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const o of await src.operatorStates()) this.inc({ dp: o.dp, state: o.state });
+      },
+    });
+  }
+
+  offerDelayMs(ms: number): void {
+    this.offerDelay.observe(ms / 1000);
+  }
+  bookingCommitMs(ms: number): void {
+    this.bookingCommit.observe(ms / 1000);
+  }
+  dispatchDelayMs(ms: number): void {
+    this.dispatchDelay.observe(ms / 1000);
+  }
+  callEnded(dp: string, result: CallResult): void {
+    this.calls.inc({ dp, result });
+  }
+  answeredAfter(dp: string, rings: number): void {
+    this.rings.observe({ dp }, rings);
+  }
+  attemptEnded(dp: string, outcome: string): void {
+    this.outcomes.inc({ dp, outcome });
+  }
+  ariReconnected(): void {
+    this.reconnects.inc();
+  }
+  dbQuery(op: string, seconds: number): void {
+    this.dbLatency.observe({ op }, seconds);
+  }
+  jobRun(job: string, status: string): void {
+    this.jobs.inc({ job, status });
+  }
+}

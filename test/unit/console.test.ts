@@ -1,0 +1,234 @@
+// The web console over real HTTP on a temporary database, with the parts that need a PBX
+// (phone states, calls in progress, the dispatcher) replaced by plain data: logins and
+// sessions, CSRF and origin checks, roles, escaping of caller data, the live board's push,
+// reports and CSV. The console in a real browser against the real stack is in
+// test/integration/console.test.ts.
+import t from 'tap';
+import { mkdtempSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Registry } from 'prom-client';
+import { ActionError } from '../../controller/callbacks/dispatcher';
+import { parseConfig } from '../../controller/config/load';
+import { ConsoleAuth } from '../../controller/console/auth';
+import { escapeHtml, html } from '../../controller/console/html';
+import { LiveBoard, type InboundLive } from '../../controller/console/live-board';
+import { hashPassword, verifyPassword } from '../../controller/console/passwords';
+import { ConsoleRouter } from '../../controller/console/router';
+import { liveBoard } from '../../controller/console/views';
+import { startHttpServer } from '../../controller/http/server';
+import { ConsoleSessionsRepo } from '../../controller/storage/console-sessions-repo';
+import { ConsoleUsersRepo } from '../../controller/storage/console-users-repo';
+import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const XSS = `<script>window.__x=1</script><img src=x onerror="alert(1)">`;
+
+t.test('html``: values escaped, nested templates kept', async (t) => {
+  t.equal(escapeHtml(`<a href="x">'&'</a>`), '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+  t.equal(html`<p title="${'"><b>'}">${XSS}</p>`.text, `<p title="&quot;&gt;&lt;b&gt;">${escapeHtml(XSS)}</p>`);
+  t.equal(html`<ul>${['a<', 'b'].map((x) => html`<li>${x}</li>`)}</ul>`.text, '<ul><li>a&lt;</li><li>b</li></ul>');
+  t.equal(html`${null}${undefined}${false}${0}`.text, '0');
+});
+
+t.test('passwords: scrypt with a salt per hash; a wrong password or a malformed record fails', async (t) => {
+  const a = await hashPassword('correct horse');
+  const b = await hashPassword('correct horse');
+  t.not(a, b, 'salted');
+  t.match(a, /^scrypt\$32768\$8\$1\$/);
+  t.ok(await verifyPassword('correct horse', a));
+  t.notOk(await verifyPassword('correct hors', a));
+  t.notOk(await verifyPassword('x', 'plain'));
+});
+
+async function consoleServer() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ivr-console-'));
+  const db = openDatabase(path.join(dir, 'ivr.db'));
+  migrate(db, readMigrations(path.join(root, 'db')));
+  const config = parseConfig(
+    `directorates:
+  - { id: demo-sw, name: Roma, numbers: ["0600000001"], case: switchboard, ringsBeforeCallback: 4, hours: { weekly: { mon: "09:00-13:00" } } }
+operators: []`,
+    'test.yaml',
+  );
+  const users = new ConsoleUsersRepo(db);
+  const at = new Date();
+  users.add({ username: 'sup', passwordHash: await hashPassword('supervisor-pw'), role: 'supervisor', operator: null, at });
+  users.add({ username: 'op', passwordHash: await hashPassword('operator-pw'), role: 'operator', operator: 'sw1', at });
+  db.prepare("INSERT INTO operators (id, dp, role, ha1, created_at, updated_at) VALUES ('sw1', 'demo-sw', 'switchboard', 'x', 'a', 'a')").run();
+  const live: { calls: InboundLive[] } = { calls: [] };
+  const actions: string[] = [];
+  const board = new LiveBoard(
+    {
+      operators: () => [{ id: 'sw1', dp: 'demo-sw', role: 'switchboard', unit: null, paused: false, createdAt: '', updatedAt: '' } as never],
+      phoneStates: async () => new Map([['sw1', { online: true, device: 'NOT_INUSE' }]]),
+      calls: () => live.calls,
+      attempts: () => [],
+      pending: () => ({ 'demo-sw': 0 }),
+      today: () => [],
+    },
+    liveBoard,
+    () => new Date(),
+    50,
+  );
+  const router = new ConsoleRouter({
+    config,
+    db,
+    auth: new ConsoleAuth(users, new ConsoleSessionsRepo(db)),
+    board,
+    dispatcher: {
+      cancel: async (id: number) => {
+        if (id === 404) throw new ActionError('no callback 404', 404);
+        actions.push(`cancel ${id}`);
+        return {} as never;
+      },
+      retry: (id: number) => (actions.push(`retry ${id}`), {} as never),
+      reschedule: (id: number, when: Date) => (actions.push(`reschedule ${id} ${when.toISOString()}`), {} as never),
+    },
+    inboundCalls: () => live.calls,
+    staticDir: path.join(root, 'controller', 'console', 'static'),
+    log: { info: () => {}, warn: () => {} },
+  });
+  const server = await startHttpServer({ host: '127.0.0.1', port: 0, health: () => ({ ok: true }), metrics: new Registry(), console: (req, res, url) => router.handle(req, res, url) });
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  t.teardown(() => {
+    board.close();
+    server.close();
+    db.close();
+  });
+  const request = (p: string, o: { method?: string; form?: Record<string, string>; cookie?: string; origin?: string } = {}) =>
+    fetch(base + p, {
+      method: o.method ?? (o.form ? 'POST' : 'GET'),
+      redirect: 'manual',
+      headers: { ...(o.cookie ? { cookie: o.cookie } : {}), ...(o.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...(o.origin ? { origin: o.origin } : {}) },
+      ...(o.form ? { body: new URLSearchParams(o.form).toString() } : {}),
+    });
+  const login = async (username: string, password: string) => {
+    const r = await request('/console/login', { form: { username, password } });
+    const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const page = await (await request('/console/callbacks', { cookie })).text();
+    return { r, cookie, csrf: /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? '' };
+  };
+  return { db, base, request, login, live, actions };
+}
+
+t.test('login: wrong password refused, the right one opens a session in a hardened cookie; logout ends it', async (t) => {
+  const c = await consoleServer();
+  const anon = await c.request('/console/live');
+  t.equal(anon.status, 303);
+  t.equal(anon.headers.get('location'), '/console/login');
+  const bad = await c.request('/console/login', { form: { username: 'sup', password: 'nope' } });
+  t.equal(bad.status, 401);
+  t.match(await bad.text(), /Utente o password errati/);
+  const { r, cookie, csrf } = await c.login('sup', 'supervisor-pw');
+  t.equal(r.status, 303);
+  t.equal(r.headers.get('location'), '/console/live');
+  t.match(r.headers.get('set-cookie'), /^ivr_session=[\w-]{43}; Path=\/console; HttpOnly; SameSite=Strict; Secure; Max-Age=28800$/);
+  const page = await c.request('/console/live', { cookie });
+  t.equal(page.status, 200);
+  t.match(page.headers.get('content-security-policy'), /script-src 'self'/);
+  t.match(await page.text(), /<table id="operators">[\s\S]*sw1[\s\S]*libero/);
+  t.equal((c.db.prepare('SELECT token_hash FROM console_sessions').pluck().get() as string).length, 64, 'only the hash is stored');
+  const out = await c.request('/console/logout', { form: { csrf }, cookie });
+  t.equal(out.status, 303);
+  t.equal((await c.request('/console/live', { cookie })).status, 303, 'the old cookie opens nothing');
+});
+
+t.test('failed logins are throttled per username', async (t) => {
+  const c = await consoleServer();
+  for (let i = 0; i < 5; i++) t.equal((await c.request('/console/login', { form: { username: 'sup', password: `bad${i}` } })).status, 401);
+  const sixth = await c.request('/console/login', { form: { username: 'sup', password: 'supervisor-pw' } });
+  t.equal(sixth.status, 429, 'even the right password waits');
+  t.match(await sixth.text(), /Troppi tentativi/);
+  t.equal((await c.request('/console/login', { form: { username: 'op', password: 'operator-pw' } })).status, 303, 'another account is not affected');
+});
+
+t.test('state changes need the session CSRF token and the console origin; only a supervisor acts on callbacks', async (t) => {
+  const c = await consoleServer();
+  const sup = await c.login('sup', 'supervisor-pw');
+  t.ok(sup.csrf.length > 20, 'the page carries the token');
+  t.equal((await c.request('/console/callbacks/7/cancel', { form: {}, cookie: sup.cookie })).status, 403, 'no token');
+  t.equal((await c.request('/console/callbacks/7/cancel', { form: { csrf: 'x' + sup.csrf.slice(1) }, cookie: sup.cookie })).status, 403, 'wrong token');
+  t.equal((await c.request('/console/callbacks/7/cancel', { form: { csrf: sup.csrf }, cookie: sup.cookie, origin: 'http://evil.example' })).status, 403, 'foreign origin');
+  t.same(c.actions, [], 'nothing was done');
+  const ok = await c.request('/console/callbacks/7/cancel', { form: { csrf: sup.csrf }, cookie: sup.cookie });
+  t.equal(ok.status, 303);
+  t.equal(ok.headers.get('location'), '/console/callbacks?done=7');
+  t.equal((await c.request('/console/callbacks/404/cancel', { form: { csrf: sup.csrf }, cookie: sup.cookie })).status, 404);
+  const moved = await c.request('/console/callbacks/8/reschedule', { form: { csrf: sup.csrf, at: '2099-01-15T09:30' }, cookie: sup.cookie });
+  t.equal(moved.status, 303);
+  t.same(c.actions, ['cancel 7', 'reschedule 8 2099-01-15T08:30:00.000Z'], 'the time typed is Rome time');
+
+  const op = await c.login('op', 'operator-pw');
+  t.equal((await c.request('/console/callbacks/9/retry', { form: { csrf: op.csrf }, cookie: op.cookie })).status, 403, 'an operator cannot');
+  t.notMatch(await (await c.request('/console/callbacks', { cookie: op.cookie })).text(), /Annulla/, 'and is not offered the buttons');
+});
+
+t.test('caller data is shown as text: notes, numbers and the live board', async (t) => {
+  const c = await consoleServer();
+  const op = await c.login('op', 'operator-pw');
+  c.db.prepare("INSERT INTO calls (id, dp, caller, dialed, started_at, answered_by) VALUES ('c1', 'demo-sw', '0612345678', '0600000001', ?, 'sw1')").run(new Date().toISOString());
+  const station = await (await c.request('/console/operator', { cookie: op.cookie })).text();
+  t.match(station, /Ultima: chiamata 0612345678 \(demo-sw\)/, 'the last call answered by sw1');
+  const saved = await c.request('/console/notes', { form: { csrf: op.csrf, number: '0612345678', dp: 'demo-sw', callId: 'c1', callbackId: '', operator: 'sw1', info: 'Rimborsi', text: XSS }, cookie: op.cookie });
+  t.equal(saved.status, 303);
+  t.same(c.db.prepare('SELECT author, operator, info, text, call_id AS callId FROM notes').all(), [{ author: 'op', operator: 'sw1', info: 'Rimborsi', text: XSS, callId: 'c1' }]);
+  const profile = await (await c.request('/console/profile?number=0612345678', { cookie: op.cookie })).text();
+  t.ok(profile.includes(escapeHtml(`op (sw1): [Rimborsi] ${XSS}`)), 'the note is in the timeline, escaped');
+  t.notOk(profile.includes('<script>window.__x'), 'never as markup');
+  t.equal((await c.request('/console/notes', { form: { csrf: op.csrf, number: '0612345678', dp: 'demo-sw', operator: 'st9', text: 'x' }, cookie: op.cookie })).status, 403, "not from another operator's station");
+  t.equal((await c.request('/console/notes', { form: { csrf: op.csrf, number: '06<b>', dp: 'demo-sw', operator: 'sw1', text: 'x' }, cookie: op.cookie })).status, 400);
+
+  c.live.calls = [{ channelId: 'ch1', dp: 'demo-sw', number: XSS, phase: 'menu', startedAt: new Date().toISOString(), ringing: [], operator: null }];
+  const live = await (await c.request('/console/live', { cookie: op.cookie })).text();
+  t.ok(live.includes(`<td class="number">${escapeHtml(XSS)}</td>`));
+});
+
+t.test('live board: pushed at once over server-sent events, then again when it changes', async (t) => {
+  const c = await consoleServer();
+  const { cookie } = await c.login('sup', 'supervisor-pw');
+  const ac = new AbortController();
+  const res = await fetch(`${c.base}/console/live/events`, { headers: { cookie }, signal: ac.signal });
+  t.equal(res.headers.get('content-type'), 'text/event-stream');
+  const reader = res.body!.getReader();
+  let buf = '';
+  const nextBoard = async (): Promise<string> => {
+    for (;;) {
+      const i = buf.indexOf('\n\n', buf.indexOf('event: board'));
+      if (buf.includes('event: board') && i > 0) {
+        const start = buf.indexOf('event: board');
+        const block = buf.slice(start, i);
+        buf = buf.slice(i + 2);
+        return JSON.parse(block.split('\ndata: ')[1]!) as string;
+      }
+      const { value, done } = await reader.read();
+      if (done) throw new Error('stream ended');
+      buf += Buffer.from(value).toString();
+    }
+  };
+  t.match(await nextBoard(), /Nessuna chiamata in corso/);
+  const changedAt = Date.now();
+  c.live.calls = [{ channelId: 'ch1', dp: 'demo-sw', number: '0612345678', phase: 'ringing', startedAt: new Date().toISOString(), ringing: ['sw1'], operator: null }];
+  const board = await nextBoard();
+  t.match(board, /<td class="number">0612345678<\/td><td>demo-sw<\/td><td>squilla<\/td><td>sw1<\/td>/);
+  t.ok(Date.now() - changedAt < 1000, `pushed ${Date.now() - changedAt} ms after the change`);
+  ac.abort();
+});
+
+t.test('reports: figures with a chart per directorate, CSV download with BOM; bad dates refused', async (t) => {
+  const c = await consoleServer();
+  const { cookie } = await c.login('sup', 'supervisor-pw');
+  c.db.prepare("INSERT INTO calls (id, dp, caller, dialed, started_at) VALUES ('r1', 'demo-sw', '0612345678', '0600000001', '2026-11-20T10:00:00.000Z')").run();
+  const page = await (await c.request('/console/reports?dp=demo-sw&from=2026-11-19&to=2026-11-21', { cookie })).text();
+  t.match(page, /<svg viewBox="0 0 720 220" role="img"/);
+  t.match(page, /<title>2026-11-20 · Chiamate ricevute: 1<\/title>/, 'the bar of the day with the call');
+  t.match(page, /<td>Chiamate ricevute<\/td><td class="num">1<\/td>/);
+  const csv = await c.request('/console/reports.csv?dp=demo-sw&from=2026-11-19&to=2026-11-21', { cookie });
+  t.equal(csv.headers.get('content-type'), 'text/csv; charset=utf-8');
+  t.match(csv.headers.get('content-disposition'), /attachment; filename="report-2026-11-19-2026-11-21.csv"/);
+  const body = Buffer.from(await csv.arrayBuffer()).toString('utf8');
+  t.ok(body.startsWith('\uFEFFdp,from,to,metric,label,label_it,value\r\n'));
+  t.match(body, /demo-sw,2026-11-20,2026-11-20,callsReceived,Calls received,Chiamate ricevute,1\r\n/);
+  t.equal((await c.request('/console/reports?from=2026-02-30', { cookie })).status, 400);
+});

@@ -1,0 +1,72 @@
+// The Prometheus metrics as Prometheus reads them, the statement timing, and the masking of
+// caller numbers in log lines.
+import t from 'tap';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { maskNumbers } from '../../controller/logging';
+import { Metrics } from '../../controller/monitoring/metrics';
+import { instrumentDatabase, migrate, openDatabase, readMigrations } from '../../controller/storage/database';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+
+t.test('metrics: counters and histograms per directorate, gauges read when scraped', async (t) => {
+  let pending: Record<string, number> = { 'demo-sw': 2 };
+  const m = new Metrics({
+    ariConnected: () => true,
+    activeCalls: () => 3,
+    activeAttempts: () => 1,
+    pendingByDp: () => pending,
+    operatorStates: async () => [
+      { dp: 'demo-sw', state: 'libero' },
+      { dp: 'demo-sw', state: 'libero' },
+      { dp: 'demo-st', state: 'in chiamata' },
+    ],
+    directorates: ['demo-sw', 'demo-st'],
+  });
+  m.callEnded('demo-sw', 'answered');
+  m.callEnded('demo-sw', 'booked');
+  m.callEnded('demo-sw', 'booked');
+  m.answeredAfter('demo-sw', 3);
+  m.attemptEnded('demo-st', 'no_answer');
+  m.ariReconnected();
+  m.jobRun('backup', 'failed');
+  const text = await m.registry.metrics();
+  const line = (s: string): void => void t.ok(text.split('\n').includes(s), s);
+  line('ivr_calls_total{dp="demo-sw",result="answered"} 1');
+  line('ivr_calls_total{dp="demo-sw",result="booked"} 2');
+  line('ivr_calls_total{dp="demo-st",result="abandoned"} 0');
+  line('ivr_rings_before_answer_bucket{le="3",dp="demo-sw"} 1');
+  line('ivr_rings_before_answer_bucket{le="2",dp="demo-sw"} 0');
+  line('ivr_callback_attempts_total{dp="demo-st",outcome="no_answer"} 1');
+  line('ivr_ari_reconnects_total 1');
+  line('ivr_job_runs_total{job="backup",status="failed"} 1');
+  line('ivr_callbacks_pending{dp="demo-sw"} 2');
+  line('ivr_callbacks_pending{dp="demo-st"} 0');
+  line('ivr_operators{dp="demo-sw",state="libero"} 2');
+  line('ivr_operators{dp="demo-st",state="in chiamata"} 1');
+  line('ivr_active_calls 3');
+  t.match(text, /^process_cpu_user_seconds_total \d/m, 'process metrics');
+  pending = {};
+  t.ok((await m.registry.metrics()).includes('ivr_callbacks_pending{dp="demo-sw"} 0'), 'a gauge is read at each scrape');
+});
+
+t.test('statement latency: every run, get and all is timed by kind', async (t) => {
+  const db = openDatabase(path.join(mkdtempSync(path.join(os.tmpdir(), 'ivr-m-')), 'x.db'));
+  migrate(db, readMigrations(path.join(root, 'db')));
+  const seen: string[] = [];
+  instrumentDatabase(db, (op, s) => {
+    t.ok(s >= 0 && s < 1);
+    seen.push(op);
+  });
+  db.prepare("INSERT INTO meta (key, value) VALUES ('a', 'b')").run();
+  db.prepare('SELECT value FROM meta WHERE key = ?').get('a');
+  t.equal(db.prepare('SELECT value FROM meta').pluck().all().length, 1, 'statements still work (pluck too)');
+  db.prepare("UPDATE meta SET value = 'c'").run();
+  t.same(seen, ['insert', 'select', 'select', 'update']);
+});
+
+t.test('log lines: caller numbers masked, other fields untouched', async (t) => {
+  t.same(maskNumbers({ caller: '0612345678', number: '3471234567', dp: 'demo-sw', channelId: '1764.12' }), { caller: '0612******', number: '3471******', dp: 'demo-sw', channelId: '1764.12' });
+  t.same(maskNumbers({ caller: null, attempt: 2 }), { caller: null, attempt: 2 });
+});
