@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 STAMP := node_modules/.package-lock.json
 
-.PHONY: help deps build image prompts up down run test test-unit test-integration bench clean
+.PHONY: help deps build image prompts browser up down run test test-unit test-integration bench clean
 
 help:
 	@echo "make run    install what is missing, start Asterisk + controller on the demo config (Ctrl-C stops)"
@@ -27,6 +27,10 @@ image:
 prompts: build image
 	bash docker/make-prompts.sh
 
+# the web console's end-to-end test drives Debian's Chromium (playwright-core downloads nothing)
+browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
 up: build image prompts
 	bash docker/stack.sh up
 
@@ -36,13 +40,13 @@ run: build image prompts
 down:
 	bash docker/stack.sh down
 
-test: build image prompts
+test: build image prompts browser
 	bash test/run.sh
 
 test-unit: build
 	bash test/run.sh unit
 
-test-integration: build image prompts
+test-integration: build image prompts browser
 	bash test/run.sh integration
 
 bench: build image prompts

@@ -85,7 +85,7 @@ export function liveBoard(s: LiveSnapshot): Html {
 <section>
 <h2>Operatori</h2>
 <table id="operators"><thead><tr><th>Operatore</th><th>DP</th><th>Ruolo</th><th>Stato</th></tr></thead><tbody>
-${s.operators.map((o) => html`<tr data-operator="${o.id}"><td>${o.id}</td><td>${o.dp}</td><td>${o.role}${o.unit ? html` (${o.unit})` : ''}</td><td class="state">${o.state}</td></tr>`)}
+${s.operators.map((o) => html`<tr data-operator="${o.id}"><td>${o.id}</td><td>${o.dp}</td><td>${ROLE_IT[o.role] ?? o.role}${o.unit ? html` (${o.unit})` : ''}</td><td class="state">${o.state}</td></tr>`)}
 </tbody></table>
 </section>
 <section>
@@ -163,11 +163,14 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
 ${profile ? profileBody(profile) : ''}`);
 }
 
+const KIND_IT: Record<Profile['timeline'][number]['kind'], string> = { call: 'chiamata', callback: 'richiesta', attempt: 'tentativo', outcome: 'esito', transfer: 'trasferimento', intervention: 'intervento', note: 'nota' };
+const ROLE_IT: Record<string, string> = { switchboard: 'centralino', staff: 'personale', unit: 'ufficio' };
+
 export function profileBody(p: Profile): Html {
   if (p.timeline.length === 0) return html`<p class="muted">Nessuna chiamata o richiamata per ${p.number}.</p>`;
   return html`<p>${p.number}: ${p.calls.length} chiamate, ${p.callbacks.length} richieste di richiamata, ${p.outcomes.filter((o) => o.kind === 'operator').length} esiti registrati.</p>
 <table id="timeline"><thead><tr><th>Quando</th><th>Cosa</th><th>Dettagli</th></tr></thead><tbody>
-${p.timeline.map((e) => html`<tr><td>${when(e.at)}</td><td>${e.kind}</td><td>${e.summary}</td></tr>`)}
+${p.timeline.map((e) => html`<tr><td>${when(e.at)}</td><td>${KIND_IT[e.kind]}</td><td>${e.summaryIt}</td></tr>`)}
 </tbody></table>`;
 }
 

@@ -42,8 +42,11 @@ export interface Profile {
   /** what operators recorded from the console: information given, free-text notes */
   notes: NoteRow[];
   /** everything above merged in time order */
-  timeline: Array<{ at: string; kind: 'call' | 'callback' | 'attempt' | 'outcome' | 'transfer' | 'intervention' | 'note'; id: string | number; summary: string }>;
+  timeline: Array<{ at: string; kind: 'call' | 'callback' | 'attempt' | 'outcome' | 'transfer' | 'intervention' | 'note'; id: string | number; summary: string; /** the same in Italian, for the console */ summaryIt: string }>;
 }
+
+const STATUS_IT: Record<CallbackRow['status'], string> = { pending: 'in attesa', dialing: 'in chiamata', done: 'completata', failed: 'fallita', cancelled: 'annullata', expired: 'scaduta' };
+const END_IT: Record<string, string> = { completed: 'conclusa', caller_hangup: "riagganciato dall'utente", error: 'errore', lost: 'persa' };
 
 export function buildProfile(
   number: string,
@@ -60,14 +63,22 @@ export function buildProfile(
       kind: 'call' as const,
       id: c.id,
       summary: `${c.dp}: ${c.answeredBy ? `answered by ${c.answeredBy}` : c.ringCount !== null ? `unanswered after ${c.ringCount} rings` : 'not put through'}${c.callbackId ? `, callback #${c.callbackId} booked` : ''} (${c.endReason ?? 'in progress'})`,
+      summaryIt: `${c.dp}: ${c.answeredBy ? `risposta di ${c.answeredBy}` : c.ringCount !== null ? `senza risposta dopo ${c.ringCount} squilli` : 'non inoltrata'}${c.callbackId ? `, prenotata la richiamata n. ${c.callbackId}` : ''} (${END_IT[c.endReason ?? ''] ?? c.endReason ?? 'in corso'})`,
     })),
-    ...callbacks.map((b) => ({ at: b.requestedAt, kind: 'callback' as const, id: b.id, summary: `${b.dp}: callback #${b.id} ${b.status}, ${b.attempts} attempt(s)` })),
+    ...callbacks.map((b) => ({
+      at: b.requestedAt,
+      kind: 'callback' as const,
+      id: b.id,
+      summary: `${b.dp}: callback #${b.id} ${b.status}, ${b.attempts} attempt(s)`,
+      summaryIt: `${b.dp}: richiesta di richiamata n. ${b.id} ${STATUS_IT[b.status]}, ${b.attempts} tentativi`,
+    })),
     ...callbacks.flatMap((b) =>
       b.attemptLog.map((a) => ({
         at: a.startedAt,
         kind: 'attempt' as const,
         id: a.id,
         summary: `callback #${b.id} through ${a.operator}${a.callerAttempt ? `, caller dialled (attempt ${a.callerAttempt})` : ''}: ${a.outcome ?? 'in progress'}`,
+        summaryIt: `richiamata n. ${b.id} tramite ${a.operator}${a.callerAttempt ? `, chiamato l'utente (tentativo ${a.callerAttempt})` : ''}: ${a.outcome ?? 'in corso'}`,
       })),
     ),
     ...outcomes.map((o) => ({
@@ -78,8 +89,15 @@ export function buildProfile(
         o.kind === 'transfer'
           ? `transfer to ${o.unit}: ${o.label}`
           : `${o.official}: ${o.code} ${o.label}${o.byDefault ? ' (default, no key)' : ''}`,
+      summaryIt:
+        o.kind === 'transfer'
+          ? `trasferimento a ${o.unit}: ${o.label === 'answered' ? 'risposto' : o.label}`
+          : `${o.official}: ${o.code} ${o.label}${o.byDefault ? ' (predefinito, nessun tasto)' : ''}`,
     })),
-    ...notes.map((n) => ({ at: n.at, kind: 'note' as const, id: n.id, summary: `${n.author}${n.operator ? ` (${n.operator})` : ''}: ${n.info ? `[${n.info}] ` : ''}${n.text}` })),
+    ...notes.map((n) => {
+      const text = `${n.author}${n.operator ? ` (${n.operator})` : ''}: ${n.info ? `[${n.info}] ` : ''}${n.text}`;
+      return { at: n.at, kind: 'note' as const, id: n.id, summary: text, summaryIt: text };
+    }),
   ].sort((a, b) => a.at.localeCompare(b.at) || order[a.kind] - order[b.kind]);
   return { number, calls, callbacks, outcomes, notes, timeline };
 }

@@ -648,3 +648,49 @@ t.test('a database with an old schema or none at all: exit 1 saying what to do',
   const sj = JSON.parse(st.stdout) as { problems: string[]; controller: { up: boolean } };
   t.match(sj.problems, [/^database: no database at /, /Asterisk unreachable/, /controller down/], 'status still reports Asterisk and the controller');
 });
+
+/** ivrctl with a line on its stdin (for --password-stdin). */
+function ivrctlInput(input: string, ...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile('node', [bin, ...args], { env: baseEnv(), timeout: 30_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin!.end(input);
+  });
+}
+
+t.test('users: console accounts with scrypt hashes; bad input exit 2; a new password ends the sessions', async (t) => {
+  const added = jsonOut<{ username: string; role: string; operator: string | null; password: string }>(t, await ivrctl('users', 'add', 'rossi', '--role', 'supervisor', '--json'));
+  t.match(added, { username: 'rossi', role: 'supervisor', operator: null });
+  t.ok(added.password.length >= 16, 'a generated password is shown once');
+  const viaStdin = await ivrctlInput('una password lunga\n', 'users', 'add', 'bianchi', '--role', 'operator', '--operator', 'st1', '--password-stdin');
+  t.equal(viaStdin.code, 0, viaStdin.stderr);
+  t.equal(viaStdin.stdout, 'user bianchi added (operator)\n', 'no password printed when it was given');
+
+  failsWith(t, await ivrctlInput('short\n', 'users', 'add', 'verdi', '--role', 'supervisor', '--password-stdin'), 2, /at least 10 characters/);
+  failsWith(t, await ivrctl('users', 'add', 'rossi', '--role', 'supervisor'), 2, /user "rossi" already exists/);
+  failsWith(t, await ivrctl('users', 'add', 'neri', '--role', 'operator'), 2, /--operator <id> is required/);
+  failsWith(t, await ivrctl('users', 'add', 'neri', '--role', 'operator', '--operator', 'ghost'), 2, /no operator "ghost"/);
+  failsWith(t, await ivrctl('users', 'add', 'Bad Name', '--role', 'supervisor'), 2, /username "Bad Name"/);
+  usageError(t, await ivrctl('users', 'add', 'neri', '--role', 'admin'));
+
+  const list = jsonOut<Array<Record<string, unknown>>>(t, await ivrctl('users', 'list', '--json'));
+  t.same(list.map((u) => [u.username, u.role, u.operator]), [['bianchi', 'operator', 'st1'], ['rossi', 'supervisor', null]]);
+  t.notOk(list.some((u) => 'passwordHash' in u), 'hashes are never printed');
+
+  const db = new Database(dbFile);
+  const hash = () => db.prepare("SELECT password_hash FROM console_users WHERE username = 'bianchi'").pluck().get() as string;
+  const before = hash();
+  t.match(before, /^scrypt\$32768\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+  t.notOk(before.includes('una password lunga'));
+  db.prepare("INSERT INTO console_sessions (token_hash, username, csrf, created_at, expires_at) VALUES ('h', 'bianchi', 'c', '2026-01-01', '2999-01-01')").run();
+  const changed = await ivrctl('users', 'passwd', 'bianchi', '--json');
+  t.equal(changed.code, 0, changed.stderr);
+  t.match(JSON.parse(changed.stdout), { username: 'bianchi', password: /^[\w-]{16}$/ });
+  t.not(hash(), before, 'a new hash');
+  t.equal(db.prepare("SELECT COUNT(*) FROM console_sessions WHERE username = 'bianchi'").pluck().get(), 0, 'its sessions ended');
+  db.close();
+  failsWith(t, await ivrctl('users', 'passwd', 'nobody'), 2, /no user "nobody"/);
+  t.equal((await ivrctl('users', 'remove', 'rossi')).stdout, 'user rossi removed\n');
+  failsWith(t, await ivrctl('users', 'remove', 'rossi'), 2, /no user "rossi"/);
+});
