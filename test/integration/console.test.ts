@@ -293,7 +293,7 @@ t.test('caller data with markup is shown as text: nothing runs, no element is ma
   t.ok(profileText.includes(XSS), 'profile: the note text shows literally, <script> included');
   t.ok(profileText.includes('<i>mallory</i>') && profileText.includes('[<u>Rimborsi</u>]'), 'profile: author and topic show literally');
   t.ok(profileText.includes('<b>caller_hangup</b>'), "profile: the call's end reason shows literally");
-  t.equal(await page.locator('#timeline td', { hasText: /^note$/ }).count(), 1, 'the note is in the timeline');
+  t.equal(await page.locator('#timeline td', { hasText: /^nota$/ }).count(), 1, 'the note is in the timeline');
 
   const callbacks = await page.goto(`${BASE}/console/callbacks?dp=t-open`);
   t.equal(callbacks?.status(), 200);
@@ -399,7 +399,7 @@ t.test("an operator account cannot change requests, but records a note on its la
   );
 
   await page.goto(`${BASE}/console/profile?number=${number}`);
-  const note = page.locator('#timeline tr', { has: page.locator('td', { hasText: /^note$/ }) });
+  const note = page.locator('#timeline tr', { has: page.locator('td', { hasText: /^nota$/ }) });
   t.equal(await note.count(), 1, 'the profile timeline has the note');
   t.equal(await note.locator('td').nth(2).textContent(), `op1 (st1): [Rimborsi] ${text}`);
   t.same(errors, [], 'no script or console error');
