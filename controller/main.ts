@@ -27,7 +27,7 @@ import { Metrics } from './monitoring/metrics';
 import { instrumentDatabase } from './storage/database';
 import { ConsoleRouter } from './console/router';
 import { liveBoard } from './console/views';
-import { computeFigures, formatLocalDate } from './monitoring/figures';
+import { computeFigures, formatLocalDate, type DpFigures } from './monitoring/figures';
 import { localTime } from './schedule/service-hours';
 import { ConsoleSessionsRepo } from './storage/console-sessions-repo';
 import { ConsoleUsersRepo } from './storage/console-users-repo';
@@ -48,8 +48,13 @@ async function main(): Promise<void> {
     pendingByDp: () => callbacks.pendingCountByDp(),
     operatorStates: async () => operatorStates(operatorsRepo.list(), await gateway.phoneStates().catch(() => new Map())),
     directorates: config.directorates.map((d) => d.id),
+    today: () => todayFigures(),
   });
   instrumentDatabase(db, (op, seconds) => metrics.dbQuery(op, seconds));
+  const todayFigures = (): DpFigures[] => {
+    const day = formatLocalDate(localTime(new Date(), 'Europe/Rome'));
+    return computeFigures(db, config.directorates.map((x) => ({ id: x.id, timezone: x.hours.timezone })), { from: day, to: day });
+  };
   let inbound: InboundService | undefined;
   let connectedBefore = false;
   const gateway = new AriGateway(
@@ -131,10 +136,7 @@ async function main(): Promise<void> {
           return { callbackId: a.callbackId, dp: cb.dp, number: cb.number, operator: a.operator, stage: a.stage, startedAt: a.startedAt };
         }),
       pending: () => callbacks.pendingCountByDp(),
-      today: () => {
-        const day = formatLocalDate(localTime(now(), 'Europe/Rome'));
-        return computeFigures(db, config.directorates.map((x) => ({ id: x.id, timezone: x.hours.timezone })), { from: day, to: day });
-      },
+      today: todayFigures,
     },
     liveBoard,
   );

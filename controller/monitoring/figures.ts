@@ -50,6 +50,8 @@ export interface Figures {
   answeredByOperator: number;
   /** mean of calls.ring_count over answered calls that rang the group; null when none */
   meanRingsBeforeAnswer: number | null;
+  /** answered calls by the rings heard before the answer ("2": answered during the second ring) */
+  answeredAfterRings: Record<string, number>;
   /** calls whose operator group rang out without an answer */
   ringUnanswered: number;
   /** calls that found no operator registered or free */
@@ -180,6 +182,10 @@ function statements(db: Db) {
           AND NOT EXISTS (SELECT 1 FROM call_events e WHERE e.call_id = c.id AND e.type = 'ringing_ended') THEN 1 ELSE 0 END), 0) AS whileRinging,
         COALESCE(SUM(CASE WHEN c.end_reason = 'caller_hangup' AND c.answered_by IS NULL AND c.callback_id IS NULL THEN 1 ELSE 0 END), 0) AS hungUp
       FROM calls c WHERE c.dp = @dp AND c.started_at >= @from AND c.started_at < @to`),
+    rings: db.prepare(`
+      SELECT ring_count AS rings, COUNT(*) AS n FROM calls
+      WHERE dp = @dp AND started_at >= @from AND started_at < @to AND answered_by IS NOT NULL AND ring_count IS NOT NULL
+      GROUP BY 1 ORDER BY 1`),
     // an offer is repeated when the caller is sent back to it: count calls, not events
     callEvents: db.prepare(`
       SELECT COUNT(DISTINCT CASE WHEN e.type = 'offer' THEN e.call_id END) AS offered,
@@ -265,6 +271,7 @@ function figuresOf(q: Statements, w: Window): Figures {
     callsReceived: calls.received,
     answeredByOperator: calls.answered,
     meanRingsBeforeAnswer: round(calls.meanRings, 2),
+    answeredAfterRings: counts((q.rings.all(w) as Array<{ rings: number; n: number }>).map((r) => ({ key: String(r.rings), n: r.n }))),
     ringUnanswered: ev.ringUnanswered,
     noOperatorAvailable: ev.noOperator,
     hungUpInIvr: calls.hungUp - calls.whileRinging,

@@ -2,6 +2,7 @@
 // report what happened through these typed methods; gauges read the current state when
 // Prometheus scrapes, so they are never stale.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { DpFigures } from './figures';
 
 export interface MetricSources {
   ariConnected: () => boolean;
@@ -11,7 +12,12 @@ export interface MetricSources {
   /** operators per directorate and state (libero, in chiamata, squilla, in pausa, non registrato) */
   operatorStates: () => Promise<Array<{ dp: string; state: string }>>;
   directorates: string[];
+  /** today's figures (monitoring/figures.ts: the same numbers as the report and the console) */
+  today: () => DpFigures[];
 }
+
+/** the figures exported as ivr_today{dp,figure}: the plain counts of the day */
+const TODAY_FIGURES: Array<keyof DpFigures> = ['callsReceived', 'answeredByOperator', 'ringUnanswered', 'noOperatorAvailable', 'hungUpInIvr', 'hungUpWhileRinging', 'callbackOffers', 'bookings', 'callbacksCompleted', 'callbacksClosed'];
 
 export type CallResult = 'answered' | 'booked' | 'abandoned' | 'not_put_through' | 'lost';
 
@@ -52,6 +58,20 @@ export class Metrics {
       collect() {
         const pending = src.pendingByDp();
         for (const dp of src.directorates) this.set({ dp }, pending[dp] ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'ivr_today',
+      help: "today's figures per directorate (Europe/Rome day), as in ivrctl report",
+      labelNames: ['dp', 'figure'],
+      registers,
+      collect() {
+        for (const f of src.today()) {
+          for (const k of TODAY_FIGURES) {
+            const v = f[k];
+            if (typeof v === 'number') this.set({ dp: f.dp, figure: k }, v);
+          }
+        }
       },
     });
     new Gauge({

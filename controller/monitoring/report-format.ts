@@ -88,6 +88,7 @@ function metrics(f: Figures): Metric[] {
     m('callsReceived', 'Calls received', 'Chiamate ricevute', f.callsReceived),
     m('answeredByOperator', 'Answered by an operator', 'Risposte da un operatore', f.answeredByOperator),
     m('meanRingsBeforeAnswer', 'Mean rings before answer', 'Squilli medi prima della risposta', f.meanRingsBeforeAnswer),
+    ...Object.entries(f.answeredAfterRings).map(([k, v]) => m(`answeredAfterRings.${k}`, `Answered during ring ${k}`, `Risposte al ${k}° squillo`, v)),
     m('ringUnanswered', 'Operators rang, no answer', 'Squilli agli operatori senza risposta', f.ringUnanswered),
     m('noOperatorAvailable', 'No operator available', 'Nessun operatore disponibile', f.noOperatorAvailable),
     m('hungUpInIvr', 'Caller hung up in the IVR', 'Abbandoni nel risponditore', f.hungUpInIvr),

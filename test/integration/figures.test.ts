@@ -51,6 +51,7 @@ t.test('three real calls, then the report and /metrics count exactly them', asyn
     callsReceived: 3,
     answeredByOperator: 1,
     meanRingsBeforeAnswer: 2,
+    answeredAfterRings: { '2': 1 },
     ringUnanswered: 0,
     noOperatorAvailable: 1,
     hungUpInIvr: 1,
@@ -70,5 +71,9 @@ t.test('three real calls, then the report and /metrics count exactly them', asyn
   t.equal(await metric(`ivr_operators{dp="${DP}",state="non registrato"}`), 1, 'fig1 has unregistered');
   t.ok((await metric('ivr_db_query_seconds_count{op="select"}'))! > 0, 'statement latency is measured');
   t.equal(await metric('ivr_ari_connected'), 1);
+  // the figures' one implementation, exported too
+  t.equal(await metric(`ivr_today{dp="${DP}",figure="callsReceived"}`), 3);
+  t.equal(await metric(`ivr_today{dp="${DP}",figure="bookings"}`), 1);
+  t.equal(await metric(`ivr_today{dp="${DP}",figure="hungUpInIvr"}`), 1);
   await assertNothingLeft(t);
 });

@@ -23,6 +23,7 @@ t.test('metrics: counters and histograms per directorate, gauges read when scrap
       { dp: 'demo-st', state: 'in chiamata' },
     ],
     directorates: ['demo-sw', 'demo-st'],
+    today: () => [{ dp: 'demo-sw', callsReceived: 7, bookings: 2 } as never],
   });
   m.callEnded('demo-sw', 'answered');
   m.callEnded('demo-sw', 'booked');
@@ -46,6 +47,8 @@ t.test('metrics: counters and histograms per directorate, gauges read when scrap
   line('ivr_operators{dp="demo-sw",state="libero"} 2');
   line('ivr_operators{dp="demo-st",state="in chiamata"} 1');
   line('ivr_active_calls 3');
+  line('ivr_today{dp="demo-sw",figure="callsReceived"} 7');
+  line('ivr_today{dp="demo-sw",figure="bookings"} 2');
   t.match(text, /^process_cpu_user_seconds_total \d/m, 'process metrics');
   pending = {};
   t.ok((await m.registry.metrics()).includes('ivr_callbacks_pending{dp="demo-sw"} 0'), 'a gauge is read at each scrape');
