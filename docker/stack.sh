@@ -110,6 +110,19 @@ print_credentials() {
   fi
   echo "From a registered phone, dial 0600000001 (demo-sw) or 0200000002 (demo-st) to hear the IVR;"
   echo "calls from 127.0.0.2 come in as outside callers (see README, 'Trying the demo')."
+  # the demo's console account: made once, when there is none, its password kept beside the
+  # operators' (mode 0600) so that each make run can show it
+  local c="$IVR_STATE_DIR/console-password.txt"
+  if [ ! -s "$c" ] && [ "$("${IVRCTL[@]}" users list --json | tr -d ' \n')" = "[]" ]; then
+    (umask 077 && "${IVRCTL[@]}" users add admin --role supervisor --json |
+      node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log("admin "+JSON.parse(s).password))' >"$c")
+  fi
+  echo
+  echo "Web console: http://127.0.0.1:8080/console"
+  if [ -s "$c" ]; then
+    read -r user pw <"$c"
+    echo "  user $user   password $pw   (more accounts: ./ivrctl users add)"
+  fi
 }
 
 cmd="${1:-}"
