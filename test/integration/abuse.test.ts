@@ -1,0 +1,38 @@
+// Abuse from the public network: a bounded INVITE flood from the trunk address, then an
+// ordinary caller: the service must still answer them and take their booking, and nothing
+// may be left behind. (Random and overlong keys, silence and early hang-ups at every prompt
+// are in ivr-callers.test.ts; addresses other than the trunk and unknown numbers in
+// trunk-security.test.ts; fuzzed configs and CLI arguments in test/unit/abuse-input.test.ts.)
+import t from 'tap';
+import { agentReport, assertNothingLeft, callIvr, eventually, query, sipp, TRUNK_IP } from './harness';
+import { writeLoadCallerScenario } from './scenarios';
+
+const NOBODY = '0611000002'; // t-empty: nobody registered, the offer at once
+
+t.test('after 300 calls in 3 s from the trunk, the next caller is answered and books', async (t) => {
+  const scenario = writeLoadCallerScenario('flood-caller', { beforeKeysMs: 300, afterKeysMs: 0 });
+  const started = Date.now();
+  const flood = await sipp({
+    scenario,
+    ip: TRUNK_IP,
+    port: 5310,
+    service: NOBODY,
+    timeoutMs: 90_000,
+    extra: ['-m', '300', '-r', '100', '-l', '300', '-mi', TRUNK_IP, '-min_rtp_port', '30000', '-max_rtp_port', '39998', '-recv_timeout', '20000'],
+  });
+  const floodMs = Date.now() - started;
+  t.comment(`flood: 300 calls at 100/s handled in ${floodMs} ms, SIPp exit ${flood.code}`);
+  // whatever the flood got, the service must serve the next caller normally
+  const ani = '0612880001';
+  const r = await callIvr({ number: NOBODY, ani, rtpPort: 42500, steps: [{ pause: 2500 }, { keys: '1' }, { pause: 3000 }, { keys: '1' }] });
+  t.equal(r.code, 0, 'the next caller: answered, offered, booked, goodbye', { report: r.code === 0 ? undefined : agentReport(r) });
+  t.match(query('SELECT dp, number, status FROM callbacks WHERE number = ?', ani), [{ dp: 't-empty', number: ani, status: 'pending' }], 'the booking is stored');
+  const calls = query<{ n: number; open: number }>("SELECT COUNT(*) AS n, SUM(ended_at IS NULL) AS open FROM calls WHERE dp = 't-empty' AND caller LIKE '0612%' AND started_at >= ?", new Date(started).toISOString())[0]!;
+  // an overloaded box may refuse some of the flood (SIPp's exit tells): what must not happen
+  // is a call left open or a caller after it who is not served
+  t.comment(`flood: ${calls.n} calls recorded, ${calls.open} still open right after`);
+  t.ok(calls.n > 0, 'the flood reached the controller');
+  await eventually('every flood call closed', async () => query<{ n: number }>('SELECT COUNT(*) AS n FROM calls WHERE ended_at IS NULL').map((x) => x.n)[0] === 0, 20_000);
+  t.pass('no call left open');
+  await assertNothingLeft(t);
+});
