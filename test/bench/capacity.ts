@@ -6,24 +6,32 @@
 //  - capacity: calls placed N at a time (all started within 2 s), N raised until the first
 //    failed call; the largest N with none failed, for each, and the ratio;
 //  - latency: INVITE -> 200 OK p50/p99 at 5, 10 and 20 new calls per second, both ways;
-//  - memory: the controller's RSS before, at the peak of the largest clean level, and after.
+//  - memory: the controller's RSS before, at the peak of the largest clean level, and after;
+//    then a soak (IVR_BENCH_SOAK_MINUTES, default 10) of steady calls, RSS sampled each 10 s:
+//    the growth from the end of the first minute to the end.
 //   node dist/test/bench/capacity.js [max-level]
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PODMAN, STATE_DIR, AGENTS_CONTAINER, pbxCli, run, TRUNK_IP } from '../integration/harness';
 import { writeLoadCallerScenario } from '../integration/scenarios';
+import { figure } from './figure';
 
-const MAX = Number(process.argv[2] ?? 300);
-const LEVELS = [10, 25, 50, 75, 100, 150, 200, 250, 300, 400].filter((n) => n <= MAX);
+const MAX = Number(process.argv[2] ?? 800);
+const LEVELS = [10, 25, 50, 100, 150, 200, 300, 400, 500, 600, 800].filter((n) => n <= MAX);
+const SOAK_MINUTES = Number(process.env.IVR_BENCH_SOAK_MINUTES ?? 10);
 const TARGETS = { controller: '0611000002', dialplan: '0699000002' } as const;
 
 const BENCH_DIALPLAN = `; written by test/bench/capacity.ts: the controller's short IVR in pure dialplan
-exten => 0699000002,1,Answer()
+exten => 0699000002,1,Goto(ivr-bench-menu,s,1)
+
+[ivr-bench-menu]
+exten => s,1,Answer()
  same => n,Set(CHANNEL(language)=it)
  same => n,Playback(\${SOUNDS}/dp/t-empty-welcome)
- same => n,Read(CHOICE,\${SOUNDS}/it/menu-main,1,,1,5)
- same => n,Playback(\${SOUNDS}/it/no-operator-online&\${SOUNDS}/it/offer-callback)
+ same => n,Background(\${SOUNDS}/it/menu-main)
+ same => n,WaitExten(5)
+exten => 1,1,Playback(\${SOUNDS}/it/no-operator-online&\${SOUNDS}/it/offer-callback)
  same => n,Hangup(16)
 `;
 
@@ -37,8 +45,8 @@ async function load(target: string, calls: number, rate: number, limit: number):
     'podman',
     [...PODMAN, 'exec', '-w', dir, AGENTS_CONTAINER, 'sipp', '127.0.0.1:5060', '-sf', '/scen/bench-caller.xml', '-i', TRUNK_IP, '-p', '5300', '-mi', TRUNK_IP,
       '-min_rtp_port', '30000', '-max_rtp_port', '39998', '-s', target, '-m', String(calls), '-r', String(rate), '-l', String(limit), '-nostdin',
-      '-timeout', '120s', '-recv_timeout', '15000', '-trace_stat', '-trace_rtt', '-rtt_freq', '1', '-trace_err'],
-    { timeoutMs: 150_000 },
+      '-timeout', `${Math.max(120, Math.ceil(calls / rate) + 120)}s`, '-recv_timeout', '15000', '-trace_stat', '-trace_rtt', '-rtt_freq', '1', '-trace_err'],
+    { timeoutMs: (Math.max(120, Math.ceil(calls / rate) + 120) + 30) * 1000 },
   );
   const files = readdirSync(`${STATE_DIR}/sipp-logs/${id}`);
   const stat = files.find((f) => f.endsWith('_.csv') || (f.includes('bench-caller') && f.endsWith('.csv') && !f.includes('rtt')));
@@ -53,7 +61,12 @@ async function load(target: string, calls: number, rate: number, limit: number):
   }
   const rttFile = files.find((f) => f.includes('rtt'));
   const rtts = rttFile
-    ? readFileSync(path.join(`${STATE_DIR}/sipp-logs/${id}`, rttFile), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(';')[2])).filter((x) => Number.isFinite(x))
+    ? readFileSync(path.join(`${STATE_DIR}/sipp-logs/${id}`, rttFile), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => Number(l.split(';')[1])) // Date_ms;response_time_ms;rtd_no
+        .filter((x) => Number.isFinite(x))
     : [];
   if (res.code !== 0 && failed === 0) failed = Math.max(1, calls - ok);
   return { ok, failed, rtts };
@@ -89,19 +102,37 @@ async function main(): Promise<void> {
     }
   }
   const latency: string[] = [];
+  const latencyFigures: Array<[string, string]> = [];
   for (const rate of [5, 10, 20]) {
     const row: string[] = [];
     for (const [name, target] of Object.entries(TARGETS)) {
       const r = await load(target, rate * 10, rate, 400);
-      row.push(`${name} p50 ${pct(r.rtts, 50).toFixed(0)} ms p99 ${pct(r.rtts, 99).toFixed(0)} ms${r.failed ? ` (${r.failed} failed)` : ''}`);
+      row.push(`${name} p50 ${pct(r.rtts, 50).toFixed(1)} ms p99 ${pct(r.rtts, 99).toFixed(1)} ms${r.failed ? ` (${r.failed} failed)` : ''}`);
     }
     latency.push(`  INVITE -> 200 at ${rate} calls/s: ${row.join(' | ')}`);
+    latencyFigures.push([`INVITE -> 200 OK at ${rate} calls/s, p50 / p99: controller | dialplan`, row.map((x) => x.replace(/^\w+ p50 ([\d.]+) ms p99 ([\d.]+) ms/, '$1 / $2 ms')).join(' | ')]);
   }
   const rssAfter = controllerRssMb();
+
+  // soak: about 20 calls at once (3 new per second, 7 s each) for the whole time
+  const samples: Array<[number, number]> = [];
+  const soakStart = Date.now();
+  const sampler = setInterval(() => samples.push([(Date.now() - soakStart) / 60_000, controllerRssMb()]), 10_000);
+  const soak = SOAK_MINUTES > 0 ? await load(TARGETS.controller, Math.round(3 * 60 * SOAK_MINUTES), 3, 100) : { ok: 0, failed: 0, rtts: [] };
+  clearInterval(sampler);
   console.log(`capacity (same short IVR, calls at once with none failed; levels ${LEVELS.join(', ')}):`);
   console.log(`  controller ${capacity.controller}, pure dialplan ${capacity.dialplan}, ratio ${(capacity.controller! / Math.max(1, capacity.dialplan!)).toFixed(2)} (target >= 0.95)`);
   console.log(`latency:\n${latency.join('\n')}`);
-  console.log(`controller RSS: ${rssBefore.toFixed(0)} MB before, ${rssPeak.toFixed(0)} MB peak (${capacity.controller} calls at once), ${rssAfter.toFixed(0)} MB after`);
+  figure('capacity: calls at once with none failed, controller / pure dialplan', `${capacity.controller} / ${capacity.dialplan} (ratio ${(capacity.controller! / Math.max(1, capacity.dialplan!)).toFixed(2)})`, `ratio >= 0.95 (levels up to ${LEVELS.at(-1)})`);
+  for (const l of latencyFigures) figure(l[0], l[1]);
+  figure(`controller RSS at ${capacity.controller} calls at once (peak)`, `${rssPeak.toFixed(0)} MB`, '< 150 MB at 200');
+  console.log(`controller RSS: ${rssBefore.toFixed(0)} MB before, ${rssPeak.toFixed(0)} MB peak (${capacity.controller} calls at once), ${rssAfter.toFixed(0)} MB after (target < 150 MB at 200 calls)`);
+  if (SOAK_MINUTES > 0) {
+    const warm = samples.find(([m]) => m >= 1)?.[1] ?? samples[0]?.[1] ?? NaN;
+    const end = samples.at(-1)?.[1] ?? NaN;
+    figure(`controller RSS growth over a ${SOAK_MINUTES}-minute soak (~20 calls at once)`, `${(((end - warm) / warm) * 100).toFixed(1)} % (${warm.toFixed(0)} -> ${end.toFixed(0)} MB, ${soak.failed} calls failed)`, '< 10 %');
+    console.log(`soak ${SOAK_MINUTES} min at ~20 calls at once: ${soak.ok} calls ok, ${soak.failed} failed; RSS ${warm.toFixed(0)} MB after 1 min, ${end.toFixed(0)} MB at the end: growth ${(((end - warm) / warm) * 100).toFixed(1)} % (target < 10 %)`);
+  }
 }
 
 main().catch((err: Error) => {

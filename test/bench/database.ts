@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { computeFigures } from '../../controller/monitoring/figures';
+import { figure } from './figure';
 import { CallbacksRepo } from '../../controller/storage/callbacks-repo';
 import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
 
@@ -95,5 +96,8 @@ console.log(`database: ${HISTORIC.toLocaleString('en')} historic requests loaded
 console.log(`  pick the next callbacks (dispatcher pass, 20 live among the history): ${fmt(picks)}`);
 console.log(`  booking commit with the history:                                     ${fmt(bookings)}`);
 console.log(`  month report of the busy directorate (${figures[0]!.callsReceived.toLocaleString('en')} calls):        ${fmt(reports)} (5 runs)`);
+figure(`database: next callbacks to dial among ${HISTORIC.toLocaleString('en')} historic requests, p99`, `${pct(picks, 99).toFixed(3)} ms`, '< 1 ms');
+figure('database: booking commit with that history, p99', `${pct(bookings, 99).toFixed(3)} ms`, '< 2 ms');
+figure(`database: a busy directorate's month report (${figures[0]!.callsReceived.toLocaleString('en')} calls), p50`, `${pct(reports, 50).toFixed(0)} ms`);
 db.close();
 rmSync(dir, { recursive: true, force: true });
