@@ -25,6 +25,7 @@ import { ConsoleAuth } from './console/auth';
 import { LiveBoard, operatorStates } from './console/live-board';
 import { Metrics } from './monitoring/metrics';
 import { instrumentDatabase } from './storage/database';
+import { startCheckpointer } from './storage/checkpointer';
 import { ConsoleRouter } from './console/router';
 import { liveBoard } from './console/views';
 import { computeFigures, formatLocalDate, type DpFigures } from './monitoring/figures';
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const { config, db, secrets, migrationsApplied, operators } = prepare(env);
   if (migrationsApplied.length > 0) log.info({ migrationsApplied }, 'database migrated');
+  const checkpointer = startCheckpointer(db, env.dbFile, 5000, (err) => log.warn({ err }, 'WAL checkpoint failed'));
 
   const calls = new CallsRepo(db);
   // gauges read through these when Prometheus scrapes; the services are created below
@@ -177,6 +179,7 @@ async function main(): Promise<void> {
     dispatcher!.stop();
     jobs.stop();
     board.close();
+    checkpointer.stop();
     gateway.stop();
     server.close();
     db.close();

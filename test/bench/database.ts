@@ -10,6 +10,7 @@ import { computeFigures } from '../../controller/monitoring/figures';
 import { figure } from './figure';
 import { CallbacksRepo } from '../../controller/storage/callbacks-repo';
 import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
+import { startCheckpointer } from '../../controller/storage/checkpointer';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const HISTORIC = Number(process.argv[2] ?? 1_000_000);
@@ -18,6 +19,8 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'ivr-bench-db-'));
 const db = openDatabase(path.join(dir, 'bench.db'));
 migrate(db, readMigrations(path.join(root, 'db')));
 const repo = new CallbacksRepo(db);
+// as the controller runs it: checkpoints in a worker, not inside the bookings
+const checkpointer = startCheckpointer(db, path.join(dir, 'bench.db'), 1000, (e) => console.error(`checkpoint: ${e}`));
 
 const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const fmt = (xs: number[]): string => `p50 ${pct(xs, 50).toFixed(3)} ms, p99 ${pct(xs, 99).toFixed(3)} ms`;
@@ -99,5 +102,6 @@ console.log(`  month report of the busy directorate (${figures[0]!.callsReceived
 figure(`database: next callbacks to dial among ${HISTORIC.toLocaleString('en')} historic requests, p99`, `${pct(picks, 99).toFixed(3)} ms`, '< 1 ms');
 figure('database: booking commit with that history, p99', `${pct(bookings, 99).toFixed(3)} ms`, '< 2 ms');
 figure(`database: a busy directorate's month report (${figures[0]!.callsReceived.toLocaleString('en')} calls), p50`, `${pct(reports, 50).toFixed(0)} ms`);
+checkpointer.stop();
 db.close();
 rmSync(dir, { recursive: true, force: true });

@@ -81,3 +81,41 @@ t.test('calls repository closes a call once', async (t) => {
   t.notOk(meta.setOnce('k', 'w'));
   t.equal(meta.get('k'), 'v');
 });
+
+t.test('checkpoint worker: committed rows reach the database file itself, off the committing thread', async (t) => {
+  const { startCheckpointer } = await import('../../controller/storage/checkpointer');
+  const { copyFileSync, mkdtempSync: mk } = await import('node:fs');
+  const Database = (await import('better-sqlite3')).default;
+  const dir = mk(path.join(os.tmpdir(), 'ivr-ckpt-'));
+  const file = path.join(dir, 'c.db');
+  const db = openDatabase(file);
+  db.exec('CREATE TABLE x (v TEXT)');
+  const errors: string[] = [];
+  const worker = startCheckpointer(db, file, 100, (e) => errors.push(e));
+  t.equal(db.pragma('wal_autocheckpoint', { simple: true }), 10_000, 'the commit itself no longer checkpoints until far behind');
+  const insert = db.prepare('INSERT INTO x VALUES (?)');
+  db.transaction(() => {
+    for (let i = 0; i < 2000; i++) insert.run('row ' + i);
+  })();
+  // the main file alone (no -wal beside the copy) holds the rows only once checkpointed
+  const rowsInMainFile = (): number => {
+    const copy = path.join(dir, `copy-${Date.now()}.db`);
+    copyFileSync(file, copy);
+    const c = new Database(copy, { readonly: true });
+    try {
+      return (c.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'x'").pluck().get() as number) ? (c.prepare('SELECT COUNT(*) FROM x').pluck().get() as number) : 0;
+    } finally {
+      c.close();
+    }
+  };
+  const deadline = Date.now() + 5000;
+  let n = rowsInMainFile();
+  while (n < 2000 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    n = rowsInMainFile();
+  }
+  t.equal(n, 2000, 'checkpointed by the worker');
+  t.same(errors, []);
+  worker.stop();
+  db.close();
+});
