@@ -1,37 +1,38 @@
-// Composition root of the controller: config -> database -> Asterisk port -> services ->
-// HTTP -> signals. The only place (with cli/ivrctl.ts) that reads the environment.
+// Composition root of the controller: config -> database (checkpoint worker, metrics) ->
+// Asterisk port -> services -> jobs -> console -> HTTP -> signals. The only place (with
+// cli/ivrctl.ts) that reads the environment.
+import path from 'node:path';
 import { Dispatcher } from './callbacks/dispatcher';
 import { CallbackLedger } from './callbacks/ledger';
+import { ConsoleAuth } from './console/auth';
+import { LiveBoard, operatorStates } from './console/live-board';
+import { ConsoleRouter } from './console/router';
+import { liveBoard } from './console/views';
+import { resolveEnvironment } from './environment';
 import { handleApi } from './http/api';
+import { startHttpServer } from './http/server';
+import { InboundService } from './inbound/inbound-service';
 import { buildJobs } from './jobs/catalog';
 import { JobRunner } from './jobs/runner';
 import { JobScheduler, nodeCronDriver } from './jobs/schedule';
-import { JobRunsRepo } from './storage/job-runs-repo';
-import { CallbackAttemptsRepo } from './storage/callback-attempts-repo';
-import { OutcomesRepo } from './storage/outcomes-repo';
-import { resolveEnvironment } from './environment';
-import { startHttpServer } from './http/server';
-import { InboundService } from './inbound/inbound-service';
 import { createLogger } from './logging';
-import { prepare } from './setup';
+import { computeFigures, formatLocalDate, type DpFigures } from './monitoring/figures';
+import { Metrics } from './monitoring/metrics';
 import { Presence } from './operators/presence';
+import { localTime } from './schedule/service-hours';
+import { prepare } from './setup';
 import { CallEventsRepo } from './storage/call-events-repo';
+import { CallbackAttemptsRepo } from './storage/callback-attempts-repo';
 import { CallbacksRepo } from './storage/callbacks-repo';
 import { CallsRepo } from './storage/calls-repo';
-import { OperatorsRepo } from './storage/operators-repo';
-import { AriGateway } from './telephony/ari-gateway';
-import path from 'node:path';
-import { ConsoleAuth } from './console/auth';
-import { LiveBoard, operatorStates } from './console/live-board';
-import { Metrics } from './monitoring/metrics';
-import { instrumentDatabase } from './storage/database';
 import { startCheckpointer } from './storage/checkpointer';
-import { ConsoleRouter } from './console/router';
-import { liveBoard } from './console/views';
-import { computeFigures, formatLocalDate, type DpFigures } from './monitoring/figures';
-import { localTime } from './schedule/service-hours';
 import { ConsoleSessionsRepo } from './storage/console-sessions-repo';
 import { ConsoleUsersRepo } from './storage/console-users-repo';
+import { instrumentDatabase } from './storage/database';
+import { JobRunsRepo } from './storage/job-runs-repo';
+import { OperatorsRepo } from './storage/operators-repo';
+import { OutcomesRepo } from './storage/outcomes-repo';
+import { AriGateway } from './telephony/ari-gateway';
 
 async function main(): Promise<void> {
   const env = resolveEnvironment(process.env);
