@@ -21,7 +21,7 @@ trap 'node dist/test/integration/stack-down.js; rm -f "$out"' EXIT
 bench node dist/test/bench/dispatch.js "${1:-30}"
 bench node dist/test/bench/capacity.js "${IVR_BENCH_MAX_CALLS:-800}"
 
-table=$(grep '^FIGURE' "$out" | awk -F'\t' 'BEGIN { print "| figure | measured | target |"; print "|---|---|---|" } { printf "| %s | %s | %s |\n", $2, $3, $4 }')
+table=$(grep '^FIGURE' "$out" | awk -F'\t' 'BEGIN { print "| figure | measured | target |"; print "|---|---|---|" } { gsub(/\|/, "/"); printf "| %s | %s | %s |\n", $2, $3, $4 }')
 echo
 echo "$table"
 {
