@@ -1,6 +1,7 @@
 // `ivrctl completion bash`: a bash completion script generated from the command tree, so it
 // can never lag behind the commands. Completes subcommands, options, and the values of
-// options with a fixed set (--status, --role, --format) or known ones (--dp, job names).
+// options: their declared choices (--status, --role, --format), or values known from the
+// configuration (--dp, job names).
 import type { Command, Option } from 'commander';
 
 interface Node {
@@ -8,20 +9,23 @@ interface Node {
   words: string[];
 }
 
-function walk(cmd: Command, prefix: string[], args: Record<string, string[]>, out: Node[]): void {
+function walk(cmd: Command, prefix: string[], args: Record<string, string[]>, out: Node[], choices: Map<string, Set<string>>): void {
   const subs = cmd.commands;
   const opts = cmd.options.map((o: Option) => o.long).filter((l): l is string => !!l);
+  for (const o of cmd.options) if (o.long && o.argChoices) for (const c of o.argChoices) choices.set(o.long, (choices.get(o.long) ?? new Set()).add(c));
   const path = prefix.join(' ');
   out.push({ path, words: [...(args[path] ?? []), ...subs.map((c) => c.name()), ...opts, '--help'] });
-  for (const c of subs) walk(c, [...prefix, c.name()], args, out);
+  for (const c of subs) walk(c, [...prefix, c.name()], args, out, choices);
 }
 
 const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** `values`: an option's possible values; `args`: a command's possible arguments (by command path). */
-export function bashCompletion(program: Command, values: Record<string, string[]>, args: Record<string, string[]> = {}): string {
+/** `dynamic`: values of options that have no declared choices (e.g. --dp); `args`: a command's possible arguments (by command path). */
+export function bashCompletion(program: Command, dynamic: Record<string, string[]>, args: Record<string, string[]> = {}): string {
   const nodes: Node[] = [];
-  walk(program, [], args, nodes);
+  const choices = new Map<string, Set<string>>();
+  walk(program, [], args, nodes, choices);
+  const values: Record<string, string[]> = { ...Object.fromEntries([...choices].map(([o, cs]) => [o, [...cs]])), ...dynamic };
   const known = nodes.map((n) => n.path).filter((p) => p !== '');
   const cases = nodes.map((n) => `    ${quote(n.path)}) words=${quote(n.words.join(' '))} ;;`).join('\n');
   const valueCases = Object.entries(values)

@@ -87,8 +87,7 @@ function build(): Command {
       } catch {
         /* no config: complete commands and options only */
       }
-      const values = { '--dp': dps, '--status': ['pending', 'dialing', 'done', 'failed', 'cancelled', 'expired'], '--role': ['switchboard', 'staff', 'unit'], '--format': ['table', 'csv', 'json'] };
-      process.stdout.write(bashCompletion(program, values, { 'jobs run': jobs }));
+      process.stdout.write(bashCompletion(program, { '--dp': dps }, { 'jobs run': jobs }));
     });
   return program;
 }

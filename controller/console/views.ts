@@ -1,6 +1,6 @@
 // The console's pages, in Italian, rendered on the server with html`` (everything escaped).
 // No inline script or style: the Content-Security-Policy allows only the app's own files.
-import type { CallbackView, Profile } from '../monitoring/profile';
+import { CALLBACK_STATUS_IT, type CallbackView, type Profile } from '../monitoring/profile';
 import type { DpFigures, Figures } from '../monitoring/figures';
 import { reportRows } from '../monitoring/report-format';
 import { localStamp } from '../cli/format';
@@ -17,7 +17,6 @@ export interface PageContext {
 
 const when = (iso: string | null | undefined): string => (iso ? localStamp(iso) : '-');
 
-const STATUS_IT: Record<string, string> = { pending: 'in attesa', dialing: 'in chiamata', done: 'completata', failed: 'fallita', cancelled: 'annullata', expired: 'scaduta' };
 const PHASE_IT: Record<string, string> = { welcome: 'benvenuto', menu: 'menu', ringing: 'squilla', talking: 'con operatore', offer: 'offerta richiamata', typing: 'digita numero', confirm: 'conferma', booking: 'prenotazione', closing: 'saluto', hangingUp: 'chiusura' };
 
 export function layout(ctx: PageContext, title: string, body: Html | Html[]): Html {
@@ -132,14 +131,14 @@ export function callbacksPage(ctx: PageContext, dps: string[], f: CallbackFilter
 ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
 <form method="get" class="filters">
   <label>DP <select name="dp"><option value="">tutte</option>${dps.map((d) => html`<option${d === f.dp ? html` selected` : ''}>${d}</option>`)}</select></label>
-  <label>Stato <select name="status"><option value="">tutti</option>${Object.entries(STATUS_IT).map(([k, v]) => html`<option value="${k}"${k === f.status ? html` selected` : ''}>${v}</option>`)}</select></label>
+  <label>Stato <select name="status"><option value="">tutti</option>${Object.entries(CALLBACK_STATUS_IT).map(([k, v]) => html`<option value="${k}"${k === f.status ? html` selected` : ''}>${v}</option>`)}</select></label>
   <label>Dal <input type="date" name="from" value="${f.from ?? ''}"></label>
   <label>Al <input type="date" name="to" value="${f.to ?? ''}"></label>
   <button>Filtra</button>
 </form>
 <table id="callbacks"><thead><tr><th>N.</th><th>DP</th><th>Numero</th><th>Stato</th><th>Tentativi</th><th>Ultimo esito</th><th>Richiesta</th><th>Da chiamare dalle</th>${supervisor ? html`<th>Azioni</th>` : ''}</tr></thead><tbody>
 ${rows.map(
-  (r) => html`<tr data-callback="${r.id}"><td>${r.id}</td><td>${r.dp}</td><td><a href="/console/profile?number=${encodeURIComponent(r.number)}">${r.number}</a></td><td class="status">${STATUS_IT[r.status] ?? r.status}</td><td class="num">${r.attempts}</td><td>${r.lastOutcome ?? '-'}</td><td>${when(r.requestedAt)}</td><td>${r.status === 'pending' ? when(r.dueAt) : '-'}</td>${supervisor ? html`<td>${actions(ctx, r)}</td>` : ''}</tr>`,
+  (r) => html`<tr data-callback="${r.id}"><td>${r.id}</td><td>${r.dp}</td><td><a href="/console/profile?number=${encodeURIComponent(r.number)}">${r.number}</a></td><td class="status">${CALLBACK_STATUS_IT[r.status]}</td><td class="num">${r.attempts}</td><td>${r.lastOutcome ?? '-'}</td><td>${when(r.requestedAt)}</td><td>${r.status === 'pending' ? when(r.dueAt) : '-'}</td>${supervisor ? html`<td>${actions(ctx, r)}</td>` : ''}</tr>`,
 )}
 </tbody></table>
 ${rows.length === 0 ? html`<p class="muted">Nessuna richiesta.</p>` : ''}`);

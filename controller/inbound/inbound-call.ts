@@ -27,11 +27,15 @@ export interface CallTracker {
   isTracked(channelId: string): boolean;
 }
 
+/** how an inbound call ended, as counted by the metrics */
+export const CALL_RESULTS = ['answered', 'booked', 'abandoned', 'not_put_through', 'lost'] as const;
+export type CallResult = (typeof CALL_RESULTS)[number];
+
 export interface InboundObserver {
   offerDelayMs(ms: number): void;
   bookingCommitMs(ms: number): void;
   answeredAfter(dp: string, rings: number): void;
-  callEnded(dp: string, result: 'answered' | 'booked' | 'abandoned' | 'not_put_through' | 'lost'): void;
+  callEnded(dp: string, result: CallResult): void;
 }
 
 export interface InboundDeps {

@@ -7,15 +7,10 @@ import path from 'node:path';
 import type { Directorate } from '../config/schema';
 import { computeFigures, formatLocalDate } from '../monitoring/figures';
 import { toCsv, toJson } from '../monitoring/report-format';
-import { localTime, type LocalDate } from '../schedule/service-hours';
+import { addDays, localTime } from '../schedule/service-hours';
 import type { Db } from '../storage/database';
 
 export const reportsDir = (stateDir: string): string => path.join(stateDir, 'reports');
-
-function addDays(d: LocalDate, n: number): LocalDate {
-  const t = new Date(Date.UTC(d.year, d.month - 1, d.day + n));
-  return { year: t.getUTCFullYear(), month: t.getUTCMonth() + 1, day: t.getUTCDate() };
-}
 
 /** Writes through a temporary name: a reader (or the next catch-up) never sees half a file. */
 function writeAtomically(file: string, text: string): void {

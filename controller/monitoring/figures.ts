@@ -14,8 +14,8 @@
 //   - a callback attempt: its start;
 //   - outcome codes, interventions, transfers: the moment they were recorded.
 import type { Db } from '../storage/database';
-import type { CallbackStatus } from '../storage/callbacks-repo';
-import { localTime, zonedInstant, type LocalDate } from '../schedule/service-hours';
+import { CALLBACK_STATUSES, type CallbackStatus } from '../storage/callbacks-repo';
+import { addDays, localTime, zonedInstant, type LocalDate } from '../schedule/service-hours';
 
 export const DEFAULT_TIMEZONE = 'Europe/Rome';
 
@@ -106,7 +106,6 @@ export interface FigureOptions {
   byDay?: boolean;
 }
 
-export const CALLBACK_STATUSES: readonly CallbackStatus[] = ['pending', 'dialing', 'done', 'failed', 'cancelled', 'expired'];
 /** The reasons a booking can be refused (BookRefusal in the IVR flow), always reported. */
 export const BOOKING_REFUSAL_REASONS: readonly string[] = ['duplicate', 'number_cap', 'dp_capacity', 'no_window'];
 
@@ -127,11 +126,6 @@ export function parseLocalDate(s: string): LocalDate {
 
 export function formatLocalDate(d: LocalDate): string {
   return `${String(d.year).padStart(4, '0')}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
-}
-
-function nextDay(d: LocalDate): LocalDate {
-  const t = new Date(Date.UTC(d.year, d.month - 1, d.day + 1));
-  return { year: t.getUTCFullYear(), month: t.getUTCMonth() + 1, day: t.getUTCDate() };
 }
 
 const compareDates = (a: LocalDate, b: LocalDate): number => a.year - b.year || a.month - b.month || a.day - b.day;
@@ -309,7 +303,7 @@ export function computeFigures(db: Db, dps: readonly DpSelector[], range: Figure
     const tz = typeof sel === 'string' ? (range.timezone ?? DEFAULT_TIMEZONE) : sel.timezone;
     checkTimezone(tz);
     const start = dayStart(first, tz);
-    const end = dayStart(nextDay(last), tz);
+    const end = dayStart(addDays(last, 1), tz);
     const out: DpFigures = {
       dp,
       from: formatLocalDate(first),
@@ -321,9 +315,9 @@ export function computeFigures(db: Db, dps: readonly DpSelector[], range: Figure
     };
     if (opts.byDay) {
       out.days = [];
-      for (let d = first; compareDates(d, last) <= 0; d = nextDay(d)) {
+      for (let d = first; compareDates(d, last) <= 0; d = addDays(d, 1)) {
         const from = dayStart(d, tz).toISOString();
-        const to = dayStart(nextDay(d), tz).toISOString();
+        const to = dayStart(addDays(d, 1), tz).toISOString();
         out.days.push({ date: formatLocalDate(d), ...figuresOf(q, { dp, from, to }) });
       }
     }

@@ -2,6 +2,7 @@
 // report what happened through these typed methods; gauges read the current state when
 // Prometheus scrapes, so they are never stale.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { CALL_RESULTS, type CallResult } from '../inbound/inbound-call';
 import type { DpFigures } from './figures';
 
 export interface MetricSources {
@@ -18,8 +19,6 @@ export interface MetricSources {
 
 /** the figures exported as ivr_today{dp,figure}: the plain counts of the day */
 const TODAY_FIGURES: Array<keyof DpFigures> = ['callsReceived', 'answeredByOperator', 'ringUnanswered', 'noOperatorAvailable', 'hungUpInIvr', 'hungUpWhileRinging', 'callbackOffers', 'bookings', 'callbacksCompleted', 'callbacksClosed'];
-
-export type CallResult = 'answered' | 'booked' | 'abandoned' | 'not_put_through' | 'lost';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -45,7 +44,7 @@ export class Metrics {
     this.reconnects = new Counter({ name: 'ivr_ari_reconnects_total', help: 'ARI websocket connections after the first', registers });
     this.dbLatency = new Histogram({ name: 'ivr_db_query_seconds', help: 'SQLite statement latency by kind (select, insert, update, delete)', labelNames: ['op'], buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25], registers });
     this.jobs = new Counter({ name: 'ivr_job_runs_total', help: 'runs of the scheduled jobs by job and result (ok, failed, skipped)', labelNames: ['job', 'status'], registers });
-    for (const dp of src.directorates) for (const result of ['answered', 'booked', 'abandoned', 'not_put_through', 'lost'] as const) this.calls.inc({ dp, result }, 0);
+    for (const dp of src.directorates) for (const result of CALL_RESULTS) this.calls.inc({ dp, result }, 0);
 
     new Gauge({ name: 'ivr_ari_connected', help: '1 when the ARI websocket is connected', registers, collect() { this.set(src.ariConnected() ? 1 : 0); } });
     new Gauge({ name: 'ivr_active_calls', help: 'inbound calls in the controller', registers, collect() { this.set(src.activeCalls()); } });

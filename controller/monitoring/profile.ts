@@ -45,7 +45,8 @@ export interface Profile {
   timeline: Array<{ at: string; kind: 'call' | 'callback' | 'attempt' | 'outcome' | 'transfer' | 'intervention' | 'note'; id: string | number; summary: string; /** the same in Italian, for the console */ summaryIt: string }>;
 }
 
-const STATUS_IT: Record<CallbackRow['status'], string> = { pending: 'in attesa', dialing: 'in chiamata', done: 'completata', failed: 'fallita', cancelled: 'annullata', expired: 'scaduta' };
+/** a callback request's status, in Italian (the profile's timeline and the console) */
+export const CALLBACK_STATUS_IT: Record<CallbackRow['status'], string> = { pending: 'in attesa', dialing: 'in chiamata', done: 'completata', failed: 'fallita', cancelled: 'annullata', expired: 'scaduta' };
 const END_IT: Record<string, string> = { completed: 'conclusa', caller_hangup: "riagganciato dall'utente", error: 'errore', lost: 'persa' };
 
 export function buildProfile(
@@ -70,7 +71,7 @@ export function buildProfile(
       kind: 'callback' as const,
       id: b.id,
       summary: `${b.dp}: callback #${b.id} ${b.status}, ${b.attempts} attempt(s)`,
-      summaryIt: `${b.dp}: richiesta di richiamata n. ${b.id} ${STATUS_IT[b.status]}, ${b.attempts} tentativi`,
+      summaryIt: `${b.dp}: richiesta di richiamata n. ${b.id} ${CALLBACK_STATUS_IT[b.status]}, ${b.attempts} tentativi`,
     })),
     ...callbacks.flatMap((b) =>
       b.attemptLog.map((a) => ({

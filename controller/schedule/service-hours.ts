@@ -72,7 +72,7 @@ export function easterSunday(year: number): LocalDate {
   return { year, month, day };
 }
 
-function addDays(d: LocalDate, n: number): LocalDate {
+export function addDays(d: LocalDate, n: number): LocalDate {
   const t = new Date(Date.UTC(d.year, d.month - 1, d.day + n));
   return { year: t.getUTCFullYear(), month: t.getUTCMonth() + 1, day: t.getUTCDate() };
 }

@@ -1,7 +1,8 @@
 // SQL for the callbacks table. Every status change is guarded by the current status.
 import type { Db } from './database';
 
-export type CallbackStatus = 'pending' | 'dialing' | 'done' | 'failed' | 'cancelled' | 'expired';
+export const CALLBACK_STATUSES = ['pending', 'dialing', 'done', 'failed', 'cancelled', 'expired'] as const;
+export type CallbackStatus = (typeof CALLBACK_STATUSES)[number];
 
 export interface CallbackRow {
   id: number;

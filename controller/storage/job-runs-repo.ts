@@ -60,11 +60,6 @@ export class JobRunsRepo {
     return lasts.map((last) => ({ last, lastOk: last.status === 'ok' ? last : (lastOk.get(last.job) as JobRunRow | undefined) }));
   }
 
-  /** The slot of the job's latest successful run, for jobs that catch up on missed slots. */
-  lastOkSlot(job: string): string | undefined {
-    return (this.db.prepare("SELECT slot FROM job_runs WHERE job = ? AND status = 'ok' ORDER BY id DESC LIMIT 1").get(job) as { slot: string } | undefined)?.slot;
-  }
-
   history(job: string, limit: number): JobRunRow[] {
     return this.db.prepare(`${SELECT} WHERE job = ? ORDER BY id DESC LIMIT ?`).all(job, limit) as JobRunRow[];
   }

@@ -3,11 +3,9 @@
 import { Option, type Command } from 'commander';
 import { callbackView } from '../../monitoring/profile';
 import { CallbackAttemptsRepo } from '../../storage/callback-attempts-repo';
-import { CallbacksRepo, type CallbackStatus } from '../../storage/callbacks-repo';
+import { CALLBACK_STATUSES, CallbacksRepo, type CallbackStatus } from '../../storage/callbacks-repo';
 import { UsageError, type Cli } from '../context';
 import { callController } from '../controller-client';
-
-const CALLBACK_STATUSES: CallbackStatus[] = ['pending', 'dialing', 'done', 'failed', 'cancelled', 'expired'];
 
 function callbackId(id: string): number {
   if (!/^\d{1,12}$/.test(id)) throw new UsageError(`callback id must be a number, got "${id}"`);
@@ -20,7 +18,7 @@ export function registerCallbacks(program: Command, cli: Cli): void {
     .command('list')
     .description('list callback requests, oldest first')
     .option('--dp <dp>', 'only this directorate')
-    .addOption(new Option('--status <s>', 'only this status').choices(CALLBACK_STATUSES))
+    .addOption(new Option('--status <s>', 'only this status').choices(CALLBACK_STATUSES as readonly string[]))
     .option('--json', 'print one JSON array')
     .addHelpText('after', '\nExamples:\n  ivrctl callbacks list --status pending\n  ivrctl callbacks list --dp demo-sw --json')
     .action((opts: { dp?: string; status?: CallbackStatus; json?: boolean }) => {
