@@ -81,6 +81,7 @@ async function main(): Promise<void> {
   const presence = new Presence(operatorsRepo, gateway);
   const callbacks = new CallbacksRepo(db);
   const outcomes = new OutcomesRepo(db);
+  const attempts = new CallbackAttemptsRepo(db);
   const now = (): Date => new Date();
   let dispatcher: Dispatcher | undefined;
   const kick = (reason: string) => (): void => dispatcher?.kick(reason);
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
       outcomes,
       log,
       now,
-      ledger: new CallbackLedger(db, callbacks, new CallbackAttemptsRepo(db)),
+      ledger: new CallbackLedger(db, callbacks, attempts),
       earlierContacts: (cb) => calls.countBefore(cb.number, cb.requestedAt) + callbacks.byNumber(cb.number).filter((c) => c.id < cb.id && c.status === 'done').length,
       onOfficialFree: kick('operator_free'),
       observeDispatch: (ms) => metrics.dispatchDelayMs(ms),
@@ -133,11 +134,7 @@ async function main(): Promise<void> {
       operators: () => operatorsRepo.list(),
       phoneStates: () => gateway.phoneStates(),
       calls: () => inbound!.liveCalls(),
-      attempts: () =>
-        new CallbackAttemptsRepo(db).live().map((a) => {
-          const cb = callbacks.get(a.callbackId)!;
-          return { callbackId: a.callbackId, dp: cb.dp, number: cb.number, operator: a.operator, stage: a.stage, startedAt: a.startedAt };
-        }),
+      attempts: () => attempts.liveWithRequest(),
       pending: () => callbacks.pendingCountByDp(),
       today: todayFigures,
     },

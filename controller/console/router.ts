@@ -189,11 +189,13 @@ export class ConsoleRouter {
     const q = url.searchParams;
     const f: v.CallbackFilters = { dp: q.get('dp') || undefined, status: q.get('status') || undefined, from: validDate(q.get('from')), to: validDate(q.get('to')) };
     if (f.dp && !this.dps.includes(f.dp)) throw new HttpError(400, `DP sconosciuta: ${f.dp}`);
-    const start = f.from ? zonedInstant(parseLocalDate(f.from), 0, 0, TZ).toISOString() : '';
-    const end = f.to ? zonedInstant(parseLocalDate(f.to), 24, 0, TZ).toISOString() : '\uffff';
     const rows = this.callbacks
-      .list({ dp: f.dp, status: f.status as CallbackStatus | undefined })
-      .filter((r) => r.requestedAt >= start && r.requestedAt < end)
+      .list({
+        dp: f.dp,
+        status: f.status as CallbackStatus | undefined,
+        ...(f.from ? { from: zonedInstant(parseLocalDate(f.from), 0, 0, TZ) } : {}),
+        ...(f.to ? { to: zonedInstant(parseLocalDate(f.to), 24, 0, TZ) } : {}),
+      })
       .map((r) => callbackView(r, this.callbacks));
     send(res, 200, v.callbacksPage(ctx, this.dps, f, rows, notice ?? (q.get('done') ? `Richiesta ${q.get('done')} aggiornata.` : undefined)));
   }
@@ -248,16 +250,12 @@ export class ConsoleRouter {
   private currentCall(operator: string): v.OperatorCall | undefined {
     const live = this.d.inboundCalls().find((c) => c.operator === operator);
     if (live) return { kind: 'chiamata', live: true, number: live.number, dp: live.dp, callId: live.channelId, callbackId: null, since: live.startedAt };
-    const attempt = this.attempts.live().find((a) => a.operator === operator);
-    const cbOf = (id: number) => this.callbacks.get(id)!;
-    if (attempt) {
-      const cb = cbOf(attempt.callbackId);
-      return { kind: 'richiamata', live: true, number: cb.number, dp: cb.dp, callId: null, callbackId: cb.id, since: attempt.startedAt };
-    }
+    const attempt = this.attempts.liveWithRequest().find((a) => a.operator === operator);
+    if (attempt) return { kind: 'richiamata', live: true, number: attempt.number, dp: attempt.dp, callId: null, callbackId: attempt.callbackId, since: attempt.startedAt };
     const call = this.calls.lastAnsweredBy(operator);
     const done = this.attempts.lastConnectedOf(operator);
     if (done && (!call || done.startedAt > call.startedAt)) {
-      const cb = cbOf(done.callbackId);
+      const cb = this.callbacks.get(done.callbackId)!;
       return { kind: 'richiamata', live: false, number: cb.number, dp: cb.dp, callId: null, callbackId: cb.id, since: done.startedAt };
     }
     if (call) return { kind: 'chiamata', live: false, number: call.caller, dp: call.dp, callId: call.id, callbackId: null, since: call.startedAt };

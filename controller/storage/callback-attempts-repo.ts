@@ -82,6 +82,18 @@ export class CallbackAttemptsRepo {
     return this.db.prepare(`${SELECT} WHERE operator = ? AND connected_at IS NOT NULL ORDER BY id DESC LIMIT 1`).get(operator) as AttemptRow | undefined;
   }
 
+  /** The attempts being made now with their request's directorate and number (the console's live board and operator view). */
+  liveWithRequest(): Array<AttemptRow & { dp: string; number: string }> {
+    return this.db
+      .prepare(
+        `SELECT a.id, a.callback_id AS callbackId, a.operator, a.stage, a.caller_attempt AS callerAttempt, a.operator_channel AS operatorChannel,
+           a.caller_channel AS callerChannel, a.started_at AS startedAt, a.caller_dialed_at AS callerDialedAt, a.connected_at AS connectedAt,
+           a.ended_at AS endedAt, a.outcome, a.cause, c.dp, c.number
+         FROM callback_attempts a JOIN callbacks c ON c.id = a.callback_id WHERE a.ended_at IS NULL ORDER BY a.id`,
+      )
+      .all() as Array<AttemptRow & { dp: string; number: string }>;
+  }
+
   ofCallback(callbackId: number): AttemptRow[] {
     return this.db.prepare(`${SELECT} WHERE callback_id = ? ORDER BY id`).all(callbackId) as AttemptRow[];
   }

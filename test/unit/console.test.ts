@@ -232,3 +232,13 @@ t.test('reports: figures with a chart per directorate, CSV download with BOM; ba
   t.match(body, /demo-sw,2026-11-20,2026-11-20,callsReceived,Calls received,Chiamate ricevute,1\r\n/);
   t.equal((await c.request('/console/reports?from=2026-02-30', { cookie })).status, 400);
 });
+
+t.test('callbacks page: the date filter is Rome days, both ends included', async (t) => {
+  const c = await consoleServer();
+  const { cookie } = await c.login('sup', 'supervisor-pw');
+  const add = c.db.prepare("INSERT INTO callbacks (dp, number, language, status, requested_at, due_at, expires_at, updated_at) VALUES ('demo-sw', ?, 'it', 'done', ?, ?, ?, ?)");
+  // 19 Nov 23:30 UTC is the 20th in Rome; 21 Nov 23:30 UTC is the 22nd
+  for (const [n, at] of [['0611111111', '2026-11-19T22:30:00.000Z'], ['0622222222', '2026-11-19T23:30:00.000Z'], ['0633333333', '2026-11-21T22:59:00.000Z'], ['0644444444', '2026-11-21T23:30:00.000Z']] as const) add.run(n, at, at, at, at);
+  const page = await (await c.request('/console/callbacks?from=2026-11-20&to=2026-11-21', { cookie })).text();
+  t.same([...page.matchAll(/number=(\d+)/g)].map((m) => m[1]), ['0622222222', '0633333333']);
+});
