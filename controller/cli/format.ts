@@ -1,21 +1,9 @@
 // What ivrctl prints. --json: exactly one JSON value on stdout, times in ISO 8601 UTC, for
 // scripts. Otherwise aligned tables for people, with times in Italian local time and the
 // zone shown ("2026-11-26 17:48:05 CET"), because a sysadmin in Rome reads UTC wrong.
+import { localStamp } from '../schedule/service-hours';
+
 const ISO_INSTANT = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/;
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** "2026-11-26 17:48:05 CET" for an instant, in `tz` (default Europe/Rome). */
-export function localStamp(at: string | Date, tz = 'Europe/Rome'): string {
-  let f = formatters.get(tz);
-  if (!f) {
-    // en-GB names the Italian zones CET / CEST (en-US would say GMT+1)
-    f = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' });
-    formatters.set(tz, f);
-  }
-  const p = Object.fromEntries(f.formatToParts(typeof at === 'string' ? new Date(at) : at).map((x) => [x.type, x.value]));
-  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} ${p.timeZoneName}`;
-}
 
 export class Printer {
   constructor(

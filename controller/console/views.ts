@@ -3,7 +3,7 @@
 import { CALLBACK_STATUS_IT, type CallbackView, type Profile } from '../monitoring/profile';
 import type { DpFigures, Figures } from '../monitoring/figures';
 import { reportRows } from '../monitoring/report-format';
-import { localStamp } from '../cli/format';
+import { localStamp } from '../schedule/service-hours';
 import type { ConsoleUser } from '../storage/console-users-repo';
 import type { AttemptRow } from '../storage/callback-attempts-repo';
 import { html, type Html } from './html';

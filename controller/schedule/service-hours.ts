@@ -136,3 +136,17 @@ export function sameLocalDay(a: Date, b: Date, tz: string): boolean {
   const y = localTime(b, tz);
   return x.year === y.year && x.month === y.month && x.day === y.day;
 }
+
+const stampFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** "2026-11-26 17:48:05 CET" for an instant, in `tz` (default Europe/Rome). */
+export function localStamp(at: string | Date, tz = 'Europe/Rome'): string {
+  let f = stampFormatters.get(tz);
+  if (!f) {
+    // en-GB names the Italian zones CET / CEST (en-US would say GMT+1)
+    f = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' });
+    stampFormatters.set(tz, f);
+  }
+  const p = Object.fromEntries(f.formatToParts(typeof at === 'string' ? new Date(at) : at).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} ${p.timeZoneName}`;
+}
