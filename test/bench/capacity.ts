@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PODMAN, STATE_DIR, AGENTS_CONTAINER, pbxCli, run, TRUNK_IP } from '../integration/harness';
-import { writeLoadCallerScenario } from '../integration/scenarios';
+import { writeCallerScenario } from '../integration/scenarios';
 import { figure } from './figure';
 
 const MAX = Number(process.argv[2] ?? 800);
@@ -81,7 +81,8 @@ function controllerRssMb(): number {
 }
 
 async function main(): Promise<void> {
-  writeLoadCallerScenario('bench-caller', { keys: '1', beforeKeysMs: 2500, afterKeysMs: 3500 });
+  // welcome + menu, "1" (a digit takes 440 ms), the offer for 3 s, hang up
+  writeCallerScenario('bench-caller', [{ pause: 2500 }, { keys: '1' }, { pause: 3060 }, { hangup: true }], { load: true });
   writeFileSync(path.join(STATE_DIR, 'asterisk', 'extensions-bench.conf'), BENCH_DIALPLAN);
   await pbxCli('dialplan reload');
   const check = await pbxCli('dialplan show 0699000002@ivr-bench');

@@ -5,12 +5,12 @@
 // trunk-security.test.ts; fuzzed configs and CLI arguments in test/unit/abuse-input.test.ts.)
 import t from 'tap';
 import { agentReport, assertNothingLeft, callIvr, eventually, query, sipp, TRUNK_IP } from './harness';
-import { writeLoadCallerScenario } from './scenarios';
+import { writeCallerScenario } from './scenarios';
 
 const NOBODY = '0611000002'; // t-empty: nobody registered, the offer at once
 
 t.test('after 300 calls in 3 s from the trunk, the next caller is answered and books', async (t) => {
-  const scenario = writeLoadCallerScenario('flood-caller', { beforeKeysMs: 300, afterKeysMs: 0 });
+  const scenario = writeCallerScenario('flood-caller', [{ pause: 300 }, { hangup: true }], { load: true });
   const started = Date.now();
   const flood = await sipp({
     scenario,
