@@ -1,5 +1,5 @@
 // SQL for the callbacks table. Every status change is guarded by the current status.
-import type { Db } from './database';
+import { durable, type Db } from './database';
 
 export const CALLBACK_STATUSES = ['pending', 'dialing', 'done', 'failed', 'cancelled', 'expired'] as const;
 export type CallbackStatus = (typeof CALLBACK_STATUSES)[number];
@@ -68,10 +68,11 @@ export class CallbacksRepo {
 
   /**
    * Checks the policy and inserts, in one IMMEDIATE transaction: two callers booking the
-   * same number at the same instant cannot both pass the checks. Committed on return.
+   * same number at the same instant cannot both pass the checks. Committed on return, and
+   * durably (the caller is told it is booked).
    */
   book(r: BookingRequest): BookingResult {
-    return this.db
+    return durable(this.db, () => this.db
       .transaction((): BookingResult => {
         const live = this.live(r.dp, r.number);
         if (live) return { ok: false, reason: 'duplicate', ...live };
@@ -90,7 +91,7 @@ export class CallbacksRepo {
         const id = Number(info.lastInsertRowid);
         return { ok: true, id, position: this.position(r.dp, id) };
       })
-      .immediate();
+      .immediate());
   }
 
   /** pending -> cancelled; false when the request was no longer pending. */

@@ -33,6 +33,8 @@ export function openDatabase(file: string, opts: { readonly?: boolean } = {}): D
   if (!opts.readonly) db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // NORMAL: a commit survives the process dying (kill -9), and costs no fsync; the commits
+  // a caller is told about go through durable() below
   db.pragma('synchronous = NORMAL');
   // retention (jobs/retention.ts) masks numbers inside UPDATEs, JSON fields included
   db.function('mask_number', { deterministic: true }, (n: unknown) => (typeof n === 'string' ? maskNumber(n) : n));
@@ -93,4 +95,19 @@ export function instrumentDatabase(db: Db, observe: (op: string, seconds: number
     }
     return stmt;
   }) as Db['prepare'];
+}
+
+/**
+ * Runs a write whose commit someone is told about (a caller hears "booked") with
+ * synchronous=FULL: the WAL is fsynced at that commit, so it survives a power cut or an OS
+ * crash too, not only the process dying. About 0.1 ms more per commit on this class of disk,
+ * paid only here rather than by every call event.
+ */
+export function durable<T>(db: Db, write: () => T): T {
+  db.pragma('synchronous = FULL');
+  try {
+    return write();
+  } finally {
+    db.pragma('synchronous = NORMAL');
+  }
 }

@@ -2,7 +2,7 @@ import t from 'tap';
 import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { migrate, openDatabase, readMigrations, schemaVersion } from '../../controller/storage/database';
+import { durable, migrate, openDatabase, readMigrations, schemaVersion } from '../../controller/storage/database';
 import { OperatorsRepo } from '../../controller/storage/operators-repo';
 import { CallsRepo } from '../../controller/storage/calls-repo';
 import { MetaRepo } from '../../controller/storage/meta-repo';
@@ -20,6 +20,17 @@ t.test('migrations apply once, in order, with WAL and foreign keys on', async (t
   t.same(migrate(db, ms), [], 'nothing applied the second time');
   t.equal(db.pragma('journal_mode', { simple: true }), 'wal');
   t.equal(db.pragma('foreign_keys', { simple: true }), 1);
+  db.close();
+});
+
+t.test('a durable write commits with synchronous=FULL; every other write with NORMAL, also after a failure', async (t) => {
+  const db = openDatabase(path.join(tmp(), 'd.db'));
+  const level = (): unknown => db.pragma('synchronous', { simple: true });
+  t.equal(level(), 1, 'NORMAL by default');
+  t.equal(durable(db, () => level()), 2, 'FULL inside');
+  t.equal(level(), 1, 'NORMAL again after');
+  t.throws(() => durable(db, () => { throw new Error('refused'); }), /refused/);
+  t.equal(level(), 1, 'NORMAL again after a throw');
   db.close();
 });
 
