@@ -66,8 +66,9 @@ async function main(): Promise<void> {
       onStasisStart: (ch) => inbound!.handleStasisStart(ch),
       onConnected: () => {
         if (connectedBefore) metrics.ariReconnected();
+        const initial = !connectedBefore;
         connectedBefore = true;
-        void inbound!.reconcile().catch((err: Error) => log.error({ err: err.message }, 'reconcile failed'));
+        void inbound!.reconcile(initial).catch((err: Error) => log.error({ err: err.message }, 'reconcile failed'));
         void dispatcher!.reconcile().catch((err: Error) => log.error({ err: err.message }, 'callback recovery failed'));
       },
       // a phone registered, or an operator's call ended outside the controller

@@ -7,11 +7,15 @@ import { isOpen } from '../schedule/service-hours';
 import type { CallbacksRepo } from '../storage/callbacks-repo';
 import type { CallsRepo } from '../storage/calls-repo';
 import type { StasisChannel, TelephonyPort } from '../telephony/port';
+import { AdoptedCall } from '../recovery/adopted-call';
+import { planRecovery, type KeptConversation } from '../recovery/plan';
 import { FALLBACK, InboundCall, type InboundDeps } from './inbound-call';
-
+import type { Lang } from './ivr-flow';
 
 export class InboundService {
   private readonly active = new Map<string, InboundCall>();
+  /** channels of conversations kept across a restart (recovery/) */
+  private readonly adopted = new Set<string>();
 
   private readonly port: TelephonyPort;
   private readonly calls: CallsRepo;
@@ -94,24 +98,50 @@ export class InboundService {
 
   /**
    * After a (re)connection: events may have been lost while the websocket was down.
-   * Calls we track whose channel no longer exists are closed; channels sitting in our
-   * application that we do not track (the controller restarted under them) are handed to
-   * the dialplan apology rather than left in silence.
+   * Calls we track whose channel no longer exists are closed. Channels in our application
+   * that no flow of ours routes (a controller died under them) are recovered as
+   * recovery/plan.ts decides: conversations kept, callers handed to the apology rather than
+   * left in silence, the rest hung up.
+   * @param initial the process's first connection (empty bridges are then a dead one's)
    */
-  async reconcile(): Promise<void> {
-    const inApp = new Set(await this.port.applicationChannels());
-    const existing = new Set((await this.port.listChannels()).map((c) => c.id));
-    for (const [id, call] of this.active) if (!existing.has(id)) call.gone(null);
-    for (const id of inApp) {
-      if (this.active.has(id) || this.deps.tracker.isTracked(id)) continue;
-      if (id.startsWith('leg-') || id.startsWith('cb')) {
-        await this.port.hangup(id).catch(() => undefined); // a leg of a call this controller lost
-        continue;
-      }
+  async reconcile(initial = false): Promise<void> {
+    const [inApp, channels, bridges] = await Promise.all([this.port.applicationChannels(), this.port.listChannels(), this.port.listBridges()]);
+    const byId = new Map(channels.map((c) => [c.id, c]));
+    for (const [id, call] of this.active) if (!byId.has(id)) call.gone(null);
+    // in the application, or one of our originated legs still ringing (not in it yet)
+    const ours = new Set([...inApp, ...channels.filter((c) => /^(leg-|cbop-|cbcl-)/.test(c.id)).map((c) => c.id)]);
+    const orphans = [...ours]
+      .filter((id) => byId.has(id) && !this.active.has(id) && !this.deps.tracker.isTracked(id) && !this.adopted.has(id))
+      .map((id) => ({ id, args: byId.get(id)!.args, up: byId.get(id)!.state === 'Up' }));
+    const plan = planRecovery(orphans, bridges, initial);
+    for (const kept of plan.keep) this.adopt(kept, byId.get(kept.caller)?.language === 'en' ? 'en' : 'it');
+    for (const id of plan.hangup) await this.port.hangup(id).catch(() => undefined); // a leg of a call this controller lost
+    for (const id of plan.fallback) {
       this.log.warn({ channelId: id }, 'untracked channel in the application after reconnect; sending to fallback');
+      await this.port.stopTone(id).catch(() => undefined); // the ringback would hold the continue forever
       await this.port.continueInDialplan(id, FALLBACK.context, FALLBACK.extension, FALLBACK.priority).catch(() => undefined);
     }
+    for (const id of plan.destroyBridges) await this.port.destroyBridge(id).catch(() => undefined);
     // rows left open by a controller that died: their channels are gone or just handed back
-    for (const row of this.calls.open()) if (!this.active.has(row.id)) this.calls.end(row.id, this.now(), 'lost', null);
+    for (const row of this.calls.open()) if (!this.active.has(row.id) && !this.adopted.has(row.id)) this.calls.end(row.id, this.now(), 'lost', null);
+  }
+
+  /** A conversation a dead controller left bridged: kept until one side hangs up. */
+  private adopt(kept: KeptConversation, lang: Lang): void {
+    const log = this.log.child({ channelId: kept.caller, callId: kept.callId });
+    const call = new AdoptedCall(kept, this.port, this.deps.tracker, log);
+    for (const id of kept.channels) this.adopted.add(id);
+    log.warn({ bridgeId: kept.bridgeId, channels: kept.channels, rejoin: kept.rejoin }, 'conversation left by a previous controller kept');
+    const callId = kept.callId;
+    if (callId) this.deps.events.add(callId, this.now(), 'recovered', { rejoined: kept.rejoin });
+    void call.start(lang).catch((err: Error) => log.error({ err: err.message }, 'recovered conversation could not be resumed'));
+    void call.done.then(({ first, cause }) => {
+      for (const id of kept.channels) this.adopted.delete(id);
+      if (!callId) return;
+      const reason = first === kept.caller ? 'caller_hangup' : 'completed';
+      this.deps.events.add(callId, this.now(), 'ended', { reason, cause, recovered: true });
+      const dp = this.calls.get(callId)?.dp;
+      if (this.calls.end(callId, this.now(), reason, cause) && dp) this.deps.observe?.callEnded(dp, 'answered');
+    });
   }
 }

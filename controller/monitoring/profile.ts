@@ -57,14 +57,16 @@ export function buildProfile(
   const callbacks = repos.callbacks.byNumber(number).map((r) => ({ ...callbackView(r, repos.callbacks), attemptLog: repos.attempts.ofCallback(r.id) }));
   const outcomes = repos.outcomes.byNumber(number);
   const notes = repos.notes.byNumber(number);
+  // a conversation the restarted controller kept (recovery/)
+  const recovered = (c: (typeof calls)[number]): boolean => c.events.some((e) => e.type === 'recovered');
   const order = { call: 0, callback: 1, attempt: 2, transfer: 3, outcome: 4, intervention: 5, note: 6 } as const;
   const timeline: Profile['timeline'] = [
     ...calls.map((c) => ({
       at: c.startedAt,
       kind: 'call' as const,
       id: c.id,
-      summary: `${c.dp}: ${c.answeredBy ? `answered by ${c.answeredBy}` : c.ringCount !== null ? `unanswered after ${c.ringCount} rings` : 'not put through'}${c.callbackId ? `, callback #${c.callbackId} booked` : ''} (${c.endReason ?? 'in progress'})`,
-      summaryIt: `${c.dp}: ${c.answeredBy ? `risposta di ${c.answeredBy}` : c.ringCount !== null ? `senza risposta dopo ${c.ringCount} squilli` : 'non inoltrata'}${c.callbackId ? `, prenotata la richiamata n. ${c.callbackId}` : ''} (${END_IT[c.endReason ?? ''] ?? c.endReason ?? 'in corso'})`,
+      summary: `${c.dp}: ${c.answeredBy ? `answered by ${c.answeredBy}` : c.ringCount !== null ? `unanswered after ${c.ringCount} rings` : 'not put through'}${c.callbackId ? `, callback #${c.callbackId} booked` : ''}${recovered(c) ? ', kept through a controller restart' : ''} (${c.endReason ?? 'in progress'})`,
+      summaryIt: `${c.dp}: ${c.answeredBy ? `risposta di ${c.answeredBy}` : c.ringCount !== null ? `senza risposta dopo ${c.ringCount} squilli` : 'non inoltrata'}${c.callbackId ? `, prenotata la richiamata n. ${c.callbackId}` : ''}${recovered(c) ? ', mantenuta durante un riavvio del controller' : ''} (${END_IT[c.endReason ?? ''] ?? c.endReason ?? 'in corso'})`,
     })),
     ...callbacks.map((b) => ({
       at: b.requestedAt,

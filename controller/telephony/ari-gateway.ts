@@ -229,7 +229,10 @@ export class AriGateway implements TelephonyPort {
 
   async play(channelId: string, media: string[], signal: AbortSignal): Promise<PlaybackOutcome> {
     if (signal.aborted) return 'stopped';
-    const playbackId = randomUUID();
+    // a tone never ends by itself, and Asterisk runs a later continue (the apology) only
+    // after the channel's current playback: its id comes from the channel, so that a
+    // restarted controller can stop it (stopTone)
+    const playbackId = media.some((m) => m.startsWith('tone:')) ? toneId(channelId) : randomUUID();
     // registered before the request: PlaybackFinished of a short file can beat the response
     const done = new Promise<PlaybackOutcome>((resolve) => this.playbacks.set(playbackId, { resolve, channelId }));
     const onAbort = (): void => {
@@ -247,6 +250,14 @@ export class AriGateway implements TelephonyPort {
       throw err;
     } finally {
       signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async stopTone(channelId: string): Promise<void> {
+    try {
+      await this.call((c) => c.playbacks.stop({ playbackId: toneId(channelId) }));
+    } catch (err) {
+      if (!(err instanceof AriError && err.notFound)) throw err;
     }
   }
 
@@ -345,7 +356,7 @@ export class AriGateway implements TelephonyPort {
 
   async listChannels(): Promise<ChannelSummary[]> {
     const list = await this.call((c) => c.channels.list());
-    return list.map((ch) => ({ id: ch.id, name: ch.name, state: ch.state }));
+    return list.map((ch) => ({ id: ch.id, name: ch.name, state: ch.state, args: stasisArgs(ch.dialplan), language: ch.language }));
   }
 
   async listBridges(): Promise<Array<{ id: string; channels: string[] }>> {
@@ -357,6 +368,14 @@ export class AriGateway implements TelephonyPort {
     const app = await this.call((c) => c.applications.get({ applicationName: this.settings.app }));
     return asArray(app.channel_ids);
   }
+}
+
+const toneId = (channelId: string): string => `tone-${channelId}`;
+
+/** "ivr,leg,<call>" while in Stasis -> ["leg", "<call>"] (the application name dropped) */
+function stasisArgs(dp: { app_name?: string; app_data?: string } | undefined): string[] {
+  if (dp?.app_name?.toLowerCase() !== 'stasis' || !dp.app_data) return [];
+  return dp.app_data.split(',').slice(1);
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

@@ -18,6 +18,9 @@ export interface ChannelSummary {
   id: string;
   name: string;
   state: string;
+  /** Stasis() arguments while the channel is in an application, else [] */
+  args: string[];
+  language: string;
 }
 
 /** stopped: the caller's signal stopped it (barge-in); failed: the file could not be played
@@ -60,6 +63,9 @@ export interface TelephonyPort {
   /** Plays media (e.g. "sound:/opt/ivr/sounds/it/welcome") and waits for its end; the
    *  signal stops it ('stopped'). Resolves 'failed' when Asterisk could not play it. */
   play(channelId: string, media: string[], signal: AbortSignal): Promise<PlaybackOutcome>;
+  /** Stops the tone (e.g. ringback) playing on the channel, even one started by a previous
+   *  controller; nothing when none plays. */
+  stopTone(channelId: string): Promise<void>;
   hangup(channelId: string, reason?: 'normal' | 'busy' | 'congestion'): Promise<void>;
   /** Hands the channel back to the dialplan (the apology fallback). */
   continueInDialplan(channelId: string, context: string, extension: string, priority: number): Promise<void>;

@@ -50,6 +50,7 @@ export class FakePbx implements TelephonyPort, CallTracker {
   async destroyBridge(): Promise<void> {}
   async startMoh(): Promise<void> {}
   async stopMoh(): Promise<void> {}
+  async stopTone(): Promise<void> {}
   async watchPresence(): Promise<void> {}
   async endpointState(): Promise<string> {
     return 'online';
@@ -60,7 +61,7 @@ export class FakePbx implements TelephonyPort, CallTracker {
   /** channels Asterisk still has (for reconciliation) */
   channels: string[] = [];
   async listChannels(): Promise<ChannelSummary[]> {
-    return this.channels.map((id) => ({ id, name: id, state: 'Up' }));
+    return this.channels.map((id) => ({ id, name: id, state: 'Up', args: [], language: 'it' }));
   }
   async listBridges() {
     return [];
