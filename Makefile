@@ -4,11 +4,13 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 STAMP := node_modules/.package-lock.json
 
-.PHONY: help deps build image prompts browser up down run test test-unit test-integration bench clean
+.PHONY: help deps build image prompts browser up down run test test-unit test-integration test-faults bench clean
 
 help:
 	@echo "make run    install what is missing, start Asterisk + controller on the demo config (Ctrl-C stops)"
-	@echo "make test   unit + integration tests against a real containerized Asterisk"
+	@echo "make test   unit + integration + fault tests against a real containerized Asterisk"
+	@echo "make test-faults   only the fault suite (controller killed at each step, Asterisk restarted)"
+	@echo "make bench  benchmarks: prints a table, writes BENCHMARKS.md"
 	@echo "make up / make down   the same stack in the background / stop it"
 	@echo "make image  build the Asterisk image (cached)   make prompts  synthesize prompts"
 
@@ -48,6 +50,10 @@ test-unit: build
 
 test-integration: build image prompts browser
 	bash test/run.sh integration
+
+# also part of make test: SIGKILLs at each step of a call, Asterisk restarted under load
+test-faults: build image prompts
+	bash test/run.sh faults
 
 bench: build image prompts
 	bash test/bench/run.sh

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The test suite: unit tests (pure logic, storage on temp files), then integration tests
 # against the real containerized Asterisk with SIPp agents (started once for the run by
-# test/integration/setup). Ends with one line "N passed, N failed". Exit 0 only if all pass.
-#   test/run.sh [unit|integration]   (IVR_TEST_ONLY=<name> runs one integration file)
+# test/integration/stack-up), then the fault suite (test/faults: the controller killed at
+# each step of a call, Asterisk restarted under load, kills during database writes).
+# Ends with one line "N passed, N failed". Exit 0 only if all pass.
+#   test/run.sh [unit|integration|faults]   (IVR_TEST_ONLY=<name> runs one integration or fault file)
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -10,6 +12,7 @@ what="${1:-all}"
 files=()
 [ "$what" = all ] || [ "$what" = unit ] && files+=(dist/test/unit/*.test.js)
 [ "$what" = all ] || [ "$what" = integration ] && files+=(dist/test/integration/${IVR_TEST_ONLY:-*}.test.js)
+[ "$what" = all ] || [ "$what" = faults ] && files+=(dist/test/faults/${IVR_TEST_ONLY:-*}.test.js)
 # One job: the integration tests share one Asterisk on fixed ports.
 # --before/--after start and stop the test stack once around all the files.
 # --allow-incomplete-coverage: tap still instruments the --before/--after scripts and would

@@ -1,52 +1,14 @@
 // Calling back through the next free operator, with real SIP agents: the operator's phone
 // (SIPp, registered, keys as SIP INFO) and the caller at the trunk address 127.0.0.2:5060
 // (SIPp, keys as RFC 4733). The directorate t-cb has short rings and retry delays.
-import t, { type Test } from 'tap';
-import { agentReport, ari, assertNothingLeft, callIvr, dispatcherState, eventually, ivrctl, query, seededPassword, stack, startCallee, startPhone, waitForRow, type Phone, type SippResult } from './harness';
-import { writeAnsweringScenario, writePhoneScenario, type AnswerStep, type PhoneBehaviour } from './scenarios';
+import t from 'tap';
+import { assertNothingLeft, callIvr, dispatcherState, eventually, ivrctl, query, startPhone, waitForRow } from './harness';
+import { attemptsOf, callbackAgents, ok, sideRinging } from './callback-agents';
+import { writeAnsweringScenario, type AnswerStep } from './scenarios';
 
-const CB_NUMBER = '0611000004';
+const { nextRtp, book, phone, refusingPhone, callee, refusingCallee } = callbackAgents(44000);
 let seq = 0;
-let rtp = 44000;
-const nextRtp = (): number => (rtp += 2);
-
-const ok = (t: Test, r: SippResult, what: string): void => {
-  t.equal(r.code, 0, what, { report: r.code === 0 ? undefined : agentReport(r) });
-};
-
-/** Books a callback on the calling number through the IVR (nobody registered: offer at once). */
-async function book(t: Test, ani: string): Promise<number> {
-  // keys typed ahead (the welcome passes a key on to the menu, the "nobody available"
-  // sentence to the offer); the request is committed before the confirmation is spoken:
-  // hang up once it starts
-  const r = await callIvr({ number: CB_NUMBER, ani, rtpPort: nextRtp(), steps: [{ pause: 800 }, { keys: '1' }, { pause: 1000 }, { keys: '1' }, { pause: 1000 }, { hangup: true }] });
-  ok(t, r, `${ani} booked a callback through the IVR`);
-  const [row] = query<{ id: number; status: string }>("SELECT id, status FROM callbacks WHERE number = ? AND dp = 't-cb' ORDER BY id DESC LIMIT 1", ani);
-  t.equal(row?.status, 'pending', 'the request is pending');
-  return row!.id;
-}
-
-const phone = (id: string, port: number, steps: AnswerStep[], holdMs: number, answerAfterMs = 500): Promise<Phone> =>
-  startPhone({ id, password: seededPassword(id), port, rtpPort: nextRtp(), rxScenario: writeAnsweringScenario(`op-${id}-${++seq}`, { answerAfterMs, steps }), holdMs, maxCalls: 5, busyAtOnce: true });
-
-const callee = (steps: AnswerStep[], calls = 1, answerAfterMs = 1000, timeoutMs = 60_000): Promise<Phone> =>
-  startCallee({ scenario: writeAnsweringScenario(`callee-${++seq}`, { answerAfterMs, steps, expectFrom: CB_NUMBER }), rtpPort: nextRtp(), calls, timeoutMs, speak: false });
-
-/** A callee that does not answer (rings until CANCEL) or refuses (486 busy). */
-const refusingCallee = (b: PhoneBehaviour, calls = 1, timeoutMs = 60_000): Promise<Phone> =>
-  startCallee({ scenario: writePhoneScenario(`callee-${++seq}`, b), rtpPort: nextRtp(), calls, timeoutMs });
-
-/** Waits until the attempt of a request is ringing the caller's phone; resolves its channel id. */
-const callerRinging = (id: number): Promise<string> =>
-  eventually('the caller being dialled', async () => {
-    const [row] = query<{ caller_channel: string | null }>("SELECT caller_channel FROM callback_attempts WHERE callback_id = ? AND stage = 'caller'", id);
-    if (!row?.caller_channel) return undefined;
-    const ch = await ari<{ state: string }>(`/channels/${row.caller_channel}`).catch(() => undefined);
-    return ch?.state === 'Ringing' ? row.caller_channel : undefined;
-  }, 15_000);
-
-type Attempt = { operator: string; outcome: string | null; caller_attempt: number | null; cause: number | null; ended_at: string | null; caller_dialed_at: string | null };
-const attemptsOf = (id: number): Attempt[] => query<Attempt>('SELECT * FROM callback_attempts WHERE callback_id = ? ORDER BY id', id);
+const callerRinging = (id: number): Promise<string> => sideRinging(id, 'caller');
 
 t.test('booked through the IVR, called back through the operator: whisper, 1, the caller presses 1, bridged, outcome code', async (t) => {
   const ani = '0612350001';
@@ -189,7 +151,7 @@ t.test('transfer to the internal unit by "*" + code: hold music, the unit answer
 t.test('transfer, and the unit does not answer: the caller comes back to the operator', async (t) => {
   const ani = '0612350007';
   const id = await book(t, ani);
-  const unit = await startPhone({ id: 'cbu1', password: seededPassword('cbu1'), port: 5094, rtpPort: nextRtp(), rxScenario: writePhoneScenario(`unit-${++seq}`, { ringForever: true }), holdMs: 18_000, busyAtOnce: true });
+  const unit = await refusingPhone('cbu1', 5094, { ringForever: true }, 18_000);
   const caller = await callee([{ pause: 1500 }, { info: '1' }, { voice: true }, { pause: 11_000 }, { bye: true }]);
   const op = await phone('cb1', 5091, [{ pause: 1500 }, { info: '1' }, { pause: 3000 }, { info: '*5' }], 30_000);
   const [rc, ro, ru] = await Promise.all([caller.done, op.done, unit.done]);
@@ -216,22 +178,5 @@ t.test('ivrctl callbacks cancel while the caller\'s phone rings: the controller 
   ok(t, await caller.done, 'the caller\'s phone got the CANCEL');
   t.match(attemptsOf(id), [{ outcome: 'cancelled', caller_attempt: 1 }]);
   ok(t, await op.done, 'the operator was hung up');
-  await assertNothingLeft(t);
-});
-
-t.test('controller killed (SIGKILL) while the caller\'s phone rings: after the restart no second concurrent dial, the attempt is accounted for', async (t) => {
-  const ani = '0612350008';
-  const id = await book(t, ani);
-  const caller = await refusingCallee({ ringForever: true }, 2, 90_000);
-  const op = await phone('cb1', 5091, [{ pause: 1000 }, { info: '1' }], 33_000);
-  t.ok(await callerRinging(id), 'the caller\'s phone is ringing');
-  t.equal((await stack('controller-stop', { KILL: '1' })).code, 0, 'controller killed');
-  t.equal((await stack('controller-start')).code, 0, 'controller restarted');
-  ok(t, await caller.done, 'the caller agent took two calls, one after the other (the first cancelled at restart)');
-  await waitForRow('the request failed', "SELECT 1 AS ok FROM callbacks WHERE id = ? AND status = 'failed'", [id], 20_000);
-  const a = attemptsOf(id);
-  t.match(a, [{ outcome: 'interrupted', caller_attempt: 1 }, { outcome: 'no_answer', caller_attempt: 2 }], 'the interrupted attempt is closed and counted, the retry placed');
-  t.ok(Date.parse(a[1]!.caller_dialed_at!) > Date.parse(a[0]!.ended_at!), 'the retry was dialled only after the interrupted attempt was closed');
-  ok(t, await op.done, 'the operator\'s phone: both attempts ended cleanly');
   await assertNothingLeft(t);
 });
