@@ -1,6 +1,7 @@
 // Composition root of the controller: config -> database (checkpoint worker, metrics) ->
 // Asterisk port -> services -> jobs -> console -> HTTP -> signals. The only place (with
 // cli/ivrctl.ts) that reads the environment.
+import http from 'node:http';
 import path from 'node:path';
 import { Dispatcher } from './callbacks/dispatcher';
 import { CallbackLedger } from './callbacks/ledger';
@@ -34,7 +35,14 @@ import { OperatorsRepo } from './storage/operators-repo';
 import { OutcomesRepo } from './storage/outcomes-repo';
 import { AriGateway } from './telephony/ari-gateway';
 
+// ARI's REST requests go through Node's global agent (ari-client -> swagger-client -> shred):
+// kept alive and bounded, so a burst of calls queues here instead of opening more sessions
+// than Asterisk accepts (http.conf sessionlimit); past it Asterisk drops requests and the
+// calls they belong to are never answered (measured: a 600-call burst lost 52).
+const ARI_MAX_SOCKETS = 64;
+
 async function main(): Promise<void> {
+  http.globalAgent.maxSockets = ARI_MAX_SOCKETS;
   const env = resolveEnvironment(process.env);
   const log = createLogger(env.logLevel);
   const startedAt = new Date();

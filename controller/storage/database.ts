@@ -73,14 +73,26 @@ export function createdAt(db: Db): Date | undefined {
   return row ? new Date(row.at) : undefined;
 }
 
+/** distinct SQL texts kept prepared; the repositories use a few dozen */
+const STATEMENT_CACHE = 500;
+
 /**
- * Times every statement run on this connection (for the latency metric): prepared
- * statements are wrapped once, at prepare, so the cost is one clock read per run.
+ * Times every statement run on this connection (for the latency metric), and keeps
+ * statements prepared: the repositories prepare at each use, which under a burst of calls
+ * cost more than running most of them (measured: a fifth of the database time). A statement
+ * is wrapped once, at its first prepare, so the cost is one clock read per run. Safe to share
+ * because nothing in the controller changes a statement's mode (pluck, raw, expand) or keeps
+ * one iterating.
  */
 export function instrumentDatabase(db: Db, observe: (op: string, seconds: number) => void): void {
   const prepare = db.prepare.bind(db);
+  const cache = new Map<string, ReturnType<Db['prepare']>>();
   db.prepare = ((sql: string) => {
+    const cached = cache.get(sql);
+    if (cached) return cached;
+    if (cache.size >= STATEMENT_CACHE) cache.clear();
     const stmt = prepare(sql);
+    cache.set(sql, stmt);
     const op = /^\s*(\w+)/.exec(sql)?.[1]?.toLowerCase() ?? 'other';
     for (const m of ['run', 'get', 'all'] as const) {
       const fn = (stmt[m] as (...a: unknown[]) => unknown).bind(stmt);

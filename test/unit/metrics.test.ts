@@ -67,6 +67,10 @@ t.test('statement latency: every run, get and all is timed by kind', async (t) =
   t.equal(db.prepare('SELECT value FROM meta').pluck().all().length, 1, 'statements still work (pluck too)');
   db.prepare("UPDATE meta SET value = 'c'").run();
   t.same(seen, ['insert', 'select', 'select', 'update']);
+  const again = db.prepare('SELECT value FROM meta WHERE key = ?');
+  t.equal(again, db.prepare('SELECT value FROM meta WHERE key = ?'), 'a statement is prepared once per SQL text');
+  t.same(again.get('a'), { value: 'c' }, 'and the cached one reads the current data');
+  t.same(seen.slice(4), ['select'], 'still timed');
 });
 
 t.test('log lines: caller numbers masked, other fields untouched', async (t) => {
