@@ -2,7 +2,7 @@
 # make bench: prints figures, asserts nothing (machines are noisy; compare ratios in one run),
 # ends with a table of every figure against its target and writes it into BENCHMARKS.md.
 #   test/bench/run.sh [callbacks-for-the-dispatch-bench]
-#   IVR_BENCH_HISTORY (1000000), IVR_BENCH_MAX_CALLS (1500), IVR_BENCH_SOAK_MINUTES (10)
+#   IVR_BENCH_HISTORY (1000000), IVR_BENCH_MAX_CALLS (3000), IVR_BENCH_SOAK_MINUTES (10)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=$(mktemp)
@@ -19,7 +19,7 @@ bench node dist/test/bench/offer-delay.js /tmp/ivr-test-state/ivr.db
 node dist/test/integration/stack-up.js
 trap 'node dist/test/integration/stack-down.js; rm -f "$out"' EXIT
 bench node dist/test/bench/dispatch.js "${1:-30}"
-bench node --experimental-websocket --no-warnings dist/test/bench/capacity.js "${IVR_BENCH_MAX_CALLS:-1500}"
+bench node --experimental-websocket --no-warnings dist/test/bench/capacity.js "${IVR_BENCH_MAX_CALLS:-3000}"
 
 table=$(grep '^FIGURE' "$out" | awk -F'\t' 'BEGIN { print "| figure | measured | target |"; print "|---|---|---|" } { gsub(/\|/, "/"); printf "| %s | %s | %s |\n", $2, $3, $4 }')
 echo
