@@ -100,11 +100,12 @@ export function planRecovery(orphans: OrphanChannel[], bridges: BridgeView[], de
     plan.keep.push(kept);
     for (const c of kept.channels) stays.add(c);
   }
-  for (const ch of orphans) {
-    if (stays.has(ch.id)) continue;
-    const o = ownerOf(ch);
-    if (o.role === 'caller' && !ch.id.startsWith('cb')) plan.fallback.push(ch.id);
-    else plan.hangup.push(ch.id);
+  for (const members of groups.values()) {
+    for (const m of members) {
+      if (stays.has(m.id)) continue;
+      if (m.role === 'caller' && !m.id.startsWith('cb')) plan.fallback.push(m.id);
+      else plan.hangup.push(m.id);
+    }
   }
   const keptBridges = new Set(plan.keep.map((k) => k.bridgeId));
   plan.destroyBridges = mine.filter((b) => !keptBridges.has(b.id)).map((b) => b.id);

@@ -85,12 +85,7 @@ export class CallbackAttemptsRepo {
   /** The attempts being made now with their request's directorate and number (the console's live board and operator view). */
   liveWithRequest(): Array<AttemptRow & { dp: string; number: string }> {
     return this.db
-      .prepare(
-        `SELECT a.id, a.callback_id AS callbackId, a.operator, a.stage, a.caller_attempt AS callerAttempt, a.operator_channel AS operatorChannel,
-           a.caller_channel AS callerChannel, a.started_at AS startedAt, a.caller_dialed_at AS callerDialedAt, a.connected_at AS connectedAt,
-           a.ended_at AS endedAt, a.outcome, a.cause, c.dp, c.number
-         FROM callback_attempts a JOIN callbacks c ON c.id = a.callback_id WHERE a.ended_at IS NULL ORDER BY a.id`,
-      )
+      .prepare(`SELECT a.*, c.dp, c.number FROM (${SELECT} WHERE ended_at IS NULL) a JOIN callbacks c ON c.id = a.callbackId ORDER BY a.id`)
       .all() as Array<AttemptRow & { dp: string; number: string }>;
   }
 

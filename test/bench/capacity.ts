@@ -79,7 +79,9 @@ async function load(target: string, calls: number, rate: number, limit: number):
 
 const pct = (xs: number[], p: number): number => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]! : NaN);
 
-const controllerPid = (): number => Number(execFileSync('pgrep', ['-f', 'dist/controller/main.js']).toString().trim().split('\n')[0]);
+// the bench never restarts the controller: found once, not by a pgrep every RSS sample
+let pid: number | undefined;
+const controllerPid = (): number => (pid ??= Number(execFileSync('pgrep', ['-f', 'dist/controller/main.js']).toString().trim().split('\n')[0]));
 
 function controllerRssMb(): number {
   const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${controllerPid()}/status`, 'utf8'))?.[1]);
