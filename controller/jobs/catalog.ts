@@ -1,16 +1,14 @@
 // The jobs the controller runs on its own, built from the configuration: their names, their
 // slots and what each does. Also read by ivrctl (names, slots, next runs) without running them.
 import type { Config } from '../config/schema';
-import { CallEventsRepo } from '../storage/call-events-repo';
+import { backupDatabase, type BackupResult } from '../storage/backup';
 import { CallbacksRepo } from '../storage/callbacks-repo';
-import { CallsRepo } from '../storage/calls-repo';
 import { createdAt, type Db } from '../storage/database';
-import { NotesRepo } from '../storage/notes-repo';
-import { OutcomesRepo } from '../storage/outcomes-repo';
+import type { WriteQueue } from '../storage/write-queue';
 import { closeWindow, windowEndCrons } from './close-window';
 import { reportsDir, writeDailyReports } from './daily-report';
 import { backupsDir, nightlyBackup } from './nightly-backup';
-import { maskOldNumbers } from './retention';
+import { maskOldNumbers, type RetentionStep } from './retention';
 import type { Job } from './runner';
 
 export type JobPlan = Omit<Job, 'run'>;
@@ -40,12 +38,18 @@ export interface JobDeps {
   db: Db;
   stateDir: string;
   now: () => Date;
+  /** the controller's write queue: the jobs' writes take their turn with the calls' */
+  writes?: WriteQueue;
+  /** an online backup off the event loop (the controller's database worker) */
+  backup?: (target: string) => Promise<BackupResult>;
 }
 
 /** The retention job, also run by `ivrctl db purge` (possibly with other days). */
-export function retentionRun(d: Pick<JobDeps, 'db' | 'now'>, days: number): () => unknown {
-  return () =>
-    maskOldNumbers(d.db, { calls: new CallsRepo(d.db), events: new CallEventsRepo(d.db), callbacks: new CallbacksRepo(d.db), outcomes: new OutcomesRepo(d.db), notes: new NotesRepo(d.db) }, days, d.now());
+export function retentionRun(d: Pick<JobDeps, 'db' | 'now' | 'writes'>, days: number): () => unknown {
+  const writes = d.writes;
+  // each chunk is one transaction, queued behind the calls' writes
+  const step: RetentionStep | undefined = writes && (<T>(what: string, write: () => T) => writes.apply(what, () => d.db.transaction(write).immediate()));
+  return () => maskOldNumbers(d.db, days, d.now(), step);
 }
 
 export function buildJobs(d: JobDeps): Job[] {
@@ -55,7 +59,7 @@ export function buildJobs(d: JobDeps): Job[] {
     if (plan.name.startsWith('close-window:')) {
       const dp = config.directorates.find((x) => `close-window:${x.id}` === plan.name)!;
       // the real time, not the slot: a late run must judge the requests as they are now
-      return { ...plan, run: () => closeWindow(dp, callbacks, d.now()) };
+      return { ...plan, run: () => (d.writes ? d.writes.apply(plan.name, () => closeWindow(dp, callbacks, d.now())) : closeWindow(dp, callbacks, d.now())) };
     }
     switch (plan.name) {
       case 'daily-report':
@@ -70,7 +74,7 @@ export function buildJobs(d: JobDeps): Job[] {
             }),
         };
       case 'backup':
-        return { ...plan, run: (slot) => nightlyBackup(db, backupsDir(d.stateDir), config.jobs.backup.keep, slot, plan.timezone) };
+        return { ...plan, run: (slot) => nightlyBackup(d.backup ?? ((target) => backupDatabase(db, target)), backupsDir(d.stateDir), config.jobs.backup.keep, slot, plan.timezone) };
       default:
         return { ...plan, run: retentionRun(d, config.jobs.retention.days) };
     }

@@ -4,8 +4,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { localTime } from '../schedule/service-hours';
-import { backupDatabase, rotateBackups, type BackupResult } from '../storage/backup';
-import type { Db } from '../storage/database';
+import { rotateBackups, type BackupResult } from '../storage/backup';
 
 export const BACKUP_PREFIX = 'ivr-';
 
@@ -19,10 +18,11 @@ export function backupName(at: Date, tz: string): string {
   return `${BACKUP_PREFIX}${t.year}${two(t.month)}${two(t.day)}-${two(t.hour)}${two(t.minute)}.db`;
 }
 
-export async function nightlyBackup(db: Db, dir: string, keep: number, slot: Date, tz: string): Promise<(BackupResult & { removed: string[] }) | { skipped: string }> {
+/** `backup` writes the copy (in the controller, on its database worker thread). */
+export async function nightlyBackup(backup: (target: string) => Promise<BackupResult>, dir: string, keep: number, slot: Date, tz: string): Promise<(BackupResult & { removed: string[] }) | { skipped: string }> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const target = path.join(dir, backupName(slot, tz));
   if (existsSync(target)) return { skipped: `${target} exists (this slot is already backed up)` };
-  const result = await backupDatabase(db, target);
+  const result = await backup(target);
   return { ...result, removed: rotateBackups(dir, BACKUP_PREFIX, keep) };
 }

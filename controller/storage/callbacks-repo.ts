@@ -197,13 +197,6 @@ export class CallbacksRepo {
     }
   }
 
-  /** Retention: masks the number of closed requests made before `cutoff` (live ones keep theirs: they are still to be called). */
-  maskNumbersBefore(cutoff: Date): number {
-    return this.db
-      .prepare(`UPDATE callbacks SET number = mask_number(number) WHERE requested_at < ? AND NOT ${LIVE} AND number <> mask_number(number)`)
-      .run(cutoff.toISOString()).changes;
-  }
-
   get(id: number): CallbackRow | undefined {
     return this.db.prepare(`${SELECT} WHERE id = ?`).get(id) as CallbackRow | undefined;
   }

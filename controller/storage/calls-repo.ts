@@ -69,11 +69,6 @@ export class CallsRepo {
     return this.db.prepare(`${SELECT} WHERE ended_at IS NULL ORDER BY started_at`).all() as CallRow[];
   }
 
-  /** Retention: masks the caller of calls started before `cutoff`; returns the rows changed. */
-  maskCallersBefore(cutoff: Date): number {
-    return this.db.prepare("UPDATE calls SET caller = mask_number(caller) WHERE started_at < ? AND caller IS NOT NULL AND caller <> mask_number(caller)").run(cutoff.toISOString()).changes;
-  }
-
   /** The latest call the operator answered (the console's operator view). */
   lastAnsweredBy(operator: string): CallRow | undefined {
     return this.db.prepare(`${SELECT} WHERE answered_by = ? ORDER BY started_at DESC LIMIT 1`).get(operator) as CallRow | undefined;

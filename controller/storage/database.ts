@@ -4,9 +4,11 @@
 import Database from 'better-sqlite3';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { maskNumber } from '../callbacks/numbering-plan';
 
 export type Db = Database.Database;
+
+/** how long a connection outside the controller's event loop waits for a lock */
+export const CLI_BUSY_TIMEOUT_MS = 15_000;
 
 export interface Migration {
   version: number;
@@ -29,15 +31,15 @@ export function openDatabase(file: string, opts: { readonly?: boolean } = {}): D
   if (!opts.readonly) mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file, { readonly: !!opts.readonly, fileMustExist: !!opts.readonly });
   // WAL: the CLI reads while the controller writes; busy_timeout makes the rare writer
-  // overlap (CLI + controller) wait instead of failing.
+  // overlap (CLI + controller) wait instead of failing. The controller lowers it to a few
+  // milliseconds once started (its writes wait in storage/write-queue.ts instead, off the
+  // event loop); a sysadmin's command may wait this long for the lock.
   if (!opts.readonly) db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${CLI_BUSY_TIMEOUT_MS}`);
   // NORMAL: a commit survives the process dying (kill -9), and costs no fsync; the commits
   // a caller is told about go through durable() below
   db.pragma('synchronous = NORMAL');
-  // retention (jobs/retention.ts) masks numbers inside UPDATEs, JSON fields included
-  db.function('mask_number', { deterministic: true }, (n: unknown) => (typeof n === 'string' ? maskNumber(n) : n));
   return db;
 }
 

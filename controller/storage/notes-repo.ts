@@ -34,8 +34,4 @@ export class NotesRepo {
     return this.db.prepare(`${SELECT} WHERE number = ? ORDER BY at, id`).all(number) as NoteRow[];
   }
 
-  /** Retention: masks the caller's number of notes written before `cutoff`. */
-  maskNumbersBefore(cutoff: Date): number {
-    return this.db.prepare('UPDATE notes SET number = mask_number(number) WHERE at < ? AND number IS NOT NULL AND number <> mask_number(number)').run(cutoff.toISOString()).changes;
-  }
 }

@@ -42,11 +42,6 @@ export class OutcomesRepo {
     return Number(info.lastInsertRowid);
   }
 
-  /** Retention: masks the caller's number of outcomes recorded before `cutoff`. */
-  maskNumbersBefore(cutoff: Date): number {
-    return this.db.prepare('UPDATE outcomes SET number = mask_number(number) WHERE at < ? AND number IS NOT NULL AND number <> mask_number(number)').run(cutoff.toISOString()).changes;
-  }
-
   byNumber(number: string): OutcomeRow[] {
     return this.db
       .prepare(

@@ -375,7 +375,10 @@ t.test('report: counts per directorate and local day, in JSON, CSV and table', a
 t.test('report: bad dates, ranges, formats and directorates are usage errors', async (t) => {
   failsWith(t, await ivrctl('report', '--from', '2026-02-30'), 2, /--from: .*2026-02-30.*no such day/);
   failsWith(t, await ivrctl('report', '--from', '2026-11-27', '--to', '2026-11-26'), 2, /--from 2026-11-27 is after --to 2026-11-26/);
-  failsWith(t, await ivrctl('report', '--from', '2999-01-01'), 2, /--from 2999-01-01 is after today \(\d{4}-\d\d-\d\d\)/);
+  failsWith(t, await ivrctl('report', '--from', '2099-01-01'), 2, /--from 2099-01-01 is after today \(\d{4}-\d\d-\d\d\)/);
+  failsWith(t, await ivrctl('report', '--from', '2999-01-01'), 2, /--from: invalid date '2999-01-01': the year must be between 2000 and 2099/);
+  failsWith(t, await ivrctl('report', '--from', '0100-01-01', '--to', '0100-01-02'), 2, /the year must be between 2000 and 2099/);
+  failsWith(t, await ivrctl('report', '--from', '2024-01-01', '--to', '2025-01-01'), 2, /covers 367 days: at most 366 per report/);
   failsWith(t, await ivrctl('report', '--to', '26/11/2026'), 2, /--to: .*YYYY-MM-DD/);
   failsWith(t, await ivrctl('report', '--dp', 'nope'), 2, /unknown directorate "nope"/);
   usageError(t, await ivrctl('report', '--format', 'xml'));

@@ -10,6 +10,8 @@ import { buildJobs, jobPlan } from '../../controller/jobs/catalog';
 import { closeWindow, windowEndCrons } from '../../controller/jobs/close-window';
 import { writeDailyReports } from '../../controller/jobs/daily-report';
 import { backupName, nightlyBackup } from '../../controller/jobs/nightly-backup';
+import { maskOldNumbers } from '../../controller/jobs/retention';
+import { backupDatabase } from '../../controller/storage/backup';
 import { JobRunner, type Job, type JobOutcome } from '../../controller/jobs/runner';
 import { JobScheduler, nodeCronDriver, type CronDriver } from '../../controller/jobs/schedule';
 import { CallbacksRepo } from '../../controller/storage/callbacks-repo';
@@ -163,6 +165,52 @@ t.test('retention masks numbers of old records only; requests still waiting keep
   t.same(((await job.run(now)) as { masked: Record<string, number> }).masked, { calls: 0, callEvents: 0, callbacks: 0, outcomes: 0, notes: 0 }, 'idempotent');
 });
 
+t.test('retention works in bounded chunks from a watermark: a nightly run reads what is new, a waiting request is masked once closed', async (t) => {
+  const { db } = tempDb();
+  const now = new Date('2026-11-26T03:00:00Z');
+  const day = 86_400_000;
+  const insCall = db.prepare("INSERT INTO calls (id, dp, caller, dialed, started_at) VALUES (?, 'office', ?, '0611000001', ?)");
+  const insEvent = db.prepare("INSERT INTO call_events (call_id, at, type, data) VALUES (?, ?, 'number_typed', ?)");
+  // 1,200 old calls (over two chunks of 500), each with an event holding a typed number
+  db.transaction(() => {
+    for (let i = 0; i < 1200; i++) {
+      const at = new Date(now.getTime() - (200 - i / 20) * day).toISOString();
+      insCall.run(`old-${i}`, `061200${String(i).padStart(4, '0')}`, at);
+      insEvent.run(`old-${i}`, at, JSON.stringify({ digits: `333000${String(i).padStart(4, '0')}` }));
+    }
+  })();
+  const live = book(db, { number: '3331112222', requestedAt: new Date(now.getTime() - 120 * day).toISOString(), expiresAt: new Date(now.getTime() + day).toISOString(), status: 'pending' });
+  const closedAfter = book(db, { number: '3331113333', requestedAt: new Date(now.getTime() - 110 * day).toISOString(), expiresAt: new Date(now.getTime() - 100 * day).toISOString(), status: 'failed' });
+  const chunks: string[] = [];
+  const step = async <T>(what: string, write: () => T): Promise<T> => {
+    chunks.push(what);
+    return db.transaction(write).immediate();
+  };
+  const first = await maskOldNumbers(db, 90, now, step);
+  t.same(first.masked, { calls: 1200, callEvents: 1200, callbacks: 1, outcomes: 0, notes: 0 });
+  t.equal(chunks.filter((c) => c === 'retention:calls').length, 3, '1,200 calls in three transactions of at most 500 rows');
+  t.equal(db.prepare("SELECT COUNT(*) FROM calls WHERE caller NOT LIKE '%*'").pluck().get(), 0);
+  t.equal(db.prepare("SELECT COUNT(*) FROM call_events WHERE data NOT LIKE '%*%'").pluck().get(), 0);
+  t.same(db.prepare('SELECT number FROM callbacks ORDER BY id').pluck().all(), ['3331112222', '3331******'], `the waiting request ${live} keeps its number, the closed one after it (${closedAfter}) is masked`);
+
+  // the next night: one new old-enough call; the walk starts after the watermark
+  insCall.run('next', '0612999999', new Date(now.getTime() - 91 * day).toISOString());
+  chunks.length = 0;
+  const reads: number[] = [];
+  const seen = db.prepare('SELECT value FROM meta WHERE key = ?');
+  reads.push(Number(seen.pluck().get('retention_watermark:calls')));
+  const second = await maskOldNumbers(db, 90, new Date(now.getTime() + day), step);
+  t.same(second.masked, { calls: 1, callEvents: 0, callbacks: 0, outcomes: 0, notes: 0 });
+  t.equal(reads[0], 1200, 'the calls watermark stood at the last masked row');
+  t.equal(chunks.filter((c) => c === 'retention:calls').length, 1, 'one chunk for one new row');
+
+  // the waiting request is closed: the next run masks it
+  db.prepare("UPDATE callbacks SET status = 'done' WHERE id = ?").run(live);
+  const third = await maskOldNumbers(db, 90, new Date(now.getTime() + day), step);
+  t.same(third.masked.callbacks, 1);
+  t.same(db.prepare('SELECT number FROM callbacks ORDER BY id').pluck().all(), ['3331******', '3331******']);
+});
+
 t.test('nightly backup: named after its local time, checked, rotated to the newest N; a failed copy leaves no file and removes nothing', async (t) => {
   const { db, dir } = tempDb();
   const out = path.join(dir, 'backups');
@@ -170,15 +218,15 @@ t.test('nightly backup: named after its local time, checked, rotated to the newe
   t.equal(backupName(new Date('2026-11-26T01:30:00Z'), 'Europe/Rome'), 'ivr-20261126-0230.db');
   t.equal(backupName(new Date('2026-07-01T00:30:00Z'), 'Europe/Rome'), 'ivr-20260701-0230.db', 'summer time');
   const nights = ['2026-11-24T01:30:00Z', '2026-11-25T01:30:00Z', '2026-11-26T01:30:00Z'];
-  for (const n of nights) await nightlyBackup(db, out, 2, new Date(n), 'Europe/Rome');
+  for (const n of nights) await nightlyBackup((target) => backupDatabase(db, target), out, 2, new Date(n), 'Europe/Rome');
   t.same(readdirSync(out).sort(), ['ivr-20261125-0230.db', 'ivr-20261126-0230.db'], 'the oldest was rotated away');
   const copy = openDatabase(path.join(out, 'ivr-20261126-0230.db'), { readonly: true });
   t.same(copy.prepare('SELECT id FROM operators').pluck().all(), ['sw1'], 'the copy has the rows');
   copy.close();
-  t.match(await nightlyBackup(db, out, 2, new Date(nights[2]!), 'Europe/Rome'), { skipped: /exists/ }, 'the same slot twice is done once');
+  t.match(await nightlyBackup((target) => backupDatabase(db, target), out, 2, new Date(nights[2]!), 'Europe/Rome'), { skipped: /exists/ }, 'the same slot twice is done once');
 
   db.close();
-  await t.rejects(nightlyBackup(db, out, 2, new Date('2026-11-27T01:30:00Z'), 'Europe/Rome'), 'a closed database cannot be copied');
+  await t.rejects(nightlyBackup((target) => backupDatabase(db, target), out, 2, new Date('2026-11-27T01:30:00Z'), 'Europe/Rome'), 'a closed database cannot be copied');
   t.same(readdirSync(out).sort(), ['ivr-20261125-0230.db', 'ivr-20261126-0230.db'], 'no partial file, nothing rotated');
 });
 

@@ -1,6 +1,6 @@
 // ivrctl report: the figures of one place (monitoring/figures.ts), as a table, CSV or JSON.
 import { Option, type Command } from 'commander';
-import { computeFigures, formatLocalDate, parseLocalDate } from '../../monitoring/figures';
+import { checkReportRange, computeFigures, formatLocalDate, MAX_REPORT_DAYS, parseLocalDate, ReportRangeError } from '../../monitoring/figures';
 import { toCsv, toJson, toTable } from '../../monitoring/report-format';
 import { localTime } from '../../schedule/service-hours';
 import { UsageError, type Cli } from '../context';
@@ -25,7 +25,7 @@ export function registerReport(program: Command, cli: Cli): void {
     .option('--by-day', 'also the figures of each day of the range')
     .addHelpText(
       'after',
-      '\nExamples:\n  ivrctl report                                   today, every directorate\n  ivrctl report --dp demo-sw --from 2026-11-01 --to 2026-11-30 --format csv > novembre.csv\n  ivrctl report --from 2026-11-23 --by-day --format json\nCSV: UTF-8 with a byte-order mark and a header row (opens cleanly in a spreadsheet).',
+      `\nExamples:\n  ivrctl report                                   today, every directorate\n  ivrctl report --dp demo-sw --from 2026-11-01 --to 2026-11-30 --format csv > novembre.csv\n  ivrctl report --from 2026-11-23 --by-day --format json\nA report covers at most ${MAX_REPORT_DAYS} days (years 2000-2099); longer periods are the sum of yearly reports.\nCSV: UTF-8 with a byte-order mark and a header row (opens cleanly in a spreadsheet).`,
     )
     .action((opts: { dp?: string; from?: string; to?: string; format: 'table' | 'csv' | 'json'; byDay?: boolean }) => {
       cli.checkDp(opts.dp);
@@ -33,6 +33,12 @@ export function registerReport(program: Command, cli: Cli): void {
       const to = opts.to ? localDate(opts.to, '--to') : formatLocalDate(localTime(new Date(), cli.print.timezone));
       const from = opts.from ? localDate(opts.from, '--from') : to;
       if (from > to) throw new UsageError(opts.to ? `--from ${from} is after --to ${to}` : `--from ${from} is after today (${to})`);
+      try {
+        checkReportRange(from, to);
+      } catch (err) {
+        if (err instanceof ReportRangeError) throw new UsageError(err.message);
+        throw err;
+      }
       return cli.withDb((db) => {
         const figures = computeFigures(db, dps, { from, to }, { byDay: !!opts.byDay });
         const text = opts.format === 'json' ? toJson(figures) : opts.format === 'csv' ? toCsv(figures, { days: !!opts.byDay }) : toTable(figures, { days: !!opts.byDay });
