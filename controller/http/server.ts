@@ -1,8 +1,16 @@
 // The controller's HTTP endpoint on loopback: /healthz for `make up` and monitoring,
 // /metrics for Prometheus, /api/* for ivrctl's actions on live state (api.ts), /console for
 // the web console (console/router.ts).
+//
+// Whatever a client sends, the telephony in the same process goes on: a request that cannot
+// be parsed gets a 400 (431 for oversized headers) and its connection is closed; a client
+// that never finishes its headers is dropped after HEADERS_TIMEOUT_MS; connections are
+// bounded; and each request runs inside an error boundary (a fault of ours answers 500 and
+// is counted, never taking the process down).
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import type { Registry } from 'prom-client';
+import type { Boundary } from '../runtime/boundary';
 import type { ApiReply } from './api';
 
 export interface Health {
@@ -10,28 +18,52 @@ export interface Health {
   [key: string]: unknown;
 }
 
+/** a client must have sent its whole header block within this time (a slow client holds a socket) */
+export const HEADERS_TIMEOUT_MS = 5000;
+/** ... and its whole request (body included) within this one */
+const REQUEST_TIMEOUT_MS = 30_000;
+/** open connections at once (live pages keep one each) */
+export const MAX_CONNECTIONS = 256;
+/** bytes of request line and headers; beyond: 431 */
+export const MAX_HEADER_BYTES = 16 * 1024;
+
+const CLIENT_ERROR_STATUS: Record<string, string> = {
+  HPE_HEADER_OVERFLOW: '431 Request Header Fields Too Large',
+  ERR_HTTP_REQUEST_TIMEOUT: '408 Request Timeout',
+};
+
 export function startHttpServer(opts: {
   host: string;
   port: number;
   health: () => Health;
   metrics: Registry;
+  boundary: Boundary;
   api?: (req: http.IncomingMessage, path: string) => Promise<ApiReply>;
   /** the web console, under /console */
   console?: (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void>;
 }): Promise<http.Server> {
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+  const fail = (res: http.ServerResponse, status: number, body: string): void => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' }).end(`${body}\n`);
+  };
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    let url: URL;
+    try {
+      // an absolute-form target ("http://[/") or garbage: the client's fault
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return fail(res, 400, 'malformed request target');
+    }
     if (url.pathname.startsWith('/api/') && opts.api) {
-      opts
-        .api(req, url.pathname)
-        .then((r) => res.writeHead(r.status, { 'content-type': 'application/json' }).end(JSON.stringify(r.body)))
-        .catch((err: Error) => res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: err.message })));
+      const r = await opts.api(req, url.pathname);
+      res.writeHead(r.status, { 'content-type': 'application/json' }).end(JSON.stringify(r.body));
       return;
     }
-    if (opts.console && (url.pathname === '/console' || url.pathname.startsWith('/console/'))) {
-      void opts.console(req, res, url);
-      return;
-    }
+    if (opts.console && (url.pathname === '/console' || url.pathname.startsWith('/console/'))) return opts.console(req, res, url);
     if (opts.console && url.pathname === '/' && req.method === 'GET') {
       res.writeHead(303, { location: '/console/live' }).end();
       return;
@@ -46,18 +78,46 @@ export function startHttpServer(opts: {
       return;
     }
     if (url.pathname === '/metrics') {
-      opts.metrics
-        .metrics()
-        .then((body) => res.writeHead(200, { 'content-type': opts.metrics.contentType }).end(body))
-        .catch((err: Error) => res.writeHead(500).end(err.message));
+      const body = await opts.metrics.metrics();
+      res.writeHead(200, { 'content-type': opts.metrics.contentType }).end(body);
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+  };
+
+  const server = http.createServer(
+    { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 },
+    (req, res) => {
+      // a request body nobody reads must not stall the connection, nor fail silently
+      req.on('error', () => res.destroy());
+      opts.boundary.run('http', { method: req.method, path: (req.url ?? '').slice(0, 200) }, () => handle(req, res), () => fail(res, 500, 'internal error (see the controller log)'));
+    },
+  );
+  server.maxConnections = MAX_CONNECTIONS;
+  server.keepAliveTimeout = 5000;
+  server.maxHeadersCount = 100;
+  // CONNECT and protocol upgrades are not ours: answered and closed, not silently dropped
+  const refuse = (status: string) => (_req: http.IncomingMessage, socket: Socket): void => {
+    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    socket.setTimeout(1000, () => socket.destroy());
+  };
+  server.on('connect', refuse('405 Method Not Allowed'));
+  server.on('upgrade', refuse('400 Bad Request'));
+  // the parser refused the request (malformed, oversized headers, too slow): answer if the
+  // socket still can, then close it; nothing reaches a handler
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable || socket.destroyed) return void socket.destroy();
+    const status = CLIENT_ERROR_STATUS[err.code ?? ''] ?? '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    // a client that does not read its answer does not keep the socket
+    socket.setTimeout(1000, () => socket.destroy());
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {
       server.off('error', reject);
+      // later socket errors (a client resetting) are its own business
+      server.on('error', (err) => opts.boundary.report('http_server', err));
       resolve(server);
     });
   });

@@ -384,3 +384,24 @@ export async function dispatcherState(): Promise<{ lastPass: { at: string; direc
   if (!res.ok) throw new Error(`/api/dispatcher: ${res.status}`);
   return (await res.json()) as Awaited<ReturnType<typeof dispatcherState>>;
 }
+
+/** The controller's /healthz body (with its status). */
+export async function healthJson(): Promise<{ status: number; ok: boolean; pid: number; reasons?: string[]; ari: string; database: { writable: boolean; reason?: string; state: string; queued: number } }> {
+  const res = await fetch('http://127.0.0.1:8080/healthz', { signal: AbortSignal.timeout(3000) });
+  return { status: res.status, ...((await res.json()) as Omit<Awaited<ReturnType<typeof healthJson>>, 'status'>) };
+}
+
+/** Voiced RTP packets an agent received between two instants. */
+export const voicedBetween = (rtp: { voicedAt: number[] }, from: number, to = Infinity): number => rtp.voicedAt.filter((ts) => ts > from && ts < to).length;
+
+/** The longest stretch without sound an agent heard between two instants, in ms. */
+export function longestSilence(rtp: { voicedAt: number[] }, from: number, to: number): number {
+  let last = from;
+  let longest = 0;
+  for (const ts of rtp.voicedAt) {
+    if (ts <= from || ts >= to) continue;
+    longest = Math.max(longest, ts - last);
+    last = ts;
+  }
+  return Math.max(longest, to - last);
+}

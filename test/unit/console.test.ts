@@ -4,6 +4,7 @@
 // reports and CSV. The console in a real browser against the real stack is in
 // test/integration/console.test.ts.
 import t from 'tap';
+import pino from 'pino';
 import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -18,6 +19,7 @@ import { hashPassword, verifyPassword } from '../../controller/console/passwords
 import { ConsoleRouter } from '../../controller/console/router';
 import { liveBoard } from '../../controller/console/views';
 import { startHttpServer } from '../../controller/http/server';
+import { Boundary } from '../../controller/runtime/boundary';
 import { ConsoleSessionsRepo } from '../../controller/storage/console-sessions-repo';
 import { ConsoleUsersRepo } from '../../controller/storage/console-users-repo';
 import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
@@ -90,7 +92,7 @@ operators: []`,
     staticDir: path.join(root, 'controller', 'console', 'static'),
     log: { info: () => {}, warn: () => {} },
   });
-  const server = await startHttpServer({ host: '127.0.0.1', port: 0, health: () => ({ ok: true }), metrics: new Registry(), console: (req, res, url) => router.handle(req, res, url) });
+  const server = await startHttpServer({ host: '127.0.0.1', port: 0, health: () => ({ ok: true }), metrics: new Registry(), boundary: new Boundary(pino({ level: 'silent' }), () => undefined), console: (req, res, url) => router.handle(req, res, url) });
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   t.teardown(() => {
     board.close();
