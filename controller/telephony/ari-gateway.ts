@@ -10,10 +10,18 @@
 //
 // Events: one listener per event type on the client, dispatched by channel id / playback id
 // to per-call handlers that the owner removes when the call ends (ari-client never removes
-// per-instance listeners by itself, so we do not use them).
+// per-instance listeners by itself, so we do not use them). ari-client dispatches events
+// with no try/catch of its own: each handler runs inside an error boundary, and an error in
+// a channel's handler is handed to the owner (onChannelError: that caller gets the apology).
+//
+// No wait is unbounded: every REST request has a timeout; a playback's end is awaited at most
+// its expected duration plus a margin, then asked of Asterisk (a PlaybackFinished lost while
+// the websocket was down would otherwise leave the caller in silence forever); after every
+// reconnection the channels and playbacks we wait on are checked against what still exists.
 import ari, { type Client } from 'ari-client';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Boundary } from '../runtime/boundary';
 import { ariGet } from './ari-rest';
 import { AriError, type CallEvents, type ChannelSummary, type OriginateRequest, type PlaybackOutcome, type StasisChannel, type TelephonyPort } from './port';
 
@@ -25,7 +33,17 @@ export interface AriSettings {
   probeTimeoutMs?: number;
   /** first and longest pause between connection attempts */
   backoffMs?: [number, number];
+  /** longest wait for the answer to one REST request */
+  requestTimeoutMs?: number;
+  /** how long a medium plays (undefined: unknown); a playback still unreported after its
+   *  expected end plus PLAYBACK_MARGIN_MS is asked of Asterisk */
+  mediaDurationMs?: (media: string) => number | undefined;
 }
+
+/** past a playback's expected end, wait this long for its event before asking Asterisk */
+export const PLAYBACK_MARGIN_MS = 3000;
+/** a medium whose length we do not know is checked after this long */
+const UNKNOWN_MEDIA_MS = 30_000;
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'stopped';
 
@@ -35,6 +53,8 @@ export interface GatewayHandlers {
   onConnected(): void;
   /** an operator's phone changed: device state (NOT_INUSE, INUSE...) or registration */
   onPresence?(resource: string, state: string): void;
+  /** handling an event of this channel failed: its owner degrades that call only */
+  onChannelError?(channelId: string, err: unknown): void;
 }
 
 /** Turns whatever ari-client threw into an AriError (its message is the HTTP body). */
@@ -53,6 +73,7 @@ export function toAriError(err: unknown): AriError {
 interface PendingPlayback {
   resolve(outcome: PlaybackOutcome): void;
   channelId: string;
+  watchdog?: NodeJS.Timeout;
 }
 
 export class AriGateway implements TelephonyPort {
@@ -68,6 +89,7 @@ export class AriGateway implements TelephonyPort {
     private readonly settings: AriSettings,
     private readonly handlers: GatewayHandlers,
     private readonly log: Logger,
+    private readonly boundary: Boundary,
   ) {}
 
   private get stopped(): boolean {
@@ -153,59 +175,113 @@ export class AriGateway implements TelephonyPort {
 
   private subscribe(client: Client, generation: number): void {
     const live = (): boolean => generation === this.generation && this.client === client;
-    client.on('WebSocketConnected', () => {
-      if (!live()) return;
+    const on = <E>(event: string, handler: (e: E) => void, channelOf: (e: E) => string | undefined = () => undefined): void => {
+      const guarded = this.boundary.wrap(
+        `ari:${event}`,
+        (e: E) => {
+          if (live()) handler(e);
+        },
+        (e: E) => ({ event, channelId: channelOf(e) }),
+        (err: unknown, e: E) => {
+          const channelId = channelOf(e);
+          if (channelId) this.handlers.onChannelError?.(channelId, err);
+        },
+      );
+      (client as unknown as NodeJS.EventEmitter).on(event, guarded);
+    };
+    type ChannelEvent = { channel: { id: string } };
+    const channelOf = (e: ChannelEvent): string | undefined => e?.channel?.id;
+    on('WebSocketConnected', () => {
       this.state = 'connected';
       this.attempt = 0;
       this.log.info({ app: this.settings.app }, 'ARI connected');
       this.handlers.onConnected();
+      // what we wait on may have ended while nobody listened
+      void this.reconcileWaits(generation).catch((err: unknown) => this.boundary.report('ari:reconcile_waits', err));
     });
-    client.on('WebSocketReconnecting', (err: Error | undefined) => {
-      if (!live()) return;
+    on('WebSocketReconnecting', (err: Error | undefined) => {
       this.state = 'disconnected';
       this.log.warn({ err: err?.message }, 'ARI websocket lost, ari-client reconnecting');
     });
-    client.on('WebSocketMaxRetries', () => {
-      if (!live()) return;
+    on('WebSocketMaxRetries', () => {
       this.log.warn('ari-client gave up reconnecting; starting a new client');
       this.discardClient();
       this.scheduleReconnect();
     });
-    client.on('StasisStart', (e) => {
-      if (!live()) return;
-      const ch = e.channel;
-      const owner = this.calls.get(ch.id);
-      if (owner?.onEnterApp) return owner.onEnterApp(); // a channel we originated answered
-      this.handlers.onStasisStart({
-        id: ch.id,
-        name: ch.name,
-        callerNumber: ch.caller?.number ?? '',
-        dialed: ch.dialplan?.exten ?? '',
-        state: ch.state,
-        args: asArray(e.args),
-      });
-    });
-    client.on('ChannelDtmfReceived', (e) => {
-      if (live()) this.calls.get(e.channel.id)?.onDtmf(e.digit);
-    });
-    const gone = (channelId: string, cause: number | null): void => {
-      for (const [id, p] of this.playbacks) if (p.channelId === channelId) (this.playbacks.delete(id), p.resolve('failed'));
-      this.calls.get(channelId)?.onGone(cause);
-    };
-    client.on('StasisEnd', (e) => live() && gone(e.channel.id, null));
-    client.on('ChannelHangupRequest', (e) => live() && gone(e.channel.id, e.cause ?? null));
-    client.on('ChannelDestroyed', (e) => live() && gone(e.channel.id, e.cause ?? null));
-    client.on('DeviceStateChanged', (e) => {
+    on(
+      'StasisStart',
+      (e: { channel: { id: string; name: string; state: string; caller?: { number?: string }; dialplan?: { exten?: string } }; args?: string | string[] }) => {
+        const ch = e.channel;
+        const owner = this.calls.get(ch.id);
+        if (owner?.onEnterApp) return owner.onEnterApp(); // a channel we originated answered
+        this.handlers.onStasisStart({
+          id: ch.id,
+          name: ch.name,
+          callerNumber: ch.caller?.number ?? '',
+          dialed: ch.dialplan?.exten ?? '',
+          state: ch.state,
+          args: asArray(e.args),
+        });
+      },
+      channelOf,
+    );
+    on('ChannelDtmfReceived', (e: ChannelEvent & { digit: string }) => this.calls.get(e.channel.id)?.onDtmf(e.digit), channelOf);
+    on('StasisEnd', (e: ChannelEvent) => this.channelGone(e.channel.id, null), channelOf);
+    on('ChannelHangupRequest', (e: ChannelEvent & { cause?: number }) => this.channelGone(e.channel.id, e.cause ?? null), channelOf);
+    on('ChannelDestroyed', (e: ChannelEvent & { cause?: number }) => this.channelGone(e.channel.id, e.cause ?? null), channelOf);
+    on('DeviceStateChanged', (e: { device_state?: { name?: string; state: string } }) => {
       const name = e.device_state?.name ?? '';
-      if (live() && name.startsWith('PJSIP/')) this.handlers.onPresence?.(name.slice(6), e.device_state.state);
+      if (name.startsWith('PJSIP/')) this.handlers.onPresence?.(name.slice(6), e.device_state!.state);
     });
-    client.on('PlaybackFinished', (e) => {
-      if (!live()) return;
-      const p = this.playbacks.get(e.playback.id);
-      if (!p) return;
-      this.playbacks.delete(e.playback.id);
-      p.resolve(e.playback.state === 'failed' ? 'failed' : 'finished');
-    });
+    on('PlaybackFinished', (e: { playback: { id: string; state?: string } }) => this.playbackEnded(e.playback.id, e.playback.state === 'failed' ? 'failed' : 'finished'));
+  }
+
+  private channelGone(channelId: string, cause: number | null): void {
+    for (const [id, p] of this.playbacks) if (p.channelId === channelId) this.playbackEnded(id, 'failed');
+    this.calls.get(channelId)?.onGone(cause);
+  }
+
+  private playbackEnded(playbackId: string, outcome: PlaybackOutcome): void {
+    const p = this.playbacks.get(playbackId);
+    if (!p) return;
+    this.playbacks.delete(playbackId);
+    clearTimeout(p.watchdog);
+    p.resolve(outcome);
+  }
+
+  /**
+   * After a (re)connection: events of the gap are lost. A channel we route that no longer
+   * exists is gone; a playback Asterisk no longer has has finished.
+   */
+  private async reconcileWaits(generation: number): Promise<void> {
+    const channels = new Set((await this.listChannels()).map((c) => c.id));
+    if (generation !== this.generation) return;
+    for (const id of [...this.calls.keys()]) if (!channels.has(id)) this.channelGone(id, null);
+    for (const id of [...this.playbacks.keys()]) await this.checkPlayback(id);
+  }
+
+  /** Asks Asterisk whether a playback still plays; resolves it when it does not. */
+  private async checkPlayback(playbackId: string): Promise<void> {
+    const p = this.playbacks.get(playbackId);
+    if (!p) return;
+    try {
+      await this.call((c) => c.playbacks.get({ playbackId }));
+    } catch (err) {
+      if (err instanceof AriError && err.notFound) {
+        this.log.warn({ playbackId, channelId: p.channelId }, 'playback ended without its event; going on');
+        return this.playbackEnded(playbackId, 'finished');
+      }
+      // ARI unreachable: look again shortly (a reconnection also looks)
+    }
+    if (this.playbacks.get(playbackId) === p) p.watchdog = setTimeout(() => void this.checkPlayback(playbackId).catch(() => undefined), PLAYBACK_MARGIN_MS);
+  }
+
+  /** when to ask Asterisk about a playback that has not reported its end; undefined: never (a tone) */
+  private watchdogMs(media: string[]): number | undefined {
+    if (media.some((m) => m.startsWith('tone:'))) return undefined;
+    let total = 0;
+    for (const m of media) total += this.settings.mediaDurationMs?.(m) ?? UNKNOWN_MEDIA_MS;
+    return total + PLAYBACK_MARGIN_MS;
   }
 
   private get api(): Client {
@@ -215,7 +291,7 @@ export class AriGateway implements TelephonyPort {
 
   private async call<T>(op: (c: Client) => Promise<T>): Promise<T> {
     try {
-      return await op(this.api);
+      return await withTimeout(op(this.api), this.settings.requestTimeoutMs ?? 10_000, 'ARI request');
     } catch (err) {
       throw err instanceof AriError ? err : toAriError(err);
     }
@@ -236,16 +312,19 @@ export class AriGateway implements TelephonyPort {
     // registered before the request: PlaybackFinished of a short file can beat the response
     const done = new Promise<PlaybackOutcome>((resolve) => this.playbacks.set(playbackId, { resolve, channelId }));
     const onAbort = (): void => {
-      const p = this.playbacks.get(playbackId);
-      this.playbacks.delete(playbackId);
-      p?.resolve('stopped');
+      this.playbackEnded(playbackId, 'stopped');
       this.client?.playbacks.stop({ playbackId }).catch(() => undefined);
     };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       await this.call((c) => c.channels.play({ channelId, media, playbackId }));
+      const p = this.playbacks.get(playbackId);
+      const watch = this.watchdogMs(media);
+      if (p && watch !== undefined) p.watchdog = setTimeout(() => void this.checkPlayback(playbackId).catch(() => undefined), watch);
       return await done;
     } catch (err) {
+      const p = this.playbacks.get(playbackId);
+      clearTimeout(p?.watchdog);
       this.playbacks.delete(playbackId);
       throw err;
     } finally {
