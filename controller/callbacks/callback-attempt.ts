@@ -11,10 +11,11 @@ import type { Directorate } from '../config/schema';
 import { Conversation, type ConversationDeps } from '../conversation/conversation';
 import { RINGBACK } from '../inbound/inbound-call';
 import type { Lang, Prompt } from '../inbound/ivr-flow';
-import { commonMedia, promptMedia } from '../prompts/media';
+import { commonMedia, HOLD_MUSIC, promptMedia } from '../prompts/media';
 import { localTime } from '../schedule/service-hours';
 import type { AttemptOutcome } from '../storage/callback-attempts-repo';
 import type { CallbackRow } from '../storage/callbacks-repo';
+import { StorageUnavailable } from '../storage/write-queue';
 import { ChannelGone, Leg, sleep } from '../telephony/leg';
 import type { CallbackLedger } from './ledger';
 import { callerLegOutcome, whisper, type NextStatus } from './policy';
@@ -22,6 +23,10 @@ import { callerLegOutcome, whisper, type NextStatus } from './policy';
 /** the prompt that asks the caller for 1 is played at most this many times */
 const CONFIRM_TRIES = 3;
 const CONFIRM_WAIT_MS = 5000;
+/** the caller's dial is recorded before their phone rings: a database busy longer gives up this attempt */
+const RECORD_DIAL_WAIT_MS = 20_000;
+/** a write the caller waits on that takes longer than this: hold music meanwhile */
+const HOLD_AFTER_MS = 1500;
 
 export interface AttemptDeps extends ConversationDeps {
   ledger: CallbackLedger;
@@ -86,16 +91,40 @@ export class CallbackAttempt {
       this.d.presence.release(this.operator, this.operatorLeg?.isAnswered ?? false);
       this.d.onOfficialFree?.(this.operator);
     }
-    this.close(outcome, cause);
+    await this.close(outcome, cause);
   }
 
-  private close(outcome: AttemptOutcome, cause: number | null): void {
+  /**
+   * Closes the attempt row with the request's next status. Never withdrawn: a busy database
+   * delays it (the attempt stays in the dispatcher's hands until it is written, so nothing
+   * takes the request meanwhile); a controller killed before it is written leaves the row
+   * live, which the next one closes as interrupted.
+   */
+  private async close(outcome: AttemptOutcome, cause: number | null): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const next = this.d.ledger.close(this.attemptId, outcome, cause, this.d.now(), this.dp.callback);
+    const at = this.d.now();
+    let next: NextStatus | undefined;
+    try {
+      next = await this.d.writes.apply('attempt_close', () => this.d.ledger.close(this.attemptId, outcome, cause, at, this.dp.callback));
+    } catch (err) {
+      this.log.error({ err: (err as Error).message, outcome }, 'the attempt could not be closed; the next start closes it as interrupted');
+    }
     this.d.observeOutcome?.(this.dp.id, outcome);
     this.log.info({ outcome, cause, next }, 'callback attempt ended');
     this.resolveDone(next);
+  }
+
+  /** Waits for a write the caller is waiting on, with hold music if it is slow. */
+  private async holding<T>(leg: Leg, work: Promise<T>): Promise<T> {
+    const music = new AbortController();
+    const timer = setTimeout(() => void leg.play([HOLD_MUSIC], music.signal).catch(() => undefined), HOLD_AFTER_MS);
+    try {
+      return await work;
+    } finally {
+      clearTimeout(timer);
+      music.abort();
+    }
   }
 
   private async flow(): Promise<[AttemptOutcome, number | null]> {
@@ -127,7 +156,17 @@ export class CallbackAttempt {
 
     // 3. the caller, recorded before the phone rings
     const callerChannel = callbackChannelId('cl', this.cb.id);
-    const n = this.d.ledger.callerDialing(this.attemptId, this.cb.id, callerChannel, this.d.now());
+    const dialAt = this.d.now();
+    let n: number;
+    try {
+      n = await this.holding(op, this.d.writes.apply('caller_dialing', () => this.d.ledger.callerDialing(this.attemptId, this.cb.id, callerChannel, dialAt), { deadlineMs: RECORD_DIAL_WAIT_MS }));
+    } catch (err) {
+      if (!(err instanceof StorageUnavailable)) throw err;
+      this.log.error({ err: err.message }, 'the dial could not be recorded: the caller is not called now');
+      await this.tellOperator('op-not-reached');
+      return ['failed', null];
+    }
+    if (op.gone) return ['operator_hangup', null];
     this.log.info({ attempt: n, number: this.cb.number }, 'calling the caller back');
     const caller = new Leg(callerChannel, port, tracker);
     this.callerLeg = caller;
@@ -188,7 +227,7 @@ export class CallbackAttempt {
     // 5. connected: the request is done (written first: a crash from here on must not
     // lead to calling this caller again); the conversation owns both legs from here. If
     // Asterisk refuses the bridge, run() hangs both up.
-    this.close('connected', null);
+    await this.holding(caller, this.close('connected', null));
     const conversation = await Conversation.start(
       this.d,
       { dp: this.dp, number: this.cb.number, callbackId: this.cb.id, attemptId: this.attemptId, legArgs: ['callback', String(this.cb.id)] },

@@ -7,14 +7,20 @@
 import type { Logger } from 'pino';
 import type { Config, Directorate } from '../config/schema';
 import type { Presence } from '../operators/presence';
+import type { Boundary } from '../runtime/boundary';
 import { isOpen } from '../schedule/service-hours';
 import type { CallbackRow } from '../storage/callbacks-repo';
+import { StorageUnavailable } from '../storage/write-queue';
 import type { TelephonyPort } from '../telephony/port';
 import { CallbackAttempt, callbackChannelId, type AttemptDeps } from './callback-attempt';
 import type { CallbackLedger } from './ledger';
 import { planDispatch, type DispatchBlock } from './policy';
 
 const SAFETY_MS = 5000;
+/** a claim the database cannot take within this time is given up for this pass */
+const CLAIM_WAIT_MS = 10_000;
+/** a sysadmin's action waits this long for a busy database, then answers 503 */
+const ACTION_WAIT_MS = 10_000;
 
 export interface InboundView {
   /** callers of a directorate whose group is ringing now */
@@ -34,7 +40,7 @@ export class ActionError extends Error {
   override readonly name = 'ActionError';
   constructor(
     message: string,
-    readonly status: 404 | 409 | 400,
+    readonly status: 404 | 409 | 400 | 503,
   ) {
     super(message);
   }
@@ -42,6 +48,8 @@ export class ActionError extends Error {
 
 export class Dispatcher {
   private readonly active = new Map<number, CallbackAttempt>();
+  /** requests whose claim is being written: theirs is no dead controller's live attempt */
+  private readonly claiming = new Set<number>();
   /** `${callbackId}:${operator}` -> until when that operator is not offered that request */
   private readonly passedBack = new Map<string, number>();
   /** operator -> until when they get no callback: they let one ring out (away from the desk?) */
@@ -64,6 +72,7 @@ export class Dispatcher {
     private readonly deps: AttemptDeps,
     private readonly log: Logger,
     private readonly ready: () => boolean,
+    private readonly boundary?: Boundary,
   ) {}
 
   get activeCount(): number {
@@ -107,7 +116,9 @@ export class Dispatcher {
         try {
           await this.pass(reason, triggeredAt);
         } catch (err) {
-          this.log.error({ err: (err as Error).message }, 'dispatch pass failed');
+          // the next trigger (at the latest the safety timer) runs a new pass
+          if (this.boundary) this.boundary.report('dispatch_pass', err, { reason });
+          else this.log.error({ err: (err as Error).message }, 'dispatch pass failed');
         }
         for (const w of waiters) w();
       }
@@ -119,7 +130,7 @@ export class Dispatcher {
   private async pass(reason: string, triggeredAt: number): Promise<void> {
     const now = this.deps.now();
     const repo = this.deps.ledger.callbacks;
-    const report: PassReport = { at: now.toISOString(), reason, directorates: {}, expired: repo.expireOverdue(now) };
+    const report: PassReport = { at: now.toISOString(), reason, directorates: {}, expired: await this.deps.writes.apply('expire_overdue', () => repo.expireOverdue(now)) };
     if (report.expired.length > 0) this.log.info({ ids: report.expired }, 'callback requests expired');
     if (!this.ready()) {
       this.lastPass = report;
@@ -146,7 +157,7 @@ export class Dispatcher {
       const dispatched: number[] = [];
       for (const { callbackId, operator } of plan.pairs) {
         const cb = due.find((c) => c.id === callbackId)!;
-        if (this.startAttempt(dp, cb, operator, triggeredAt)) dispatched.push(callbackId);
+        if (await this.startAttempt(dp, cb, operator, triggeredAt)) dispatched.push(callbackId);
       }
       report.directorates[dp.id] = { ...(plan.blocked ? { blocked: plan.blocked } : {}), dispatched };
     }
@@ -154,16 +165,30 @@ export class Dispatcher {
     this.scheduleWake();
   }
 
-  private startAttempt(dp: Directorate, cb: CallbackRow, operator: string, triggeredAt: number): boolean {
+  private async startAttempt(dp: Directorate, cb: CallbackRow, operator: string, triggeredAt: number): Promise<boolean> {
     const channel = callbackChannelId('op', cb.id);
-    const attemptId = this.deps.ledger.claim(cb.id, operator, channel, this.deps.now());
-    if (attemptId === undefined) return false; // cancelled or taken meanwhile
+    // reserved while the claim is written, so that nobody else rings them meanwhile
     this.presence.engage(operator);
+    this.claiming.add(cb.id);
+    const at = this.deps.now();
+    let attemptId: number | undefined;
+    try {
+      attemptId = await this.deps.writes.apply('claim', () => this.deps.ledger.claim(cb.id, operator, channel, at), { deadlineMs: CLAIM_WAIT_MS });
+    } catch (err) {
+      if (!(err instanceof StorageUnavailable)) throw err;
+      this.log.warn({ callbackId: cb.id, err: err.message }, 'claim not written: the request waits for a later pass');
+    } finally {
+      this.claiming.delete(cb.id);
+    }
+    if (attemptId === undefined) {
+      this.presence.release(operator, false); // cancelled or taken meanwhile, or the database is busy
+      return false;
+    }
     const log = this.log.child({ callbackId: cb.id, attemptId, operator, dp: cb.dp });
     log.info({ dp: dp.id, number: cb.number }, 'dispatching callback');
     const attempt = new CallbackAttempt(attemptId, cb, operator, channel, dp, this.deps, log, triggeredAt);
     this.active.set(cb.id, attempt);
-    void attempt.run();
+    void attempt.run().catch((err: unknown) => this.boundary?.report('callback_attempt', err, { callbackId: cb.id, attemptId }));
     void attempt.done.then((next) => {
       this.active.delete(cb.id);
       const outcome = this.deps.ledger.attempts.get(attemptId)?.outcome;
@@ -175,7 +200,7 @@ export class Dispatcher {
         log.warn({ seconds: dp.callback.passBackSeconds }, 'the operator let a callback ring out: no callbacks for them for a while');
       }
       this.kick('attempt_ended');
-    });
+    }).catch((err: unknown) => this.boundary?.report('callback_attempt_end', err, { callbackId: cb.id, attemptId }));
     return true;
   }
 
@@ -203,8 +228,8 @@ export class Dispatcher {
 
   /** Live attempt rows no attempt of this process owns (a dead controller's). */
   private orphans(): ReturnType<CallbackLedger['attempts']['live']> {
-    // claim and active.set happen in the same tick, so an attempt of ours is never missed here
-    return this.deps.ledger.attempts.live().filter((row) => !this.active.has(row.callbackId));
+    // an attempt of ours is in `claiming` while its claim is written, then in `active` until its close is
+    return this.deps.ledger.attempts.live().filter((row) => !this.active.has(row.callbackId) && !this.claiming.has(row.callbackId));
   }
 
   private async recoverOrphans(existing: Set<string>): Promise<void> {
@@ -218,7 +243,8 @@ export class Dispatcher {
       }
       const dp = this.config.directorates.find((d) => d.id === this.deps.ledger.callbacks.get(row.callbackId)?.dp);
       if (!dp) continue;
-      const next = this.deps.ledger.close(row.id, 'interrupted', null, this.deps.now(), dp.callback);
+      const at = this.deps.now();
+      const next = await this.deps.writes.apply('attempt_close', () => this.deps.ledger.close(row.id, 'interrupted', null, at, dp.callback));
       this.presence.release(row.operator, false);
       this.log.warn({ attemptId: row.id, callbackId: row.callbackId, stage: row.stage, next }, 'attempt interrupted by a restart closed');
     }
@@ -243,25 +269,35 @@ export class Dispatcher {
       attempt.cancel();
       const next = await attempt.done;
       if (next?.status !== 'cancelled') throw new ActionError(`callback ${id} was already connected (${next?.status ?? 'closed'})`, 409);
-    } else if (!this.deps.ledger.callbacks.cancel(id, 'cancelled by the sysadmin', this.deps.now())) {
+    } else if (!(await this.action('callback_cancel', () => this.deps.ledger.callbacks.cancel(id, 'cancelled by the sysadmin', this.deps.now())))) {
       throw new ActionError(`callback ${id} is ${cb.status}: only a pending or dialing request can be cancelled`, 409);
     }
     return this.row(id);
   }
 
   /** Calls it back as soon as an operator is free (a closed request is reopened). */
-  retry(id: number): CallbackRow {
+  retry(id: number): Promise<CallbackRow> {
     return this.reschedule(id, this.deps.now());
   }
 
-  reschedule(id: number, at: Date): CallbackRow {
+  /** A sysadmin's write: waits for a busy database a little, then answers 503. */
+  private async action<T>(what: string, write: () => T): Promise<T> {
+    try {
+      return await this.deps.writes.apply(what, write, { deadlineMs: ACTION_WAIT_MS, failFast: true });
+    } catch (err) {
+      if (err instanceof StorageUnavailable) throw new ActionError(`the database is not taking writes now (${err.message}): try again shortly`, 503);
+      throw err;
+    }
+  }
+
+  async reschedule(id: number, at: Date): Promise<CallbackRow> {
     const cb = this.row(id);
     if (this.active.has(id) || cb.status === 'dialing') throw new ActionError(`callback ${id} is being dialled now`, 409);
     if (cb.status === 'done') throw new ActionError(`callback ${id} is done`, 409);
     const dp = this.config.directorates.find((d) => d.id === cb.dp);
     const now = this.deps.now();
     const validity = new Date(Math.max(now.getTime(), at.getTime()) + (dp?.callback.validityDays ?? 3) * 86_400_000);
-    if (!this.deps.ledger.callbacks.reschedule(id, at, validity, now))
+    if (!(await this.action('callback_reschedule', () => this.deps.ledger.callbacks.reschedule(id, at, validity, now))))
       throw new ActionError(`callback ${id} cannot be reopened: ${cb.number} already has a live request at ${cb.dp}`, 409);
     this.kick('sysadmin');
     return this.row(id);

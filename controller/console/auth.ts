@@ -6,6 +6,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ConsoleSessionsRepo } from '../storage/console-sessions-repo';
 import type { ConsoleUser, ConsoleUsersRepo } from '../storage/console-users-repo';
+import { WriteQueue } from '../storage/write-queue';
 import { verifyPassword } from './passwords';
 
 export const SESSION_COOKIE = 'ivr_session';
@@ -45,6 +46,8 @@ export class ConsoleAuth {
     private readonly users: ConsoleUsersRepo,
     private readonly sessions: ConsoleSessionsRepo,
     private readonly now: () => Date = () => new Date(),
+    /** the controller's write queue: a busy database delays a login, never crashes it */
+    private readonly writes: WriteQueue = new WriteQueue(),
   ) {}
 
   async login(username: string, password: string): Promise<LoginResult> {
@@ -61,8 +64,15 @@ export class ConsoleAuth {
     this.failures.delete(username);
     const token = randomBytes(32).toString('base64url');
     const now = this.now();
-    this.sessions.removeExpired(now);
-    this.sessions.add({ tokenHash: sha256(token), username, csrf: randomBytes(24).toString('base64url'), createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + SESSION_TTL_MS).toISOString() });
+    const session = { tokenHash: sha256(token), username, csrf: randomBytes(24).toString('base64url'), createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + SESSION_TTL_MS).toISOString() };
+    await this.writes.apply(
+      'console_login',
+      () => {
+        this.sessions.removeExpired(now);
+        this.sessions.add(session);
+      },
+      { deadlineMs: 10_000, failFast: true },
+    );
     return { ok: true, token };
   }
 
@@ -75,12 +85,13 @@ export class ConsoleAuth {
     const s = this.sessions.live(tokenHash, now);
     const user = s && this.users.get(s.username);
     if (!s || !user) return undefined;
-    this.sessions.extend(tokenHash, new Date(now.getTime() + SESSION_TTL_MS));
+    const until = new Date(now.getTime() + SESSION_TTL_MS);
+    this.writes.record('console_session_extend', () => this.sessions.extend(tokenHash, until));
     return { user, csrf: s.csrf, tokenHash };
   }
 
   logout(s: Session): void {
-    this.sessions.remove(s.tokenHash);
+    this.writes.record('console_logout', () => this.sessions.remove(s.tokenHash));
   }
 }
 

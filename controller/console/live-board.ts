@@ -83,6 +83,8 @@ export class LiveBoard {
     private readonly render: (s: LiveSnapshot) => Html,
     private readonly now: () => Date = () => new Date(),
     private readonly periodMs = 500,
+    /** a snapshot that failed (the database unreadable...): reported, the board tries again next tick */
+    private readonly onError: (err: unknown) => void = () => undefined,
   ) {}
 
   /** The board now, for the page's first render. */
@@ -100,8 +102,8 @@ export class LiveBoard {
       if (this.viewers.size === 0) this.stop();
     });
     if (this.last) res.write(frame(this.last));
-    this.timer ??= setInterval(() => void this.tick(), this.periodMs);
-    void this.tick(true);
+    this.timer ??= setInterval(() => void this.tick().catch(this.onError), this.periodMs);
+    void this.tick(true).catch(this.onError);
   }
 
   stop(): void {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { ActionError, type Dispatcher } from '../callbacks/dispatcher';
 import type { Config } from '../config/schema';
-import { computeFigures, formatLocalDate, parseLocalDate } from '../monitoring/figures';
+import { checkReportRange, computeFigures, formatLocalDate, parseLocalDate, ReportRangeError, type DpFigures } from '../monitoring/figures';
 import { buildProfile, callbackView, type Profile } from '../monitoring/profile';
 import { toCsv } from '../monitoring/report-format';
 import { localTime, zonedInstant } from '../schedule/service-hours';
@@ -18,6 +18,7 @@ import { CallsRepo } from '../storage/calls-repo';
 import type { Db } from '../storage/database';
 import { NotesRepo } from '../storage/notes-repo';
 import { OutcomesRepo } from '../storage/outcomes-repo';
+import { StorageUnavailable, WriteQueue } from '../storage/write-queue';
 import { sameToken, sessionCookie, type ConsoleAuth, type Session } from './auth';
 import type { Html } from './html';
 import type { InboundLive, LiveBoard } from './live-board';
@@ -33,6 +34,10 @@ export interface ConsoleDeps {
   staticDir: string;
   log: Pick<Logger, 'info' | 'warn'>;
   now?: () => Date;
+  /** the controller's write queue (notes) */
+  writes?: WriteQueue;
+  /** figures over a range, off the event loop in the controller (storage/read-worker.ts) */
+  figures?: (dps: Array<{ id: string; timezone: string }>, range: { from: string; to: string }, opts: { byDay: boolean }) => Promise<DpFigures[]>;
 }
 
 const TZ = 'Europe/Rome';
@@ -96,8 +101,10 @@ export class ConsoleRouter {
   private readonly notes: NotesRepo;
   private readonly now: () => Date;
   private readonly dps: string[];
+  private readonly writes: WriteQueue;
 
   constructor(private readonly d: ConsoleDeps) {
+    this.writes = d.writes ?? new WriteQueue();
     this.calls = new CallsRepo(d.db);
     this.callbacks = new CallbacksRepo(d.db);
     this.attempts = new CallbackAttemptsRepo(d.db);
@@ -111,6 +118,7 @@ export class ConsoleRouter {
       await this.route(req, res, url);
     } catch (err) {
       if (err instanceof HttpError) return send(res, err.status, v.messagePage({}, 'Errore', err.message));
+      if (err instanceof StorageUnavailable) return send(res, 503, v.messagePage({}, 'Errore', 'Il database è momentaneamente occupato: riprovare tra qualche secondo.'), { 'retry-after': '5' });
       this.d.log.warn({ err: (err as Error).message, path: url.pathname }, 'console error');
       send(res, 500, v.messagePage({}, 'Errore', 'Errore interno: riprovare; il dettaglio è nel log del controller.'));
     }
@@ -204,17 +212,17 @@ export class ConsoleRouter {
     if (s.user.role !== 'supervisor') throw new HttpError(403, 'Solo un supervisore può modificare le richieste.');
     try {
       if (action === 'cancel') await this.d.dispatcher.cancel(id);
-      else if (action === 'retry') this.d.dispatcher.retry(id);
+      else if (action === 'retry') await this.d.dispatcher.retry(id);
       else {
         // the form's datetime-local is Rome's wall clock
         const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)$/.exec(form.get('at') ?? '');
         if (!m) throw new HttpError(400, 'Orario non valido.');
         const at = zonedInstant({ year: +m[1]!, month: +m[2]!, day: +m[3]! }, +m[4]!, +m[5]!, TZ);
         if (at.getTime() < this.now().getTime() - 60_000) throw new HttpError(400, "L'orario è nel passato.");
-        this.d.dispatcher.reschedule(id, at);
+        await this.d.dispatcher.reschedule(id, at);
       }
     } catch (err) {
-      if (err instanceof ActionError) throw new HttpError(err.status === 404 ? 404 : 409, `Richiesta ${id}: ${err.message}`);
+      if (err instanceof ActionError) throw new HttpError(err.status === 404 ? 404 : err.status === 503 ? 503 : 409, `Richiesta ${id}: ${err.message}`);
       throw err;
     }
     this.d.log.info({ user: s.user.username, callback: id, action }, 'console callback action');
@@ -228,15 +236,22 @@ export class ConsoleRouter {
     send(res, 200, v.profilePage(ctx, number, this.profile(number)));
   }
 
-  private reports(res: ServerResponse, ctx: v.PageContext, url: URL, csv: boolean): void {
+  private async reports(res: ServerResponse, ctx: v.PageContext, url: URL, csv: boolean): Promise<void> {
     const q = url.searchParams;
     const dp = q.get('dp') || undefined;
     if (dp && !this.dps.includes(dp)) throw new HttpError(400, `DP sconosciuta: ${dp}`);
     const to = validDate(q.get('to')) ?? today(this.now());
     const from = validDate(q.get('from')) ?? formatLocalDate(localTime(new Date(zonedInstant(parseLocalDate(to), 12, 0, TZ).getTime() - 6 * 86_400_000), TZ));
     if (from > to) throw new HttpError(400, `Intervallo non valido: ${from} è dopo ${to}.`);
+    try {
+      checkReportRange(from, to);
+    } catch (err) {
+      if (err instanceof ReportRangeError) throw new HttpError(400, `Intervallo non valido: ${err.message}.`);
+      throw err;
+    }
     const dps = this.d.config.directorates.filter((x) => !dp || x.id === dp).map((x) => ({ id: x.id, timezone: x.hours.timezone }));
-    const figs = computeFigures(this.d.db, dps, { from, to }, { byDay: true });
+    // a year of figures takes a while: computed off the event loop when the controller runs it
+    const figs = this.d.figures ? await this.d.figures(dps, { from, to }, { byDay: true }) : computeFigures(this.d.db, dps, { from, to }, { byDay: true });
     if (csv) {
       res
         .writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="report-${from}-${to}.csv"`, ...SECURITY_HEADERS })
@@ -270,7 +285,7 @@ export class ConsoleRouter {
     send(res, 200, v.operatorPage(ctx, operator, call, profile, notice ?? (url.searchParams.get('saved') ? 'Registrato nel profilo del chiamante.' : undefined)));
   }
 
-  private addNote(res: ServerResponse, s: Session, form: URLSearchParams): void {
+  private async addNote(res: ServerResponse, s: Session, form: URLSearchParams): Promise<void> {
     const number = form.get('number') || null;
     const dp = form.get('dp') || null;
     const info = form.get('info') || null;
@@ -286,7 +301,8 @@ export class ConsoleRouter {
     const callId = form.get('callId') || null;
     if (callId !== null && !this.calls.get(callId)) throw new HttpError(400, 'Chiamata sconosciuta.');
     if (callbackId !== null && !this.callbacks.get(callbackId)) throw new HttpError(400, 'Richiesta sconosciuta.');
-    this.notes.add({ number, dp, callId, callbackId, author: s.user.username, operator, info, text, at: this.now() });
+    const note = { number, dp, callId, callbackId, author: s.user.username, operator, info, text, at: this.now() };
+    await this.writes.apply('note', () => this.notes.add(note), { deadlineMs: 10_000, failFast: true });
     redirect(res, `/console/operator?saved=1${s.user.role === 'supervisor' && operator ? `&operator=${encodeURIComponent(operator)}` : ''}`);
   }
 }

@@ -13,6 +13,7 @@ import type { Lang } from '../inbound/ivr-flow';
 import type { Presence } from '../operators/presence';
 import { commonMedia } from '../prompts/media';
 import type { OutcomesRepo } from '../storage/outcomes-repo';
+import type { WriteQueue } from '../storage/write-queue';
 import { Leg } from '../telephony/leg';
 import type { TelephonyPort } from '../telephony/port';
 import { DEFAULT_INTERVENTION, defaultOutcome, INTERVENTION_CODES, matchUnitCode, OUTCOME_CODES } from './codes';
@@ -25,6 +26,7 @@ export interface ConversationDeps {
   tracker: CallTracker;
   presence: Presence;
   outcomes: OutcomesRepo;
+  writes: WriteQueue;
   log: Logger;
   now: () => Date;
   /** an official finished (wrap-up included): the dispatcher may give them a callback */
@@ -92,7 +94,7 @@ export class Conversation {
     if (this.operatorLeg && stage !== 'withUnit') wrapUps.push(this.wrapUp(this.operatorLeg, this.operator, 'operator'));
     if (this.unit) wrapUps.push(this.wrapUp(this.unit.leg, this.unit.official, 'unit'));
     // the bridge goes once the officials have left it (wrapUp takes them out first)
-    void Promise.all(wrapUps).finally(() => void this.d.port.destroyBridge(this.bridgeId).catch(() => undefined));
+    void Promise.allSettled(wrapUps).then(() => this.d.port.destroyBridge(this.bridgeId).catch(() => undefined));
   }
 
   // ---- transfer --------------------------------------------------------------------------
@@ -187,7 +189,7 @@ export class Conversation {
     const operatorLeg = this.operatorLeg;
     if (operatorLeg) await port.removeFromBridge(this.bridgeId, [operatorLeg.id]).catch(() => undefined);
     await port.addToBridge(this.bridgeId, [this.caller.channelId, leg.id]);
-    if (operatorLeg) void this.wrapUp(operatorLeg, this.operator, 'operator');
+    if (operatorLeg) void this.wrapUp(operatorLeg, this.operator, 'operator').catch((err: Error) => this.d.log.error({ err: err.message }, 'wrap-up failed'));
   }
 
   // ---- officials leaving -----------------------------------------------------------------
@@ -256,7 +258,7 @@ export class Conversation {
 
   private record(kind: 'operator' | 'unit' | 'transfer', official: string, code: string, label: string, byDefault: boolean, unit?: string): void {
     this.d.log.info({ kind, official, code, label, byDefault, unit }, 'outcome recorded');
-    this.d.outcomes.add({
+    const record = {
       dp: this.s.dp.id,
       number: this.s.number,
       callId: this.s.callId ?? null,
@@ -269,6 +271,7 @@ export class Conversation {
       label,
       byDefault,
       at: this.d.now(),
-    });
+    };
+    this.d.writes.record('outcome', () => this.d.outcomes.add(record));
   }
 }

@@ -7,12 +7,14 @@ import type { IncomingMessage } from 'node:http';
 import { ActionError, type Dispatcher } from '../callbacks/dispatcher';
 import type { JobScheduler } from '../jobs/schedule';
 import { ValidationError, type OperatorsService } from '../operators/operators-service';
+import { StorageUnavailable, type WriteQueue } from '../storage/write-queue';
 
 export interface ApiDeps {
   token: string;
   dispatcher: Dispatcher;
   jobs: JobScheduler;
   operators: OperatorsService;
+  writes: WriteQueue;
 }
 
 export interface ApiReply {
@@ -63,7 +65,7 @@ export async function handleApi(req: IncomingMessage, path: string, d: ApiDeps):
     if (!cb && !op && !job) return { status: 404, body: { error: `no API ${req.method} ${path}` } };
     if (req.method !== 'POST') return { status: 405, body: { error: 'use POST' } };
     const body = await readJson(req);
-    if (op) return pauseOperator(d, pathSegment(op[1]!), op[2] === 'pause');
+    if (op) return await pauseOperator(d, pathSegment(op[1]!), op[2] === 'pause');
     if (job) {
       const name = pathSegment(job[1]!);
       const found = d.jobs.find(name);
@@ -76,17 +78,18 @@ export async function handleApi(req: IncomingMessage, path: string, d: ApiDeps):
       case 'cancel':
         return { status: 200, body: await d.dispatcher.cancel(id) };
       case 'retry':
-        return { status: 200, body: d.dispatcher.retry(id) };
+        return { status: 200, body: await d.dispatcher.retry(id) };
       default: {
         const at = typeof body.at === 'string' ? new Date(body.at) : undefined;
         if (!at || Number.isNaN(at.getTime())) throw new ActionError('"at" must be an ISO 8601 time', 400);
         if (at.getTime() < Date.now() - 60_000) throw new ActionError(`"at" ${body.at as string} is in the past`, 400);
-        return { status: 200, body: d.dispatcher.reschedule(id, at) };
+        return { status: 200, body: await d.dispatcher.reschedule(id, at) };
       }
     }
   } catch (err) {
     if (err instanceof ActionError) return { status: err.status, body: { error: err.message } };
     if (err instanceof ValidationError) return { status: 404, body: { error: err.message } };
+    if (err instanceof StorageUnavailable) return { status: 503, body: { error: `the database is not taking writes now (${err.message}): try again shortly` } };
     throw err;
   }
 }
@@ -96,8 +99,8 @@ export async function handleApi(req: IncomingMessage, path: string, d: ApiDeps):
  * not offered the next one. Resuming starts a dispatch pass at once, so a waiting callback
  * does not wait for the safety timer.
  */
-function pauseOperator(d: ApiDeps, id: string, paused: boolean): ApiReply {
-  d.operators.setPaused(id, paused);
+async function pauseOperator(d: ApiDeps, id: string, paused: boolean): Promise<ApiReply> {
+  await d.writes.apply('operator_pause', () => d.operators.setPaused(id, paused), { deadlineMs: 10_000, failFast: true });
   if (!paused) d.dispatcher.kick('operator_resumed');
   return { status: 200, body: { id, paused } };
 }

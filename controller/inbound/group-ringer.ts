@@ -46,7 +46,7 @@ export class GroupRinger {
 
   start(): void {
     this.totalTimer = setTimeout(() => this.finish(undefined), this.plan.totalMs);
-    if (this.plan.strategy === 'all') for (const p of this.plan.phones) void this.ring(p, this.plan.totalMs);
+    if (this.plan.strategy === 'all') for (const p of this.plan.phones) this.ringGuarded(p, this.plan.totalMs);
     else this.ringNext();
   }
 
@@ -58,7 +58,11 @@ export class GroupRinger {
   private ringNext(): void {
     if (this.settled || this.plan.phones.length === 0) return;
     const phone = this.plan.phones[this.next++ % this.plan.phones.length]!;
-    void this.ring(phone, this.plan.perPhoneMs);
+    this.ringGuarded(phone, this.plan.perPhoneMs);
+  }
+
+  private ringGuarded(operator: string, ms: number): void {
+    this.ring(operator, ms).catch((err: Error) => this.log.error({ operator, err: err.message }, 'ringing an operator failed'));
   }
 
   private async ring(operator: string, ms: number): Promise<void> {

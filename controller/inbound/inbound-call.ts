@@ -9,9 +9,10 @@ import type { Presence } from '../operators/presence';
 import { promptMedia } from '../prompts/media';
 import { currentOrNextWindow, localTime, sameLocalDay, zonedInstant } from '../schedule/service-hours';
 import type { CallEventsRepo } from '../storage/call-events-repo';
-import type { CallbacksRepo } from '../storage/callbacks-repo';
-import type { CallEndReason, CallsRepo } from '../storage/calls-repo';
+import type { BookingResult, CallbacksRepo } from '../storage/callbacks-repo';
+import type { CallEndReason, CallFacts, CallsRepo } from '../storage/calls-repo';
 import type { OutcomesRepo } from '../storage/outcomes-repo';
+import { StorageUnavailable, type WriteQueue } from '../storage/write-queue';
 import { Leg } from '../telephony/leg';
 import type { CallEvents, TelephonyPort } from '../telephony/port';
 import { GroupRinger } from './group-ringer';
@@ -38,8 +39,17 @@ export interface InboundObserver {
   callEnded(dp: string, result: CallResult): void;
 }
 
+/** a booking not written after this long: the caller is asked to hold (hold music) */
+export const BOOKING_HOLD_AFTER_MS = 1500;
+/** a booking not written after this long is withdrawn: the caller hears it was not registered */
+export const BOOKING_WAIT_MS = 20_000;
+
 export interface InboundDeps {
   port: TelephonyPort;
+  /** every write of the call goes through it (storage/write-queue.ts) */
+  writes: WriteQueue;
+  /** false while the database cannot take a booking (disk under its reserve, read-only...) */
+  bookingsAccepted?: () => boolean;
   tracker: CallTracker;
   presence: Presence;
   calls: CallsRepo;
@@ -50,7 +60,6 @@ export interface InboundDeps {
   now: () => Date;
   /** an operator finished a call (wrap-up included) */
   onOfficialFree?: (operator: string) => void;
-  /** measurements for /metrics and the benchmark */
   /** measurements for the metrics (monitoring/metrics.ts) */
   observe?: InboundObserver;
 }
@@ -109,6 +118,11 @@ export class InboundCall {
     return this.state.phase.step;
   }
 
+  /** Handling this call failed outside its own steps: the caller goes on to the apology. */
+  fail(message: string): void {
+    this.feed({ type: 'error', message });
+  }
+
   /** The channel is gone (caller hung up, or our hang-up completed). */
   gone(cause: number | null): void {
     if (this.ended) return;
@@ -148,10 +162,12 @@ export class InboundCall {
   private async execute(e: IvrEffect): Promise<void> {
     const { port } = this.d;
     switch (e.type) {
-      case 'answer':
+      case 'answer': {
         await port.answer(this.channelId);
-        this.d.calls.answered(this.channelId, this.d.now());
+        const at = this.d.now();
+        this.d.writes.record('call_answered', () => this.d.calls.answered(this.channelId, at));
         return this.feed({ type: 'answered' });
+      }
       case 'play': {
         const ac = new AbortController();
         this.plays.set(e.token, ac);
@@ -175,7 +191,7 @@ export class InboundCall {
         );
         return;
       case 'setLanguage':
-        this.d.calls.update(this.channelId, { language: e.lang });
+        this.updateCall({ language: e.lang });
         return port.setLanguage(this.channelId, e.lang);
       case 'checkOperators': {
         const role = this.dp.case === 'switchboard' ? 'switchboard' : 'staff';
@@ -192,12 +208,18 @@ export class InboundCall {
       case 'book':
         return this.book(e.number, e.path, e.rings);
       case 'cancelPending': {
-        const ok = this.d.callbacks.cancel(e.id, 'cancelled by the caller', this.d.now());
+        const at = this.d.now();
+        const ok = await this.d.writes
+          .apply('callback_cancel', () => this.d.callbacks.cancel(e.id, 'cancelled by the caller', at), { deadlineMs: BOOKING_WAIT_MS })
+          .catch((err: Error) => {
+            if (!(err instanceof StorageUnavailable)) throw err;
+            return false;
+          });
         this.record('callback_cancelled', { id: e.id, ok });
         return this.feed({ type: 'cancelled' });
       }
       case 'record':
-        if (e.event === 'menu' || e.event === 'language') this.d.calls.update(this.channelId, { menuPath: this.state.path.join(',') });
+        if (e.event === 'menu' || e.event === 'language') this.updateCall({ menuPath: this.state.path.join(',') });
         this.record(e.event, e.data);
         return;
       case 'hangup':
@@ -251,7 +273,7 @@ export class InboundCall {
     const rings = Math.min(Math.ceil((Date.now() - this.ringStartedAt) / RING_MS), Math.round(ms / RING_MS));
     if (!outcome.answered) {
       this.record('ringing_ended', { answered: false, rings, rung: outcome.rung });
-      this.d.calls.update(this.channelId, { ringCount: rings });
+      this.updateCall({ ringCount: rings });
       return this.feed({ type: 'ringUnanswered', token, rings });
     }
     // bridge the caller with the operator who answered first; the conversation owns the
@@ -284,7 +306,7 @@ export class InboundCall {
     this.record('ringing_ended', { answered: true, operator: outcome.operator, rings });
     this.answeredBy = outcome.operator;
     this.d.observe?.answeredAfter(this.dp.id, rings);
-    this.d.calls.update(this.channelId, { answeredBy: outcome.operator, ringCount: rings });
+    this.updateCall({ answeredBy: outcome.operator, ringCount: rings });
     this.feed({ type: 'ringAnswered', token, operator: outcome.operator });
   }
 
@@ -302,39 +324,75 @@ export class InboundCall {
     this.d.observe?.offerDelayMs(Date.now() - this.ringStartedAt - thresholdMs);
   }
 
+  /**
+   * The booking is written before the caller hears it is registered. When the database is
+   * busy (another process holds the write lock) the caller is asked to hold after
+   * BOOKING_HOLD_AFTER_MS; a booking not written within BOOKING_WAIT_MS is withdrawn from
+   * the write queue, so it can never appear later, and the caller hears that it was not
+   * registered. With the disk under its reserve or a read-only database, that comes at once.
+   */
   private async book(number: string, path: string, rings: number | null): Promise<void> {
     const now = this.d.now();
     const hours = this.dp.hours;
     const window = currentOrNextWindow(hours, now);
     if (!window) return this.feed({ type: 'bookRefused', reason: 'no_window' });
+    if (this.d.bookingsAccepted && !this.d.bookingsAccepted()) {
+      this.d.log.error({ number }, 'booking refused: the database cannot take writes now');
+      return this.feed({ type: 'bookRefused', reason: 'unavailable' });
+    }
     const policy = this.dp.callback;
+    const slow = setTimeout(() => this.feed({ type: 'bookingSlow' }), BOOKING_HOLD_AFTER_MS);
     const t0 = performance.now();
-    const r = this.d.callbacks.book({
-      dp: this.dp.id,
-      number,
-      language: this.state.lang,
-      callId: this.channelId,
-      menuPath: path,
-      ringCount: rings,
-      at: now,
-      dueAt: window.start,
-      expiresAt: new Date(now.getTime() + policy.validityDays * 86_400_000),
-      dayStart: zonedInstant(localTime(now, hours.timezone), 0, 0, hours.timezone),
-      maxPerNumberPerDay: policy.maxPerNumberPerDay,
-      dailyCapacity: policy.dailyCapacity,
-    });
-    this.d.observe?.bookingCommitMs(performance.now() - t0);
+    let r: BookingResult;
+    try {
+      r = await this.d.writes.apply(
+        'booking',
+        () => {
+          const t = performance.now();
+          try {
+            return this.d.callbacks.book({
+              dp: this.dp.id,
+              number,
+              language: this.state.lang,
+              callId: this.channelId,
+              menuPath: path,
+              ringCount: rings,
+              at: now,
+              dueAt: window.start,
+              expiresAt: new Date(now.getTime() + policy.validityDays * 86_400_000),
+              dayStart: zonedInstant(localTime(now, hours.timezone), 0, 0, hours.timezone),
+              maxPerNumberPerDay: policy.maxPerNumberPerDay,
+              dailyCapacity: policy.dailyCapacity,
+            });
+          } finally {
+            this.d.observe?.bookingCommitMs(performance.now() - t);
+          }
+        },
+        { deadlineMs: BOOKING_WAIT_MS, failFast: true },
+      );
+    } catch (err) {
+      if (!(err instanceof StorageUnavailable)) throw err;
+      this.d.log.error({ number, err: err.message, waitedMs: Math.round(performance.now() - t0) }, 'booking not written: the caller is told to call again');
+      return this.feed({ type: 'bookRefused', reason: 'unavailable' });
+    } finally {
+      clearTimeout(slow);
+    }
     if (r.ok) {
       this.booked = true;
-      this.d.calls.update(this.channelId, { callbackId: r.id });
-      this.d.log.info({ callbackId: r.id, number, position: r.position }, 'callback booked');
+      this.updateCall({ callbackId: r.id });
+      this.d.log.info({ callbackId: r.id, number, position: r.position, waitedMs: Math.round(performance.now() - t0) }, 'callback booked');
       return this.feed({ type: 'booked', id: r.id, position: r.position, today: sameLocalDay(window.start, now, hours.timezone) });
     }
     return this.feed({ type: 'bookRefused', reason: r.reason, ...(r.reason === 'duplicate' ? { position: r.position } : {}) });
   }
 
+  private updateCall(facts: CallFacts): void {
+    this.d.writes.record('call_update', () => this.d.calls.update(this.channelId, facts));
+  }
+
   private record(type: string, data?: Record<string, unknown>): void {
-    this.d.events.add(this.channelId, this.d.now(), type, data);
+    const at = this.d.now();
+    this.d.writes.record('call_event', () => this.d.events.add(this.channelId, at, type, data));
   }
 
   /** The flow is over: cancel everything still running, leave no channel or bridge behind. */
@@ -348,7 +406,9 @@ export class InboundCall {
     if (reason !== 'error') void this.d.port.hangup(this.channelId).catch(() => undefined);
     this.detach();
     this.record('ended', { reason, cause: this.hangupCause });
-    this.d.calls.end(this.channelId, this.d.now(), reason, this.hangupCause);
+    const at = this.d.now();
+    const cause = this.hangupCause;
+    this.d.writes.record('call_end', () => this.d.calls.end(this.channelId, at, reason, cause));
     this.onEnd(reason, this.booked);
   }
 }

@@ -74,7 +74,7 @@ export class InboundService {
     const national = raw ? nationalFromCallerId(raw) : undefined;
     const callerNumber = national && checkCallbackNumber(national).ok ? national : undefined;
     const now = this.now();
-    this.calls.start({ id: ch.id, dp: dp.id, caller: national ?? raw, dialed: ch.dialed, at: now });
+    this.deps.writes.record('call_start', () => this.calls.start({ id: ch.id, dp: dp.id, caller: national ?? raw, dialed: ch.dialed, at: now }));
     const pending = callerNumber ? this.callbacks.live(dp.id, callerNumber) : undefined;
     const open = isOpen(dp.hours, now);
     log.info({ dp: dp.id, caller: raw, dialed: ch.dialed, open, pending: pending?.id }, 'inbound call');
@@ -94,6 +94,18 @@ export class InboundService {
       },
     );
     this.active.set(ch.id, call);
+  }
+
+  /**
+   * Handling an event of this channel failed (the gateway's error boundary): a caller of ours
+   * goes on to the apology through its flow; a channel no flow owns yet (its StasisStart
+   * failed) is handed to the dialplan's apology directly. Nobody else is touched.
+   */
+  channelFailed(channelId: string, err: unknown): void {
+    const call = this.active.get(channelId);
+    if (call) return call.fail(err instanceof Error ? err.message : String(err));
+    if (this.deps.tracker.isTracked(channelId) || this.adopted.has(channelId)) return; // an operator's leg: its flow ends it
+    void this.port.continueInDialplan(channelId, FALLBACK.context, FALLBACK.extension, FALLBACK.priority).catch(() => this.port.hangup(channelId).catch(() => undefined));
   }
 
   /**
@@ -123,7 +135,9 @@ export class InboundService {
     }
     for (const id of plan.destroyBridges) await this.port.destroyBridge(id).catch(() => undefined);
     // rows left open by a controller that died: their channels are gone or just handed back
-    for (const row of this.calls.open()) if (!this.active.has(row.id) && !this.adopted.has(row.id)) this.calls.end(row.id, this.now(), 'lost', null);
+    const at = this.now();
+    for (const row of this.calls.open())
+      if (!this.active.has(row.id) && !this.adopted.has(row.id)) this.deps.writes.record('call_lost', () => this.calls.end(row.id, at, 'lost', null));
   }
 
   /** A conversation a dead controller left bridged: kept until one side hangs up. */
@@ -133,15 +147,23 @@ export class InboundService {
     for (const id of kept.channels) this.adopted.add(id);
     log.warn({ bridgeId: kept.bridgeId, channels: kept.channels, rejoin: kept.rejoin }, 'conversation left by a previous controller kept');
     const callId = kept.callId;
-    if (callId) this.deps.events.add(callId, this.now(), 'recovered', { rejoined: kept.rejoin });
+    const { writes, events } = this.deps;
+    const at = this.now();
+    if (callId) writes.record('call_event', () => events.add(callId, at, 'recovered', { rejoined: kept.rejoin }));
     void call.start(lang).catch((err: Error) => log.error({ err: err.message }, 'recovered conversation could not be resumed'));
-    void call.done.then(({ first, cause }) => {
-      for (const id of kept.channels) this.adopted.delete(id);
-      if (!callId) return;
-      const reason = first === kept.caller ? 'caller_hangup' : 'completed';
-      this.deps.events.add(callId, this.now(), 'ended', { reason, cause, recovered: true });
-      const dp = this.calls.get(callId)?.dp;
-      if (this.calls.end(callId, this.now(), reason, cause) && dp) this.deps.observe?.callEnded(dp, 'answered');
-    });
+    void call.done
+      .then(async ({ first, cause }) => {
+        for (const id of kept.channels) this.adopted.delete(id);
+        if (!callId) return;
+        const reason = first === kept.caller ? 'caller_hangup' : 'completed';
+        const end = this.now();
+        writes.record('call_event', () => events.add(callId, end, 'ended', { reason, cause, recovered: true }));
+        const closed = await writes.apply('call_end', () => {
+          const dp = this.calls.get(callId)?.dp;
+          return this.calls.end(callId, end, reason, cause) ? dp : undefined;
+        });
+        if (closed) this.deps.observe?.callEnded(closed, 'answered');
+      })
+      .catch((err: Error) => log.error({ err: err.message }, 'recovered conversation could not be closed'));
   }
 }

@@ -14,7 +14,9 @@ export type Prompt =
   | { kind: 'common'; name: string }
   | { kind: 'dp'; name: string }
   | { kind: 'number'; value: number }
-  | { kind: 'digits'; value: string };
+  | { kind: 'digits'; value: string }
+  /** hold music, while the caller waits for the booking to be written */
+  | { kind: 'music' };
 
 /** Facts the service looks up before the flow starts. */
 export interface CallContext {
@@ -42,7 +44,8 @@ export const MAX_TYPED = 15;
 
 export type Menu = 'main' | 'offer' | 'confirm' | 'pending';
 
-export type BookRefusal = 'duplicate' | 'number_cap' | 'dp_capacity' | 'no_window';
+/** unavailable: the database could not take the booking in time (busy past the bound, full, read-only) */
+export type BookRefusal = 'duplicate' | 'number_cap' | 'dp_capacity' | 'no_window' | 'unavailable';
 
 export type Phase =
   | { step: 'answering' }
@@ -53,7 +56,8 @@ export type Phase =
   | { step: 'ringing'; ring: number }
   | { step: 'connected'; operator: string }
   | { step: 'typing'; tries: number; digits: string; refusals: number; waiting: boolean }
-  | { step: 'booking'; number: string }
+  /** holding: the booking is slow to be written, the caller was asked to hold */
+  | { step: 'booking'; number: string; holding?: boolean }
   | { step: 'cancelling' }
   | { step: 'goodbye' }
   | { step: 'hangingUp' }
@@ -87,6 +91,8 @@ export type IvrEvent =
   | { type: 'ringUnanswered'; token: number; rings: number }
   | { type: 'booked'; id: number; position: number; today: boolean }
   | { type: 'bookRefused'; reason: BookRefusal; position?: number }
+  /** the booking has not been written yet after a short while (the database is busy) */
+  | { type: 'bookingSlow' }
   | { type: 'cancelled' }
   | { type: 'operatorHungUp' }
   | { type: 'callerHungUp' }
@@ -228,6 +234,7 @@ const BOOK_REFUSAL_PROMPT: Record<BookRefusal, string> = {
   number_cap: 'number-daily-cap',
   dp_capacity: 'capacity-full',
   no_window: 'capacity-full',
+  unavailable: 'booking-unavailable',
 };
 
 function menuKey(b: Builder, menu: Menu, digit: string): Builder | undefined {
@@ -361,6 +368,12 @@ export function step(state: IvrState, event: IvrEvent): Transition {
     }
 
     case 'booking':
+      if (event.type === 'bookingSlow' && !phase.holding) {
+        // never silence: the caller is told to hold and hears music until the answer
+        b.emit({ type: 'record', event: 'booking_slow' });
+        return b.set({ ...phase, holding: true }).play([common('please-hold'), { kind: 'music' }], false).done();
+      }
+      if ((event.type === 'booked' || event.type === 'bookRefused') && phase.holding) b.emit({ type: 'stopPlay', token: state.token });
       if (event.type === 'booked') {
         b.emit({ type: 'record', event: 'booked', data: { id: event.id, number: phase.number, position: event.position } });
         return goodbye(b, [common('booking-registered'), common('queue-position'), { kind: 'number', value: event.position }, common(event.today ? 'expect-today' : 'expect-next-day')]).done();

@@ -33,6 +33,12 @@ export function processAlive(row: Pick<JobRunRow, 'host' | 'pid'>): boolean {
   }
 }
 
+/** Runs a write of the runner's record: in the controller through its write queue (a busy
+ *  database delays the job's record, it does not fail the job), elsewhere directly. */
+export type RecordWrite = <T>(what: string, write: () => T) => Promise<T>;
+
+const direct: RecordWrite = async (_what, write) => write();
+
 export class JobRunner {
   constructor(
     private readonly repo: JobRunsRepo,
@@ -40,10 +46,12 @@ export class JobRunner {
     private readonly now: () => Date,
     private readonly onOutcome: (o: JobOutcome) => void = () => {},
     private readonly alive: (row: JobRunRow) => boolean = processAlive,
+    private readonly write: RecordWrite = direct,
   ) {}
 
   async run(job: Job, trigger: JobTrigger, slot: Date = this.now()): Promise<JobOutcome> {
-    const begun = this.repo.begin({ job: job.name, trigger, slot, host: os.hostname(), pid: process.pid, at: this.now() }, this.alive);
+    const at = this.now();
+    const begun = await this.write('job_begin', () => this.repo.begin({ job: job.name, trigger, slot, host: os.hostname(), pid: process.pid, at }, this.alive));
     if (!begun.ok) {
       const outcome: JobOutcome = { job: job.name, status: 'skipped', reason: `already running since ${begun.running.startedAt} (pid ${begun.running.pid} on ${begun.running.host})` };
       this.log.warn({ job: job.name, trigger, reason: outcome.reason }, 'job skipped');
@@ -54,12 +62,14 @@ export class JobRunner {
     let outcome: JobOutcome;
     try {
       const detail = await job.run(slot);
-      this.repo.finish(begun.id, 'ok', detail ?? null, this.now());
+      const end = this.now();
+      await this.write('job_finish', () => this.repo.finish(begun.id, 'ok', detail ?? null, end));
       outcome = { job: job.name, runId: begun.id, status: 'ok', detail: detail ?? null };
       this.log.info({ job: job.name, trigger, slot: slot.toISOString(), detail }, 'job done');
     } catch (err) {
       const error = (err as Error).message;
-      this.repo.finish(begun.id, 'failed', { error }, this.now());
+      const end = this.now();
+      await this.write('job_finish', () => this.repo.finish(begun.id, 'failed', { error }, end));
       outcome = { job: job.name, runId: begun.id, status: 'failed', error };
       this.log.error({ job: job.name, trigger, slot: slot.toISOString(), err: error }, 'job failed; retried at its next slot');
     }

@@ -3,6 +3,7 @@
 // the runner's database lock covers every other process.
 import cron from 'node-cron';
 import type { Logger } from 'pino';
+import type { Boundary } from '../runtime/boundary';
 import type { Job, JobOutcome, JobRunner } from './runner';
 
 export interface CronHandle {
@@ -56,6 +57,7 @@ export class JobScheduler {
     private readonly jobs: Job[],
     private readonly runner: JobRunner,
     private readonly driver: CronDriver = nodeCronDriver(),
+    private readonly boundary?: Boundary,
   ) {}
 
   start(): void {
@@ -64,7 +66,11 @@ export class JobScheduler {
         job.name,
         job.crons.map((expr) =>
           this.driver.schedule(expr, job.timezone, job.name, async (slot) => {
-            await this.runner.run(job, 'schedule', slot);
+            // the runner records a job's own failure; this catches a failure of the record itself
+            await this.runner.run(job, 'schedule', slot).catch((err: unknown) => {
+              if (!this.boundary) throw err;
+              this.boundary.report('job', err, { job: job.name });
+            });
           }),
         ),
       );

@@ -6,6 +6,9 @@ import type { Lang, Prompt } from '../inbound/ivr-flow';
 /** mount point of the synthesized prompts (sounds/gen) in the container */
 export const CONTAINER_SOUNDS = '/opt/ivr/sounds';
 
+/** hold music (Debian's asterisk-moh-opsound-gsm, in the image): over a minute long */
+export const HOLD_MUSIC = 'sound:/usr/share/asterisk/moh/manolo_camp-morning_coffee';
+
 /** file name without extension, relative to the sounds dir */
 export function dpPromptPath(dp: string, name: string, lang: Lang): string {
   return `dp/${dp}-${name}${lang === 'it' ? '' : `-${lang}`}`;
@@ -26,5 +29,7 @@ export function promptMedia(p: Prompt, lang: Lang, dp: string): string {
       return `number:${p.value}`;
     case 'digits':
       return `digits:${p.value}`;
+    case 'music':
+      return HOLD_MUSIC;
   }
 }

@@ -15,6 +15,7 @@ import { CallbacksRepo } from '../../controller/storage/callbacks-repo';
 import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
 import { OperatorsRepo } from '../../controller/storage/operators-repo';
 import { OutcomesRepo } from '../../controller/storage/outcomes-repo';
+import { WriteQueue } from '../../controller/storage/write-queue';
 import { FakePbx, settle } from './fake-pbx';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -55,7 +56,7 @@ function setup() {
     'cbop-1-test',
     dp,
     {
-      port: pbx, tracker: pbx, presence: new Presence(new OperatorsRepo(db), pbx), outcomes, log: pino({ level: 'silent' }), now: () => new Date(),
+      port: pbx, tracker: pbx, presence: new Presence(new OperatorsRepo(db), pbx), outcomes, writes: new WriteQueue(), log: pino({ level: 'silent' }), now: () => new Date(),
       ledger, earlierContacts: () => 2, onOfficialFree: (op) => freed.push(op),
     },
     pino({ level: 'silent' }),

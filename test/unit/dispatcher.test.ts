@@ -13,6 +13,7 @@ import { CallbacksRepo } from '../../controller/storage/callbacks-repo';
 import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
 import { OperatorsRepo } from '../../controller/storage/operators-repo';
 import { OutcomesRepo } from '../../controller/storage/outcomes-repo';
+import { WriteQueue } from '../../controller/storage/write-queue';
 import { FakePbx, settle } from './fake-pbx';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -36,7 +37,7 @@ function setup() {
   const operators = new OperatorsRepo(db);
   operators.insert({ id: 'op1', dp: 'x', role: 'staff', unit: null, ha1: 'x' });
   const presence = new Presence(operators, pbx);
-  const dispatcher = new Dispatcher(config, pbx, presence, { ringing: () => 0, numbersOnLine: () => new Set() }, { port: pbx, tracker: pbx, presence, outcomes: new OutcomesRepo(db), log, now: () => new Date(), ledger, earlierContacts: () => 0 }, log, () => true);
+  const dispatcher = new Dispatcher(config, pbx, presence, { ringing: () => 0, numbersOnLine: () => new Set() }, { port: pbx, tracker: pbx, presence, outcomes: new OutcomesRepo(db), writes: new WriteQueue(), log, now: () => new Date(), ledger, earlierContacts: () => 0 }, log, () => true);
   return { pbx, ledger, callbacks, attempts, dispatcher, id: r.id };
 }
 

@@ -30,7 +30,7 @@ class Call {
   /** answered + welcome finished */
   toMenu() { this.send({ type: 'answered' }); return this.done(); }
   plays() { return this.effects.filter((e) => e.type === 'play').flatMap((e) => (e.type === 'play' ? e.prompts : [])); }
-  names() { return this.plays().map((p) => (p.kind === 'common' || p.kind === 'dp' ? p.name : `${p.kind}:${p.value}`)); }
+  names() { return this.plays().map((p) => (p.kind === 'common' || p.kind === 'dp' ? p.name : p.kind === 'music' ? 'music' : `${p.kind}:${p.value}`)); }
   has(type: IvrEffect['type']) { return this.effects.some((e) => e.type === type); }
   find<T extends IvrEffect['type']>(type: T) { return this.effects.find((e) => e.type === type) as Extract<IvrEffect, { type: T }> | undefined; }
 }
@@ -226,6 +226,50 @@ t.test('booking refusals are explained', async (t) => {
   }
 });
 
+t.test('a slow booking: the caller is asked to hold and hears music, then the confirmation', async (t) => {
+  const c = new Call(ctx());
+  c.toMenu();
+  c.keys('1');
+  c.send({ type: 'operators', available: 0, reason: 'all_busy' });
+  c.keys('1');
+  t.ok(c.has('book'));
+  c.send({ type: 'bookingSlow' });
+  t.same(c.names(), ['please-hold', 'music']);
+  t.match(c.effects, [{ type: 'record', event: 'booking_slow' }, { type: 'play', bargeIn: false }]);
+  const hold = c.state.token;
+  t.same(c.keys('5'), [], 'keys while holding do nothing');
+  t.same(c.send({ type: 'bookingSlow' }), [], 'asked to hold once');
+  t.same(c.send({ type: 'playDone', token: hold }), [], 'the music ending changes nothing');
+  c.send({ type: 'booked', id: 3, position: 1, today: true });
+  t.same(c.effects[0], { type: 'stopPlay', token: hold }, 'the music stops first');
+  t.same(c.names(), ['booking-registered', 'queue-position', 'number:1', 'expect-today', 'goodbye']);
+});
+
+t.test('a booking the database could not take: the caller hears it was not registered, then goodbye', async (t) => {
+  const c = new Call(ctx());
+  c.toMenu();
+  c.keys('1');
+  c.send({ type: 'operators', available: 0, reason: 'all_busy' });
+  c.keys('1');
+  c.send({ type: 'bookingSlow' });
+  const hold = c.state.token;
+  c.send({ type: 'bookRefused', reason: 'unavailable' });
+  t.same(c.effects[0], { type: 'stopPlay', token: hold });
+  t.match(c.effects, [{}, { type: 'record', event: 'booking_refused', data: { reason: 'unavailable', number: '0612345678' } }]);
+  t.same(c.names(), ['booking-unavailable', 'goodbye']);
+  c.done();
+  t.same(c.effects, [{ type: 'hangup' }]);
+  // without the hold first: no stopPlay
+  const d = new Call(ctx());
+  d.toMenu();
+  d.keys('1');
+  d.send({ type: 'operators', available: 0, reason: 'all_busy' });
+  d.keys('1');
+  d.send({ type: 'bookRefused', reason: 'unavailable' });
+  t.notOk(d.has('stopPlay'));
+  t.same(d.names(), ['booking-unavailable', 'goodbye']);
+});
+
 t.test('the caller hanging up while phones ring stops the ringing', async (t) => {
   const c = new Call(ctx());
   c.toMenu();
@@ -258,7 +302,10 @@ t.test('fuzz: random keys, silences and results never book an invalid number and
       const p = c.state.phase.step;
       if (p === 'checkingOperators') c.send({ type: 'operators', available: rand(2), reason: 'all_busy' });
       else if (p === 'ringing') c.send({ type: 'ringUnanswered', token: c.state.token, rings: 3 });
-      else if (p === 'booking') c.send(rand(2) ? { type: 'booked', id: 1, position: 1, today: true } : { type: 'bookRefused', reason: 'duplicate', position: 1 });
+      else if (p === 'booking') {
+        const b = rand(4);
+        c.send(b === 0 ? { type: 'bookingSlow' } : b === 1 ? { type: 'booked', id: 1, position: 1, today: true } : b === 2 ? { type: 'bookRefused', reason: 'unavailable' } : { type: 'bookRefused', reason: 'duplicate', position: 1 });
+      }
       else if (p === 'cancelling') c.send({ type: 'cancelled' });
       else if (p === 'hangingUp') c.send({ type: 'hungUp' });
       else if (r < 5) c.keys(keys[rand(keys.length)]!);
