@@ -6,8 +6,13 @@
 #                                Ctrl-C stops everything
 #   stack.sh down                stop and remove both
 #   stack.sh controller-start    (re)start only the controller and wait for /healthz
-#   stack.sh controller-stop     stop only the controller (SIGTERM; KILL=1 for SIGKILL)
+#   stack.sh controller-stop     stop only the controller and its supervisor (SIGTERM; KILL=1:
+#                                SIGKILL both, as a crash with nobody to restart it)
+#   stack.sh controller-kill     SIGKILL the controller only: its supervisor starts it again
 #
+# Supervision: the controller runs under its supervisor (dist/controller/supervision), which
+# starts it again within a second when it dies and writes its output to a size-capped,
+# rotated log/controller.log; Asterisk's container has the restart policy "always".
 # Environment: IVR_CONFIG, IVR_DB, IVR_STATE_DIR (see README), IVR_CONTAINER (container
 # name, default ivr-asterisk), IVR_IMAGE, IVR_UP_TIMEOUT (seconds, default 120).
 set -euo pipefail
@@ -22,6 +27,7 @@ mkdir -p "$IVR_STATE_DIR"
 IVR_STATE_DIR="$(cd "$IVR_STATE_DIR" && pwd)"
 LOG_DIR="$IVR_STATE_DIR/log"
 PID_FILE="$IVR_STATE_DIR/controller.pid"
+SUPERVISOR_PID_FILE="$IVR_STATE_DIR/supervisor.pid"
 TIMEOUT="${IVR_UP_TIMEOUT:-120}"
 IVRCTL=(node "$ROOT/dist/controller/cli/ivrctl.js")
 
@@ -30,6 +36,7 @@ die() { echo "stack: $*" >&2; exit 1; }
 http_port() { node -e 'const y=require("yaml");const f=process.env.IVR_CONFIG||process.argv[1];const c=y.parse(require("fs").readFileSync(f,"utf8"));console.log((c.http&&c.http.port)||8080)' "$ROOT/config/demo.yaml"; }
 
 controller_pid() { [ -f "$PID_FILE" ] && kill -0 "$(cat "$PID_FILE")" 2>/dev/null && cat "$PID_FILE"; }
+supervisor_pid() { [ -f "$SUPERVISOR_PID_FILE" ] && kill -0 "$(cat "$SUPERVISOR_PID_FILE")" 2>/dev/null && cat "$SUPERVISOR_PID_FILE"; }
 
 asterisk_running() { [ "$(podman container inspect -f '{{.State.Running}}' "$CONTAINER" 2>/dev/null)" = true ]; }
 
@@ -46,7 +53,8 @@ start_asterisk() {
   check_port_free t 8088 ARI
   check_port_free t 5038 AMI
   mkdir -p "$LOG_DIR/asterisk"
-  podman run -d --name "$CONTAINER" "${PODMAN_RUN_FLAGS[@]}" \
+  # restart=always: an Asterisk that dies is started again by the container engine
+  podman run -d --name "$CONTAINER" --restart=always "${PODMAN_RUN_FLAGS[@]}" \
     -v "$ROOT/asterisk-config:/etc/asterisk-ivr:ro" \
     -v "$IVR_STATE_DIR:/var/lib/ivr" \
     -v "$ROOT/sounds/gen:/opt/ivr/sounds:ro" \
@@ -54,13 +62,16 @@ start_asterisk() {
 }
 
 start_controller() {
-  if controller_pid >/dev/null; then return; fi
+  if supervisor_pid >/dev/null; then return; fi
+  # a controller left without its supervisor (the supervisor was killed): stop it first
+  if controller_pid >/dev/null; then stop_controller TERM; fi
   check_port_free t "$(http_port)" "controller HTTP"
   mkdir -p "$LOG_DIR"
-  # setsid: the controller outlives this script and is not killed by the terminal's Ctrl-C
-  # of `make up`; `make run` stops it explicitly.
-  setsid node "$ROOT/dist/controller/main.js" >>"$LOG_DIR/controller.log" 2>&1 < /dev/null &
-  echo $! >"$PID_FILE"
+  rm -f "$PID_FILE"
+  # setsid: the supervisor (and the controller it runs) outlive this script and are not
+  # killed by the terminal's Ctrl-C of `make up`; `make run` stops them explicitly.
+  setsid node "$ROOT/dist/controller/supervision/supervisor.js" >>"$LOG_DIR/supervisor.out" 2>&1 < /dev/null &
+  echo $! >"$SUPERVISOR_PID_FILE"
 }
 
 wait_ready() { # seconds
@@ -72,7 +83,7 @@ wait_ready() { # seconds
       podman logs --tail 20 "$CONTAINER" >&2 || true
       die "Asterisk exited during start-up (logs above; $LOG_DIR/asterisk/messages.log)"
     fi
-    if ! controller_pid >/dev/null; then
+    if ! supervisor_pid >/dev/null; then
       tail -n 5 "$LOG_DIR/controller.log" >&2 || true
       die "the controller exited during start-up (see $LOG_DIR/controller.log)"
     fi
@@ -87,13 +98,23 @@ wait_ready() { # seconds
 }
 
 stop_controller() {
-  local pid
-  if pid="$(controller_pid)"; then
-    kill "-${1:-TERM}" "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
+  local sup pid
+  sup="$(supervisor_pid)" || sup=""
+  pid="$(controller_pid)" || pid=""
+  if [ "${1:-TERM}" = KILL ]; then
+    # a crash with nobody to restart it: the supervisor first, so it cannot restart the controller
+    [ -n "$sup" ] && kill -KILL "$sup" 2>/dev/null || true
+    [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true
+  elif [ -n "$sup" ]; then
+    kill -TERM "$sup" 2>/dev/null || true # it stops the controller, then itself
+  elif [ -n "$pid" ]; then
+    kill -TERM "$pid" 2>/dev/null || true
   fi
-  rm -f "$PID_FILE"
+  for p in $sup $pid; do
+    for _ in $(seq 1 70); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null || true
+  done
+  rm -f "$PID_FILE" "$SUPERVISOR_PID_FILE"
 }
 
 print_credentials() {
@@ -133,7 +154,7 @@ case "$cmd" in
     start_asterisk
     start_controller
     wait_ready "$TIMEOUT"
-    echo "stack up in $(( $(date +%s) - start )) s (Asterisk container $CONTAINER, controller pid $(cat "$PID_FILE"))"
+    echo "stack up in $(( $(date +%s) - start )) s (Asterisk container $CONTAINER, controller pid $(cat "$PID_FILE"), supervisor pid $(cat "$SUPERVISOR_PID_FILE"))"
     if [ "$cmd" = run ]; then
       print_credentials
       trap '"$0" down; exit 0' INT TERM
@@ -154,8 +175,13 @@ case "$cmd" in
   controller-stop)
     stop_controller "${KILL:+KILL}"
     ;;
+  controller-kill)
+    pid="$(controller_pid)" || die "no controller running"
+    kill -KILL "$pid"
+    echo "controller $pid killed (SIGKILL); its supervisor starts it again"
+    ;;
   *)
-    sed -n '2,12p' "$0" >&2
+    sed -n '2,19p' "$0" >&2
     exit 2
     ;;
 esac

@@ -188,6 +188,16 @@ export const configSchema = z
       })
       .strict()
       .default({ ariUrl: 'http://127.0.0.1:8088', amiHost: '127.0.0.1', amiPort: 5038, app: 'ivr' }),
+    /** below this much free space where the database lives, no booking is taken (the rest is kept for call records, the WAL and logs) */
+    storage: z
+      .object({ reserveMiB: z.number().min(0).max(1_000_000).default(32) })
+      .strict()
+      .default({ reserveMiB: 32 }),
+    /** the controller's log file, rotated by size by its supervisor (make run / make up) */
+    logs: z
+      .object({ maxMiB: z.number().int().min(1).max(10_000).default(20), keep: z.number().int().min(1).max(100).default(5) })
+      .strict()
+      .default({ maxMiB: 20, keep: 5 }),
     directorates: z.array(directorateSchema).min(1),
     jobs: jobsSchema.default(() => jobsSchema.parse({})),
     /** operators created at the first start of an empty database; ivrctl manages them after */

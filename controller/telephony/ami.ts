@@ -17,6 +17,11 @@ export class AmiError extends Error {
 
 /** Runs CLI commands over AMI ("Action: Command"); resolves with their output. */
 export function amiCommands(creds: AmiCredentials, commands: string[], timeoutMs = 5000): Promise<string[]> {
+  return amiActions(creds, commands.map((command) => ({ action: 'Command', command })), timeoutMs);
+}
+
+/** Runs AMI actions in order on one connection; resolves with each one's output (or ''). */
+export function amiActions(creds: AmiCredentials, actions: Array<Record<string, string>>, timeoutMs = 5000): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const ami = AsteriskManager(creds.port, creds.host, creds.user, creds.secret, false);
     const outputs: string[] = [];
@@ -36,9 +41,10 @@ export function amiCommands(creds: AmiCredentials, commands: string[], timeoutMs
     const timer = setTimeout(() => finish(new AmiError(`AMI ${creds.host}:${creds.port}: no answer within ${timeoutMs} ms`)), timeoutMs);
     ami.on('error', (e: Error) => finish(new AmiError(`AMI ${creds.host}:${creds.port}: ${e.message}`)));
     const next = (i: number): void => {
-      if (i === commands.length) return finish(null);
-      ami.action({ action: 'Command', command: commands[i]! }, (err, res) => {
-        if (err) return finish(new AmiError(`AMI "${commands[i]}": ${String(err.message ?? err.response ?? 'error')}`));
+      if (i === actions.length) return finish(null);
+      const a = actions[i]!;
+      ami.action(a, (err, res) => {
+        if (err) return finish(new AmiError(`AMI "${a.command ?? a.action}": ${String(err.message ?? err.response ?? 'error')}`));
         const out = res.output ?? res.content ?? '';
         outputs.push(Array.isArray(out) ? out.join('\n') : String(out));
         next(i + 1);
