@@ -1,6 +1,7 @@
-// Composition root of the controller: config -> database (checkpoint worker, metrics) ->
-// Asterisk port -> services -> jobs -> console -> HTTP -> signals. The only place (with
-// cli/ivrctl.ts) that reads the environment.
+// Composition root of the controller: config -> error boundaries -> database (write queue,
+// checkpoint worker, read worker, storage health, metrics) -> Asterisk port -> services ->
+// jobs -> console -> HTTP -> signals. The only place (with cli/ivrctl.ts) that reads the
+// environment.
 import http from 'node:http';
 import path from 'node:path';
 import { Dispatcher } from './callbacks/dispatcher';
@@ -20,6 +21,9 @@ import { createLogger } from './logging';
 import { computeFigures, formatLocalDate, type DpFigures } from './monitoring/figures';
 import { Metrics } from './monitoring/metrics';
 import { Presence } from './operators/presence';
+import { mediaDurations } from './prompts/durations';
+import { Boundary, installProcessBoundary } from './runtime/boundary';
+import { watchEventLoop } from './runtime/loop-delay';
 import { localTime } from './schedule/service-hours';
 import { prepare } from './setup';
 import { CallEventsRepo } from './storage/call-events-repo';
@@ -33,6 +37,11 @@ import { instrumentDatabase } from './storage/database';
 import { JobRunsRepo } from './storage/job-runs-repo';
 import { OperatorsRepo } from './storage/operators-repo';
 import { OutcomesRepo } from './storage/outcomes-repo';
+import { StorageHealth } from './storage/health';
+import { ReadWorker } from './storage/read-worker';
+import { CONTROLLER_BUSY_TIMEOUT_MS, WriteQueue } from './storage/write-queue';
+import { capAsteriskLogs } from './supervision/asterisk-logs';
+import { amiActions } from './telephony/ami';
 import { AriGateway } from './telephony/ari-gateway';
 
 // ARI's REST requests go through Node's global agent (ari-client -> swagger-client -> shred):
@@ -46,13 +55,33 @@ async function main(): Promise<void> {
   const env = resolveEnvironment(process.env);
   const log = createLogger(env.logLevel);
   const startedAt = new Date();
+  // every entry (ARI event, HTTP request, timer, job, dispatch pass) runs inside a boundary
+  let metrics: Metrics | undefined;
+  const boundary = new Boundary(log, (where) => metrics?.error(where));
+  installProcessBoundary(boundary, (code) => {
+    log.fatal({ code }, 'too many unexpected errors in a minute: exiting so that the supervisor starts a clean process');
+    process.exit(code);
+  });
   const { config, db, secrets, migrationsApplied, operators } = prepare(env);
   if (migrationsApplied.length > 0) log.info({ migrationsApplied }, 'database migrated');
+  // from here the event loop never waits on a lock for more than a few milliseconds: writes
+  // that find the database busy wait in the write queue instead
+  db.pragma(`busy_timeout = ${CONTROLLER_BUSY_TIMEOUT_MS}`);
+  const writes = new WriteQueue({
+    onDropped: (what, err) => {
+      metrics?.writeDropped();
+      boundary.report('db_write', err, { what });
+    },
+    onState: (state, error) => (state === 'ok' ? log.info({ state }, 'database takes writes again') : log.warn({ state, error }, 'database not taking writes; they wait in order')),
+  });
+  const storage = new StorageHealth(writes, path.dirname(env.dbFile), config.storage.reserveMiB * 1048576, (err) => log.warn({ err: err.message }, 'free space unknown'));
+  storage.start();
+  const readWorker = new ReadWorker(env.dbFile);
   const checkpointer = startCheckpointer(db, env.dbFile, 5000, (err) => log.warn({ err }, 'WAL checkpoint failed'));
 
   const calls = new CallsRepo(db);
   // gauges read through these when Prometheus scrapes; the services are created below
-  const metrics = new Metrics({
+  metrics = new Metrics({
     ariConnected: () => gateway.connectionState === 'connected',
     activeCalls: () => inbound!.activeCount,
     activeAttempts: () => dispatcher!.activeCount,
@@ -60,8 +89,13 @@ async function main(): Promise<void> {
     operatorStates: async () => operatorStates(operatorsRepo.list(), await gateway.phoneStates().catch(() => new Map())),
     directorates: config.directorates.map((d) => d.id),
     today: () => todayFigures(),
+    storage: () => {
+      const st = storage.status();
+      return { queued: st.queued, state: st.state === 'ok' ? 0 : st.state === 'busy' ? 1 : 2, freeBytes: st.freeBytes };
+    },
   });
-  instrumentDatabase(db, (op, seconds) => metrics.dbQuery(op, seconds));
+  const loop = watchEventLoop((s) => metrics!.eventLoopDelay(s));
+  instrumentDatabase(db, (op, seconds) => metrics!.dbQuery(op, seconds));
   const todayFigures = (): DpFigures[] => {
     const day = formatLocalDate(localTime(new Date(), 'Europe/Rome'));
     return computeFigures(db, config.directorates.map((x) => ({ id: x.id, timezone: x.hours.timezone })), { from: day, to: day });
@@ -69,15 +103,22 @@ async function main(): Promise<void> {
   let inbound: InboundService | undefined;
   let connectedBefore = false;
   const gateway = new AriGateway(
-    { url: config.asterisk.ariUrl, user: secrets.ari.user, password: secrets.ari.password, app: config.asterisk.app },
+    {
+      url: config.asterisk.ariUrl,
+      user: secrets.ari.user,
+      password: secrets.ari.password,
+      app: config.asterisk.app,
+      mediaDurationMs: mediaDurations(path.join(env.root, 'sounds', 'gen')),
+    },
     {
       onStasisStart: (ch) => inbound!.handleStasisStart(ch),
+      onChannelError: (channelId, err) => inbound!.channelFailed(channelId, err),
       onConnected: () => {
-        if (connectedBefore) metrics.ariReconnected();
+        if (connectedBefore) metrics!.ariReconnected();
         const initial = !connectedBefore;
         connectedBefore = true;
-        void inbound!.reconcile(initial).catch((err: Error) => log.error({ err: err.message }, 'reconcile failed'));
-        void dispatcher!.reconcile().catch((err: Error) => log.error({ err: err.message }, 'callback recovery failed'));
+        void inbound!.reconcile(initial).catch((err: unknown) => boundary.report('reconcile', err));
+        void dispatcher!.reconcile().catch((err: unknown) => boundary.report('callback_recovery', err));
       },
       // a phone registered, or an operator's call ended outside the controller
       onPresence: (_resource, state) => {
@@ -85,6 +126,7 @@ async function main(): Promise<void> {
       },
     },
     log,
+    boundary,
   );
   const operatorsRepo = new OperatorsRepo(db);
   const presence = new Presence(operatorsRepo, gateway);
@@ -100,6 +142,8 @@ async function main(): Promise<void> {
       port: gateway,
       tracker: gateway,
       presence,
+      writes,
+      bookingsAccepted: () => storage.acceptsBookings(),
       calls,
       events: new CallEventsRepo(db),
       callbacks,
@@ -121,21 +165,24 @@ async function main(): Promise<void> {
       tracker: gateway,
       presence,
       outcomes,
+      writes,
       log,
       now,
       ledger: new CallbackLedger(db, callbacks, attempts),
       earlierContacts: (cb) => calls.countBefore(cb.number, cb.requestedAt) + callbacks.byNumber(cb.number).filter((c) => c.id < cb.id && c.status === 'done').length,
       onOfficialFree: kick('operator_free'),
-      observeDispatch: (ms) => metrics.dispatchDelayMs(ms),
-      observeOutcome: (dp, outcome) => metrics.attemptEnded(dp, outcome),
+      observeDispatch: (ms) => metrics!.dispatchDelayMs(ms),
+      observeOutcome: (dp, outcome) => metrics!.attemptEnded(dp, outcome),
     },
     log,
     () => gateway.connectionState === 'connected',
+    boundary,
   );
   const jobs = new JobScheduler(
-    buildJobs({ config, db, stateDir: env.stateDir, now }),
-    new JobRunner(new JobRunsRepo(db), log, now, (o) => metrics.jobRun(o.job, o.status)),
+    buildJobs({ config, db, stateDir: env.stateDir, now, writes, backup: (target) => readWorker.backup(target) }),
+    new JobRunner(new JobRunsRepo(db), log, now, (o) => metrics!.jobRun(o.job, o.status), undefined, (what, write) => writes.apply(what, write)),
     nodeCronDriver(log),
+    boundary,
   );
 
   const board = new LiveBoard(
@@ -148,11 +195,16 @@ async function main(): Promise<void> {
       today: todayFigures,
     },
     liveBoard,
+    undefined,
+    undefined,
+    (err) => boundary.report('live_board', err),
   );
   const consoleRouter = new ConsoleRouter({
     config,
     db,
-    auth: new ConsoleAuth(new ConsoleUsersRepo(db), new ConsoleSessionsRepo(db)),
+    writes,
+    figures: (dps, range, opts) => readWorker.figures(dps, range, opts),
+    auth: new ConsoleAuth(new ConsoleUsersRepo(db), new ConsoleSessionsRepo(db), undefined, writes),
     board,
     dispatcher: dispatcher!,
     inboundCalls: () => inbound!.liveCalls(),
@@ -164,33 +216,72 @@ async function main(): Promise<void> {
     host: config.http.host,
     port: config.http.port,
     metrics: metrics.registry,
-    health: () => ({
-      ok: gateway.connectionState === 'connected',
-      ari: gateway.connectionState,
-      activeCalls: inbound!.activeCount,
-      activeCallbacks: dispatcher!.activeCount,
-      pid: process.pid,
-      startedAt: startedAt.toISOString(),
-      uptimeSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
-    }),
-    api: (req, path) => handleApi(req, path, { token: secrets.api.token, dispatcher: dispatcher!, jobs, operators }),
+    boundary,
+    // 200 only when calls can be taken and recorded: ARI connected and the database writable
+    health: () => {
+      const database = storage.status();
+      const ari = gateway.connectionState;
+      const reasons = [...(ari === 'connected' ? [] : [`ARI ${ari}`]), ...(database.reason ? [database.reason] : [])];
+      return {
+        ok: reasons.length === 0,
+        ...(reasons.length > 0 ? { reasons } : {}),
+        ari,
+        database,
+        activeCalls: inbound!.activeCount,
+        activeCallbacks: dispatcher!.activeCount,
+        pid: process.pid,
+        startedAt: startedAt.toISOString(),
+        uptimeSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
+      };
+    },
+    api: (req, path) => handleApi(req, path, { token: secrets.api.token, dispatcher: dispatcher!, jobs, operators, writes }),
     console: (req, res, url) => consoleRouter.handle(req, res, url),
   });
+  // Asterisk's logs: rotated over AMI past the same cap as ours, the oldest deleted
+  const ami = { host: config.asterisk.amiHost, port: config.asterisk.amiPort, user: secrets.ami.user, secret: secrets.ami.secret };
+  const asteriskLogs = setInterval(
+    () =>
+      boundary.run('asterisk_logs', {}, async () => {
+        const r = await capAsteriskLogs({
+          dir: path.join(env.stateDir, 'log', 'asterisk'),
+          maxBytes: config.logs.maxMiB * 1048576,
+          keep: config.logs.keep,
+          rotate: () => amiActions(ami, [{ action: 'LoggerRotate' }]),
+        });
+        if (r.rotated || r.removed.length > 0) log.info(r, "Asterisk's logs rotated");
+      }),
+    60_000,
+  );
+  asteriskLogs.unref();
   gateway.start();
   dispatcher.start();
   jobs.start();
   log.info({ config: env.configFile, db: env.dbFile, http: `${config.http.host}:${config.http.port}` }, 'controller started');
 
+  let stopping = false;
   const shutdown = (signal: string): void => {
-    log.info({ signal }, 'stopping');
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal, queuedWrites: writes.health().queued }, 'stopping');
     dispatcher!.stop();
     jobs.stop();
     board.close();
-    checkpointer.stop();
+    loop.stop();
+    storage.stop();
+    clearInterval(asteriskLogs);
     gateway.stop();
     server.close();
-    db.close();
-    process.exit(0);
+    // writes still waiting (a busy database) get a moment; the rest of the state is in
+    // Asterisk, which the next start recovers
+    const flushed = writes.flushed();
+    const bound = new Promise((r) => setTimeout(r, 2000).unref());
+    void Promise.race([flushed, bound]).finally(() => {
+      writes.stop();
+      checkpointer.stop();
+      void readWorker.stop();
+      db.close();
+      process.exit(0);
+    });
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -42,7 +42,7 @@ export interface Status {
   ok: boolean;
   problems: string[];
   asterisk: { reachable: boolean; uptimeSeconds: number | null; version: string | null; error?: string };
-  controller: { up: boolean; ari: string | null; uptimeSeconds: number | null; activeCalls: number | null; error?: string };
+  controller: { up: boolean; ari: string | null; uptimeSeconds: number | null; activeCalls: number | null; pid?: number; error?: string; problems?: string[] };
   operators: OperatorStatus[];
   directorates: Array<{ id: string; case: string; operatorsOnline: number; operatorsBusy: number; operatorsPaused: number; operatorsAvailable: number; pendingCallbacks: number }>;
   jobs: JobStatus[];
@@ -93,8 +93,11 @@ export async function collectStatus(config: Config, stateDir: string, db: Db | u
   }
   try {
     const res = await fetch(`http://${config.http.host}:${config.http.port}/healthz`, { signal: AbortSignal.timeout(3000) });
-    const body = (await res.json()) as { ari?: string; activeCalls?: number; uptimeSeconds?: number };
+    const body = (await res.json()) as { ok?: boolean; reasons?: string[]; ari?: string; activeCalls?: number; uptimeSeconds?: number; pid?: number };
     status.controller = { up: true, ari: body.ari ?? null, uptimeSeconds: body.uptimeSeconds ?? null, activeCalls: body.activeCalls ?? null };
+    if (typeof body.pid === 'number') status.controller.pid = body.pid;
+    // the controller's own health: ARI, and whether its database takes writes (a full disk...)
+    if (body.ok === false) status.controller.problems = body.reasons ?? ['unhealthy (no reason given)'];
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
     status.controller.error = `no answer at ${config.http.host}:${config.http.port} (${cause})`;
@@ -131,6 +134,7 @@ export async function collectStatus(config: Config, stateDir: string, db: Db | u
   if (!status.asterisk.reachable) status.problems.push(`Asterisk unreachable over AMI: ${status.asterisk.error ?? '?'}`);
   if (!status.controller.up) status.problems.push(`controller down: ${status.controller.error ?? '?'}`);
   else if (status.controller.ari !== 'connected') status.problems.push(`controller not connected to ARI (${status.controller.ari ?? '?'})`);
+  for (const p of status.controller.problems ?? []) if (!p.startsWith('ARI ')) status.problems.push(`controller: ${p}`);
   for (const j of status.jobs) {
     if (j.lastRun?.status === 'failed') status.problems.push(`job ${j.name} failed at ${j.lastRun.startedAt}: ${(j.lastRun.detail as { error?: string } | null)?.error ?? '?'}`);
   }

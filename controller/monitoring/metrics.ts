@@ -1,7 +1,7 @@
 // Every Prometheus metric of the controller, in one place (served at /metrics). The flows
 // report what happened through these typed methods; gauges read the current state when
 // Prometheus scrapes, so they are never stale.
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
 import { CALL_RESULTS, type CallResult } from '../inbound/inbound-call';
 import type { DpFigures } from './figures';
 
@@ -15,6 +15,8 @@ export interface MetricSources {
   directorates: string[];
   /** today's figures (monitoring/figures.ts: the same numbers as the report and the console) */
   today: () => DpFigures[];
+  /** the write queue: writes waiting for the database, and its state (0 ok, 1 busy, 2 failing) */
+  storage?: () => { queued: number; state: number; freeBytes: number | null };
 }
 
 /** the figures exported as ivr_today{dp,figure}: the plain counts of the day */
@@ -31,6 +33,9 @@ export class Metrics {
   private readonly reconnects: Counter;
   private readonly dbLatency: Histogram<'op'>;
   private readonly jobs: Counter<'job' | 'status'>;
+  private readonly errors: Counter<'where'>;
+  private readonly loopDelay: Summary;
+  private readonly writesDropped: Counter;
 
   constructor(src: MetricSources) {
     const registers = [this.registry];
@@ -44,7 +49,32 @@ export class Metrics {
     this.reconnects = new Counter({ name: 'ivr_ari_reconnects_total', help: 'ARI websocket connections after the first', registers });
     this.dbLatency = new Histogram({ name: 'ivr_db_query_seconds', help: 'SQLite statement latency by kind (select, insert, update, delete)', labelNames: ['op'], buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25], registers });
     this.jobs = new Counter({ name: 'ivr_job_runs_total', help: 'runs of the scheduled jobs by job and result (ok, failed, skipped)', labelNames: ['job', 'status'], registers });
+    this.errors = new Counter({ name: 'ivr_errors_total', help: 'errors caught by an error boundary, by where they entered (an ARI event, an HTTP request, a job, a dispatch pass, an unhandled rejection)', labelNames: ['where'], registers });
+    this.loopDelay = new Summary({
+      name: 'ivr_event_loop_delay_seconds',
+      help: 'how late a 20 ms timer of the controller fires (the event loop blocked for that long: every call waits), over the last minute',
+      percentiles: [0.5, 0.9, 0.99, 1],
+      maxAgeSeconds: 60,
+      ageBuckets: 6,
+      registers,
+    });
+    this.writesDropped = new Counter({ name: 'ivr_db_writes_dropped_total', help: 'writes given up (refused by SQLite for good, or the write queue full)', registers });
     for (const dp of src.directorates) for (const result of CALL_RESULTS) this.calls.inc({ dp, result }, 0);
+    for (const where of ['unhandled_rejection', 'uncaught_exception']) this.errors.inc({ where }, 0);
+    if (src.storage) {
+      const storage = src.storage;
+      new Gauge({ name: 'ivr_db_writes_queued', help: 'writes waiting for the database (busy or failing)', registers, collect() { this.set(storage().queued); } });
+      new Gauge({ name: 'ivr_db_state', help: 'the database as writes find it: 0 ok, 1 busy (locked by another process), 2 failing (full, read-only, I/O error)', registers, collect() { this.set(storage().state); } });
+      new Gauge({
+        name: 'ivr_state_dir_free_bytes',
+        help: 'free space where the database lives',
+        registers,
+        collect() {
+          const free = storage().freeBytes;
+          if (free !== null) this.set(free);
+        },
+      });
+    }
 
     new Gauge({ name: 'ivr_ari_connected', help: '1 when the ARI websocket is connected', registers, collect() { this.set(src.ariConnected() ? 1 : 0); } });
     new Gauge({ name: 'ivr_active_calls', help: 'inbound calls in the controller', registers, collect() { this.set(src.activeCalls()); } });
@@ -111,5 +141,14 @@ export class Metrics {
   }
   jobRun(job: string, status: string): void {
     this.jobs.inc({ job, status });
+  }
+  error(where: string): void {
+    this.errors.inc({ where });
+  }
+  eventLoopDelay(seconds: number): void {
+    this.loopDelay.observe(seconds);
+  }
+  writeDropped(): void {
+    this.writesDropped.inc();
   }
 }

@@ -20,6 +20,8 @@ node dist/test/integration/stack-up.js
 trap 'node dist/test/integration/stack-down.js; rm -f "$out"' EXIT
 bench node dist/test/bench/dispatch.js "${1:-30}"
 bench node --experimental-websocket --no-warnings dist/test/bench/capacity.js "${IVR_BENCH_MAX_CALLS:-3000}"
+# the event loop while a year's report and the retention over a million rows run during 20 calls
+bench node dist/test/bench/loop-delay.js "${IVR_BENCH_HISTORY:-1000000}"
 
 table=$(grep '^FIGURE' "$out" | awk -F'\t' 'BEGIN { print "| figure | measured | target |"; print "|---|---|---|" } { gsub(/\|/, "/"); printf "| %s | %s | %s |\n", $2, $3, $4 }')
 echo
