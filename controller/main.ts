@@ -12,6 +12,7 @@ import { ConsoleRouter } from './console/router';
 import { liveBoard } from './console/views';
 import { resolveEnvironment } from './environment';
 import { handleApi } from './http/api';
+import { httpNames } from './http/hosts';
 import { startHttpServer } from './http/server';
 import { InboundService } from './inbound/inbound-service';
 import { buildJobs } from './jobs/catalog';
@@ -37,8 +38,9 @@ import { instrumentDatabase } from './storage/database';
 import { JobRunsRepo } from './storage/job-runs-repo';
 import { OperatorsRepo } from './storage/operators-repo';
 import { OutcomesRepo } from './storage/outcomes-repo';
+import { privateUmask } from './storage/private-files';
 import { StorageHealth } from './storage/health';
-import { ReadWorker } from './storage/read-worker';
+import { DatabaseWorker } from './storage/db-worker';
 import { CONTROLLER_BUSY_TIMEOUT_MS, WriteQueue } from './storage/write-queue';
 import { capAsteriskLogs } from './supervision/asterisk-logs';
 import { amiActions } from './telephony/ami';
@@ -51,6 +53,7 @@ import { AriGateway } from './telephony/ari-gateway';
 const ARI_MAX_SOCKETS = 64;
 
 async function main(): Promise<void> {
+  privateUmask();
   http.globalAgent.maxSockets = ARI_MAX_SOCKETS;
   const env = resolveEnvironment(process.env);
   const log = createLogger(env.logLevel);
@@ -76,7 +79,7 @@ async function main(): Promise<void> {
   });
   const storage = new StorageHealth(writes, path.dirname(env.dbFile), config.storage.reserveMiB * 1048576, (err) => log.warn({ err: err.message }, 'free space unknown'));
   storage.start();
-  const readWorker = new ReadWorker(env.dbFile);
+  const dbWorker = new DatabaseWorker(env.dbFile);
   const checkpointer = startCheckpointer(db, env.dbFile, 5000, (err) => log.warn({ err }, 'WAL checkpoint failed'));
 
   const calls = new CallsRepo(db);
@@ -179,7 +182,7 @@ async function main(): Promise<void> {
     boundary,
   );
   const jobs = new JobScheduler(
-    buildJobs({ config, db, stateDir: env.stateDir, now, writes, backup: (target) => readWorker.backup(target) }),
+    buildJobs({ config, db, stateDir: env.stateDir, now, writes, worker: dbWorker }),
     new JobRunner(new JobRunsRepo(db), log, now, (o) => metrics!.jobRun(o.job, o.status), undefined, (what, write) => writes.apply(what, write)),
     nodeCronDriver(log),
     boundary,
@@ -199,11 +202,13 @@ async function main(): Promise<void> {
     undefined,
     (err) => boundary.report('live_board', err),
   );
+  const names = httpNames(config.http);
   const consoleRouter = new ConsoleRouter({
     config,
     db,
     writes,
-    figures: (dps, range, opts) => readWorker.figures(dps, range, opts),
+    names,
+    figures: (dps, range, opts) => dbWorker.figures(dps, range, opts),
     auth: new ConsoleAuth(new ConsoleUsersRepo(db), new ConsoleSessionsRepo(db), undefined, writes),
     board,
     dispatcher: dispatcher!,
@@ -217,6 +222,7 @@ async function main(): Promise<void> {
     port: config.http.port,
     metrics: metrics.registry,
     boundary,
+    names,
     // 200 only when calls can be taken and recorded: ARI connected and the database writable
     health: () => {
       const database = storage.status();
@@ -278,7 +284,7 @@ async function main(): Promise<void> {
     void Promise.race([flushed, bound]).finally(() => {
       writes.stop();
       checkpointer.stop();
-      void readWorker.stop();
+      void dbWorker.stop();
       db.close();
       process.exit(0);
     });

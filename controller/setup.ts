@@ -1,7 +1,7 @@
 // Brings the state dir and the database to a runnable state: migrations, generated secrets,
 // first-start operators, Asterisk include files. Idempotent; run before Asterisk starts
 // (ivrctl setup, from the stack script) and again by the controller at start.
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from './config/load';
 import type { Config } from './config/schema';
@@ -9,8 +9,9 @@ import { migrationsDir, type Environment } from './environment';
 import { OperatorsService } from './operators/operators-service';
 import { Provisioner } from './provisioning/provisioner';
 import type { Secrets } from './provisioning/secrets';
-import { migrate, openDatabase, readMigrations, type Db } from './storage/database';
+import { checkIntegrity, migrate, openDatabase, readMigrations, type Db } from './storage/database';
 import { MetaRepo } from './storage/meta-repo';
+import { lockDownStateDir } from './storage/private-files';
 import { OperatorsRepo } from './storage/operators-repo';
 
 export interface Prepared {
@@ -28,7 +29,10 @@ export const seededPasswordsFile = (stateDir: string): string => path.join(state
 
 export function prepare(env: Environment): Prepared {
   const config = loadConfig(env.configFile);
+  mkdirSync(env.stateDir, { recursive: true, mode: 0o700 });
   const db = openDatabase(env.dbFile);
+  lockDownStateDir(env.stateDir, env.dbFile);
+  checkIntegrity(db, env.dbFile);
   const migrationsApplied = migrate(db, readMigrations(migrationsDir(env.root)));
   const repo = new OperatorsRepo(db);
   const provisioner = new Provisioner(env.stateDir, config, repo);

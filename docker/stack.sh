@@ -16,6 +16,8 @@
 # Environment: IVR_CONFIG, IVR_DB, IVR_STATE_DIR (see README), IVR_CONTAINER (container
 # name, default ivr-asterisk), IVR_IMAGE, IVR_UP_TIMEOUT (seconds, default 120).
 set -euo pipefail
+# what this writes (state dir, logs) is its owner's only: caller numbers, credentials
+umask 077
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=docker/podman-env.sh
 . "$ROOT/docker/podman-env.sh"
@@ -24,6 +26,7 @@ IMAGE="${IVR_IMAGE:-localhost/ivr-asterisk:22}"
 CONTAINER="${IVR_CONTAINER:-ivr-asterisk}"
 export IVR_STATE_DIR="${IVR_STATE_DIR:-$ROOT/var}"
 mkdir -p "$IVR_STATE_DIR"
+chmod 700 "$IVR_STATE_DIR"
 IVR_STATE_DIR="$(cd "$IVR_STATE_DIR" && pwd)"
 LOG_DIR="$IVR_STATE_DIR/log"
 PID_FILE="$IVR_STATE_DIR/controller.pid"
@@ -54,7 +57,8 @@ start_asterisk() {
   check_port_free t 5038 AMI
   mkdir -p "$LOG_DIR/asterisk"
   # restart=always: an Asterisk that dies is started again by the container engine
-  podman run -d --name "$CONTAINER" --restart=always "${PODMAN_RUN_FLAGS[@]}" \
+  # umask 0077: the logs Asterisk writes into the state dir are its owner's only
+  podman run -d --name "$CONTAINER" --restart=always --umask=0077 "${PODMAN_RUN_FLAGS[@]}" \
     -v "$ROOT/asterisk-config:/etc/asterisk-ivr:ro" \
     -v "$IVR_STATE_DIR:/var/lib/ivr" \
     -v "$ROOT/sounds/gen:/opt/ivr/sounds:ro" \

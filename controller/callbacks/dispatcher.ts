@@ -294,6 +294,7 @@ export class Dispatcher {
     const cb = this.row(id);
     if (this.active.has(id) || cb.status === 'dialing') throw new ActionError(`callback ${id} is being dialled now`, 409);
     if (cb.status === 'done') throw new ActionError(`callback ${id} is done`, 409);
+    if (cb.number.includes('*')) throw new ActionError(`callback ${id}: its number was masked by retention (${cb.number}): it cannot be called back`, 409);
     const dp = this.config.directorates.find((d) => d.id === cb.dp);
     const now = this.deps.now();
     const validity = new Date(Math.max(now.getTime(), at.getTime()) + (dp?.callback.validityDays ?? 3) * 86_400_000);

@@ -21,8 +21,10 @@ import { bashCompletion } from './completion';
 import { Cli } from './context';
 import { Printer } from './format';
 import type { Db } from '../storage/database';
+import { privateUmask } from '../storage/private-files';
 import { collectStatus, formatStatus } from './status';
 
+privateUmask();
 const env = resolveEnvironment(process.env);
 const cli = new Cli(env, new Printer((s) => void process.stdout.write(s), 'Europe/Rome'));
 const version = (JSON.parse(readFileSync(path.join(env.root, 'package.json'), 'utf8')) as { version: string }).version;

@@ -176,7 +176,16 @@ const operatorSeedSchema = z
 export const configSchema = z
   .object({
     http: z
-      .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(1).max(65535).default(8080) })
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(1).max(65535).default(8080),
+        /** where users reach the console through an HTTPS reverse proxy, e.g. https://ivr.example.it */
+        publicOrigin: z
+          .url()
+          .refine((u) => new URL(u).origin === u.replace(/\/$/, ''), 'an origin only: scheme, host and port, no path')
+          .refine((u) => /^https?:/.test(u), 'http or https')
+          .optional(),
+      })
       .strict()
       .default({ host: '127.0.0.1', port: 8080 }),
     asterisk: z

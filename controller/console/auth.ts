@@ -1,19 +1,22 @@
 // Console logins and sessions. A session is a random token in an HttpOnly, SameSite=Strict,
 // Secure cookie scoped to /console; the database keeps only its SHA-256. Each session has
-// its own CSRF token, required on every state change. Failed logins are throttled per
-// username so a password cannot be guessed at machine speed.
+// its own CSRF token, required on every state change. It ends after SESSION_TTL_MS unused
+// and SESSION_MAX_MS after the login whatever its use. Failed logins are throttled per
+// username and per source address (login-throttle.ts). A password hashed with weaker
+// parameters than today's is re-hashed at its next successful login.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ConsoleSessionsRepo } from '../storage/console-sessions-repo';
 import type { ConsoleUser, ConsoleUsersRepo } from '../storage/console-users-repo';
 import { WriteQueue } from '../storage/write-queue';
-import { verifyPassword } from './passwords';
+import { LoginThrottle } from './login-throttle';
+import { hashPassword, needsRehash, PARAMS, verifyPassword } from './passwords';
 
 export const SESSION_COOKIE = 'ivr_session';
 /** a working day: a session in use is extended, an idle one ends */
 export const SESSION_TTL_MS = 8 * 3600_000;
-const MAX_FAILURES = 5;
-const FAILURE_WINDOW_MS = 5 * 60_000;
+/** a session ends this long after its login, in use or not */
+export const SESSION_MAX_MS = 12 * 3600_000;
 
 export interface Session {
   user: ConsoleUser;
@@ -40,28 +43,29 @@ export function sameToken(a: string | undefined, b: string): boolean {
 export type LoginResult = { ok: true; token: string } | { ok: false; reason: 'invalid' | 'throttled' };
 
 export class ConsoleAuth {
-  private readonly failures = new Map<string, number[]>();
-
   constructor(
     private readonly users: ConsoleUsersRepo,
     private readonly sessions: ConsoleSessionsRepo,
     private readonly now: () => Date = () => new Date(),
     /** the controller's write queue: a busy database delays a login, never crashes it */
     private readonly writes: WriteQueue = new WriteQueue(),
+    private readonly throttle: LoginThrottle = new LoginThrottle(),
   ) {}
 
-  async login(username: string, password: string): Promise<LoginResult> {
-    const t = this.now().getTime();
-    const recent = (this.failures.get(username) ?? []).filter((x) => t - x < FAILURE_WINDOW_MS);
-    if (recent.length >= MAX_FAILURES) return { ok: false, reason: 'throttled' };
+  /** `source`: the client's address, for the per-source limit */
+  async login(username: string, password: string, source = 'unknown'): Promise<LoginResult> {
+    const place = this.throttle.begin(username, source);
+    if (!place) return { ok: false, reason: 'throttled' };
     const user = this.users.get(username);
     // an unknown user costs the same scrypt as a wrong password: no timing oracle for names
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !ok) {
-      this.failures.set(username, [...recent, t]);
-      return { ok: false, reason: 'invalid' };
+    if (!user || !ok) return { ok: false, reason: 'invalid' };
+    place.release();
+    if (needsRehash(user.passwordHash)) {
+      const stronger = await hashPassword(password);
+      const at = this.now();
+      this.writes.record('console_rehash', () => this.users.rehash(username, stronger, at));
     }
-    this.failures.delete(username);
     const token = randomBytes(32).toString('base64url');
     const now = this.now();
     const session = { tokenHash: sha256(token), username, csrf: randomBytes(24).toString('base64url'), createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + SESSION_TTL_MS).toISOString() };
@@ -85,9 +89,18 @@ export class ConsoleAuth {
     const s = this.sessions.live(tokenHash, now);
     const user = s && this.users.get(s.username);
     if (!s || !user) return undefined;
-    const until = new Date(now.getTime() + SESSION_TTL_MS);
+    const end = Date.parse(s.createdAt) + SESSION_MAX_MS;
+    if (now.getTime() >= end) return undefined;
+    const until = new Date(Math.min(now.getTime() + SESSION_TTL_MS, end));
     this.writes.record('console_session_extend', () => this.sessions.extend(tokenHash, until));
     return { user, csrf: s.csrf, tokenHash };
+  }
+
+  /** Whether a session still stands (a live page's stream ends when it does not). */
+  stillValid(tokenHash: string): boolean {
+    const now = this.now();
+    const s = this.sessions.live(tokenHash, now);
+    return !!s && !!this.users.get(s.username) && now.getTime() < Date.parse(s.createdAt) + SESSION_MAX_MS;
   }
 
   logout(s: Session): void {
@@ -102,4 +115,4 @@ export function sessionCookie(token: string | undefined): string {
 }
 
 // a valid scrypt record of a random password: verifying against it always fails
-const DUMMY_HASH = `scrypt$32768$8$1$${randomBytes(16).toString('base64')}$${randomBytes(32).toString('base64')}`;
+const DUMMY_HASH = `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${randomBytes(16).toString('base64')}$${randomBytes(32).toString('base64')}`;

@@ -72,10 +72,29 @@ export async function takeSnapshot(src: LiveSources, now: Date): Promise<LiveSna
   return { at: now.toISOString(), operators: operatorStates(src.operators(), phones), calls: src.calls(), attempts: src.attempts(), pending: src.pending(), today: src.today(), phonesUnknown };
 }
 
+/** Who watches: the stream ends as soon as `allowed` says no (logout, new password, account removed). */
+export interface Viewer {
+  allowed(): boolean;
+  /** an operator sees their own directorate only */
+  dp?: string;
+}
+
+/** The snapshot an operator of `dp` may see: that directorate's phones, callers and figures. */
+export function forDirectorate(s: LiveSnapshot, dp: string | undefined): LiveSnapshot {
+  if (dp === undefined) return s;
+  return {
+    ...s,
+    operators: s.operators.filter((o) => o.dp === dp),
+    calls: s.calls.filter((c) => c.dp === dp),
+    attempts: s.attempts.filter((a) => a.dp === dp),
+    pending: Object.fromEntries(Object.entries(s.pending).filter(([k]) => k === dp)),
+    today: s.today.filter((f) => f.dp === dp),
+  };
+}
+
 export class LiveBoard {
-  private readonly viewers = new Set<ServerResponse>();
+  private readonly viewers = new Map<ServerResponse, Viewer & { last: string }>();
   private timer: NodeJS.Timeout | undefined;
-  private last = '';
   private busy = false;
 
   constructor(
@@ -87,46 +106,62 @@ export class LiveBoard {
     private readonly onError: (err: unknown) => void = () => undefined,
   ) {}
 
-  /** The board now, for the page's first render. */
-  async current(): Promise<Html> {
-    return this.render(await takeSnapshot(this.src, this.now()));
+  /** The board now, for the page's first render (of one directorate for an operator). */
+  async current(dp?: string): Promise<Html> {
+    return this.render(forDirectorate(await takeSnapshot(this.src, this.now()), dp));
   }
 
-  /** An EventSource connection: gets the board at once, then each change. */
-  watch(res: ServerResponse): void {
+  /** An EventSource connection: gets the board at once, then each change, while `viewer.allowed()`. */
+  watch(res: ServerResponse, viewer: Viewer = { allowed: () => true }): void {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write('retry: 2000\n\n');
-    this.viewers.add(res);
+    this.viewers.set(res, { ...viewer, last: '' });
     res.on('close', () => {
       this.viewers.delete(res);
       if (this.viewers.size === 0) this.stop();
     });
-    if (this.last) res.write(frame(this.last));
     this.timer ??= setInterval(() => void this.tick().catch(this.onError), this.periodMs);
-    void this.tick(true).catch(this.onError);
+    void this.tick().catch(this.onError);
+  }
+
+  /** Ends the streams whose viewer is no longer allowed, now (a logout). */
+  revoke(): void {
+    for (const [res, v] of this.viewers) if (!v.allowed()) this.end(res);
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    this.last = '';
   }
 
   close(): void {
     this.stop();
-    for (const v of this.viewers) v.end();
+    for (const v of this.viewers.keys()) v.end();
     this.viewers.clear();
   }
 
-  private async tick(force = false): Promise<void> {
+  private end(res: ServerResponse): void {
+    this.viewers.delete(res);
+    res.end();
+    if (this.viewers.size === 0) this.stop();
+  }
+
+  private async tick(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
     try {
-      const board = this.render(await takeSnapshot(this.src, this.now())).text;
-      // the clock line changes every tick; only a change of what is shown counts
-      const changed = stripClock(board) !== stripClock(this.last);
-      this.last = board;
-      if (changed || force) for (const v of this.viewers) v.write(frame(board));
+      // every tick: a session ended elsewhere (ivrctl users passwd / remove) ends its stream
+      this.revoke();
+      if (this.viewers.size === 0) return;
+      const snapshot = await takeSnapshot(this.src, this.now());
+      const rendered = new Map<string | undefined, string>();
+      for (const [res, v] of this.viewers) {
+        if (!rendered.has(v.dp)) rendered.set(v.dp, this.render(forDirectorate(snapshot, v.dp)).text);
+        const board = rendered.get(v.dp)!;
+        // the clock line changes every tick; only a change of what is shown counts
+        if (stripClock(board) !== stripClock(v.last)) res.write(frame(board));
+        v.last = board;
+      }
     } finally {
       this.busy = false;
     }

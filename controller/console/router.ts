@@ -1,6 +1,12 @@
 // The web console's HTTP handling (under /console on the controller's loopback port):
 // sessions, CSRF on every state change, roles, security headers, and each page's data.
 // Pages are rendered by views.ts; the live board is pushed by live-board.ts.
+//
+// Least privilege: a supervisor sees everything; an operator sees their own directorate's
+// board and requests, and the profiles of the callers they handle (a call they answered, a
+// callback they placed, an outcome they keyed, the call they are on), and writes notes only
+// about those, from their own station. Every view of a profile, and every refusal, goes to
+// the audit log that supervisors read (/console/audit).
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
@@ -18,7 +24,10 @@ import { CallsRepo } from '../storage/calls-repo';
 import type { Db } from '../storage/database';
 import { NotesRepo } from '../storage/notes-repo';
 import { OutcomesRepo } from '../storage/outcomes-repo';
+import { AuditRepo, type AuditAction } from '../storage/audit-repo';
+import { OperatorsRepo } from '../storage/operators-repo';
 import { StorageUnavailable, WriteQueue } from '../storage/write-queue';
+import { httpNames, originAllowed, type HttpNames } from '../http/hosts';
 import { sameToken, sessionCookie, type ConsoleAuth, type Session } from './auth';
 import type { Html } from './html';
 import type { InboundLive, LiveBoard } from './live-board';
@@ -34,9 +43,11 @@ export interface ConsoleDeps {
   staticDir: string;
   log: Pick<Logger, 'info' | 'warn'>;
   now?: () => Date;
-  /** the controller's write queue (notes) */
+  /** the controller's write queue (notes, the audit log) */
   writes?: WriteQueue;
-  /** figures over a range, off the event loop in the controller (storage/read-worker.ts) */
+  /** the names the console answers to (default: from config.http) */
+  names?: HttpNames;
+  /** figures over a range, off the event loop in the controller (storage/db-worker.ts) */
   figures?: (dps: Array<{ id: string; timezone: string }>, range: { from: string; to: string }, opts: { byDay: boolean }) => Promise<DpFigures[]>;
 }
 
@@ -76,11 +87,6 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(raw);
 }
 
-/** A cross-site form post is refused before anything else: the Origin must be this console. */
-function sameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  return origin === undefined || origin === `http://${req.headers.host ?? ''}`;
-}
 
 const today = (now: Date): string => formatLocalDate(localTime(now, TZ));
 
@@ -99,16 +105,24 @@ export class ConsoleRouter {
   private readonly callbacks: CallbacksRepo;
   private readonly attempts: CallbackAttemptsRepo;
   private readonly notes: NotesRepo;
+  private readonly outcomesRepo: OutcomesRepo;
   private readonly now: () => Date;
   private readonly dps: string[];
   private readonly writes: WriteQueue;
+  private readonly audit: AuditRepo;
+  private readonly operators: OperatorsRepo;
+  private readonly names: HttpNames;
 
   constructor(private readonly d: ConsoleDeps) {
     this.writes = d.writes ?? new WriteQueue();
+    this.audit = new AuditRepo(d.db);
+    this.operators = new OperatorsRepo(d.db);
+    this.names = d.names ?? httpNames(d.config.http);
     this.calls = new CallsRepo(d.db);
     this.callbacks = new CallbacksRepo(d.db);
     this.attempts = new CallbackAttemptsRepo(d.db);
     this.notes = new NotesRepo(d.db);
+    this.outcomesRepo = new OutcomesRepo(d.db);
     this.now = d.now ?? (() => new Date());
     this.dps = d.config.directorates.map((x) => x.id);
   }
@@ -128,7 +142,8 @@ export class ConsoleRouter {
     const p = url.pathname;
     const post = req.method === 'POST';
     if (!post && req.method !== 'GET') throw new HttpError(405, 'Metodo non ammesso.');
-    if (post && !sameOrigin(req)) throw new HttpError(403, 'Richiesta rifiutata: origine diversa dalla console.');
+    // a cross-site form post is refused before anything else: the Origin must be this console's
+    if (post && !originAllowed(this.names, req.headers.origin)) throw new HttpError(403, 'Richiesta rifiutata: origine diversa dalla console.');
 
     const file = /^\/console\/static\/([a-z.]+)$/.exec(p)?.[1];
     if (file && STATIC[file] && !post) {
@@ -146,6 +161,7 @@ export class ConsoleRouter {
       if (!sameToken(form.get('csrf') ?? undefined, s.csrf)) throw new HttpError(403, 'Richiesta rifiutata: token CSRF mancante o errato. Ricaricare la pagina.');
       if (p === '/console/logout') {
         this.d.auth.logout(s);
+        this.d.board.revoke();
         return redirect(res, '/console/login', { 'set-cookie': sessionCookie(undefined) });
       }
       const action = /^\/console\/callbacks\/(\d{1,12})\/(cancel|retry|reschedule)$/.exec(p);
@@ -159,13 +175,16 @@ export class ConsoleRouter {
       case '/console/':
         return redirect(res, '/console/live');
       case '/console/live':
-        return send(res, 200, v.livePage({ ...ctx, active: 'live' }, await this.d.board.current()));
+        return send(res, 200, v.livePage({ ...ctx, active: 'live' }, await this.d.board.current(this.ownDp(s))));
       case '/console/live/events':
-        return this.d.board.watch(res);
+        // the stream lasts as long as the session: logout, a new password or a removed account end it
+        return this.d.board.watch(res, { allowed: () => this.d.auth.stillValid(s.tokenHash), dp: this.ownDp(s) });
+      case '/console/audit':
+        return this.auditPage(res, { ...ctx, active: 'audit' }, s, url);
       case '/console/callbacks':
-        return this.callbacksPage(res, { ...ctx, active: 'callbacks' }, url);
+        return this.callbacksPage(res, { ...ctx, active: 'callbacks' }, s, url);
       case '/console/profile':
-        return this.profilePage(res, { ...ctx, active: 'profile' }, url);
+        return this.profilePage(res, { ...ctx, active: 'profile' }, s, url);
       case '/console/reports':
       case '/console/reports.csv':
         return this.reports(res, { ...ctx, active: 'reports' }, url, p.endsWith('.csv'));
@@ -179,7 +198,7 @@ export class ConsoleRouter {
   private async login(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const form = await readForm(req);
     const username = form.get('username') ?? '';
-    const r = await this.d.auth.login(username, form.get('password') ?? '');
+    const r = await this.d.auth.login(username, form.get('password') ?? '', req.socket.remoteAddress ?? 'unknown');
     if (!r.ok) {
       this.d.log.warn({ username, reason: r.reason }, 'console login refused');
       return send(res, r.reason === 'throttled' ? 429 : 401, v.loginPage(r.reason === 'throttled' ? 'Troppi tentativi falliti: riprovare tra qualche minuto.' : 'Utente o password errati.'));
@@ -188,15 +207,44 @@ export class ConsoleRouter {
     redirect(res, '/console/live', { 'set-cookie': sessionCookie(r.token) });
   }
 
+  /** An operator's directorate (they see only its board and requests); undefined for a supervisor. */
+  private ownDp(s: Session): string | undefined {
+    if (s.user.role === 'supervisor') return undefined;
+    // an operator account not tied to a phone of a known directorate sees no directorate's data
+    return (s.user.operator && this.operators.get(s.user.operator)?.dp) || '-';
+  }
+
+  /** Whether the session may see a caller's profile: a supervisor always; an operator, a caller they handle. */
+  private mayView(s: Session, number: string): boolean {
+    if (s.user.role === 'supervisor') return true;
+    const op = s.user.operator;
+    if (!op) return false;
+    if (this.currentCall(op)?.number === number) return true;
+    return this.calls.handledBy(op, number) || this.attempts.placedBy(op, number) || this.outcomesRepo.keyedBy(op, number);
+  }
+
+  private record(s: Session, action: AuditAction, subject: string | null, detail?: string): void {
+    const entry = { at: this.now(), username: s.user.username, role: s.user.role, action, subject, detail: detail ?? null };
+    this.writes.record('audit', () => this.audit.add(entry));
+  }
+
+  private auditPage(res: ServerResponse, ctx: v.PageContext, s: Session, url: URL): void {
+    if (s.user.role !== 'supervisor') throw new HttpError(403, 'Solo un supervisore può leggere il registro degli accessi.');
+    const username = url.searchParams.get('user')?.trim() || undefined;
+    const subject = url.searchParams.get('number')?.trim() || undefined;
+    send(res, 200, v.auditPage(ctx, { username, subject }, this.audit.list({ username, subject, limit: 500 })));
+  }
+
   private profile(number: string): Profile {
     const db = this.d.db;
     return buildProfile(number, { calls: this.calls, events: new CallEventsRepo(db), callbacks: this.callbacks, attempts: this.attempts, outcomes: new OutcomesRepo(db), notes: this.notes });
   }
 
-  private callbacksPage(res: ServerResponse, ctx: v.PageContext, url: URL, notice?: string): void {
+  private callbacksPage(res: ServerResponse, ctx: v.PageContext, s: Session, url: URL, notice?: string): void {
     const q = url.searchParams;
-    const f: v.CallbackFilters = { dp: q.get('dp') || undefined, status: q.get('status') || undefined, from: validDate(q.get('from')), to: validDate(q.get('to')) };
-    if (f.dp && !this.dps.includes(f.dp)) throw new HttpError(400, `DP sconosciuta: ${f.dp}`);
+    const own = this.ownDp(s);
+    const f: v.CallbackFilters = { dp: own ?? (q.get('dp') || undefined), status: q.get('status') || undefined, from: validDate(q.get('from')), to: validDate(q.get('to')) };
+    if (f.dp && !this.dps.includes(f.dp) && f.dp !== own) throw new HttpError(400, `DP sconosciuta: ${f.dp}`);
     const rows = this.callbacks
       .list({
         dp: f.dp,
@@ -229,10 +277,15 @@ export class ConsoleRouter {
     redirect(res, `/console/callbacks?done=${id}`);
   }
 
-  private profilePage(res: ServerResponse, ctx: v.PageContext, url: URL): void {
+  private profilePage(res: ServerResponse, ctx: v.PageContext, s: Session, url: URL): void {
     const number = url.searchParams.get('number')?.trim() || undefined;
     if (!number) return send(res, 200, v.profilePage(ctx, undefined, undefined));
     if (!/^\+?[0-9]{3,16}$/.test(number)) return send(res, 400, v.profilePage(ctx, number, undefined, 'Numero non valido: solo cifre, eventualmente con + iniziale.'));
+    if (!this.mayView(s, number)) {
+      this.record(s, 'profile_refused', number);
+      return send(res, 403, v.profilePage(ctx, number, undefined, 'Profilo non accessibile: un operatore vede solo i chiamanti che ha gestito dalla propria postazione.'));
+    }
+    this.record(s, 'profile_view', number);
     send(res, 200, v.profilePage(ctx, number, this.profile(number)));
   }
 
@@ -282,6 +335,7 @@ export class ConsoleRouter {
     const operator = s.user.role === 'supervisor' ? (url.searchParams.get('operator') ?? s.user.operator) : s.user.operator;
     const call = operator ? this.currentCall(operator) : undefined;
     const profile = call?.number ? this.profile(call.number) : undefined;
+    if (call?.number) this.record(s, 'profile_view', call.number, `postazione ${operator}`);
     send(res, 200, v.operatorPage(ctx, operator, call, profile, notice ?? (url.searchParams.get('saved') ? 'Registrato nel profilo del chiamante.' : undefined)));
   }
 
@@ -297,12 +351,14 @@ export class ConsoleRouter {
     if (!info && !text) throw new HttpError(400, "Indicare l'informazione fornita o scrivere una nota.");
     if (text.length > 2000) throw new HttpError(400, 'Nota troppo lunga (massimo 2000 caratteri).');
     if (s.user.role !== 'supervisor' && operator !== s.user.operator) throw new HttpError(403, 'Si può scrivere solo dalla propria postazione.');
+    if (number !== null && !this.mayView(s, number)) throw new HttpError(403, 'Si può scrivere solo dei chiamanti gestiti dalla propria postazione.');
     const callbackId = /^\d{1,12}$/.test(form.get('callbackId') ?? '') ? Number(form.get('callbackId')) : null;
     const callId = form.get('callId') || null;
     if (callId !== null && !this.calls.get(callId)) throw new HttpError(400, 'Chiamata sconosciuta.');
     if (callbackId !== null && !this.callbacks.get(callbackId)) throw new HttpError(400, 'Richiesta sconosciuta.');
     const note = { number, dp, callId, callbackId, author: s.user.username, operator, info, text, at: this.now() };
     await this.writes.apply('note', () => this.notes.add(note), { deadlineMs: 10_000, failFast: true });
+    this.record(s, 'note_added', number, info ?? undefined);
     redirect(res, `/console/operator?saved=1${s.user.role === 'supervisor' && operator ? `&operator=${encodeURIComponent(operator)}` : ''}`);
   }
 }

@@ -6,6 +6,7 @@ import { reportRows } from '../monitoring/report-format';
 import { localStamp } from '../schedule/service-hours';
 import type { ConsoleUser } from '../storage/console-users-repo';
 import type { AttemptRow } from '../storage/callback-attempts-repo';
+import type { AuditRow } from '../storage/audit-repo';
 import { html, type Html } from './html';
 import type { LiveSnapshot } from './live-board';
 
@@ -26,6 +27,7 @@ export function layout(ctx: PageContext, title: string, body: Html | Html[]): Ht
     ['profile', 'Profilo utente', true],
     ['reports', 'Report', true],
     ['operator', 'Postazione operatore', true],
+    ['audit', 'Registro accessi', ctx.user?.role === 'supervisor'],
   ];
   return html`<!doctype html>
 <html lang="it">
@@ -40,7 +42,7 @@ ${ctx.active === 'live' ? html`<script src="/console/static/live.js" defer></scr
 <header>
   <strong>IVR richiamate</strong>
   ${ctx.user
-    ? html`<nav>${nav.map(([path, label]) => html`<a href="/console/${path}"${ctx.active === path ? html` aria-current="page"` : ''}>${label}</a>`)}</nav>
+    ? html`<nav>${nav.filter(([, , shown]) => shown).map(([path, label]) => html`<a href="/console/${path}"${ctx.active === path ? html` aria-current="page"` : ''}>${label}</a>`)}</nav>
   <form method="post" action="/console/logout" class="logout"><input type="hidden" name="csrf" value="${ctx.csrf}"><span>${ctx.user.username} (${ctx.user.role === 'supervisor' ? 'supervisore' : 'operatore'})</span> <button>Esci</button></form>`
     : ''}
 </header>
@@ -259,4 +261,23 @@ ${call
 </section>
 <section><h2>Profilo del chiamante</h2>${profile ? profileBody(profile) : html`<p class="muted">Numero anonimo: nessun profilo.</p>`}</section>`
   : html`<p class="muted">Nessuna chiamata o richiamata per ${operator}.</p>`}`);
+}
+
+// ---- audit ------------------------------------------------------------------------------
+
+const AUDIT_IT: Record<string, string> = { profile_view: 'profilo consultato', profile_refused: 'profilo negato', note_added: 'nota scritta' };
+
+/** Who looked at whose data, newest first (supervisors only). */
+export function auditPage(ctx: PageContext, f: { username: string | undefined; subject: string | undefined }, rows: AuditRow[]): Html {
+  return layout(ctx, 'Registro accessi', html`
+<form method="get" action="/console/audit" class="filters">
+  <label>Utente <input name="user" value="${f.username ?? ''}"></label>
+  <label>Numero <input name="number" value="${f.subject ?? ''}"></label>
+  <button>Filtra</button>
+</form>
+<table id="audit">
+  <thead><tr><th>Quando</th><th>Utente</th><th>Ruolo</th><th>Azione</th><th>Numero</th><th>Dettaglio</th></tr></thead>
+  <tbody>${rows.map((r) => html`<tr><td>${when(r.at)}</td><td>${r.username}</td><td>${r.role === 'supervisor' ? 'supervisore' : 'operatore'}</td><td>${AUDIT_IT[r.action] ?? r.action}</td><td>${r.subject ?? '-'}</td><td>${r.detail ?? ''}</td></tr>`)}</tbody>
+</table>
+<p>Le ultime ${rows.length} voci. I numeri sono mascherati dalla conservazione dei dati come nel resto del sistema.</p>`);
 }

@@ -12,6 +12,7 @@ import type { Socket } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { Boundary } from '../runtime/boundary';
 import type { ApiReply } from './api';
+import { hostAllowed, type HttpNames } from './hosts';
 
 export interface Health {
   ok: boolean;
@@ -38,6 +39,8 @@ export function startHttpServer(opts: {
   health: () => Health;
   metrics: Registry;
   boundary: Boundary;
+  /** the names the console and the API answer to (hosts.ts); any name when absent */
+  names?: HttpNames;
   api?: (req: http.IncomingMessage, path: string) => Promise<ApiReply>;
   /** the web console, under /console */
   console?: (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => Promise<void>;
@@ -57,6 +60,11 @@ export function startHttpServer(opts: {
       url = new URL(req.url ?? '/', 'http://localhost');
     } catch {
       return fail(res, 400, 'malformed request target');
+    }
+    const guarded = url.pathname === '/' || url.pathname.startsWith('/api/') || url.pathname === '/console' || url.pathname.startsWith('/console/');
+    if (guarded && opts.names && !hostAllowed(opts.names, req.headers.host)) {
+      // another name for this address (DNS rebinding from a browser): not ours to answer
+      return fail(res, 421, `misdirected request: this server answers as ${[...opts.names.hosts].join(', ')}`);
     }
     if (url.pathname.startsWith('/api/') && opts.api) {
       const r = await opts.api(req, url.pathname);

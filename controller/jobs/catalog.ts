@@ -1,14 +1,16 @@
 // The jobs the controller runs on its own, built from the configuration: their names, their
 // slots and what each does. Also read by ivrctl (names, slots, next runs) without running them.
 import type { Config } from '../config/schema';
-import { backupDatabase, type BackupResult } from '../storage/backup';
+import path from 'node:path';
+import { backupDatabase } from '../storage/backup';
+import type { DatabaseWorker } from '../storage/db-worker';
 import { CallbacksRepo } from '../storage/callbacks-repo';
 import { createdAt, type Db } from '../storage/database';
 import type { WriteQueue } from '../storage/write-queue';
 import { closeWindow, windowEndCrons } from './close-window';
 import { reportsDir, writeDailyReports } from './daily-report';
-import { backupsDir, nightlyBackup } from './nightly-backup';
-import { maskOldNumbers, type RetentionStep } from './retention';
+import { BACKUP_PREFIX, backupsDir, nightlyBackup } from './nightly-backup';
+import { maskBackupFiles, maskOldNumbers, removeOldLogs, type RetentionResult, type RetentionStep } from './retention';
 import type { Job } from './runner';
 
 export type JobPlan = Omit<Job, 'run'>;
@@ -40,16 +42,36 @@ export interface JobDeps {
   now: () => Date;
   /** the controller's write queue: the jobs' writes take their turn with the calls' */
   writes?: WriteQueue;
-  /** an online backup off the event loop (the controller's database worker) */
-  backup?: (target: string) => Promise<BackupResult>;
+  /** the controller's database worker: the long work off the event loop */
+  worker?: Pick<DatabaseWorker, 'backup' | 'truncateWal' | 'maskBackups'>;
 }
 
-/** The retention job, also run by `ivrctl db purge` (possibly with other days). */
-export function retentionRun(d: Pick<JobDeps, 'db' | 'now' | 'writes'>, days: number): () => unknown {
+export interface RetentionRunResult extends RetentionResult {
+  /** what each backup had masked */
+  backups: Array<{ file: string } & RetentionResult['masked']>;
+  /** log files older than the retention, deleted */
+  logsRemoved: string[];
+}
+
+/**
+ * The retention job, also run by `ivrctl db purge` (possibly with other days): the records,
+ * then the old versions of what it masked (out of the WAL; secure_delete zeroes them in the
+ * file's pages), the backups, and the logs older than the retention.
+ */
+export function retentionRun(d: Pick<JobDeps, 'db' | 'now' | 'writes' | 'worker' | 'stateDir'>, days: number): () => Promise<RetentionRunResult> {
   const writes = d.writes;
   // each chunk is one transaction, queued behind the calls' writes
   const step: RetentionStep | undefined = writes && (<T>(what: string, write: () => T) => writes.apply(what, () => d.db.transaction(write).immediate()));
-  return () => maskOldNumbers(d.db, days, d.now(), step);
+  return async () => {
+    const now = d.now();
+    const r = await maskOldNumbers(d.db, days, now, step);
+    if (d.worker) await d.worker.truncateWal();
+    else d.db.pragma('wal_checkpoint(TRUNCATE)');
+    const dir = backupsDir(d.stateDir);
+    const backups = d.worker ? await d.worker.maskBackups(dir, BACKUP_PREFIX, days, now) : await maskBackupFiles(dir, BACKUP_PREFIX, days, now);
+    const logsRemoved = removeOldLogs(path.join(d.stateDir, 'log'), days, now);
+    return { ...r, backups: backups.map((b) => ({ file: path.basename(b.file), ...b.masked })), logsRemoved };
+  };
 }
 
 export function buildJobs(d: JobDeps): Job[] {
@@ -74,7 +96,7 @@ export function buildJobs(d: JobDeps): Job[] {
             }),
         };
       case 'backup':
-        return { ...plan, run: (slot) => nightlyBackup(d.backup ?? ((target) => backupDatabase(db, target)), backupsDir(d.stateDir), config.jobs.backup.keep, slot, plan.timezone) };
+        return { ...plan, run: (slot) => nightlyBackup(d.worker ? (target) => d.worker!.backup(target) : (target) => backupDatabase(db, target), backupsDir(d.stateDir), config.jobs.backup.keep, slot, plan.timezone) };
       default:
         return { ...plan, run: retentionRun(d, config.jobs.retention.days) };
     }

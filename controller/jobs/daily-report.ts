@@ -14,7 +14,7 @@ export const reportsDir = (stateDir: string): string => path.join(stateDir, 'rep
 
 /** Writes through a temporary name: a reader (or the next catch-up) never sees half a file. */
 function writeAtomically(file: string, text: string): void {
-  writeFileSync(`${file}.tmp`, text);
+  writeFileSync(`${file}.tmp`, text, { mode: 0o600 });
   renameSync(`${file}.tmp`, file);
 }
 
@@ -40,7 +40,7 @@ export function writeDailyReports(
     for (const dp of dps) {
       const base = path.join(dir, day, dp.id);
       if (existsSync(`${base}.json`) && existsSync(`${base}.csv`)) continue;
-      mkdirSync(path.dirname(base), { recursive: true });
+      mkdirSync(path.dirname(base), { recursive: true, mode: 0o700 });
       const figures = computeFigures(db, [{ id: dp.id, timezone: dp.hours.timezone }], { from: day, to: day });
       writeAtomically(`${base}.csv`, toCsv(figures));
       // the JSON last: its presence marks the day as written

@@ -1,6 +1,6 @@
 // Online copies of the database with SQLite's backup API: consistent while the controller
 // keeps writing (WAL), and checked (integrity_check on the copy) before being called a backup.
-import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { schemaVersion, type Db } from './database';
@@ -21,6 +21,8 @@ export async function backupDatabase(db: Db, target: string): Promise<BackupResu
   rmSync(partial, { force: true });
   try {
     await db.backup(partial);
+    // a copy of every caller's number: its owner's only, whatever the umask
+    chmodSync(partial, 0o600);
     // the copy keeps the source's WAL mode; switched to a rollback journal it is one
     // self-contained file (no -wal / -shm beside it) that a restore simply copies back
     const copy = new Database(partial);

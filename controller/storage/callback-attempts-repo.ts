@@ -78,6 +78,11 @@ export class CallbackAttemptsRepo {
   }
 
   /** The operator's latest attempt that reached the caller (the console's operator view). */
+  /** Whether the operator placed an attempt of a request for this number. */
+  placedBy(operator: string, number: string): boolean {
+    return !!this.db.prepare('SELECT 1 FROM callback_attempts a JOIN callbacks c ON c.id = a.callback_id WHERE c.number = ? AND a.operator = ? LIMIT 1').get(number, operator);
+  }
+
   lastConnectedOf(operator: string): AttemptRow | undefined {
     return this.db.prepare(`${SELECT} WHERE operator = ? AND connected_at IS NOT NULL ORDER BY id DESC LIMIT 1`).get(operator) as AttemptRow | undefined;
   }

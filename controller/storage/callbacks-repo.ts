@@ -51,6 +51,8 @@ const SELECT = `SELECT id, dp, number, language, status, requested_at AS request
   FROM callbacks`;
 
 const LIVE = "status IN ('pending', 'dialing')";
+/** retention masks numbers with '*' ("0612******"): such a request can never be dialled again */
+const UNMASKED = "instr(number, '*') = 0";
 
 export class CallbacksRepo {
   constructor(private readonly db: Db) {}
@@ -115,7 +117,7 @@ export class CallbacksRepo {
   due(dp: string, now: Date, limit: number): CallbackRow[] {
     const at = now.toISOString();
     return this.db
-      .prepare(`${SELECT} WHERE dp = ? AND status = 'pending' AND due_at <= ? AND expires_at > ? ORDER BY requested_at, id LIMIT ?`)
+      .prepare(`${SELECT} WHERE dp = ? AND status = 'pending' AND due_at <= ? AND expires_at > ? AND ${UNMASKED} ORDER BY requested_at, id LIMIT ?`)
       .all(dp, at, at, limit) as CallbackRow[];
   }
 
@@ -187,7 +189,7 @@ export class CallbacksRepo {
         this.db
           .prepare(
             `UPDATE callbacks SET status = 'pending', due_at = ?, expires_at = MAX(expires_at, ?), closed_reason = NULL, updated_at = ?
-             WHERE id = ? AND status IN ('pending', 'failed', 'expired', 'cancelled')`,
+             WHERE id = ? AND status IN ('pending', 'failed', 'expired', 'cancelled') AND ${UNMASKED}`,
           )
           .run(dueAt.toISOString(), expiresAt.toISOString(), at.toISOString(), id).changes === 1
       );

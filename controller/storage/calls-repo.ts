@@ -74,6 +74,11 @@ export class CallsRepo {
     return this.db.prepare(`${SELECT} WHERE answered_by = ? ORDER BY started_at DESC LIMIT 1`).get(operator) as CallRow | undefined;
   }
 
+  /** Whether the operator answered a call from this number (the console's least privilege). */
+  handledBy(operator: string, caller: string): boolean {
+    return !!this.db.prepare('SELECT 1 FROM calls WHERE caller = ? AND answered_by = ? LIMIT 1').get(caller, operator);
+  }
+
   /** Calls from a number that started before an instant. */
   countBefore(caller: string, before: string): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM calls WHERE caller = ? AND started_at < ?').get(caller, before) as { n: number }).n;

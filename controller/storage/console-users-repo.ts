@@ -41,6 +41,11 @@ export class ConsoleUsersRepo {
     return this.db.prepare('DELETE FROM console_users WHERE username = ?').run(username).changes === 1;
   }
 
+  /** The same password under stronger hashing parameters (at a login): sessions stay. */
+  rehash(username: string, passwordHash: string, at: Date): boolean {
+    return this.db.prepare('UPDATE console_users SET password_hash = ?, updated_at = ? WHERE username = ?').run(passwordHash, at.toISOString(), username).changes === 1;
+  }
+
   /** A new password ends the account's sessions: whoever knew the old one is logged out. */
   setPassword(username: string, passwordHash: string, at: Date): boolean {
     return this.db

@@ -28,7 +28,7 @@ export function readMigrations(dir: string): Migration[] {
 }
 
 export function openDatabase(file: string, opts: { readonly?: boolean } = {}): Db {
-  if (!opts.readonly) mkdirSync(path.dirname(file), { recursive: true });
+  if (!opts.readonly) mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const db = new Database(file, { readonly: !!opts.readonly, fileMustExist: !!opts.readonly });
   // WAL: the CLI reads while the controller writes; busy_timeout makes the rare writer
   // overlap (CLI + controller) wait instead of failing. The controller lowers it to a few
@@ -36,11 +36,23 @@ export function openDatabase(file: string, opts: { readonly?: boolean } = {}): D
   // event loop); a sysadmin's command may wait this long for the lock.
   if (!opts.readonly) db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
+  // what retention masks or deletes is overwritten with zeros, not left in free space
+  if (!opts.readonly) db.pragma('secure_delete = ON');
   db.pragma(`busy_timeout = ${CLI_BUSY_TIMEOUT_MS}`);
   // NORMAL: a commit survives the process dying (kill -9), and costs no fsync; the commits
   // a caller is told about go through durable() below
   db.pragma('synchronous = NORMAL');
   return db;
+}
+
+/**
+ * SQLite's quick integrity check, run before anything is served from the file: a damaged
+ * database is refused with one line saying what to do, rather than answering calls from it.
+ */
+export function checkIntegrity(db: Db, file: string): void {
+  const rows = db.pragma('quick_check(5)') as Array<{ quick_check: string }>;
+  const result = rows.map((r) => r.quick_check).join('; ').replace(/\s+/g, ' ');
+  if (result !== 'ok') throw new Error(`${file} is damaged (quick_check: ${result.slice(0, 300)}): it is not served; restore the newest backup (README, "Restore")`);
 }
 
 export function schemaVersion(db: Db): number {

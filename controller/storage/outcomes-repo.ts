@@ -42,6 +42,11 @@ export class OutcomesRepo {
     return Number(info.lastInsertRowid);
   }
 
+  /** Whether the official keyed an outcome about this number. */
+  keyedBy(official: string, number: string): boolean {
+    return !!this.db.prepare('SELECT 1 FROM outcomes WHERE number = ? AND official = ? LIMIT 1').get(number, official);
+  }
+
   byNumber(number: string): OutcomeRow[] {
     return this.db
       .prepare(

@@ -14,9 +14,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config/load';
 import { resolveEnvironment } from '../environment';
+import { privateUmask } from '../storage/private-files';
 import { RotatingLog } from './log-file';
 import { RestartPolicy } from './restart-policy';
 
+privateUmask();
 const env = resolveEnvironment(process.env);
 const logDir = path.join(env.stateDir, 'log');
 mkdirSync(logDir, { recursive: true, mode: 0o700 });

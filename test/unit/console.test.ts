@@ -4,6 +4,7 @@
 // reports and CSV. The console in a real browser against the real stack is in
 // test/integration/console.test.ts.
 import t from 'tap';
+import http from 'node:http';
 import pino from 'pino';
 import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -12,12 +13,14 @@ import path from 'node:path';
 import { Registry } from 'prom-client';
 import { ActionError } from '../../controller/callbacks/dispatcher';
 import { parseConfig } from '../../controller/config/load';
-import { ConsoleAuth } from '../../controller/console/auth';
+import { ConsoleAuth, SESSION_MAX_MS } from '../../controller/console/auth';
+import { LoginThrottle } from '../../controller/console/login-throttle';
 import { escapeHtml, html } from '../../controller/console/html';
 import { LiveBoard, type InboundLive } from '../../controller/console/live-board';
 import { hashPassword, verifyPassword } from '../../controller/console/passwords';
 import { ConsoleRouter } from '../../controller/console/router';
 import { liveBoard } from '../../controller/console/views';
+import { httpNames, type HttpNames } from '../../controller/http/hosts';
 import { startHttpServer } from '../../controller/http/server';
 import { Boundary } from '../../controller/runtime/boundary';
 import { ConsoleSessionsRepo } from '../../controller/storage/console-sessions-repo';
@@ -38,7 +41,7 @@ t.test('passwords: scrypt with a salt per hash; a wrong password or a malformed 
   const a = await hashPassword('correct horse');
   const b = await hashPassword('correct horse');
   t.not(a, b, 'salted');
-  t.match(a, /^scrypt\$32768\$8\$1\$/);
+  t.match(a, /^scrypt\$131072\$8\$1\$/, 'N = 2^17');
   t.ok(await verifyPassword('correct horse', a));
   t.notOk(await verifyPassword('correct hors', a));
   t.notOk(await verifyPassword('x', 'plain'));
@@ -49,8 +52,10 @@ async function consoleServer() {
   const db = openDatabase(path.join(dir, 'ivr.db'));
   migrate(db, readMigrations(path.join(root, 'db')));
   const config = parseConfig(
-    `directorates:
+    `http: { publicOrigin: "https://ivr.example.it" }
+directorates:
   - { id: demo-sw, name: Roma, numbers: ["0600000001"], case: switchboard, ringsBeforeCallback: 4, hours: { weekly: { mon: "09:00-13:00" } } }
+  - { id: demo-st, name: Milano, numbers: ["0200000002"], case: staff, ringsBeforeCallback: 3, hours: { weekly: { mon: "09:00-13:00" } } }
 operators: []`,
     'test.yaml',
   );
@@ -58,7 +63,9 @@ operators: []`,
   const at = new Date();
   users.add({ username: 'sup', passwordHash: await hashPassword('supervisor-pw'), role: 'supervisor', operator: null, at });
   users.add({ username: 'op', passwordHash: await hashPassword('operator-pw'), role: 'operator', operator: 'sw1', at });
-  db.prepare("INSERT INTO operators (id, dp, role, ha1, created_at, updated_at) VALUES ('sw1', 'demo-sw', 'switchboard', 'x', 'a', 'a')").run();
+  db.prepare("INSERT INTO operators (id, dp, role, ha1, created_at, updated_at) VALUES ('sw1', 'demo-sw', 'switchboard', 'x', 'a', 'a'), ('st1', 'demo-st', 'staff', 'x', 'a', 'a')").run();
+  // filled once the server listens: the names it answers to
+  const names: HttpNames = { hosts: new Set(), origins: new Set() };
   const live: { calls: InboundLive[] } = { calls: [] };
   const actions: string[] = [];
   const board = new LiveBoard(
@@ -77,6 +84,7 @@ operators: []`,
   const router = new ConsoleRouter({
     config,
     db,
+    names,
     auth: new ConsoleAuth(users, new ConsoleSessionsRepo(db)),
     board,
     dispatcher: {
@@ -92,8 +100,12 @@ operators: []`,
     staticDir: path.join(root, 'controller', 'console', 'static'),
     log: { info: () => {}, warn: () => {} },
   });
-  const server = await startHttpServer({ host: '127.0.0.1', port: 0, health: () => ({ ok: true }), metrics: new Registry(), boundary: new Boundary(pino({ level: 'silent' }), () => undefined), console: (req, res, url) => router.handle(req, res, url) });
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await startHttpServer({ host: '127.0.0.1', port: 0, health: () => ({ ok: true }), metrics: new Registry(), boundary: new Boundary(pino({ level: 'silent' }), () => undefined), names, console: (req, res, url) => router.handle(req, res, url) });
+  const port = (server.address() as AddressInfo).port;
+  const real = httpNames({ host: '127.0.0.1', port, publicOrigin: 'https://ivr.example.it' });
+  for (const h of real.hosts) names.hosts.add(h);
+  for (const o of real.origins) names.origins.add(o);
+  const base = `http://127.0.0.1:${port}`;
   t.teardown(() => {
     board.close();
     server.close();
@@ -112,7 +124,7 @@ operators: []`,
     const page = await (await request('/console/callbacks', { cookie })).text();
     return { r, cookie, csrf: /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? '' };
   };
-  return { db, base, request, login, live, actions };
+  return { db, base, port, request, login, live, actions, users, board };
 }
 
 t.test('login: wrong password refused, the right one opens a session in a hardened cookie; logout ends it', async (t) => {
@@ -135,6 +147,59 @@ t.test('login: wrong password refused, the right one opens a session in a harden
   const out = await c.request('/console/logout', { form: { csrf }, cookie });
   t.equal(out.status, 303);
   t.equal((await c.request('/console/live', { cookie })).status, 303, 'the old cookie opens nothing');
+});
+
+t.test('40 wrong passwords at once: at most 5 are checked, the rest throttled; spraying many usernames from one source is throttled too', async (t) => {
+  const c = await consoleServer();
+  const statuses = await Promise.all(Array.from({ length: 40 }, (_, i) => c.request('/console/login', { form: { username: 'sup', password: `wrong${i}` } }).then((r) => r.status)));
+  const count = (s: number): number => statuses.filter((x) => x === s).length;
+  t.ok(count(401) <= 5, `${count(401)} × 401`);
+  t.equal(count(401) + count(429), 40, `the rest 429 (${count(429)})`);
+  t.equal((await c.request('/console/login', { form: { username: 'sup', password: 'supervisor-pw' } })).status, 429, 'then the right one waits too');
+  const spray = await Promise.all(Array.from({ length: 25 }, (_, i) => c.request('/console/login', { form: { username: `user${i}`, password: 'Password1' } }).then((r) => r.status)));
+  t.ok(spray.filter((x) => x === 429).length >= 5, `one password over 25 usernames from one address: ${spray.filter((x) => x === 429).length} throttled`);
+});
+
+t.test('login throttle: bounded memory, a success gives its place back', async (t) => {
+  let now = 0;
+  const th = new LoginThrottle({ perUser: 2, perSource: 100, windowMs: 1000, maxKeys: 50 }, () => now);
+  for (let i = 0; i < 1000; i++) th.begin(`u${i}`, `s${i}`);
+  t.ok(th.size <= 50, `remembers ${th.size} keys after 1,000 usernames`);
+  const a = th.begin('x', 'src')!;
+  a.release();
+  t.ok(th.begin('x', 'src') && th.begin('x', 'src'), 'the successful attempt did not count');
+  t.equal(th.begin('x', 'src'), undefined, 'two failures: the third waits');
+  now = 1001;
+  t.ok(th.begin('x', 'src'), 'until the window has passed');
+});
+
+t.test('sessions end 12 hours after the login even in use; a password hashed with old parameters is re-hashed at the next login', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ivr-sess-'));
+  const db = openDatabase(path.join(dir, 'ivr.db'));
+  migrate(db, readMigrations(path.join(root, 'db')));
+  const users = new ConsoleUsersRepo(db);
+  // a hash from the previous parameters (N = 2^15)
+  const oldHash = await (async () => {
+    const { scryptSync, randomBytes } = await import('node:crypto');
+    const salt = randomBytes(16);
+    return `scrypt$32768$8$1$${salt.toString('base64')}$${scryptSync('old-params-pw', salt, 32, { N: 32768, r: 8, p: 1, maxmem: 64 << 20 }).toString('base64')}`;
+  })();
+  users.add({ username: 'legacy', passwordHash: oldHash, role: 'supervisor', operator: null, at: new Date() });
+  let now = new Date('2026-11-30T07:00:00Z');
+  const auth = new ConsoleAuth(users, new ConsoleSessionsRepo(db), () => now);
+  const r = await auth.login('legacy', 'old-params-pw', '127.0.0.1');
+  t.ok(r.ok, 'the old hash still verifies');
+  t.match(users.get('legacy')!.passwordHash, /^scrypt\$131072\$8\$1\$/, 're-hashed with N = 2^17');
+  t.ok(await verifyPassword('old-params-pw', users.get('legacy')!.passwordHash));
+  const req = { headers: { cookie: `ivr_session=${(r as { token: string }).token}` } } as never;
+  // used every hour: the idle limit never bites, the absolute one does
+  for (let h = 1; h < 12; h++) {
+    now = new Date(now.getTime() + 3600_000);
+    t.ok(auth.session(req), `in use at hour ${h}`);
+  }
+  now = new Date(Date.parse('2026-11-30T07:00:00Z') + SESSION_MAX_MS);
+  t.equal(auth.session(req), undefined, 'ended 12 hours after the login');
+  db.close();
 });
 
 t.test('failed logins are throttled per username', async (t) => {
@@ -243,4 +308,114 @@ t.test('callbacks page: the date filter is Rome days, both ends included', async
   for (const [n, at] of [['0611111111', '2026-11-19T22:30:00.000Z'], ['0622222222', '2026-11-19T23:30:00.000Z'], ['0633333333', '2026-11-21T22:59:00.000Z'], ['0644444444', '2026-11-21T23:30:00.000Z']] as const) add.run(n, at, at, at, at);
   const page = await (await c.request('/console/callbacks?from=2026-11-20&to=2026-11-21', { cookie })).text();
   t.same([...page.matchAll(/number=(\d+)/g)].map((m) => m[1]), ['0622222222', '0633333333']);
+});
+
+/** Reads a live page's stream: its boards, and whether it ended. */
+function streamOf(res: Response): { nextBoard(): Promise<string>; ended(withinMs: number): Promise<boolean> } {
+  const reader = res.body!.getReader();
+  let buf = '';
+  let done = false;
+  const pump = async (): Promise<void> => {
+    const r = await reader.read();
+    if (r.done) done = true;
+    else buf += Buffer.from(r.value).toString();
+  };
+  return {
+    async nextBoard() {
+      for (;;) {
+        const start = buf.indexOf('event: board');
+        const end = start >= 0 ? buf.indexOf('\n\n', start) : -1;
+        if (end > 0) {
+          const block = buf.slice(start, end);
+          buf = buf.slice(end + 2);
+          return JSON.parse(block.split('\ndata: ')[1]!) as string;
+        }
+        if (done) throw new Error('stream ended');
+        await pump();
+      }
+    },
+    async ended(withinMs) {
+      const deadline = Date.now() + withinMs;
+      while (!done && Date.now() < deadline) await Promise.race([pump(), new Promise((r) => setTimeout(r, deadline - Date.now()))]);
+      return done;
+    },
+  };
+}
+
+t.test('the live stream ends with its session: logout, a new password, a removed account (within a second)', async (t) => {
+  const c = await consoleServer();
+  const cases: Array<[string, string, string, (s: { cookie: string; csrf: string }) => Promise<unknown>]> = [
+    ['logout', 'sup', 'supervisor-pw', (s) => c.request('/console/logout', { form: { csrf: s.csrf }, cookie: s.cookie })],
+    // as ivrctl users passwd and users remove do, from another process, in the database
+    ['ivrctl users passwd', 'sup', 'supervisor-pw', async () => c.users.setPassword('sup', await hashPassword('another-password-1'), new Date())],
+    ['ivrctl users remove', 'op', 'operator-pw', async () => c.users.remove('op')],
+  ];
+  for (const [what, user, pw, end] of cases) {
+    const s = await c.login(user, pw);
+    const res = await fetch(`${c.base}/console/live/events`, { headers: { cookie: s.cookie } });
+    const stream = streamOf(res);
+    t.match(await stream.nextBoard(), /<table id="operators">/, `${what}: the board arrives`);
+    const t0 = Date.now();
+    await end(s);
+    t.ok(await stream.ended(1000), `${what}: the stream ended ${Date.now() - t0} ms after`);
+  }
+});
+
+t.test('an operator sees their own directorate and the callers they handle; every view and refusal is in the audit log a supervisor reads', async (t) => {
+  const c = await consoleServer();
+  const now = new Date().toISOString();
+  c.db.prepare("INSERT INTO calls (id, dp, caller, dialed, started_at, answered_by) VALUES ('c-sw', 'demo-sw', '0612345678', '0600000001', ?, 'sw1'), ('c-st', 'demo-st', '0698765432', '0200000002', ?, 'st1')").run(now, now);
+  const add = c.db.prepare("INSERT INTO callbacks (dp, number, language, status, requested_at, due_at, expires_at, updated_at) VALUES (?, ?, 'it', 'pending', ?, ?, ?, ?)");
+  add.run('demo-sw', '0611111111', now, now, now, now);
+  add.run('demo-st', '0622222222', now, now, now, now);
+  const op = await c.login('op', 'operator-pw');
+  t.equal((await c.request('/console/profile?number=0612345678', { cookie: op.cookie })).status, 200, 'a caller sw1 answered');
+  const refused = await c.request('/console/profile?number=0698765432', { cookie: op.cookie });
+  t.equal(refused.status, 403, "another directorate's caller");
+  t.match(await refused.text(), /solo i chiamanti che ha gestito/);
+  t.equal((await c.request('/console/notes', { form: { csrf: op.csrf, number: '0698765432', dp: 'demo-st', operator: 'sw1', text: 'x' }, cookie: op.cookie })).status, 403, 'no note about them');
+  const list = await (await c.request('/console/callbacks?dp=demo-st', { cookie: op.cookie })).text();
+  t.same([...list.matchAll(/number=(\d+)/g)].map((m) => m[1]), ['0611111111'], 'the requests of their own directorate only, whatever the filter asked');
+  c.live.calls = [
+    { channelId: 'a', dp: 'demo-sw', number: '0633333333', phase: 'menu', startedAt: now, ringing: [], operator: null },
+    { channelId: 'b', dp: 'demo-st', number: '0644444444', phase: 'menu', startedAt: now, ringing: [], operator: null },
+  ];
+  const board = await (await c.request('/console/live', { cookie: op.cookie })).text();
+  t.ok(board.includes('0633333333') && !board.includes('0644444444') && !board.includes('>st1<'), "the live board: their directorate's callers and phones only");
+  t.equal((await c.request('/console/audit', { cookie: op.cookie })).status, 403, 'an operator does not read the audit log');
+
+  const sup = await c.login('sup', 'supervisor-pw');
+  t.equal((await c.request('/console/profile?number=0698765432', { cookie: sup.cookie })).status, 200, 'a supervisor sees every profile');
+  const audit = await (await c.request('/console/audit', { cookie: sup.cookie })).text();
+  const rows = [...audit.matchAll(/<tr><td>[^<]+<\/td><td>(\w+)<\/td><td>\w+<\/td><td>([^<]+)<\/td><td>([^<]+)<\/td>/g)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
+  t.same(rows, ['sup profilo consultato 0698765432', 'op profilo negato 0698765432', 'op profilo consultato 0612345678'], 'who looked at whose data, newest first');
+  const filtered = await (await c.request('/console/audit?number=0612345678', { cookie: sup.cookie })).text();
+  t.equal([...filtered.matchAll(/<tr><td>/g)].length, 1, 'filtered by number');
+});
+
+/** A raw request with a Host header of our choosing (fetch does not let a page set it). */
+function withHost(port: number, p: string, host: string, o: { method?: string; body?: string; origin?: string } = {}): Promise<{ status: number; cookie: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: p, method: o.method ?? 'GET', headers: { host, ...(o.origin ? { origin: o.origin } : {}), ...(o.body ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(o.body) } : {}) } }, (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, cookie: res.headers['set-cookie']?.[0] });
+    });
+    req.on('error', reject);
+    req.end(o.body);
+  });
+}
+
+t.test('another host name is refused (DNS rebinding); the public origin of a reverse proxy is accepted', async (t) => {
+  const c = await consoleServer();
+  const body = 'username=sup&password=supervisor-pw';
+  const evil = await withHost(c.port, '/console/login', 'evil.example:8080', { method: 'POST', body, origin: 'http://evil.example:8080' });
+  t.equal(evil.status, 421, 'Host and Origin of an attacker\'s name: refused');
+  t.equal(evil.cookie, undefined, 'no session');
+  t.equal((await withHost(c.port, '/console/live', 'evil.example')).status, 421);
+  const local = await withHost(c.port, '/console/login', `127.0.0.1:${c.port}`, { method: 'POST', body, origin: `http://127.0.0.1:${c.port}` });
+  t.equal(local.status, 303, 'our own name and origin');
+  const proxied = await withHost(c.port, '/console/login', 'ivr.example.it', { method: 'POST', body, origin: 'https://ivr.example.it' });
+  t.equal(proxied.status, 303, 'behind the HTTPS proxy: the configured public origin');
+  const foreign = await withHost(c.port, '/console/login', 'ivr.example.it', { method: 'POST', body, origin: 'https://evil.example' });
+  t.equal(foreign.status, 403, 'a foreign origin through the proxy');
 });

@@ -3,13 +3,12 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { migrationsDir } from '../../environment';
-import { RETENTION_JOB, jobPlan, retentionRun } from '../../jobs/catalog';
+import { RETENTION_JOB, jobPlan, retentionRun, type RetentionRunResult } from '../../jobs/catalog';
 import { JobRunner } from '../../jobs/runner';
 import { backupDatabase } from '../../storage/backup';
 import { migrate, openDatabase, readMigrations, schemaVersion } from '../../storage/database';
 import { JobRunsRepo } from '../../storage/job-runs-repo';
 import { UsageError, type Cli } from '../context';
-import type { RetentionResult } from '../../jobs/retention';
 
 const quietLog = { info: () => {}, warn: () => {}, error: () => {} };
 
@@ -49,29 +48,31 @@ export function registerDb(program: Command, cli: Cli): void {
       else cli.print.line(`backup written: ${target} (${result.bytes} bytes, schema version ${result.schemaVersion}, integrity ok)`);
     });
   db.command('purge')
-    .description('mask caller numbers in records older than N days (the retention job, run now)')
-    .option('--days <n>', 'age in days (default: jobs.retention.days of the config, 90)')
+    .description('forget callers older than N days (the retention job, run now): numbers masked, notes emptied, in the database, its backups and the logs')
+    .option('--days <n>', 'age in days, 0 for everything up to now (default: jobs.retention.days of the config, 90)')
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
-      '\nExample:\n  ivrctl db purge --days 90\nNumbers keep their prefix ("0612******"): figures stay, the person is no longer identified.\nRequests still waiting to be called back keep their number. The controller runs this every night.',
+      '\nExample:\n  ivrctl db purge --days 90\nNumbers keep their prefix ("0612******"): figures stay, the person is no longer identified.\nRequests still waiting to be called back keep their number. Also: the notes\' text, the digits typed\nto enter a number, the backups under $IVR_STATE_DIR/backups, log files not written for N days;\nthe database\'s free space and WAL keep no old copy. The controller runs this every night.',
     )
     .action(async (opts: { days?: string; json?: boolean }) => {
-      if (opts.days !== undefined && !/^[1-9]\d{0,3}$/.test(opts.days)) throw new UsageError(`--days must be a whole number of days from 1 to 9999, got "${opts.days}"`);
+      if (opts.days !== undefined && !/^(0|[1-9]\d{0,3})$/.test(opts.days)) throw new UsageError(`--days must be a whole number of days from 0 to 9999, got "${opts.days}"`);
       const days = opts.days !== undefined ? Number(opts.days) : cli.config.jobs.retention.days;
       const plan = jobPlan(cli.config).find((j) => j.name === RETENTION_JOB)!;
       const outcome = await cli.withDb((conn) => {
         // the same lock and record as the controller's nightly run: never both at once
         const runner = new JobRunner(new JobRunsRepo(conn), quietLog, () => new Date());
-        return runner.run({ ...plan, run: retentionRun({ db: conn, now: () => new Date() }, days) }, 'manual');
+        return runner.run({ ...plan, run: retentionRun({ db: conn, now: () => new Date(), stateDir: cli.env.stateDir }, days) }, 'manual');
       }, { write: true });
       if (outcome.status === 'skipped') throw new Error(`the retention job is running now, ${outcome.reason}: try again later`);
       if (outcome.status === 'failed') throw new Error(`purge failed: ${outcome.error}`);
-      const r = outcome.detail as RetentionResult;
+      const r = outcome.detail as RetentionRunResult;
       if (opts.json) return cli.print.json(r);
       const m = r.masked;
       cli.print.line(
         `caller numbers masked in records before ${cli.print.cell(r.cutoff)} (${r.days} days): calls ${m.calls}, call events ${m.callEvents}, callback requests ${m.callbacks}, outcomes ${m.outcomes}, notes ${m.notes}`,
       );
+      for (const b of r.backups) cli.print.line(`backup ${b.file}: calls ${b.calls}, call events ${b.callEvents}, callback requests ${b.callbacks}, outcomes ${b.outcomes}, notes ${b.notes}`);
+      if (r.logsRemoved.length > 0) cli.print.line(`log files removed: ${r.logsRemoved.join(', ')}`);
     });
 }

@@ -1,5 +1,5 @@
 // Long database work off the event loop: a worker thread with its own connection runs it
-// (read-worker-thread.ts) while the controller keeps answering calls. One task at a time, in
+// (db-worker-thread.ts) while the controller keeps answering calls. One task at a time, in
 // order; a task that fails rejects with the worker's message; a worker that dies is replaced
 // at the next task. Started on first use.
 import path from 'node:path';
@@ -7,14 +7,15 @@ import { Worker } from 'node:worker_threads';
 import type { DpFigures, DpSelector, FigureOptions, FigureRange } from '../monitoring/figures';
 import { ReportRangeError } from '../monitoring/figures';
 import type { BackupResult } from './backup';
-import type { ReadTask } from './read-worker-thread';
+import type { RetentionResult } from '../jobs/retention';
+import type { DbTask } from './db-worker-thread';
 
 interface Pending {
   resolve(v: unknown): void;
   reject(err: Error): void;
 }
 
-export class ReadWorker {
+export class DatabaseWorker {
   private worker: Worker | undefined;
   private seq = 0;
   private readonly pending = new Map<number, Pending>();
@@ -29,13 +30,21 @@ export class ReadWorker {
     return this.submit({ task: 'backup', target }) as Promise<BackupResult>;
   }
 
+  truncateWal(): Promise<unknown> {
+    return this.submit({ task: 'truncateWal' });
+  }
+
+  maskBackups(dir: string, prefix: string, days: number, now: Date): Promise<Array<{ file: string; masked: RetentionResult['masked'] }>> {
+    return this.submit({ task: 'maskBackups', dir, prefix, days, now: now.toISOString() }) as Promise<Array<{ file: string; masked: RetentionResult['masked'] }>>;
+  }
+
   async stop(): Promise<void> {
     const w = this.worker;
     this.worker = undefined;
     if (w) await w.terminate();
   }
 
-  private submit(task: ReadTask): Promise<unknown> {
+  private submit(task: DbTask): Promise<unknown> {
     const id = ++this.seq;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -45,7 +54,7 @@ export class ReadWorker {
 
   private ensure(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(path.join(__dirname, 'read-worker-thread.js'), { workerData: { file: this.file } });
+    const w = new Worker(path.join(__dirname, 'db-worker-thread.js'), { workerData: { file: this.file } });
     w.unref();
     w.on('message', (m: { id: number; ok: boolean; result?: unknown; error?: string; name?: string }) => {
       const p = this.pending.get(m.id);
