@@ -19,12 +19,16 @@ export class Printer {
     this.line(JSON.stringify(v, null, 2));
   }
 
-  /** A cell as a person reads it: instants in local time, nothing shown as "-". */
+  /**
+   * A cell as a person reads it: instants in local time, nothing shown as "-". Control
+   * characters are replaced: a caller's data (a note, a caller id) must not move the
+   * sysadmin's cursor, recolour the terminal or forge lines of the table (ANSI escapes).
+   */
   cell(v: unknown): string {
     if (v === null || v === undefined || v === '') return '-';
     if (typeof v === 'string' && ISO_INSTANT.test(v)) return localStamp(v, this.timezone);
     if (typeof v === 'boolean') return v ? 'yes' : 'no';
-    return String(v);
+    return printable(String(v));
   }
 
   /** Aligned columns under upper-case headers; "(none)" for no rows. */
@@ -43,3 +47,6 @@ export class Printer {
       .join('\n');
   }
 }
+
+/** Control characters (C0, DEL, C1) shown as "?", so that text prints as text. */
+export const printable = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');

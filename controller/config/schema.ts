@@ -40,6 +40,18 @@ const hoursSchema = z
   })
   .strict();
 
+/**
+ * Text that is spoken (a prompt) and written into Asterisk's files or the prompt manifest:
+ * no control characters (a newline would start a dialplan line or a manifest record of the
+ * writer's choosing) and none of the characters Asterisk's configuration or the prompt
+ * builder give a meaning to.
+ */
+const spokenText = z
+  .string()
+  .min(1)
+  .max(400)
+  .regex(/^[^\p{Cc}\p{Cf};[\]{}$"\\`<>|=]*$/u, 'no control characters (newlines, tabs...) and none of ; [ ] { } $ " \\ ` < > | =');
+
 const id = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected lower-case letters, digits and "-" (max 32)');
 /** A directorate's public number as it arrives in the Request-URI (national format). */
 const publicNumber = z.string().regex(/^0\d{5,10}$/, 'expected an Italian geographic number such as 0600000001');
@@ -47,7 +59,7 @@ const publicNumber = z.string().regex(/^0\d{5,10}$/, 'expected an Italian geogra
 const unitSchema = z
   .object({
     id,
-    name: z.string().min(1),
+    name: spokenText,
     /** the digits an operator keys after "*" to transfer a caller to this unit */
     code: z.string().regex(/^[0-9]{1,3}$/, 'expected 1-3 digits'),
   })
@@ -92,6 +104,8 @@ const callbackPolicySchema = z
     offerWhenClosed: z.boolean().default(true),
     /** requests one number may make to this directorate per day (Europe/Rome) */
     maxPerNumberPerDay: z.number().int().min(1).max(50).default(3),
+    /** requests one calling number may make to this directorate per day, whatever number each is for */
+    maxPerCallerPerDay: z.number().int().min(1).max(50).default(3),
     /** requests this directorate accepts per day */
     dailyCapacity: z.number().int().min(1).max(100000).default(200),
     /** a request not completed within this many days expires */
@@ -131,7 +145,7 @@ const directorateSchema = z
   .object({
     id,
     /** the province or city, as spoken after "Direzione Provinciale di" */
-    name: z.string().min(1),
+    name: spokenText,
     numbers: z.array(publicNumber).min(1),
     case: z.enum(['switchboard', 'staff']),
     ringsBeforeCallback: z.number().int().min(1).max(20),
@@ -142,7 +156,7 @@ const directorateSchema = z
     callback: callbackPolicySchema.default(() => callbackPolicySchema.parse({})),
     transfer: transferSchema.default(() => transferSchema.parse({})),
     /** optional replacement for the generated spoken welcome */
-    welcome: z.object({ it: z.string().min(1).optional(), en: z.string().min(1).optional() }).strict().default({}),
+    welcome: z.object({ it: spokenText.optional(), en: spokenText.optional() }).strict().default({}),
   })
   .strict();
 

@@ -362,6 +362,8 @@ export class InboundCall {
               expiresAt: new Date(now.getTime() + policy.validityDays * 86_400_000),
               dayStart: zonedInstant(localTime(now, hours.timezone), 0, 0, hours.timezone),
               maxPerNumberPerDay: policy.maxPerNumberPerDay,
+              caller: this.profileNumber && /^\d+$/.test(this.profileNumber) ? this.profileNumber : null,
+              maxPerCallerPerDay: policy.maxPerCallerPerDay,
               dailyCapacity: policy.dailyCapacity,
             });
           } finally {

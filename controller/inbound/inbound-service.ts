@@ -1,7 +1,7 @@
 // Entry point of every channel that enters the Stasis application: starts the IVR for a
 // caller on a directorate's number, and reconciles after a (re)connection.
 import type { Logger } from 'pino';
-import { nationalFromCallerId, checkCallbackNumber } from '../callbacks/numbering-plan';
+import { callerIdNumber, nationalFromCallerId, checkCallbackNumber } from '../callbacks/numbering-plan';
 import type { Config } from '../config/schema';
 import { isOpen } from '../schedule/service-hours';
 import type { CallbacksRepo } from '../storage/callbacks-repo';
@@ -70,7 +70,8 @@ export class InboundService {
       void this.port.continueInDialplan(ch.id, FALLBACK.context, FALLBACK.extension, FALLBACK.priority).catch((err: Error) => log.error({ err: err.message }, 'fallback failed'));
       return;
     }
-    const raw = ch.callerNumber && !/^(anonymous|unknown|restricted|private)$/i.test(ch.callerNumber) ? ch.callerNumber : null;
+    // shown on the operators' phones and kept in the records: a number's characters only
+    const raw = callerIdNumber(ch.callerNumber) ?? null;
     const national = raw ? nationalFromCallerId(raw) : undefined;
     const callerNumber = national && checkCallbackNumber(national).ok ? national : undefined;
     const now = this.now();

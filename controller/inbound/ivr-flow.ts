@@ -45,7 +45,7 @@ export const MAX_TYPED = 15;
 export type Menu = 'main' | 'offer' | 'confirm' | 'pending';
 
 /** unavailable: the database could not take the booking in time (busy past the bound, full, read-only) */
-export type BookRefusal = 'duplicate' | 'number_cap' | 'dp_capacity' | 'no_window' | 'unavailable';
+export type BookRefusal = 'duplicate' | 'number_cap' | 'caller_cap' | 'dp_capacity' | 'no_window' | 'unavailable';
 
 export type Phase =
   | { step: 'answering' }
@@ -232,6 +232,7 @@ const REFUSAL_PROMPT: Record<NumberRefusal, string> = {
 const BOOK_REFUSAL_PROMPT: Record<BookRefusal, string> = {
   duplicate: 'already-pending',
   number_cap: 'number-daily-cap',
+  caller_cap: 'caller-daily-cap',
   dp_capacity: 'capacity-full',
   no_window: 'capacity-full',
   unavailable: 'booking-unavailable',

@@ -107,7 +107,7 @@ export interface FigureOptions {
 }
 
 /** The reasons a booking can be refused (BookRefusal in the IVR flow), always reported. */
-export const BOOKING_REFUSAL_REASONS: readonly string[] = ['duplicate', 'number_cap', 'dp_capacity', 'no_window', 'unavailable'];
+export const BOOKING_REFUSAL_REASONS: readonly string[] = ['duplicate', 'number_cap', 'caller_cap', 'dp_capacity', 'no_window', 'unavailable'];
 
 /**
  * The longest range one report may cover: a year (a leap year's 366 days). The figures are

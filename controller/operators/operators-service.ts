@@ -8,6 +8,10 @@ import { newSecret } from '../provisioning/secrets';
 import type { MetaRepo } from '../storage/meta-repo';
 import type { OperatorRow, OperatorsRepo } from '../storage/operators-repo';
 
+/** A SIP password shorter than this is refused: phones register from the office network, and a
+ *  digest is guessed offline from one captured REGISTER */
+export const MIN_OPERATOR_PASSWORD = 12;
+
 /** A request that cannot be carried out as asked (CLI exit code 2). */
 export class ValidationError extends Error {
   override readonly name = 'ValidationError';
@@ -49,8 +53,8 @@ export class OperatorsService {
     if (req.role === 'switchboard' && dp.case !== 'switchboard')
       throw new ValidationError(`${dp.id} has no switchboard (case "${dp.case}"): use --role staff`);
     const password = req.password ?? newSecret(12);
-    if (password.length < 8 || /[\s"';]/.test(password))
-      throw new ValidationError('password: at least 8 characters, no spaces, quotes or ";"');
+    if (password.length < MIN_OPERATOR_PASSWORD || /[\s"';]/.test(password))
+      throw new ValidationError(`password: at least ${MIN_OPERATOR_PASSWORD} characters, no spaces, quotes or ";"`);
     const ok = this.repo.insert({ id: req.id, dp: dp.id, role: req.role, unit: req.unit ?? null, ha1: digestHa1(req.id, password) });
     if (!ok) throw new ValidationError(`operator "${req.id}" already exists`);
     return { operator: this.repo.get(req.id)!, password };

@@ -37,13 +37,16 @@ export interface BookingRequest {
   /** start of the directorate's local day, for the daily limits */
   dayStart: Date;
   maxPerNumberPerDay: number;
+  /** the calling number (national), null when withheld; with maxPerCallerPerDay, its cap */
+  caller?: string | null;
+  maxPerCallerPerDay?: number;
   dailyCapacity: number;
 }
 
 export type BookingResult =
   | { ok: true; id: number; position: number }
   | { ok: false; reason: 'duplicate'; id: number; position: number }
-  | { ok: false; reason: 'number_cap' | 'dp_capacity' };
+  | { ok: false; reason: 'number_cap' | 'caller_cap' | 'dp_capacity' };
 
 const SELECT = `SELECT id, dp, number, language, status, requested_at AS requestedAt, due_at AS dueAt, expires_at AS expiresAt,
   call_id AS callId, menu_path AS menuPath, ring_count AS ringCount, attempts, updated_at AS updatedAt, closed_reason AS closedReason,
@@ -81,6 +84,12 @@ export class CallbacksRepo {
         const since = r.dayStart.toISOString();
         const byNumber = (this.db.prepare('SELECT COUNT(*) AS n FROM callbacks WHERE dp = ? AND number = ? AND requested_at >= ?').get(r.dp, r.number, since) as { n: number }).n;
         if (byNumber >= r.maxPerNumberPerDay) return { ok: false, reason: 'number_cap' };
+        if (r.caller && r.maxPerCallerPerDay !== undefined) {
+          const byCaller = (
+            this.db.prepare('SELECT COUNT(*) AS n FROM calls c JOIN callbacks cb ON cb.call_id = c.id WHERE c.caller = ? AND cb.dp = ? AND cb.requested_at >= ?').get(r.caller, r.dp, since) as { n: number }
+          ).n;
+          if (byCaller >= r.maxPerCallerPerDay) return { ok: false, reason: 'caller_cap' };
+        }
         const byDp = (this.db.prepare('SELECT COUNT(*) AS n FROM callbacks WHERE dp = ? AND requested_at >= ?').get(r.dp, since) as { n: number }).n;
         if (byDp >= r.dailyCapacity) return { ok: false, reason: 'dp_capacity' };
         const at = r.at.toISOString();

@@ -14,7 +14,7 @@ import { writeCallerScenario, writePhoneScenario, type CallerStep } from '../int
 const OPEN = '0611000001'; // t-open: staff ring, 2 rings (10 s) before the offer
 const NOBODY = '0611000002'; // t-empty: nobody registered, the offer at once
 const { nextRtp, book, phone, refusingPhone, callee, refusingCallee } = callbackAgents(46000);
-const PASS = 'Fault-pass1';
+const PASS = 'Fault-pass-01';
 const restarts: number[] = [];
 
 t.before(async () => {

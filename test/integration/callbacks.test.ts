@@ -98,14 +98,14 @@ t.test('a paused operator is never rung: the callback waits for, and goes to, th
 });
 
 t.test('outside service hours nothing is dialled, even on a retry asked by the sysadmin', async (t) => {
-  const add = await ivrctl('operators', 'add', 'closed1', '--dp', 't-closed', '--role', 'staff', '--password', 'Closed-pass1');
+  const add = await ivrctl('operators', 'add', 'closed1', '--dp', 't-closed', '--role', 'staff', '--password', 'Closed-pass-01');
   t.equal(add.code, 0, 'an operator for the closed directorate');
   const ani = '0612350005';
   const r = await callIvr({ number: '0611000003', ani, rtpPort: nextRtp(), steps: [{ pause: 14_000 }, { keys: '1' }, { pause: 1000 }, { hangup: true }] });
   ok(t, r, 'booked for the next service window');
   const [row] = query<{ id: number; status: string }>("SELECT id, status FROM callbacks WHERE number = ? AND dp = 't-closed'", ani);
   t.equal(row?.status, 'pending');
-  const p = await startPhone({ id: 'closed1', password: 'Closed-pass1', port: 5093, rtpPort: nextRtp(), rxScenario: writeAnsweringScenario(`op-closed-${++seq}`, { answerAfterMs: 500, steps: [] }), holdMs: 8000 });
+  const p = await startPhone({ id: 'closed1', password: 'Closed-pass-01', port: 5093, rtpPort: nextRtp(), rxScenario: writeAnsweringScenario(`op-closed-${++seq}`, { answerAfterMs: 500, steps: [] }), holdMs: 8000 });
   const retry = await ivrctl('callbacks', 'retry', String(row!.id), '--json');
   t.equal(retry.code, 0, 'ivrctl callbacks retry: due now', { stderr: retry.stderr });
   const before = (await dispatcherState()).lastPass?.at;

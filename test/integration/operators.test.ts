@@ -7,12 +7,12 @@ const register = (scenario: 'register-ok' | 'register-refused', user: string, pa
   sipp({ scenario, ip: '127.0.0.1', port: 5071, service: user, auth: { user, password }, vars: { expires }, timeoutMs: 15_000 });
 
 t.test('ivrctl operators add: the new phone registers at once, a wrong password is refused', async (t) => {
-  const add = await ivrctl('operators', 'add', 'op-new', '--dp', 'demo-st', '--role', 'staff', '--password', 'S3cret-pass', '--json');
+  const add = await ivrctl('operators', 'add', 'op-new', '--dp', 'demo-st', '--role', 'staff', '--password', 'S3cret-pass-01', '--json');
   t.equal(add.code, 0, 'added', { stderr: add.stderr });
   t.match(JSON.parse(add.stdout), { id: 'op-new', dp: 'demo-st', role: 'staff', paused: false });
 
   // the phone stays registered (answering qualify OPTIONS) while status is checked
-  const phone = sipp({ scenario: 'register-hold', ip: '127.0.0.1', port: 5071, service: 'op-new', auth: { user: 'op-new', password: 'S3cret-pass' }, vars: { expires: 60 }, extra: ['-aa', '-d', '8000'], timeoutMs: 20_000 });
+  const phone = sipp({ scenario: 'register-hold', ip: '127.0.0.1', port: 5071, service: 'op-new', auth: { user: 'op-new', password: 'S3cret-pass-01' }, vars: { expires: 60 }, extra: ['-aa', '-d', '8000'], timeoutMs: 20_000 });
   const ep = await eventually('endpoint online', async () => {
     const e = await ari<{ state: string }>('/endpoints/PJSIP/op-new');
     return e.state === 'online' ? e : undefined;
@@ -36,7 +36,7 @@ t.test('ivrctl operators add: the new phone registers at once, a wrong password 
   const bad = await register('register-refused', 'op-new', 'wrong-password');
   t.equal(bad.code, 0, 'a wrong password is refused', { report: bad.code === 0 ? undefined : agentReport(bad) });
 
-  const unreg = await register('register-ok', 'op-new', 'S3cret-pass', 0);
+  const unreg = await register('register-ok', 'op-new', 'S3cret-pass-01', 0);
   t.equal(unreg.code, 0, 'unregistered (Expires: 0)', { report: unreg.code === 0 ? undefined : agentReport(unreg) });
 });
 

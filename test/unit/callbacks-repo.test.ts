@@ -70,3 +70,17 @@ t.test('list, show and the per-number history', async (t) => {
   t.match(r.get(2), { id: 2, dp: 'demo-st', language: 'en', status: 'pending', attempts: 0, ringCount: 4, menuPath: '1,offer:1' });
   t.equal(r.byNumber('0611111111').length, 1);
 });
+
+t.test('one calling number books at most maxPerCallerPerDay requests a day, whatever numbers they are for', async (t) => {
+  const { db, repo: r } = repo();
+  const call = db.prepare("INSERT INTO calls (id, dp, caller, dialed, started_at) VALUES (?, 'demo-sw', ?, '0600000001', ?)");
+  const book = (i: number, caller = '3331234567') => {
+    call.run(`c${i}-${caller}`, caller, at.toISOString());
+    return r.book(req({ number: `06111111${String(i).padStart(2, '0')}`, callId: `c${i}-${caller}`, caller, maxPerCallerPerDay: 3 }));
+  };
+  for (let i = 0; i < 3; i++) t.match(book(i), { ok: true }, `booking ${i + 1} for another number`);
+  t.same(book(3), { ok: false, reason: 'caller_cap' }, 'the fourth from the same calling number is refused');
+  t.same(book(4), { ok: false, reason: 'caller_cap' }, 'and so are the next ones (ten numbers asked: three booked)');
+  t.match(book(5, '3339999999'), { ok: true }, 'another calling number is not affected');
+  t.match(r.book(req({ number: '0622222299', dp: 'demo-st', callId: null, caller: '3331234567', maxPerCallerPerDay: 3 })), { ok: true }, 'another directorate counts its own');
+});

@@ -155,7 +155,7 @@ t.test('one local day in Rome, per directorate', async (t) => {
   t.equal(a!.hungUpInIvr, 1, 'a5; a4 hung up after booking, a2 after talking');
   t.equal(a!.hungUpWhileRinging, 1, 'a6');
   t.equal(a!.callbackOffers, 4, 'a3 (offered twice), a4, a7, a8');
-  t.same(a!.bookingRefusals, { duplicate: 1, number_cap: 1, dp_capacity: 1, no_window: 0, unavailable: 0 });
+  t.same(a!.bookingRefusals, { duplicate: 1, number_cap: 1, caller_cap: 0, dp_capacity: 1, no_window: 0, unavailable: 0 });
   t.same(a!.typedNumbersRejected, { short: 1 });
   t.same(a!.callbacksByStatus, { pending: 1, dialing: 1, done: 3, failed: 1, cancelled: 1, expired: 0 });
   t.equal(a!.bookings, 7);
@@ -179,7 +179,7 @@ t.test('one local day in Rome, per directorate', async (t) => {
   ]);
 
   t.match(b, { dp: 'dp-b', callsReceived: 1, answeredByOperator: 1, meanRingsBeforeAnswer: 3, callbackOffers: 1, bookings: 1, callbacksCompleted: 1 });
-  t.same(b!.bookingRefusals, { duplicate: 1, number_cap: 0, dp_capacity: 0, no_window: 0, unavailable: 0 });
+  t.same(b!.bookingRefusals, { duplicate: 1, number_cap: 0, caller_cap: 0, dp_capacity: 0, no_window: 0, unavailable: 0 });
   t.same(b!.timeToCallback, { meanSeconds: 55, p90Seconds: 55 });
   t.same(b!.operatorOutcomes, [{ code: '3', label: 'wrong_number', count: 1, byDefault: 0 }]);
   t.same(b!.transfersByUnit, []);

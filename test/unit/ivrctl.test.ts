@@ -519,6 +519,16 @@ t.test('config check: the written config is valid; a bad field is named, exit 2'
   const cron = write('bad-cron.yaml', (c) => (c.jobs = { backup: { at: '61 25 * * *' } }));
   failsWith(t, await ivrctl('config', 'check', cron), 2, /bad-cron\.yaml: jobs\.backup\.at: .*cron/);
   failsWith(t, await ivrctl('config', 'check', path.join(dir, 'missing.yaml')), 2, /missing\.yaml: cannot read/);
+  // a directorate's name is written into the dialplan and the prompt manifest: a newline
+  // there would add dialplan lines of the config author's choosing to a context the trunk reaches
+  const injected = write('inject.yaml', (c) => ((c.directorates[0] as unknown as { name: string }).name = 'Roma\nexten => _X.,1,Dial(PJSIP/${EXTEN}@trunk)'));
+  failsWith(t, await ivrctl('config', 'check', injected), 2, /inject\.yaml: directorates\[0\]\.name: no control characters/);
+  for (const [field, value] of [['name', 'Roma; [from-trunk]'], ['name', 'Roma ${EXTEN}'], ['name', 'Roma\t']] as const) {
+    const f = write('inject2.yaml', (c) => ((c.directorates[1] as unknown as Record<string, string>)[field] = value));
+    failsWith(t, await ivrctl('config', 'check', f), 2, new RegExp(`directorates\\[1\\]\\.${field}: no control characters`));
+  }
+  const welcome = write('inject3.yaml', (c) => ((c.directorates[0] as unknown as { welcome?: Record<string, string> }).welcome = { it: 'Benvenuti\r\nprompts/../../x' }));
+  failsWith(t, await ivrctl('config', 'check', welcome), 2, /directorates\[0\]\.welcome\.it: no control characters/);
   // the other commands refuse a bad $IVR_CONFIG the same way
   failsWith(t, await ivrctlEnv({ IVR_CONFIG: rings }, 'jobs', 'list'), 2, /directorates\[1\]\.ringsBeforeCallback/);
 });

@@ -77,7 +77,8 @@ t.test('operators service validates against the configuration and seeds once', a
   t.throws(() => svc.create({ id: 'x', dp: 'demo-st', role: 'switchboard' }), /has no switchboard/);
   t.throws(() => svc.create({ id: 'x', dp: 'demo-sw', role: 'unit', unit: 'nope' }), /unknown unit "nope"/);
   t.throws(() => svc.create({ id: 'Bad Id', dp: 'demo-sw', role: 'staff' }), /operator id "Bad Id"/);
-  t.throws(() => svc.create({ id: 'x', dp: 'demo-sw', role: 'staff', password: 'short' }), /at least 8/);
+  t.throws(() => svc.create({ id: 'x', dp: 'demo-sw', role: 'staff', password: 'short' }), /at least 12/);
+  t.throws(() => svc.create({ id: 'x', dp: 'demo-sw', role: 'staff', password: 'elevenchars' }), /at least 12 characters/, '11 characters are not enough');
   t.throws(() => svc.create({ id: 'sw1', dp: 'demo-sw', role: 'staff' }), /already exists/);
   const { changed } = new Provisioner(dir, demo, repo).writeAll();
   t.ok(changed.includes('pjsip-operators.conf'));

@@ -1,0 +1,4 @@
+-- The bookings a calling number made today (callback.maxPerCallerPerDay): one calling number
+-- must not book callbacks to many different numbers (the agency would call strangers). The
+-- count joins the caller's calls to the requests they made.
+CREATE INDEX callbacks_call ON callbacks (call_id);
