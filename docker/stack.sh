@@ -49,20 +49,37 @@ check_port_free() { # proto port what
   fi
 }
 
+# Asterisk runs as its own user (the image's "asterisk") and sees only what it needs of the
+# state dir: the generated includes (read-only, group-readable by its group: 2750/0640) and
+# its log folder (its own). Not the database, not secrets.json (the API token), not the
+# operators' passwords.
+prepare_asterisk_dirs() {
+  local ids uid gid
+  ids="$(podman run --rm "${PODMAN_RUN_FLAGS[@]}" "$IMAGE" sh -c 'echo "$(id -u asterisk) $(id -g asterisk)"')" || die "no asterisk user in $IMAGE"
+  read -r uid gid <<<"$ids"
+  mkdir -p "$IVR_STATE_DIR/asterisk" "$LOG_DIR/asterisk"
+  chgrp "$gid" "$IVR_STATE_DIR/asterisk"
+  chmod 2750 "$IVR_STATE_DIR/asterisk"
+  find "$IVR_STATE_DIR/asterisk" -type f -exec chgrp "$gid" {} + -exec chmod 640 {} +
+  chown -R "$uid:$gid" "$LOG_DIR/asterisk"
+  chmod 700 "$LOG_DIR/asterisk"
+}
+
 start_asterisk() {
   if asterisk_running; then return; fi
   podman rm -f "$CONTAINER" >/dev/null 2>&1 || true
   check_port_free u 5060 SIP
   check_port_free t 8088 ARI
   check_port_free t 5038 AMI
-  mkdir -p "$LOG_DIR/asterisk"
+  prepare_asterisk_dirs
   # restart=always: an Asterisk that dies is started again by the container engine
-  # umask 0077: the logs Asterisk writes into the state dir are its owner's only
+  # umask 0077: the logs Asterisk writes are its own only; -U/-G: it drops root after start
   podman run -d --name "$CONTAINER" --restart=always --umask=0077 "${PODMAN_RUN_FLAGS[@]}" \
     -v "$ROOT/asterisk-config:/etc/asterisk-ivr:ro" \
-    -v "$IVR_STATE_DIR:/var/lib/ivr" \
+    -v "$IVR_STATE_DIR/asterisk:/var/lib/ivr/asterisk:ro" \
+    -v "$LOG_DIR/asterisk:/var/lib/ivr/log/asterisk" \
     -v "$ROOT/sounds/gen:/opt/ivr/sounds:ro" \
-    "$IMAGE" asterisk -f -C /etc/asterisk-ivr/asterisk.conf >/dev/null
+    "$IMAGE" asterisk -f -U asterisk -G asterisk -C /etc/asterisk-ivr/asterisk.conf >/dev/null
 }
 
 start_controller() {

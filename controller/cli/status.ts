@@ -9,7 +9,7 @@ import { CallbacksRepo } from '../storage/callbacks-repo';
 import type { Db } from '../storage/database';
 import { JobRunsRepo } from '../storage/job-runs-repo';
 import { OperatorsRepo } from '../storage/operators-repo';
-import { amiCommands } from '../telephony/ami';
+import { amiActions } from '../telephony/ami';
 import { ariGet } from '../telephony/ari-rest';
 import type { Printer } from './format';
 
@@ -83,11 +83,12 @@ export async function collectStatus(config: Config, stateDir: string, db: Db | u
   const ami = { host: config.asterisk.amiHost, port: config.asterisk.amiPort, user: secrets.ami.user, secret: secrets.ami.secret };
   const ari = { url: config.asterisk.ariUrl, user: secrets.ari.user, password: secrets.ari.password };
   try {
-    const [uptime] = await amiCommands(ami, ['core show uptime seconds'], 4000);
-    const seconds = /System uptime:\s*(\d+)/.exec(uptime ?? '')?.[1];
-    status.asterisk = { reachable: true, uptimeSeconds: seconds ? Number(seconds) : null, version: null };
-    const info = await ariGet<{ system?: { version?: string } }>(ari, '/asterisk/info').catch(() => undefined);
+    await amiActions(ami, [{ action: 'CoreStatus' }], 4000);
+    status.asterisk = { reachable: true, uptimeSeconds: null, version: null };
+    const info = await ariGet<{ system?: { version?: string }; status?: { startup_time?: string } }>(ari, '/asterisk/info').catch(() => undefined);
     status.asterisk.version = info?.system?.version ?? null;
+    const started = info?.status?.startup_time ? Date.parse(info.status.startup_time) : NaN;
+    if (!Number.isNaN(started)) status.asterisk.uptimeSeconds = Math.max(0, Math.round((Date.now() - started) / 1000));
   } catch (err) {
     status.asterisk.error = (err as Error).message;
   }

@@ -34,6 +34,13 @@ export function renderPjsipOperators(ops: readonly OperatorRow[]): string {
   return out.join('\n');
 }
 
+/** Operators may call a colleague by id from their phone ([operator-dial] in extensions.conf). */
+export function renderColleagueExtensions(ops: readonly OperatorRow[]): string {
+  const out = ['; generated from the operators table by the controller / ivrctl: do not edit', '[ivr-colleagues]'];
+  for (const op of ops) out.push(`exten => ${op.id},1,Dial(PJSIP/${op.id},30)`, ' same => n,Hangup()');
+  return out.join('\n') + '\n';
+}
+
 export function renderDirectorateExtensions(config: Config): string {
   const app = config.asterisk.app;
   const out = ['; generated from the configuration by the controller / ivrctl: do not edit', '[ivr-directorates]'];

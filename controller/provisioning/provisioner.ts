@@ -1,11 +1,12 @@
 // Keeps the generated Asterisk files in the state dir in step with the database and the
 // configuration, and makes a running Asterisk pick them up without a restart.
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema';
 import type { OperatorsRepo } from '../storage/operators-repo';
-import { amiCommands, type AmiCredentials } from '../telephony/ami';
-import { renderDirectorateExtensions, renderPjsipOperators } from './asterisk-includes';
+import { amiActions, type AmiCredentials } from '../telephony/ami';
+import { renderColleagueExtensions, renderDirectorateExtensions, renderPjsipOperators } from './asterisk-includes';
+import { SHARED_DIR, SHARED_FILE } from '../storage/private-files';
 import { writeFileAtomic } from './files';
 import { ensureSecrets, renderAriUsers, renderManagerUsers, type Secrets } from './secrets';
 
@@ -30,12 +31,17 @@ export class Provisioner {
       'manager-users.conf': renderManagerUsers(secrets),
       'pjsip-operators.conf': renderPjsipOperators(this.operators.list()),
       'extensions-directorates.conf': renderDirectorateExtensions(this.config),
+      'extensions-colleagues.conf': renderColleagueExtensions(this.operators.list()),
     };
     const changed: string[] = [];
+    // group-readable by Asterisk's group, which the setgid bit passes on to each file
+    mkdirSync(this.dir, { recursive: true });
+    if ((statSync(this.dir).mode & 0o7777) !== SHARED_DIR) chmodSync(this.dir, SHARED_DIR);
     for (const [name, content] of Object.entries(files)) {
       const file = path.join(this.dir, name);
       if (existsSync(file) && readFileSync(file, 'utf8') === content) continue;
-      writeFileAtomic(file, content, 0o600);
+      // Asterisk (its own user) reads them through its group: see storage/private-files.ts
+      writeFileAtomic(file, content, SHARED_FILE);
       changed.push(name);
     }
     return { secrets, changed };
@@ -54,10 +60,11 @@ export class Provisioner {
     const { secrets, changed } = this.writeAll();
     // forceReload: an earlier change may have been written while Asterisk was unreachable
     const force = !!opts.forceReload;
-    const commands: string[] = [];
-    if (force || changed.includes('pjsip-operators.conf')) commands.push('module reload res_pjsip.so');
-    if (force || changed.includes('extensions-directorates.conf')) commands.push('dialplan reload');
-    if (commands.length > 0) await amiCommands(this.amiCredentials(secrets), commands);
+    const reloads: Array<Record<string, string>> = [];
+    if (force || changed.includes('pjsip-operators.conf')) reloads.push({ action: 'Reload', module: 'res_pjsip.so' });
+    // a new or removed operator is also a colleague to call
+    if (force || changed.includes('extensions-directorates.conf') || changed.includes('extensions-colleagues.conf')) reloads.push({ action: 'Reload', module: 'pbx_config.so' });
+    if (reloads.length > 0) await amiActions(this.amiCredentials(secrets), reloads);
     return changed;
   }
 }

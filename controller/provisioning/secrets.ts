@@ -50,8 +50,10 @@ export function renderManagerUsers(s: Secrets): string {
     `secret = ${s.ami.secret}`,
     'deny = 0.0.0.0/0.0.0.0',
     'permit = 127.0.0.1/255.255.255.255',
-    'read = system,call,command,reporting',
-    'write = system,call,command,reporting,originate',
+    // only what the controller and ivrctl use: CoreStatus, Reload, LoggerRotate (no CLI
+    // commands, no originate: the calls are placed over ARI)
+    'read = system',
+    'write = system',
     '',
   ].join('\n');
 }

@@ -15,16 +15,16 @@ export class AmiError extends Error {
   override readonly name = 'AmiError';
 }
 
-/** Runs CLI commands over AMI ("Action: Command"); resolves with their output. */
-export function amiCommands(creds: AmiCredentials, commands: string[], timeoutMs = 5000): Promise<string[]> {
-  return amiActions(creds, commands.map((command) => ({ action: 'Command', command })), timeoutMs);
-}
-
-/** Runs AMI actions in order on one connection; resolves with each one's output (or ''). */
-export function amiActions(creds: AmiCredentials, actions: Array<Record<string, string>>, timeoutMs = 5000): Promise<string[]> {
+/**
+ * Runs AMI actions in order on one connection; resolves with each one's response (its
+ * fields, lower-cased by asterisk-manager). The controller's AMI user may only do what these
+ * need (read and write "system": CoreStatus, Reload, LoggerRotate): no CLI commands, no
+ * originate.
+ */
+export function amiActions(creds: AmiCredentials, actions: Array<Record<string, string>>, timeoutMs = 5000): Promise<Array<Record<string, unknown>>> {
   return new Promise((resolve, reject) => {
     const ami = AsteriskManager(creds.port, creds.host, creds.user, creds.secret, false);
-    const outputs: string[] = [];
+    const outputs: Array<Record<string, unknown>> = [];
     let settled = false;
     const finish = (err: Error | null): void => {
       if (settled) return;
@@ -44,9 +44,8 @@ export function amiActions(creds: AmiCredentials, actions: Array<Record<string, 
       if (i === actions.length) return finish(null);
       const a = actions[i]!;
       ami.action(a, (err, res) => {
-        if (err) return finish(new AmiError(`AMI "${a.command ?? a.action}": ${String(err.message ?? err.response ?? 'error')}`));
-        const out = res.output ?? res.content ?? '';
-        outputs.push(Array.isArray(out) ? out.join('\n') : String(out));
+        if (err) return finish(new AmiError(`AMI ${a.action}${a.module ? ` ${a.module}` : ''}: ${String(err.message ?? err.response ?? 'error')}`));
+        outputs.push(res as Record<string, unknown>);
         next(i + 1);
       });
     };

@@ -65,8 +65,9 @@ t.test('under umask 022: the state dir is 0700; the database, secrets, passwords
   t.equal(setup.code, 0, setup.stderr);
   t.equal(mode(w.dir), '700', 'the state dir (made 0755 before)');
   for (const f of ['ivr.db', 'secrets.json', 'operator-passwords.txt']) t.equal(mode(path.join(w.dir, f)), '600', f);
-  t.equal(mode(path.join(w.dir, 'asterisk')), '700', 'the includes folder');
-  for (const f of readdirSync(path.join(w.dir, 'asterisk'))) t.equal(mode(path.join(w.dir, 'asterisk', f)), '600', `asterisk/${f}`);
+  // the includes: Asterisk (its own user) reads them through its group, nobody else can
+  t.equal((statSync(path.join(w.dir, 'asterisk')).mode & 0o7777).toString(8), '2750', 'the includes folder (setgid: its group passes to new files)');
+  for (const f of readdirSync(path.join(w.dir, 'asterisk'))) t.equal(mode(path.join(w.dir, 'asterisk', f)), '640', `asterisk/${f}`);
   // the WAL and its shared memory, while a connection has them open
   const db = new Database(w.dbFile);
   db.prepare("INSERT INTO meta (key, value) VALUES ('x', 'y')").run();
