@@ -1,5 +1,6 @@
 // Where things live. The two entry points (main.ts, cli/ivrctl.ts) call this with
 // process.env; nothing else in the code reads the environment.
+import os from 'node:os';
 import path from 'node:path';
 
 export interface Environment {
@@ -10,6 +11,8 @@ export interface Environment {
   /** generated secrets, Asterisk includes, logs, pid files; mounted into the container */
   stateDir: string;
   logLevel: string;
+  /** the person running ivrctl (sudo's caller when through sudo), for the audit log */
+  systemUser: string;
 }
 
 export function resolveEnvironment(env: NodeJS.ProcessEnv): Environment {
@@ -22,6 +25,7 @@ export function resolveEnvironment(env: NodeJS.ProcessEnv): Environment {
     dbFile: path.resolve(env.IVR_DB || path.join(stateDir, 'ivr.db')),
     stateDir,
     logLevel: env.IVR_LOG_LEVEL || 'info',
+    systemUser: env.SUDO_USER && /^[\w.-]{1,64}$/.test(env.SUDO_USER) ? env.SUDO_USER : os.userInfo().username,
   };
 }
 

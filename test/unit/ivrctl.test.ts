@@ -319,6 +319,18 @@ t.test('profile: the calls and callbacks of one number, oldest first', async (t)
   t.equal(nobody.code, 0);
   t.equal(nobody.stdout, '0699999999: no calls or callbacks\n');
 
+  // each look at a profile is in the audit log, under the system user who ran ivrctl
+  t.equal((await ivrctlEnv({ SUDO_USER: 'rossi' }, 'profile', '0699999999')).code, 0);
+  const audit = jsonOut<Array<{ username: string; role: string; action: string; subject: string; detail: string }>>(t, await ivrctl('audit', '--json'));
+  t.same(audit.slice(0, 2).map((a) => [a.username, a.role, a.action, a.subject, a.detail]), [
+    ['rossi', 'sysadmin', 'profile_view', '0699999999', 'ivrctl profile'],
+    [os.userInfo().username, 'sysadmin', 'profile_view', '0699999999', 'ivrctl profile'],
+  ], "newest first; through sudo, sudo's caller");
+  t.ok(audit.filter((a) => a.subject === '0612345678' && a.role === 'sysadmin').length >= 1, 'the earlier views too');
+  const one = jsonOut<unknown[]>(t, await ivrctl('audit', '--number', '0211111111', '--json'));
+  t.equal(one.length, 1, 'filtered by number');
+  failsWith(t, await ivrctl('audit', '--limit', '0'), 2, /--limit must be a whole number/);
+
   failsWith(t, await ivrctl('profile', 'notanumber'), 2, /"notanumber" is not a phone number/);
 });
 

@@ -1,5 +1,8 @@
-// ivrctl profile <number>: the caller's whole history, oldest first.
+// ivrctl profile <number>: the caller's whole history, oldest first; ivrctl audit: who looked
+// at whose profile (the console's views and these), newest first. A sysadmin's view is in the
+// audit log too, under the system user who ran the command.
 import type { Command } from 'commander';
+import { AuditRepo } from '../../storage/audit-repo';
 import { buildProfile } from '../../monitoring/profile';
 import { CallEventsRepo } from '../../storage/call-events-repo';
 import { CallbackAttemptsRepo } from '../../storage/callback-attempts-repo';
@@ -18,6 +21,7 @@ export function registerProfile(program: Command, cli: Cli): void {
     .action((number: string, opts: { json?: boolean }) => {
       if (!/^\+?[0-9]{3,16}$/.test(number)) throw new UsageError(`"${number}" is not a phone number`);
       return cli.withDb((db) => {
+        new AuditRepo(db).add({ at: new Date(), username: cli.env.systemUser, role: 'sysadmin', action: 'profile_view', subject: number, detail: 'ivrctl profile' });
         const profile = buildProfile(number, {
           calls: new CallsRepo(db),
           events: new CallEventsRepo(db),
@@ -30,6 +34,25 @@ export function registerProfile(program: Command, cli: Cli): void {
         if (profile.timeline.length === 0) return cli.print.line(`${number}: no calls or callbacks`);
         cli.print.line(`profile of ${number}: ${profile.calls.length} call(s), ${profile.callbacks.length} callback request(s)`);
         cli.print.line(cli.print.table(profile.timeline, ['at', 'kind', 'summary']));
+      }, { write: true });
+    });
+
+  program
+    .command('audit')
+    .description('who looked at whose profile and when (console and ivrctl), refusals and notes, newest first')
+    .option('--user <name>', 'only this console user or system user')
+    .option('--number <number>', "only views of this caller's profile")
+    .option('--limit <n>', 'at most this many entries', '100')
+    .option('--json', 'print one JSON array')
+    .addHelpText('after', '\nExamples:\n  ivrctl audit --number 0612345678\n  ivrctl audit --user rossi --json')
+    .action((opts: { user?: string; number?: string; limit: string; json?: boolean }) => {
+      if (!/^[1-9]\d{0,5}$/.test(opts.limit)) throw new UsageError(`--limit must be a whole number from 1 to 999999, got "${opts.limit}"`);
+      return cli.withDb((db) => {
+        const rows = new AuditRepo(db).list({ username: opts.user, subject: opts.number, limit: Number(opts.limit) });
+        if (opts.json) return cli.print.json(rows);
+        cli.print.line(cli.print.table(rows, ['at', 'username', 'role', 'action', 'subject', 'detail']));
       });
     });
 }
+
+
