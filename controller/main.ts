@@ -21,6 +21,7 @@ import { JobScheduler, nodeCronDriver } from './jobs/schedule';
 import { createLogger } from './logging';
 import { computeFigures, formatLocalDate, type DpFigures } from './monitoring/figures';
 import { Metrics } from './monitoring/metrics';
+import { earlierContacts } from './monitoring/profile';
 import { Presence } from './operators/presence';
 import { mediaDurations } from './prompts/durations';
 import { Boundary, installProcessBoundary } from './runtime/boundary';
@@ -172,7 +173,7 @@ async function main(): Promise<void> {
       log,
       now,
       ledger: new CallbackLedger(db, callbacks, attempts),
-      earlierContacts: (cb) => calls.countBefore(cb.number, cb.requestedAt) + callbacks.byNumber(cb.number).filter((c) => c.id < cb.id && c.status === 'done').length,
+      earlierContacts: (cb) => earlierContacts(cb, { calls, callbacks }),
       onOfficialFree: kick('operator_free'),
       observeDispatch: (ms) => metrics!.dispatchDelayMs(ms),
       observeOutcome: (dp, outcome) => metrics!.attemptEnded(dp, outcome),

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Directorate } from '../config/schema';
-import { Conversation, type ConversationDeps } from '../conversation/conversation';
+import { Conversation, officialOf, type ConversationDeps } from '../conversation/conversation';
 import { RINGBACK } from '../inbound/inbound-call';
 import type { Lang, Prompt } from '../inbound/ivr-flow';
 import { commonMedia, HOLD_MUSIC, promptMedia } from '../prompts/media';
@@ -230,7 +230,7 @@ export class CallbackAttempt {
     await this.holding(caller, this.close('connected', null));
     const conversation = await Conversation.start(
       this.d,
-      { dp: this.dp, number: this.cb.number, callbackId: this.cb.id, attemptId: this.attemptId, legArgs: ['callback', String(this.cb.id)] },
+      { dp: this.dp, number: this.cb.number, callbackId: this.cb.id, attemptId: this.attemptId, legArgs: ['callback', String(this.cb.id)], ...officialOf(this.cb.group) },
       { channelId: caller.id, lang, onAlone: () => void caller.hangup() },
       op,
       this.operator,

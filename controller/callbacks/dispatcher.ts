@@ -5,7 +5,7 @@
 // never overlap. Each dispatch claims the request in the database (pending -> dialing plus
 // the live attempt row, one transaction, unique per request) before anything is dialled.
 import type { Logger } from 'pino';
-import type { Config, Directorate } from '../config/schema';
+import { callbackRoles, unitOfGroup, type Config, type Directorate } from '../config/schema';
 import type { Presence } from '../operators/presence';
 import type { Boundary } from '../runtime/boundary';
 import { isOpen } from '../schedule/service-hours';
@@ -23,8 +23,8 @@ const CLAIM_WAIT_MS = 10_000;
 const ACTION_WAIT_MS = 10_000;
 
 export interface InboundView {
-  /** callers of a directorate whose group is ringing now */
-  ringing(dp: string): number;
+  /** callers of a directorate whose group ('operators' or 'unit:<id>') is ringing now */
+  ringing(dp: string, group?: string): number;
   /** numbers on the line with us now */
   numbersOnLine(): Set<string>;
 }
@@ -32,7 +32,8 @@ export interface InboundView {
 export interface PassReport {
   at: string;
   reason: string;
-  directorates: Record<string, { blocked?: DispatchBlock; dispatched: number[] }>;
+  /** per directorate: the operators' requests (blocked: why none was placed), and every group's dispatches */
+  directorates: Record<string, { blocked?: DispatchBlock; dispatched: number[]; groups?: Record<string, { blocked?: DispatchBlock; dispatched: number[] }> }>;
   expired: number[];
 }
 
@@ -145,21 +146,31 @@ export class Dispatcher {
       if (dp.callback.dispatch === 'paused') continue;
       const due = repo.due(dp.id, now, 50).filter((cb) => !this.active.has(cb.id) && !onLine.has(cb.number));
       const open = isOpen(dp.hours, now);
-      const free = open && due.length > 0 ? (await this.presence.available(dp.id, dp.case === 'switchboard' ? 'switchboard' : 'staff')).phones.filter((op) => !this.resting.has(op)) : [];
-      const plan = planDispatch({
-        open,
-        inboundRinging: this.inbound.ringing(dp.id),
-        free,
-        keepFree: dp.callback.keepFreeForInbound,
-        due: due.map((cb) => cb.id),
-        passedRecently: (id, op) => this.passedBack.has(`${id}:${op}`),
-      });
-      const dispatched: number[] = [];
-      for (const { callbackId, operator } of plan.pairs) {
-        const cb = due.find((c) => c.id === callbackId)!;
-        if (await this.startAttempt(dp, cb, operator, triggeredAt)) dispatched.push(callbackId);
+      // each group's requests go to its own officials: the operators (the roles that place
+      // callbacks), or an office's; the operators' group is always looked at, for the report
+      const groups = [...new Set(['operators', ...due.map((cb) => cb.group)])];
+      const byGroup: Record<string, { blocked?: DispatchBlock; dispatched: number[] }> = {};
+      for (const group of groups) {
+        const mine = due.filter((cb) => cb.group === group);
+        const unit = unitOfGroup(group);
+        const free = open && mine.length > 0 ? (await this.presence.available(dp.id, unit ? 'unit' : callbackRoles(dp), unit)).phones.filter((op) => !this.resting.has(op)) : [];
+        const plan = planDispatch({
+          open,
+          inboundRinging: this.inbound.ringing(dp.id, group),
+          free,
+          keepFree: unit ? 0 : dp.callback.keepFreeForInbound,
+          due: mine.map((cb) => cb.id),
+          passedRecently: (id, op) => this.passedBack.has(`${id}:${op}`),
+        });
+        const dispatched: number[] = [];
+        for (const { callbackId, operator } of plan.pairs) {
+          const cb = mine.find((c) => c.id === callbackId)!;
+          if (await this.startAttempt(dp, cb, operator, triggeredAt)) dispatched.push(callbackId);
+        }
+        byGroup[group] = { ...(plan.blocked ? { blocked: plan.blocked } : {}), dispatched };
       }
-      report.directorates[dp.id] = { ...(plan.blocked ? { blocked: plan.blocked } : {}), dispatched };
+      const ops = byGroup.operators!;
+      report.directorates[dp.id] = { ...ops, dispatched: Object.values(byGroup).flatMap((g) => g.dispatched), ...(groups.length > 1 ? { groups: byGroup } : {}) };
     }
     this.lastPass = report;
     this.scheduleWake();

@@ -123,6 +123,9 @@ const callbackPolicySchema = z
     operatorRingSeconds: z.number().int().min(5).max(120).default(20),
     /** operators of the group always left free for live callers */
     keepFreeForInbound: z.number().int().min(0).max(50).default(0),
+    /** who places the operators' callbacks: default the group that answers (case 1 the
+     *  switchboard, case 2 the staff); a case-1 directorate may add its staff */
+    placedBy: z.array(z.enum(['switchboard', 'staff'])).min(1).optional(),
     /** an operator who passed a request back is not offered the same one for this long;
      *  one who let a callback ring out gets no callback for this long */
     passBackSeconds: z.number().int().min(0).max(3600).default(120),
@@ -152,6 +155,9 @@ const directorateSchema = z
     languages: z.array(z.enum(['it', 'en'])).min(1).default(['it', 'en']),
     hours: hoursSchema,
     units: z.array(unitSchema).default([]),
+    /** main-menu keys leading to an office (internal unit): its phones ring like the operators'
+     *  do; "1" is always the operators, "9" English */
+    menu: z.array(z.object({ key: z.string().regex(/^[2-8]$/, 'a key from 2 to 8 (1 is the operators, 9 English)'), unit: id }).strict()).default([]),
     ring: ringSchema.default({ strategy: 'all', perPhoneSeconds: 15 }),
     callback: callbackPolicySchema.default(() => callbackPolicySchema.parse({})),
     transfer: transferSchema.default(() => transferSchema.parse({})),
@@ -242,6 +248,12 @@ export const configSchema = z
         if (dp.units.findIndex((x) => x.code === u.code) !== j)
           ctx.addIssue({ code: 'custom', path: ['directorates', i, 'units', j, 'code'], message: `duplicate unit code "${u.code}"` });
       });
+      dp.menu.forEach((m, j) => {
+        if (!dp.units.some((u) => u.id === m.unit)) ctx.addIssue({ code: 'custom', path: ['directorates', i, 'menu', j, 'unit'], message: `unknown unit "${m.unit}" of ${dp.id}` });
+        if (dp.menu.findIndex((x) => x.key === m.key) !== j) ctx.addIssue({ code: 'custom', path: ['directorates', i, 'menu', j, 'key'], message: `key ${m.key} is already used` });
+      });
+      if (dp.case === 'staff' && dp.callback.placedBy?.includes('switchboard'))
+        ctx.addIssue({ code: 'custom', path: ['directorates', i, 'callback', 'placedBy'], message: `${dp.id} has no switchboard (case "staff")` });
     });
     cfg.operators.forEach((op, i) => {
       const dp = cfg.directorates.find((d) => d.id === op.dp);
@@ -261,3 +273,11 @@ export type ServiceHours = Directorate['hours'];
 export type OperatorRole = z.infer<typeof operatorSeedSchema>['role'];
 export const OPERATOR_ROLES: readonly OperatorRole[] = ['switchboard', 'staff', 'unit'];
 export const operatorIdSchema = id;
+
+/** The roles whose officials place a directorate's operator callbacks. */
+export const callbackRoles = (dp: Directorate): Array<'switchboard' | 'staff'> => dp.callback.placedBy ?? [dp.case === 'switchboard' ? 'switchboard' : 'staff'];
+
+/** A request's group: the operators, or an office ("unit:<id>"). */
+export type CallbackGroup = 'operators' | `unit:${string}`;
+
+export const unitOfGroup = (g: string): string | undefined => (g.startsWith('unit:') ? g.slice(5) : undefined);

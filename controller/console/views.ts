@@ -138,9 +138,9 @@ ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
   <label>Al <input type="date" name="to" value="${f.to ?? ''}"></label>
   <button>Filtra</button>
 </form>
-<table id="callbacks"><thead><tr><th>N.</th><th>DP</th><th>Numero</th><th>Stato</th><th>Tentativi</th><th>Ultimo esito</th><th>Richiesta</th><th>Da chiamare dalle</th>${supervisor ? html`<th>Azioni</th>` : ''}</tr></thead><tbody>
+<table id="callbacks"><thead><tr><th>N.</th><th>DP</th><th>Per</th><th>Numero</th><th>Stato</th><th>Tentativi</th><th>Ultimo esito</th><th>Richiesta</th><th>Da chiamare dalle</th>${supervisor ? html`<th>Azioni</th>` : ''}</tr></thead><tbody>
 ${rows.map(
-  (r) => html`<tr data-callback="${r.id}"><td>${r.id}</td><td>${r.dp}</td><td><a href="/console/profile?number=${encodeURIComponent(r.number)}">${r.number}</a></td><td class="status">${CALLBACK_STATUS_IT[r.status]}</td><td class="num">${r.attempts}</td><td>${r.lastOutcome ?? '-'}</td><td>${when(r.requestedAt)}</td><td>${r.status === 'pending' ? when(r.dueAt) : '-'}</td>${supervisor ? html`<td>${actions(ctx, r)}</td>` : ''}</tr>`,
+  (r) => html`<tr data-callback="${r.id}"><td>${r.id}</td><td>${r.dp}</td><td>${r.group === 'operators' ? 'operatori' : `ufficio ${r.group.slice(5)}`}</td><td><a href="/console/profile?number=${encodeURIComponent(r.number)}">${r.number}</a></td><td class="status">${CALLBACK_STATUS_IT[r.status]}</td><td class="num">${r.attempts}</td><td>${r.lastOutcome ?? '-'}</td><td>${when(r.requestedAt)}</td><td>${r.status === 'pending' ? when(r.dueAt) : '-'}</td>${supervisor ? html`<td>${actions(ctx, r)}</td>` : ''}</tr>`,
 )}
 </tbody></table>
 ${rows.length === 0 ? html`<p class="muted">Nessuna richiesta.</p>` : ''}`);
@@ -169,9 +169,11 @@ const ROLE_IT: Record<string, string> = { switchboard: 'centralino', staff: 'per
 
 export function profileBody(p: Profile): Html {
   if (p.timeline.length === 0) return html`<p class="muted">Nessuna chiamata o richiamata per ${p.number}.</p>`;
+  const others = p.numbers.filter((n) => n !== p.number);
   return html`<p>${p.number}: ${p.calls.length} chiamate, ${p.callbacks.length} richieste di richiamata, ${p.outcomes.filter((o) => o.kind === 'operator').length} esiti registrati.</p>
-<table id="timeline"><thead><tr><th>Quando</th><th>Cosa</th><th>Dettagli</th></tr></thead><tbody>
-${p.timeline.map((e) => html`<tr><td>${when(e.at)}</td><td>${KIND_IT[e.kind]}</td><td>${e.summaryIt}</td></tr>`)}
+${others.length > 0 ? html`<p>Altri numeri della stessa persona (collegati da una richiesta di richiamata): ${others.join(', ')}.</p>` : ''}
+<table id="timeline"><thead><tr><th>Quando</th><th>Numero</th><th>Cosa</th><th>Dettagli</th></tr></thead><tbody>
+${p.timeline.map((e) => html`<tr><td>${when(e.at)}</td><td>${e.number}</td><td>${KIND_IT[e.kind]}</td><td>${e.summaryIt}</td></tr>`)}
 </tbody></table>`;
 }
 

@@ -42,7 +42,13 @@ export interface ConversationSubject {
   attemptId?: number;
   /** Stasis args for the unit's legs, so a restarted controller knows them as orphans */
   legArgs: string[];
+  /** the first official is an office's (the caller chose it in the menu, or its callback):
+   *  they key an intervention code at the end, not an operator's outcome */
+  officialUnit?: string;
 }
+
+/** The subject's official kind for a group ('operators' or 'unit:<id>'). */
+export const officialOf = (group: string): Pick<ConversationSubject, 'officialUnit'> => (group.startsWith('unit:') ? { officialUnit: group.slice(5) } : {});
 
 export interface CallerSide {
   channelId: string;
@@ -91,7 +97,7 @@ export class Conversation {
     clearTimeout(this.typingTimer);
     this.ringer?.cancel();
     const wrapUps: Array<Promise<void>> = [];
-    if (this.operatorLeg && stage !== 'withUnit') wrapUps.push(this.wrapUp(this.operatorLeg, this.operator, 'operator'));
+    if (this.operatorLeg && stage !== 'withUnit') wrapUps.push(this.wrapUp(this.operatorLeg, this.operator, this.firstKind));
     if (this.unit) wrapUps.push(this.wrapUp(this.unit.leg, this.unit.official, 'unit'));
     // the bridge goes once the officials have left it (wrapUp takes them out first)
     void Promise.allSettled(wrapUps).then(() => this.d.port.destroyBridge(this.bridgeId).catch(() => undefined));
@@ -189,7 +195,7 @@ export class Conversation {
     const operatorLeg = this.operatorLeg;
     if (operatorLeg) await port.removeFromBridge(this.bridgeId, [operatorLeg.id]).catch(() => undefined);
     await port.addToBridge(this.bridgeId, [this.caller.channelId, leg.id]);
-    if (operatorLeg) void this.wrapUp(operatorLeg, this.operator, 'operator').catch((err: Error) => this.d.log.error({ err: err.message }, 'wrap-up failed'));
+    if (operatorLeg) void this.wrapUp(operatorLeg, this.operator, this.firstKind).catch((err: Error) => this.d.log.error({ err: err.message }, 'wrap-up failed'));
   }
 
   // ---- officials leaving -----------------------------------------------------------------
@@ -236,13 +242,13 @@ export class Conversation {
       // the official hung up: the default is recorded
       this.d.log.info({ official, err: (err as Error).message }, 'no code keyed');
     }
-    if (kind === 'operator') this.recordOperatorOutcome(key);
+    if (this.operatorLeg === leg) this.recordOperatorOutcome(key);
     else {
       const code = key ?? DEFAULT_INTERVENTION;
       this.record('unit', official, code, INTERVENTION_CODES[code]!, key === null, this.unit?.unitId);
       if (this.unit?.leg === leg) this.unit = undefined;
     }
-    if (kind === 'operator' && this.operatorLeg === leg) this.operatorLeg = undefined;
+    if (this.operatorLeg === leg) this.operatorLeg = undefined;
     await leg.hangup();
     leg.release();
     this.d.presence.release(official, true);
@@ -252,8 +258,17 @@ export class Conversation {
   private recordOperatorOutcome(key: string | null): void {
     if (this.operatorRecorded) return;
     this.operatorRecorded = true;
+    if (this.firstKind === 'unit') {
+      const code = key ?? DEFAULT_INTERVENTION;
+      return this.record('unit', this.operator, code, INTERVENTION_CODES[code]!, key === null, this.s.officialUnit);
+    }
     const code = key ?? defaultOutcome(this.transferred);
     this.record('operator', this.operator, code, OUTCOME_CODES[code]!, key === null);
+  }
+
+  /** the first official: an operator, or an office's official (intervention codes) */
+  private get firstKind(): 'operator' | 'unit' {
+    return this.s.officialUnit ? 'unit' : 'operator';
   }
 
   private record(kind: 'operator' | 'unit' | 'transfer', official: string, code: string, label: string, byDefault: boolean, unit?: string): void {

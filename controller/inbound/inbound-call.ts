@@ -4,7 +4,8 @@
 // that is cancelled when the call ends, so nothing outlives the caller.
 import type { Logger } from 'pino';
 import type { Directorate } from '../config/schema';
-import { Conversation } from '../conversation/conversation';
+import { unitOfGroup } from '../config/schema';
+import { Conversation, officialOf } from '../conversation/conversation';
 import type { Presence } from '../operators/presence';
 import { promptMedia } from '../prompts/media';
 import { currentOrNextWindow, localTime, sameLocalDay, zonedInstant } from '../schedule/service-hours';
@@ -95,6 +96,8 @@ export class InboundCall {
   }
 
   private booked = false;
+  /** whom the caller asked for ('operators' or 'unit:<id>'), once they chose */
+  group = 'operators';
   /** for the console's live page */
   readonly startedAt = new Date();
   private ringingPhones: string[] = [];
@@ -194,8 +197,10 @@ export class InboundCall {
         this.updateCall({ language: e.lang });
         return port.setLanguage(this.channelId, e.lang);
       case 'checkOperators': {
-        const role = this.dp.case === 'switchboard' ? 'switchboard' : 'staff';
-        const a = await this.d.presence.available(this.dp.id, role);
+        // the operators of the directorate's case, or the phones of the office the caller chose
+        this.group = e.group;
+        const unit = unitOfGroup(e.group);
+        const a = unit ? await this.d.presence.available(this.dp.id, 'unit', unit) : await this.d.presence.available(this.dp.id, this.dp.case === 'switchboard' ? 'switchboard' : 'staff');
         this.record('operators', { available: a.phones, reason: a.reason });
         this.pendingPhones = a.phones;
         return this.feed({ type: 'operators', available: a.phones.length, ...(a.reason ? { reason: a.reason } : {}) });
@@ -206,7 +211,7 @@ export class InboundCall {
         this.stopRinging();
         return;
       case 'book':
-        return this.book(e.number, e.path, e.rings);
+        return this.book(e.number, e.path, e.rings, e.group);
       case 'cancelPending': {
         const at = this.d.now();
         const ok = await this.d.writes
@@ -283,7 +288,7 @@ export class InboundCall {
     try {
       this.conversation = await Conversation.start(
         this.d,
-        { dp: this.dp, number: this.profileNumber, callId: this.channelId, legArgs: ['leg', this.channelId] },
+        { dp: this.dp, number: this.profileNumber, callId: this.channelId, legArgs: ['leg', this.channelId], ...officialOf(this.group) },
         {
           channelId: this.channelId,
           lang: this.state.lang,
@@ -331,7 +336,7 @@ export class InboundCall {
    * the write queue, so it can never appear later, and the caller hears that it was not
    * registered. With the disk under its reserve or a read-only database, that comes at once.
    */
-  private async book(number: string, path: string, rings: number | null): Promise<void> {
+  private async book(number: string, path: string, rings: number | null, group: string): Promise<void> {
     const now = this.d.now();
     const hours = this.dp.hours;
     const window = currentOrNextWindow(hours, now);
@@ -362,6 +367,7 @@ export class InboundCall {
               expiresAt: new Date(now.getTime() + policy.validityDays * 86_400_000),
               dayStart: zonedInstant(localTime(now, hours.timezone), 0, 0, hours.timezone),
               maxPerNumberPerDay: policy.maxPerNumberPerDay,
+              group,
               caller: this.profileNumber && /^\d+$/.test(this.profileNumber) ? this.profileNumber : null,
               maxPerCallerPerDay: policy.maxPerCallerPerDay,
               dailyCapacity: policy.dailyCapacity,

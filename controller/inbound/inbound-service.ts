@@ -37,10 +37,10 @@ export class InboundService {
     return new Set([...this.active.values()].map((c) => c.number).filter((n): n is string => n !== null));
   }
 
-  /** Callers of a directorate whose group is ringing now (callbacks wait for them). */
-  ringing(dp: string): number {
+  /** Callers of a directorate whose group (the operators, or an office) is ringing now: callbacks wait for them. */
+  ringing(dp: string, group = 'operators'): number {
     let n = 0;
-    for (const c of this.active.values()) if (c.dpId === dp && c.phase === 'ringing') n++;
+    for (const c of this.active.values()) if (c.dpId === dp && c.phase === 'ringing' && c.group === group) n++;
     return n;
   }
 
@@ -82,7 +82,7 @@ export class InboundService {
     const call = new InboundCall(
       ch.id,
       dp,
-      { dp: dp.id, callerNumber, open, offerWhenClosed: dp.callback.offerWhenClosed, english: dp.languages.includes('en'), pending, rings: dp.ringsBeforeCallback },
+      { dp: dp.id, callerNumber, open, offerWhenClosed: dp.callback.offerWhenClosed, english: dp.languages.includes('en'), pending, rings: dp.ringsBeforeCallback, offices: dp.menu },
       raw,
       national ?? raw,
       { ...this.deps, log },

@@ -30,6 +30,8 @@ export interface CallContext {
   pending: { id: number; position: number } | undefined;
   /** rings before the callback offer (one Italian ring = 5 s) */
   rings: number;
+  /** main-menu keys leading to an office (internal unit) instead of the operators */
+  offices?: Array<{ key: string; unit: string }>;
 }
 
 export const RING_MS = 5000;
@@ -79,6 +81,8 @@ export interface IvrState {
   path: string[];
   /** rings the caller heard before the offer, when the group was rung */
   rings: number | null;
+  /** whom the caller asked for: 'operators', or an office ('unit:<id>'); a booking is for them */
+  group: string;
 }
 
 export type IvrEvent =
@@ -105,10 +109,10 @@ export type IvrEffect =
   | { type: 'stopPlay'; token: number }
   | { type: 'startTimer'; token: number; ms: number }
   | { type: 'setLanguage'; lang: Lang }
-  | { type: 'checkOperators' }
+  | { type: 'checkOperators'; group: string }
   | { type: 'ring'; token: number; ms: number }
   | { type: 'stopRinging' }
-  | { type: 'book'; number: string; path: string; rings: number | null }
+  | { type: 'book'; number: string; path: string; rings: number | null; group: string }
   | { type: 'cancelPending'; id: number }
   | { type: 'record'; event: string; data?: Record<string, unknown> }
   | { type: 'hangup' }
@@ -122,7 +126,7 @@ export interface Transition {
 const common = (name: string): Prompt => ({ kind: 'common', name });
 
 export function startIvr(ctx: CallContext): Transition {
-  return { state: { ctx, lang: 'it', phase: { step: 'answering' }, token: 0, typeahead: '', typed: undefined, path: [], rings: null }, effects: [{ type: 'answer' }] };
+  return { state: { ctx, lang: 'it', phase: { step: 'answering' }, token: 0, typeahead: '', typed: undefined, path: [], rings: null, group: 'operators' }, effects: [{ type: 'answer' }] };
 }
 
 // ---- building blocks ------------------------------------------------------------------
@@ -165,8 +169,11 @@ class Builder {
 
 function menuPrompts(menu: Menu, s: IvrState): Prompt[] {
   switch (menu) {
-    case 'main':
-      return s.lang === 'it' && s.ctx.english ? [common('menu-main'), common('menu-english')] : [common('menu-main')];
+    case 'main': {
+      // "1 operator", then the directorate's offices (a prompt built from its config), then English
+      const offices: Prompt[] = (s.ctx.offices ?? []).length > 0 ? [{ kind: 'dp', name: 'menu-offices' }] : [];
+      return s.lang === 'it' && s.ctx.english ? [common('menu-main'), ...offices, common('menu-english')] : [common('menu-main'), ...offices];
+    }
     case 'offer':
       return [common('offer-callback')];
     case 'confirm':
@@ -241,20 +248,23 @@ const BOOK_REFUSAL_PROMPT: Record<BookRefusal, string> = {
 function menuKey(b: Builder, menu: Menu, digit: string): Builder | undefined {
   const s = b.state;
   switch (menu) {
-    case 'main':
-      if (digit === '1') {
-        b.patch({ path: [...s.path, '1'] }).emit({ type: 'record', event: 'menu', data: { menu, digit } });
-        return b.set({ step: 'checkingOperators' }).emit({ type: 'checkOperators' });
+    case 'main': {
+      const office = s.ctx.offices?.find((o) => o.key === digit);
+      if (digit === '1' || office) {
+        const group = office ? `unit:${office.unit}` : 'operators';
+        b.patch({ path: [...s.path, digit], group }).emit({ type: 'record', event: 'menu', data: { menu, digit, ...(office ? { unit: office.unit } : {}) } });
+        return b.set({ step: 'checkingOperators' }).emit({ type: 'checkOperators', group });
       }
       if (digit === '9' && s.ctx.english && s.lang === 'it') {
         b.patch({ lang: 'en', path: [...s.path, '9'] }).emit({ type: 'setLanguage', lang: 'en' }, { type: 'record', event: 'language', data: { lang: 'en' } });
         return enterMenu(b, 'main');
       }
       return undefined;
+    }
     case 'offer':
       if (digit === '1') {
         b.patch({ path: [...s.path, 'offer:1'] });
-        return b.set({ step: 'booking', number: s.ctx.callerNumber! }).emit({ type: 'book', number: s.ctx.callerNumber!, path: b.state.path.join(','), rings: s.rings });
+        return b.set({ step: 'booking', number: s.ctx.callerNumber! }).emit({ type: 'book', number: s.ctx.callerNumber!, path: b.state.path.join(','), rings: s.rings, group: s.group });
       }
       if (digit === '2') {
         b.patch({ path: [...s.path, 'offer:2'] });
@@ -262,7 +272,7 @@ function menuKey(b: Builder, menu: Menu, digit: string): Builder | undefined {
       }
       return undefined;
     case 'confirm':
-      if (digit === '1') return b.set({ step: 'booking', number: s.typed! }).emit({ type: 'book', number: s.typed!, path: s.path.join(','), rings: s.rings });
+      if (digit === '1') return b.set({ step: 'booking', number: s.typed! }).emit({ type: 'book', number: s.typed!, path: s.path.join(','), rings: s.rings, group: s.group });
       if (digit === '2') return enterTyping(b);
       return undefined;
     case 'pending':

@@ -64,6 +64,8 @@ export interface Figures {
   callbackOffers: number;
   /** callback requests registered */
   bookings: number;
+  /** of which, by whom they are for: 'operators', or an office ('unit:<id>') chosen in the menu */
+  bookingsByGroup: Record<string, number>;
   /** refused booking attempts by reason (duplicate, number_cap, dp_capacity, no_window, ...) */
   bookingRefusals: Record<string, number>;
   /** typed callback numbers rejected by the number check, by reason */
@@ -216,6 +218,9 @@ function statements(db: Db) {
     byStatus: db.prepare(`
       SELECT status, COUNT(*) AS n FROM callbacks
       WHERE dp = @dp AND requested_at >= @from AND requested_at < @to GROUP BY status`),
+    byGroup: db.prepare(`
+      SELECT callback_group AS grp, COUNT(*) AS n FROM callbacks
+      WHERE dp = @dp AND requested_at >= @from AND requested_at < @to GROUP BY callback_group ORDER BY callback_group`),
     completed: db.prepare(`
       SELECT c.requested_at AS requestedAt, a.connected_at AS connectedAt
       FROM callbacks c JOIN callback_attempts a ON a.callback_id = c.id AND a.outcome = 'connected'
@@ -287,6 +292,7 @@ function figuresOf(q: Statements, w: Window): Figures {
     hungUpWhileRinging: calls.whileRinging,
     callbackOffers: ev.offered,
     bookings: CALLBACK_STATUSES.reduce((sum, s) => sum + byStatus[s], 0),
+    bookingsByGroup: counts((q.byGroup.all(w) as Array<{ grp: string; n: number }>).map((r) => ({ key: r.grp, n: r.n })), ['operators']),
     bookingRefusals: counts(refusals.map((r) => ({ key: r.reason, n: r.n })), BOOKING_REFUSAL_REASONS),
     typedNumbersRejected: counts(typed.map((r) => ({ key: r.reason, n: r.n }))),
     callbacksByStatus: byStatus,

@@ -24,6 +24,8 @@ export interface CallbackView {
   closedReason: string | null;
   lastOutcome: string | null;
   carriedOver: number;
+  /** 'operators', or an office ('unit:<id>') chosen in the menu */
+  group: string;
   /** place in its directorate's queue while pending */
   position: number | null;
 }
@@ -35,6 +37,8 @@ export function callbackView(row: CallbackRow, repo: CallbacksRepo): CallbackVie
 
 export interface Profile {
   number: string;
+  /** every number of the person: the one looked up, and those a booking connected to it */
+  numbers: string[];
   calls: Array<CallRow & { events: Array<Omit<CallEventRow, 'callId' | 'id'>> }>;
   callbacks: Array<CallbackView & { attemptLog: AttemptRow[] }>;
   /** outcome codes keyed by the officials, and transfers to internal units */
@@ -42,21 +46,48 @@ export interface Profile {
   /** what operators recorded from the console: information given, free-text notes */
   notes: NoteRow[];
   /** everything above merged in time order */
-  timeline: Array<{ at: string; kind: 'call' | 'callback' | 'attempt' | 'outcome' | 'transfer' | 'intervention' | 'note'; id: string | number; summary: string; /** the same in Italian, for the console */ summaryIt: string }>;
+  timeline: Array<{ at: string; kind: 'call' | 'callback' | 'attempt' | 'outcome' | 'transfer' | 'intervention' | 'note'; id: string | number; /** the number it concerns */ number: string; summary: string; /** the same in Italian, for the console */ summaryIt: string }>;
 }
 
 /** a callback request's status, in Italian (the profile's timeline and the console) */
 export const CALLBACK_STATUS_IT: Record<CallbackRow['status'], string> = { pending: 'in attesa', dialing: 'in chiamata', done: 'completata', failed: 'fallita', cancelled: 'annullata', expired: 'scaduta' };
 const END_IT: Record<string, string> = { completed: 'conclusa', caller_hangup: "riagganciato dall'utente", error: 'errore', lost: 'persa' };
 
+/** at most this many numbers are gathered into one profile (a number shared by many people stops the chain) */
+const MAX_LINKED = 10;
+
+/** The number and every number a booking connected to it, directly or through another. */
+export function personNumbers(number: string, callbacks: CallbacksRepo): string[] {
+  const seen = [number];
+  for (let i = 0; i < seen.length && seen.length < MAX_LINKED; i++)
+    for (const n of callbacks.linkedNumbers(seen[i]!)) if (!seen.includes(n) && seen.length < MAX_LINKED) seen.push(n);
+  return seen;
+}
+
+/**
+ * The contacts a person had with the office before a request: their calls (from any of their
+ * numbers) started before it, except the call that booked it, and their callbacks completed
+ * before it. Said to the operator in the whisper.
+ */
+export function earlierContacts(cb: Pick<CallbackRow, 'id' | 'number' | 'requestedAt' | 'callId'>, repos: { calls: CallsRepo; callbacks: CallbacksRepo }): number {
+  let n = 0;
+  for (const number of personNumbers(cb.number, repos.callbacks)) {
+    n += repos.calls.byCaller(number).filter((c) => c.startedAt < cb.requestedAt && c.id !== cb.callId).length;
+    n += repos.callbacks.byNumber(number).filter((c) => c.id < cb.id && c.status === 'done').length;
+  }
+  return n;
+}
+
 export function buildProfile(
   number: string,
   repos: { calls: CallsRepo; events: CallEventsRepo; callbacks: CallbacksRepo; attempts: CallbackAttemptsRepo; outcomes: OutcomesRepo; notes: NotesRepo },
 ): Profile {
-  const calls = repos.calls.byCaller(number).map((c) => ({ ...c, events: repos.events.byCall(c.id).map(({ at, type, data }) => ({ at, type, data })) }));
-  const callbacks = repos.callbacks.byNumber(number).map((r) => ({ ...callbackView(r, repos.callbacks), attemptLog: repos.attempts.ofCallback(r.id) }));
-  const outcomes = repos.outcomes.byNumber(number);
-  const notes = repos.notes.byNumber(number);
+  // one person, all their numbers: a callback booked to another number does not split the history
+  const numbers = personNumbers(number, repos.callbacks);
+  const calls = numbers.flatMap((n) => repos.calls.byCaller(n)).map((c) => ({ ...c, events: repos.events.byCall(c.id).map(({ at, type, data }) => ({ at, type, data })) }));
+  const callbacks = numbers.flatMap((n) => repos.callbacks.byNumber(n)).map((r) => ({ ...callbackView(r, repos.callbacks), attemptLog: repos.attempts.ofCallback(r.id) }));
+  const outcomes = numbers.flatMap((n) => repos.outcomes.byNumber(n));
+  const notes = numbers.flatMap((n) => repos.notes.byNumber(n));
   // a conversation the restarted controller kept (recovery/)
   const recovered = (c: (typeof calls)[number]): boolean => c.events.some((e) => e.type === 'recovered');
   const order = { call: 0, callback: 1, attempt: 2, transfer: 3, outcome: 4, intervention: 5, note: 6 } as const;
@@ -65,6 +96,7 @@ export function buildProfile(
       at: c.startedAt,
       kind: 'call' as const,
       id: c.id,
+      number: c.caller ?? number,
       summary: `${c.dp}: ${c.answeredBy ? `answered by ${c.answeredBy}` : c.ringCount !== null ? `unanswered after ${c.ringCount} rings` : 'not put through'}${c.callbackId ? `, callback #${c.callbackId} booked` : ''}${recovered(c) ? ', kept through a controller restart' : ''} (${c.endReason ?? 'in progress'})`,
       summaryIt: `${c.dp}: ${c.answeredBy ? `risposta di ${c.answeredBy}` : c.ringCount !== null ? `senza risposta dopo ${c.ringCount} squilli` : 'non inoltrata'}${c.callbackId ? `, prenotata la richiamata n. ${c.callbackId}` : ''}${recovered(c) ? ', mantenuta durante un riavvio del controller' : ''} (${END_IT[c.endReason ?? ''] ?? c.endReason ?? 'in corso'})`,
     })),
@@ -72,6 +104,7 @@ export function buildProfile(
       at: b.requestedAt,
       kind: 'callback' as const,
       id: b.id,
+      number: b.number,
       summary: `${b.dp}: callback #${b.id} ${b.status}, ${b.attempts} attempt(s)`,
       summaryIt: `${b.dp}: richiesta di richiamata n. ${b.id} ${CALLBACK_STATUS_IT[b.status]}, ${b.attempts} tentativi`,
     })),
@@ -80,6 +113,7 @@ export function buildProfile(
         at: a.startedAt,
         kind: 'attempt' as const,
         id: a.id,
+        number: b.number,
         summary: `callback #${b.id} through ${a.operator}${a.callerAttempt ? `, caller dialled (attempt ${a.callerAttempt})` : ''}: ${a.outcome ?? 'in progress'}`,
         summaryIt: `richiamata n. ${b.id} tramite ${a.operator}${a.callerAttempt ? `, chiamato l'utente (tentativo ${a.callerAttempt})` : ''}: ${a.outcome ?? 'in corso'}`,
       })),
@@ -88,6 +122,7 @@ export function buildProfile(
       at: o.at,
       kind: o.kind === 'operator' ? ('outcome' as const) : o.kind === 'unit' ? ('intervention' as const) : ('transfer' as const),
       id: o.id,
+      number: o.number ?? number,
       summary:
         o.kind === 'transfer'
           ? `transfer to ${o.unit}: ${o.label}`
@@ -99,8 +134,8 @@ export function buildProfile(
     })),
     ...notes.map((n) => {
       const text = `${n.author}${n.operator ? ` (${n.operator})` : ''}: ${n.info ? `[${n.info}] ` : ''}${n.text}`;
-      return { at: n.at, kind: 'note' as const, id: n.id, summary: text, summaryIt: text };
+      return { at: n.at, kind: 'note' as const, id: n.id, number: n.number ?? number, summary: text, summaryIt: text };
     }),
   ].sort((a, b) => a.at.localeCompare(b.at) || order[a.kind] - order[b.kind]);
-  return { number, calls, callbacks, outcomes, notes, timeline };
+  return { number, numbers, calls, callbacks, outcomes, notes, timeline };
 }

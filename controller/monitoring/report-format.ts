@@ -95,6 +95,7 @@ function metrics(f: Figures): Metric[] {
     m('hungUpWhileRinging', 'Caller hung up while ringing', 'Abbandoni durante gli squilli', f.hungUpWhileRinging),
     m('callbackOffers', 'Calls offered a callback', 'Chiamate con offerta di richiamata', f.callbackOffers),
     m('bookings', 'Callbacks booked', 'Richiamate prenotate', f.bookings),
+    ...Object.entries(f.bookingsByGroup).map(([k, v]) => m(`bookingsByGroup.${k}`, `Callbacks booked for ${k === 'operators' ? 'the operators' : k.slice(5)}`, `Richiamate prenotate per ${k === 'operators' ? 'gli operatori' : `l'ufficio ${k.slice(5)}`}`, v)),
     ...Object.entries(f.bookingRefusals).map(([k, v]) => m(`bookingRefusals.${k}`, `Booking refused: ${k}`, `Prenotazione rifiutata: ${inItalian(REFUSAL_IT, k)}`, v)),
     ...Object.entries(f.typedNumbersRejected).map(([k, v]) => m(`typedNumbersRejected.${k}`, `Typed number rejected: ${k}`, `Numero digitato respinto: ${inItalian(NUMBER_REJECTED_IT, k)}`, v)),
     ...Object.entries(f.callbacksByStatus).map(([k, v]) => m(`callbacksByStatus.${k}`, `Callbacks booked, now ${k}`, `Richiamate prenotate, ora ${inItalian(STATUS_IT, k)}`, v)),

@@ -25,8 +25,10 @@ export class Presence {
     private readonly startedAt: number = Date.now(),
   ) {}
 
-  async available(dp: string, role: OperatorRole, unit?: string): Promise<Availability> {
-    const members = this.operators.list().filter((o) => o.dp === dp && o.role === role && (unit === undefined || o.unit === unit));
+  /** `role`: one role or several (a switchboard directorate whose staff also place callbacks). */
+  async available(dp: string, role: OperatorRole | OperatorRole[], unit?: string): Promise<Availability> {
+    const roles = Array.isArray(role) ? role : [role];
+    const members = this.operators.list().filter((o) => o.dp === dp && roles.includes(o.role) && (unit === undefined || o.unit === unit));
     const checked = await Promise.all(
       members.map(async (o) => {
         const [endpoint, device] = await Promise.all([this.port.endpointState(o.id).catch(() => 'unknown'), this.port.deviceState(o.id).catch(() => 'UNKNOWN')]);

@@ -85,6 +85,11 @@ export function dpPrompts(dp: Directorate): PromptSpec[] {
       text: `Gentile utente, la chiama l'Agenzia delle Entrate, Direzione Provinciale di ${dp.name}, come da sua richiesta di richiamata.`,
     },
   ];
+  // the main menu's offices, after "to speak with an operator, press 1": "Ufficio rimborsi: prema 2."
+  const offices = (lang: Lang): string =>
+    dp.menu.map((m) => `${dp.units.find((u) => u.id === m.unit)?.name ?? m.unit}: ${lang === 'it' ? 'prema' : 'press'} ${m.key}.`).join(' ');
+  if (dp.menu.length > 0) specs.push({ path: dpPromptPath(dp.id, 'menu-offices', 'it'), lang: 'it', text: offices('it') });
+  if (en && dp.menu.length > 0) specs.push({ path: dpPromptPath(dp.id, 'menu-offices', 'en'), lang: 'en', text: offices('en') });
   if (en)
     specs.push(
       {

@@ -22,6 +22,8 @@ export interface CallbackRow {
   lastOutcome: string | null;
   /** times the request was moved to the next service window at closing */
   carriedOver: number;
+  /** whom it is for: 'operators', or an office ('unit:<id>') chosen in the menu */
+  group: string;
 }
 
 export interface BookingRequest {
@@ -37,6 +39,8 @@ export interface BookingRequest {
   /** start of the directorate's local day, for the daily limits */
   dayStart: Date;
   maxPerNumberPerDay: number;
+  /** 'operators' (default) or 'unit:<id>' */
+  group?: string;
   /** the calling number (national), null when withheld; with maxPerCallerPerDay, its cap */
   caller?: string | null;
   maxPerCallerPerDay?: number;
@@ -50,7 +54,7 @@ export type BookingResult =
 
 const SELECT = `SELECT id, dp, number, language, status, requested_at AS requestedAt, due_at AS dueAt, expires_at AS expiresAt,
   call_id AS callId, menu_path AS menuPath, ring_count AS ringCount, attempts, updated_at AS updatedAt, closed_reason AS closedReason,
-  last_outcome AS lastOutcome, carried_over AS carriedOver
+  last_outcome AS lastOutcome, carried_over AS carriedOver, callback_group AS "group"
   FROM callbacks`;
 
 const LIVE = "status IN ('pending', 'dialing')";
@@ -95,10 +99,10 @@ export class CallbacksRepo {
         const at = r.at.toISOString();
         const info = this.db
           .prepare(
-            `INSERT INTO callbacks (dp, number, language, status, requested_at, due_at, expires_at, call_id, menu_path, ring_count, attempts, updated_at)
-             VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, 0, ?)`,
+            `INSERT INTO callbacks (dp, number, language, status, requested_at, due_at, expires_at, call_id, menu_path, ring_count, attempts, updated_at, callback_group)
+             VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
           )
-          .run(r.dp, r.number, r.language, at, r.dueAt.toISOString(), r.expiresAt.toISOString(), r.callId, r.menuPath, r.ringCount, at);
+          .run(r.dp, r.number, r.language, at, r.dueAt.toISOString(), r.expiresAt.toISOString(), r.callId, r.menuPath, r.ringCount, at, r.group ?? 'operators');
         const id = Number(info.lastInsertRowid);
         return { ok: true, id, position: this.position(r.dp, id) };
       })
@@ -221,6 +225,21 @@ export class CallbacksRepo {
     if (filter.from) (where.push('requested_at >= ?'), params.push(filter.from.toISOString()));
     if (filter.to) (where.push('requested_at < ?'), params.push(filter.to.toISOString()));
     return this.db.prepare(`${SELECT}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id`).all(...params) as CallbackRow[];
+  }
+
+  /**
+   * The numbers a booking connects to this one: the number a caller called from when booking a
+   * callback to this number, and the numbers this caller booked callbacks to. Masked numbers
+   * (retention) connect nobody.
+   */
+  linkedNumbers(number: string): string[] {
+    const rows = this.db
+      .prepare(
+        `SELECT c.caller AS n FROM callbacks cb JOIN calls c ON c.id = cb.call_id WHERE cb.number = ? AND c.caller IS NOT NULL
+         UNION SELECT cb.number AS n FROM calls c JOIN callbacks cb ON cb.call_id = c.id WHERE c.caller = ?`,
+      )
+      .all(number, number) as Array<{ n: string }>;
+    return rows.map((r) => r.n).filter((n) => n !== number && !n.includes('*'));
   }
 
   byNumber(number: string): CallbackRow[] {

@@ -79,11 +79,6 @@ export class CallsRepo {
     return !!this.db.prepare('SELECT 1 FROM calls WHERE caller = ? AND answered_by = ? LIMIT 1').get(caller, operator);
   }
 
-  /** Calls from a number that started before an instant. */
-  countBefore(caller: string, before: string): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM calls WHERE caller = ? AND started_at < ?').get(caller, before) as { n: number }).n;
-  }
-
   byCaller(caller: string): CallRow[] {
     return this.db.prepare(`${SELECT} WHERE caller = ? ORDER BY started_at`).all(caller) as CallRow[];
   }

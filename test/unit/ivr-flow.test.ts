@@ -69,7 +69,7 @@ t.test('nobody answers: offer after the rings, book on the calling number', asyn
   c.done();
   t.same(c.find('startTimer'), { type: 'startTimer', token: c.state.token, ms: MENU_TIMEOUT_MS });
   c.keys('1');
-  t.same(c.find('book'), { type: 'book', number: '0612345678', path: '1,offer:1', rings: 3 });
+  t.same(c.find('book'), { type: 'book', number: '0612345678', path: '1,offer:1', rings: 3, group: 'operators' });
   c.send({ type: 'booked', id: 7, position: 2, today: true });
   t.same(c.names(), ['booking-registered', 'queue-position', 'number:2', 'expect-today', 'goodbye']);
   t.equal((c.find('play') as { bargeIn: boolean }).bargeIn, false, 'the confirmation is not cut short');
@@ -103,7 +103,7 @@ t.test('withheld number: straight to typing, read-back, correction, confirm', as
   c.keys('0612223334#');
   t.same(c.names(), ['you-typed', 'digits:0612223334', 'confirm-or-reenter']);
   c.keys('1');
-  t.same(c.find('book'), { type: 'book', number: '0612223334', path: '1', rings: null });
+  t.same(c.find('book'), { type: 'book', number: '0612223334', path: '1', rings: null, group: 'operators' });
 });
 
 t.test('refused numbers are explained, then typing again; three refusals end the call', async (t) => {
@@ -268,6 +268,25 @@ t.test('a booking the database could not take: the caller hears it was not regis
   d.send({ type: 'bookRefused', reason: 'unavailable' });
   t.notOk(d.has('stopPlay'));
   t.same(d.names(), ['booking-unavailable', 'goodbye']);
+});
+
+t.test("an office in the menu: its key rings that unit's phones, and a booking made from there is the office's", async (t) => {
+  const c = new Call(ctx({ offices: [{ key: '2', unit: 'rimborsi' }] }));
+  c.toMenu();
+  t.same(c.names(), ['menu-main', 'menu-offices', 'menu-english'], "1 operator, the directorate's offices, English");
+  c.keys('2');
+  t.same(c.find('checkOperators'), { type: 'checkOperators', group: 'unit:rimborsi' });
+  t.match(c.effects, [{ type: 'stopPlay' }, { type: 'record', event: 'menu', data: { menu: 'main', digit: '2', unit: 'rimborsi' } }]);
+  c.send({ type: 'operators', available: 1 });
+  c.send({ type: 'ringUnanswered', token: c.state.token, rings: 3 });
+  c.done();
+  c.keys('1');
+  t.same(c.find('book'), { type: 'book', number: '0612345678', path: '2,offer:1', rings: 3, group: 'unit:rimborsi' });
+  const plain = new Call(ctx());
+  plain.toMenu();
+  t.same(plain.names(), ['menu-main', 'menu-english'], 'no offices: no office prompt');
+  plain.keys('2');
+  t.same(plain.names(), ['invalid-choice', 'menu-main', 'menu-english'], '2 is no choice there');
 });
 
 t.test('the caller hanging up while phones ring stops the ringing', async (t) => {

@@ -225,6 +225,7 @@ interface CallbackJson {
   requestedAt: string;
   language: string;
   position: number | null;
+  group: string;
   attemptLog?: Array<{ operator: string; outcome: string | null; callerAttempt: number | null }>;
 }
 
@@ -250,7 +251,7 @@ t.test('callbacks list: JSON fields, filters, and local times in the table', asy
   const table = await ivrctl('callbacks', 'list');
   t.equal(table.code, 0, table.stderr);
   const { header, rows } = parseTable(t, table.stdout);
-  t.same(header, ['ID', 'DP', 'NUMBER', 'STATUS', 'POSITION', 'ATTEMPTS', 'LASTOUTCOME', 'LANGUAGE', 'REQUESTEDAT', 'DUEAT']);
+  t.same(header, ['ID', 'DP', 'GROUP', 'NUMBER', 'STATUS', 'POSITION', 'ATTEMPTS', 'LASTOUTCOME', 'LANGUAGE', 'REQUESTEDAT', 'DUEAT']);
   t.same(rows.map((r) => r[0]), [ids.A, ids.B, ids.C, ids.D].map(String));
   const col = (name: string, id: number): string => rows.find((r) => r[0] === String(id))![header.indexOf(name)]!;
   // 10:00Z in November is 11:00 in Rome (CET, +1); 08:30Z in July is 10:30 (CEST, +2)
@@ -260,6 +261,7 @@ t.test('callbacks list: JSON fields, filters, and local times in the table', asy
   // 23:30Z on Nov 26 is already Nov 27 in Rome
   t.equal(col('REQUESTEDAT', ids.C), '2026-11-27 00:30:00 CET');
   t.equal(col('POSITION', ids.A), '1');
+  t.equal(col('GROUP', ids.A), 'operators', "a request made at the operators' option");
   t.equal(col('POSITION', ids.B), '-', 'a closed request has no place in the queue');
   t.equal(col('LASTOUTCOME', ids.B), 'connected');
   t.equal(col('LANGUAGE', ids.B), 'en');

@@ -27,7 +27,7 @@ export function registerCallbacks(program: Command, cli: Cli): void {
         const repo = new CallbacksRepo(db);
         const rows = repo.list({ dp: opts.dp, status: opts.status }).map((r) => callbackView(r, repo));
         if (opts.json) cli.print.json(rows);
-        else cli.print.line(cli.print.table(rows, ['id', 'dp', 'number', 'status', 'position', 'attempts', 'lastOutcome', 'language', 'requestedAt', 'dueAt']));
+        else cli.print.line(cli.print.table(rows, ['id', 'dp', 'group', 'number', 'status', 'position', 'attempts', 'lastOutcome', 'language', 'requestedAt', 'dueAt']));
       });
     });
   callbacks

@@ -33,7 +33,9 @@ export function registerProfile(program: Command, cli: Cli): void {
         if (opts.json) return cli.print.json(profile);
         if (profile.timeline.length === 0) return cli.print.line(`${number}: no calls or callbacks`);
         cli.print.line(`profile of ${number}: ${profile.calls.length} call(s), ${profile.callbacks.length} callback request(s)`);
-        cli.print.line(cli.print.table(profile.timeline, ['at', 'kind', 'summary']));
+        const others = profile.numbers.filter((n) => n !== number);
+        if (others.length > 0) cli.print.line(`the same person's other numbers (linked by a callback booking): ${others.join(', ')}`);
+        cli.print.line(cli.print.table(profile.timeline, others.length > 0 ? ['at', 'number', 'kind', 'summary'] : ['at', 'kind', 'summary']));
       }, { write: true });
     });
 
