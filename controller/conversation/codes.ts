@@ -13,9 +13,12 @@ export const INTERVENTION_CODES: Readonly<Record<string, string>> = {
   '3': 'not_competent',
 };
 
-/** The code recorded when the operator keys none: what most likely happened. */
-export const defaultOutcome = (transferred: boolean): string => (transferred ? '2' : '1');
-export const DEFAULT_INTERVENTION = '1';
+/**
+ * What is recorded when an official keys no code (the time-out passed, or they hung up
+ * first): that nothing was recorded, counted as such in the reports. Guessing "handled" or
+ * "basic information given" would make up records (a transfer is recorded on its own).
+ */
+export const NOT_RECORDED = { code: '0', label: 'not_recorded' } as const;
 
 /**
  * Digits keyed after "*": the unit whose code they complete, 'more' while another code

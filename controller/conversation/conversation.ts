@@ -16,7 +16,7 @@ import type { OutcomesRepo } from '../storage/outcomes-repo';
 import type { WriteQueue } from '../storage/write-queue';
 import { Leg } from '../telephony/leg';
 import type { TelephonyPort } from '../telephony/port';
-import { DEFAULT_INTERVENTION, defaultOutcome, INTERVENTION_CODES, matchUnitCode, OUTCOME_CODES } from './codes';
+import { INTERVENTION_CODES, matchUnitCode, NOT_RECORDED, OUTCOME_CODES } from './codes';
 
 /** pause allowed between the digits of a unit code after "*" */
 const CODE_GAP_MS = 3000;
@@ -64,7 +64,6 @@ export class Conversation {
   private operatorLeg: Leg | undefined;
   private unit: { leg: Leg; official: string; unitId: string } | undefined;
   private ringer: GroupRinger | undefined;
-  private transferred = false;
   private typed: string | null = null;
   private typingTimer: NodeJS.Timeout | undefined;
   private operatorRecorded = false;
@@ -190,7 +189,6 @@ export class Conversation {
     this.unit = { leg, official: outcome.operator, unitId: unit.id };
     leg.onGone(() => this.unitGone());
     this.stage = 'withUnit';
-    this.transferred = true;
     this.record('transfer', outcome.operator, 'answered', `answered by ${outcome.operator}`, false, unit.id);
     const operatorLeg = this.operatorLeg;
     if (operatorLeg) await port.removeFromBridge(this.bridgeId, [operatorLeg.id]).catch(() => undefined);
@@ -214,7 +212,7 @@ export class Conversation {
     if (this.stage !== 'withUnit' || !this.unit) return;
     const { official, unitId } = this.unit;
     this.unit = undefined;
-    this.record('unit', official, DEFAULT_INTERVENTION, INTERVENTION_CODES[DEFAULT_INTERVENTION]!, true, unitId);
+    this.record('unit', official, NOT_RECORDED.code, NOT_RECORDED.label, true, unitId);
     this.d.presence.release(official, true);
     this.d.onOfficialFree?.(official);
     this.alone();
@@ -244,8 +242,7 @@ export class Conversation {
     }
     if (this.operatorLeg === leg) this.recordOperatorOutcome(key);
     else {
-      const code = key ?? DEFAULT_INTERVENTION;
-      this.record('unit', official, code, INTERVENTION_CODES[code]!, key === null, this.unit?.unitId);
+      this.record('unit', official, key ?? NOT_RECORDED.code, key === null ? NOT_RECORDED.label : INTERVENTION_CODES[key]!, key === null, this.unit?.unitId);
       if (this.unit?.leg === leg) this.unit = undefined;
     }
     if (this.operatorLeg === leg) this.operatorLeg = undefined;
@@ -259,11 +256,9 @@ export class Conversation {
     if (this.operatorRecorded) return;
     this.operatorRecorded = true;
     if (this.firstKind === 'unit') {
-      const code = key ?? DEFAULT_INTERVENTION;
-      return this.record('unit', this.operator, code, INTERVENTION_CODES[code]!, key === null, this.s.officialUnit);
+      return this.record('unit', this.operator, key ?? NOT_RECORDED.code, key === null ? NOT_RECORDED.label : INTERVENTION_CODES[key]!, key === null, this.s.officialUnit);
     }
-    const code = key ?? defaultOutcome(this.transferred);
-    this.record('operator', this.operator, code, OUTCOME_CODES[code]!, key === null);
+    this.record('operator', this.operator, key ?? NOT_RECORDED.code, key === null ? NOT_RECORDED.label : OUTCOME_CODES[key]!, key === null);
   }
 
   /** the first official: an operator, or an office's official (intervention codes) */

@@ -126,11 +126,15 @@ export function buildProfile(
       summary:
         o.kind === 'transfer'
           ? `transfer to ${o.unit}: ${o.label}`
-          : `${o.official}: ${o.code} ${o.label}${o.byDefault ? ' (default, no key)' : ''}`,
+          : o.label === 'not_recorded'
+            ? `${o.official}: not recorded (no code keyed)`
+            : `${o.official}: ${o.code} ${o.label}${o.byDefault ? ' (default, no key)' : ''}`,
       summaryIt:
         o.kind === 'transfer'
           ? `trasferimento a ${o.unit}: ${o.label === 'answered' ? 'risposto' : o.label}`
-          : `${o.official}: ${o.code} ${o.label}${o.byDefault ? ' (predefinito, nessun tasto)' : ''}`,
+          : o.label === 'not_recorded'
+            ? `${o.official}: non registrato (nessun codice digitato)`
+            : `${o.official}: ${o.code} ${o.label}${o.byDefault ? ' (predefinito, nessun tasto)' : ''}`,
     })),
     ...notes.map((n) => {
       const text = `${n.author}${n.operator ? ` (${n.operator})` : ''}: ${n.info ? `[${n.info}] ` : ''}${n.text}`;

@@ -3,7 +3,7 @@
 // the channels' events here, puts a caller whose transfer was interrupted back with the
 // operator, and when either side hangs up, hangs up the rest and removes the bridge.
 // Operator keys are not acted on (no transfer, no outcome code): the caller's profile shows
-// the call as recovered, and the outcome falls back to its default.
+// the call as recovered; no outcome is recorded for it (nobody is asked).
 import type { Logger } from 'pino';
 import type { CallTracker } from '../inbound/inbound-call';
 import { commonMedia } from '../prompts/media';

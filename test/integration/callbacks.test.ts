@@ -165,7 +165,7 @@ t.test('transfer, and the unit does not answer: the caller comes back to the ope
     const r = query<{ kind: string; code: string; by_default: number }>('SELECT * FROM outcomes WHERE callback_id = ? ORDER BY id', id);
     return r.length === 2 ? r : undefined;
   }, 12_000);
-  t.match(rows, [{ kind: 'transfer', code: 'no_answer' }, { kind: 'operator', code: '1', by_default: 1 }], 'transfer not answered; the operator\'s default outcome');
+  t.match(rows, [{ kind: 'transfer', code: 'no_answer' }, { kind: 'operator', code: '0', label: 'not_recorded', by_default: 1 }], 'transfer not answered; the operator keyed no code: not recorded');
   await assertNothingLeft(t);
 });
 

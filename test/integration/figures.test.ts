@@ -59,7 +59,7 @@ t.test('three real calls, then the report and /metrics count exactly them', asyn
     callbackOffers: 1,
     bookings: 1,
     callbacksByStatus: { pending: 1, dialing: 0, done: 0, failed: 0, cancelled: 0, expired: 0 },
-    operatorOutcomes: [{ code: '1', count: 1, byDefault: 1 }],
+    operatorOutcomes: [{ code: '0', label: 'not_recorded', count: 1, byDefault: 1 }],
   });
 
   t.equal(await metric(`ivr_calls_total{dp="${DP}",result="answered"}`), 1);

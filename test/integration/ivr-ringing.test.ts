@@ -41,7 +41,7 @@ t.test('operator answers within the threshold: bridged, audio both ways, the oth
   t.equal(b.rtp.packets, 0, 'the cancelled phone got no audio');
   t.equal(query('SELECT 1 FROM callbacks WHERE number = ?', ani).length, 0, 'no callback booked');
   // the caller hung up first: op-a was asked for the outcome code; its phone keys none
-  t.match(query('SELECT kind, official, code, label, by_default FROM outcomes WHERE call_id = ?', call!.id), [{ kind: 'operator', official: 'op-a', code: '1', label: 'basic_information_given', by_default: 1 }], 'the default outcome in the profile');
+  t.match(query('SELECT kind, official, code, label, by_default FROM outcomes WHERE call_id = ?', call!.id), [{ kind: 'operator', official: 'op-a', code: '0', label: 'not_recorded', by_default: 1 }], 'no code keyed: "not recorded" in the profile, nothing made up');
   await assertNothingLeft(t);
 });
 
