@@ -38,6 +38,7 @@ import { ConsoleUsersRepo } from './storage/console-users-repo';
 import { instrumentDatabase } from './storage/database';
 import { JobRunsRepo } from './storage/job-runs-repo';
 import { OperatorsRepo } from './storage/operators-repo';
+import { FollowupsRepo } from './storage/followups-repo';
 import { OutcomesRepo } from './storage/outcomes-repo';
 import { privateUmask } from './storage/private-files';
 import { StorageHealth } from './storage/health';
@@ -93,6 +94,7 @@ async function main(): Promise<void> {
     operatorStates: async () => operatorStates(operatorsRepo.list(), await gateway.phoneStates().catch(() => new Map())),
     directorates: config.directorates.map((d) => d.id),
     today: () => todayFigures(),
+    followups: () => followups.openByDp(),
     storage: () => {
       const st = storage.status();
       return { queued: st.queued, state: st.state === 'ok' ? 0 : st.state === 'busy' ? 1 : 2, freeBytes: st.freeBytes };
@@ -136,6 +138,7 @@ async function main(): Promise<void> {
   const presence = new Presence(operatorsRepo, gateway);
   const callbacks = new CallbacksRepo(db);
   const outcomes = new OutcomesRepo(db);
+  const followups = new FollowupsRepo(db);
   const attempts = new CallbackAttemptsRepo(db);
   const now = (): Date => new Date();
   let dispatcher: Dispatcher | undefined;
@@ -152,6 +155,7 @@ async function main(): Promise<void> {
       events: new CallEventsRepo(db),
       callbacks,
       outcomes,
+      followups,
       log,
       now,
       onOfficialFree: kick('operator_free'),
@@ -169,6 +173,7 @@ async function main(): Promise<void> {
       tracker: gateway,
       presence,
       outcomes,
+      followups,
       writes,
       log,
       now,

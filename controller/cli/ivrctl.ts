@@ -14,6 +14,7 @@ import { registerConfig } from './commands/config';
 import { registerDb } from './commands/db';
 import { registerJobs } from './commands/jobs';
 import { registerOperators } from './commands/operators';
+import { registerFollowups } from './commands/followups';
 import { registerProfile } from './commands/profile';
 import { registerReport } from './commands/report';
 import { registerUsers } from './commands/users';
@@ -68,6 +69,7 @@ function build(): Command {
   registerOperators(program, cli);
   registerCallbacks(program, cli);
   registerProfile(program, cli);
+  registerFollowups(program, cli);
   registerReport(program, cli);
   registerDb(program, cli);
   registerJobs(program, cli);

@@ -25,6 +25,7 @@ import type { Db } from '../storage/database';
 import { NotesRepo } from '../storage/notes-repo';
 import { OutcomesRepo } from '../storage/outcomes-repo';
 import { AuditRepo, type AuditAction } from '../storage/audit-repo';
+import { FollowupsRepo } from '../storage/followups-repo';
 import { OperatorsRepo } from '../storage/operators-repo';
 import { StorageUnavailable, WriteQueue } from '../storage/write-queue';
 import { httpNames, originAllowed, type HttpNames } from '../http/hosts';
@@ -237,7 +238,7 @@ export class ConsoleRouter {
 
   private profile(number: string): Profile {
     const db = this.d.db;
-    return buildProfile(number, { calls: this.calls, events: new CallEventsRepo(db), callbacks: this.callbacks, attempts: this.attempts, outcomes: new OutcomesRepo(db), notes: this.notes });
+    return buildProfile(number, { calls: this.calls, events: new CallEventsRepo(db), callbacks: this.callbacks, attempts: this.attempts, outcomes: new OutcomesRepo(db), notes: this.notes, followups: new FollowupsRepo(db) });
   }
 
   private callbacksPage(res: ServerResponse, ctx: v.PageContext, s: Session, url: URL, notice?: string): void {

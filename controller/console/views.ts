@@ -164,7 +164,7 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
 ${profile ? profileBody(profile) : ''}`);
 }
 
-const KIND_IT: Record<Profile['timeline'][number]['kind'], string> = { call: 'chiamata', callback: 'richiesta', attempt: 'tentativo', outcome: 'esito', transfer: 'trasferimento', intervention: 'intervento', note: 'nota' };
+const KIND_IT: Record<Profile['timeline'][number]['kind'], string> = { call: 'chiamata', callback: 'richiesta', attempt: 'tentativo', outcome: 'esito', transfer: 'trasferimento', intervention: 'intervento', note: 'nota', followup: 'seguito' };
 const ROLE_IT: Record<string, string> = { switchboard: 'centralino', staff: 'personale', unit: 'ufficio' };
 
 export function profileBody(p: Profile): Html {

@@ -13,6 +13,9 @@ export const INTERVENTION_CODES: Readonly<Record<string, string>> = {
   '3': 'not_competent',
 };
 
+/** the codes that open a follow-up item (followups table) */
+export const FOLLOW_UP = { operator: '4', unit: '2' } as const;
+
 /**
  * What is recorded when an official keys no code (the time-out passed, or they hung up
  * first): that nothing was recorded, counted as such in the reports. Guessing "handled" or

@@ -12,11 +12,12 @@ import { GroupRinger } from '../inbound/group-ringer';
 import type { Lang } from '../inbound/ivr-flow';
 import type { Presence } from '../operators/presence';
 import { commonMedia } from '../prompts/media';
+import type { FollowupsRepo } from '../storage/followups-repo';
 import type { OutcomesRepo } from '../storage/outcomes-repo';
 import type { WriteQueue } from '../storage/write-queue';
 import { Leg } from '../telephony/leg';
 import type { TelephonyPort } from '../telephony/port';
-import { INTERVENTION_CODES, matchUnitCode, NOT_RECORDED, OUTCOME_CODES } from './codes';
+import { FOLLOW_UP, INTERVENTION_CODES, matchUnitCode, NOT_RECORDED, OUTCOME_CODES } from './codes';
 
 /** pause allowed between the digits of a unit code after "*" */
 const CODE_GAP_MS = 3000;
@@ -26,6 +27,8 @@ export interface ConversationDeps {
   tracker: CallTracker;
   presence: Presence;
   outcomes: OutcomesRepo;
+  /** the cases marked "needs follow-up" go on a worklist */
+  followups?: FollowupsRepo;
   writes: WriteQueue;
   log: Logger;
   now: () => Date;
@@ -283,5 +286,12 @@ export class Conversation {
       at: this.d.now(),
     };
     this.d.writes.record('outcome', () => this.d.outcomes.add(record));
+    // "needs follow-up" (an operator's 4, a unit's 2) opens an item on the worklist of the
+    // directorate's operators or of that unit
+    const followups = this.d.followups;
+    if (followups && ((kind === 'operator' && code === FOLLOW_UP.operator) || (kind === 'unit' && code === FOLLOW_UP.unit))) {
+      const item = { dp: record.dp, unit: kind === 'unit' ? (unit ?? null) : null, number: record.number, callId: record.callId, callbackId: record.callbackId, openedBy: official, at: record.at };
+      this.d.writes.record('followup', () => followups.open(item));
+    }
   }
 }

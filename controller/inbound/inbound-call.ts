@@ -12,6 +12,7 @@ import { currentOrNextWindow, localTime, sameLocalDay, zonedInstant } from '../s
 import type { CallEventsRepo } from '../storage/call-events-repo';
 import type { BookingResult, CallbacksRepo } from '../storage/callbacks-repo';
 import type { CallEndReason, CallFacts, CallsRepo } from '../storage/calls-repo';
+import type { FollowupsRepo } from '../storage/followups-repo';
 import type { OutcomesRepo } from '../storage/outcomes-repo';
 import { StorageUnavailable, type WriteQueue } from '../storage/write-queue';
 import { Leg } from '../telephony/leg';
@@ -57,6 +58,7 @@ export interface InboundDeps {
   events: CallEventsRepo;
   callbacks: CallbacksRepo;
   outcomes: OutcomesRepo;
+  followups?: FollowupsRepo;
   log: Logger;
   now: () => Date;
   /** an operator finished a call (wrap-up included) */

@@ -21,7 +21,7 @@ import { MetaRepo } from '../storage/meta-repo';
 export interface RetentionResult {
   days: number;
   cutoff: string;
-  masked: { calls: number; callEvents: number; callbacks: number; outcomes: number; notes: number; audit: number };
+  masked: { calls: number; callEvents: number; callbacks: number; outcomes: number; notes: number; audit: number; followups: number };
 }
 
 /** Runs one chunk (a write) and resolves with its result; the default runs it in a transaction, then yields. */
@@ -69,6 +69,8 @@ const WALKS: TableWalk[] = [
   { key: 'outcomes', table: 'outcomes', at: 'at', columns: ['number'], mask: ([n]) => [maskOrNull(n!)] },
   // a note's free text may say anything about the caller: it goes, its topic (info) stays
   { key: 'notes', table: 'notes', at: 'at', columns: ['number', 'text'], mask: ([n, text]) => [maskOrNull(n!), text ? '' : text!] },
+  // a case still open keeps its number (somebody is to act on it); a closed one's outcome goes like a note's text
+  { key: 'followups', table: 'followups', at: 'opened_at', columns: ['number', 'outcome'], mask: ([n, o]) => [maskOrNull(n!), o ? '' : o!], live: "status = 'open'" },
   // who looked at whose profile: the looking stays on record, whose it was does not
   { key: 'audit', table: 'audit_log', at: 'at', columns: ['subject'], mask: ([n]) => [maskOrNull(n!)] },
 ];
@@ -125,7 +127,7 @@ export async function maskOldNumbers(db: Db, days: number, now: Date, step: Rete
   const cutoff = new Date(now.getTime() - days * 86_400_000);
   const cutoffIso = cutoff.toISOString();
   const meta = new MetaRepo(db);
-  const result: RetentionResult['masked'] = { calls: 0, callEvents: 0, callbacks: 0, outcomes: 0, notes: 0, audit: 0 };
+  const result: RetentionResult['masked'] = { calls: 0, callEvents: 0, callbacks: 0, outcomes: 0, notes: 0, audit: 0, followups: 0 };
   for (const w of WALKS) {
     let cursor: Cursor = { from: Number(meta.get(`retention_watermark:${w.table}`) ?? 0), held: false };
     for (;;) {

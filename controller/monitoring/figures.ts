@@ -85,6 +85,9 @@ export interface Figures {
   transfersByUnit: UnitTransfers[];
   operatorOutcomes: CodeCount[];
   unitInterventions: CodeCount[];
+  /** cases marked "needs follow-up" in the range, and items closed in it */
+  followupsOpened: number;
+  followupsClosed: number;
 }
 
 export interface DayFigures extends Figures {
@@ -242,6 +245,10 @@ function statements(db: Db) {
     // one row per code, so that a metric name is unique even if a code's label was ever
     // reworded: the label shown is the latest one (SQLite takes a bare column from the
     // row that gave MAX())
+    followups: db.prepare(`
+      SELECT SUM(CASE WHEN opened_at >= @from AND opened_at < @to THEN 1 ELSE 0 END) AS opened,
+        SUM(CASE WHEN status = 'closed' AND closed_at >= @from AND closed_at < @to THEN 1 ELSE 0 END) AS closed
+      FROM followups WHERE dp = @dp AND (opened_at >= @from AND opened_at < @to OR closed_at >= @from AND closed_at < @to)`),
     codes: db.prepare(`
       SELECT code, label, COUNT(*) AS count, SUM(by_default) AS byDefault, MAX(at) AS latest
       FROM outcomes WHERE dp = @dp AND kind = @kind AND at >= @from AND at < @to
@@ -278,6 +285,7 @@ function figuresOf(q: Statements, w: Window): Figures {
   const attempts = q.attempts.all(w) as Array<{ outcome: string; n: number }>;
   const transfers = q.transfers.all(w) as UnitTransfers[];
   const codes = (kind: 'operator' | 'unit') => q.codes.all({ ...w, kind }) as CodeCount[];
+  const followups = q.followups.get(w) as { opened: number | null; closed: number | null };
 
   const waits = done.map((r) => (Date.parse(r.connectedAt) - Date.parse(r.requestedAt)) / 1000);
   const byStatus = counts(statuses.map((s) => ({ key: s.status, n: s.n })), CALLBACK_STATUSES) as Record<CallbackStatus, number>;
@@ -307,6 +315,8 @@ function figuresOf(q: Statements, w: Window): Figures {
     transfersByUnit: transfers.map((t) => ({ unit: t.unit, answered: t.answered, notAnswered: t.notAnswered })),
     operatorOutcomes: codes('operator').map((c) => ({ code: c.code, label: c.label, count: c.count, byDefault: c.byDefault })),
     unitInterventions: codes('unit').map((c) => ({ code: c.code, label: c.label, count: c.count, byDefault: c.byDefault })),
+    followupsOpened: followups.opened ?? 0,
+    followupsClosed: followups.closed ?? 0,
   };
 }
 

@@ -15,6 +15,8 @@ export interface MetricSources {
   directorates: string[];
   /** today's figures (monitoring/figures.ts: the same numbers as the report and the console) */
   today: () => DpFigures[];
+  /** open follow-up items per directorate, with the oldest one's opening time */
+  followups?: () => Array<{ dp: string; open: number; oldest: string }>;
   /** the write queue: writes waiting for the database, and its state (0 ok, 1 busy, 2 failing) */
   storage?: () => { queued: number; state: number; freeBytes: number | null };
 }
@@ -61,6 +63,32 @@ export class Metrics {
     this.writesDropped = new Counter({ name: 'ivr_db_writes_dropped_total', help: 'writes given up (refused by SQLite for good, or the write queue full)', registers });
     for (const dp of src.directorates) for (const result of CALL_RESULTS) this.calls.inc({ dp, result }, 0);
     for (const where of ['unhandled_rejection', 'uncaught_exception']) this.errors.inc({ where }, 0);
+    if (src.followups) {
+      const followups = src.followups;
+      new Gauge({
+        name: 'ivr_followups_open',
+        help: 'follow-up items open (cases marked "needs follow-up"), per directorate',
+        labelNames: ['dp'],
+        registers,
+        collect() {
+          const rows = followups();
+          for (const dp of src.directorates) this.set({ dp }, rows.find((r) => r.dp === dp)?.open ?? 0);
+        },
+      });
+      new Gauge({
+        name: 'ivr_followup_oldest_open_seconds',
+        help: 'age of the oldest open follow-up item, per directorate (0 when none)',
+        labelNames: ['dp'],
+        registers,
+        collect() {
+          const rows = followups();
+          for (const dp of src.directorates) {
+            const oldest = rows.find((r) => r.dp === dp)?.oldest;
+            this.set({ dp }, oldest ? Math.max(0, (Date.now() - Date.parse(oldest)) / 1000) : 0);
+          }
+        },
+      });
+    }
     if (src.storage) {
       const storage = src.storage;
       new Gauge({ name: 'ivr_db_writes_queued', help: 'writes waiting for the database (busy or failing)', registers, collect() { this.set(storage().queued); } });

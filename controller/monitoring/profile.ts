@@ -6,6 +6,7 @@ import type { AttemptRow, CallbackAttemptsRepo } from '../storage/callback-attem
 import type { CallRow, CallsRepo } from '../storage/calls-repo';
 import type { OutcomeRow, OutcomesRepo } from '../storage/outcomes-repo';
 import type { NoteRow, NotesRepo } from '../storage/notes-repo';
+import type { FollowupRow, FollowupsRepo } from '../storage/followups-repo';
 
 export interface CallbackView {
   id: number;
@@ -45,8 +46,10 @@ export interface Profile {
   outcomes: OutcomeRow[];
   /** what operators recorded from the console: information given, free-text notes */
   notes: NoteRow[];
+  /** cases marked "needs follow-up", and what was done when they were closed */
+  followups: FollowupRow[];
   /** everything above merged in time order */
-  timeline: Array<{ at: string; kind: 'call' | 'callback' | 'attempt' | 'outcome' | 'transfer' | 'intervention' | 'note'; id: string | number; /** the number it concerns */ number: string; summary: string; /** the same in Italian, for the console */ summaryIt: string }>;
+  timeline: Array<{ at: string; kind: 'call' | 'callback' | 'attempt' | 'outcome' | 'transfer' | 'intervention' | 'note' | 'followup'; id: string | number; /** the number it concerns */ number: string; summary: string; /** the same in Italian, for the console */ summaryIt: string }>;
 }
 
 /** a callback request's status, in Italian (the profile's timeline and the console) */
@@ -80,7 +83,7 @@ export function earlierContacts(cb: Pick<CallbackRow, 'id' | 'number' | 'request
 
 export function buildProfile(
   number: string,
-  repos: { calls: CallsRepo; events: CallEventsRepo; callbacks: CallbacksRepo; attempts: CallbackAttemptsRepo; outcomes: OutcomesRepo; notes: NotesRepo },
+  repos: { calls: CallsRepo; events: CallEventsRepo; callbacks: CallbacksRepo; attempts: CallbackAttemptsRepo; outcomes: OutcomesRepo; notes: NotesRepo; followups?: FollowupsRepo },
 ): Profile {
   // one person, all their numbers: a callback booked to another number does not split the history
   const numbers = personNumbers(number, repos.callbacks);
@@ -88,9 +91,10 @@ export function buildProfile(
   const callbacks = numbers.flatMap((n) => repos.callbacks.byNumber(n)).map((r) => ({ ...callbackView(r, repos.callbacks), attemptLog: repos.attempts.ofCallback(r.id) }));
   const outcomes = numbers.flatMap((n) => repos.outcomes.byNumber(n));
   const notes = numbers.flatMap((n) => repos.notes.byNumber(n));
+  const followups = repos.followups ? numbers.flatMap((n) => repos.followups!.byNumber(n)) : [];
   // a conversation the restarted controller kept (recovery/)
   const recovered = (c: (typeof calls)[number]): boolean => c.events.some((e) => e.type === 'recovered');
-  const order = { call: 0, callback: 1, attempt: 2, transfer: 3, outcome: 4, intervention: 5, note: 6 } as const;
+  const order = { call: 0, callback: 1, attempt: 2, transfer: 3, outcome: 4, intervention: 5, followup: 6, note: 7 } as const;
   const timeline: Profile['timeline'] = [
     ...calls.map((c) => ({
       at: c.startedAt,
@@ -136,10 +140,16 @@ export function buildProfile(
             ? `${o.official}: non registrato (nessun codice digitato)`
             : `${o.official}: ${o.code} ${o.label}${o.byDefault ? ' (predefinito, nessun tasto)' : ''}`,
     })),
+    ...followups.flatMap((f) => {
+      const list = f.unit ?? 'operators';
+      const opened = { at: f.openedAt, kind: 'followup' as const, id: f.id, number: f.number ?? number, summary: `follow-up #${f.id} opened by ${f.openedBy} (${list})`, summaryIt: `seguito n. ${f.id} aperto da ${f.openedBy} (${f.unit ? `ufficio ${f.unit}` : 'operatori'})` };
+      if (f.status !== 'closed') return [opened];
+      return [opened, { at: f.closedAt!, kind: 'followup' as const, id: f.id, number: f.number ?? number, summary: `follow-up #${f.id} closed by ${f.closedBy}: ${f.outcome ?? ''}`, summaryIt: `seguito n. ${f.id} chiuso da ${f.closedBy}: ${f.outcome ?? ''}` }];
+    }),
     ...notes.map((n) => {
       const text = `${n.author}${n.operator ? ` (${n.operator})` : ''}: ${n.info ? `[${n.info}] ` : ''}${n.text}`;
       return { at: n.at, kind: 'note' as const, id: n.id, number: n.number ?? number, summary: text, summaryIt: text };
     }),
   ].sort((a, b) => a.at.localeCompare(b.at) || order[a.kind] - order[b.kind]);
-  return { number, numbers, calls, callbacks, outcomes, notes, timeline };
+  return { number, numbers, calls, callbacks, outcomes, notes, followups, timeline };
 }

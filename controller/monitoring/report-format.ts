@@ -111,6 +111,8 @@ function metrics(f: Figures): Metric[] {
     ]),
     ...codeRows('operatorOutcomes', 'Operator outcome', 'Esito operatore', f.operatorOutcomes),
     ...codeRows('unitInterventions', 'Unit intervention', "Intervento dell'ufficio", f.unitInterventions),
+    m('followupsOpened', 'Follow-up items opened', 'Seguiti aperti', f.followupsOpened),
+    m('followupsClosed', 'Follow-up items closed', 'Seguiti chiusi', f.followupsClosed),
   ];
 }
 

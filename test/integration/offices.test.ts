@@ -25,6 +25,17 @@ t.test("the office's key rings its unit's phone: the official answers, talks, ke
   t.match(callEvents(ani).find((e) => e.type === 'menu')?.data, { digit: '2', unit: 'rimborsi' });
   const outcome = await waitForRow<{ kind: string; official: string; code: string; unit: string; by_default: number }>("the official's intervention code", "SELECT * FROM outcomes WHERE call_id = (SELECT id FROM calls WHERE caller = ?) AND kind = 'unit'", [ani], 20_000);
   t.match(outcome, { kind: 'unit', official: 'unit2', code: '2', unit: 'rimborsi', by_default: 0 }, 'an intervention (needs follow-up), keyed, not an operator outcome');
+  // "needs follow-up" opened an item on the unit's worklist; closing it writes into the profile
+  const item = await waitForRow<{ id: number; dp: string; unit: string; number: string; opened_by: string; status: string }>('the follow-up item', 'SELECT * FROM followups WHERE number = ?', [ani]);
+  t.match(item, { dp: 'demo-st', unit: 'rimborsi', opened_by: 'unit2', status: 'open' }, "on the office's worklist");
+  const listed = JSON.parse((await ivrctl('followups', 'list', '--unit', 'rimborsi', '--json')).stdout) as Array<{ id: number }>;
+  t.ok(listed.some((f) => f.id === item.id), 'ivrctl followups list --unit rimborsi shows it');
+  const closed = await ivrctl('followups', 'close', String(item.id), '--outcome', 'rimborso disposto, utente informato', '--json');
+  t.equal(closed.code, 0, closed.stderr);
+  t.match(JSON.parse(closed.stdout), { status: 'closed', outcome: 'rimborso disposto, utente informato' });
+  t.equal((await ivrctl('followups', 'close', String(item.id), '--outcome', 'again')).code, 2, 'closed once');
+  const profile = JSON.parse((await ivrctl('profile', ani, '--json')).stdout) as { timeline: Array<{ kind: string; summary: string }> };
+  t.match(profile.timeline.filter((e) => e.kind === 'followup').map((e) => e.summary), [/opened by unit2 \(rimborsi\)/, /closed by .*: rimborso disposto, utente informato/], 'the profile shows the item and what was done');
   const p = await unit2.done;
   t.equal(p.code, 0, 'the phone took the call', { report: p.code === 0 ? undefined : agentReport(p) });
   await assertNothingLeft(t);

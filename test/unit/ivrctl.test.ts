@@ -457,7 +457,7 @@ t.test('db purge: masks numbers older than the retention, keeps recent and live 
   t.equal(first.days, 90, "the config's default retention");
   const cutoff = Date.parse(first.cutoff);
   t.ok(cutoff >= before - 90 * day && cutoff <= after - 90 * day, 'cutoff is 90 days before the run');
-  t.same(first.masked, { calls: 1, callEvents: 3, callbacks: 1, outcomes: 1, notes: 0, audit: 0 });
+  t.same(first.masked, { calls: 1, callEvents: 3, callbacks: 1, outcomes: 1, notes: 0, audit: 0, followups: 0 });
 
   let s = snapshot();
   t.same(s.callers, { 'p-old': '0655******', 'p-withheld': null, 'p-recent': '0677788899' });
@@ -475,14 +475,14 @@ t.test('db purge: masks numbers older than the retention, keeps recent and live 
   t.same(JSON.parse(s.runs[0]!.detail), first, 'the record holds what was printed');
 
   const again = jsonOut<Retention>(t, await ivrctlEnv({ IVR_DB: purgeDb }, 'db', 'purge', '--json'));
-  t.same(again.masked, { calls: 0, callEvents: 0, callbacks: 0, outcomes: 0, notes: 0, audit: 0 }, 'masked numbers are not masked twice');
+  t.same(again.masked, { calls: 0, callEvents: 0, callbacks: 0, outcomes: 0, notes: 0, audit: 0, followups: 0 }, 'masked numbers are not masked twice');
 
   failsWith(t, await ivrctlEnv({ IVR_DB: purgeDb }, 'db', 'purge', '--days', '-1'), 2, /--days must be a whole number of days from 0 to 9999/);
   failsWith(t, await ivrctlEnv({ IVR_DB: purgeDb }, 'db', 'purge', '--days', 'abc'), 2, /--days must be a whole number.*"abc"/);
 
   const shorter = jsonOut<Retention>(t, await ivrctlEnv({ IVR_DB: purgeDb }, 'db', 'purge', '--days', '1', '--json'));
   t.equal(shorter.days, 1);
-  t.same(shorter.masked, { calls: 1, callEvents: 1, callbacks: 0, outcomes: 1, notes: 0, audit: 0 }, 'the pending request keeps its number');
+  t.same(shorter.masked, { calls: 1, callEvents: 1, callbacks: 0, outcomes: 1, notes: 0, audit: 0, followups: 0 }, 'the pending request keeps its number');
   s = snapshot();
   t.equal(s.callers['p-recent'], '0677******');
   t.equal(s.callbacks.pending, '0677788899', 'still to be called back: not masked');

@@ -150,7 +150,7 @@ t.test('retention masks numbers of old records only; requests still waiting keep
   const job = buildJobs({ config: cfg, db, stateDir: dir, now: () => now }).find((j) => j.name === 'retention')!;
   const r = (await job.run(now)) as { cutoff: string; masked: Record<string, number> };
   t.equal(r.cutoff, '2026-08-28T03:00:00.000Z', '90 days before');
-  t.same(r.masked, { calls: 1, callEvents: 2, callbacks: 1, outcomes: 1, notes: 1, audit: 0 });
+  t.same(r.masked, { calls: 1, callEvents: 2, callbacks: 1, outcomes: 1, notes: 1, audit: 0, followups: 0 });
   const col = (sql: string): unknown[] => db.prepare(sql).pluck().all();
   t.same(col('SELECT caller FROM calls ORDER BY id'), [null, '0612345678', '0612******'], 'c-anon, c-new, c-old');
   t.same(col("SELECT data FROM call_events ORDER BY id"), [
@@ -163,7 +163,7 @@ t.test('retention masks numbers of old records only; requests still waiting keep
   t.same(col('SELECT number FROM outcomes ORDER BY id'), ['0612******', '0612345678']);
   t.same(col('SELECT number FROM notes ORDER BY id'), ['0612******', '0612345678'], 'notes too');
   t.same(col('SELECT text FROM notes ORDER BY id'), ['', 'richiamato'], 'the old note\'s text is gone, its topic would stay');
-  t.same(((await job.run(now)) as { masked: Record<string, number> }).masked, { calls: 0, callEvents: 0, callbacks: 0, outcomes: 0, notes: 0, audit: 0 }, 'idempotent');
+  t.same(((await job.run(now)) as { masked: Record<string, number> }).masked, { calls: 0, callEvents: 0, callbacks: 0, outcomes: 0, notes: 0, audit: 0, followups: 0 }, 'idempotent');
 });
 
 t.test('retention works in bounded chunks from a watermark: a nightly run reads what is new, a waiting request is masked once closed', async (t) => {
@@ -188,7 +188,7 @@ t.test('retention works in bounded chunks from a watermark: a nightly run reads 
     return db.transaction(write).immediate();
   };
   const first = await maskOldNumbers(db, 90, now, step);
-  t.same(first.masked, { calls: 1200, callEvents: 1200, callbacks: 1, outcomes: 0, notes: 0, audit: 0 });
+  t.same(first.masked, { calls: 1200, callEvents: 1200, callbacks: 1, outcomes: 0, notes: 0, audit: 0, followups: 0 });
   t.equal(chunks.filter((c) => c === 'retention:calls').length, 3, '1,200 calls in three transactions of at most 500 rows');
   t.equal(db.prepare("SELECT COUNT(*) FROM calls WHERE caller NOT LIKE '%*'").pluck().get(), 0);
   t.equal(db.prepare("SELECT COUNT(*) FROM call_events WHERE data NOT LIKE '%*%'").pluck().get(), 0);
@@ -201,7 +201,7 @@ t.test('retention works in bounded chunks from a watermark: a nightly run reads 
   const seen = db.prepare('SELECT value FROM meta WHERE key = ?');
   reads.push(Number(seen.pluck().get('retention_watermark:calls')));
   const second = await maskOldNumbers(db, 90, new Date(now.getTime() + day), step);
-  t.same(second.masked, { calls: 1, callEvents: 0, callbacks: 0, outcomes: 0, notes: 0, audit: 0 });
+  t.same(second.masked, { calls: 1, callEvents: 0, callbacks: 0, outcomes: 0, notes: 0, audit: 0, followups: 0 });
   t.equal(reads[0], 1200, 'the calls watermark stood at the last masked row');
   t.equal(chunks.filter((c) => c === 'retention:calls').length, 1, 'one chunk for one new row');
 

@@ -3,6 +3,7 @@
 // audit log too, under the system user who ran the command.
 import type { Command } from 'commander';
 import { AuditRepo } from '../../storage/audit-repo';
+import { FollowupsRepo } from '../../storage/followups-repo';
 import { buildProfile } from '../../monitoring/profile';
 import { CallEventsRepo } from '../../storage/call-events-repo';
 import { CallbackAttemptsRepo } from '../../storage/callback-attempts-repo';
@@ -29,6 +30,7 @@ export function registerProfile(program: Command, cli: Cli): void {
           attempts: new CallbackAttemptsRepo(db),
           outcomes: new OutcomesRepo(db),
           notes: new NotesRepo(db),
+          followups: new FollowupsRepo(db),
         });
         if (opts.json) return cli.print.json(profile);
         if (profile.timeline.length === 0) return cli.print.line(`${number}: no calls or callbacks`);
