@@ -355,9 +355,12 @@ t.test("an operator account cannot change requests, but records a note on its la
   const number = '0612990005';
   const callId = `console-op-${Date.now()}`;
   insertCall({ id: callId, dp: 'demo-st', caller: number, dialed: '0200000002', answeredBy: 'st1', agoMs: 30_000 });
-  const pendingId = insertCallback({ dp: 't-open', number: '0612990006', status: 'pending' });
+  // st1 is staff of demo-st: it sees that directorate's requests, not another's
+  const pendingId = insertCallback({ dp: 'demo-st', number: '0612990006', status: 'pending' });
+  const otherId = insertCallback({ dp: 't-open', number: '0612990007', status: 'pending' });
   t.teardown(async () => {
     await ivrctl('callbacks', 'cancel', String(pendingId));
+    await ivrctl('callbacks', 'cancel', String(otherId));
   });
 
   const { context, page } = await loggedIn(await operatorSt1());
@@ -367,7 +370,8 @@ t.test("an operator account cannot change requests, but records a note on its la
   t.match(await page.locator('header form.logout span').textContent(), 'op1 (operatore)');
 
   await page.goto(`${BASE}/console/callbacks?dp=t-open&status=pending`);
-  t.equal(await page.locator(`tr[data-callback="${pendingId}"]`).count(), 1, 'the operator sees the request');
+  t.equal(await page.locator(`tr[data-callback="${otherId}"]`).count(), 0, "another directorate's request is not shown, whatever the filter asks");
+  t.equal(await page.locator(`tr[data-callback="${pendingId}"]`).count(), 1, "the operator sees their own directorate's request");
   t.equal(await page.locator('form[action^="/console/callbacks/"]').count(), 0, 'but no action buttons');
   const csrf = await csrfOf(page);
   const cancel = await postFromPage(page, `/console/callbacks/${pendingId}/cancel`, { csrf });
