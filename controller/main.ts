@@ -143,6 +143,13 @@ async function main(): Promise<void> {
   const now = (): Date => new Date();
   let dispatcher: Dispatcher | undefined;
   const kick = (reason: string) => (): void => dispatcher?.kick(reason);
+  // an operator's station paused or resumed from the phone (*41/*42) or the console; resuming
+  // may let a waiting callback go at once
+  const setStationPaused = async (operator: string, paused: boolean): Promise<boolean> => {
+    const ok = await writes.apply('operator_pause', () => operatorsRepo.setPaused(operator, paused), { deadlineMs: 10_000 }).catch(() => false);
+    if (ok && !paused) dispatcher?.kick('operator_resumed');
+    return ok;
+  };
   inbound = new InboundService(
     config,
     {
@@ -162,6 +169,7 @@ async function main(): Promise<void> {
       observe: metrics,
     },
     (dp) => dispatcher?.kick(`booked:${dp}`),
+    (operator, paused) => setStationPaused(operator, paused),
   );
   dispatcher = new Dispatcher(
     config,
@@ -215,6 +223,7 @@ async function main(): Promise<void> {
     writes,
     names,
     figures: (dps, range, opts) => dbWorker.figures(dps, range, opts),
+    setPaused: setStationPaused,
     auth: new ConsoleAuth(new ConsoleUsersRepo(db), new ConsoleSessionsRepo(db), undefined, writes),
     board,
     dispatcher: dispatcher!,

@@ -31,7 +31,7 @@ export type OperatorState = 'libero' | 'in chiamata' | 'squilla' | 'in pausa' | 
 
 export interface LiveSnapshot {
   at: string;
-  operators: Array<Pick<OperatorRow, 'id' | 'dp' | 'role' | 'unit'> & { state: OperatorState; device: string }>;
+  operators: Array<Pick<OperatorRow, 'id' | 'dp' | 'role' | 'unit' | 'pausedAt'> & { state: OperatorState; device: string }>;
   calls: InboundLive[];
   attempts: AttemptLive[];
   pending: Record<string, number>;
@@ -57,7 +57,7 @@ export function operatorStates(ops: OperatorRow[], phones: Map<string, { online:
   return ops.map((o) => {
     const p = phones.get(o.id);
     const state: OperatorState = !p?.online ? 'non registrato' : RINGING.includes(p.device) ? 'squilla' : BUSY.includes(p.device) ? 'in chiamata' : o.paused ? 'in pausa' : 'libero';
-    return { id: o.id, dp: o.dp, role: o.role, unit: o.unit, state, device: p?.device ?? 'UNKNOWN' };
+    return { id: o.id, dp: o.dp, role: o.role, unit: o.unit, pausedAt: o.pausedAt, state, device: p?.device ?? 'UNKNOWN' };
   });
 }
 

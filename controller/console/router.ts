@@ -48,6 +48,8 @@ export interface ConsoleDeps {
   writes?: WriteQueue;
   /** the names the console answers to (default: from config.http) */
   names?: HttpNames;
+  /** pause or resume an operator's station (a call in progress goes on); false: no such operator */
+  setPaused?: (operator: string, paused: boolean) => Promise<boolean>;
   /** figures over a range, off the event loop in the controller (storage/db-worker.ts) */
   figures?: (dps: Array<{ id: string; timezone: string }>, range: { from: string; to: string }, opts: { byDay: boolean }) => Promise<DpFigures[]>;
 }
@@ -168,6 +170,7 @@ export class ConsoleRouter {
       const action = /^\/console\/callbacks\/(\d{1,12})\/(cancel|retry|reschedule)$/.exec(p);
       if (action) return this.callbackAction(res, s, Number(action[1]), action[2]!, form);
       if (p === '/console/notes') return this.addNote(res, s, form);
+      if (p === '/console/station') return this.station(res, s, form);
       throw new HttpError(404, 'Pagina inesistente.');
     }
 
@@ -337,7 +340,19 @@ export class ConsoleRouter {
     const call = operator ? this.currentCall(operator) : undefined;
     const profile = call?.number ? this.profile(call.number) : undefined;
     if (call?.number) this.record(s, 'profile_view', call.number, `postazione ${operator}`);
-    send(res, 200, v.operatorPage(ctx, operator, call, profile, notice ?? (url.searchParams.get('saved') ? 'Registrato nel profilo del chiamante.' : undefined)));
+    const row = operator ? this.operators.get(operator) : undefined;
+    send(res, 200, v.operatorPage(ctx, operator, call, profile, notice ?? (url.searchParams.get('saved') ? 'Registrato nel profilo del chiamante.' : undefined), row ? { paused: row.paused, pausedAt: row.pausedAt } : undefined));
+  }
+
+  /** An operator pauses or resumes their own station (a supervisor, anyone's). */
+  private async station(res: ServerResponse, s: Session, form: URLSearchParams): Promise<void> {
+    const operator = form.get('operator') ?? '';
+    const action = form.get('action');
+    if (action !== 'pause' && action !== 'resume') throw new HttpError(400, 'Azione non valida.');
+    if (s.user.role !== 'supervisor' && operator !== s.user.operator) throw new HttpError(403, 'Si può mettere in pausa solo la propria postazione.');
+    if (!this.d.setPaused || !(await this.d.setPaused(operator, action === 'pause'))) throw new HttpError(404, `Operatore sconosciuto: ${operator}`);
+    this.d.log.info({ user: s.user.username, operator, action }, 'station changed from the console');
+    redirect(res, `/console/operator${s.user.role === 'supervisor' ? `?operator=${encodeURIComponent(operator)}` : ''}`);
   }
 
   private async addNote(res: ServerResponse, s: Session, form: URLSearchParams): Promise<void> {

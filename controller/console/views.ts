@@ -86,7 +86,7 @@ export function liveBoard(s: LiveSnapshot): Html {
 <section>
 <h2>Operatori</h2>
 <table id="operators"><thead><tr><th>Operatore</th><th>DP</th><th>Ruolo</th><th>Stato</th></tr></thead><tbody>
-${s.operators.map((o) => html`<tr data-operator="${o.id}"><td>${o.id}</td><td>${o.dp}</td><td>${ROLE_IT[o.role] ?? o.role}${o.unit ? html` (${o.unit})` : ''}</td><td class="state">${o.state}</td></tr>`)}
+${s.operators.map((o) => html`<tr data-operator="${o.id}"><td>${o.id}</td><td>${o.dp}</td><td>${ROLE_IT[o.role] ?? o.role}${o.unit ? html` (${o.unit})` : ''}</td><td class="state">${o.state}${o.pausedAt ? html` <span class="muted">(in pausa dalle ${when(o.pausedAt)})</span>` : ''}</td></tr>`)}
 </tbody></table>
 </section>
 <section>
@@ -242,10 +242,18 @@ export interface OperatorCall {
   attempts?: AttemptRow[];
 }
 
-export function operatorPage(ctx: PageContext, operator: string | null, call: OperatorCall | undefined, profile: Profile | undefined, notice?: string): Html {
+export function operatorPage(ctx: PageContext, operator: string | null, call: OperatorCall | undefined, profile: Profile | undefined, notice?: string, station?: { paused: boolean; pausedAt: string | null }): Html {
   if (!operator) return layout(ctx, 'Postazione operatore', html`<p class="muted">Questo account non è associato a un operatore: scegline uno con <code>?operator=&lt;id&gt;</code>.</p>`);
   return layout(ctx, `Postazione operatore ${operator}`, html`
 ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
+${station
+  ? html`<form method="post" action="/console/station" class="station">
+  <input type="hidden" name="csrf" value="${ctx.csrf}">
+  <input type="hidden" name="operator" value="${operator}">
+  <span id="station-state">${station.paused ? html`In pausa dalle ${when(station.pausedAt)}` : 'Disponibile'}</span>
+  <button name="action" value="${station.paused ? 'resume' : 'pause'}">${station.paused ? 'Riprendi' : 'Metti in pausa'}</button>
+</form>`
+  : ''}
 ${call
   ? html`<section id="current">
 <h2>${call.live ? 'In corso' : 'Ultima'}: ${call.kind} ${call.number ?? 'anonimo'} (${call.dp}) dalle ${when(call.since)}</h2>

@@ -7,6 +7,7 @@ import { isOpen } from '../schedule/service-hours';
 import type { CallbacksRepo } from '../storage/callbacks-repo';
 import type { CallsRepo } from '../storage/calls-repo';
 import type { StasisChannel, TelephonyPort } from '../telephony/port';
+import { commonMedia } from '../prompts/media';
 import { AdoptedCall } from '../recovery/adopted-call';
 import { planRecovery, type KeptConversation } from '../recovery/plan';
 import { FALLBACK, InboundCall, type InboundDeps } from './inbound-call';
@@ -28,6 +29,8 @@ export class InboundService {
     private readonly deps: InboundDeps,
     /** a callback was booked: the dispatcher may act at once */
     private readonly onBooked: (dp: string) => void = () => undefined,
+    /** an operator's feature code (*41 pause, *42 resume): false when there is no such operator */
+    private readonly setPaused: (operator: string, paused: boolean) => Promise<boolean> = async () => false,
   ) {
     ({ port: this.port, calls: this.calls, callbacks: this.callbacks, log: this.log, now: this.now } = deps);
   }
@@ -57,6 +60,7 @@ export class InboundService {
     // every line of the call carries its id and directorate
     const log = this.log.child({ channelId: ch.id, dp: ch.args[1] });
     const [kind, dpId] = ch.args;
+    if (kind === 'feature') return void this.feature(ch, dpId === 'pause').catch((err: Error) => log.error({ err: err.message }, 'feature code failed'));
     if (kind === 'leg' || kind === 'callback') {
       // an operator's or a callback's leg whose call we no longer know (answered after a restart)
       log.warn({ args: ch.args }, 'orphan operator leg; hanging up');
@@ -95,6 +99,20 @@ export class InboundService {
       },
     );
     this.active.set(ch.id, call);
+  }
+
+  /**
+   * *41 / *42 dialled from an operator's phone: their station paused or resumed, confirmed
+   * with a short prompt. The operator is the phone's endpoint ("PJSIP/st1-00000012" -> st1).
+   */
+  private async feature(ch: StasisChannel, pause: boolean): Promise<void> {
+    const operator = /^PJSIP\/(.+)-[0-9a-f]+$/.exec(ch.name)?.[1];
+    const ok = operator ? await this.setPaused(operator, pause) : false;
+    this.log.info({ operator, pause, ok }, 'station changed from the phone');
+    await this.port.answer(ch.id);
+    const prompt = !ok ? 'op-transfer-unknown' : pause ? 'op-paused' : 'op-resumed';
+    await this.port.play(ch.id, [commonMedia(prompt, 'it')], new AbortController().signal).catch(() => undefined);
+    await this.port.hangup(ch.id).catch(() => undefined);
   }
 
   /**

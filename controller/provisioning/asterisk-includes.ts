@@ -57,5 +57,10 @@ export function renderDirectorateExtensions(config: Config): string {
       );
     }
   }
+  // an operator's own station from the phone: *41 pause, *42 resume (the controller confirms
+  // with a short prompt; with the controller down, the fallback apology)
+  out.push('', '[ivr-features]');
+  for (const [code, action] of [['*41', 'pause'], ['*42', 'resume']] as const)
+    out.push(`exten => ${code},1,Stasis(${app},feature,${action})`, ` same => n,Goto(ivr-fallback,s,1)`);
   return out.join('\n') + '\n';
 }

@@ -9,6 +9,8 @@ export interface OperatorRow {
   unit: string | null;
   ha1: string;
   paused: boolean;
+  /** since when, while paused */
+  pausedAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -20,6 +22,7 @@ interface RawRow {
   unit: string | null;
   ha1: string;
   paused: number;
+  paused_at: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -31,6 +34,7 @@ const toRow = (r: RawRow): OperatorRow => ({
   unit: r.unit,
   ha1: r.ha1,
   paused: r.paused === 1,
+  pausedAt: r.paused === 1 ? r.paused_at : null,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -72,8 +76,10 @@ export class OperatorsRepo {
   /** false when there is no such operator */
   setPaused(id: string, paused: boolean): boolean {
     return (
-      this.db.prepare('UPDATE operators SET paused = ?, updated_at = ? WHERE id = ?').run(paused ? 1 : 0, this.now().toISOString(), id)
-        .changes === 1
+      this.db
+        // paused_at: kept when an already paused station is paused again
+        .prepare('UPDATE operators SET paused = ?, paused_at = CASE WHEN ? = 1 THEN COALESCE(CASE WHEN paused = 1 THEN paused_at END, ?) END, updated_at = ? WHERE id = ?')
+        .run(paused ? 1 : 0, paused ? 1 : 0, this.now().toISOString(), this.now().toISOString(), id).changes === 1
     );
   }
 }

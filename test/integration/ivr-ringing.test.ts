@@ -5,7 +5,7 @@ import t from 'tap';
 import { agentReport, assertNothingLeft, callEvents, callIvr, eventually, ivrctl, query, startPhone, type Phone } from './harness';
 import { writePhoneScenario } from './scenarios';
 
-const PASS = { 'op-a': 'Passw0rd-a', 'op-b': 'Passw0rd-b' } as const;
+const PASS = { 'op-a': 'Passw0rd-op-a', 'op-b': 'Passw0rd-op-b' } as const;
 
 t.before(async () => {
   for (const id of ['op-a', 'op-b'] as const) {

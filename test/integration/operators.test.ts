@@ -1,7 +1,7 @@
 // Operator accounts managed with ivrctl take effect in the running Asterisk at once:
 // a new operator can register, a wrong password cannot, a removed operator cannot.
 import t from 'tap';
-import { agentReport, ari, eventually, ivrctl, pbxCli, sipp } from './harness';
+import { agentReport, ari, assertNothingLeft, eventually, ivrctl, pbxCli, seededPassword, sipp } from './harness';
 
 const register = (scenario: 'register-ok' | 'register-refused', user: string, password: string, expires = 60) =>
   sipp({ scenario, ip: '127.0.0.1', port: 5071, service: user, auth: { user, password }, vars: { expires }, timeoutMs: 15_000 });
@@ -71,4 +71,21 @@ t.test('ivrctl errors: one line on stderr, exit 2 for bad input', async (t) => {
   t.equal(none.code, 2);
   t.match(none.stderr, /no operator "nobody"/);
   t.equal((await ivrctl('frobnicate')).code, 2, 'unknown command: exit 2');
+});
+
+t.test('*41 from an operator phone pauses the station, *42 resumes it; each is confirmed, and the board knows since when', async (t) => {
+  const password = seededPassword('st2');
+  const dial = (code: string, port: number) =>
+    sipp({ scenario: 'operator-feature', ip: '127.0.0.1', port, service: code, auth: { user: 'st2', password }, vars: { rtp_ip: '127.0.0.1', rtp_port: 41040 + port - 5150, ani: 'st2' }, timeoutMs: 30_000 });
+  const pause = await dial('*41', 5150);
+  t.equal(pause.code, 0, '*41: answered, confirmed, hung up by the PBX', { report: pause.code === 0 ? undefined : agentReport(pause) });
+  const paused = JSON.parse((await ivrctl('operators', 'list', '--json')).stdout) as Array<{ id: string; paused: boolean; pausedAt: string | null }>;
+  const st2 = paused.find((o) => o.id === 'st2')!;
+  t.equal(st2.paused, true, 'st2 is paused');
+  t.ok(st2.pausedAt && Date.now() - Date.parse(st2.pausedAt) < 60_000, `since ${st2.pausedAt}`);
+  const resume = await dial('*42', 5151);
+  t.equal(resume.code, 0, '*42: answered, confirmed, hung up', { report: resume.code === 0 ? undefined : agentReport(resume) });
+  const after = (JSON.parse((await ivrctl('operators', 'list', '--json')).stdout) as Array<{ id: string; paused: boolean; pausedAt: string | null }>).find((o) => o.id === 'st2')!;
+  t.match(after, { paused: false, pausedAt: null }, 'st2 is available again');
+  await assertNothingLeft(t);
 });

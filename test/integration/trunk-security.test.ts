@@ -43,7 +43,7 @@ t.test("an operator's phone reaches only the directorates and its colleagues: a 
   await new Promise<void>((resolve) => trunk.bind(5060, TRUNK_IP, resolve));
   try {
     const password = seededPassword('st2');
-    for (const target of ['3331234567', '+393331234567', '00393331234567', '0039061234567', '*41', '112']) {
+    for (const target of ['3331234567', '+393331234567', '00393331234567', '0039061234567', '*99', '112']) {
       const r = await sipp({ scenario: 'operator-dial-refused', ip: '127.0.0.1', port: 5073, service: target, auth: { user: 'st2', password }, vars: { rtp_ip: '127.0.0.1', rtp_port: 41030, ani: 'st2' }, timeoutMs: 20_000 });
       t.equal(r.code, 0, `${target}: 404, never answered`, { report: r.code === 0 ? undefined : agentReport(r) });
     }

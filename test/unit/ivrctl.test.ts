@@ -203,17 +203,17 @@ t.test('operators list: the seeded operators, as an aligned table and as JSON', 
   const table = await ivrctl('operators', 'list');
   t.equal(table.code, 0, table.stderr);
   const { header, rows } = parseTable(t, table.stdout);
-  t.same(header, ['ID', 'DP', 'ROLE', 'UNIT', 'PAUSED', 'CREATEDAT']);
+  t.same(header, ['ID', 'DP', 'ROLE', 'UNIT', 'PAUSED', 'PAUSEDAT', 'CREATEDAT']);
   t.same(rows.map((r) => r[0]).sort(), seeded);
   for (const o of demo.operators) {
     const row = rows.find((r) => r[0] === o.id)!;
-    t.same(row.slice(1, 5), [o.dp, o.role, o.unit ?? '-', 'no'], `row of ${o.id}`);
-    t.match(row[5], /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d CES?T$/, 'created in Italian local time');
+    t.same(row.slice(1, 6), [o.dp, o.role, o.unit ?? '-', 'no', '-'], `row of ${o.id}`);
+    t.match(row[6], /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d CES?T$/, 'created in Italian local time');
   }
 
   const json = jsonOut<Array<{ id: string; dp: string; role: string; unit: string | null; paused: boolean }>>(t, await ivrctl('operators', 'list', '--json'));
   t.same(json.map((o) => o.id).sort(), seeded);
-  for (const o of demo.operators) t.match(json.find((x) => x.id === o.id), { id: o.id, dp: o.dp, role: o.role, unit: o.unit ?? null, paused: false });
+  for (const o of demo.operators) t.match(json.find((x) => x.id === o.id), { id: o.id, dp: o.dp, role: o.role, unit: o.unit ?? null, paused: false, pausedAt: null });
 });
 
 interface CallbackJson {

@@ -20,7 +20,7 @@ t.test('digest HA1 is md5(user:realm:password) (RFC 2617 example)', async (t) =>
 });
 
 t.test('PJSIP include: endpoint, auth with the HA1 only, AOR per operator', async (t) => {
-  const text = renderPjsipOperators([{ id: 'sw1', dp: 'demo-sw', role: 'switchboard', unit: null, ha1: 'abc123', paused: false, createdAt: '', updatedAt: '' }]);
+  const text = renderPjsipOperators([{ id: 'sw1', dp: 'demo-sw', role: 'switchboard', unit: null, ha1: 'abc123', paused: false, pausedAt: null, createdAt: '', updatedAt: '' }]);
   t.match(text, /\[sw1\]\(operator-endpoint\)\nauth = sw1-auth\naors = sw1/);
   t.match(text, /\[sw1-auth\]\(operator-auth\)\nusername = sw1\nmd5_cred = abc123/);
   t.match(text, /\[sw1\]\(operator-aor\)/);

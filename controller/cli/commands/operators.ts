@@ -6,7 +6,7 @@ import { AmiError } from '../../telephony/ami';
 import type { Cli } from '../context';
 import { callController, ControllerDownError } from '../controller-client';
 
-const publicOperator = (o: OperatorRow) => ({ id: o.id, dp: o.dp, role: o.role, unit: o.unit, paused: o.paused, createdAt: o.createdAt });
+const publicOperator = (o: OperatorRow) => ({ id: o.id, dp: o.dp, role: o.role, unit: o.unit, paused: o.paused, pausedAt: o.pausedAt, createdAt: o.createdAt });
 
 /** Applies an operator change to a running Asterisk; a stopped Asterisk reads it at start. */
 async function reloadOrExplain(apply: () => Promise<void>): Promise<void> {
@@ -29,7 +29,7 @@ export function registerOperators(program: Command, cli: Cli): void {
       cli.withDb((db) => {
         const rows = new OperatorsRepo(db).list().map(publicOperator);
         if (opts.json) cli.print.json(rows);
-        else cli.print.line(cli.print.table(rows, ['id', 'dp', 'role', 'unit', 'paused', 'createdAt']));
+        else cli.print.line(cli.print.table(rows, ['id', 'dp', 'role', 'unit', 'paused', 'pausedAt', 'createdAt']));
       }),
     );
   operators
