@@ -171,6 +171,8 @@ export class ConsoleRouter {
       if (action) return this.callbackAction(res, s, Number(action[1]), action[2]!, form);
       if (p === '/console/notes') return this.addNote(res, s, form);
       if (p === '/console/station') return this.station(res, s, form);
+      const close = /^\/console\/followups\/(\d{1,12})\/close$/.exec(p);
+      if (close) return this.closeFollowup(res, s, Number(close[1]), form);
       throw new HttpError(404, 'Pagina inesistente.');
     }
 
@@ -183,6 +185,8 @@ export class ConsoleRouter {
       case '/console/live/events':
         // the stream lasts as long as the session: logout, a new password or a removed account end it
         return this.d.board.watch(res, { allowed: () => this.d.auth.stillValid(s.tokenHash), dp: this.ownDp(s) });
+      case '/console/followups':
+        return this.followupsPage(res, { ...ctx, active: 'followups' }, s, url);
       case '/console/audit':
         return this.auditPage(res, { ...ctx, active: 'audit' }, s, url);
       case '/console/callbacks':
@@ -342,6 +346,44 @@ export class ConsoleRouter {
     if (call?.number) this.record(s, 'profile_view', call.number, `postazione ${operator}`);
     const row = operator ? this.operators.get(operator) : undefined;
     send(res, 200, v.operatorPage(ctx, operator, call, profile, notice ?? (url.searchParams.get('saved') ? 'Registrato nel profilo del chiamante.' : undefined), row ? { paused: row.paused, pausedAt: row.pausedAt } : undefined));
+  }
+
+  /**
+   * The worklist of follow-up items: a supervisor sees every directorate's (filtered by ?dp=),
+   * an operator their directorate's, an office's official their unit's and the operators'.
+   */
+  private followupsPage(res: ServerResponse, ctx: v.PageContext, s: Session, url: URL, notice?: string): void {
+    const own = this.ownDp(s);
+    const dp = own ?? (url.searchParams.get('dp') || undefined);
+    const all = url.searchParams.get('all') === '1';
+    const rows = new FollowupsRepo(this.d.db).list({ dp, status: all ? undefined : 'open' }).filter((f) => this.mayWork(s, f));
+    send(res, 200, v.followupsPage(ctx, { dp, all }, rows, notice ?? (url.searchParams.get('closed') ? `Seguito ${url.searchParams.get('closed')} chiuso.` : undefined)));
+  }
+
+  /** An official's unit: an office's official sees that unit's items. */
+  private ownUnit(s: Session): string | null {
+    return (s.user.operator && this.operators.get(s.user.operator)?.unit) || null;
+  }
+
+  private mayWork(s: Session, f: { dp: string; unit: string | null }): boolean {
+    if (s.user.role === 'supervisor') return true;
+    if (f.dp !== this.ownDp(s)) return false;
+    return f.unit === null || f.unit === this.ownUnit(s);
+  }
+
+  private async closeFollowup(res: ServerResponse, s: Session, id: number, form: URLSearchParams): Promise<void> {
+    const repo = new FollowupsRepo(this.d.db);
+    const item = repo.get(id);
+    if (!item) throw new HttpError(404, `Seguito ${id} inesistente.`);
+    if (!this.mayWork(s, item)) throw new HttpError(403, 'Seguito di un altro ufficio o di un\'altra direzione.');
+    const outcome = (form.get('outcome') ?? '').trim();
+    if (!outcome || outcome.length > 2000) throw new HttpError(400, "Scrivere l'esito (al massimo 2000 caratteri).");
+    const at = this.now();
+    const who = s.user.operator ?? s.user.username;
+    const ok = await this.writes.apply('followup_close', () => repo.close(id, who, outcome, at), { deadlineMs: 10_000, failFast: true });
+    if (!ok) throw new HttpError(409, `Seguito ${id} già chiuso.`);
+    this.d.log.info({ user: s.user.username, followup: id }, 'follow-up closed from the console');
+    redirect(res, `/console/followups?closed=${id}`);
   }
 
   /** An operator pauses or resumes their own station (a supervisor, anyone's). */

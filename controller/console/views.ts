@@ -7,6 +7,7 @@ import { localStamp } from '../schedule/service-hours';
 import type { ConsoleUser } from '../storage/console-users-repo';
 import type { AttemptRow } from '../storage/callback-attempts-repo';
 import type { AuditRow } from '../storage/audit-repo';
+import type { FollowupRow } from '../storage/followups-repo';
 import { html, type Html } from './html';
 import type { LiveSnapshot } from './live-board';
 
@@ -27,6 +28,7 @@ export function layout(ctx: PageContext, title: string, body: Html | Html[]): Ht
     ['profile', 'Profilo utente', true],
     ['reports', 'Report', true],
     ['operator', 'Postazione operatore', true],
+    ['followups', 'Seguiti', true],
     ['audit', 'Registro accessi', ctx.user?.role === 'supervisor'],
   ];
   return html`<!doctype html>
@@ -290,4 +292,24 @@ export function auditPage(ctx: PageContext, f: { username: string | undefined; s
   <tbody>${rows.map((r) => html`<tr><td>${when(r.at)}</td><td>${r.username}</td><td>${r.role === 'supervisor' ? 'supervisore' : 'operatore'}</td><td>${AUDIT_IT[r.action] ?? r.action}</td><td>${r.subject ?? '-'}</td><td>${r.detail ?? ''}</td></tr>`)}</tbody>
 </table>
 <p>Le ultime ${rows.length} voci. I numeri sono mascherati dalla conservazione dei dati come nel resto del sistema.</p>`);
+}
+
+// ---- follow-up items ----------------------------------------------------------------------
+
+/** The worklist: cases marked "needs follow-up", each closed with what was done. */
+export function followupsPage(ctx: PageContext, f: { dp: string | undefined; all: boolean }, rows: FollowupRow[], notice?: string): Html {
+  return layout(ctx, 'Seguiti', html`
+${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
+<p><a href="/console/followups${f.all ? '' : '?all=1'}">${f.all ? 'Solo quelli aperti' : 'Anche quelli chiusi'}</a></p>
+${rows.length === 0
+  ? html`<p class="muted">Nessun seguito ${f.all ? '' : 'aperto'}.</p>`
+  : html`<table id="followups"><thead><tr><th>N.</th><th>DP</th><th>Per</th><th>Numero</th><th>Aperto da</th><th>Dalle</th><th>Esito</th></tr></thead><tbody>
+${rows.map(
+  (r) => html`<tr data-followup="${r.id}"><td>${r.id}</td><td>${r.dp}</td><td>${r.unit ? `ufficio ${r.unit}` : 'operatori'}</td><td>${r.number ? html`<a href="/console/profile?number=${encodeURIComponent(r.number)}">${r.number}</a>` : 'anonimo'}</td><td>${r.openedBy}</td><td>${when(r.openedAt)}</td><td>${
+    r.status === 'closed'
+      ? html`${r.outcome} <span class="muted">(${r.closedBy}, ${when(r.closedAt)})</span>`
+      : html`<form method="post" action="/console/followups/${r.id}/close" class="close"><input type="hidden" name="csrf" value="${ctx.csrf}"><input name="outcome" maxlength="2000" required placeholder="Che cosa è stato fatto"><button>Chiudi</button></form>`
+  }</td></tr>`,
+)}
+</tbody></table>`}`);
 }

@@ -419,3 +419,23 @@ t.test('another host name is refused (DNS rebinding); the public origin of a rev
   const foreign = await withHost(c.port, '/console/login', 'ivr.example.it', { method: 'POST', body, origin: 'https://evil.example' });
   t.equal(foreign.status, 403, 'a foreign origin through the proxy');
 });
+
+t.test("the follow-up worklist: an operator sees and closes their directorate's items; the outcome is stored once", async (t) => {
+  const c = await consoleServer();
+  const now = new Date().toISOString();
+  const add = c.db.prepare("INSERT INTO followups (dp, unit, number, opened_by, opened_at) VALUES (?, ?, ?, ?, ?) RETURNING id");
+  const mine = (add.get('demo-sw', null, '0612345678', 'sw1', now) as { id: number }).id;
+  const other = (add.get('demo-st', null, '0698765432', 'st1', now) as { id: number }).id;
+  const op = await c.login('op', 'operator-pw');
+  const page = await (await c.request('/console/followups', { cookie: op.cookie })).text();
+  t.ok(page.includes(`data-followup="${mine}"`) && !page.includes(`data-followup="${other}"`), "the operator's directorate only");
+  t.equal((await c.request(`/console/followups/${other}/close`, { form: { csrf: op.csrf, outcome: 'x' }, cookie: op.cookie })).status, 403, "not another directorate's");
+  t.equal((await c.request(`/console/followups/${mine}/close`, { form: { csrf: op.csrf, outcome: '' }, cookie: op.cookie })).status, 400, 'an outcome is required');
+  const closed = await c.request(`/console/followups/${mine}/close`, { form: { csrf: op.csrf, outcome: 'pratica completata' }, cookie: op.cookie });
+  t.equal(closed.status, 303);
+  t.match(c.db.prepare('SELECT status, closed_by AS closedBy, outcome FROM followups WHERE id = ?').get(mine), { status: 'closed', closedBy: 'sw1', outcome: 'pratica completata' });
+  t.equal((await c.request(`/console/followups/${mine}/close`, { form: { csrf: op.csrf, outcome: 'again' }, cookie: op.cookie })).status, 409, 'closed once');
+  const sup = await c.login('sup', 'supervisor-pw');
+  const all = await (await c.request('/console/followups?all=1', { cookie: sup.cookie })).text();
+  t.ok(all.includes(`data-followup="${mine}"`) && all.includes(`data-followup="${other}"`) && all.includes('pratica completata'), 'a supervisor sees every item, closed ones with their outcome');
+});
