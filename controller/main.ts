@@ -39,6 +39,7 @@ import { instrumentDatabase } from './storage/database';
 import { JobRunsRepo } from './storage/job-runs-repo';
 import { OperatorsRepo } from './storage/operators-repo';
 import { FollowupsRepo } from './storage/followups-repo';
+import { NotesRepo } from './storage/notes-repo';
 import { OutcomesRepo } from './storage/outcomes-repo';
 import { privateUmask } from './storage/private-files';
 import { StorageHealth } from './storage/health';
@@ -139,6 +140,7 @@ async function main(): Promise<void> {
   const callbacks = new CallbacksRepo(db);
   const outcomes = new OutcomesRepo(db);
   const followups = new FollowupsRepo(db);
+  const notes = new NotesRepo(db);
   const attempts = new CallbackAttemptsRepo(db);
   const now = (): Date => new Date();
   let dispatcher: Dispatcher | undefined;
@@ -163,6 +165,7 @@ async function main(): Promise<void> {
       callbacks,
       outcomes,
       followups,
+      notes,
       log,
       now,
       onOfficialFree: kick('operator_free'),
@@ -182,6 +185,7 @@ async function main(): Promise<void> {
       presence,
       outcomes,
       followups,
+      notes,
       writes,
       log,
       now,

@@ -52,6 +52,9 @@ const spokenText = z
   .max(400)
   .regex(/^[^\p{Cc}\p{Cf};[\]{}$"\\`<>|=]*$/u, 'no control characters (newlines, tabs...) and none of ; [ ] { } $ " \\ ` < > | =');
 
+/** the topics of a directorate that lists none */
+export const DEFAULT_TOPICS = ['Dichiarazione dei redditi', 'Rimborsi', 'Cartelle e pagamenti', 'Successioni', 'Registrazione atti', 'Codice fiscale e tessera sanitaria', 'Partita IVA', 'Altro'];
+
 const id = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected lower-case letters, digits and "-" (max 32)');
 /** A directorate's public number as it arrives in the Request-URI (national format). */
 const publicNumber = z.string().regex(/^0\d{5,10}$/, 'expected an Italian geographic number such as 0600000001');
@@ -155,6 +158,11 @@ const directorateSchema = z
     languages: z.array(z.enum(['it', 'en'])).min(1).default(['it', 'en']),
     hours: hoursSchema,
     units: z.array(unitSchema).default([]),
+    /** the basic information an operator gives, by code: keyed by phone after outcome 1, or
+     *  picked in the console; the reports count calls per topic */
+    topics: z
+      .array(z.object({ code: z.string().regex(/^[1-9]$/, 'one digit from 1 to 9'), name: spokenText }).strict())
+      .default(DEFAULT_TOPICS.map((name, i) => ({ code: String(i + 1), name }))),
     /** main-menu keys leading to an office (internal unit): its phones ring like the operators'
      *  do; "1" is always the operators, "9" English */
     menu: z.array(z.object({ key: z.string().regex(/^[2-8]$/, 'a key from 2 to 8 (1 is the operators, 9 English)'), unit: id }).strict()).default([]),
@@ -247,6 +255,9 @@ export const configSchema = z
       dp.units.forEach((u, j) => {
         if (dp.units.findIndex((x) => x.code === u.code) !== j)
           ctx.addIssue({ code: 'custom', path: ['directorates', i, 'units', j, 'code'], message: `duplicate unit code "${u.code}"` });
+      });
+      dp.topics.forEach((x, j) => {
+        if (dp.topics.findIndex((y) => y.code === x.code) !== j) ctx.addIssue({ code: 'custom', path: ['directorates', i, 'topics', j, 'code'], message: `code ${x.code} is already used` });
       });
       dp.menu.forEach((m, j) => {
         if (!dp.units.some((u) => u.id === m.unit)) ctx.addIssue({ code: 'custom', path: ['directorates', i, 'menu', j, 'unit'], message: `unknown unit "${m.unit}" of ${dp.id}` });

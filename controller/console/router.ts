@@ -345,7 +345,11 @@ export class ConsoleRouter {
     const profile = call?.number ? this.profile(call.number) : undefined;
     if (call?.number) this.record(s, 'profile_view', call.number, `postazione ${operator}`);
     const row = operator ? this.operators.get(operator) : undefined;
-    send(res, 200, v.operatorPage(ctx, operator, call, profile, notice ?? (url.searchParams.get('saved') ? 'Registrato nel profilo del chiamante.' : undefined), row ? { paused: row.paused, pausedAt: row.pausedAt } : undefined));
+    send(
+      res,
+      200,
+      v.operatorPage(ctx, operator, call, profile, notice ?? (url.searchParams.get('saved') ? 'Registrato nel profilo del chiamante.' : undefined), row ? { paused: row.paused, pausedAt: row.pausedAt, topics: this.topicsOf(call?.dp ?? row.dp) } : undefined),
+    );
   }
 
   /**
@@ -386,6 +390,11 @@ export class ConsoleRouter {
     redirect(res, `/console/followups?closed=${id}`);
   }
 
+  /** The topics of the basic information a directorate gives (its config). */
+  private topicsOf(dp: string | null): string[] {
+    return (this.d.config.directorates.find((d) => d.id === dp)?.topics ?? []).map((t) => t.name);
+  }
+
   /** An operator pauses or resumes their own station (a supervisor, anyone's). */
   private async station(res: ServerResponse, s: Session, form: URLSearchParams): Promise<void> {
     const operator = form.get('operator') ?? '';
@@ -405,7 +414,7 @@ export class ConsoleRouter {
     const operator = form.get('operator') || null;
     if (number !== null && !/^\+?[0-9]{3,16}$/.test(number)) throw new HttpError(400, 'Numero non valido.');
     if (dp !== null && !this.dps.includes(dp)) throw new HttpError(400, `DP sconosciuta: ${dp}`);
-    if (info !== null && !v.INFO_TOPICS.includes(info)) throw new HttpError(400, 'Informazione non prevista.');
+    if (info !== null && !this.topicsOf(dp).includes(info)) throw new HttpError(400, 'Informazione non prevista.');
     if (!info && !text) throw new HttpError(400, "Indicare l'informazione fornita o scrivere una nota.");
     if (text.length > 2000) throw new HttpError(400, 'Nota troppo lunga (massimo 2000 caratteri).');
     if (s.user.role !== 'supervisor' && operator !== s.user.operator) throw new HttpError(403, 'Si può scrivere solo dalla propria postazione.');

@@ -231,7 +231,7 @@ ${SERIES.map(([, label, cls], j) => html`<rect x="${pad.l + j * 170}" y="${H - 1
 
 // ---- operator view ------------------------------------------------------------------------
 
-export const INFO_TOPICS = ['Dichiarazione dei redditi', 'Rimborsi', 'Cartelle e pagamenti', 'Successioni', 'Registrazione atti', 'Codice fiscale e tessera sanitaria', 'Partita IVA', 'Altro'];
+
 
 export interface OperatorCall {
   kind: 'chiamata' | 'richiamata';
@@ -244,7 +244,7 @@ export interface OperatorCall {
   attempts?: AttemptRow[];
 }
 
-export function operatorPage(ctx: PageContext, operator: string | null, call: OperatorCall | undefined, profile: Profile | undefined, notice?: string, station?: { paused: boolean; pausedAt: string | null }): Html {
+export function operatorPage(ctx: PageContext, operator: string | null, call: OperatorCall | undefined, profile: Profile | undefined, notice?: string, station?: { paused: boolean; pausedAt: string | null; topics: string[] }): Html {
   if (!operator) return layout(ctx, 'Postazione operatore', html`<p class="muted">Questo account non è associato a un operatore: scegline uno con <code>?operator=&lt;id&gt;</code>.</p>`);
   return layout(ctx, `Postazione operatore ${operator}`, html`
 ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
@@ -266,7 +266,7 @@ ${call
   <input type="hidden" name="callId" value="${call.callId ?? ''}">
   <input type="hidden" name="callbackId" value="${call.callbackId ?? ''}">
   <input type="hidden" name="operator" value="${operator}">
-  <label>Informazione fornita <select name="info"><option value="">(nessuna)</option>${INFO_TOPICS.map((t) => html`<option>${t}</option>`)}</select></label>
+  <label>Informazione fornita <select name="info"><option value="">(nessuna)</option>${(station?.topics ?? []).map((t) => html`<option>${t}</option>`)}</select></label>
   <label>Note <textarea name="text" rows="3" maxlength="2000"></textarea></label>
   <button>Registra</button>
 </form>

@@ -13,6 +13,7 @@ import type { Lang } from '../inbound/ivr-flow';
 import type { Presence } from '../operators/presence';
 import { commonMedia } from '../prompts/media';
 import type { FollowupsRepo } from '../storage/followups-repo';
+import type { NotesRepo } from '../storage/notes-repo';
 import type { OutcomesRepo } from '../storage/outcomes-repo';
 import type { WriteQueue } from '../storage/write-queue';
 import { Leg } from '../telephony/leg';
@@ -21,6 +22,9 @@ import { FOLLOW_UP, INTERVENTION_CODES, matchUnitCode, NOT_RECORDED, OUTCOME_COD
 
 /** pause allowed between the digits of a unit code after "*" */
 const CODE_GAP_MS = 3000;
+/** after outcome 1, how long the operator has to key the topic */
+const TOPIC_WAIT_MS = 6000;
+const BASIC_INFORMATION = '1';
 
 export interface ConversationDeps {
   port: TelephonyPort;
@@ -29,6 +33,8 @@ export interface ConversationDeps {
   outcomes: OutcomesRepo;
   /** the cases marked "needs follow-up" go on a worklist */
   followups?: FollowupsRepo;
+  /** the topic of the basic information given, keyed by phone, goes into the profile */
+  notes?: NotesRepo;
   writes: WriteQueue;
   log: Logger;
   now: () => Date;
@@ -238,6 +244,12 @@ export class Conversation {
       // torn down is dropped by Asterisk without a PlaybackFinished
       await this.d.port.removeFromBridge(this.bridgeId, [leg.id]).catch(() => undefined);
       key = await leg.ask([commonMedia(kind === 'operator' ? 'op-outcome' : 'op-intervention', 'it')], this.s.dp.transfer.codeTimeoutSeconds * 1000, (d) => d in codes);
+      // basic information given: which topic, if the operator keys it (or later in the console)
+      const topics = this.s.dp.topics;
+      if (key === BASIC_INFORMATION && kind === 'operator' && topics.length > 0) {
+        const topic = await leg.ask([commonMedia('op-topic', 'it')], TOPIC_WAIT_MS, (d) => topics.some((x) => x.code === d));
+        if (topic !== null) this.recordTopic(official, topics.find((x) => x.code === topic)!.name);
+      }
       if (key !== null) await leg.play([commonMedia('op-code-recorded', 'it')]);
     } catch (err) {
       // the official hung up: the default is recorded
@@ -267,6 +279,15 @@ export class Conversation {
   /** the first official: an operator, or an office's official (intervention codes) */
   private get firstKind(): 'operator' | 'unit' {
     return this.s.officialUnit ? 'unit' : 'operator';
+  }
+
+  /** The basic information's topic, as the console's operator page records it: a note with its topic. */
+  private recordTopic(official: string, topic: string): void {
+    const notes = this.d.notes;
+    if (!notes) return;
+    const note = { number: this.s.number, dp: this.s.dp.id, callId: this.s.callId ?? null, callbackId: this.s.callbackId ?? null, author: official, operator: official, info: topic, text: '', at: this.d.now() };
+    this.d.log.info({ official, topic }, 'topic of the information given');
+    this.d.writes.record('note', () => notes.add(note));
   }
 
   private record(kind: 'operator' | 'unit' | 'transfer', official: string, code: string, label: string, byDefault: boolean, unit?: string): void {

@@ -13,6 +13,7 @@ import type { CallEventsRepo } from '../storage/call-events-repo';
 import type { BookingResult, CallbacksRepo } from '../storage/callbacks-repo';
 import type { CallEndReason, CallFacts, CallsRepo } from '../storage/calls-repo';
 import type { FollowupsRepo } from '../storage/followups-repo';
+import type { NotesRepo } from '../storage/notes-repo';
 import type { OutcomesRepo } from '../storage/outcomes-repo';
 import { StorageUnavailable, type WriteQueue } from '../storage/write-queue';
 import { Leg } from '../telephony/leg';
@@ -59,6 +60,7 @@ export interface InboundDeps {
   callbacks: CallbacksRepo;
   outcomes: OutcomesRepo;
   followups?: FollowupsRepo;
+  notes?: NotesRepo;
   log: Logger;
   now: () => Date;
   /** an operator finished a call (wrap-up included) */

@@ -85,6 +85,8 @@ export interface Figures {
   transfersByUnit: UnitTransfers[];
   operatorOutcomes: CodeCount[];
   unitInterventions: CodeCount[];
+  /** the basic information given, by topic (keyed by phone after outcome 1, or recorded in the console) */
+  topicsGiven: Record<string, number>;
   /** cases marked "needs follow-up" in the range, and items closed in it */
   followupsOpened: number;
   followupsClosed: number;
@@ -245,6 +247,9 @@ function statements(db: Db) {
     // one row per code, so that a metric name is unique even if a code's label was ever
     // reworded: the label shown is the latest one (SQLite takes a bare column from the
     // row that gave MAX())
+    topics: db.prepare(`
+      SELECT info AS topic, COUNT(*) AS n FROM notes
+      WHERE dp = @dp AND info IS NOT NULL AND at >= @from AND at < @to GROUP BY info ORDER BY info`),
     followups: db.prepare(`
       SELECT SUM(CASE WHEN opened_at >= @from AND opened_at < @to THEN 1 ELSE 0 END) AS opened,
         SUM(CASE WHEN status = 'closed' AND closed_at >= @from AND closed_at < @to THEN 1 ELSE 0 END) AS closed
@@ -315,6 +320,7 @@ function figuresOf(q: Statements, w: Window): Figures {
     transfersByUnit: transfers.map((t) => ({ unit: t.unit, answered: t.answered, notAnswered: t.notAnswered })),
     operatorOutcomes: codes('operator').map((c) => ({ code: c.code, label: c.label, count: c.count, byDefault: c.byDefault })),
     unitInterventions: codes('unit').map((c) => ({ code: c.code, label: c.label, count: c.count, byDefault: c.byDefault })),
+    topicsGiven: counts((q.topics.all(w) as Array<{ topic: string; n: number }>).map((r) => ({ key: r.topic, n: r.n }))),
     followupsOpened: followups.opened ?? 0,
     followupsClosed: followups.closed ?? 0,
   };

@@ -111,6 +111,7 @@ function metrics(f: Figures): Metric[] {
     ]),
     ...codeRows('operatorOutcomes', 'Operator outcome', 'Esito operatore', f.operatorOutcomes),
     ...codeRows('unitInterventions', 'Unit intervention', "Intervento dell'ufficio", f.unitInterventions),
+    ...Object.entries(f.topicsGiven).map(([k, v]) => m(`topicsGiven.${k}`, `Information given: ${k}`, `Informazione fornita: ${k}`, v)),
     m('followupsOpened', 'Follow-up items opened', 'Seguiti aperti', f.followupsOpened),
     m('followupsClosed', 'Follow-up items closed', 'Seguiti chiusi', f.followupsClosed),
   ];

@@ -16,6 +16,8 @@ import { migrate, openDatabase, readMigrations } from '../../controller/storage/
 import { OperatorsRepo } from '../../controller/storage/operators-repo';
 import { OutcomesRepo } from '../../controller/storage/outcomes-repo';
 import { WriteQueue } from '../../controller/storage/write-queue';
+import { FollowupsRepo } from '../../controller/storage/followups-repo';
+import { NotesRepo } from '../../controller/storage/notes-repo';
 import { FakePbx, settle } from './fake-pbx';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -56,14 +58,14 @@ function setup() {
     'cbop-1-test',
     dp,
     {
-      port: pbx, tracker: pbx, presence: new Presence(new OperatorsRepo(db), pbx), outcomes, writes: new WriteQueue(), log: pino({ level: 'silent' }), now: () => new Date(),
+      port: pbx, tracker: pbx, presence: new Presence(new OperatorsRepo(db), pbx), outcomes, followups: new FollowupsRepo(db), notes: new NotesRepo(db), writes: new WriteQueue(), log: pino({ level: 'silent' }), now: () => new Date(),
       ledger, earlierContacts: () => 2, onOfficialFree: (op) => freed.push(op),
     },
     pino({ level: 'silent' }),
     Date.now(),
   );
   void attempt.run();
-  return { pbx, attempt, callbacks, attempts, outcomes, id: r.id, attemptId, freed };
+  return { pbx, attempt, callbacks, attempts, outcomes, id: r.id, attemptId, freed, db };
 }
 
 t.test('operator first: the whisper names the number, the attempt and the history; 2 passes it back', async (t) => {
@@ -103,7 +105,7 @@ t.test('1 at the whisper: the dial of the caller is written before it is placed;
 });
 
 t.test('the caller answers in their language and presses 1: bridged, done; the operator keys the outcome after the caller hangs up', async (t) => {
-  const { pbx, attempt, callbacks, outcomes, id, freed } = setup();
+  const { pbx, attempt, callbacks, outcomes, id, freed, db } = setup();
   await callerReached(pbx, 'answered');
   t.ok(pbx.ops.some((o) => o === 'play cbcl x-callback-greeting-en,callback-confirm'), 'greeting and question in English');
   pbx.key('cbcl', '1');
@@ -122,6 +124,27 @@ t.test('the caller answers in their language and presses 1: bridged, done; the o
   await settle();
   t.match(outcomes.byNumber('0612345678'), [{ kind: 'operator', official: 'op1', code: '4', label: 'needs_follow_up', byDefault: 0, callbackId: id }]);
   t.same(freed, ['op1'], 'free after the code');
+  t.match(new FollowupsRepo(db).byNumber('0612345678'), [{ dp: 'x', unit: null, callbackId: id, openedBy: 'op1', status: 'open' }], '"needs follow-up" opened an item on the operators\' worklist');
+});
+
+t.test('basic information given (1), then the topic keyed by phone: recorded in the profile as the information given', async (t) => {
+  const { pbx, attempt, outcomes, id, db } = setup();
+  await callerReached(pbx, 'answered');
+  pbx.key('cbcl', '1');
+  await settle();
+  t.match(await attempt.done, { status: 'done' });
+  pbx.gone('cbcl', 16);
+  await settle();
+  pbx.key('cbop', '1');
+  await settle();
+  t.ok(pbx.ops.some((o) => o === 'play cbop op-topic'), 'asked for the topic');
+  pbx.key('cbop', '2');
+  await settle();
+  pbx.finish('cbop'); // "registrato"
+  await settle();
+  t.match(outcomes.byNumber('0612345678'), [{ kind: 'operator', code: '1', label: 'basic_information_given', callbackId: id }]);
+  t.match(new NotesRepo(db).byNumber('0612345678'), [{ info: 'Rimborsi', text: '', operator: 'op1', callbackId: id }], "the directorate's topic 2 (the default list)");
+  t.same(new FollowupsRepo(db).byNumber('0612345678'), [], 'no follow-up');
 });
 
 t.test('anything but 1 from the caller (an answering machine) is not a completed callback', async (t) => {
