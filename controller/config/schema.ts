@@ -52,7 +52,7 @@ const spokenText = z
   .max(400)
   .regex(/^[^\p{Cc}\p{Cf};[\]{}$"\\`<>|=]*$/u, 'no control characters (newlines, tabs...) and none of ; [ ] { } $ " \\ ` < > | =');
 
-/** the topics of a directorate that lists none */
+/** the console's topics for a directorate that lists none */
 export const DEFAULT_TOPICS = ['Dichiarazione dei redditi', 'Rimborsi', 'Cartelle e pagamenti', 'Successioni', 'Registrazione atti', 'Codice fiscale e tessera sanitaria', 'Partita IVA', 'Altro'];
 
 const id = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected lower-case letters, digits and "-" (max 32)');
@@ -158,11 +158,10 @@ const directorateSchema = z
     languages: z.array(z.enum(['it', 'en'])).min(1).default(['it', 'en']),
     hours: hoursSchema,
     units: z.array(unitSchema).default([]),
-    /** the basic information an operator gives, by code: keyed by phone after outcome 1, or
-     *  picked in the console; the reports count calls per topic */
-    topics: z
-      .array(z.object({ code: z.string().regex(/^[1-9]$/, 'one digit from 1 to 9'), name: spokenText }).strict())
-      .default(DEFAULT_TOPICS.map((name, i) => ({ code: String(i + 1), name }))),
+    /** the basic information an operator gives, by code: keyed by phone after outcome 1 (asked
+     *  only when the directorate lists its topics), or picked in the console (a default list
+     *  when it lists none); the reports count calls per topic */
+    topics: z.array(z.object({ code: z.string().regex(/^[1-9]$/, 'one digit from 1 to 9'), name: spokenText }).strict()).default([]),
     /** main-menu keys leading to an office (internal unit): its phones ring like the operators'
      *  do; "1" is always the operators, "9" English */
     menu: z.array(z.object({ key: z.string().regex(/^[2-8]$/, 'a key from 2 to 8 (1 is the operators, 9 English)'), unit: id }).strict()).default([]),

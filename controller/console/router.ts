@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { ActionError, type Dispatcher } from '../callbacks/dispatcher';
-import type { Config } from '../config/schema';
+import { DEFAULT_TOPICS, type Config } from '../config/schema';
 import { checkReportRange, computeFigures, formatLocalDate, parseLocalDate, ReportRangeError, type DpFigures } from '../monitoring/figures';
 import { buildProfile, callbackView, type Profile } from '../monitoring/profile';
 import { toCsv } from '../monitoring/report-format';
@@ -390,9 +390,10 @@ export class ConsoleRouter {
     redirect(res, `/console/followups?closed=${id}`);
   }
 
-  /** The topics of the basic information a directorate gives (its config). */
+  /** The topics of the basic information a directorate gives (its config, or the default list). */
   private topicsOf(dp: string | null): string[] {
-    return (this.d.config.directorates.find((d) => d.id === dp)?.topics ?? []).map((t) => t.name);
+    const own = this.d.config.directorates.find((d) => d.id === dp)?.topics ?? [];
+    return own.length > 0 ? own.map((t) => t.name) : DEFAULT_TOPICS;
   }
 
   /** An operator pauses or resumes their own station (a supervisor, anyone's). */

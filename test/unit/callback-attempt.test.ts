@@ -22,7 +22,7 @@ import { FakePbx, settle } from './fake-pbx';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const dp = configSchema.parse({
-  directorates: [{ id: 'x', name: 'Prova', numbers: ['0611000009'], case: 'staff', ringsBeforeCallback: 2, hours: {}, units: [{ id: 'u', name: 'U', code: '5' }] }],
+  directorates: [{ id: 'x', name: 'Prova', numbers: ['0611000009'], case: 'staff', ringsBeforeCallback: 2, hours: {}, units: [{ id: 'u', name: 'U', code: '5' }], topics: [{ code: '1', name: 'Dichiarazioni' }, { code: '2', name: 'Rimborsi' }] }],
 }).directorates[0]!;
 
 
@@ -143,7 +143,7 @@ t.test('basic information given (1), then the topic keyed by phone: recorded in 
   pbx.finish('cbop'); // "registrato"
   await settle();
   t.match(outcomes.byNumber('0612345678'), [{ kind: 'operator', code: '1', label: 'basic_information_given', callbackId: id }]);
-  t.match(new NotesRepo(db).byNumber('0612345678'), [{ info: 'Rimborsi', text: '', operator: 'op1', callbackId: id }], "the directorate's topic 2 (the default list)");
+  t.match(new NotesRepo(db).byNumber('0612345678'), [{ info: 'Rimborsi', text: '', operator: 'op1', callbackId: id }], "the directorate's topic 2");
   t.same(new FollowupsRepo(db).byNumber('0612345678'), [], 'no follow-up');
 });
 
