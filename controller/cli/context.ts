@@ -13,6 +13,12 @@ import type { Printer } from './format';
 /** A usage or validation error: one line on stderr, exit 2. */
 export class UsageError extends ValidationError {}
 
+/** A record's id given on the command line ("callback id", "follow-up id"): digits only. */
+export function recordId(what: string, id: string): number {
+  if (!/^\d{1,12}$/.test(id)) throw new UsageError(`${what} id must be a number, got "${id}"`);
+  return Number(id);
+}
+
 export interface DbAccess {
   write?: boolean;
   /** e.g. a backup taken before migrating */

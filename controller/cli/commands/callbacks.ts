@@ -4,13 +4,10 @@ import { Option, type Command } from 'commander';
 import { callbackView } from '../../monitoring/profile';
 import { CallbackAttemptsRepo } from '../../storage/callback-attempts-repo';
 import { CALLBACK_STATUSES, CallbacksRepo, type CallbackStatus } from '../../storage/callbacks-repo';
-import { UsageError, type Cli } from '../context';
+import { recordId, UsageError, type Cli } from '../context';
 import { callController } from '../controller-client';
 
-function callbackId(id: string): number {
-  if (!/^\d{1,12}$/.test(id)) throw new UsageError(`callback id must be a number, got "${id}"`);
-  return Number(id);
-}
+const callbackId = (id: string): number => recordId('callback', id);
 
 export function registerCallbacks(program: Command, cli: Cli): void {
   const callbacks = program.command('callbacks').description('callback requests booked by callers');

@@ -3,12 +3,9 @@
 // operators or of one of its units until closed with what was done.
 import type { Command } from 'commander';
 import { FollowupsRepo } from '../../storage/followups-repo';
-import { UsageError, type Cli } from '../context';
+import { recordId, UsageError, type Cli } from '../context';
 
-function itemId(id: string): number {
-  if (!/^\d{1,12}$/.test(id)) throw new UsageError(`follow-up id must be a number, got "${id}"`);
-  return Number(id);
-}
+const itemId = (id: string): number => recordId('follow-up', id);
 
 export function registerFollowups(program: Command, cli: Cli): void {
   const followups = program.command('followups').description('follow-up items: cases marked "needs follow-up", open until closed');
