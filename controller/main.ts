@@ -10,6 +10,11 @@ import { ConsoleAuth } from './console/auth';
 import { LiveBoard, operatorStates } from './console/live-board';
 import { ConsoleRouter } from './console/router';
 import { liveBoard } from './console/views';
+import { existsSync } from 'node:fs';
+import { ConfigReloader } from './config/reloader';
+import { ClosuresService } from './schedule/closures-service';
+import { ClosuresRepo } from './storage/closures-repo';
+import { loadConfig } from './config/load';
 import { resolveEnvironment } from './environment';
 import { handleApi } from './http/api';
 import { httpNames } from './http/hosts';
@@ -23,7 +28,8 @@ import { computeFigures, formatLocalDate, type DpFigures } from './monitoring/fi
 import { Metrics } from './monitoring/metrics';
 import { earlierContacts } from './monitoring/profile';
 import { Presence } from './operators/presence';
-import { mediaDurations } from './prompts/durations';
+import { MediaDurations } from './prompts/durations';
+import { PromptSynthesizer } from './prompts/synthesizer';
 import { Boundary, installProcessBoundary } from './runtime/boundary';
 import { watchEventLoop } from './runtime/loop-delay';
 import { localTime } from './schedule/service-hours';
@@ -68,7 +74,7 @@ async function main(): Promise<void> {
     log.fatal({ code }, 'too many unexpected errors in a minute: exiting so that the supervisor starts a clean process');
     process.exit(code);
   });
-  const { config, db, secrets, migrationsApplied, operators } = prepare(env);
+  const { config, db, secrets, migrationsApplied, operators, provisioner } = prepare(env);
   if (migrationsApplied.length > 0) log.info({ migrationsApplied }, 'database migrated');
   // from here the event loop never waits on a lock for more than a few milliseconds: writes
   // that find the database busy wait in the write queue instead
@@ -109,13 +115,14 @@ async function main(): Promise<void> {
   };
   let inbound: InboundService | undefined;
   let connectedBefore = false;
+  const durations = new MediaDurations(path.join(env.root, 'sounds', 'gen'));
   const gateway = new AriGateway(
     {
       url: config.asterisk.ariUrl,
       user: secrets.ari.user,
       password: secrets.ari.password,
       app: config.asterisk.app,
-      mediaDurationMs: mediaDurations(path.join(env.root, 'sounds', 'gen')),
+      mediaDurationMs: durations.of,
     },
     {
       onStasisStart: (ch) => inbound!.handleStasisStart(ch),
@@ -144,6 +151,25 @@ async function main(): Promise<void> {
   const attempts = new CallbackAttemptsRepo(db);
   const now = (): Date => new Date();
   let dispatcher: Dispatcher | undefined;
+  // prompts whose text changed (a reload, a closure's message), built by the make-prompts script
+  const synthesizer = new PromptSynthesizer(env.promptsScript, process.env);
+  const synthesize = async (): Promise<{ built: number }> => {
+    const r = await synthesizer.run();
+    durations.clear();
+    return r;
+  };
+  const soundsDir = path.join(env.root, 'sounds', 'gen');
+  const closures = new ClosuresService({
+    repo: new ClosuresRepo(db),
+    writes,
+    config,
+    synthesize,
+    promptBuilt: (p) => existsSync(path.join(soundsDir, `${p}.wav`)),
+    onReopened: (dp) => dispatcher?.kick(`reopened:${dp}`),
+    log,
+    now,
+  });
+  closures.load();
   const kick = (reason: string) => (): void => dispatcher?.kick(reason);
   // an operator's station paused or resumed from the phone (*41/*42) or the console; resuming
   // may let a waiting callback go at once
@@ -170,6 +196,7 @@ async function main(): Promise<void> {
       now,
       onOfficialFree: kick('operator_free'),
       observe: metrics,
+      closures,
     },
     (dp) => dispatcher?.kick(`booked:${dp}`),
     (operator, paused) => setStationPaused(operator, paused),
@@ -194,17 +221,38 @@ async function main(): Promise<void> {
       onOfficialFree: kick('operator_free'),
       observeDispatch: (ms) => metrics!.dispatchDelayMs(ms),
       observeOutcome: (dp, outcome) => metrics!.attemptEnded(dp, outcome),
+      closedIntervals: (dp) => closures.intervals(dp),
     },
     log,
     () => gateway.connectionState === 'connected',
     boundary,
   );
+  const jobDeps = { config, db, stateDir: env.stateDir, now, writes, worker: dbWorker };
   const jobs = new JobScheduler(
-    buildJobs({ config, db, stateDir: env.stateDir, now, writes, worker: dbWorker }),
+    buildJobs(jobDeps),
     new JobRunner(new JobRunsRepo(db), log, now, (o) => metrics!.jobRun(o.job, o.status), undefined, (what, write) => writes.apply(what, write)),
     nodeCronDriver(log),
     boundary,
   );
+  const reloader = new ConfigReloader({
+    file: env.configFile,
+    running: config,
+    load: loadConfig,
+    synthesize,
+    follow: async () => {
+      closures.load();
+      jobs.replace(buildJobs(jobDeps));
+      dispatcher!.kick('config_reloaded');
+      // a changed number is routed by the dialplan: rewritten and reloaded over AMI
+      try {
+        return { asteriskFiles: await provisioner.apply(), warnings: [] };
+      } catch (err) {
+        return { asteriskFiles: [], warnings: [`Asterisk was not reloaded (${(err as Error).message}): its files are written and apply at its next start`] };
+      }
+    },
+    observe: (result) => metrics!.configReload(result),
+    log,
+  });
 
   const board = new LiveBoard(
     {
@@ -228,6 +276,7 @@ async function main(): Promise<void> {
     names,
     figures: (dps, range, opts) => dbWorker.figures(dps, range, opts),
     setPaused: setStationPaused,
+    closures,
     auth: new ConsoleAuth(new ConsoleUsersRepo(db), new ConsoleSessionsRepo(db), undefined, writes),
     board,
     dispatcher: dispatcher!,
@@ -259,7 +308,7 @@ async function main(): Promise<void> {
         uptimeSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
       };
     },
-    api: (req, path) => handleApi(req, path, { token: secrets.api.token, dispatcher: dispatcher!, jobs, operators, writes }),
+    api: (req, path) => handleApi(req, path, { token: secrets.api.token, dispatcher: dispatcher!, jobs, operators, writes, reloader, closures }),
     console: (req, res, url) => consoleRouter.handle(req, res, url),
   });
   // Asterisk's logs: rotated over AMI past the same cap as ours, the oldest deleted
@@ -310,6 +359,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // systemd's ExecReload (and the supervisor, which passes it on): the same reload as ivrctl's
+  process.on('SIGHUP', () => void reloader.reload('SIGHUP').catch(() => undefined));
 }
 
 main().catch((err: Error) => {

@@ -2,8 +2,12 @@
 # Synthesizes the prompts (texts from sounds/prompts.yaml and the deployment config, listed
 # by `ivrctl prompts manifest`) into sounds/gen/<path>.wav, 8 kHz mono 16-bit, with pico2wave
 # and sox inside the project image. A prompt is rebuilt only when its text changed (the text
-# is kept next to the audio as <path>.txt).
+# is kept next to the audio as <path>.txt). Run by `make prompts` and by the controller on a
+# configuration reload or a closure with a message.
 set -euo pipefail
+# prompts are public texts that Asterisk (its own user) reads: whoever runs this (the
+# controller has umask 077 for its private files) makes them world-readable
+umask 022
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 IMAGE="${IVR_IMAGE:-localhost/ivr-asterisk:22}"
 OUT="$ROOT/sounds/gen"
@@ -29,7 +33,9 @@ echo "synthesizing $n prompts"
 podman run --rm "${PODMAN_RUN_FLAGS[@]}" -v "$OUT:/out" "$IMAGE" sh -euc '
   while IFS="	" read -r path voice; do
     pico2wave -l "$voice" -w /tmp/p.wav "$(cat "/out/$path.txt.new")"
-    sox /tmp/p.wav -r 8000 -c 1 -b 16 "/out/$path.wav"
+    # renamed into place: a call playing the old prompt keeps it, the next one gets the new
+    sox /tmp/p.wav -r 8000 -c 1 -b 16 "/out/$path.new.wav"
+    mv "/out/$path.new.wav" "/out/$path.wav"
     mv "/out/$path.txt.new" "/out/$path.txt"
   done < /out/.job/list'
 rm -rf "$JOB"

@@ -5,6 +5,7 @@
 // presses 1 to be put through. From there the conversation (transfer, outcome codes) takes
 // over. Every step's end is written through the ledger; the attempt row was written before
 // anything was dialled (dispatcher.ts), and the caller-side step before the caller's phone rings.
+import type { ClosedInterval } from '../schedule/service-hours';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Directorate } from '../config/schema';
@@ -36,6 +37,8 @@ export interface AttemptDeps extends ConversationDeps {
   observeDispatch?: (ms: number) => void;
   /** an attempt ended with this outcome (for the metrics) */
   observeOutcome?: (dp: string, outcome: AttemptOutcome) => void;
+  /** a directorate's extraordinary closures: nobody is called back during one */
+  closedIntervals?: (dp: string) => readonly ClosedInterval[];
 }
 
 export const callbackChannelId = (side: 'op' | 'cl', callbackId: number): string => `cb${side}-${callbackId}-${randomUUID().slice(0, 8)}`;

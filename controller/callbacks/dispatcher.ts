@@ -145,7 +145,7 @@ export class Dispatcher {
     for (const dp of this.config.directorates) {
       if (dp.callback.dispatch === 'paused') continue;
       const due = repo.due(dp.id, now, 50).filter((cb) => !this.active.has(cb.id) && !onLine.has(cb.number));
-      const open = isOpen(dp.hours, now);
+      const open = isOpen(dp.hours, now, this.deps.closedIntervals?.(dp.id));
       // each group's requests go to its own officials: the operators (the roles that place
       // callbacks), or an office's; the operators' group is always looked at, for the report
       const groups = [...new Set(['operators', ...due.map((cb) => cb.group)])];

@@ -12,6 +12,7 @@ import { ValidationError } from '../operators/operators-service';
 import { registerCallbacks } from './commands/callbacks';
 import { registerConfig } from './commands/config';
 import { registerDb } from './commands/db';
+import { registerDp } from './commands/dp';
 import { registerJobs } from './commands/jobs';
 import { registerOperators } from './commands/operators';
 import { registerFollowups } from './commands/followups';
@@ -73,6 +74,7 @@ function build(): Command {
   registerReport(program, cli);
   registerDb(program, cli);
   registerJobs(program, cli);
+  registerDp(program, cli);
   registerUsers(program, cli);
   registerConfig(program, cli);
   program

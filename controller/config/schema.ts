@@ -46,7 +46,7 @@ const hoursSchema = z
  * writer's choosing) and none of the characters Asterisk's configuration or the prompt
  * builder give a meaning to.
  */
-const spokenText = z
+export const spokenText = z
   .string()
   .min(1)
   .max(400)

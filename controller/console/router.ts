@@ -13,6 +13,8 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { ActionError, type Dispatcher } from '../callbacks/dispatcher';
 import { DEFAULT_TOPICS, type Config } from '../config/schema';
+import { ClosureTimeError, parseUntil } from '../schedule/closures';
+import { ClosureRequestError, type ClosuresService } from '../schedule/closures-service';
 import { checkReportRange, computeFigures, formatLocalDate, parseLocalDate, ReportRangeError, type DpFigures } from '../monitoring/figures';
 import { buildProfile, callbackView, type Profile } from '../monitoring/profile';
 import { toCsv } from '../monitoring/report-format';
@@ -50,6 +52,8 @@ export interface ConsoleDeps {
   names?: HttpNames;
   /** pause or resume an operator's station (a call in progress goes on); false: no such operator */
   setPaused?: (operator: string, paused: boolean) => Promise<boolean>;
+  /** extraordinary closures (supervisors close and reopen a directorate) */
+  closures?: ClosuresService;
   /** figures over a range, off the event loop in the controller (storage/db-worker.ts) */
   figures?: (dps: Array<{ id: string; timezone: string }>, range: { from: string; to: string }, opts: { byDay: boolean }) => Promise<DpFigures[]>;
 }
@@ -173,6 +177,8 @@ export class ConsoleRouter {
       if (p === '/console/station') return this.station(res, s, form);
       const close = /^\/console\/followups\/(\d{1,12})\/close$/.exec(p);
       if (close) return this.closeFollowup(res, s, Number(close[1]), form);
+      const dpAction = /^\/console\/dps\/([a-z][a-z0-9-]{0,31})\/(close|open)$/.exec(p);
+      if (dpAction) return this.closureAction(res, s, dpAction[1]!, dpAction[2] === 'close', form);
       throw new HttpError(404, 'Pagina inesistente.');
     }
 
@@ -189,6 +195,8 @@ export class ConsoleRouter {
         return this.followupsPage(res, { ...ctx, active: 'followups' }, s, url);
       case '/console/audit':
         return this.auditPage(res, { ...ctx, active: 'audit' }, s, url);
+      case '/console/closures':
+        return this.closuresPage(res, { ...ctx, active: 'closures' }, s, url);
       case '/console/callbacks':
         return this.callbacksPage(res, { ...ctx, active: 'callbacks' }, s, url);
       case '/console/profile':
@@ -388,6 +396,44 @@ export class ConsoleRouter {
     if (!ok) throw new HttpError(409, `Seguito ${id} già chiuso.`);
     this.d.log.info({ user: s.user.username, followup: id }, 'follow-up closed from the console');
     redirect(res, `/console/followups?closed=${id}`);
+  }
+
+  private closuresPage(res: ServerResponse, ctx: v.PageContext, s: Session, url: URL): void {
+    if (s.user.role !== 'supervisor' || !this.d.closures) throw new HttpError(403, 'Solo un supervisore può chiudere o riaprire una direzione.');
+    const states = this.d.closures.states().map((x) => {
+      const dp = this.d.config.directorates.find((d) => d.id === x.dp)!;
+      return { ...x, name: dp.name, offerWhenClosed: dp.callback.offerWhenClosed };
+    });
+    const done = url.searchParams.get('done');
+    send(res, 200, v.closuresPage(ctx, states, done ? `Direzione ${done} aggiornata.` : undefined));
+  }
+
+  /** A supervisor closes a directorate until a time (Rome's wall clock from the form) or reopens it. */
+  private async closureAction(res: ServerResponse, s: Session, dp: string, close: boolean, form: URLSearchParams): Promise<void> {
+    if (s.user.role !== 'supervisor' || !this.d.closures) throw new HttpError(403, 'Solo un supervisore può chiudere o riaprire una direzione.');
+    const tz = this.d.config.directorates.find((d) => d.id === dp)?.hours.timezone;
+    if (!tz) throw new HttpError(404, `DP sconosciuta: ${dp}`);
+    const by = `console:${s.user.username}`;
+    try {
+      if (!close) {
+        if (!(await this.d.closures.reopen(dp, by))) throw new HttpError(409, `${dp} non era chiusa.`);
+      } else {
+        let until: Date;
+        try {
+          until = parseUntil((form.get('until') ?? '').replace('T', ' '), this.now(), tz);
+        } catch (err) {
+          if (err instanceof ClosureTimeError) throw new HttpError(400, `Orario di fine non valido: ${err.message}`);
+          throw err;
+        }
+        const message = (form.get('message') ?? '').trim();
+        await this.d.closures.close({ dp, until, messageIt: message || undefined, offerCallback: form.get('callback') === '1', by });
+      }
+    } catch (err) {
+      if (err instanceof ClosureRequestError) throw new HttpError(400, err.message);
+      throw err;
+    }
+    this.d.log.info({ user: s.user.username, dp, action: close ? 'close' : 'open' }, 'closure changed from the console');
+    redirect(res, `/console/closures?done=${dp}`);
   }
 
   /** The topics of the basic information a directorate gives (its config, or the default list). */

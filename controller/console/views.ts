@@ -7,6 +7,7 @@ import { localStamp } from '../schedule/service-hours';
 import type { ConsoleUser } from '../storage/console-users-repo';
 import type { AttemptRow } from '../storage/callback-attempts-repo';
 import type { AuditRow } from '../storage/audit-repo';
+import type { ClosureRow } from '../storage/closures-repo';
 import type { FollowupRow } from '../storage/followups-repo';
 import { html, type Html } from './html';
 import type { LiveSnapshot } from './live-board';
@@ -29,6 +30,7 @@ export function layout(ctx: PageContext, title: string, body: Html | Html[]): Ht
     ['reports', 'Report', true],
     ['operator', 'Postazione operatore', true],
     ['followups', 'Seguiti', true],
+    ['closures', 'Chiusure', ctx.user?.role === 'supervisor'],
     ['audit', 'Registro accessi', ctx.user?.role === 'supervisor'],
   ];
   return html`<!doctype html>
@@ -312,4 +314,28 @@ ${rows.map(
   }</td></tr>`,
 )}
 </tbody></table>`}`);
+}
+
+/** Supervisors: each directorate open or closed; closing one (until, message, callback offer) and reopening it. */
+export function closuresPage(ctx: PageContext, states: Array<{ dp: string; name: string; closure: ClosureRow | undefined; spoken: boolean; offerWhenClosed: boolean }>, notice?: string): Html {
+  return layout(ctx, 'Chiusure straordinarie', html`
+${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
+<p class="muted">Durante una chiusura i chiamanti ascoltano il messaggio di chiusura (quello generato dall'orario di fine, o il vostro) e, se indicato, l'offerta di richiamata per il primo orario utile; nessuna richiamata viene fatta fino alla riapertura.</p>
+<table id="closures"><thead><tr><th>DP</th><th>Stato</th><th>Azione</th></tr></thead><tbody>
+${states.map(
+  (x) => html`<tr data-dp="${x.dp}"><td>${x.dp}<br><span class="muted">${x.name}</span></td><td>${
+    x.closure
+      ? html`<strong>chiusa</strong> fino a ${when(x.closure.endsAt)}<br><span class="muted">da ${x.closure.createdBy}; ${x.closure.offerCallback ? 'con offerta di richiamata' : 'senza richiamata'}; ${x.closure.messageIt ? html`messaggio: «${x.closure.messageIt}»` : 'messaggio generato'}${x.spoken ? '' : ' (in preparazione: ora si ascolta l\'avviso generico)'}</span>`
+      : 'aperta'
+  }</td><td>${
+    x.closure
+      ? html`<form method="post" action="/console/dps/${x.dp}/open"><input type="hidden" name="csrf" value="${ctx.csrf}"><button>Riapri ora</button></form>`
+      : html`<form method="post" action="/console/dps/${x.dp}/close" class="closure"><input type="hidden" name="csrf" value="${ctx.csrf}">
+<label>Fino a <input type="datetime-local" name="until" required></label>
+<label>Messaggio (facoltativo) <input name="message" maxlength="400" placeholder="Gli uffici sono chiusi per ..."></label>
+<label><input type="checkbox" name="callback" value="1"${x.offerWhenClosed ? html` checked` : ''}> offrire la richiamata</label>
+<button>Chiudi</button></form>`
+  }</td></tr>`,
+)}
+</tbody></table>`);
 }

@@ -1,11 +1,14 @@
 // The controller's small HTTP API for sysadmin actions on live state (ivrctl callbacks
-// cancel|retry|reschedule, operators pause|resume, jobs run): they go through the part of
+// cancel|retry|reschedule, operators pause|resume, jobs run, config reload): they go through the part of
 // the controller that owns the calls and the job locks, never by racing it in the database.
 // Loopback only, bearer token from the state dir's secrets.
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ActionError, type Dispatcher } from '../callbacks/dispatcher';
+import { ConfigError } from '../config/load';
+import type { ConfigReloader } from '../config/reloader';
 import type { JobScheduler } from '../jobs/schedule';
+import { ClosureRequestError, type ClosuresService } from '../schedule/closures-service';
 import { ValidationError, type OperatorsService } from '../operators/operators-service';
 import { StorageUnavailable, type WriteQueue } from '../storage/write-queue';
 
@@ -15,6 +18,8 @@ export interface ApiDeps {
   jobs: JobScheduler;
   operators: OperatorsService;
   writes: WriteQueue;
+  reloader?: ConfigReloader;
+  closures?: ClosuresService;
 }
 
 export interface ApiReply {
@@ -59,6 +64,17 @@ export async function handleApi(req: IncomingMessage, path: string, d: ApiDeps):
   try {
     if (req.method === 'GET' && path === '/api/dispatcher') return { status: 200, body: { lastPass: d.dispatcher.lastPass ?? null, active: d.dispatcher.activeCount } };
     if (req.method === 'GET' && path === '/api/jobs') return { status: 200, body: d.jobs.list() };
+    if (path === '/api/config/reload') {
+      if (req.method !== 'POST') return { status: 405, body: { error: 'use POST' } };
+      if (!d.reloader) return { status: 404, body: { error: 'no reload in this process' } };
+      return await reloadConfig(d.reloader);
+    }
+    if (req.method === 'GET' && path === '/api/dps' && d.closures) return { status: 200, body: d.closures.states() };
+    const dpAction = /^\/api\/dps\/([^/]{1,96})\/(close|open)$/.exec(path);
+    if (dpAction && d.closures) {
+      if (req.method !== 'POST') return { status: 405, body: { error: 'use POST' } };
+      return await closeOrOpen(d.closures, pathSegment(dpAction[1]!), dpAction[2] === 'close', await readJson(req));
+    }
     const cb = /^\/api\/callbacks\/(\d{1,12})\/(cancel|retry|reschedule)$/.exec(path);
     const op = /^\/api\/operators\/([^/]{1,96})\/(pause|resume)$/.exec(path);
     const job = /^\/api\/jobs\/([^/]{1,96})\/run$/.exec(path);
@@ -91,6 +107,39 @@ export async function handleApi(req: IncomingMessage, path: string, d: ApiDeps):
     if (err instanceof ValidationError) return { status: 404, body: { error: err.message } };
     if (err instanceof StorageUnavailable) return { status: 503, body: { error: `the database is not taking writes now (${err.message}): try again shortly` } };
     throw err;
+  }
+}
+
+const optionalString = (body: Record<string, unknown>, key: string): string | undefined => {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new ActionError(`"${key}" must be a string`, 400);
+  return v;
+};
+
+/** ivrctl dp close|open: the body carries who asks ("ivrctl:<user>"), the end as an ISO time, the messages and the callback flag. */
+async function closeOrOpen(closures: ClosuresService, dp: string, close: boolean, body: Record<string, unknown>): Promise<ApiReply> {
+  const by = optionalString(body, 'by') ?? 'api';
+  try {
+    if (!close) return { status: 200, body: { dp, reopened: await closures.reopen(dp, by) } };
+    const until = new Date(optionalString(body, 'until') ?? '');
+    if (Number.isNaN(until.getTime())) throw new ActionError('"until" must be an ISO 8601 time', 400);
+    if (body.offerCallback !== undefined && typeof body.offerCallback !== 'boolean') throw new ActionError('"offerCallback" must be true or false', 400);
+    const outcome = await closures.close({ dp, until, messageIt: optionalString(body, 'messageIt'), messageEn: optionalString(body, 'messageEn'), offerCallback: body.offerCallback as boolean | undefined, by });
+    return { status: 200, body: outcome };
+  } catch (err) {
+    if (err instanceof ClosureRequestError) return { status: 400, body: { error: err.message } };
+    throw err;
+  }
+}
+
+/** An invalid file is the sysadmin's to fix (400: ivrctl exits 2); prompts that could not be built are the machine's (503). */
+async function reloadConfig(reloader: ConfigReloader): Promise<ApiReply> {
+  try {
+    return { status: 200, body: await reloader.reload('api') };
+  } catch (err) {
+    if (err instanceof ConfigError) return { status: 400, body: { error: err.message } };
+    return { status: 503, body: { error: (err as Error).message } };
   }
 }
 

@@ -2,6 +2,7 @@
 // effect, feeds its result back as an event, one event at a time. Long operations run
 // concurrently (a prompt plays while keys arrive); each has an AbortController or a timer
 // that is cancelled when the call ends, so nothing outlives the caller.
+import type { ClosureView } from '../schedule/closures';
 import type { Logger } from 'pino';
 import type { Directorate } from '../config/schema';
 import { unitOfGroup } from '../config/schema';
@@ -67,6 +68,8 @@ export interface InboundDeps {
   onOfficialFree?: (operator: string) => void;
   /** measurements for the metrics (monitoring/metrics.ts) */
   observe?: InboundObserver;
+  /** extraordinary closures: their message, and no booking for a window inside one */
+  closures?: ClosureView;
 }
 
 export class InboundCall {
@@ -343,7 +346,7 @@ export class InboundCall {
   private async book(number: string, path: string, rings: number | null, group: string): Promise<void> {
     const now = this.d.now();
     const hours = this.dp.hours;
-    const window = currentOrNextWindow(hours, now);
+    const window = currentOrNextWindow(hours, now, this.d.closures?.intervals(this.dp.id));
     if (!window) return this.feed({ type: 'bookRefused', reason: 'no_window' });
     if (this.d.bookingsAccepted && !this.d.bookingsAccepted()) {
       this.d.log.error({ number }, 'booking refused: the database cannot take writes now');

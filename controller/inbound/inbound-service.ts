@@ -7,6 +7,7 @@ import { isOpen } from '../schedule/service-hours';
 import type { CallbacksRepo } from '../storage/callbacks-repo';
 import type { CallsRepo } from '../storage/calls-repo';
 import type { StasisChannel, TelephonyPort } from '../telephony/port';
+import { closurePromptName } from '../prompts/catalog';
 import { commonMedia } from '../prompts/media';
 import { AdoptedCall } from '../recovery/adopted-call';
 import { planRecovery, type KeptConversation } from '../recovery/plan';
@@ -81,12 +82,19 @@ export class InboundService {
     const now = this.now();
     this.deps.writes.record('call_start', () => this.calls.start({ id: ch.id, dp: dp.id, caller: national ?? raw, dialed: ch.dialed, at: now }));
     const pending = callerNumber ? this.callbacks.live(dp.id, callerNumber) : undefined;
-    const open = isOpen(dp.hours, now);
-    log.info({ dp: dp.id, caller: raw, dialed: ch.dialed, open, pending: pending?.id }, 'inbound call');
+    const open = isOpen(dp.hours, now, this.deps.closures?.intervals(dp.id));
+    const closed = this.deps.closures?.live(dp.id, now);
+    // its own message once built; until then (a few seconds after the closure) the generic one
+    const closure = closed && {
+      id: closed.closure.id,
+      prompt: closed.spoken ? ({ kind: 'dp', name: closurePromptName(closed.closure.id) } as const) : ({ kind: 'common', name: 'office-closed-extraordinary' } as const),
+      offerCallback: closed.closure.offerCallback,
+    };
+    log.info({ dp: dp.id, caller: raw, dialed: ch.dialed, open, closure: closure?.id, pending: pending?.id }, 'inbound call');
     const call = new InboundCall(
       ch.id,
       dp,
-      { dp: dp.id, callerNumber, open, offerWhenClosed: dp.callback.offerWhenClosed, english: dp.languages.includes('en'), pending, rings: dp.ringsBeforeCallback, offices: dp.menu },
+      { dp: dp.id, callerNumber, open, offerWhenClosed: dp.callback.offerWhenClosed, english: dp.languages.includes('en'), pending, rings: dp.ringsBeforeCallback, offices: dp.menu, ...(closure ? { closure } : {}) },
       raw,
       national ?? raw,
       { ...this.deps, log },

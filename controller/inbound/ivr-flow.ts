@@ -32,6 +32,8 @@ export interface CallContext {
   rings: number;
   /** main-menu keys leading to an office (internal unit) instead of the operators */
   offices?: Array<{ key: string; unit: string }>;
+  /** an extraordinary closure live now: its message instead of the menu, then the offer per its flag */
+  closure?: { id: number; prompt: Prompt; offerCallback: boolean };
 }
 
 export const RING_MS = 5000;
@@ -215,6 +217,10 @@ function goodbye(b: Builder, lead: Prompt[] = []): Builder {
 function afterWelcome(b: Builder): Builder {
   const { ctx } = b.state;
   if (ctx.pending) return enterMenu(b, 'pending');
+  if (ctx.closure) {
+    b.emit({ type: 'record', event: 'closure', data: { closure: ctx.closure.id } });
+    return b.set({ step: 'closedNotice' }).play([ctx.closure.prompt]);
+  }
   if (!ctx.open) {
     b.set({ step: 'closedNotice' }).play([common('office-closed'), { kind: 'dp', name: 'hours' }]);
     return b;
@@ -315,7 +321,7 @@ export function step(state: IvrState, event: IvrEvent): Transition {
     case 'closedNotice':
       if (event.type === 'dtmf') return b.emit({ type: 'stopPlay', token: state.token }).done();
       if (event.type === 'playDone' && event.token === state.token) {
-        if (state.ctx.offerWhenClosed) return offer(b, [common('offer-next-window')]).done();
+        if (state.ctx.closure ? state.ctx.closure.offerCallback : state.ctx.offerWhenClosed) return offer(b, [common('offer-next-window')]).done();
         return goodbye(b).done();
       }
       return b.done();

@@ -54,7 +54,7 @@ export class JobScheduler {
   private handles = new Map<string, CronHandle[]>();
 
   constructor(
-    private readonly jobs: Job[],
+    private jobs: Job[],
     private readonly runner: JobRunner,
     private readonly driver: CronDriver = nodeCronDriver(),
     private readonly boundary?: Boundary,
@@ -80,6 +80,17 @@ export class JobScheduler {
   stop(): void {
     for (const hs of this.handles.values()) for (const h of hs) h.stop();
     this.handles.clear();
+  }
+
+  /**
+   * New slots after a configuration reload (the close-window slots follow the hours). A run
+   * in progress goes on: the runner's lock keeps it from being doubled by a new slot.
+   */
+  replace(jobs: Job[]): void {
+    const running = this.handles.size > 0;
+    this.stop();
+    this.jobs = jobs;
+    if (running) this.start();
   }
 
   find(name: string): Job | undefined {

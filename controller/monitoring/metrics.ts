@@ -38,6 +38,7 @@ export class Metrics {
   private readonly errors: Counter<'where'>;
   private readonly loopDelay: Summary;
   private readonly writesDropped: Counter;
+  private readonly reloads: Counter<'result'>;
 
   constructor(src: MetricSources) {
     const registers = [this.registry];
@@ -61,6 +62,8 @@ export class Metrics {
       registers,
     });
     this.writesDropped = new Counter({ name: 'ivr_db_writes_dropped_total', help: 'writes given up (refused by SQLite for good, or the write queue full)', registers });
+    this.reloads = new Counter({ name: 'ivr_config_reloads_total', help: 'configuration reloads (ivrctl config reload, SIGHUP) by result: applied, refused (an invalid file: the running one kept), failed (prompts or Asterisk)', labelNames: ['result'], registers });
+    for (const result of ['applied', 'refused', 'failed']) this.reloads.inc({ result }, 0);
     for (const dp of src.directorates) for (const result of CALL_RESULTS) this.calls.inc({ dp, result }, 0);
     for (const where of ['unhandled_rejection', 'uncaught_exception']) this.errors.inc({ where }, 0);
     if (src.followups) {
@@ -178,5 +181,8 @@ export class Metrics {
   }
   writeDropped(): void {
     this.writesDropped.inc();
+  }
+  configReload(result: 'applied' | 'refused' | 'failed'): void {
+    this.reloads.inc({ result });
   }
 }

@@ -1,10 +1,12 @@
 // Prompt texts: the common ones from sounds/prompts.yaml, the per-directorate ones built
 // from the configuration (welcome with the privacy sentence, the fallback apology with the
-// directorate's hours). The audio is synthesized from these by `make prompts`.
+// directorate's hours), the closures' messages. The audio is synthesized from these by `make
+// prompts` (and by the controller for a reload or a closure).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import type { Config, Directorate, ServiceHours, Weekday } from '../config/schema';
+import { spokenUntil, type Closure } from '../schedule/closures';
 import { WEEKDAYS } from '../config/schema';
 import { commonPromptPath, dpPromptPath } from './media';
 
@@ -103,6 +105,21 @@ export function dpPrompts(dp: Directorate): PromptSpec[] {
   return specs;
 }
 
+/** The prompt name of a closure's message (dp/<dp>-closure-<id>[-en]). */
+export const closurePromptName = (closureId: number): string => `closure-${closureId}`;
+
+/** A closure's message: the sysadmin's text, or "closed until ..." generated from its end. */
+export function closurePrompts(dp: Directorate, c: Closure): PromptSpec[] {
+  const tz = dp.hours.timezone;
+  const name = closurePromptName(c.id);
+  const specs: PromptSpec[] = [
+    { path: dpPromptPath(dp.id, name, 'it'), lang: 'it', text: c.messageIt ?? `La Direzione Provinciale di ${dp.name} è chiusa in via straordinaria ${spokenUntil(c.until, c.createdAt, tz, 'it')}.` },
+  ];
+  if (dp.languages.includes('en'))
+    specs.push({ path: dpPromptPath(dp.id, name, 'en'), lang: 'en', text: c.messageEn ?? `The Provincial Directorate of ${dp.name} is closed for exceptional reasons ${spokenUntil(c.until, c.createdAt, tz, 'en')}.` });
+  return specs;
+}
+
 type Entry = string | { text: string; voice: Lang };
 
 export function commonPrompts(root: string): PromptSpec[] {
@@ -124,6 +141,8 @@ export function missingTranslations(root: string): string[] {
   return Object.keys(doc.it).filter((k) => !italianOnly(k) && !(k in (doc.en ?? {})));
 }
 
-export function promptManifest(config: Config, root: string): PromptSpec[] {
-  return [...commonPrompts(root), ...config.directorates.flatMap(dpPrompts)];
+/** Every prompt to build: the common ones, each directorate's, and the messages of the closures still to come or live. */
+export function promptManifest(config: Config, root: string, closures: readonly Closure[] = []): PromptSpec[] {
+  const closurePromptsOf = (dp: Directorate): PromptSpec[] => closures.filter((c) => c.dp === dp.id).flatMap((c) => closurePrompts(dp, c));
+  return [...commonPrompts(root), ...config.directorates.flatMap((dp) => [...dpPrompts(dp), ...closurePromptsOf(dp)])];
 }

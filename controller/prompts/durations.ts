@@ -37,14 +37,22 @@ export function wavDurationMs(file: string): number | undefined {
 }
 
 /** media URI -> expected duration in ms (undefined: unknown), reading sounds from `soundsDir` on the host */
-export function mediaDurations(soundsDir: string): (media: string) => number | undefined {
-  const cache = new Map<string, number | undefined>();
-  return (media) => {
+export class MediaDurations {
+  private readonly cache = new Map<string, number | undefined>();
+
+  constructor(private readonly soundsDir: string) {}
+
+  readonly of = (media: string): number | undefined => {
     if (media.startsWith('digits:')) return Math.max(1, media.length - 7) * PER_DIGIT_MS;
     if (media.startsWith('number:')) return PER_NUMBER_MS;
     const prefix = `sound:${CONTAINER_SOUNDS}/`;
     if (!media.startsWith(prefix)) return undefined;
-    if (!cache.has(media)) cache.set(media, wavDurationMs(path.join(soundsDir, `${media.slice(prefix.length)}.wav`)));
-    return cache.get(media);
+    if (!this.cache.has(media)) this.cache.set(media, wavDurationMs(path.join(this.soundsDir, `${media.slice(prefix.length)}.wav`)));
+    return this.cache.get(media);
   };
+
+  /** prompts were rebuilt (a reload, a closure message): read their lengths again */
+  clear(): void {
+    this.cache.clear();
+  }
 }

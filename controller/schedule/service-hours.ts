@@ -104,9 +104,16 @@ function windowsOf(hours: ServiceHours, d: LocalDate): Array<[number, number]> {
   return (hours.weekly[weekday] ?? []).map((w) => w.split('-').map(minutes) as [number, number]).sort((a, b) => a[0] - b[0]);
 }
 
-export function isOpen(hours: ServiceHours, at: Date): boolean {
+/** An extraordinary closure: closed from `from` (inclusive) to `until` (exclusive), whatever the hours say. */
+export interface ClosedInterval {
+  from: Date;
+  until: Date;
+}
+
+export function isOpen(hours: ServiceHours, at: Date, closed: readonly ClosedInterval[] = []): boolean {
   const lt = localTime(at, hours.timezone);
   const now = lt.hour * 60 + lt.minute;
+  if (closed.some((c) => at >= c.from && at < c.until)) return false;
   return windowsOf(hours, lt).some(([a, b]) => now >= a && now < b);
 }
 
@@ -115,16 +122,30 @@ export interface ServiceWindow {
   end: Date;
 }
 
-/** The window open at `at`, or the next one to open (searching a year ahead). */
-export function currentOrNextWindow(hours: ServiceHours, at: Date): ServiceWindow | undefined {
+/** [start, end) minus the closures that overlap it: zero, one or more pieces, in order. */
+function withoutClosures(start: number, end: number, closed: readonly ClosedInterval[]): Array<[number, number]> {
+  let pieces: Array<[number, number]> = [[start, end]];
+  for (const c of closed) {
+    const [from, until] = [c.from.getTime(), c.until.getTime()];
+    pieces = pieces.flatMap(([a, b]): Array<[number, number]> => {
+      if (until <= a || from >= b) return [[a, b]];
+      return [...(from > a ? [[a, from] as [number, number]] : []), ...(until < b ? [[until, b] as [number, number]] : [])];
+    });
+  }
+  return pieces;
+}
+
+/** The window open at `at`, or the next one to open (searching a year ahead); closures cut windows short or remove them. */
+export function currentOrNextWindow(hours: ServiceHours, at: Date, closed: readonly ClosedInterval[] = []): ServiceWindow | undefined {
   const tz = hours.timezone;
   const today = localTime(at, tz);
   for (let i = 0; i <= 370; i++) {
     const d = addDays(today, i);
     for (const [a, b] of windowsOf(hours, d)) {
-      const start = zonedInstant(d, Math.floor(a / 60), a % 60, tz);
-      const end = zonedInstant(d, Math.floor(b / 60), b % 60, tz);
-      if (end.getTime() > at.getTime()) return { start: start.getTime() < at.getTime() ? at : start, end };
+      const start = zonedInstant(d, Math.floor(a / 60), a % 60, tz).getTime();
+      const end = zonedInstant(d, Math.floor(b / 60), b % 60, tz).getTime();
+      for (const [s, e] of withoutClosures(start, end, closed))
+        if (e > at.getTime()) return { start: new Date(Math.max(s, at.getTime())), end: new Date(e) };
     }
   }
   return undefined;

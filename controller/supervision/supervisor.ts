@@ -8,7 +8,7 @@
 //
 // Writes the controller's pid to <state dir>/controller.pid at each start (the stack script
 // and the fault tests use it). SIGTERM/SIGINT: stops the controller (SIGTERM, SIGKILL after
-// 5 s), then exits.
+// 5 s), then exits. SIGHUP is passed on (the controller reloads its configuration).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -78,4 +78,6 @@ function stop(signal: string): void {
 
 process.on('SIGTERM', () => stop('SIGTERM'));
 process.on('SIGINT', () => stop('SIGINT'));
+// a configuration reload: the controller's own (it keeps its calls)
+process.on('SIGHUP', () => child?.kill('SIGHUP'));
 start();

@@ -178,6 +178,33 @@ t.test('outside service hours: hours announced, callback for the next window, or
   t.same(off.names(), ['goodbye']);
 });
 
+t.test('an extraordinary closure: its message instead of the menu, then the offer or goodbye per its flag', async (t) => {
+  const c = new Call(ctx({ open: false, closure: { id: 7, prompt: { kind: 'dp', name: 'closure-7' }, offerCallback: true } }));
+  c.toMenu();
+  t.same(c.names(), ['closure-7'], 'the closure message, not the hours');
+  t.ok(c.all.some((e) => e.type === 'record' && e.event === 'closure' && e.data?.closure === 7), 'the call records the closure it met');
+  c.keys('1');
+  t.ok(c.has('stopPlay'), 'a key skips the message');
+  c.done();
+  t.same(c.names(), ['offer-next-window', 'offer-callback']);
+  c.keys('1');
+  t.match(c.find('book'), { number: '0612345678' });
+  // the flag wins over the directorate's offerWhenClosed, both ways
+  const none = new Call(ctx({ open: false, offerWhenClosed: true, closure: { id: 8, prompt: { kind: 'common', name: 'office-closed-extraordinary' }, offerCallback: false } }));
+  none.toMenu();
+  t.same(none.names(), ['office-closed-extraordinary']);
+  none.done();
+  t.same(none.names(), ['goodbye']);
+  const offered = new Call(ctx({ open: false, offerWhenClosed: false, closure: { id: 9, prompt: { kind: 'dp', name: 'closure-9' }, offerCallback: true } }));
+  offered.toMenu();
+  offered.done();
+  t.same(offered.names(), ['offer-next-window', 'offer-callback']);
+  // a caller with a request waiting still hears about it first
+  const pending = new Call(ctx({ open: false, pending: { id: 4, position: 1 }, closure: { id: 7, prompt: { kind: 'dp', name: 'closure-7' }, offerCallback: true } }));
+  pending.toMenu();
+  t.same(pending.names(), ['pending-request', 'number:1', 'pending-keep-or-cancel']);
+});
+
 t.test('a pending request: keep (1) or cancel (2)', async (t) => {
   const keep = new Call(ctx({ pending: { id: 4, position: 3 } }));
   keep.toMenu();

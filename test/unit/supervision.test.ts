@@ -4,7 +4,7 @@ import t from 'tap';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { mediaDurations, wavDurationMs } from '../../controller/prompts/durations';
+import { MediaDurations, wavDurationMs } from '../../controller/prompts/durations';
 import { capAsteriskLogs } from '../../controller/supervision/asterisk-logs';
 import { RotatingLog } from '../../controller/supervision/log-file';
 import { FIRST_DELAY_MS, MAX_DELAY_MS, RestartPolicy, STABLE_MS } from '../../controller/supervision/restart-policy';
@@ -73,11 +73,17 @@ t.test('prompt durations: from the WAV header; digits and numbers estimated; unk
   writeFileSync(path.join(dir, 'it', 'broken.wav'), 'not a wav');
   t.equal(wavDurationMs(path.join(dir, 'it', 'welcome.wav')), 2500);
   t.equal(wavDurationMs(path.join(dir, 'it', 'broken.wav')), undefined);
-  const d = mediaDurations(dir);
+  const durations = new MediaDurations(dir);
+  const d = durations.of;
   t.equal(d('sound:/opt/ivr/sounds/it/welcome'), 2500);
   t.equal(d('sound:/opt/ivr/sounds/it/missing'), undefined);
   t.equal(d('digits:0612345678'), 9000);
   t.ok((d('number:3') ?? 0) > 0);
   t.equal(d('tone:ring;tonezone=it'), undefined);
   t.notOk(existsSync(path.join(dir, 'it', 'missing.wav')));
+  // a prompt built later (a reload, a closure message) is known once the cache is cleared
+  writeFileSync(path.join(dir, 'it', 'missing.wav'), Buffer.concat([header, data]));
+  t.equal(d('sound:/opt/ivr/sounds/it/missing'), undefined, 'cached until cleared');
+  durations.clear();
+  t.equal(d('sound:/opt/ivr/sounds/it/missing'), 2500);
 });

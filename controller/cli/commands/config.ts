@@ -1,14 +1,19 @@
-// ivrctl config check, setup, prompts manifest: the configuration and the state dir.
+// ivrctl config check|reload, setup, prompts manifest: the configuration and the state dir.
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load';
+import type { ReloadResult } from '../../config/reloader';
+import type { Closure } from '../../schedule/closures';
+import { toClosure } from '../../schedule/closures-service';
+import { ClosuresRepo } from '../../storage/closures-repo';
+import type { Db } from '../../storage/database';
+import { callController } from '../controller-client';
 import { promptManifest } from '../../prompts/catalog';
 import { prepare } from '../../setup';
 import type { Cli } from '../context';
 
 export function registerConfig(program: Command, cli: Cli): void {
-  program
-    .command('config')
-    .description('deployment configuration')
+  const config = program.command('config').description('deployment configuration');
+  config
     .command('check [file]')
     .description('validate a configuration file (default: $IVR_CONFIG or the demo config); a bad field is named, exit 2')
     .option('--json', 'print the result as JSON')
@@ -19,6 +24,25 @@ export function registerConfig(program: Command, cli: Cli): void {
       const summary = { file: cfgFile, valid: true, directorates: cfg.directorates.map((d) => ({ id: d.id, case: d.case, numbers: d.numbers, ringsBeforeCallback: d.ringsBeforeCallback })) };
       if (opts.json) cli.print.json(summary);
       else cli.print.line(`${cfgFile}: ok (${cfg.directorates.map((d) => `${d.id} ${d.numbers.join('/')}`).join(', ')})`);
+    });
+
+  config
+    .command('reload')
+    .description(
+      "apply $IVR_CONFIG to the running controller without a restart: hours, holidays, rings, menus, units, topics, texts, callback policy, numbers, jobs; calls in progress go on as they started, the next ones get the new settings; changed prompts are synthesized first. An invalid file is refused (the field named, exit 2) and the running configuration kept. Same as SIGHUP to the controller",
+    )
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', '\nExample:\n  ivrctl config reload\nAdding or removing a directorate, and changes to http, asterisk, storage or logs, need a restart (they are listed, not applied).')
+    .action(async (opts: { json?: boolean }) => {
+      // refused here already when invalid: the same one line as config check, no round trip
+      loadConfig(cli.env.configFile);
+      // building prompts runs the container engine: allow it time
+      const r = (await callController(cli.config, cli.env.stateDir, 'POST', '/api/config/reload', {}, 330_000)) as ReloadResult;
+      if (opts.json) return cli.print.json(r);
+      const changes = r.changed.map((c) => (c.dp === '*' ? c.fields.join(', ') : `${c.dp} (${c.fields.join(', ')})`));
+      cli.print.line(`${r.file}: reloaded; ${changes.length > 0 ? `changed: ${changes.join('; ')}` : 'no change'}; prompts built: ${r.promptsBuilt}${r.asteriskFiles.length > 0 ? `; Asterisk reloaded: ${r.asteriskFiles.join(', ')}` : ''}`);
+      if (r.restartRequired.length > 0) cli.print.line(`not applied until the controller restarts: ${r.restartRequired.join(', ')}`);
+      for (const w of r.warnings) cli.print.line(`warning: ${w}`);
     });
 
   program
@@ -38,8 +62,19 @@ export function registerConfig(program: Command, cli: Cli): void {
     .command('prompts')
     .description('prompt texts (audio is built by make prompts)')
     .command('manifest')
-    .description('print the prompts to synthesize, one per line: <path>\\t<lang>\\t<text>')
+    .description('print the prompts to synthesize, one per line: <path>\\t<lang>\\t<text> (the closures\' messages included)')
     .action(() => {
-      for (const p of promptManifest(cli.config, cli.env.root)) cli.print.line(`${p.path}\t${p.lang}\t${p.text}`);
+      // the closures' messages too, when there is a database with them (not before the first start)
+      let closures: Closure[] = [];
+      let db: Db | undefined;
+      try {
+        db = cli.openDb();
+        closures = new ClosuresRepo(db).live(new Date()).map(toClosure);
+      } catch {
+        /* no database yet (make prompts before the first start), or an older schema: no closure to speak */
+      } finally {
+        db?.close();
+      }
+      for (const p of promptManifest(cli.config, cli.env.root, closures)) cli.print.line(`${p.path}\t${p.lang}\t${p.text}`);
     });
 }
