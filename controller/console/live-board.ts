@@ -16,6 +16,8 @@ export interface InboundLive {
   startedAt: string;
   ringing: string[];
   operator: string | null;
+  /** the internal unit's official the caller was transferred to */
+  unitOfficial?: string | null;
 }
 
 export interface AttemptLive {

@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { ActionError, type Dispatcher } from '../callbacks/dispatcher';
 import { DEFAULT_TOPICS, type Config } from '../config/schema';
+import { FOLLOW_UP, INTERVENTION_CODES } from '../conversation/codes';
 import { ClosureTimeError, parseUntil } from '../schedule/closures';
 import { ClosureRequestError, type ClosuresService } from '../schedule/closures-service';
 import { checkReportRange, computeFigures, formatLocalDate, parseLocalDate, ReportRangeError, type DpFigures } from '../monitoring/figures';
@@ -175,6 +176,7 @@ export class ConsoleRouter {
       if (action) return this.callbackAction(res, s, Number(action[1]), action[2]!, form);
       if (p === '/console/notes') return this.addNote(res, s, form);
       if (p === '/console/station') return this.station(res, s, form);
+      if (p === '/console/intervention') return this.intervention(res, s, form);
       const close = /^\/console\/followups\/(\d{1,12})\/close$/.exec(p);
       if (close) return this.closeFollowup(res, s, Number(close[1]), form);
       const dpAction = /^\/console\/dps\/([a-z][a-z0-9-]{0,31})\/(close|open)$/.exec(p);
@@ -332,7 +334,8 @@ export class ConsoleRouter {
 
   /** The operator's call now, or else the last one they handled (so a note can follow the call). */
   private currentCall(operator: string): v.OperatorCall | undefined {
-    const live = this.d.inboundCalls().find((c) => c.operator === operator);
+    // an internal unit's official is on a call transferred to them, or one they answered at the office's menu key
+    const live = this.d.inboundCalls().find((c) => c.operator === operator || c.unitOfficial === operator);
     if (live) return { kind: 'chiamata', live: true, number: live.number, dp: live.dp, callId: live.channelId, callbackId: null, since: live.startedAt };
     const attempt = this.attempts.liveWithRequest().find((a) => a.operator === operator);
     if (attempt) return { kind: 'richiamata', live: true, number: attempt.number, dp: attempt.dp, callId: null, callbackId: attempt.callbackId, since: attempt.startedAt };
@@ -356,7 +359,16 @@ export class ConsoleRouter {
     send(
       res,
       200,
-      v.operatorPage(ctx, operator, call, profile, notice ?? (url.searchParams.get('saved') ? 'Registrato nel profilo del chiamante.' : undefined), row ? { paused: row.paused, pausedAt: row.pausedAt, topics: this.topicsOf(call?.dp ?? row.dp) } : undefined),
+      v.operatorPage(
+        ctx,
+        operator,
+        call,
+        profile,
+        notice ?? (url.searchParams.get('saved') ? 'Registrato nel profilo del chiamante.' : undefined),
+        row ? { paused: row.paused, pausedAt: row.pausedAt, topics: this.topicsOf(call?.dp ?? row.dp) } : undefined,
+        // an internal unit's official records their interventions here too (code and text)
+        row?.role === 'unit' ? this.outcomesRepo.interventionsOf(row.id) : undefined,
+      ),
     );
   }
 
@@ -451,6 +463,37 @@ export class ConsoleRouter {
     if (!this.d.setPaused || !(await this.d.setPaused(operator, action === 'pause'))) throw new HttpError(404, `Operatore sconosciuto: ${operator}`);
     this.d.log.info({ user: s.user.username, operator, action }, 'station changed from the console');
     redirect(res, `/console/operator${s.user.role === 'supervisor' ? `?operator=${encodeURIComponent(operator)}` : ''}`);
+  }
+
+  /**
+   * An internal unit's official records an intervention of theirs from the station: the code
+   * (a "not recorded" one becomes what they say) and what they did, in their words. "Needs
+   * follow-up" opens the item on the unit's worklist, as keying it by phone does.
+   */
+  private async intervention(res: ServerResponse, s: Session, form: URLSearchParams): Promise<void> {
+    const id = /^\d{1,12}$/.test(form.get('outcome') ?? '') ? Number(form.get('outcome')) : undefined;
+    const code = form.get('code') ?? '';
+    const detail = (form.get('text') ?? '').trim();
+    const row = id !== undefined ? this.outcomesRepo.get(id) : undefined;
+    if (!row || row.kind !== 'unit') throw new HttpError(404, 'Intervento inesistente.');
+    if (s.user.role !== 'supervisor' && row.official !== s.user.operator) throw new HttpError(403, 'Si registrano solo i propri interventi.');
+    if (!(code in INTERVENTION_CODES)) throw new HttpError(400, 'Codice di intervento non valido.');
+    if (detail.length > 2000) throw new HttpError(400, 'Testo troppo lungo (massimo 2000 caratteri).');
+    const at = this.now();
+    const opensFollowUp = code === FOLLOW_UP.unit && row.code !== FOLLOW_UP.unit;
+    const followups = new FollowupsRepo(this.d.db);
+    await this.writes.apply(
+      'intervention',
+      () =>
+        this.d.db.transaction(() => {
+          this.outcomesRepo.recordIntervention(row.id, row.official, code, INTERVENTION_CODES[code]!, detail || null, at);
+          if (opensFollowUp) followups.open({ dp: row.dp, unit: row.unit, number: row.number, callId: row.callId, callbackId: row.callbackId, openedBy: row.official, at });
+        })(),
+      { deadlineMs: 10_000, failFast: true },
+    );
+    if (row.number) this.record(s, 'note_added', row.number, `intervento ${INTERVENTION_CODES[code]}`);
+    this.d.log.info({ user: s.user.username, outcome: row.id, code }, 'intervention recorded from the console');
+    redirect(res, `/console/operator?saved=1${s.user.role === 'supervisor' ? `&operator=${encodeURIComponent(row.official)}` : ''}`);
   }
 
   private async addNote(res: ServerResponse, s: Session, form: URLSearchParams): Promise<void> {

@@ -9,6 +9,8 @@ import type { AttemptRow } from '../storage/callback-attempts-repo';
 import type { AuditRow } from '../storage/audit-repo';
 import type { ClosureRow } from '../storage/closures-repo';
 import type { FollowupRow } from '../storage/followups-repo';
+import type { OutcomeRow } from '../storage/outcomes-repo';
+import { INTERVENTION_CODES } from '../conversation/codes';
 import { html, type Html } from './html';
 import type { LiveSnapshot } from './live-board';
 
@@ -246,7 +248,24 @@ export interface OperatorCall {
   attempts?: AttemptRow[];
 }
 
-export function operatorPage(ctx: PageContext, operator: string | null, call: OperatorCall | undefined, profile: Profile | undefined, notice?: string, station?: { paused: boolean; pausedAt: string | null; topics: string[] }): Html {
+const INTERVENTION_IT: Record<string, string> = { handled: 'risolto', needs_follow_up: 'da seguire', not_competent: 'non di competenza', not_recorded: 'non registrato' };
+
+/** An internal unit's official's latest interventions, each with the form to record it (code and text). */
+function interventionsSection(ctx: PageContext, operator: string, rows: OutcomeRow[]): Html {
+  return html`<section id="interventions"><h2>Interventi dell'articolazione</h2>
+${rows.length === 0
+  ? html`<p class="muted">Nessun intervento di ${operator}.</p>`
+  : html`<table><thead><tr><th>Quando</th><th>Chiamante</th><th>Ufficio</th><th>Esito</th><th>Registra</th></tr></thead><tbody>
+${rows.map(
+  (r) => html`<tr data-outcome="${r.id}"><td>${when(r.at)}</td><td>${r.number ?? 'anonimo'}</td><td>${r.unit ?? '-'}</td><td>${r.byDefault ? html`<strong>${INTERVENTION_IT.not_recorded}</strong>` : INTERVENTION_IT[r.label] ?? r.label}${r.detail ? html`<br>${r.detail}` : ''}${r.recordedVia === 'console' ? html` <span class="muted">(dalla console, ${when(r.recordedAt)})</span>` : ''}</td><td>
+<form method="post" action="/console/intervention" class="intervention"><input type="hidden" name="csrf" value="${ctx.csrf}"><input type="hidden" name="outcome" value="${String(r.id)}">
+<select name="code">${Object.entries(INTERVENTION_CODES).map(([code, label]) => html`<option value="${code}"${!r.byDefault && r.code === code ? html` selected` : ''}>${code} ${INTERVENTION_IT[label] ?? label}</option>`)}</select>
+<input name="text" maxlength="2000" placeholder="Che cosa è stato fatto" value="${r.detail ?? ''}"><button>Registra</button></form></td></tr>`,
+)}
+</tbody></table>`}</section>`;
+}
+
+export function operatorPage(ctx: PageContext, operator: string | null, call: OperatorCall | undefined, profile: Profile | undefined, notice?: string, station?: { paused: boolean; pausedAt: string | null; topics: string[] }, interventions?: OutcomeRow[]): Html {
   if (!operator) return layout(ctx, 'Postazione operatore', html`<p class="muted">Questo account non è associato a un operatore: scegline uno con <code>?operator=&lt;id&gt;</code>.</p>`);
   return layout(ctx, `Postazione operatore ${operator}`, html`
 ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
@@ -274,7 +293,8 @@ ${call
 </form>
 </section>
 <section><h2>Profilo del chiamante</h2>${profile ? profileBody(profile) : html`<p class="muted">Numero anonimo: nessun profilo.</p>`}</section>`
-  : html`<p class="muted">Nessuna chiamata o richiamata per ${operator}.</p>`}`);
+  : html`<p class="muted">Nessuna chiamata o richiamata per ${operator}.</p>`}
+${interventions ? interventionsSection(ctx, operator, interventions) : ''}`);
 }
 
 // ---- audit ------------------------------------------------------------------------------

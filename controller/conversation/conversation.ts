@@ -98,6 +98,11 @@ export class Conversation {
   }
 
   /** The owner saw the caller hang up. */
+  /** the internal unit's official the caller is with now (after a transfer), for their console station */
+  get unitOfficial(): string | undefined {
+    return this.unit?.official;
+  }
+
   callerGone(): void {
     if (this.stage === 'ended') return;
     const stage = this.stage;

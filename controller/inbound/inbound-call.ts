@@ -111,8 +111,8 @@ export class InboundCall {
   private answeredBy: string | null = null;
 
   /** What the console's live page shows of this call. */
-  live(): { channelId: string; dp: string; number: string | null; phase: string; startedAt: string; ringing: string[]; operator: string | null } {
-    return { channelId: this.channelId, dp: this.dp.id, number: this.callerNumberRaw, phase: this.phase, startedAt: this.startedAt.toISOString(), ringing: this.ringingPhones, operator: this.answeredBy };
+  live(): { channelId: string; dp: string; number: string | null; phase: string; startedAt: string; ringing: string[]; operator: string | null; unitOfficial: string | null } {
+    return { channelId: this.channelId, dp: this.dp.id, number: this.callerNumberRaw, phase: this.phase, startedAt: this.startedAt.toISOString(), ringing: this.ringingPhones, operator: this.answeredBy, unitOfficial: this.conversation?.unitOfficial ?? null };
   }
 
   get dpId(): string {

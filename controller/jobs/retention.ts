@@ -66,7 +66,8 @@ const WALKS: TableWalk[] = [
   { key: 'calls', table: 'calls', at: 'started_at', columns: ['caller'], mask: ([c]) => [maskOrNull(c!)] },
   { key: 'callEvents', table: 'call_events', at: 'at', columns: ['data'], mask: ([d]) => [maskEventData(d!)] },
   { key: 'callbacks', table: 'callbacks', at: 'requested_at', columns: ['number'], mask: ([n]) => [maskOrNull(n!)], live: "status IN ('pending', 'dialing')" },
-  { key: 'outcomes', table: 'outcomes', at: 'at', columns: ['number'], mask: ([n]) => [maskOrNull(n!)] },
+  // an official's words about the intervention go like a note's text; the code stays
+  { key: 'outcomes', table: 'outcomes', at: 'at', columns: ['number', 'detail'], mask: ([n, d]) => [maskOrNull(n!), d ? '' : d!] },
   // a note's free text may say anything about the caller: it goes, its topic (info) stays
   { key: 'notes', table: 'notes', at: 'at', columns: ['number', 'text'], mask: ([n, text]) => [maskOrNull(n!), text ? '' : text!] },
   // a case still open keeps its number (somebody is to act on it); a closed one's outcome goes like a note's text

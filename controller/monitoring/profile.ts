@@ -132,13 +132,13 @@ export function buildProfile(
           ? `transfer to ${o.unit}: ${o.label}`
           : o.label === 'not_recorded'
             ? `${o.official}: not recorded (no code keyed)`
-            : `${o.official}: ${o.code} ${o.label}${o.byDefault ? ' (default, no key)' : ''}`,
+            : `${o.official}: ${o.code} ${o.label}${o.byDefault ? ' (default, no key)' : ''}${o.recordedVia === 'console' ? ` (recorded in the console at ${o.recordedAt})` : ''}${o.detail ? `: ${o.detail}` : ''}`,
       summaryIt:
         o.kind === 'transfer'
           ? `trasferimento a ${o.unit}: ${o.label === 'answered' ? 'risposto' : o.label}`
           : o.label === 'not_recorded'
             ? `${o.official}: non registrato (nessun codice digitato)`
-            : `${o.official}: ${o.code} ${o.label}${o.byDefault ? ' (predefinito, nessun tasto)' : ''}`,
+            : `${o.official}: ${o.code} ${o.label}${o.byDefault ? ' (predefinito, nessun tasto)' : ''}${o.recordedVia === 'console' ? ' (registrato dalla console)' : ''}${o.detail ? `: ${o.detail}` : ''}`,
     })),
     ...followups.flatMap((f) => {
       const list = f.unit ?? 'operators';

@@ -26,6 +26,9 @@ import { Boundary } from '../../controller/runtime/boundary';
 import { ConsoleSessionsRepo } from '../../controller/storage/console-sessions-repo';
 import { ConsoleUsersRepo } from '../../controller/storage/console-users-repo';
 import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
+import { ClosuresService } from '../../controller/schedule/closures-service';
+import { ClosuresRepo } from '../../controller/storage/closures-repo';
+import { WriteQueue } from '../../controller/storage/write-queue';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const XSS = `<script>window.__x=1</script><img src=x onerror="alert(1)">`;
@@ -63,7 +66,9 @@ operators: []`,
   const at = new Date();
   users.add({ username: 'sup', passwordHash: await hashPassword('supervisor-pw'), role: 'supervisor', operator: null, at });
   users.add({ username: 'op', passwordHash: await hashPassword('operator-pw'), role: 'operator', operator: 'sw1', at });
+  users.add({ username: 'uff', passwordHash: await hashPassword('official-pw'), role: 'operator', operator: 'u1', at });
   db.prepare("INSERT INTO operators (id, dp, role, ha1, created_at, updated_at) VALUES ('sw1', 'demo-sw', 'switchboard', 'x', 'a', 'a'), ('st1', 'demo-st', 'staff', 'x', 'a', 'a')").run();
+  db.prepare("INSERT INTO operators (id, dp, role, unit, ha1, created_at, updated_at) VALUES ('u1', 'demo-st', 'unit', 'rimborsi', 'x', 'a', 'a')").run();
   // filled once the server listens: the names it answers to
   const names: HttpNames = { hosts: new Set(), origins: new Set() };
   const live: { calls: InboundLive[] } = { calls: [] };
@@ -99,6 +104,7 @@ operators: []`,
     inboundCalls: () => live.calls,
     staticDir: path.join(root, 'controller', 'console', 'static'),
     log: { info: () => {}, warn: () => {} },
+    closures: new ClosuresService({ repo: new ClosuresRepo(db), writes: new WriteQueue(), config, synthesize: async () => undefined, promptBuilt: () => false, onReopened: () => undefined, log: { info: () => {}, warn: () => {} }, now: () => new Date() }),
   });
   const server = await startHttpServer({ host: '127.0.0.1', port: 0, health: () => ({ ok: true }), metrics: new Registry(), boundary: new Boundary(pino({ level: 'silent' }), () => undefined), names, console: (req, res, url) => router.handle(req, res, url) });
   const port = (server.address() as AddressInfo).port;
@@ -438,4 +444,42 @@ t.test("the follow-up worklist: an operator sees and closes their directorate's 
   const sup = await c.login('sup', 'supervisor-pw');
   const all = await (await c.request('/console/followups?all=1', { cookie: sup.cookie })).text();
   t.ok(all.includes(`data-followup="${mine}"`) && all.includes(`data-followup="${other}"`) && all.includes('pratica completata'), 'a supervisor sees every item, closed ones with their outcome');
+});
+
+t.test("an internal unit's official records an intervention from the station: a 'not recorded' becomes their code and words; follow-up opened once", async (t) => {
+  const c = await consoleServer();
+  const add = c.db.prepare("INSERT INTO outcomes (dp, number, call_id, kind, official, unit, code, label, by_default, at) VALUES ('demo-st', '0611111111', NULL, 'unit', ?, 'rimborsi', '0', 'not_recorded', 1, ?) RETURNING id");
+  const id = (add.get('u1', new Date().toISOString()) as { id: number }).id;
+  const uff = await c.login('uff', 'official-pw');
+  const page = await (await c.request('/console/operator', { cookie: uff.cookie })).text();
+  t.match(page, new RegExp(`<tr data-outcome="${id}">[\\s\\S]*non registrato[\\s\\S]*action="/console/intervention"`), 'the station lists the intervention with its form');
+  const op = await c.login('op', 'operator-pw');
+  t.equal((await c.request('/console/intervention', { form: { csrf: op.csrf, outcome: String(id), code: '1' }, cookie: op.cookie })).status, 403, "not another official's");
+  t.equal((await c.request('/console/intervention', { form: { csrf: uff.csrf, outcome: String(id), code: '9' }, cookie: uff.cookie })).status, 400, 'an unknown code');
+  t.equal((await c.request('/console/intervention', { form: { csrf: uff.csrf, outcome: '99999', code: '1' }, cookie: uff.cookie })).status, 404);
+  const saved = await c.request('/console/intervention', { form: { csrf: uff.csrf, outcome: String(id), code: '2', text: 'pratica inoltrata al reparto' }, cookie: uff.cookie });
+  t.equal(saved.status, 303);
+  t.match(c.db.prepare('SELECT code, label, by_default AS byDefault, detail, recorded_via AS via FROM outcomes WHERE id = ?').get(id), { code: '2', label: 'needs_follow_up', byDefault: 0, detail: 'pratica inoltrata al reparto', via: 'console' });
+  t.match(c.db.prepare('SELECT dp, unit, number, opened_by AS openedBy, status FROM followups').all(), [{ dp: 'demo-st', unit: 'rimborsi', number: '0611111111', openedBy: 'u1', status: 'open' }], "needs follow-up: on the unit's worklist");
+  await c.request('/console/intervention', { form: { csrf: uff.csrf, outcome: String(id), code: '2', text: 'pratica inoltrata, sollecitata' }, cookie: uff.cookie });
+  t.equal(c.db.prepare('SELECT COUNT(*) FROM followups').pluck().get(), 1, 'corrected text: no second item');
+  t.match(await (await c.request('/console/operator', { cookie: uff.cookie })).text(), /da seguire<br>pratica inoltrata, sollecitata <span class="muted">\(dalla console/);
+});
+
+t.test('closures: a supervisor closes a directorate until a time with a message and reopens it; an operator cannot', async (t) => {
+  const c = await consoleServer();
+  const op = await c.login('op', 'operator-pw');
+  t.equal((await c.request('/console/closures', { cookie: op.cookie })).status, 403);
+  t.equal((await c.request('/console/dps/demo-sw/close', { form: { csrf: op.csrf, until: '2099-01-01T10:00' }, cookie: op.cookie })).status, 403);
+  const sup = await c.login('sup', 'supervisor-pw');
+  t.match(await (await c.request('/console/closures', { cookie: sup.cookie })).text(), /<tr data-dp="demo-sw">[\s\S]*aperta/);
+  const tomorrow = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome' }).format(new Date(Date.now() + 86_400_000));
+  t.equal((await c.request('/console/dps/demo-sw/close', { form: { csrf: sup.csrf, until: 'domani' }, cookie: sup.cookie })).status, 400, 'a bad time');
+  const closed = await c.request('/console/dps/demo-sw/close', { form: { csrf: sup.csrf, until: `${tomorrow}T10:00`, message: 'Uffici chiusi per sciopero.', callback: '1' }, cookie: sup.cookie });
+  t.equal(closed.status, 303);
+  t.match(c.db.prepare('SELECT dp, message_it AS m, offer_callback AS cb, created_by AS by FROM closures').all(), [{ dp: 'demo-sw', m: 'Uffici chiusi per sciopero.', cb: 1, by: 'console:sup' }]);
+  t.match(await (await c.request('/console/closures', { cookie: sup.cookie })).text(), /<tr data-dp="demo-sw">[\s\S]*chiusa<\/strong> fino a [\s\S]*Uffici chiusi per sciopero/);
+  t.equal((await c.request('/console/dps/demo-sw/open', { form: { csrf: sup.csrf }, cookie: sup.cookie })).status, 303);
+  t.equal((await c.request('/console/dps/demo-sw/open', { form: { csrf: sup.csrf }, cookie: sup.cookie })).status, 409, 'not closed any more');
+  t.equal((await c.request('/console/dps/nope/open', { form: { csrf: sup.csrf }, cookie: sup.cookie })).status, 404);
 });
