@@ -299,7 +299,7 @@ t.test('caller data with markup is shown as text: nothing runs, no element is ma
   t.equal(callbacks?.status(), 200);
   const callbacksText = await inert('callbacks');
   t.ok(callbacksText.includes('<script>'), 'callbacks: the literal <script> is visible');
-  t.equal((await page.locator(`tr[data-callback="${cbId}"] td`).nth(5).textContent())?.trim(), XSS, 'callbacks: the last outcome shows literally');
+  t.equal((await page.locator(`tr[data-callback="${cbId}"] td`).nth(6).textContent())?.trim(), XSS, 'callbacks: the last outcome shows literally');
 
   // the operator view shows the same profile (a supervisor may look at st1's station)
   insertCall({ id: `console-xss-op-${Date.now()}`, dp: 'demo-st', caller: number, dialed: '0200000002', answeredBy: 'st1', agoMs: 60_000 });
@@ -405,7 +405,7 @@ t.test("an operator account cannot change requests, but records a note on its la
   await page.goto(`${BASE}/console/profile?number=${number}`);
   const note = page.locator('#timeline tr', { has: page.locator('td', { hasText: /^nota$/ }) });
   t.equal(await note.count(), 1, 'the profile timeline has the note');
-  t.equal(await note.locator('td').nth(2).textContent(), `op1 (st1): [Rimborsi] ${text}`);
+  t.equal(await note.locator('td').nth(3).textContent(), `op1 (st1): [Rimborsi] ${text}`);
   t.same(errors, [], 'no script or console error');
 });
 
