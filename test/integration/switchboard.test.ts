@@ -1,0 +1,149 @@
+// Case 1 (a directorate with a switchboard operator) end to end with real SIP agents, on
+// t-sw (0611000007, open around the clock, callbacks placed by the switchboard and the staff):
+// only the switchboard rings for a caller and answers; N rings then the offer; the callback
+// placed by the switchboard, and by the staff when the switchboard is away; a caller ringing
+// the switchboard keeps it over a callback booked meanwhile. Then the booking limits on
+// t-cap (0611000008), each refused with its own prompt and nothing written.
+import t, { type Test } from 'tap';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { agentReport, assertNothingLeft, callEvents, callIvr, eventually, ivrctl, query, startCallee, startPhone, STATE_DIR, waitForRow, type Phone, type SippResult } from './harness';
+import { writeAnsweringScenario, writePhoneScenario, type AnswerStep } from './scenarios';
+
+const SW = '0611000007';
+const CAP = '0611000008';
+const PASS = { sw9: 'Passw0rd-sw9-xx', stf9: 'Passw0rd-stf9-x' } as const;
+type Op = keyof typeof PASS;
+let rtp = 47000;
+const nextRtp = (): number => (rtp += 2);
+let seq = 0;
+const ok = (t: Test, r: SippResult, what: string): void => void t.equal(r.code, 0, what, { report: r.code === 0 ? undefined : agentReport(r) });
+const asteriskLog = (): string => readFileSync(path.join(STATE_DIR, 'log', 'asterisk', 'full.log'), 'utf8');
+
+const answering = (id: Op, port: number, steps: AnswerStep[], holdMs: number, answerAfterMs = 800): Promise<Phone> =>
+  startPhone({ id, password: PASS[id], port, rtpPort: nextRtp(), rxScenario: writeAnsweringScenario(`sw-${id}-${++seq}`, { answerAfterMs, steps }), holdMs, maxCalls: 3, busyAtOnce: true });
+const ringing = (id: Op, port: number, holdMs: number): Promise<Phone> =>
+  startPhone({ id, password: PASS[id], port, rtpPort: nextRtp(), rxScenario: writePhoneScenario(`sw-${id}-${++seq}`, { ringForever: true }), holdMs, maxCalls: 3 });
+/** the caller being called back, at the trunk address */
+const callee = (steps: AnswerStep[]): Promise<Phone> =>
+  startCallee({ scenario: writeAnsweringScenario(`sw-callee-${++seq}`, { answerAfterMs: 1000, steps, expectFrom: SW }), rtpPort: nextRtp(), calls: 1, timeoutMs: 60_000 });
+const ringingStarted = (ani: string): string[] => ((callEvents(ani).find((e) => e.type === 'ringing_started')?.data?.phones as string[] | undefined) ?? []).slice().sort();
+
+t.before(async () => {
+  for (const [id, role] of [['sw9', 'switchboard'], ['stf9', 'staff']] as const) {
+    const r = await ivrctl('operators', 'add', id, '--dp', 't-sw', '--role', role, '--password', PASS[id]);
+    if (r.code !== 0) throw new Error(`operators add ${id}: ${r.stderr}`);
+  }
+});
+
+t.test('case 1: a caller rings the switchboard only; it answers; the staff phone never rings', async (t) => {
+  const sw = await answering('sw9', 5171, [{ voice: true }], 12_000, 2500);
+  const staff = await ringing('stf9', 5172, 12_000);
+  const ani = '0613700101';
+  const r = await callIvr({ number: SW, ani, rtpPort: nextRtp(), steps: [{ pause: 1500 }, { keys: '1' }, { pause: 6000 }, { hangup: true }] });
+  ok(t, r, 'answered by the switchboard, talked, hung up');
+  t.same(ringingStarted(ani), ['sw9'], 'only the switchboard rang');
+  t.match(query('SELECT answered_by FROM calls WHERE caller = ?', ani), [{ answered_by: 'sw9' }]);
+  t.ok(r.rtp.voicedBytes > 4000, `the caller heard the switchboard (${r.rtp.voicedBytes} voiced bytes)`);
+  ok(t, await sw.done, 'the switchboard phone took the call');
+  await staff.done;
+  t.equal(staff.rtp.packets, 0, 'the staff phone never rang (no audio, no call)');
+  await assertNothingLeft(t);
+});
+
+t.test('case 1: the switchboard does not answer: the offer after N rings; booked; placed by the switchboard when it is back', async (t) => {
+  const sw = await ringing('sw9', 5173, 16_000);
+  const ani = '0613700102';
+  const calling = callIvr({ number: SW, ani, rtpPort: nextRtp(), steps: [{ pause: 1500 }, { keys: '1' }, { pause: 16_000 }, { keys: '1' }, { pause: 1500 }, { hangup: true }] });
+  const offer = await waitForRow<{ at: string }>('the offer', "SELECT e.at FROM call_events e JOIN calls c ON c.id = e.call_id WHERE c.caller = ? AND e.type = 'offer'", [ani], 20_000);
+  // the switchboard goes away before the caller accepts: the callback waits for it
+  const paused = await ivrctl('operators', 'pause', 'sw9');
+  t.equal(paused.code, 0, paused.stderr);
+  ok(t, await calling, 'booked after the offer');
+  const started = callEvents(ani).find((e) => e.type === 'ringing_started')!;
+  const waited = Date.parse(offer.at) - Date.parse(started.at);
+  t.ok(waited >= 9500 && waited < 12_000, `the offer came after 2 Italian rings (${waited} ms of ringing)`);
+  t.same(ringingStarted(ani), ['sw9']);
+  const [req] = query<{ id: number; status: string }>("SELECT id, status FROM callbacks WHERE number = ? AND dp = 't-sw'", ani);
+  t.match(req, { status: 'pending' });
+  await sw.done;
+
+  const caller = await callee([{ pause: 1500 }, { keys: '1' }, { voice: true }, { pause: 3000 }, { bye: true }]);
+  const back = await answering('sw9', 5174, [{ pause: 1500 }, { info: '1' }, { pause: 9000 }, { info: '1' }], 25_000);
+  const resumed = await ivrctl('operators', 'resume', 'sw9');
+  t.equal(resumed.code, 0, resumed.stderr);
+  ok(t, await caller.done, 'the caller was called back from the public number, pressed 1, talked');
+  await waitForRow('the request done', "SELECT 1 AS ok FROM callbacks WHERE id = ? AND status = 'done'", [req!.id], 20_000);
+  t.match(query('SELECT operator, outcome FROM callback_attempts WHERE callback_id = ?', req!.id), [{ operator: 'sw9', outcome: 'connected' }], 'placed by the switchboard');
+  ok(t, await back.done, 'the switchboard phone placed it');
+  await assertNothingLeft(t);
+});
+
+t.test('case 1 with placedBy [switchboard, staff]: the switchboard away, the staff places the callback', async (t) => {
+  t.equal((await ivrctl('operators', 'pause', 'sw9')).code, 0);
+  const ani = '0613700103';
+  // nobody to ring: the offer at once
+  const r = await callIvr({ number: SW, ani, rtpPort: nextRtp(), steps: [{ pause: 1500 }, { keys: '1' }, { pause: 1500 }, { keys: '1' }, { pause: 1500 }, { hangup: true }] });
+  ok(t, r, 'booked');
+  const [req] = query<{ id: number }>("SELECT id FROM callbacks WHERE number = ? AND dp = 't-sw'", ani);
+  const caller = await callee([{ pause: 1500 }, { keys: '1' }, { pause: 3000 }, { bye: true }]);
+  const staff = await answering('stf9', 5175, [{ pause: 1500 }, { info: '1' }, { pause: 8000 }, { info: '1' }], 25_000);
+  ok(t, await caller.done, 'called back');
+  await waitForRow('the request done', "SELECT 1 AS ok FROM callbacks WHERE id = ? AND status = 'done'", [req!.id], 20_000);
+  t.match(query('SELECT operator, outcome FROM callback_attempts WHERE callback_id = ?', req!.id), [{ operator: 'stf9', outcome: 'connected' }], 'placed by the staff');
+  ok(t, await staff.done, 'the staff phone placed it');
+  t.equal((await ivrctl('operators', 'resume', 'sw9')).code, 0);
+  await assertNothingLeft(t);
+});
+
+t.test('a caller ringing the switchboard keeps it: a callback booked meanwhile waits, and goes after the call', async (t) => {
+  // the switchboard answers after 8 s: long enough for a second caller to book meanwhile
+  const sw = await answering('sw9', 5176, [{ pause: 3000 }, { info: '1' }], 45_000, 8000);
+  const first = '0613700104';
+  const second = '0613700105';
+  const inbound = callIvr({ number: SW, ani: first, rtpPort: nextRtp(), steps: [{ pause: 1500 }, { keys: '1' }, { pause: 11_000 }, { hangup: true }] });
+  await waitForRow('the switchboard ringing for the first caller', "SELECT 1 AS ok FROM call_events e JOIN calls c ON c.id = e.call_id WHERE c.caller = ? AND e.type = 'ringing_started'", [first], 10_000);
+  // the second caller finds the switchboard ringing: offered at once, books
+  const booked = await callIvr({ number: SW, ani: second, rtpPort: nextRtp(), steps: [{ pause: 1500 }, { keys: '1' }, { pause: 1500 }, { keys: '1' }, { pause: 1000 }, { hangup: true }] });
+  ok(t, booked, 'the second caller booked');
+  const [req] = query<{ id: number; requested_at: string }>("SELECT id, requested_at FROM callbacks WHERE number = ? AND dp = 't-sw'", second);
+  t.ok(req, 'a request');
+  const caller = await callee([{ pause: 1500 }, { keys: '1' }, { pause: 2000 }, { bye: true }]);
+  ok(t, await inbound, 'the first caller was answered by the switchboard and hung up');
+  const [call] = query<{ answered_by: string; answered_at: string; ended_at: string }>('SELECT answered_by, answered_at, ended_at FROM calls WHERE caller = ?', first);
+  t.match(call, { answered_by: 'sw9' }, 'the inbound caller got the switchboard');
+  t.ok(Date.parse(req!.requested_at) < Date.parse(call!.answered_at), 'the request was waiting while the switchboard rang for the caller');
+  ok(t, await caller.done, 'then the callback reached the second caller');
+  const [attempt] = query<{ operator: string; started_at: string }>('SELECT operator, started_at FROM callback_attempts WHERE callback_id = ?', req!.id);
+  t.equal(attempt?.operator, 'sw9');
+  t.ok(Date.parse(attempt!.started_at) >= Date.parse(call!.ended_at), `the callback was dialled only after the inbound call ended (${Date.parse(attempt!.started_at) - Date.parse(call!.ended_at)} ms after)`);
+  ok(t, await sw.done, 'the switchboard took the call, then the callback');
+  await eventually('the request done', async () => query<{ status: string }>('SELECT status FROM callbacks WHERE id = ?', req!.id)[0]?.status === 'done', 20_000);
+  await assertNothingLeft(t);
+});
+
+t.test('booking limits: per number, per calling number, per directorate and day, each told with its prompt; nothing written', async (t) => {
+  const own = (ani: string) => callIvr({ number: CAP, ani, rtpPort: nextRtp(), steps: [{ pause: 1500 }, { keys: '1' }, { pause: 1500 }, { keys: '1' }] });
+  const other = (ani: string, number: string) => callIvr({ number: CAP, ani, rtpPort: nextRtp(), steps: [{ pause: 1500 }, { keys: '1' }, { pause: 1500 }, { keys: '2' }, { pause: 2000 }, { keys: `${number}#` }, { pause: 2500 }, { keys: '1' }] });
+  const count = (): number => query<{ n: number }>("SELECT COUNT(*) AS n FROM callbacks WHERE dp = 't-cap'")[0]!.n;
+  const heard = async (what: string, call: Promise<SippResult>, prompt: string): Promise<void> => {
+    const from = asteriskLog().length;
+    ok(t, await call, `${what}: the PBX ended the call`);
+    t.match(asteriskLog().slice(from), new RegExp(`sounds/it/${prompt}'`), `${what}: "${prompt}" played`);
+  };
+  const a = '0613700201';
+  await heard('the first request', own(a), 'booking-registered');
+  const [first] = query<{ id: number }>("SELECT id FROM callbacks WHERE number = ? AND dp = 't-cap'", a);
+  t.equal((await ivrctl('callbacks', 'cancel', String(first!.id))).code, 0);
+  await heard('the same number again the same day', own(a), 'number-daily-cap');
+  t.equal(count(), 1, 'not written');
+  await heard('another number from the same caller', other(a, '0613700202'), 'booking-registered');
+  await heard('a third request from that caller', other(a, '0613700203'), 'caller-daily-cap');
+  t.equal(count(), 2, 'not written');
+  await heard('a second caller', own('0613700204'), 'booking-registered');
+  await heard('past the day\'s capacity', own('0613700205'), 'capacity-full');
+  t.equal(count(), 3, 'not written');
+  const refused = callEvents('0613700205').find((e) => e.type === 'booking_refused');
+  t.match(refused?.data, { reason: 'dp_capacity' });
+  await assertNothingLeft(t);
+});
