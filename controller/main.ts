@@ -102,6 +102,7 @@ async function main(): Promise<void> {
     directorates: config.directorates.map((d) => d.id),
     today: () => todayFigures(),
     followups: () => followups.openByDp(),
+    closed: () => closures.states().filter((x) => x.closure).map((x) => x.dp),
     storage: () => {
       const st = storage.status();
       return { queued: st.queued, state: st.state === 'ok' ? 0 : st.state === 'busy' ? 1 : 2, freeBytes: st.freeBytes };

@@ -19,6 +19,8 @@ export interface MetricSources {
   followups?: () => Array<{ dp: string; open: number; oldest: string }>;
   /** the write queue: writes waiting for the database, and its state (0 ok, 1 busy, 2 failing) */
   storage?: () => { queued: number; state: number; freeBytes: number | null };
+  /** the directorates in an extraordinary closure now */
+  closed?: () => string[];
 }
 
 /** the figures exported as ivr_today{dp,figure}: the plain counts of the day */
@@ -66,6 +68,19 @@ export class Metrics {
     for (const result of ['applied', 'refused', 'failed']) this.reloads.inc({ result }, 0);
     for (const dp of src.directorates) for (const result of CALL_RESULTS) this.calls.inc({ dp, result }, 0);
     for (const where of ['unhandled_rejection', 'uncaught_exception']) this.errors.inc({ where }, 0);
+    if (src.closed) {
+      const closed = src.closed;
+      new Gauge({
+        name: 'ivr_directorate_closed',
+        help: 'whether a directorate is in an extraordinary closure now (ivrctl dp close): 1 closed, 0 open',
+        labelNames: ['dp'],
+        registers,
+        collect() {
+          const now = closed();
+          for (const dp of src.directorates) this.set({ dp }, now.includes(dp) ? 1 : 0);
+        },
+      });
+    }
     if (src.followups) {
       const followups = src.followups;
       new Gauge({

@@ -115,6 +115,7 @@ t.test('extraordinary closure: the message, then a callback booked for after it;
   t.equal(readFileSync(path.join(ROOT, 'sounds', 'gen', 'dp', `t-ops-closure-${c.closure.id}.txt`), 'utf8'), 'Gli uffici sono chiusi per una prova di evacuazione.');
   const list = JSON.parse((await ivrctl('dp', 'list', '--json')).stdout) as Array<{ dp: string; state: string; until: string | null }>;
   t.match(list.find((x) => x.dp === 't-ops'), { state: 'closed', until: c.closure.endsAt });
+  t.equal(await metric('ivr_directorate_closed{dp="t-ops"}'), 1, 'the metric shows the closure');
 
   const logFrom = asteriskLog().length;
   const ani = '0613600004';
@@ -130,6 +131,7 @@ t.test('extraordinary closure: the message, then a callback booked for after it;
 
   const open = await ivrctl('dp', 'open', 't-ops');
   t.equal(open.code, 0, open.stderr);
+  t.equal(await metric('ivr_directorate_closed{dp="t-ops"}'), 0);
   const again = await ivrctl('dp', 'open', 't-ops');
   t.equal(again.code, 2, 'not closed any more: exit 2');
   t.match(again.stderr, /t-ops was not closed/);
