@@ -12,7 +12,7 @@ import { writeAnsweringScenario, writePhoneScenario, type AnswerStep } from './s
 
 const SW = '0611000007';
 const CAP = '0611000008';
-const PASS = { sw9: 'Passw0rd-sw9-xx', stf9: 'Passw0rd-stf9-x' } as const;
+const PASS = { sw9: 'Passw0rd-sw9-xx', stf9: 'Passw0rd-stf9-x', hx1: 'Passw0rd-hx1-xx', hx2: 'Passw0rd-hx2-xx' } as const;
 type Op = keyof typeof PASS;
 let rtp = 47000;
 const nextRtp = (): number => (rtp += 2);
@@ -30,8 +30,8 @@ const callee = (steps: AnswerStep[]): Promise<Phone> =>
 const ringingStarted = (ani: string): string[] => ((callEvents(ani).find((e) => e.type === 'ringing_started')?.data?.phones as string[] | undefined) ?? []).slice().sort();
 
 t.before(async () => {
-  for (const [id, role] of [['sw9', 'switchboard'], ['stf9', 'staff']] as const) {
-    const r = await ivrctl('operators', 'add', id, '--dp', 't-sw', '--role', role, '--password', PASS[id]);
+  for (const [id, dp, role] of [['sw9', 't-sw', 'switchboard'], ['stf9', 't-sw', 'staff'], ['hx1', 't-cap', 'staff'], ['hx2', 't-cap', 'staff']] as const) {
+    const r = await ivrctl('operators', 'add', id, '--dp', dp, '--role', role, '--password', PASS[id]);
     if (r.code !== 0) throw new Error(`operators add ${id}: ${r.stderr}`);
   }
 });
@@ -119,6 +119,32 @@ t.test('a caller ringing the switchboard keeps it: a callback booked meanwhile w
   t.ok(Date.parse(attempt!.started_at) >= Date.parse(call!.ended_at), `the callback was dialled only after the inbound call ended (${Date.parse(attempt!.started_at) - Date.parse(call!.ended_at)} ms after)`);
   ok(t, await sw.done, 'the switchboard took the call, then the callback');
   await eventually('the request done', async () => query<{ status: string }>('SELECT status FROM callbacks WHERE id = ?', req!.id)[0]?.status === 'done', 20_000);
+  await assertNothingLeft(t);
+});
+
+t.test('longest-idle hunt: the phone idle longest rings first, alone, for its 5 s; then the next, which answers', async (t) => {
+  // hx1 talks first: from then on hx2 (never on a call) has been idle longer
+  const first = await answering('hx1', 5177, [{ voice: true }], 10_000);
+  const warm = await callIvr({ number: CAP, ani: '0613700301', rtpPort: nextRtp(), steps: [{ pause: 1500 }, { keys: '1' }, { pause: 3000 }, { hangup: true }] });
+  ok(t, warm, 'hx1 took a call');
+  t.same(ringingStarted('0613700301'), ['hx1'], 'alone, it rang alone');
+  ok(t, await first.done, 'hx1 wrapped up');
+  const hx2 = await ringing('hx2', 5178, 16_000);
+  const hx1 = await answering('hx1', 5179, [{ voice: true }], 16_000);
+  const ani = '0613700302';
+  const r = await callIvr({ number: CAP, ani, rtpPort: nextRtp(), steps: [{ pause: 1500 }, { keys: '1' }, { pause: 9000 }, { hangup: true }] });
+  ok(t, r, 'answered on the second phone of the hunt');
+  const ev = callEvents(ani);
+  const started = ev.find((e) => e.type === 'ringing_started')!;
+  t.same(started.data?.phones, ['hx2', 'hx1'], 'the hunt order: hx2 (idle longest) before hx1 (who talked last)');
+  t.match(started.data, { strategy: 'longest-idle' });
+  t.match(ev.find((e) => e.type === 'ringing_ended')?.data, { answered: true, operator: 'hx1' });
+  const [call] = query<{ answered_at: string }>('SELECT answered_at FROM calls WHERE caller = ?', ani);
+  const afterMs = Date.parse(call!.answered_at) - Date.parse(started.at);
+  t.ok(afterMs >= 5000 && afterMs < 8000, `hx1 answered ${afterMs} ms into the hunt: after hx2's 5 s`);
+  ok(t, await hx2.done, 'hx2 rang and was cancelled');
+  t.equal(hx2.rtp.packets, 0, 'hx2 never got audio');
+  ok(t, await hx1.done, 'hx1 took the call');
   await assertNothingLeft(t);
 });
 
