@@ -364,7 +364,10 @@ export class AriGateway implements TelephonyPort {
 
   async createBridge(): Promise<string> {
     const bridgeId = randomUUID();
-    await this.call((c) => c.bridges.create({ bridgeId, type: 'mixing' }));
+    // dtmf_events: Asterisk must see the digits of the bridged channels. A plain mixing bridge
+    // of two PJSIP channels is bridged natively, RTP relayed packet by packet, and an
+    // operator's RFC 4733 "*" + unit code never reaches us (SIP INFO did): found with baresip
+    await this.call((c) => c.bridges.create({ bridgeId, type: 'mixing,dtmf_events' }));
     return bridgeId;
   }
 

@@ -9,6 +9,9 @@ import path from 'node:path';
 import { AGENTS_CONTAINER, PODMAN, ari, eventually, run } from './harness';
 import { SCEN_DIR } from './scenarios';
 
+/** its voice: a tone longer than any test call (an aufile source that ends ends the call) */
+const VOICE = '/scen/softphone-voice.wav';
+
 export interface SoftphoneEvent {
   type: string;
   class?: string;
@@ -61,6 +64,8 @@ export class Softphone {
    * resolves once Asterisk sees the phone registered and idle.
    */
   static async start(o: { id: string; password: string; sipPort: number; ctrlPort: number; rtpPorts: [number, number] }): Promise<Softphone> {
+    const voice = await run('podman', [...PODMAN, 'exec', AGENTS_CONTAINER, 'sh', '-c', `[ -f ${VOICE} ] || sox -n -r 8000 -c 1 -b 16 ${VOICE} synth 600 sine 523 vol 0.5`], { timeoutMs: 30_000 });
+    if (voice.code !== 0) throw new Error(`the softphone's voice file: ${voice.stderr}`);
     const dir = path.join(SCEN_DIR, `baresip-${o.id}`);
     mkdirSync(dir, { recursive: true });
     writeFileSync(
@@ -70,20 +75,23 @@ export class Softphone {
         `ctrl_tcp_listen 127.0.0.1:${o.ctrlPort}`,
         `rtp_ports ${o.rtpPorts[0]}-${o.rtpPorts[1]}`,
         'module_path /usr/lib/baresip/modules',
-        // no sound card: a silent bridge lets it answer and carry RTP
+        // no sound card: it plays a tone file as its voice (RTP, and the RFC 4733 events go
+        // out with the audio it sends: a silent source sends neither) and hears nothing
         'module g711.so',
+        'module aufile.so',
         'module aubridge.so',
         'module_app account.so',
         'module_app menu.so',
         'module_app ctrl_tcp.so',
         'audio_player aubridge,nil',
-        'audio_source aubridge,nil',
+        `audio_source aufile,${VOICE}`,
         'audio_alert aubridge,nil',
         '',
       ].join('\n'),
     );
     writeFileSync(path.join(dir, 'accounts'), `<sip:${o.id}@127.0.0.1:5060;transport=udp>;auth_pass=${o.password};answermode=auto;regint=60;audio_codecs=PCMU\n`);
-    const started = await run('podman', [...PODMAN, 'exec', '-d', AGENTS_CONTAINER, 'baresip', '-f', `/scen/baresip-${o.id}`], { timeoutMs: 30_000 });
+    // its output and SIP trace are kept next to its config, for a failure's report
+    const started = await run('podman', [...PODMAN, 'exec', '-d', AGENTS_CONTAINER, 'sh', '-c', `exec baresip -s -f /scen/baresip-${o.id} > /scen/baresip-${o.id}/out.log 2>&1`], { timeoutMs: 30_000 });
     if (started.code !== 0) throw new Error(`baresip ${o.id} did not start: ${started.stderr}`);
     const sock = await eventually(`baresip ${o.id} control socket`, () =>
       new Promise<net.Socket | undefined>((resolve) => {
@@ -145,6 +153,6 @@ export class Softphone {
   async stop(): Promise<void> {
     await this.command('quit').catch(() => undefined);
     this.sock.destroy();
-    await run('podman', [...PODMAN, 'exec', AGENTS_CONTAINER, 'sh', '-c', `pkill -f "baresip -f /scen/baresip-${this.id}" || true`], { timeoutMs: 15_000 });
+    await run('podman', [...PODMAN, 'exec', AGENTS_CONTAINER, 'sh', '-c', `pkill -f "baresip -s -f /scen/baresip-${this.id}" || true`], { timeoutMs: 15_000 });
   }
 }

@@ -155,7 +155,7 @@ t.test('booking limits: per number, per calling number, per directorate and day,
   const heard = async (what: string, call: Promise<SippResult>, prompt: string): Promise<void> => {
     const from = asteriskLog().length;
     ok(t, await call, `${what}: the PBX ended the call`);
-    t.match(asteriskLog().slice(from), new RegExp(`sounds/it/${prompt}'`), `${what}: "${prompt}" played`);
+    t.match(asteriskLog().slice(from), new RegExp(`sounds/it/${prompt}\\.`), `${what}: "${prompt}" played`);
   };
   const a = '0613700201';
   await heard('the first request', own(a), 'booking-registered');
