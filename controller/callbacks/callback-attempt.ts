@@ -208,7 +208,7 @@ export class CallbackAttempt {
     let confirm: string | null = null;
     try {
       for (let i = 0; i < CONFIRM_TRIES && confirm === null && !stop.signal.aborted; i++) {
-        const media = [...(i === 0 ? [promptMedia({ kind: 'dp', name: 'callback-greeting' }, lang, this.dp.id)] : []), commonMedia('callback-confirm', lang)];
+        const media = [...(i === 0 ? promptMedia({ kind: 'dp', name: 'callback-greeting' }, lang, this.dp.id) : []), commonMedia('callback-confirm', lang)];
         confirm = await caller.ask(media, CONFIRM_WAIT_MS, () => true, stop.signal);
       }
     } catch (err) {
@@ -282,6 +282,6 @@ export class CallbackAttempt {
       maxAttempts: this.dp.callback.maxAttempts,
       earlierContacts: this.d.earlierContacts(this.cb),
     });
-    return prompts.map((p) => promptMedia(p, 'it', this.dp.id));
+    return prompts.flatMap((p) => promptMedia(p, 'it', this.dp.id));
   }
 }

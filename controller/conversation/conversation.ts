@@ -90,19 +90,24 @@ export class Conversation {
     operatorLeg.onGone(() => this.operatorGone());
   }
 
-  /** Bridges the caller with the operator's answered leg. */
+  /** Bridges the caller with the operator's answered leg; a bridge Asterisk would not fill is destroyed, not left behind. */
   static async start(d: ConversationDeps, s: ConversationSubject, caller: CallerSide, operatorLeg: Leg, operator: string): Promise<Conversation> {
     const bridgeId = await d.port.createBridge();
-    await d.port.addToBridge(bridgeId, [caller.channelId, operatorLeg.id]);
+    try {
+      await d.port.addToBridge(bridgeId, [caller.channelId, operatorLeg.id]);
+    } catch (err) {
+      await d.port.destroyBridge(bridgeId).catch(() => undefined);
+      throw err;
+    }
     return new Conversation(d, s, caller, operatorLeg, operator, bridgeId);
   }
 
-  /** The owner saw the caller hang up. */
   /** the internal unit's official the caller is with now (after a transfer), for their console station */
   get unitOfficial(): string | undefined {
     return this.unit?.official;
   }
 
+  /** The owner saw the caller hang up. */
   callerGone(): void {
     if (this.stage === 'ended') return;
     const stage = this.stage;

@@ -183,7 +183,7 @@ export class InboundCall {
         this.plays.set(e.token, ac);
         if (e.prompts.some((p) => p.kind === 'common' && p.name === 'offer-callback') || e.prompts.some((p) => p.kind === 'common' && p.name === 'type-number'))
           this.markOfferStart();
-        const outcome = await port.play(this.channelId, e.prompts.map((p) => promptMedia(p, this.state.lang, this.dp.id)), ac.signal);
+        const outcome = await port.play(this.channelId, e.prompts.flatMap((p) => promptMedia(p, this.state.lang, this.dp.id)), ac.signal);
         this.plays.delete(e.token);
         if (outcome === 'failed' && !this.ended) this.d.log.error({ prompts: e.prompts }, 'prompt could not be played');
         return this.feed({ type: 'playDone', token: e.token });

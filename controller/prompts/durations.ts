@@ -4,7 +4,7 @@
 // CONTAINER_SOUNDS: their length is read from the header, once per file.
 import { closeSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
-import { CONTAINER_SOUNDS } from './media';
+import { CONTAINER_SOUNDS, DIGIT_SOUND } from './media';
 
 /** Asterisk's say-digits: generous per character (Italian digit files are ~0.5 s each) */
 const PER_DIGIT_MS = 900;
@@ -45,6 +45,7 @@ export class MediaDurations {
   readonly of = (media: string): number | undefined => {
     if (media.startsWith('digits:')) return Math.max(1, media.length - 7) * PER_DIGIT_MS;
     if (media.startsWith('number:')) return PER_NUMBER_MS;
+    if (media.startsWith(DIGIT_SOUND)) return PER_DIGIT_MS;
     const prefix = `sound:${CONTAINER_SOUNDS}/`;
     if (!media.startsWith(prefix)) return undefined;
     if (!this.cache.has(media)) this.cache.set(media, wavDurationMs(path.join(this.soundsDir, `${media.slice(prefix.length)}.wav`)));

@@ -19,17 +19,26 @@ export const commonPromptPath = (name: string, lang: Lang): string => `${lang}/$
 /** A prompt of sounds/prompts.yaml in a language, as an ARI media URI. */
 export const commonMedia = (name: string, lang: Lang): string => `sound:${CONTAINER_SOUNDS}/${commonPromptPath(name, lang)}`;
 
-export function promptMedia(p: Prompt, lang: Lang, dp: string): string {
+/**
+ * A prompt as ARI media URIs. Digits are one sound file each ("digits/0" in the channel's
+ * language), not one "digits:" say: Asterisk cannot stop a say in the middle, so an operator
+ * who keys 1 while the whisper reads the caller's number out would hear the rest of it, and
+ * the call could not be bridged until it ended.
+ */
+export function promptMedia(p: Prompt, lang: Lang, dp: string): string[] {
   switch (p.kind) {
     case 'common':
-      return commonMedia(p.name, lang);
+      return [commonMedia(p.name, lang)];
     case 'dp':
-      return `sound:${CONTAINER_SOUNDS}/${dpPromptPath(dp, p.name, lang)}`;
+      return [`sound:${CONTAINER_SOUNDS}/${dpPromptPath(dp, p.name, lang)}`];
     case 'number':
-      return `number:${p.value}`;
+      return [`number:${p.value}`];
     case 'digits':
-      return `digits:${p.value}`;
+      return [...p.value].filter((d) => /[0-9]/.test(d)).map((d) => `${DIGIT_SOUND}${d}`);
     case 'music':
-      return HOLD_MUSIC;
+      return [HOLD_MUSIC];
   }
 }
+
+/** Asterisk's digit files, in the channel's language (asterisk-prompt-it-menardi for Italian) */
+export const DIGIT_SOUND = 'sound:digits/';

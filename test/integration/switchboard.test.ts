@@ -20,8 +20,9 @@ let seq = 0;
 const ok = (t: Test, r: SippResult, what: string): void => void t.equal(r.code, 0, what, { report: r.code === 0 ? undefined : agentReport(r) });
 const asteriskLog = (): string => readFileSync(path.join(STATE_DIR, 'log', 'asterisk', 'full.log'), 'utf8');
 
-const answering = (id: Op, port: number, steps: AnswerStep[], holdMs: number, answerAfterMs = 800): Promise<Phone> =>
-  startPhone({ id, password: PASS[id], port, rtpPort: nextRtp(), rxScenario: writeAnsweringScenario(`sw-${id}-${++seq}`, { answerAfterMs, steps }), holdMs, maxCalls: 3, busyAtOnce: true });
+/** busyAtOnce: a callback may ring it as soon as it registers (do not wait for it to be idle) */
+const answering = (id: Op, port: number, steps: AnswerStep[], holdMs: number, answerAfterMs = 800, busyAtOnce = true): Promise<Phone> =>
+  startPhone({ id, password: PASS[id], port, rtpPort: nextRtp(), rxScenario: writeAnsweringScenario(`sw-${id}-${++seq}`, { answerAfterMs, steps }), holdMs, maxCalls: 3, busyAtOnce });
 const ringing = (id: Op, port: number, holdMs: number): Promise<Phone> =>
   startPhone({ id, password: PASS[id], port, rtpPort: nextRtp(), rxScenario: writePhoneScenario(`sw-${id}-${++seq}`, { ringForever: true }), holdMs, maxCalls: 3 });
 /** the caller being called back, at the trunk address */
@@ -59,6 +60,7 @@ t.test('case 1: the switchboard does not answer: the offer after N rings; booked
   // the switchboard goes away before the caller accepts: the callback waits for it
   const paused = await ivrctl('operators', 'pause', 'sw9');
   t.equal(paused.code, 0, paused.stderr);
+  t.teardown(async () => void (await ivrctl('operators', 'resume', 'sw9')));
   ok(t, await calling, 'booked after the offer');
   const started = callEvents(ani).find((e) => e.type === 'ringing_started')!;
   const waited = Date.parse(offer.at) - Date.parse(started.at);
@@ -68,7 +70,7 @@ t.test('case 1: the switchboard does not answer: the offer after N rings; booked
   t.match(req, { status: 'pending' });
   await sw.done;
 
-  const caller = await callee([{ pause: 1500 }, { keys: '1' }, { voice: true }, { pause: 3000 }, { bye: true }]);
+  const caller = await callee([{ pause: 1500 }, { info: '1' }, { voice: true }, { pause: 3000 }, { bye: true }]);
   const back = await answering('sw9', 5174, [{ pause: 1500 }, { info: '1' }, { pause: 9000 }, { info: '1' }], 25_000);
   const resumed = await ivrctl('operators', 'resume', 'sw9');
   t.equal(resumed.code, 0, resumed.stderr);
@@ -81,18 +83,18 @@ t.test('case 1: the switchboard does not answer: the offer after N rings; booked
 
 t.test('case 1 with placedBy [switchboard, staff]: the switchboard away, the staff places the callback', async (t) => {
   t.equal((await ivrctl('operators', 'pause', 'sw9')).code, 0);
+  t.teardown(async () => void (await ivrctl('operators', 'resume', 'sw9')));
   const ani = '0613700103';
   // nobody to ring: the offer at once
   const r = await callIvr({ number: SW, ani, rtpPort: nextRtp(), steps: [{ pause: 1500 }, { keys: '1' }, { pause: 1500 }, { keys: '1' }, { pause: 1500 }, { hangup: true }] });
   ok(t, r, 'booked');
   const [req] = query<{ id: number }>("SELECT id FROM callbacks WHERE number = ? AND dp = 't-sw'", ani);
-  const caller = await callee([{ pause: 1500 }, { keys: '1' }, { pause: 3000 }, { bye: true }]);
+  const caller = await callee([{ pause: 1500 }, { info: '1' }, { pause: 3000 }, { bye: true }]);
   const staff = await answering('stf9', 5175, [{ pause: 1500 }, { info: '1' }, { pause: 8000 }, { info: '1' }], 25_000);
   ok(t, await caller.done, 'called back');
   await waitForRow('the request done', "SELECT 1 AS ok FROM callbacks WHERE id = ? AND status = 'done'", [req!.id], 20_000);
   t.match(query('SELECT operator, outcome FROM callback_attempts WHERE callback_id = ?', req!.id), [{ operator: 'stf9', outcome: 'connected' }], 'placed by the staff');
   ok(t, await staff.done, 'the staff phone placed it');
-  t.equal((await ivrctl('operators', 'resume', 'sw9')).code, 0);
   await assertNothingLeft(t);
 });
 
@@ -108,11 +110,12 @@ t.test('a caller ringing the switchboard keeps it: a callback booked meanwhile w
   ok(t, booked, 'the second caller booked');
   const [req] = query<{ id: number; requested_at: string }>("SELECT id, requested_at FROM callbacks WHERE number = ? AND dp = 't-sw'", second);
   t.ok(req, 'a request');
-  const caller = await callee([{ pause: 1500 }, { keys: '1' }, { pause: 2000 }, { bye: true }]);
+  const caller = await callee([{ pause: 1500 }, { info: '1' }, { pause: 2000 }, { bye: true }]);
   ok(t, await inbound, 'the first caller was answered by the switchboard and hung up');
-  const [call] = query<{ answered_by: string; answered_at: string; ended_at: string }>('SELECT answered_by, answered_at, ended_at FROM calls WHERE caller = ?', first);
+  const [call] = query<{ answered_by: string; ended_at: string }>('SELECT answered_by, ended_at FROM calls WHERE caller = ?', first);
   t.match(call, { answered_by: 'sw9' }, 'the inbound caller got the switchboard');
-  t.ok(Date.parse(req!.requested_at) < Date.parse(call!.answered_at), 'the request was waiting while the switchboard rang for the caller');
+  const answered = callEvents(first).find((e) => e.type === 'ringing_ended')!;
+  t.ok(Date.parse(req!.requested_at) < Date.parse(answered.at), 'the request was waiting while the switchboard rang for the caller');
   ok(t, await caller.done, 'then the callback reached the second caller');
   const [attempt] = query<{ operator: string; started_at: string }>('SELECT operator, started_at FROM callback_attempts WHERE callback_id = ?', req!.id);
   t.equal(attempt?.operator, 'sw9');
@@ -130,7 +133,7 @@ t.test('longest-idle hunt: the phone idle longest rings first, alone, for its 5 
   t.same(ringingStarted('0613700301'), ['hx1'], 'alone, it rang alone');
   ok(t, await first.done, 'hx1 wrapped up');
   const hx2 = await ringing('hx2', 5178, 16_000);
-  const hx1 = await answering('hx1', 5179, [{ voice: true }], 16_000);
+  const hx1 = await answering('hx1', 5179, [{ voice: true }], 16_000, 800, false);
   const ani = '0613700302';
   const r = await callIvr({ number: CAP, ani, rtpPort: nextRtp(), steps: [{ pause: 1500 }, { keys: '1' }, { pause: 9000 }, { hangup: true }] });
   ok(t, r, 'answered on the second phone of the hunt');
@@ -138,9 +141,9 @@ t.test('longest-idle hunt: the phone idle longest rings first, alone, for its 5 
   const started = ev.find((e) => e.type === 'ringing_started')!;
   t.same(started.data?.phones, ['hx2', 'hx1'], 'the hunt order: hx2 (idle longest) before hx1 (who talked last)');
   t.match(started.data, { strategy: 'longest-idle' });
-  t.match(ev.find((e) => e.type === 'ringing_ended')?.data, { answered: true, operator: 'hx1' });
-  const [call] = query<{ answered_at: string }>('SELECT answered_at FROM calls WHERE caller = ?', ani);
-  const afterMs = Date.parse(call!.answered_at) - Date.parse(started.at);
+  const ended = ev.find((e) => e.type === 'ringing_ended');
+  t.match(ended?.data, { answered: true, operator: 'hx1' });
+  const afterMs = Date.parse(ended!.at) - Date.parse(started.at);
   t.ok(afterMs >= 5000 && afterMs < 8000, `hx1 answered ${afterMs} ms into the hunt: after hx2's 5 s`);
   ok(t, await hx2.done, 'hx2 rang and was cancelled');
   t.equal(hx2.rtp.packets, 0, 'hx2 never got audio');

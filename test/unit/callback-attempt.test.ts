@@ -74,7 +74,7 @@ t.test('operator first: the whisper names the number, the attempt and the histor
   t.match(pbx.ops[0], /^originate PJSIP\/op1 as "Richiamata 0612345678" <0612345678>$/);
   pbx.answered('cbop');
   await settle();
-  t.match(pbx.ops[1], /^play cbop op-whisper-callback,digits:0612345678,op-whisper-requested-at,number:\d+.*op-whisper-attempt,number:1,op-whisper-of,number:3,op-whisper-contacts,number:2,op-whisper-keys$/);
+  t.match(pbx.ops[1], /^play cbop op-whisper-callback,0,6,1,2,3,4,5,6,7,8,op-whisper-requested-at,number:\d+.*op-whisper-attempt,number:1,op-whisper-of,number:3,op-whisper-contacts,number:2,op-whisper-keys$/);
   pbx.key('cbop', '2');
   await settle();
   pbx.finish('cbop'); // "la richiesta torna in coda"

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseConfig } from '../../controller/config/load';
 import { commonPrompts, dpPrompts, missingTranslations } from '../../controller/prompts/catalog';
-import { dpPromptPath } from '../../controller/prompts/media';
+import { dpPromptPath, promptMedia } from '../../controller/prompts/media';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 
@@ -35,4 +35,10 @@ t.test("a directorate's own prompts the flow plays exist for it, in each of its 
   }
   const st = cfg.directorates.find((d) => d.id === 'demo-st')!;
   t.same(dpPrompts(st).filter((p) => p.path.includes('menu-offices')).map((p) => p.text), ['Ufficio rimborsi: prema 2.', 'Ufficio rimborsi: press 2.']);
+});
+
+t.test('digits are one sound file each, so a key can stop them between two (a "digits:" say cannot be stopped)', async (t) => {
+  t.same(promptMedia({ kind: 'digits', value: '0612' }, 'it', 'demo-sw'), ['sound:digits/0', 'sound:digits/6', 'sound:digits/1', 'sound:digits/2']);
+  t.same(promptMedia({ kind: 'number', value: 3 }, 'it', 'demo-sw'), ['number:3']);
+  t.same(promptMedia({ kind: 'dp', name: 'welcome' }, 'en', 'demo-sw'), ['sound:/opt/ivr/sounds/dp/demo-sw-welcome-en']);
 });
