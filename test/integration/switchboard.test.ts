@@ -127,13 +127,14 @@ t.test('a caller ringing the switchboard keeps it: a callback booked meanwhile w
 
 t.test('longest-idle hunt: the phone idle longest rings first, alone, for its 5 s; then the next, which answers', async (t) => {
   // hx1 talks first: from then on hx2 (never on a call) has been idle longer
-  const first = await answering('hx1', 5177, [{ voice: true }], 10_000);
+  const first = await answering('hx1', 5177, [{ voice: true }], 18_000);
   const warm = await callIvr({ number: CAP, ani: '0613700301', rtpPort: nextRtp(), steps: [{ pause: 1500 }, { keys: '1' }, { pause: 3000 }, { hangup: true }] });
   ok(t, warm, 'hx1 took a call');
   t.same(ringingStarted('0613700301'), ['hx1'], 'alone, it rang alone');
   ok(t, await first.done, 'hx1 wrapped up');
   const hx2 = await ringing('hx2', 5178, 16_000);
-  const hx1 = await answering('hx1', 5179, [{ voice: true }], 16_000, 800, false);
+  // held past the wrap-up (the outcome prompt, then the code's wait): the PBX hangs up first
+  const hx1 = await answering('hx1', 5179, [{ voice: true }], 26_000, 800, false);
   const ani = '0613700302';
   const r = await callIvr({ number: CAP, ani, rtpPort: nextRtp(), steps: [{ pause: 1500 }, { keys: '1' }, { pause: 9000 }, { hangup: true }] });
   ok(t, r, 'answered on the second phone of the hunt');
