@@ -2,6 +2,7 @@
 // checkpoint worker, read worker, storage health, metrics) -> Asterisk port -> services ->
 // jobs -> console -> HTTP -> signals. The only place (with cli/ivrctl.ts) that reads the
 // environment.
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { Dispatcher } from './callbacks/dispatcher';
@@ -10,11 +11,10 @@ import { ConsoleAuth } from './console/auth';
 import { LiveBoard, operatorStates } from './console/live-board';
 import { ConsoleRouter } from './console/router';
 import { liveBoard } from './console/views';
-import { existsSync } from 'node:fs';
+import { loadConfig } from './config/load';
 import { ConfigReloader } from './config/reloader';
 import { ClosuresService } from './schedule/closures-service';
 import { ClosuresRepo } from './storage/closures-repo';
-import { loadConfig } from './config/load';
 import { resolveEnvironment } from './environment';
 import { handleApi } from './http/api';
 import { httpNames } from './http/hosts';
@@ -116,7 +116,8 @@ async function main(): Promise<void> {
   };
   let inbound: InboundService | undefined;
   let connectedBefore = false;
-  const durations = new MediaDurations(path.join(env.root, 'sounds', 'gen'));
+  const soundsDir = path.join(env.root, 'sounds', 'gen');
+  const durations = new MediaDurations(soundsDir);
   const gateway = new AriGateway(
     {
       url: config.asterisk.ariUrl,
@@ -159,7 +160,6 @@ async function main(): Promise<void> {
     durations.clear();
     return r;
   };
-  const soundsDir = path.join(env.root, 'sounds', 'gen');
   const closures = new ClosuresService({
     repo: new ClosuresRepo(db),
     writes,

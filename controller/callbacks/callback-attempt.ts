@@ -5,10 +5,10 @@
 // presses 1 to be put through. From there the conversation (transfer, outcome codes) takes
 // over. Every step's end is written through the ledger; the attempt row was written before
 // anything was dialled (dispatcher.ts), and the caller-side step before the caller's phone rings.
-import type { ClosedInterval } from '../schedule/service-hours';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Directorate } from '../config/schema';
+import type { ClosedInterval } from '../schedule/service-hours';
 import { Conversation, officialOf, type ConversationDeps } from '../conversation/conversation';
 import { RINGBACK } from '../inbound/inbound-call';
 import type { Lang, Prompt } from '../inbound/ivr-flow';

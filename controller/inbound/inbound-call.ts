@@ -2,10 +2,10 @@
 // effect, feeds its result back as an event, one event at a time. Long operations run
 // concurrently (a prompt plays while keys arrive); each has an AbortController or a timer
 // that is cancelled when the call ends, so nothing outlives the caller.
-import type { ClosureView } from '../schedule/closures';
 import type { Logger } from 'pino';
 import type { Directorate } from '../config/schema';
 import { unitOfGroup } from '../config/schema';
+import type { ClosureView } from '../schedule/closures';
 import { Conversation, officialOf } from '../conversation/conversation';
 import type { Presence } from '../operators/presence';
 import { promptMedia } from '../prompts/media';
