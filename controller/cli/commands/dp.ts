@@ -13,6 +13,7 @@ export function registerDp(program: Command, cli: Cli): void {
   dp.command('list')
     .description('each directorate: open, or closed until when, by whom, with which message')
     .option('--json', 'print one JSON array')
+    .addHelpText('after', '\nExample:\n  ivrctl dp list\nReads the database: works with the controller down.')
     .action((opts: { json?: boolean }) =>
       cli.withDb((db) => {
         const live = new ClosuresRepo(db).live(new Date());
