@@ -3,8 +3,12 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 STAMP := node_modules/.package-lock.json
+# The project's own Node.js (bin/setup-node.sh, the release in .node-version), first on PATH for
+# every recipe
+NODE_DIR := $(CURDIR)/.tools/node
+export PATH := $(NODE_DIR)/bin:$(PATH)
 
-.PHONY: help deps build image prompts browser fail2ban up down run test test-unit test-integration test-faults bench clean
+.PHONY: help node deps build image prompts browser fail2ban up down run test test-unit test-integration test-faults bench clean
 
 help:
 	@echo "make run    install what is missing, start Asterisk + controller on the demo config (Ctrl-C stops)"
@@ -14,10 +18,14 @@ help:
 	@echo "make up / make down   the same stack in the background / stop it"
 	@echo "make image  build the Asterisk image (cached)   make prompts  synthesize prompts"
 
-deps: $(STAMP)
-$(STAMP): package.json package-lock.json
-	@command -v node >/dev/null || { echo "Node.js 20 is required" >&2; exit 1; }
-	npm ci --no-audit --no-fund --loglevel=error
+node:
+	@bash bin/setup-node.sh
+
+# npm ci again whenever the Node release changes: better-sqlite3 is built for one ABI
+deps: node $(STAMP)
+$(STAMP): package.json package-lock.json .node-version
+	@# native addons are built against that Node's own headers (node-gyp can fetch none here)
+	npm_config_nodedir=$(NODE_DIR) npm ci --no-audit --no-fund --loglevel=error
 
 build: deps
 	rm -rf dist

@@ -9,6 +9,8 @@ set -euo pipefail
 # controller has umask 077 for its private files) makes them world-readable
 umask 022
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=bin/node-env.sh
+. "$ROOT/bin/node-env.sh"
 IMAGE="${IVR_IMAGE:-localhost/ivr-asterisk:22}"
 OUT="$ROOT/sounds/gen"
 # shellcheck source=docker/podman-env.sh

@@ -19,6 +19,8 @@ set -euo pipefail
 # what this writes (state dir, logs) is its owner's only: caller numbers, credentials
 umask 077
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=bin/node-env.sh
+. "$ROOT/bin/node-env.sh"
 # shellcheck source=docker/podman-env.sh
 . "$ROOT/docker/podman-env.sh"
 

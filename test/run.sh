@@ -7,6 +7,8 @@
 #   test/run.sh [unit|integration|faults]   (IVR_TEST_ONLY=<name> runs one integration or fault file)
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=bin/node-env.sh
+. "$ROOT/bin/node-env.sh"
 cd "$ROOT"
 what="${1:-all}"
 files=()

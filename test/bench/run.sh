@@ -5,6 +5,8 @@
 #   IVR_BENCH_HISTORY (1000000), IVR_BENCH_MAX_CALLS (3000), IVR_BENCH_SOAK_MINUTES (10)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=bin/node-env.sh
+. bin/node-env.sh
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 # every line on the terminal as it comes; FIGURE lines kept for the table
