@@ -8,7 +8,7 @@ STAMP := node_modules/.package-lock.json
 NODE_DIR := $(CURDIR)/.tools/node
 export PATH := $(NODE_DIR)/bin:$(PATH)
 
-.PHONY: help node deps build image prompts browser fail2ban up down run test test-unit test-integration test-faults bench clean
+.PHONY: help node deps build image prompts browser fail2ban promtool up down run test test-unit test-integration test-faults bench clean
 
 help:
 	@echo "make run    install what is missing, start Asterisk + controller on the demo config (Ctrl-C stops)"
@@ -46,6 +46,11 @@ browser:
 fail2ban:
 	@command -v fail2ban-regex >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fail2ban >/dev/null; }
 
+# the alert rules (deploy/prometheus) are checked and unit-tested with promtool, from
+# Debian's prometheus package (installed for the tool only: its service is not started)
+promtool:
+	@command -v promtool >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
+
 up: build image prompts
 	bash docker/stack.sh up
 
@@ -55,10 +60,10 @@ run: build image prompts
 down:
 	bash docker/stack.sh down
 
-test: build image prompts browser fail2ban
+test: build image prompts browser fail2ban promtool
 	bash test/run.sh
 
-test-unit: build
+test-unit: build promtool
 	bash test/run.sh unit
 
 test-integration: build image prompts browser fail2ban

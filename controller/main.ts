@@ -32,7 +32,7 @@ import { MediaDurations } from './prompts/durations';
 import { PromptSynthesizer } from './prompts/synthesizer';
 import { Boundary, installProcessBoundary } from './runtime/boundary';
 import { watchEventLoop } from './runtime/loop-delay';
-import { localTime } from './schedule/service-hours';
+import { isOpen, localTime } from './schedule/service-hours';
 import { prepare } from './setup';
 import { CallEventsRepo } from './storage/call-events-repo';
 import { CallbackAttemptsRepo } from './storage/callback-attempts-repo';
@@ -92,6 +92,7 @@ async function main(): Promise<void> {
   const checkpointer = startCheckpointer(db, env.dbFile, 5000, (err) => log.warn({ err }, 'WAL checkpoint failed'));
 
   const calls = new CallsRepo(db);
+  const jobRuns = new JobRunsRepo(db);
   // gauges read through these when Prometheus scrapes; the services are created below
   metrics = new Metrics({
     ariConnected: () => gateway.connectionState === 'connected',
@@ -103,6 +104,12 @@ async function main(): Promise<void> {
     today: () => todayFigures(),
     followups: () => followups.openByDp(),
     closed: () => closures.states().filter((x) => x.closure).map((x) => x.dp),
+    inService: () => {
+      const at = new Date();
+      return config.directorates.filter((d) => isOpen(d.hours, at, closures.intervals(d.id))).map((d) => d.id);
+    },
+    oldestDue: () => callbacks.oldestDueByDp(new Date()),
+    jobs: () => jobRuns.latest().map(({ last, lastOk }) => ({ job: last.job, lastOkAt: lastOk?.endedAt ?? null, lastFailed: last.status === 'failed' || last.status === 'interrupted' })),
     storage: () => {
       const st = storage.status();
       return { queued: st.queued, state: st.state === 'ok' ? 0 : st.state === 'busy' ? 1 : 2, freeBytes: st.freeBytes };
@@ -231,7 +238,7 @@ async function main(): Promise<void> {
   const jobDeps = { config, db, stateDir: env.stateDir, now, writes, worker: dbWorker };
   const jobs = new JobScheduler(
     buildJobs(jobDeps),
-    new JobRunner(new JobRunsRepo(db), log, now, (o) => metrics!.jobRun(o.job, o.status), undefined, (what, write) => writes.apply(what, write)),
+    new JobRunner(jobRuns, log, now, (o) => metrics!.jobRun(o.job, o.status), undefined, (what, write) => writes.apply(what, write)),
     nodeCronDriver(log),
     boundary,
   );

@@ -10,7 +10,7 @@ export interface MetricSources {
   activeCalls: () => number;
   activeAttempts: () => number;
   pendingByDp: () => Record<string, number>;
-  /** operators per directorate and state (libero, in chiamata, squilla, in pausa, non registrato) */
+  /** operators per directorate and state, as the console names them (libero, in chiamata, ...) */
   operatorStates: () => Promise<Array<{ dp: string; state: string }>>;
   directorates: string[];
   /** today's figures (monitoring/figures.ts: the same numbers as the report and the console) */
@@ -21,10 +21,39 @@ export interface MetricSources {
   storage?: () => { queued: number; state: number; freeBytes: number | null };
   /** the directorates in an extraordinary closure now */
   closed?: () => string[];
+  /** the directorates inside their service hours now (and not closed): callbacks are placed */
+  inService?: () => string[];
+  /** per directorate, when the oldest pending request became due, if one is due and waiting */
+  oldestDue?: () => Record<string, string>;
+  /** per job (as recorded in job_runs): the last successful run's end, and whether the last run failed */
+  jobs?: () => Array<{ job: string; lastOkAt: string | null; lastFailed: boolean }>;
 }
 
-/** the figures exported as ivr_today{dp,figure}: the plain counts of the day */
-const TODAY_FIGURES: Array<keyof DpFigures> = ['callsReceived', 'answeredByOperator', 'ringUnanswered', 'noOperatorAvailable', 'hungUpInIvr', 'hungUpWhileRinging', 'callbackOffers', 'bookings', 'callbacksCompleted', 'callbacksClosed'];
+/** Operator states as metric labels: English snake_case, whatever the console calls them. */
+export const OPERATOR_STATE_LABELS: Record<string, string> = {
+  libero: 'free',
+  'in chiamata': 'in_call',
+  squilla: 'ringing',
+  'in pausa': 'paused',
+  'non registrato': 'unregistered',
+};
+
+/**
+ * Today's counts (Europe/Rome day), one gauge each: ivr_today_<name>{dp}. They restart at
+ * midnight, as the daily report does; rates belong to the *_total counters.
+ */
+const TODAY_FIGURES: Array<[keyof DpFigures, string, string]> = [
+  ['callsReceived', 'calls_received', 'inbound calls received today'],
+  ['answeredByOperator', 'answered_by_operator', 'inbound calls answered by an operator today'],
+  ['ringUnanswered', 'ring_unanswered', 'inbound calls whose operators did not answer within the N rings today'],
+  ['noOperatorAvailable', 'no_operator_available', 'inbound calls that found no operator to ring today'],
+  ['hungUpInIvr', 'hung_up_in_ivr', 'callers who hung up in the menu today'],
+  ['hungUpWhileRinging', 'hung_up_while_ringing', 'callers who hung up while the operators rang today'],
+  ['callbackOffers', 'callback_offers', 'callback offers heard today'],
+  ['bookings', 'bookings', 'callback requests booked today'],
+  ['callbacksCompleted', 'callbacks_completed', 'callbacks that reached the caller today'],
+  ['callbacksClosed', 'callbacks_closed', 'callback requests closed today (done, failed, expired or cancelled)'],
+];
 
 export class Metrics {
   readonly registry = new Registry();
@@ -135,30 +164,98 @@ export class Metrics {
         for (const dp of src.directorates) this.set({ dp }, pending[dp] ?? 0);
       },
     });
-    new Gauge({
-      name: 'ivr_today',
-      help: "today's figures per directorate (Europe/Rome day), as in ivrctl report",
-      labelNames: ['dp', 'figure'],
-      registers,
-      collect() {
-        for (const f of src.today()) {
-          for (const k of TODAY_FIGURES) {
-            const v = f[k];
-            if (typeof v === 'number') this.set({ dp: f.dp, figure: k }, v);
+    // one scrape computes today's figures once, for all the ivr_today_* gauges
+    let todayCache: { at: number; rows: DpFigures[] } | undefined;
+    const today = (): DpFigures[] => {
+      if (!todayCache || Date.now() - todayCache.at > 1000) todayCache = { at: Date.now(), rows: src.today() };
+      return todayCache.rows;
+    };
+    for (const [key, name, help] of TODAY_FIGURES) {
+      new Gauge({
+        name: `ivr_today_${name}`,
+        help: `${help} (Europe/Rome day, as in ivrctl report)`,
+        labelNames: ['dp'],
+        registers,
+        collect() {
+          const rows = today();
+          for (const dp of src.directorates) {
+            const v = rows.find((r) => r.dp === dp)?.[key];
+            this.set({ dp }, typeof v === 'number' ? v : 0);
           }
-        }
-      },
-    });
+        },
+      });
+    }
     new Gauge({
       name: 'ivr_operators',
-      help: 'operators per directorate and state',
+      help: 'operators per directorate and state (free, in_call, ringing, paused, unregistered); every state exported, 0 included',
       labelNames: ['dp', 'state'],
       registers,
       async collect() {
+        const rows = await src.operatorStates();
+        const labels = Object.values(OPERATOR_STATE_LABELS);
+        const dps = [...new Set([...src.directorates, ...rows.map((o) => o.dp)])];
+        const n = new Map<string, number>();
+        for (const o of rows) {
+          const key = `${o.dp}\u0000${OPERATOR_STATE_LABELS[o.state] ?? 'unknown'}`;
+          n.set(key, (n.get(key) ?? 0) + 1);
+        }
         this.reset();
-        for (const o of await src.operatorStates()) this.inc({ dp: o.dp, state: o.state });
+        for (const dp of dps) for (const state of labels) this.set({ dp, state }, n.get(`${dp}\u0000${state}`) ?? 0);
+        for (const [key, v] of n) {
+          const [dp, state] = key.split('\u0000');
+          if (!labels.includes(state)) this.set({ dp, state }, v);
+        }
       },
     });
+    if (src.inService) {
+      const inService = src.inService;
+      new Gauge({
+        name: 'ivr_directorate_in_service',
+        help: 'whether a directorate is inside its service hours now and not closed (callbacks are placed): 1 or 0',
+        labelNames: ['dp'],
+        registers,
+        collect() {
+          const open = inService();
+          for (const dp of src.directorates) this.set({ dp }, open.includes(dp) ? 1 : 0);
+        },
+      });
+    }
+    if (src.oldestDue) {
+      const oldestDue = src.oldestDue;
+      new Gauge({
+        name: 'ivr_callbacks_overdue_seconds',
+        help: 'how long the oldest pending callback request has been due and not yet placed, per directorate (0 when none is waiting past its due time)',
+        labelNames: ['dp'],
+        registers,
+        collect() {
+          const due = oldestDue();
+          for (const dp of src.directorates) this.set({ dp }, due[dp] ? Math.max(0, (Date.now() - Date.parse(due[dp])) / 1000) : 0);
+        },
+      });
+    }
+    if (src.jobs) {
+      const jobs = src.jobs;
+      new Gauge({
+        name: 'ivr_job_last_success_timestamp_seconds',
+        help: "when each job's last successful run ended (Unix time; from the database's job_runs, so it survives restarts); absent for a job that never succeeded",
+        labelNames: ['job'],
+        registers,
+        collect() {
+          this.reset();
+          for (const j of jobs()) if (j.lastOkAt) this.set({ job: j.job }, Date.parse(j.lastOkAt) / 1000);
+        },
+      });
+      new Gauge({
+        name: 'ivr_job_last_run_failed',
+        help: "1 when a job's latest run failed or was interrupted, 0 when it succeeded (or is running)",
+        labelNames: ['job'],
+        registers,
+        collect() {
+          this.reset();
+          for (const j of jobs()) this.set({ job: j.job }, j.lastFailed ? 1 : 0);
+        },
+      });
+    }
   }
 
   offerDelayMs(ms: number): void {

@@ -246,6 +246,14 @@ export class CallbacksRepo {
     return this.db.prepare(`${SELECT} WHERE number = ? ORDER BY id`).all(number) as CallbackRow[];
   }
 
+  /** per directorate, the due time of the oldest pending request already due at `now` (monitoring) */
+  oldestDueByDp(now: Date): Record<string, string> {
+    const rows = this.db
+      .prepare("SELECT dp, MIN(due_at) AS due FROM callbacks WHERE status = 'pending' AND due_at <= ? GROUP BY dp")
+      .all(now.toISOString()) as Array<{ dp: string; due: string }>;
+    return Object.fromEntries(rows.map((r) => [r.dp, r.due]));
+  }
+
   pendingCountByDp(): Record<string, number> {
     const rows = this.db.prepare(`SELECT dp, COUNT(*) AS n FROM callbacks WHERE ${LIVE} GROUP BY dp`).all() as Array<{ dp: string; n: number }>;
     return Object.fromEntries(rows.map((r) => [r.dp, r.n]));

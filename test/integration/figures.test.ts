@@ -3,7 +3,9 @@
 // one answered by an operator after 2 rings, one that finds nobody and books a callback,
 // one that hangs up in the menu.
 import t from 'tap';
-import { agentReport, assertNothingLeft, callIvr, ivrctl, query, startPhone } from './harness';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { agentReport, assertNothingLeft, callIvr, ivrctl, query, STATE_DIR, startPhone } from './harness';
 import { writePhoneScenario } from './scenarios';
 
 const DP = 't-fig';
@@ -68,12 +70,30 @@ t.test('three real calls, then the report and /metrics count exactly them', asyn
   t.equal(await metric(`ivr_rings_before_answer_count{dp="${DP}"}`), 1);
   t.equal(await metric(`ivr_rings_before_answer_sum{dp="${DP}"}`), 2);
   t.equal(await metric(`ivr_callbacks_pending{dp="${DP}"}`), 1);
-  t.equal(await metric(`ivr_operators{dp="${DP}",state="non registrato"}`), 1, 'fig1 has unregistered');
+  t.equal(await metric(`ivr_operators{dp="${DP}",state="unregistered"}`), 1, 'fig1 has unregistered');
+  t.equal(await metric(`ivr_operators{dp="${DP}",state="ringing"}`), 0, 'a state nobody is in is exported as 0');
   t.ok((await metric('ivr_db_query_seconds_count{op="select"}'))! > 0, 'statement latency is measured');
   t.equal(await metric('ivr_ari_connected'), 1);
   // the figures' one implementation, exported too
-  t.equal(await metric(`ivr_today{dp="${DP}",figure="callsReceived"}`), 3);
-  t.equal(await metric(`ivr_today{dp="${DP}",figure="bookings"}`), 1);
-  t.equal(await metric(`ivr_today{dp="${DP}",figure="hungUpInIvr"}`), 1);
+  t.equal(await metric(`ivr_today_calls_received{dp="${DP}"}`), 3);
+  t.equal(await metric(`ivr_today_bookings{dp="${DP}"}`), 1);
+  t.equal(await metric(`ivr_today_hung_up_in_ivr{dp="${DP}"}`), 1);
   await assertNothingLeft(t);
+});
+
+t.test("Asterisk's own metrics: on the ARI server, refused without the generated credentials", async (t) => {
+  const url = 'http://127.0.0.1:8088/metrics';
+  t.equal((await fetch(url)).status, 401, 'no credentials: 401');
+  t.equal((await fetch(url, { headers: { authorization: `Basic ${Buffer.from('prometheus:wrong').toString('base64')}` } })).status, 401, 'a wrong password: 401');
+  const s = JSON.parse(readFileSync(path.join(STATE_DIR, 'secrets.json'), 'utf8')) as { metrics: { user: string; password: string } };
+  const res = await fetch(url, { headers: { authorization: `Basic ${Buffer.from(`${s.metrics.user}:${s.metrics.password}`).toString('base64')}` } });
+  t.equal(res.status, 200);
+  const text = await res.text();
+  t.match(text, /^asterisk_core_uptime_seconds\{[^}]*\} \d+/m, 'core metrics');
+  t.match(text, /^asterisk_endpoints_state\{[^}]*resource="trunk"[^}]*\} \d/m, 'endpoint states (the trunk among them)');
+  // what the shipped Grafana dashboard asks of Asterisk, this Asterisk exports
+  const dashboard = readFileSync(path.join(__dirname, '..', '..', '..', 'deploy', 'grafana', 'ivr-callback.json'), 'utf8');
+  const wanted = [...new Set(dashboard.match(/\basterisk_[a-z_]+/g) ?? [])];
+  t.ok(wanted.length > 0, `the dashboard uses ${wanted.join(', ')}`);
+  for (const name of wanted) t.match(text, new RegExp(`^${name}\\{`, 'm'), `${name} exported by Asterisk`);
 });

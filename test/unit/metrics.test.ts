@@ -24,6 +24,12 @@ t.test('metrics: counters and histograms per directorate, gauges read when scrap
     ],
     directorates: ['demo-sw', 'demo-st'],
     today: () => [{ dp: 'demo-sw', callsReceived: 7, bookings: 2 } as never],
+    inService: () => ['demo-st'],
+    oldestDue: () => ({ 'demo-sw': new Date(Date.now() - 600_000).toISOString() }),
+    jobs: () => [
+      { job: 'backup', lastOkAt: '2026-11-28T02:00:05.000Z', lastFailed: true },
+      { job: 'retention', lastOkAt: null, lastFailed: false },
+    ],
   });
   m.callEnded('demo-sw', 'answered');
   m.callEnded('demo-sw', 'booked');
@@ -44,11 +50,26 @@ t.test('metrics: counters and histograms per directorate, gauges read when scrap
   line('ivr_job_runs_total{job="backup",status="failed"} 1');
   line('ivr_callbacks_pending{dp="demo-sw"} 2');
   line('ivr_callbacks_pending{dp="demo-st"} 0');
-  line('ivr_operators{dp="demo-sw",state="libero"} 2');
-  line('ivr_operators{dp="demo-st",state="in chiamata"} 1');
+  line('ivr_operators{dp="demo-sw",state="free"} 2');
+  line('ivr_operators{dp="demo-st",state="in_call"} 1');
+  // a state nobody is in is still exported, so that a dashboard and an alert see a 0
+  line('ivr_operators{dp="demo-sw",state="unregistered"} 0');
+  line('ivr_operators{dp="demo-st",state="paused"} 0');
+  t.notMatch(text, /state="[^"]*[^a-z_"][^"]*"/, 'operator states are English snake_case');
   line('ivr_active_calls 3');
-  line('ivr_today{dp="demo-sw",figure="callsReceived"} 7');
-  line('ivr_today{dp="demo-sw",figure="bookings"} 2');
+  line('ivr_today_calls_received{dp="demo-sw"} 7');
+  line('ivr_today_bookings{dp="demo-sw"} 2');
+  line('ivr_today_bookings{dp="demo-st"} 0');
+  t.notMatch(text, /^ivr_today\{/m, 'no catch-all ivr_today{figure} any more');
+  line('ivr_directorate_in_service{dp="demo-st"} 1');
+  line('ivr_directorate_in_service{dp="demo-sw"} 0');
+  const overdue = Number(/^ivr_callbacks_overdue_seconds\{dp="demo-sw"\} (\S+)$/m.exec(text)?.[1]);
+  t.ok(overdue >= 599 && overdue < 660, `demo-sw's oldest request is 600 s past due (${overdue})`);
+  line('ivr_callbacks_overdue_seconds{dp="demo-st"} 0');
+  line(`ivr_job_last_success_timestamp_seconds{job="backup"} ${Date.parse('2026-11-28T02:00:05.000Z') / 1000}`);
+  t.notMatch(text, /ivr_job_last_success_timestamp_seconds\{job="retention"\}/, 'no timestamp for a job that never succeeded');
+  line('ivr_job_last_run_failed{job="backup"} 1');
+  line('ivr_job_last_run_failed{job="retention"} 0');
   t.match(text, /^process_cpu_user_seconds_total \d/m, 'process metrics');
   pending = {};
   t.ok((await m.registry.metrics()).includes('ivr_callbacks_pending{dp="demo-sw"} 0'), 'a gauge is read at each scrape');
