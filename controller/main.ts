@@ -12,6 +12,7 @@ import { LiveBoard, operatorStates } from './console/live-board';
 import { ConsoleRouter } from './console/router';
 import { liveBoard } from './console/views';
 import { loadConfig } from './config/load';
+import { trunkOf } from './config/schema';
 import { ConfigReloader } from './config/reloader';
 import { ClosuresService } from './schedule/closures-service';
 import { ClosuresRepo } from './storage/closures-repo';
@@ -230,6 +231,7 @@ async function main(): Promise<void> {
       observeDispatch: (ms) => metrics!.dispatchDelayMs(ms),
       observeOutcome: (dp, outcome) => metrics!.attemptEnded(dp, outcome),
       closedIntervals: (dp) => closures.intervals(dp),
+      trunkOf: (dp) => trunkOf(config, dp),
     },
     log,
     () => gateway.connectionState === 'connected',

@@ -7,7 +7,8 @@
 // anything was dialled (dispatcher.ts), and the caller-side step before the caller's phone rings.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Directorate } from '../config/schema';
+import { LOOPBACK_TRUNK, type Directorate, type Trunk } from '../config/schema';
+import { formatForTrunk, trunkDialString } from '../telephony/trunk-numbers';
 import type { ClosedInterval } from '../schedule/service-hours';
 import { Conversation, officialOf, type ConversationDeps } from '../conversation/conversation';
 import { RINGBACK } from '../inbound/inbound-call';
@@ -39,6 +40,8 @@ export interface AttemptDeps extends ConversationDeps {
   observeOutcome?: (dp: string, outcome: AttemptOutcome) => void;
   /** a directorate's extraordinary closures: nobody is called back during one */
   closedIntervals?: (dp: string) => readonly ClosedInterval[];
+  /** the trunk a directorate's callbacks leave by (default: the demo's loopback trunk) */
+  trunkOf?: (dp: Directorate) => Trunk;
 }
 
 export const callbackChannelId = (side: 'op' | 'cl', callbackId: number): string => `cb${side}-${callbackId}-${randomUUID().slice(0, 8)}`;
@@ -176,10 +179,13 @@ export class CallbackAttempt {
     const ringback = new AbortController();
     void op.play([RINGBACK], ringback.signal).catch(() => undefined);
     try {
+      // dialled and presented in the trunk's format (national or E.164), the directorate's
+      // number as caller id (and in P-Asserted-Identity where the trunk sends it)
+      const trunk = this.d.trunkOf?.(this.dp) ?? LOOPBACK_TRUNK;
       await port.originate({
-        endpoint: `PJSIP/${this.cb.number}@trunk`,
+        endpoint: trunkDialString(trunk, this.cb.number),
         channelId: callerChannel,
-        callerId: `"Agenzia Entrate ${this.dp.name}" <${this.dp.numbers[0]}>`,
+        callerId: `"Agenzia Entrate ${this.dp.name}" <${formatForTrunk(trunk, this.dp.numbers[0]!)}>`,
         timeoutSec: policy.callerRingSeconds + 5,
         appArgs: ['callback', String(this.cb.id)],
       });

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { configSchema, type Config } from './schema';
 
@@ -26,6 +27,8 @@ export function parseConfig(text: string, file: string): Config {
     const issues = result.error.issues.map((i) => `${fieldPath(i.path) || '(top level)'}: ${i.message}`);
     throw new ConfigError(`${file}: ${issues.join('; ')}`);
   }
+  // a trunk's password file may be named relative to the configuration file
+  for (const tr of result.data.trunks) if (tr.auth?.passwordFile) tr.auth.passwordFile = path.resolve(path.dirname(file), tr.auth.passwordFile);
   return result.data;
 }
 

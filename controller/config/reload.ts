@@ -46,7 +46,7 @@ export function planReload(running: Config, next: Config, file: string): ReloadP
     if (fields.length > 0) changed.push({ dp: dp.id, fields });
   }
   // operators are seeds for the first start of an empty database: ivrctl operators manages them after
-  const restartRequired = (['http', 'asterisk', 'storage', 'logs'] as const).filter((k) => !same(running[k], next[k]));
+  const restartRequired = (['http', 'asterisk', 'storage', 'logs', 'sip', 'trunks'] as const).filter((k) => !same(running[k], next[k]));
   if (!same(running.jobs, next.jobs)) changed.push({ dp: '*', fields: ['jobs'] });
   return { changed, restartRequired };
 }

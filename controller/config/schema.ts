@@ -147,12 +147,89 @@ const transferSchema = z
   })
   .strict();
 
+/** a host name or an IPv4 address: written into pjsip.conf, so nothing else */
+const host = z.string().regex(/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/, 'expected a host name or an IPv4 address');
+const ipv4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+const ipv4Address = z.string().regex(ipv4, 'expected an IPv4 address such as 203.0.113.10');
+/** an IPv4 network: 203.0.113.0/24, or one address */
+const network = z.string().refine((v) => {
+  const [a, bits, ...rest] = v.split('/');
+  return rest.length === 0 && ipv4.test(a ?? '') && (bits === undefined || (/^\d{1,2}$/.test(bits) && Number(bits) <= 32));
+}, 'expected an IPv4 network such as 203.0.113.0/24');
+const port = z.number().int().min(1).max(65535);
+/** a file path or an environment variable name: a secret is read from there, never from this file */
+const secretRef = z
+  .object({
+    passwordFile: z.string().min(1).optional(),
+    passwordEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name').optional(),
+  })
+  .strict();
+
+/**
+ * The carrier's trunk: how callers' calls arrive and callbacks leave. `ip`: calls from the
+ * carrier's source networks (`match`), callbacks to host:port. `registration`: the product
+ * registers at the carrier's registrar (host:port) with digest credentials; calls arrive from
+ * there. The demo's is the loopback trunk of CONTRACT.md (127.0.0.2).
+ */
+const trunkSchema = z
+  .object({
+    /** the PJSIP endpoint's name */
+    id,
+    type: z.enum(['ip', 'registration']),
+    host,
+    port: port.default(5060),
+    transport: z.enum(['udp', 'tcp', 'tls']).default('udp'),
+    /** the carrier's source networks; default: host (when it is an address) */
+    match: z.array(network).default([]),
+    codecs: z.array(z.enum(['alaw', 'ulaw', 'g722', 'gsm'])).min(1).default(['alaw', 'ulaw']),
+    dtmf: z.enum(['rfc4733', 'info', 'inband', 'auto']).default('rfc4733'),
+    /** how callbacks are dialled and the directorate's number presented: 0612345678 or +390612345678 */
+    numberFormat: z.enum(['national', 'e164']).default('national'),
+    /** the directorate's number also in P-Asserted-Identity */
+    pai: z.boolean().default(false),
+    /** outbound authentication: REGISTER for a registration trunk, and INVITEs the carrier challenges */
+    auth: z
+      .object({ username: z.string().regex(/^[A-Za-z0-9._+-]{1,64}$/, 'letters, digits and . _ + -'), realm: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional() })
+      .merge(secretRef)
+      .strict()
+      .optional(),
+    registration: z
+      .object({ expirationSeconds: z.number().int().min(60).max(86400).default(3600), retrySeconds: z.number().int().min(10).max(3600).default(60) })
+      .strict()
+      .default({ expirationSeconds: 3600, retrySeconds: 60 }),
+  })
+  .strict();
+export type Trunk = z.infer<typeof trunkSchema>;
+
+/** the demo's and CONTRACT.md's trunk: every INVITE from 127.0.0.2 is an outside caller */
+export const LOOPBACK_TRUNK = { id: 'trunk', type: 'ip', host: '127.0.0.2', port: 5060, transport: 'udp', match: ['127.0.0.2'], codecs: ['ulaw', 'alaw'], dtmf: 'rfc4733', numberFormat: 'national', pai: false, registration: { expirationSeconds: 3600, retrySeconds: 60 } } as const satisfies Trunk;
+
+/** Asterisk's SIP side: where it listens and, behind NAT, the addresses the carrier must see */
+const sipSchema = z
+  .object({
+    bind: ipv4Address.default('127.0.0.1'),
+    port: port.default(5060),
+    /** behind NAT: the public address put in SDP and Contact towards the carrier */
+    externalAddress: ipv4Address.optional(),
+    /** networks reached without NAT (the operators' LAN): no external address towards them */
+    localNets: z.array(network).default([]),
+    rtpPorts: z
+      .object({ start: port, end: port })
+      .strict()
+      .refine((r) => r.end > r.start, 'end must be above start')
+      .default({ start: 10000, end: 20000 }),
+    tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1), caFile: z.string().min(1).optional() }).strict().optional(),
+  })
+  .strict();
+
 const directorateSchema = z
   .object({
     id,
     /** the province or city, as spoken after "Direzione Provinciale di" */
     name: spokenText,
     numbers: z.array(publicNumber).min(1),
+    /** the trunk its numbers arrive on and its callbacks leave by (default: the first) */
+    trunk: id.optional(),
     case: z.enum(['switchboard', 'staff']),
     ringsBeforeCallback: z.number().int().min(1).max(20),
     languages: z.array(z.enum(['it', 'en'])).min(1).default(['it', 'en']),
@@ -234,6 +311,8 @@ export const configSchema = z
       .object({ maxMiB: z.number().int().min(1).max(10_000).default(20), keep: z.number().int().min(1).max(100).default(5) })
       .strict()
       .default({ maxMiB: 20, keep: 5 }),
+    sip: sipSchema.default(() => sipSchema.parse({})),
+    trunks: z.array(trunkSchema).min(1).default(() => [structuredClone(LOOPBACK_TRUNK) as Trunk]),
     directorates: z.array(directorateSchema).min(1),
     jobs: jobsSchema.default(() => jobsSchema.parse({})),
     /** operators created at the first start of an empty database; ivrctl manages them after */
@@ -241,8 +320,18 @@ export const configSchema = z
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    cfg.trunks.forEach((tr, i) => {
+      if (cfg.trunks.findIndex((x) => x.id === tr.id) !== i) ctx.addIssue({ code: 'custom', path: ['trunks', i, 'id'], message: `duplicate trunk id "${tr.id}"` });
+      if (tr.match.length === 0 && !ipv4.test(tr.host))
+        ctx.addIssue({ code: 'custom', path: ['trunks', i, 'match'], message: "required when host is a name: the carrier's source addresses" });
+      if (tr.type === 'registration' && !tr.auth) ctx.addIssue({ code: 'custom', path: ['trunks', i, 'auth'], message: 'required for a registration trunk' });
+      if (tr.auth && !!tr.auth.passwordFile === !!tr.auth.passwordEnv)
+        ctx.addIssue({ code: 'custom', path: ['trunks', i, 'auth'], message: 'exactly one of passwordFile or passwordEnv (the password itself never goes in this file)' });
+      if (tr.transport === 'tls' && !cfg.sip.tls) ctx.addIssue({ code: 'custom', path: ['trunks', i, 'transport'], message: 'tls needs sip.tls (certFile, keyFile)' });
+    });
     const seen = new Map<string, string>();
     cfg.directorates.forEach((dp, i) => {
+      if (dp.trunk && !cfg.trunks.some((x) => x.id === dp.trunk)) ctx.addIssue({ code: 'custom', path: ['directorates', i, 'trunk'], message: `unknown trunk "${dp.trunk}"` });
       if (cfg.directorates.findIndex((d) => d.id === dp.id) !== i)
         ctx.addIssue({ code: 'custom', path: ['directorates', i, 'id'], message: `duplicate directorate id "${dp.id}"` });
       dp.numbers.forEach((n, j) => {
@@ -272,6 +361,7 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['operators', i, 'unit'], message: 'required for role "unit"' });
       if (op.unit && dp && !dp.units.some((u) => u.id === op.unit))
         ctx.addIssue({ code: 'custom', path: ['operators', i, 'unit'], message: `unknown unit "${op.unit}" of ${op.dp}` });
+      if (cfg.trunks.some((x) => x.id === op.id)) ctx.addIssue({ code: 'custom', path: ['operators', i, 'id'], message: `"${op.id}" is a trunk's id` });
       if (cfg.operators.findIndex((o) => o.id === op.id) !== i)
         ctx.addIssue({ code: 'custom', path: ['operators', i, 'id'], message: `duplicate operator id "${op.id}"` });
     });
@@ -279,6 +369,8 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 export type Directorate = Config['directorates'][number];
+/** the trunk a directorate's numbers arrive on and its callbacks leave by */
+export const trunkOf = (config: Pick<Config, 'trunks'>, dp: Pick<Directorate, 'trunk'>): Trunk => config.trunks.find((x) => x.id === dp.trunk) ?? config.trunks[0]!;
 export type ServiceHours = Directorate['hours'];
 export type OperatorRole = z.infer<typeof operatorSeedSchema>['role'];
 export const OPERATOR_ROLES: readonly OperatorRole[] = ['switchboard', 'staff', 'unit'];

@@ -41,6 +41,9 @@ export class OperatorsService {
   create(req: NewOperator): { operator: OperatorRow; password: string } {
     const idCheck = operatorIdSchema.safeParse(req.id);
     if (!idCheck.success) throw new ValidationError(`operator id "${req.id}": ${idCheck.error.issues[0]!.message}`);
+    // one PJSIP namespace: an operator named like a trunk would replace the carrier's endpoint
+    const trunk = this.config.trunks.find((x) => req.id === x.id || req.id === `${x.id}-auth` || req.id === `${x.id}-reg`);
+    if (trunk) throw new ValidationError(`operator id "${req.id}" is taken by the trunk "${trunk.id}"`);
     const dp = this.config.directorates.find((d) => d.id === req.dp);
     if (!dp) throw new ValidationError(`unknown directorate "${req.dp}" (known: ${this.config.directorates.map((d) => d.id).join(', ')})`);
     if (req.role === 'unit') {

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/schema';
 import type { OperatorRow } from '../storage/operators-repo';
+import { inboundForms } from '../telephony/trunk-numbers';
 
 /** Digest realm of every operator account (pjsip.conf [operator-auth] realm). */
 export const SIP_REALM = 'ivr';
@@ -56,6 +57,15 @@ export function renderDirectorateExtensions(config: Config): string {
         ` same => n,Goto(ivr-fallback,s,1)`,
       );
     }
+  }
+  // each trunk's context: only the numbers of the directorates on that trunk, in every form a
+  // carrier may send them (national, +39…, 0039…); any other number is unallocated (404), so
+  // a caller can never reach another trunk's directorate, a bench or an outbound call
+  const first = config.trunks[0]!.id;
+  for (const tr of config.trunks) {
+    out.push('', `[from-trunk-${tr.id}]`, `include => ivr-trunk-${tr.id}`, 'include => ivr-bench', 'include => ivr-unknown-number', '', `[ivr-trunk-${tr.id}]`);
+    for (const dp of config.directorates.filter((d) => (d.trunk ?? first) === tr.id))
+      for (const number of dp.numbers) for (const form of inboundForms(number)) out.push(`exten => ${form},1,Goto(ivr-directorates,${number},1)`);
   }
   // an operator's own station from the phone: *41 pause, *42 resume (the controller confirms
   // with a short prompt; with the controller down, the fallback apology)

@@ -8,6 +8,7 @@ import { amiActions, type AmiCredentials } from '../telephony/ami';
 import { renderColleagueExtensions, renderDirectorateExtensions, renderPjsipOperators } from './asterisk-includes';
 import { SHARED_DIR, SHARED_FILE } from '../storage/private-files';
 import { writeFileAtomic } from './files';
+import { renderRtpPorts, renderTransports, renderTrunks } from './trunks';
 import { ensureSecrets, renderAriUsers, renderManagerUsers, renderPrometheusAuth, type Secrets } from './secrets';
 
 export const includesDir = (stateDir: string): string => path.join(stateDir, 'asterisk');
@@ -30,6 +31,9 @@ export class Provisioner {
       'ari-users.conf': renderAriUsers(secrets),
       'manager-users.conf': renderManagerUsers(secrets),
       'prometheus-auth.conf': renderPrometheusAuth(secrets),
+      'pjsip-transports.conf': renderTransports(this.config),
+      'pjsip-trunks.conf': renderTrunks(this.config),
+      'rtp-ports.conf': renderRtpPorts(this.config),
       'pjsip-operators.conf': renderPjsipOperators(this.operators.list()),
       'extensions-directorates.conf': renderDirectorateExtensions(this.config),
       'extensions-colleagues.conf': renderColleagueExtensions(this.operators.list()),
@@ -62,7 +66,7 @@ export class Provisioner {
     // forceReload: an earlier change may have been written while Asterisk was unreachable
     const force = !!opts.forceReload;
     const reloads: Array<Record<string, string>> = [];
-    if (force || changed.includes('pjsip-operators.conf')) reloads.push({ action: 'Reload', module: 'res_pjsip.so' });
+    if (force || changed.includes('pjsip-operators.conf') || changed.includes('pjsip-trunks.conf')) reloads.push({ action: 'Reload', module: 'res_pjsip.so' });
     if (changed.includes('prometheus-auth.conf')) reloads.push({ action: 'Reload', module: 'res_prometheus.so' });
     // a new or removed operator is also a colleague to call
     if (force || changed.includes('extensions-directorates.conf') || changed.includes('extensions-colleagues.conf')) reloads.push({ action: 'Reload', module: 'pbx_config.so' });

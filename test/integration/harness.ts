@@ -14,6 +14,10 @@ export const STATE_DIR = '/tmp/ivr-test-state';
 export const PBX_CONTAINER = 'ivr-test-asterisk';
 export const AGENTS_CONTAINER = 'ivr-test-agents';
 export const TRUNK_IP = '127.0.0.2';
+/** the carrier trunks of the test config (trunks.test.ts): a registrar, and a carrier challenging INVITEs */
+export const REGISTRAR_IP = '127.0.0.3';
+export const CARRIER_IP = '127.0.0.4';
+export const CARRIER_PASSWORD = 'Carrier-Test-Pw-2026';
 export const PODMAN = ['--cgroup-manager=cgroupfs', '--runtime', 'runc'];
 /** written by stack-up.ts from test/fixtures/ivr-test.yaml */
 export const TEST_CONFIG = path.join(STATE_DIR, 'ivr-test.yaml');
@@ -320,15 +324,16 @@ export async function startPhone(o: { id: string; password: string; port: number
 let callerSeq = 0;
 
 /** One outside call from the trunk following a script; returns SIPp's result and the audio heard. */
-export async function callIvr(o: { number: string; ani: string; steps: import('./scenarios').CallerStep[]; rtpPort: number; timeoutMs?: number }): Promise<SippResult & { rtp: RtpCounter; scenario: string }> {
+export async function callIvr(o: { number: string; ani: string; steps: import('./scenarios').CallerStep[]; rtpPort: number; timeoutMs?: number; ip?: string }): Promise<SippResult & { rtp: RtpCounter; scenario: string }> {
   const { writeCallerScenario } = await import('./scenarios');
   const name = `caller-${process.pid}-${++callerSeq}`;
   const scenario = writeCallerScenario(name, o.steps);
-  const rtp = await rtpCounter(TRUNK_IP, o.rtpPort);
+  const ip = o.ip ?? TRUNK_IP;
+  const rtp = await rtpCounter(ip, o.rtpPort);
   try {
     // not 5060: 127.0.0.2:5060 is where callbacks reach callers (CONTRACT); the trunk is
     // recognised by address only
-    const r = await sipp({ scenario, ip: TRUNK_IP, port: 5100 + (callerSeq % 400), service: o.number, vars: { rtp_ip: TRUNK_IP, rtp_port: o.rtpPort, ani: o.ani }, timeoutMs: o.timeoutMs ?? 120_000 });
+    const r = await sipp({ scenario, ip, port: 5100 + (callerSeq % 400), service: o.number, vars: { rtp_ip: ip, rtp_port: o.rtpPort, ani: o.ani }, timeoutMs: o.timeoutMs ?? 120_000 });
     return { ...r, rtp, scenario };
   } finally {
     rtp.close();
@@ -365,14 +370,15 @@ export function query<T>(sql: string, ...params: unknown[]): T[] {
  * A SIP agent at the trunk address 127.0.0.2:5060 (CONTRACT: where callbacks reach callers)
  * that takes `calls` calls per `scenario`. Resolves once it listens.
  */
-export async function startCallee(o: { scenario: string; rtpPort: number; calls: number; timeoutMs: number; speak?: boolean }): Promise<Phone> {
-  const rtp = await rtpCounter(TRUNK_IP, o.rtpPort, { speak: !!o.speak });
-  const done = sipp({ scenario: o.scenario, ip: TRUNK_IP, port: 5060, vars: { rtp_ip: TRUNK_IP, rtp_port: o.rtpPort }, extra: ['-m', String(o.calls)], timeoutMs: o.timeoutMs }).finally(() => rtp.close());
+export async function startCallee(o: { scenario: string; rtpPort: number; calls: number; timeoutMs: number; speak?: boolean; ip?: string }): Promise<Phone> {
+  const ip = o.ip ?? TRUNK_IP;
+  const rtp = await rtpCounter(ip, o.rtpPort, { speak: !!o.speak });
+  const done = sipp({ scenario: o.scenario, ip, port: 5060, vars: { rtp_ip: ip, rtp_port: o.rtpPort }, extra: ['-m', String(o.calls)], timeoutMs: o.timeoutMs }).finally(() => rtp.close());
   let exited: SippResult | undefined;
   void done.then((r) => (exited = r));
-  await eventually('the callee agent listening on 127.0.0.2:5060', async () => {
-    if (exited) throw new Error(`the callee agent exited: ${agentReport(exited)}`);
-    return (await run('ss', ['-Hlun', 'src', `${TRUNK_IP}:5060`], { timeoutMs: 5000 })).stdout.trim() !== '';
+  await eventually(`the agent listening on ${ip}:5060`, async () => {
+    if (exited) throw new Error(`the agent exited: ${agentReport(exited)}`);
+    return (await run('ss', ['-Hlun', 'src', `${ip}:5060`], { timeoutMs: 5000 })).stdout.trim() !== '';
   }, 10_000);
   return { rtp, done };
 }

@@ -3,7 +3,7 @@
 // anything cannot start, this exits non-zero and the run fails: integration tests never skip.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { AGENTS_CONTAINER, IMAGE, PBX_CONTAINER, PODMAN, ROOT, STATE_DIR, TEST_CONFIG, resetStateDir, run, stack, stackEnv } from './harness';
+import { AGENTS_CONTAINER, CARRIER_PASSWORD, IMAGE, PBX_CONTAINER, PODMAN, ROOT, STATE_DIR, TEST_CONFIG, resetStateDir, run, stack, stackEnv } from './harness';
 import { SCEN_DIR, writeRegisterScenario } from './scenarios';
 
 /** today's date in Rome, for the directorate that is closed "today" */
@@ -16,6 +16,8 @@ async function main(): Promise<void> {
   resetStateDir();
   mkdirSync(path.join(STATE_DIR, 'sipp-logs'), { recursive: true });
   mkdirSync(SCEN_DIR, { recursive: true });
+  // the carrier trunks' password (trunks.test.ts), named relative to the config by passwordFile
+  writeFileSync(path.join(STATE_DIR, 'carrier.password'), `${CARRIER_PASSWORD}\n`, { mode: 0o600 });
   writeFileSync(TEST_CONFIG, readFileSync(path.join(ROOT, 'test', 'fixtures', 'ivr-test.yaml'), 'utf8').replaceAll('__TODAY__', todayInRome()));
   writeRegisterScenario();
   const prompts = await run('bash', [path.join(ROOT, 'docker', 'make-prompts.sh')], { env: stackEnv(), timeoutMs: 300_000 });
