@@ -324,9 +324,10 @@ export class ConsoleRouter {
     // a year of figures takes a while: computed off the event loop when the controller runs it
     const figs = this.d.figures ? await this.d.figures(dps, { from, to }, { byDay: true }) : computeFigures(this.d.db, dps, { from, to }, { byDay: true });
     if (csv) {
+      const locale = q.get('locale') === 'it' ? 'it' : 'en';
       res
-        .writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="report-${from}-${to}.csv"`, ...SECURITY_HEADERS })
-        .end(toCsv(figs, { days: true }));
+        .writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="report-${from}-${to}${locale === 'it' ? '-it' : ''}.csv"`, ...SECURITY_HEADERS })
+        .end(toCsv(figs, { days: true, locale }));
       return;
     }
     send(res, 200, v.reportsPage(ctx, this.dps, { dp, from, to }, figs));

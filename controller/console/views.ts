@@ -187,6 +187,8 @@ ${p.timeline.map((e) => html`<tr><td>${when(e.at)}</td><td>${e.number}</td><td>$
 
 export function reportsPage(ctx: PageContext, dps: string[], q: { dp?: string; from: string; to: string }, figs: DpFigures[], error?: string): Html {
   const csv = `/console/reports.csv?${new URLSearchParams({ ...(q.dp ? { dp: q.dp } : {}), from: q.from, to: q.to }).toString()}`;
+  // ";" and a decimal comma: what a spreadsheet with Italian settings opens with a double click
+  const csvIt = `${csv}&locale=it`;
   const rows = reportRows(figs);
   const metrics = [...new Map(rows.map((r) => [r.metric, r.labelIt])).entries()];
   return layout(ctx, 'Report', html`
@@ -194,7 +196,7 @@ export function reportsPage(ctx: PageContext, dps: string[], q: { dp?: string; f
   <label>DP <select name="dp"><option value="">tutte</option>${dps.map((d) => html`<option${d === q.dp ? html` selected` : ''}>${d}</option>`)}</select></label>
   <label>Dal <input type="date" name="from" value="${q.from}" required></label>
   <label>Al <input type="date" name="to" value="${q.to}" required></label>
-  <button>Mostra</button> <a href="${csv}" download>Scarica CSV</a>
+  <button>Mostra</button> <a href="${csv}" download>Scarica CSV</a> <a href="${csvIt}" download title="separatore ; e virgola decimale">CSV per Excel italiano</a>
 </form>
 ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
 ${figs.map((f) => html`<section class="chart"><h2>${f.dp}: chiamate e richiamate per giorno</h2>${barChart(f)}</section>`)}

@@ -131,20 +131,30 @@ export function reportRows(figs: readonly DpFigures[], opts: RowOptions = {}): R
 
 const CSV_HEADER = ['dp', 'from', 'to', 'metric', 'label', 'label_it', 'value'];
 
-/** RFC 4180: quoted only when needed, quotes doubled. */
-export function csvField(v: string | number | null): string {
-  const s = v === null ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+/**
+ * How a spreadsheet will read the file: `en` (the default: "," between fields, "." in
+ * numbers, what every program reads) or `it` (";" and a decimal comma, what a spreadsheet
+ * with Italian regional settings expects when the file is opened with a double click).
+ */
+export type CsvLocale = 'en' | 'it';
+export const CSV_LOCALES: readonly CsvLocale[] = ['en', 'it'];
+
+/** RFC 4180: quoted only when needed, quotes doubled; numbers with the locale's decimal mark. */
+export function csvField(v: string | number | null, locale: CsvLocale = 'en'): string {
+  const sep = locale === 'it' ? ';' : ',';
+  const s = v === null ? '' : typeof v === 'number' && locale === 'it' ? String(v).replace('.', ',') : String(v);
+  return s.includes(sep) || /["\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /**
  * CSV with CRLF line ends and a leading BOM: without the BOM Excel reads the file in the
- * local ANSI code page and mangles "Attesa ... 90°" and the like. Numbers keep "." as the
- * decimal mark so that the file reads the same everywhere.
+ * local ANSI code page and mangles "Attesa ... 90°" and the like.
  */
-export function toCsv(figs: readonly DpFigures[], opts: RowOptions = {}): string {
-  const lines = [CSV_HEADER.join(',')];
-  for (const r of reportRows(figs, opts)) lines.push([r.dp, r.from, r.to, r.metric, r.label, r.labelIt, r.value].map(csvField).join(','));
+export function toCsv(figs: readonly DpFigures[], opts: RowOptions & { locale?: CsvLocale } = {}): string {
+  const locale = opts.locale ?? 'en';
+  const sep = locale === 'it' ? ';' : ',';
+  const lines = [CSV_HEADER.join(sep)];
+  for (const r of reportRows(figs, opts)) lines.push([r.dp, r.from, r.to, r.metric, r.label, r.labelIt, r.value].map((v) => csvField(v, locale)).join(sep));
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }
 

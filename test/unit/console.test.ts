@@ -303,6 +303,12 @@ t.test('reports: figures with a chart per directorate, CSV download with BOM; ba
   const body = Buffer.from(await csv.arrayBuffer()).toString('utf8');
   t.ok(body.startsWith('\uFEFFdp,from,to,metric,label,label_it,value\r\n'));
   t.match(body, /demo-sw,2026-11-20,2026-11-20,callsReceived,Calls received,Chiamate ricevute,1\r\n/);
+  const csvIt = await c.request('/console/reports.csv?dp=demo-sw&from=2026-11-19&to=2026-11-21&locale=it', { cookie });
+  t.match(csvIt.headers.get('content-disposition'), /filename="report-2026-11-19-2026-11-21-it\.csv"/);
+  const bodyIt = Buffer.from(await csvIt.arrayBuffer()).toString('utf8');
+  t.ok(bodyIt.startsWith('\uFEFFdp;from;to;metric;label;label_it;value\r\n'), 'the Italian spreadsheet download: ";"');
+  t.match(bodyIt, /demo-sw;2026-11-20;2026-11-20;callsReceived;Calls received;Chiamate ricevute;1\r\n/);
+  t.match(page, /href="\/console\/reports\.csv\?dp=demo-sw&amp;from=2026-11-19&amp;to=2026-11-21&amp;locale=it"/, 'the page links both downloads');
   t.equal((await c.request('/console/reports?from=2026-02-30', { cookie })).status, 400);
 });
 

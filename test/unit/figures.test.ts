@@ -230,7 +230,7 @@ t.test('days that change clock: 23 hours on 29 March, 25 hours on 25 October', a
 });
 
 /** A strict RFC 4180 reader, to check what a spreadsheet would read back. */
-function parseCsv(text: string): string[][] {
+function parseCsv(text: string, sep = ','): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
   let field = '';
@@ -243,7 +243,7 @@ function parseCsv(text: string): string[][] {
       else if (ch === '"') (quoted = false), i++;
       else (field += ch), i++;
     } else if (ch === '"' && field === '') (quoted = true), i++;
-    else if (ch === ',') row.push(field), (field = ''), i++;
+    else if (ch === sep) row.push(field), (field = ''), i++;
     else if (ch === '\r' && text[i + 1] === '\n') row.push(field), rows.push(row), (row = []), (field = ''), (i += 2);
     else if (ch === '\r' || ch === '\n' || ch === '"') throw new Error(`bare ${JSON.stringify(ch)} at ${i}`);
     else (field += ch), i++;
@@ -286,6 +286,27 @@ t.test('CSV: BOM, header, CRLF, RFC 4180 quoting', async (t) => {
   const withDays = toCsv(computeFigures(november(), ['dp-a'], { from: '2026-11-26', to: '2026-11-27' }, { byDay: true }), { days: true });
   const dayRows = parseCsv(withDays.slice(1)).filter((r) => r[3] === 'callsReceived');
   t.same(dayRows.map((r) => [r[1], r[2], r[6]]), [['2026-11-26', '2026-11-27', '9'], ['2026-11-26', '2026-11-26', '1'], ['2026-11-27', '2026-11-27', '8']]);
+});
+
+t.test('CSV for a spreadsheet with Italian settings: ";" between fields, a decimal comma, the same records', async (t) => {
+  t.equal(csvField(1.5, 'it'), '1,5');
+  t.equal(csvField(82800, 'it'), '82800');
+  t.equal(csvField('a;b', 'it'), '"a;b"');
+  t.equal(csvField('a,b', 'it'), 'a,b', 'a comma needs no quotes when ";" separates');
+  const figs = computeFigures(november(), ['dp-a', 'dp-b'], { from: '2026-11-27', to: '2026-11-27', timezone: 'Europe/Rome' });
+  const it = toCsv(figs, { locale: 'it' });
+  t.ok(it.startsWith('\uFEFFdp;from;to;metric;label;label_it;value\r\n'));
+  const parsed = parseCsv(it.slice(1), ';');
+  const rows = reportRows(figs);
+  t.ok(parsed.every((r) => r.length === 7), 'seven fields in every record');
+  t.same(
+    parsed.slice(1),
+    rows.map((r) => [r.dp, r.from, r.to, r.metric, r.label, r.labelIt, r.value === null ? '' : String(r.value).replace('.', ',')]),
+    'read back with ";", every field is what was written, numbers with a decimal comma',
+  );
+  const decimals = parsed.slice(1).filter((r) => /^\d+,\d+$/.test(r[6]!));
+  t.ok(decimals.length > 0, `a decimal value reads ${decimals[0]?.[6]}`);
+  t.equal(toCsv(figs), toCsv(figs, { locale: 'en' }), 'the default stays "," and "."');
 });
 
 t.test('table: metrics down, directorates across, columns aligned; JSON round-trips', async (t) => {

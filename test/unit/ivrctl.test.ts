@@ -378,6 +378,13 @@ t.test('report: counts per directorate and local day, in JSON, CSV and table', a
     t.equal(value(f.dp, 'callsReceived'), String(f.callsReceived), `CSV callsReceived of ${f.dp} agrees with JSON`);
     t.equal(value(f.dp, 'bookings'), String(f.bookings), `CSV bookings of ${f.dp} agrees with JSON`);
   }
+  const csvIt = await ivrctl('report', '--from', '2026-11-26', '--to', '2026-11-26', '--format', 'csv', '--locale', 'it');
+  t.equal(csvIt.code, 0, csvIt.stderr);
+  t.ok(csvIt.stdout.startsWith('\uFEFFdp;from;to;metric;label;label_it;value\r\n'), '--locale it: ";" between fields');
+  t.match(csvIt.stdout, new RegExp(`\r\ndemo-sw;2026-11-26;2026-11-26;callsReceived;Calls received;Chiamate ricevute;${sw.callsReceived}\r\n`));
+  const badLocale = await ivrctl('report', '--format', 'csv', '--locale', 'fr');
+  t.equal(badLocale.code, 2, 'an unknown locale: usage error');
+  t.match(badLocale.stderr, /--locale.*fr.*(en|it)/);
 
   const table = await ivrctl('report', '--from', '2026-11-26', '--to', '2026-11-26', '--format', 'table');
   t.equal(table.code, 0, table.stderr);
