@@ -8,7 +8,7 @@ STAMP := node_modules/.package-lock.json
 NODE_DIR := $(CURDIR)/.tools/node
 export PATH := $(NODE_DIR)/bin:$(PATH)
 
-.PHONY: help node deps build image prompts browser fail2ban promtool up down run test test-unit test-integration test-faults bench clean
+.PHONY: help node deps build image prompts browser fail2ban promtool systemd-analyze up down run test test-unit test-integration test-faults bench install uninstall clean
 
 help:
 	@echo "make run    install what is missing, start Asterisk + controller on the demo config (Ctrl-C stops)"
@@ -17,6 +17,7 @@ help:
 	@echo "make bench  benchmarks: prints a table, writes BENCHMARKS.md"
 	@echo "make up / make down   the same stack in the background / stop it"
 	@echo "make image  build the Asterisk image (cached)   make prompts  synthesize prompts"
+	@echo "make install / make uninstall   a production instance with systemd units (docs/INSTALL.md)"
 
 node:
 	@bash bin/setup-node.sh
@@ -51,6 +52,10 @@ fail2ban:
 promtool:
 	@command -v promtool >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
 
+# the installed units are checked with systemd-analyze verify (Debian's systemd; not started)
+systemd-analyze:
+	@command -v systemd-analyze >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd >/dev/null; }
+
 up: build image prompts
 	bash docker/stack.sh up
 
@@ -60,13 +65,13 @@ run: build image prompts
 down:
 	bash docker/stack.sh down
 
-test: build image prompts browser fail2ban promtool
+test: build image prompts browser fail2ban promtool systemd-analyze
 	bash test/run.sh
 
 test-unit: build promtool
 	bash test/run.sh unit
 
-test-integration: build image prompts browser fail2ban
+test-integration: build image prompts browser fail2ban systemd-analyze
 	bash test/run.sh integration
 
 # also part of make test: SIGKILLs at each step of a call, Asterisk restarted under load
@@ -75,6 +80,23 @@ test-faults: build image prompts
 
 bench: build image prompts
 	bash test/bench/run.sh
+
+# a production instance on this Debian server: systemd units for Asterisk and the controller,
+# config in /etc/ivr-callback, state in /var/lib/ivr-callback, ivrctl on the PATH (docs/INSTALL.md)
+INSTALL_VARS = PREFIX="$(PREFIX)" SYSCONFDIR="$(SYSCONFDIR)" STATEDIR="$(STATEDIR)" UNITDIR="$(UNITDIR)" BINDIR="$(BINDIR)" SYSTEMCTL="$(SYSTEMCTL)"
+PREFIX ?= /opt/ivr-callback
+SYSCONFDIR ?= /etc/ivr-callback
+STATEDIR ?= /var/lib/ivr-callback
+UNITDIR ?= /etc/systemd/system
+BINDIR ?= /usr/local/bin
+SYSTEMCTL ?= systemctl
+
+install: build image prompts
+	$(INSTALL_VARS) bash deploy/install.sh install
+
+# removes the units, ivrctl and the program; keeps the config and the data
+uninstall:
+	$(INSTALL_VARS) bash deploy/install.sh uninstall
 
 clean:
 	rm -rf dist sounds/gen .tap

@@ -11,6 +11,8 @@ export interface Environment {
   /** generated secrets, Asterisk includes, logs, pid files; mounted into the container */
   stateDir: string;
   logLevel: string;
+  /** where the prompts are built (sounds/gen) and Asterisk plays them from */
+  soundsDir: string;
   /** builds the prompts whose text changed (make prompts, a reload, a closure message) */
   promptsScript: string;
   /** the person running ivrctl (sudo's caller when through sudo), for the audit log */
@@ -27,6 +29,7 @@ export function resolveEnvironment(env: NodeJS.ProcessEnv): Environment {
     dbFile: path.resolve(env.IVR_DB || path.join(stateDir, 'ivr.db')),
     stateDir,
     logLevel: env.IVR_LOG_LEVEL || 'info',
+    soundsDir: path.resolve(env.IVR_SOUNDS_DIR || path.join(root, 'sounds', 'gen')),
     promptsScript: path.resolve(env.IVR_PROMPTS_SCRIPT || path.join(root, 'docker', 'make-prompts.sh')),
     systemUser: env.SUDO_USER && /^[\w.-]{1,64}$/.test(env.SUDO_USER) ? env.SUDO_USER : os.userInfo().username,
   };

@@ -124,7 +124,7 @@ async function main(): Promise<void> {
   };
   let inbound: InboundService | undefined;
   let connectedBefore = false;
-  const soundsDir = path.join(env.root, 'sounds', 'gen');
+  const soundsDir = env.soundsDir;
   const durations = new MediaDurations(soundsDir);
   const gateway = new AriGateway(
     {

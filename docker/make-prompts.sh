@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Synthesizes the prompts (texts from sounds/prompts.yaml and the deployment config, listed
-# by `ivrctl prompts manifest`) into sounds/gen/<path>.wav, 8 kHz mono 16-bit, with pico2wave
-# and sox inside the project image. A prompt is rebuilt only when its text changed (the text
-# is kept next to the audio as <path>.txt). Run by `make prompts` and by the controller on a
-# configuration reload or a closure with a message.
+# Builds the prompts (texts from sounds/prompts.yaml and the deployment config, listed by
+# `ivrctl prompts manifest`) into sounds/gen/<path>.wav (IVR_SOUNDS_DIR), 8 kHz mono 16-bit,
+# inside the project image: synthesized with pico2wave, or converted with sox from the
+# recorded WAV the config gives for it (recordings; any rate, any channels). A prompt is
+# rebuilt only when its source changed: the text, or the recording's SHA-256, is kept next to
+# the audio as <path>.txt. Run by `make prompts` and by the controller on a configuration
+# reload or a closure with a message.
 set -euo pipefail
 # prompts are public texts that Asterisk (its own user) reads: whoever runs this (the
 # controller has umask 077 for its private files) makes them world-readable
@@ -12,7 +14,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 # shellcheck source=bin/node-env.sh
 . "$ROOT/bin/node-env.sh"
 IMAGE="${IVR_IMAGE:-localhost/ivr-asterisk:22}"
-OUT="$ROOT/sounds/gen"
+OUT="${IVR_SOUNDS_DIR:-$ROOT/sounds/gen}"
 # shellcheck source=docker/podman-env.sh
 . "$ROOT/docker/podman-env.sh"
 
@@ -20,23 +22,39 @@ mkdir -p "$OUT"
 JOB="$OUT/.job"
 rm -rf "$JOB" && mkdir -p "$JOB"
 n=0
-while IFS=$'\t' read -r path lang text; do
+manifest="$JOB/manifest"
+node "$ROOT/dist/controller/cli/ivrctl.js" prompts manifest > "$manifest"
+while IFS=$'\t' read -r path lang text recording; do
   [ -n "$path" ] || continue
-  if [ -f "$OUT/$path.wav" ] && [ -f "$OUT/$path.txt" ] && [ "$(cat "$OUT/$path.txt")" = "$text" ]; then continue; fi
+  key="$text"
+  if [ -n "$recording" ]; then
+    [ -r "$recording" ] || { echo "make-prompts: the recording of $path ($recording) cannot be read" >&2; exit 1; }
+    key="recorded:$(sha256sum "$recording" | cut -d' ' -f1)"
+  fi
+  if [ -f "$OUT/$path.wav" ] && [ -f "$OUT/$path.txt" ] && [ "$(cat "$OUT/$path.txt")" = "$key" ]; then continue; fi
   mkdir -p "$(dirname "$OUT/$path")"
-  printf '%s' "$text" > "$OUT/$path.txt.new"
-  voice=it-IT; [ "$lang" = en ] && voice=en-GB
+  printf '%s' "$key" > "$OUT/$path.txt.new"
+  if [ -n "$recording" ]; then
+    # the container sees the job dir only: the recording goes there
+    cp "$recording" "$JOB/rec-$n.wav"
+    voice="rec:rec-$n.wav"
+  else
+    voice=it-IT; [ "$lang" = en ] && voice=en-GB
+  fi
   printf '%s\t%s\n' "$path" "$voice" >> "$JOB/list"
   n=$((n + 1))
-done < <(node "$ROOT/dist/controller/cli/ivrctl.js" prompts manifest)
+done < "$manifest"
 
 if [ "$n" -eq 0 ]; then echo "prompts up to date"; rm -rf "$JOB"; exit 0; fi
-echo "synthesizing $n prompts"
+echo "building $n prompts"
 podman run --rm "${PODMAN_RUN_FLAGS[@]}" -v "$OUT:/out" "$IMAGE" sh -euc '
   while IFS="	" read -r path voice; do
-    pico2wave -l "$voice" -w /tmp/p.wav "$(cat "/out/$path.txt.new")"
+    case "$voice" in
+      rec:*) src="/out/.job/${voice#rec:}" ;;
+      *) pico2wave -l "$voice" -w /tmp/p.wav "$(cat "/out/$path.txt.new")"; src=/tmp/p.wav ;;
+    esac
     # renamed into place: a call playing the old prompt keeps it, the next one gets the new
-    sox /tmp/p.wav -r 8000 -c 1 -b 16 "/out/$path.new.wav"
+    sox "$src" -r 8000 -c 1 -b 16 "/out/$path.new.wav" || { echo "make-prompts: $path: sox cannot convert its source" >&2; exit 1; }
     mv "/out/$path.new.wav" "/out/$path.wav"
     mv "/out/$path.txt.new" "/out/$path.txt"
   done < /out/.job/list'

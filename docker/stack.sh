@@ -9,6 +9,9 @@
 #   stack.sh controller-stop     stop only the controller and its supervisor (SIGTERM; KILL=1:
 #                                SIGKILL both, as a crash with nobody to restart it)
 #   stack.sh controller-kill     SIGKILL the controller only: its supervisor starts it again
+#   stack.sh asterisk-foreground / controller-foreground
+#                                one of them in the foreground, logs on stdout: what the
+#                                systemd units of `make install` run (systemd restarts them)
 #
 # Supervision: the controller runs under its supervisor (dist/controller/supervision), which
 # starts it again within a second when it dies and writes its output to a size-capped,
@@ -67,6 +70,15 @@ prepare_asterisk_dirs() {
   chmod 700 "$LOG_DIR/asterisk"
 }
 
+# umask 0077: the logs Asterisk writes are its own only; -U/-G: it drops root after start
+ASTERISK_MOUNTS=(
+  -v "$ROOT/asterisk-config:/etc/asterisk-ivr:ro"
+  -v "$IVR_STATE_DIR/asterisk:/var/lib/ivr/asterisk:ro"
+  -v "$LOG_DIR/asterisk:/var/lib/ivr/log/asterisk"
+  -v "${IVR_SOUNDS_DIR:-$ROOT/sounds/gen}:/opt/ivr/sounds:ro"
+)
+ASTERISK_CMD=(asterisk -f -U asterisk -G asterisk -C /etc/asterisk-ivr/asterisk.conf)
+
 start_asterisk() {
   if asterisk_running; then return; fi
   podman rm -f "$CONTAINER" >/dev/null 2>&1 || true
@@ -75,13 +87,8 @@ start_asterisk() {
   check_port_free t 5038 AMI
   prepare_asterisk_dirs
   # restart=always: an Asterisk that dies is started again by the container engine
-  # umask 0077: the logs Asterisk writes are its own only; -U/-G: it drops root after start
   podman run -d --name "$CONTAINER" --restart=always --umask=0077 "${PODMAN_RUN_FLAGS[@]}" \
-    -v "$ROOT/asterisk-config:/etc/asterisk-ivr:ro" \
-    -v "$IVR_STATE_DIR/asterisk:/var/lib/ivr/asterisk:ro" \
-    -v "$LOG_DIR/asterisk:/var/lib/ivr/log/asterisk" \
-    -v "$ROOT/sounds/gen:/opt/ivr/sounds:ro" \
-    "$IMAGE" asterisk -f -U asterisk -G asterisk -C /etc/asterisk-ivr/asterisk.conf >/dev/null
+    "${ASTERISK_MOUNTS[@]}" "$IMAGE" "${ASTERISK_CMD[@]}" >/dev/null
 }
 
 start_controller() {
@@ -198,13 +205,25 @@ case "$cmd" in
   controller-stop)
     stop_controller "${KILL:+KILL}"
     ;;
+  asterisk-foreground)
+    # under systemd (ivr-asterisk.service): its Restart= replaces the container's policy
+    podman rm -f "$CONTAINER" >/dev/null 2>&1 || true
+    prepare_asterisk_dirs
+    exec podman run --rm --name "$CONTAINER" --umask=0077 "${PODMAN_RUN_FLAGS[@]}" \
+      "${ASTERISK_MOUNTS[@]}" "$IMAGE" "${ASTERISK_CMD[@]}"
+    ;;
+  controller-foreground)
+    # under systemd (ivr-controller.service): no supervisor, its Restart= restarts it; the
+    # log lines go to the journal
+    exec node "$ROOT/dist/controller/main.js"
+    ;;
   controller-kill)
     pid="$(controller_pid)" || die "no controller running"
     kill -KILL "$pid"
     echo "controller $pid killed (SIGKILL); its supervisor starts it again"
     ;;
   *)
-    sed -n '2,19p' "$0" >&2
+    sed -n '2,22p' "$0" >&2
     exit 2
     ;;
 esac

@@ -27,7 +27,8 @@ export function parseConfig(text: string, file: string): Config {
     const issues = result.error.issues.map((i) => `${fieldPath(i.path) || '(top level)'}: ${i.message}`);
     throw new ConfigError(`${file}: ${issues.join('; ')}`);
   }
-  // a trunk's password file may be named relative to the configuration file
+  // a recording and a trunk's password file may be named relative to the configuration file
+  for (const [key, wav] of Object.entries(result.data.recordings)) result.data.recordings[key] = path.resolve(path.dirname(file), wav);
   for (const tr of result.data.trunks) if (tr.auth?.passwordFile) tr.auth.passwordFile = path.resolve(path.dirname(file), tr.auth.passwordFile);
   return result.data;
 }

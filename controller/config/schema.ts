@@ -311,6 +311,13 @@ export const configSchema = z
       .object({ maxMiB: z.number().int().min(1).max(10_000).default(20), keep: z.number().int().min(1).max(100).default(5) })
       .strict()
       .default({ maxMiB: 20, keep: 5 }),
+    /**
+     * recorded WAVs (any rate, converted to 8 kHz mono when the prompts are built) replacing
+     * synthesized prompts: key = the prompt's path as `ivrctl prompts list` shows it
+     * (it/menu-main, dp/demo-st-welcome, dp/demo-st-welcome-en), value = the file, relative
+     * to this config file
+     */
+    recordings: z.record(z.string(), z.string().min(1)).default({}),
     sip: sipSchema.default(() => sipSchema.parse({})),
     trunks: z.array(trunkSchema).min(1).default(() => [structuredClone(LOOPBACK_TRUNK) as Trunk]),
     directorates: z.array(directorateSchema).min(1),
@@ -320,6 +327,9 @@ export const configSchema = z
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    for (const key of Object.keys(cfg.recordings))
+      if (!/^(it|en)\/[a-z0-9-]+$|^dp\/[a-z0-9-]+$/.test(key))
+        ctx.addIssue({ code: 'custom', path: ['recordings', key], message: 'expected a prompt path such as it/menu-main or dp/<dp>-welcome (ivrctl prompts list)' });
     cfg.trunks.forEach((tr, i) => {
       if (cfg.trunks.findIndex((x) => x.id === tr.id) !== i) ctx.addIssue({ code: 'custom', path: ['trunks', i, 'id'], message: `duplicate trunk id "${tr.id}"` });
       if (tr.match.length === 0 && !ipv4.test(tr.host))

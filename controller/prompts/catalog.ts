@@ -9,6 +9,7 @@ import type { Config, Directorate, ServiceHours, Weekday } from '../config/schem
 import { spokenUntil, type Closure } from '../schedule/closures';
 import { WEEKDAYS } from '../config/schema';
 import { commonPromptPath, dpPromptPath } from './media';
+import { ConfigError } from '../config/load';
 
 export type Lang = 'it' | 'en';
 
@@ -18,6 +19,8 @@ export interface PromptSpec {
   /** the voice that speaks it */
   lang: Lang;
   text: string;
+  /** a recorded WAV used instead of the synthesized text (config recordings) */
+  recording?: string;
 }
 
 const DAY_NAMES: Record<Lang, Record<Weekday, string>> = {
@@ -141,8 +144,16 @@ export function missingTranslations(root: string): string[] {
   return Object.keys(doc.it).filter((k) => !italianOnly(k) && !(k in (doc.en ?? {})));
 }
 
-/** Every prompt to build: the common ones, each directorate's, and the messages of the closures still to come or live. */
+/**
+ * Every prompt to build: the common ones, each directorate's, and the messages of the
+ * closures still to come or live; with the recorded WAV where the config gives one. A
+ * recording for a prompt that does not exist is a config error naming it.
+ */
 export function promptManifest(config: Config, root: string, closures: readonly Closure[] = []): PromptSpec[] {
   const closurePromptsOf = (dp: Directorate): PromptSpec[] => closures.filter((c) => c.dp === dp.id).flatMap((c) => closurePrompts(dp, c));
-  return [...commonPrompts(root), ...config.directorates.flatMap((dp) => [...dpPrompts(dp), ...closurePromptsOf(dp)])];
+  const specs = [...commonPrompts(root), ...config.directorates.flatMap((dp) => [...dpPrompts(dp), ...closurePromptsOf(dp)])];
+  const recordings = config.recordings ?? {};
+  for (const key of Object.keys(recordings))
+    if (!specs.some((p) => p.path === key)) throw new ConfigError(`recordings.${key}: no such prompt (ivrctl prompts list shows their paths)`);
+  return specs.map((p) => (recordings[p.path] ? { ...p, recording: recordings[p.path] } : p));
 }

@@ -14,9 +14,9 @@ export const STATE_DIR = '/tmp/ivr-test-state';
 export const PBX_CONTAINER = 'ivr-test-asterisk';
 export const AGENTS_CONTAINER = 'ivr-test-agents';
 export const TRUNK_IP = '127.0.0.2';
-/** the carrier trunks of the test config (trunks.test.ts): a registrar, and a carrier challenging INVITEs */
-export const REGISTRAR_IP = '127.0.0.3';
-export const CARRIER_IP = '127.0.0.4';
+/** the carrier trunks of the test config (trunks.test.ts): a registrar, and a carrier challenging INVITEs (127.0.0.3 stays an address that is no trunk: trunk-security.test.ts) */
+export const REGISTRAR_IP = '127.0.0.5';
+export const CARRIER_IP = '127.0.0.6';
 export const CARRIER_PASSWORD = 'Carrier-Test-Pw-2026';
 export const PODMAN = ['--cgroup-manager=cgroupfs', '--runtime', 'runc'];
 /** written by stack-up.ts from test/fixtures/ivr-test.yaml */

@@ -25,14 +25,14 @@ const nextRtp = (): number => (rtp += 2);
 const BOOK = [{ pause: 800 }, { keys: '1' }, { pause: 1000 }, { keys: '1' }, { pause: 1000 }, { hangup: true }] as const;
 
 t.test('registration trunk: Asterisk registers at the carrier with a valid digest; a call from the carrier, +39 on both sides, books the national number', async (t) => {
-  // the registrar answers at 127.0.0.3:5060; Asterisk is asked to register now rather than at
+  // the registrar answers at 127.0.0.5:5060; Asterisk is asked to register now rather than at
   // its next retry (it has been retrying since the stack started, unanswered)
   const registrar = await startCallee({
     scenario: writeRegistrarScenario('carrier-registrar', {
       user: 'ivr-dp-reg',
       password: CARRIER_PASSWORD,
       realm: 'carrier.test',
-      expect: ['^REGISTER sip:127\\.0\\.0\\.3:5060 SIP/2\\.0', 'To: <sip:ivr-dp-reg@127\\.0\\.0\\.3(:5060)?>'],
+      expect: ['^REGISTER sip:127\\.0\\.0\\.5:5060 SIP/2\\.0', 'To: <sip:ivr-dp-reg@127\\.0\\.0\\.5(:5060)?>'],
     }),
     rtpPort: nextRtp(),
     calls: 1,
@@ -43,12 +43,12 @@ t.test('registration trunk: Asterisk registers at the carrier with a valid diges
   const reg = await registrar.done;
   ok(t, reg, 'the registrar challenged the REGISTER and accepted the re-sent one: digest valid for ivr-dp-reg, To is the account');
   const messages = trace(reg);
-  t.match(messages, /REGISTER sip:127\.0\.0\.3:5060[\s\S]*401 Unauthorized[\s\S]*Authorization: Digest username="ivr-dp-reg"/, 'the message trace: REGISTER, 401, REGISTER with the credentials');
+  t.match(messages, /REGISTER sip:127\.0\.0\.5:5060[\s\S]*401 Unauthorized[\s\S]*Authorization: Digest username="ivr-dp-reg"/, 'the message trace: REGISTER, 401, REGISTER with the credentials');
   t.match(messages, /Expires: 600\r?\n[^]*?Authorization: Digest username="ivr-dp-reg"[^]*?SIP\/2\.0 200 OK/, 'a registration (Expires 600) with the credentials, answered 200');
 
   const state = await eventually('Asterisk registered at the carrier', async () => {
     const out = await pbxCli('pjsip show registrations');
-    return /carrier-reg-reg\/sip:127\.0\.0\.3:5060\s+carrier-reg-auth\s+Registered/.test(out) ? out : undefined;
+    return /carrier-reg-reg\/sip:127\.0\.0\.5:5060\s+carrier-reg-auth\s+Registered/.test(out) ? out : undefined;
   }, 10_000);
   t.match(state, /Registered/, 'and Asterisk says it is registered');
 
@@ -84,7 +84,7 @@ t.test('IP trunk in E.164 with outbound auth: a 0039 caller books; the callback 
         user: 'ivr-dp-e164',
         password: CARRIER_PASSWORD,
         realm: 'carrier.test',
-        expect: ['^INVITE sip:\\+393471230010@127\\.0\\.0\\.4', 'From: "Agenzia Entrate Test Internazionale" <sip:\\+390611000010@', 'P-Asserted-Identity: "Agenzia Entrate Test Internazionale" <sip:\\+390611000010@'],
+        expect: ['^INVITE sip:\\+393471230010@127\\.0\\.0\\.6', 'From: "Agenzia Entrate Test Internazionale" <sip:\\+390611000010@', 'P-Asserted-Identity: "Agenzia Entrate Test Internazionale" <sip:\\+390611000010@'],
       },
     }),
     rtpPort: nextRtp(),

@@ -7,7 +7,8 @@ import { toClosure } from '../../schedule/closures-service';
 import { ClosuresRepo } from '../../storage/closures-repo';
 import type { Db } from '../../storage/database';
 import { callController } from '../controller-client';
-import { promptManifest } from '../../prompts/catalog';
+import { promptManifest, type PromptSpec } from '../../prompts/catalog';
+import { promptStatuses } from '../../prompts/built';
 import { prepare } from '../../setup';
 import type { Cli } from '../context';
 
@@ -58,23 +59,48 @@ export function registerConfig(program: Command, cli: Cli): void {
       }
     });
 
-  program
-    .command('prompts')
-    .description('prompt texts (audio is built by make prompts)')
+  // the prompts' manifest, the closures' messages included when there is a database with them
+  // (not before the first start, nor with an older schema: then no closure to speak)
+  const manifest = (): PromptSpec[] => {
+    let closures: Closure[] = [];
+    let db: Db | undefined;
+    try {
+      db = cli.openDb();
+      closures = new ClosuresRepo(db).live(new Date()).map(toClosure);
+    } catch {
+      /* no database yet, or an older schema */
+    } finally {
+      db?.close();
+    }
+    return promptManifest(cli.config, cli.env.root, closures);
+  };
+  const prompts = program.command('prompts').description('the prompts: their texts, recordings and whether they are built (make prompts builds them)');
+  prompts
     .command('manifest')
-    .description('print the prompts to synthesize, one per line: <path>\\t<lang>\\t<text> (the closures\' messages included)')
+    .description('print the prompts to build, one per line: <path>\\t<lang>\\t<text>\\t<recording> (the closures\' messages included)')
     .action(() => {
-      // the closures' messages too, when there is a database with them (not before the first start)
-      let closures: Closure[] = [];
-      let db: Db | undefined;
-      try {
-        db = cli.openDb();
-        closures = new ClosuresRepo(db).live(new Date()).map(toClosure);
-      } catch {
-        /* no database yet (make prompts before the first start), or an older schema: no closure to speak */
-      } finally {
-        db?.close();
-      }
-      for (const p of promptManifest(cli.config, cli.env.root, closures)) cli.print.line(`${p.path}\t${p.lang}\t${p.text}`);
+      for (const p of manifest()) cli.print.line(`${p.path}\t${p.lang}\t${p.text}\t${p.recording ?? ''}`);
+    });
+  prompts
+    .command('list')
+    .description('every prompt: recorded or synthesized, built (ok), outdated or missing')
+    .option('--json', 'as a JSON array')
+    .addHelpText('after', `\nExamples:\n  ivrctl prompts list\n  ivrctl prompts list --json | jq '.[] | select(.source == "recorded")'\nA recording replaces a prompt through the config: recordings: { dp/demo-st-welcome: benvenuto.wav }.`)
+    .action((opts: { json?: boolean }) => {
+      const rows = promptStatuses(manifest(), cli.env.soundsDir);
+      if (opts.json) return cli.print.json(rows);
+      const shown = rows.map((r) => ({ path: r.path, lang: r.lang, source: r.source, state: r.state, from: r.problem ?? r.recording ?? (r.text.length > 60 ? `${r.text.slice(0, 57)}...` : r.text) }));
+      cli.print.line(cli.print.table(shown, ['path', 'lang', 'source', 'state', 'from']));
+    });
+  prompts
+    .command('check')
+    .description('exit 1 when a prompt is missing or outdated, or a recording cannot be used (one line each)')
+    .option('--json', 'the prompts that are not ok, as a JSON array')
+    .action((opts: { json?: boolean }) => {
+      const bad = promptStatuses(manifest(), cli.env.soundsDir).filter((r) => r.state !== 'ok');
+      if (opts.json) cli.print.json(bad);
+      else if (bad.length === 0) cli.print.line('every prompt is built from its current text or recording');
+      else for (const r of bad) cli.print.line(`${r.path}: ${r.state}${r.problem ? `: ${r.problem}` : r.state === 'outdated' ? ` (${r.source} source changed: make prompts)` : ' (make prompts)'}`);
+      if (bad.length > 0) process.exitCode = 1;
     });
 }
