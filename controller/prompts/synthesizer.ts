@@ -43,7 +43,7 @@ export class PromptSynthesizer {
       });
       child.on('close', (code, signal) => {
         clearTimeout(timer);
-        if (code === 0) return resolve({ built: Number(/synthesizing (\d+) prompts/.exec(out)?.[1] ?? 0) });
+        if (code === 0) return resolve({ built: Number(/building (\d+) prompts/.exec(out)?.[1] ?? 0) });
         const last = out.trim().split('\n').pop() ?? '';
         reject(new Error(`prompt synthesis failed (${signal ? `killed after ${this.timeoutMs / 1000} s` : `exit ${code}`})${last ? `: ${last}` : ''}`));
       });

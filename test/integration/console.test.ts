@@ -132,7 +132,10 @@ function insertCall(c: { id: string; dp: string; caller: string; dialed: string;
 
 // ---- screenshots -----------------------------------------------------------------------------
 
-/** Saves a PNG of the page under .tap/screenshots (and a copy in docs/ for the README). */
+/**
+ * Saves a PNG of the page under .tap/screenshots; with IVR_REFRESH_DOCS=1 also the README's
+ * copy in docs/ (refreshed on purpose, never as a side effect of a test run).
+ */
 async function screenshot(t: Test, page: Page, name: string, docsCopy?: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
   const file = path.join(SHOTS, `${name}.png`);
@@ -140,7 +143,7 @@ async function screenshot(t: Test, page: Page, name: string, docsCopy?: string):
   const size = statSync(file).size;
   t.ok(size > 5_000 && size < 200_000, `screenshot ${name}.png: ${Math.round(size / 1024)} KB`);
   t.comment(`screenshot: ${file}`);
-  if (docsCopy) {
+  if (docsCopy && process.env.IVR_REFRESH_DOCS === '1') {
     mkdirSync(DOCS, { recursive: true });
     copyFileSync(file, path.join(DOCS, docsCopy));
     t.comment(`copied to ${path.join(DOCS, docsCopy)}`);
@@ -420,11 +423,16 @@ t.test('reports and profile pages render (charts, CSV) and are saved as screensh
   t.ok((await page.locator('svg.bars rect.s1').count()) >= 7, 'bars for the week');
   t.ok((await page.locator('#report tbody tr').count()) > 3, 'the figures table');
   await screenshot(t, page, 'console-report', 'console-report.png');
-  const href = await page.locator('a[download]').getAttribute('href');
+  const href = await page.getByRole('link', { name: 'Scarica CSV' }).getAttribute('href');
   const csv = await context.request.get(`${BASE}${href}`);
   t.equal(csv.status(), 200, `CSV ${href}`);
   t.match(csv.headers()['content-type'], /^text\/csv/);
   t.ok((await csv.text()).split('\n').length > 2, 'the CSV has rows');
+  // the download for a spreadsheet with Italian settings: ";" between fields
+  const hrefIt = await page.getByRole('link', { name: 'CSV per Excel italiano' }).getAttribute('href');
+  const csvIt = await context.request.get(`${BASE}${hrefIt}`);
+  t.equal(csvIt.status(), 200, `CSV ${hrefIt}`);
+  t.ok((await csvIt.text()).startsWith('\uFEFFdp;from;to;metric;label;label_it;value\r\n'), 'the Italian CSV: ";" between fields');
 
   const profile = await page.goto(`${BASE}/console/profile?number=0612990005`);
   t.equal(profile?.status(), 200);
