@@ -27,11 +27,12 @@ t.test('after 300 calls in 3 s from the trunk, the next caller is answered and b
   const r = await callIvr({ number: NOBODY, ani, rtpPort: 42500, steps: [{ pause: 2500 }, { keys: '1' }, { pause: 3000 }, { keys: '1' }] });
   t.equal(r.code, 0, 'the next caller: answered, offered, booked, goodbye', { report: r.code === 0 ? undefined : agentReport(r) });
   t.match(query('SELECT dp, number, status FROM callbacks WHERE number = ?', ani), [{ dp: 't-empty', number: ani, status: 'pending' }], 'the booking is stored');
-  const calls = query<{ n: number; open: number }>("SELECT COUNT(*) AS n, SUM(ended_at IS NULL) AS open FROM calls WHERE dp = 't-empty' AND caller LIKE '0612%' AND started_at >= ?", new Date(started).toISOString())[0]!;
-  // an overloaded box may refuse some of the flood (SIPp's exit tells): what must not happen
-  // is a call left open or a caller after it who is not served
+  const calls = query<{ n: number; open: number }>("SELECT COUNT(*) AS n, SUM(ended_at IS NULL) AS open FROM calls WHERE dp = 't-empty' AND caller LIKE '0612%' AND caller != ? AND started_at >= ?", ani, new Date(started).toISOString())[0]!;
   t.comment(`flood: ${calls.n} calls recorded, ${calls.open} still open right after`);
-  t.ok(calls.n > 0, 'the flood reached the controller');
+  // 100 calls a second is within what this box takes (measured: every one, in about 3.5 s):
+  // each must be answered on SIPp's side and recorded once, and none left open
+  t.equal(flood.code, 0, 'SIPp: every flood call answered and ended as scripted', { report: flood.code === 0 ? undefined : agentReport(flood) });
+  t.equal(calls.n, 300, 'each of the 300 flood calls recorded, once');
   await eventually('every flood call closed', async () => query<{ n: number }>('SELECT COUNT(*) AS n FROM calls WHERE ended_at IS NULL').map((x) => x.n)[0] === 0, 20_000);
   t.pass('no call left open');
   await assertNothingLeft(t);

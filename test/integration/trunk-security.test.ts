@@ -6,11 +6,11 @@ import dgram from 'node:dgram';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { amiActions } from '../../controller/telephony/ami';
-import { agentReport, assertNothingLeft, callsProcessed, eventually, openDb, PBX_CONTAINER, PODMAN, ROOT, run, seededPassword, sipp, STATE_DIR, TRUNK_IP } from './harness';
+import { agentReport, assertNothingLeft, callsProcessed, eventually, ivrctl, openDb, PBX_CONTAINER, PODMAN, ROOT, run, seededPassword, sipp, STATE_DIR, TRUNK_IP } from './harness';
 
 t.test('an INVITE from 127.0.0.3 (not the trunk) is refused without creating a channel', async (t) => {
   const before = await callsProcessed();
-  const r = await sipp({ scenario: 'caller-refused', ip: '127.0.0.3', port: 5060, service: '0600000001', timeoutMs: 20_000 });
+  const r = await sipp({ scenario: 'caller-refused', ip: '127.0.0.3', port: 5060, service: '0600000001', vars: { from_user: '0698765432' }, timeoutMs: 20_000 });
   t.equal(r.code, 0, 'refused with a 4xx, never answered', { report: r.code === 0 ? undefined : agentReport(r) });
   t.equal(await callsProcessed(), before, 'Asterisk processed no call for it');
   const db = openDb();
@@ -19,17 +19,33 @@ t.test('an INVITE from 127.0.0.3 (not the trunk) is refused without creating a c
   await assertNothingLeft(t);
 });
 
-t.test('the same INVITE from an operator address with an operator name in From is challenged, not routed', async (t) => {
+t.test("posing as an operator: an INVITE with an operator's id in From, from the operators' address or another one, is challenged and never routed", async (t) => {
   const before = await callsProcessed();
-  // 127.0.0.1 is where operators register from: without credentials the request must fail
-  const r = await sipp({ scenario: 'caller-refused', ip: '127.0.0.1', port: 5099, service: '0600000001', timeoutMs: 20_000 });
-  t.equal(r.code, 0, 'refused (401 challenge) without credentials', { report: r.code === 0 ? undefined : agentReport(r) });
+  // 127.0.0.1 is where operators register from; 127.0.0.3 is no trunk: without st1's
+  // password the request must fail, whatever From says
+  for (const [ip, port] of [['127.0.0.1', 5099], ['127.0.0.3', 5061]] as const) {
+    const r = await sipp({ scenario: 'caller-refused', ip, port, service: '0600000001', vars: { from_user: 'st1' }, timeoutMs: 20_000 });
+    t.equal(r.code, 0, `from ${ip}: refused without credentials`, { report: r.code === 0 ? undefined : agentReport(r) });
+    t.match(r.logs, /From: <sip:st1@[\s\S]*SIP\/2\.0 401 Unauthorized[\s\S]*WWW-Authenticate: Digest/, `from ${ip}: the INVITE said From st1 and got a digest challenge`);
+  }
   t.equal(await callsProcessed(), before, 'no call processed');
   await assertNothingLeft(t);
 });
 
+t.test("posing as an operator from the trunk: From st1 is an outside caller's id there, which reaches neither a colleague nor an operator's feature code", async (t) => {
+  for (const target of ['st2', '*41', '*42']) {
+    const r = await sipp({ scenario: 'caller-refused', ip: TRUNK_IP, port: 5062, service: target, vars: { from_user: 'st1' }, timeoutMs: 20_000 });
+    t.equal(r.code, 0, `${target} from the trunk as st1: refused`, { report: r.code === 0 ? undefined : agentReport(r) });
+    t.match(r.logs, /SIP\/2\.0 404/, `${target}: 404 (the trunk's context has no such number), not a challenge`);
+    t.notMatch(r.logs, /401 Unauthorized/, `${target}: identified as the trunk by its address, not as st1 by its From`);
+  }
+  const ops = JSON.parse((await ivrctl('operators', 'list', '--json')).stdout) as Array<{ id: string; paused: boolean }>;
+  t.match(ops.find((o) => o.id === 'st1'), { paused: false }, 'st1 was not paused by a *41 from the trunk');
+  await assertNothingLeft(t);
+});
+
 t.test('a call from the trunk to a number that is not a directorate is refused (404) and not answered', async (t) => {
-  const r = await sipp({ scenario: 'caller-refused', ip: '127.0.0.2', port: 5060, service: '0999999999', timeoutMs: 20_000 });
+  const r = await sipp({ scenario: 'caller-refused', ip: '127.0.0.2', port: 5060, service: '0999999999', vars: { from_user: '0698765432' }, timeoutMs: 20_000 });
   t.equal(r.code, 0, 'refused with 404', { report: r.code === 0 ? undefined : agentReport(r) });
   t.match(r.logs, /SIP\/2\.0 404/, 'the answer was 404 Not Found');
   await assertNothingLeft(t);
