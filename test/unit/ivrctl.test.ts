@@ -196,6 +196,12 @@ t.test('--version, --help, and usage errors of commander', async (t) => {
   usageError(t, await ivrctl('callbacks', 'show'));
 });
 
+t.test("an operator cannot take a trunk's name: one PJSIP namespace", async (t) => {
+  for (const id of ['trunk', 'trunk-auth', 'trunk-reg'])
+    failsWith(t, await ivrctl('operators', 'add', id, '--dp', 'demo-sw', '--role', 'switchboard'), 2, new RegExp(`operator id "${id}" is taken by the trunk "trunk"`));
+  t.notOk((jsonOut<Array<{ id: string }>>(t, await ivrctl('operators', 'list', '--json'))).some((o) => o.id.startsWith('trunk')), 'nothing created');
+});
+
 t.test('operators list: the seeded operators, as an aligned table and as JSON', async (t) => {
   const seeded = demo.operators.map((o) => o.id).sort();
   t.ok(['sw1', 'st1', 'st2', 'unit1'].every((id) => seeded.includes(id)), 'the demo config seeds the contract operators');
