@@ -371,7 +371,8 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['operators', i, 'unit'], message: 'required for role "unit"' });
       if (op.unit && dp && !dp.units.some((u) => u.id === op.unit))
         ctx.addIssue({ code: 'custom', path: ['operators', i, 'unit'], message: `unknown unit "${op.unit}" of ${op.dp}` });
-      if (cfg.trunks.some((x) => x.id === op.id)) ctx.addIssue({ code: 'custom', path: ['operators', i, 'id'], message: `"${op.id}" is a trunk's id` });
+      const trunk = trunkNamed(cfg.trunks, op.id);
+      if (trunk) ctx.addIssue({ code: 'custom', path: ['operators', i, 'id'], message: `"${op.id}" is taken by the trunk "${trunk.id}"` });
       if (cfg.operators.findIndex((o) => o.id === op.id) !== i)
         ctx.addIssue({ code: 'custom', path: ['operators', i, 'id'], message: `duplicate operator id "${op.id}"` });
     });
@@ -379,6 +380,12 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 export type Directorate = Config['directorates'][number];
+/**
+ * The trunk whose PJSIP objects (endpoint/aor/identify, -auth, -reg) an id would clash with:
+ * operators and trunks share Asterisk's PJSIP namespace.
+ */
+export const trunkNamed = (trunks: readonly Pick<Trunk, 'id'>[], id: string): Pick<Trunk, 'id'> | undefined =>
+  trunks.find((x) => id === x.id || id === `${x.id}-auth` || id === `${x.id}-reg`);
 /** the trunk a directorate's numbers arrive on and its callbacks leave by */
 export const trunkOf = (config: Pick<Config, 'trunks'>, dp: Pick<Directorate, 'trunk'>): Trunk => config.trunks.find((x) => x.id === dp.trunk) ?? config.trunks[0]!;
 export type ServiceHours = Directorate['hours'];

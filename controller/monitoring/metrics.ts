@@ -97,43 +97,40 @@ export class Metrics {
     for (const result of ['applied', 'refused', 'failed']) this.reloads.inc({ result }, 0);
     for (const dp of src.directorates) for (const result of CALL_RESULTS) this.calls.inc({ dp, result }, 0);
     for (const where of ['unhandled_rejection', 'uncaught_exception']) this.errors.inc({ where }, 0);
-    if (src.closed) {
-      const closed = src.closed;
+    /**
+     * A gauge per directorate, every directorate exported (0 when it has nothing to count):
+     * `read` runs once per scrape and answers for each directorate.
+     */
+    const perDirectorate = (name: string, help: string, read: () => (dp: string) => number): void => {
       new Gauge({
-        name: 'ivr_directorate_closed',
-        help: 'whether a directorate is in an extraordinary closure now (ivrctl dp close): 1 closed, 0 open',
+        name,
+        help,
         labelNames: ['dp'],
         registers,
         collect() {
-          const now = closed();
-          for (const dp of src.directorates) this.set({ dp }, now.includes(dp) ? 1 : 0);
+          const value = read();
+          for (const dp of src.directorates) this.set({ dp }, value(dp));
         },
+      });
+    };
+    /** seconds since an ISO instant; 0 when there is none */
+    const ageSeconds = (iso: string | undefined): number => (iso ? Math.max(0, (Date.now() - Date.parse(iso)) / 1000) : 0);
+    if (src.closed) {
+      const closed = src.closed;
+      perDirectorate('ivr_directorate_closed', 'whether a directorate is in an extraordinary closure now (ivrctl dp close): 1 closed, 0 open', () => {
+        const now = closed();
+        return (dp) => (now.includes(dp) ? 1 : 0);
       });
     }
     if (src.followups) {
       const followups = src.followups;
-      new Gauge({
-        name: 'ivr_followups_open',
-        help: 'follow-up items open (cases marked "needs follow-up"), per directorate',
-        labelNames: ['dp'],
-        registers,
-        collect() {
-          const rows = followups();
-          for (const dp of src.directorates) this.set({ dp }, rows.find((r) => r.dp === dp)?.open ?? 0);
-        },
+      perDirectorate('ivr_followups_open', 'follow-up items open (cases marked "needs follow-up"), per directorate', () => {
+        const rows = followups();
+        return (dp) => rows.find((r) => r.dp === dp)?.open ?? 0;
       });
-      new Gauge({
-        name: 'ivr_followup_oldest_open_seconds',
-        help: 'age of the oldest open follow-up item, per directorate (0 when none)',
-        labelNames: ['dp'],
-        registers,
-        collect() {
-          const rows = followups();
-          for (const dp of src.directorates) {
-            const oldest = rows.find((r) => r.dp === dp)?.oldest;
-            this.set({ dp }, oldest ? Math.max(0, (Date.now() - Date.parse(oldest)) / 1000) : 0);
-          }
-        },
+      perDirectorate('ivr_followup_oldest_open_seconds', 'age of the oldest open follow-up item, per directorate (0 when none)', () => {
+        const rows = followups();
+        return (dp) => ageSeconds(rows.find((r) => r.dp === dp)?.oldest);
       });
     }
     if (src.storage) {
@@ -154,15 +151,9 @@ export class Metrics {
     new Gauge({ name: 'ivr_ari_connected', help: '1 when the ARI websocket is connected', registers, collect() { this.set(src.ariConnected() ? 1 : 0); } });
     new Gauge({ name: 'ivr_active_calls', help: 'inbound calls in the controller', registers, collect() { this.set(src.activeCalls()); } });
     new Gauge({ name: 'ivr_callback_attempts_active', help: 'callback attempts being dialled', registers, collect() { this.set(src.activeAttempts()); } });
-    new Gauge({
-      name: 'ivr_callbacks_pending',
-      help: 'callback requests waiting, per directorate',
-      labelNames: ['dp'],
-      registers,
-      collect() {
-        const pending = src.pendingByDp();
-        for (const dp of src.directorates) this.set({ dp }, pending[dp] ?? 0);
-      },
+    perDirectorate('ivr_callbacks_pending', 'callback requests waiting, per directorate', () => {
+      const pending = src.pendingByDp();
+      return (dp) => pending[dp] ?? 0;
     });
     // one scrape computes today's figures once, for all the ivr_today_* gauges
     let todayCache: { at: number; rows: DpFigures[] } | undefined;
@@ -171,18 +162,12 @@ export class Metrics {
       return todayCache.rows;
     };
     for (const [key, name, help] of TODAY_FIGURES) {
-      new Gauge({
-        name: `ivr_today_${name}`,
-        help: `${help} (Europe/Rome day, as in ivrctl report)`,
-        labelNames: ['dp'],
-        registers,
-        collect() {
-          const rows = today();
-          for (const dp of src.directorates) {
-            const v = rows.find((r) => r.dp === dp)?.[key];
-            this.set({ dp }, typeof v === 'number' ? v : 0);
-          }
-        },
+      perDirectorate(`ivr_today_${name}`, `${help} (Europe/Rome day, as in ivrctl report)`, () => {
+        const rows = today();
+        return (dp) => {
+          const v = rows.find((r) => r.dp === dp)?.[key];
+          return typeof v === 'number' ? v : 0;
+        };
       });
     }
     new Gauge({
@@ -209,28 +194,16 @@ export class Metrics {
     });
     if (src.inService) {
       const inService = src.inService;
-      new Gauge({
-        name: 'ivr_directorate_in_service',
-        help: 'whether a directorate is inside its service hours now and not closed (callbacks are placed): 1 or 0',
-        labelNames: ['dp'],
-        registers,
-        collect() {
-          const open = inService();
-          for (const dp of src.directorates) this.set({ dp }, open.includes(dp) ? 1 : 0);
-        },
+      perDirectorate('ivr_directorate_in_service', 'whether a directorate is inside its service hours now and not closed (callbacks are placed): 1 or 0', () => {
+        const open = inService();
+        return (dp) => (open.includes(dp) ? 1 : 0);
       });
     }
     if (src.oldestDue) {
       const oldestDue = src.oldestDue;
-      new Gauge({
-        name: 'ivr_callbacks_overdue_seconds',
-        help: 'how long the oldest pending callback request has been due and not yet placed, per directorate (0 when none is waiting past its due time)',
-        labelNames: ['dp'],
-        registers,
-        collect() {
-          const due = oldestDue();
-          for (const dp of src.directorates) this.set({ dp }, due[dp] ? Math.max(0, (Date.now() - Date.parse(due[dp])) / 1000) : 0);
-        },
+      perDirectorate('ivr_callbacks_overdue_seconds', 'how long the oldest pending callback request has been due and not yet placed, per directorate (0 when none is waiting past its due time)', () => {
+        const due = oldestDue();
+        return (dp) => ageSeconds(due[dp]);
       });
     }
     if (src.jobs) {

@@ -1,7 +1,7 @@
 // Managing operator accounts: validation against the configuration, the database row, the
 // generated PJSIP include and the live reload. Used by ivrctl and at start-up (seeding).
 import type { Config, OperatorRole } from '../config/schema';
-import { operatorIdSchema } from '../config/schema';
+import { operatorIdSchema, trunkNamed } from '../config/schema';
 import { digestHa1 } from '../provisioning/asterisk-includes';
 import type { Provisioner } from '../provisioning/provisioner';
 import { newSecret } from '../provisioning/secrets';
@@ -42,7 +42,7 @@ export class OperatorsService {
     const idCheck = operatorIdSchema.safeParse(req.id);
     if (!idCheck.success) throw new ValidationError(`operator id "${req.id}": ${idCheck.error.issues[0]!.message}`);
     // one PJSIP namespace: an operator named like a trunk would replace the carrier's endpoint
-    const trunk = this.config.trunks.find((x) => req.id === x.id || req.id === `${x.id}-auth` || req.id === `${x.id}-reg`);
+    const trunk = trunkNamed(this.config.trunks, req.id);
     if (trunk) throw new ValidationError(`operator id "${req.id}" is taken by the trunk "${trunk.id}"`);
     const dp = this.config.directorates.find((d) => d.id === req.dp);
     if (!dp) throw new ValidationError(`unknown directorate "${req.dp}" (known: ${this.config.directorates.map((d) => d.id).join(', ')})`);

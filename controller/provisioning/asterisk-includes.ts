@@ -2,7 +2,7 @@
 // (from the database) and the directorates' numbers (from the configuration). Pure: the
 // caller writes them (provisioning/provisioner.ts) and reloads Asterisk.
 import { createHash } from 'node:crypto';
-import type { Config } from '../config/schema';
+import { trunkOf, type Config } from '../config/schema';
 import type { OperatorRow } from '../storage/operators-repo';
 import { inboundForms } from '../telephony/trunk-numbers';
 
@@ -61,10 +61,9 @@ export function renderDirectorateExtensions(config: Config): string {
   // each trunk's context: only the numbers of the directorates on that trunk, in every form a
   // carrier may send them (national, +39…, 0039…); any other number is unallocated (404), so
   // a caller can never reach another trunk's directorate, a bench or an outbound call
-  const first = config.trunks[0]!.id;
   for (const tr of config.trunks) {
     out.push('', `[from-trunk-${tr.id}]`, `include => ivr-trunk-${tr.id}`, 'include => ivr-bench', 'include => ivr-unknown-number', '', `[ivr-trunk-${tr.id}]`);
-    for (const dp of config.directorates.filter((d) => (d.trunk ?? first) === tr.id))
+    for (const dp of config.directorates.filter((d) => trunkOf(config, d).id === tr.id))
       for (const number of dp.numbers) for (const form of inboundForms(number)) out.push(`exten => ${form},1,Goto(ivr-directorates,${number},1)`);
   }
   // an operator's own station from the phone: *41 pause, *42 resume (the controller confirms

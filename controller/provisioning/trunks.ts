@@ -5,7 +5,7 @@
 // variables the configuration names, never from the configuration itself.
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/load';
-import type { Config, Trunk } from '../config/schema';
+import { trunkOf, type Config, type Trunk } from '../config/schema';
 
 const HEADER = '; generated from the configuration by the controller / ivrctl: do not edit';
 
@@ -60,7 +60,7 @@ export function renderTrunks(config: Config, env: NodeJS.ProcessEnv = process.en
   config.trunks.forEach((tr, i) => {
     const uri = `sip:${tr.host}:${tr.port}${tr.transport === 'udp' ? '' : `;transport=${tr.transport}`}`;
     const auth = tr.auth ? `${tr.id}-auth` : undefined;
-    const dps = config.directorates.filter((d) => (d.trunk ?? config.trunks[0]!.id) === tr.id).map((d) => d.id);
+    const dps = config.directorates.filter((d) => trunkOf(config, d).id === tr.id).map((d) => d.id);
     out.push(
       `; ${tr.type} trunk "${tr.id}" to ${tr.host}:${tr.port}/${tr.transport}: directorates ${dps.join(', ') || '(none)'}`,
       // its context reaches only its directorates' numbers (extensions-directorates.conf)

@@ -56,6 +56,7 @@ t.test('bad trunks and SIP settings are refused, naming the field', async (t) =>
   t.match(error(cfg('', dp('dp-a', '0612345678', '\n    trunk: nowhere'))), /directorates\[0\]\.trunk: unknown trunk "nowhere"/);
   t.match(error(cfg('sip: { rtpPorts: { start: 20000, end: 10000 } }')), /sip\.rtpPorts: end must be above start/);
   t.match(error(cfg('sip: { externalAddress: my.public.host }')), /sip\.externalAddress: expected an IPv4 address/);
+  t.match(error(cfg('operators:\n  - { id: trunk-auth, dp: dp-a, role: staff }')), /operators\[0\]\.id: "trunk-auth" is taken by the trunk "trunk"/, 'a seeded operator cannot take a trunk\'s PJSIP names either');
 });
 
 t.test('a password file is read relative to the configuration; an environment variable works too; neither is ever in the output by accident', async (t) => {
