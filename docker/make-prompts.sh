@@ -39,7 +39,10 @@ while IFS=$'\t' read -r path lang text recording; do
     cp "$recording" "$JOB/rec-$n.wav"
     voice="rec:rec-$n.wav"
   else
-    voice=it-IT; [ "$lang" = en ] && voice=en-GB
+    case "$lang" in
+      it) voice=it-IT ;; en) voice=en-GB ;; de) voice=de-DE ;; fr) voice=fr-FR ;;
+      *) echo "make-prompts: $path: no voice for language '$lang'" >&2; exit 1 ;;
+    esac
   fi
   printf '%s\t%s\n' "$path" "$voice" >> "$JOB/list"
   n=$((n + 1))

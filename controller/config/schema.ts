@@ -2,6 +2,7 @@
 // field that is wrong. Types are inferred from the schema: there is one source of truth.
 import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
+import { LANGS, LANGUAGE_NAMES, languageChoices } from '../prompts/languages';
 
 const hhmm = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 /** "09:00-13:00": one service window of a day, in the directorate's time zone. */
@@ -232,7 +233,13 @@ const directorateSchema = z
     trunk: id.optional(),
     case: z.enum(['switchboard', 'staff']),
     ringsBeforeCallback: z.number().int().min(1).max(20),
-    languages: z.array(z.enum(['it', 'en'])).min(1).default(['it', 'en']),
+    /** Italian, always, and the languages the Italian menu invites (keys: 9 en, 8 de, 7 fr) */
+    languages: z
+      .array(z.enum(LANGS))
+      .min(1)
+      .refine((l) => l.includes('it'), 'must include "it": every call starts in Italian')
+      .refine((l) => new Set(l).size === l.length, 'a language is listed twice')
+      .default(['it', 'en']),
     hours: hoursSchema,
     units: z.array(unitSchema).default([]),
     /** the basic information an operator gives, by code: keyed by phone after outcome 1 (asked
@@ -240,13 +247,13 @@ const directorateSchema = z
      *  when it lists none); the reports count calls per topic */
     topics: z.array(z.object({ code: z.string().regex(/^[1-9]$/, 'one digit from 1 to 9'), name: spokenText }).strict()).default([]),
     /** main-menu keys leading to an office (internal unit): its phones ring like the operators'
-     *  do; "1" is always the operators, "9" English */
+     *  do; "1" is always the operators, "9" English, and 8 German, 7 French where offered */
     menu: z.array(z.object({ key: z.string().regex(/^[2-8]$/, 'a key from 2 to 8 (1 is the operators, 9 English)'), unit: id }).strict()).default([]),
     ring: ringSchema.default({ strategy: 'all', perPhoneSeconds: 15 }),
     callback: callbackPolicySchema.default(() => callbackPolicySchema.parse({})),
     transfer: transferSchema.default(() => transferSchema.parse({})),
     /** optional replacement for the generated spoken welcome */
-    welcome: z.object({ it: spokenText.optional(), en: spokenText.optional() }).strict().default({}),
+    welcome: z.object({ it: spokenText.optional(), en: spokenText.optional(), de: spokenText.optional(), fr: spokenText.optional() }).strict().default({}),
   })
   .strict();
 
@@ -328,7 +335,7 @@ export const configSchema = z
   .strict()
   .superRefine((cfg, ctx) => {
     for (const key of Object.keys(cfg.recordings))
-      if (!/^(it|en)\/[a-z0-9-]+$|^dp\/[a-z0-9-]+$/.test(key))
+      if (!/^(it|en|de|fr)\/[a-z0-9-]+$|^dp\/[a-z0-9-]+$/.test(key))
         ctx.addIssue({ code: 'custom', path: ['recordings', key], message: 'expected a prompt path such as it/menu-main or dp/<dp>-welcome (ivrctl prompts list)' });
     cfg.trunks.forEach((tr, i) => {
       if (cfg.trunks.findIndex((x) => x.id === tr.id) !== i) ctx.addIssue({ code: 'custom', path: ['trunks', i, 'id'], message: `duplicate trunk id "${tr.id}"` });
@@ -360,6 +367,9 @@ export const configSchema = z
       dp.menu.forEach((m, j) => {
         if (!dp.units.some((u) => u.id === m.unit)) ctx.addIssue({ code: 'custom', path: ['directorates', i, 'menu', j, 'unit'], message: `unknown unit "${m.unit}" of ${dp.id}` });
         if (dp.menu.findIndex((x) => x.key === m.key) !== j) ctx.addIssue({ code: 'custom', path: ['directorates', i, 'menu', j, 'key'], message: `key ${m.key} is already used` });
+        const language = languageChoices(dp.languages).find((c) => c.key === m.key);
+        if (language)
+          ctx.addIssue({ code: 'custom', path: ['directorates', i, 'menu', j, 'key'], message: `key ${m.key} chooses ${LANGUAGE_NAMES[language.lang]}, one of ${dp.id}'s languages` });
       });
       if (dp.case === 'staff' && dp.callback.placedBy?.includes('switchboard'))
         ctx.addIssue({ code: 'custom', path: ['directorates', i, 'callback', 'placedBy'], message: `${dp.id} has no switchboard (case "staff")` });

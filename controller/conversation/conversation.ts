@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { Directorate } from '../config/schema';
 import type { CallTracker } from '../inbound/inbound-call';
 import { GroupRinger } from '../inbound/group-ringer';
-import type { Lang } from '../inbound/ivr-flow';
+import type { Lang } from '../prompts/languages';
 import type { Presence } from '../operators/presence';
 import { commonMedia } from '../prompts/media';
 import type { FollowupsRepo } from '../storage/followups-repo';

@@ -12,7 +12,7 @@ import { commonMedia } from '../prompts/media';
 import { AdoptedCall } from '../recovery/adopted-call';
 import { planRecovery, type KeptConversation } from '../recovery/plan';
 import { FALLBACK, InboundCall, type InboundDeps } from './inbound-call';
-import type { Lang } from './ivr-flow';
+import { asLang, languageChoices, type Lang } from '../prompts/languages';
 
 export class InboundService {
   private readonly active = new Map<string, InboundCall>();
@@ -94,7 +94,7 @@ export class InboundService {
     const call = new InboundCall(
       ch.id,
       dp,
-      { dp: dp.id, callerNumber, open, offerWhenClosed: dp.callback.offerWhenClosed, english: dp.languages.includes('en'), pending, rings: dp.ringsBeforeCallback, offices: dp.menu, ...(closure ? { closure } : {}) },
+      { dp: dp.id, callerNumber, open, offerWhenClosed: dp.callback.offerWhenClosed, languages: languageChoices(dp.languages), pending, rings: dp.ringsBeforeCallback, offices: dp.menu, ...(closure ? { closure } : {}) },
       raw,
       national ?? raw,
       { ...this.deps, log },
@@ -153,7 +153,7 @@ export class InboundService {
       .filter((id) => byId.has(id) && !this.active.has(id) && !this.deps.tracker.isTracked(id) && !this.adopted.has(id))
       .map((id) => ({ id, args: byId.get(id)!.args, up: byId.get(id)!.state === 'Up' }));
     const plan = planRecovery(orphans, bridges, initial);
-    for (const kept of plan.keep) this.adopt(kept, byId.get(kept.caller)?.language === 'en' ? 'en' : 'it');
+    for (const kept of plan.keep) this.adopt(kept, asLang(byId.get(kept.caller)?.language));
     for (const id of plan.hangup) await this.port.hangup(id).catch(() => undefined); // a leg of a call this controller lost
     for (const id of plan.fallback) {
       this.log.warn({ channelId: id }, 'untracked channel in the application after reconnect; sending to fallback');

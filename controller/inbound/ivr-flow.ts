@@ -7,8 +7,9 @@
 // events. Long operations (playing, ringing, timers) carry a token so that a late result of
 // something already cancelled is recognised and ignored.
 import { checkCallbackNumber, type NumberRefusal } from '../callbacks/numbering-plan';
+import { LANGUAGE_INVITATIONS, type Lang, type LanguageChoice } from '../prompts/languages';
 
-export type Lang = 'it' | 'en';
+export type { Lang } from '../prompts/languages';
 
 export type Prompt =
   | { kind: 'common'; name: string }
@@ -25,7 +26,8 @@ export interface CallContext {
   callerNumber: string | undefined;
   open: boolean;
   offerWhenClosed: boolean;
-  english: boolean;
+  /** the languages the Italian main menu invites, each with its key (none: Italian only) */
+  languages: LanguageChoice[];
   /** a request of this number at this directorate still waiting */
   pending: { id: number; position: number } | undefined;
   /** rings before the callback offer (one Italian ring = 5 s) */
@@ -172,9 +174,11 @@ class Builder {
 function menuPrompts(menu: Menu, s: IvrState): Prompt[] {
   switch (menu) {
     case 'main': {
-      // "1 operator", then the directorate's offices (a prompt built from its config), then English
+      // "1 operator", then the directorate's offices (a prompt built from its config), then,
+      // in Italian only, each other language invited in its own words
       const offices: Prompt[] = (s.ctx.offices ?? []).length > 0 ? [{ kind: 'dp', name: 'menu-offices' }] : [];
-      return s.lang === 'it' && s.ctx.english ? [common('menu-main'), ...offices, common('menu-english')] : [common('menu-main'), ...offices];
+      const invitations = s.lang === 'it' ? s.ctx.languages.map((c) => common(LANGUAGE_INVITATIONS[c.lang])) : [];
+      return [common('menu-main'), ...offices, ...invitations];
     }
     case 'offer':
       return [common('offer-callback')];
@@ -261,8 +265,9 @@ function menuKey(b: Builder, menu: Menu, digit: string): Builder | undefined {
         b.patch({ path: [...s.path, digit], group }).emit({ type: 'record', event: 'menu', data: { menu, digit, ...(office ? { unit: office.unit } : {}) } });
         return b.set({ step: 'checkingOperators' }).emit({ type: 'checkOperators', group });
       }
-      if (digit === '9' && s.ctx.english && s.lang === 'it') {
-        b.patch({ lang: 'en', path: [...s.path, '9'] }).emit({ type: 'setLanguage', lang: 'en' }, { type: 'record', event: 'language', data: { lang: 'en' } });
+      const choice = s.lang === 'it' ? s.ctx.languages.find((c) => c.key === digit) : undefined;
+      if (choice) {
+        b.patch({ lang: choice.lang, path: [...s.path, digit] }).emit({ type: 'setLanguage', lang: choice.lang }, { type: 'record', event: 'language', data: { lang: choice.lang } });
         return enterMenu(b, 'main');
       }
       return undefined;

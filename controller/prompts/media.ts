@@ -1,7 +1,9 @@
 // Where prompts live inside the Asterisk container, and how the flow's prompts become ARI
 // media URIs. Numbers and digits are spoken by Asterisk in the channel's language (the
-// Italian digit prompts come from asterisk-prompt-it-menardi).
-import type { Lang, Prompt } from '../inbound/ivr-flow';
+// Italian digit prompts come from asterisk-prompt-it-menardi) in Italian and English, and
+// from synthesized prompts in German and French (prompts/languages.ts says why).
+import type { Prompt } from '../inbound/ivr-flow';
+import { speaksNumbersItself, type Lang } from './languages';
 
 /** mount point of the synthesized prompts (sounds/gen) in the container */
 export const CONTAINER_SOUNDS = '/opt/ivr/sounds';
@@ -32,9 +34,13 @@ export function promptMedia(p: Prompt, lang: Lang, dp: string): string[] {
     case 'dp':
       return [`sound:${CONTAINER_SOUNDS}/${dpPromptPath(dp, p.name, lang)}`];
     case 'number':
-      return [`number:${p.value}`];
-    case 'digits':
-      return [...p.value].filter((d) => /[0-9]/.test(d)).map((d) => `${DIGIT_SOUND}${d}`);
+      if (speaksNumbersItself(lang)) return [`number:${p.value}`];
+      return numberPromptNames(p.value).map((name) => commonMedia(name, lang));
+    case 'digits': {
+      const digits = [...p.value].filter((d) => /[0-9]/.test(d));
+      if (speaksNumbersItself(lang)) return digits.map((d) => `${DIGIT_SOUND}${d}`);
+      return digits.map((d) => commonMedia(`digit-${d}`, lang));
+    }
     case 'music':
       return [HOLD_MUSIC];
   }
@@ -42,3 +48,18 @@ export function promptMedia(p: Prompt, lang: Lang, dp: string): string[] {
 
 /** Asterisk's digit files, in the channel's language (asterisk-prompt-it-menardi for Italian) */
 export const DIGIT_SOUND = 'sound:digits/';
+
+/** the numbers synthesized in the languages Asterisk has no sounds for: 0–99 and the hundreds */
+export const SYNTHESIZED_NUMBERS: readonly number[] = [...Array.from({ length: 100 }, (_, i) => i), ...Array.from({ length: 9 }, (_, i) => (i + 1) * 100)];
+
+/**
+ * The synthesized prompts that say a number: "number-57"; "number-100", "number-57" for
+ * 157 (hundert siebenundfünfzig, cent cinquante-sept); a queue position past 999 is read
+ * digit by digit.
+ */
+export function numberPromptNames(n: number): string[] {
+  const v = Math.max(0, Math.trunc(n));
+  if (v < 100) return [`number-${v}`];
+  if (v < 1000) return v % 100 === 0 ? [`number-${v}`] : [`number-${v - (v % 100)}`, `number-${v % 100}`];
+  return [...String(v)].map((d) => `digit-${d}`);
+}

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { CallTracker } from '../inbound/inbound-call';
 import { commonMedia } from '../prompts/media';
-import type { Lang } from '../inbound/ivr-flow';
+import type { Lang } from '../prompts/languages';
 import { Leg } from '../telephony/leg';
 import type { TelephonyPort } from '../telephony/port';
 import type { KeptConversation } from './plan';

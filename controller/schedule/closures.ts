@@ -2,6 +2,8 @@
 // message instead of the menu and, per its flag, the callback offer for the next open window;
 // no callback is placed during it. Pure: the time the sysadmin typed, the spoken "until", the
 // closure live at an instant.
+import type { Weekday } from '../config/schema';
+import type { Lang } from '../prompts/languages';
 import { addDays, localTime, zonedInstant, type ClosedInterval } from './service-hours';
 
 export interface Closure extends ClosedInterval {
@@ -60,16 +62,67 @@ export function closureAt(closures: readonly Closure[], dp: string, at: Date): C
   return found;
 }
 
-const MONTHS_IT = ['gennaio', 'febbraio', 'marzo', 'aprile', 'maggio', 'giugno', 'luglio', 'agosto', 'settembre', 'ottobre', 'novembre', 'dicembre'];
-const MONTHS_EN = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-const DAYS_IT = { mon: 'lunedì', tue: 'martedì', wed: 'mercoledì', thu: 'giovedì', fri: 'venerdì', sat: 'sabato', sun: 'domenica' };
-const DAYS_EN = { mon: 'Monday', tue: 'Tuesday', wed: 'Wednesday', thu: 'Thursday', fri: 'Friday', sat: 'Saturday', sun: 'Sunday' };
+/** How each language says the end of a closure. */
+interface UntilPhrasing {
+  months: string[];
+  days: Record<Weekday, string>;
+  time(h: number, m: number): string;
+  /** the closure ends at midnight today: closed for the rest of the day */
+  today: string;
+  /** through the whole of a day (it ends at the midnight after it) */
+  through(weekday: string, day: number, month: string): string;
+  /** until a time today */
+  untilToday(time: string): string;
+  /** until a time on another day */
+  until(time: string, weekday: string, day: number, month: string): string;
+}
+
+const UNTIL: Record<Lang, UntilPhrasing> = {
+  it: {
+    months: ['gennaio', 'febbraio', 'marzo', 'aprile', 'maggio', 'giugno', 'luglio', 'agosto', 'settembre', 'ottobre', 'novembre', 'dicembre'],
+    days: { mon: 'lunedì', tue: 'martedì', wed: 'mercoledì', thu: 'giovedì', fri: 'venerdì', sat: 'sabato', sun: 'domenica' },
+    time: (h, m) => `${h === 1 ? "all'una" : `alle ${h}`}${m ? ` e ${m}` : ''}`,
+    today: 'per tutta la giornata di oggi',
+    through: (wd, d, mo) => `fino a ${wd} ${d} ${mo} compreso`,
+    untilToday: (t) => `fino ${t}`,
+    until: (t, wd, d, mo) => `fino ${t} di ${wd} ${d} ${mo}`,
+  },
+  en: {
+    months: ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'],
+    days: { mon: 'Monday', tue: 'Tuesday', wed: 'Wednesday', thu: 'Thursday', fri: 'Friday', sat: 'Saturday', sun: 'Sunday' },
+    time: (h, m) => `${h}${m ? `:${String(m).padStart(2, '0')}` : ''}`,
+    today: 'for the rest of today',
+    through: (wd, d, mo) => `through ${wd} ${d} ${mo}`,
+    untilToday: (t) => `until ${t} today`,
+    until: (t, wd, d, mo) => `until ${t} on ${wd} ${d} ${mo}`,
+  },
+  // "Die Landesdirektion ... ist <until> ausnahmsweise geschlossen"
+  de: {
+    months: ['Januar', 'Februar', 'März', 'April', 'Mai', 'Juni', 'Juli', 'August', 'September', 'Oktober', 'November', 'Dezember'],
+    days: { mon: 'Montag', tue: 'Dienstag', wed: 'Mittwoch', thu: 'Donnerstag', fri: 'Freitag', sat: 'Samstag', sun: 'Sonntag' },
+    time: (h, m) => `${h} Uhr${m ? ` ${m}` : ''}`,
+    today: 'den ganzen heutigen Tag',
+    through: (wd, d, mo) => `bis einschließlich ${wd}, ${d}. ${mo},`,
+    untilToday: (t) => `heute bis ${t}`,
+    until: (t, wd, d, mo) => `bis ${wd}, ${d}. ${mo}, ${t}`,
+  },
+  fr: {
+    months: ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août', 'septembre', 'octobre', 'novembre', 'décembre'],
+    days: { mon: 'lundi', tue: 'mardi', wed: 'mercredi', thu: 'jeudi', fri: 'vendredi', sat: 'samedi', sun: 'dimanche' },
+    time: (h, m) => `${h} ${h === 1 ? 'heure' : 'heures'}${m ? ` ${m}` : ''}`,
+    today: 'pour toute la journée',
+    through: (wd, d, mo) => `jusqu'au ${wd} ${d === 1 ? '1er' : d} ${mo} inclus`,
+    untilToday: (t) => `jusqu'à ${t}`,
+    until: (t, wd, d, mo) => `jusqu'à ${t} le ${wd} ${d === 1 ? '1er' : d} ${mo}`,
+  },
+};
 
 /**
  * "fino alle 14 e 30", "fino alle 12 di giovedì 3 dicembre", "fino a martedì 1 dicembre
- * compreso" (an end at midnight); the English alike. Spoken relative to `now`.
+ * compreso" (an end at midnight); the other languages alike. Spoken relative to `now`.
  */
-export function spokenUntil(until: Date, now: Date, tz: string, lang: 'it' | 'en'): string {
+export function spokenUntil(until: Date, now: Date, tz: string, lang: Lang): string {
+  const p = UNTIL[lang];
   const u = localTime(until, tz);
   const n = localTime(now, tz);
   const sameDay = (a: { year: number; month: number; day: number }, b: typeof a): boolean => a.year === b.year && a.month === b.month && a.day === b.day;
@@ -77,13 +130,10 @@ export function spokenUntil(until: Date, now: Date, tz: string, lang: 'it' | 'en
     // closed through the day before
     const d = addDays(u, -1);
     const wd = localTime(zonedInstant(d, 12, 0, tz), tz).weekday;
-    if (sameDay(d, n)) return lang === 'it' ? 'per tutta la giornata di oggi' : 'for the rest of today';
-    return lang === 'it' ? `fino a ${DAYS_IT[wd]} ${d.day} ${MONTHS_IT[d.month - 1]} compreso` : `through ${DAYS_EN[wd]} ${d.day} ${MONTHS_EN[d.month - 1]}`;
+    if (sameDay(d, n)) return p.today;
+    return p.through(p.days[wd], d.day, p.months[d.month - 1]!);
   }
-  const time =
-    lang === 'it'
-      ? `${u.hour === 1 ? "all'una" : `alle ${u.hour}`}${u.minute ? ` e ${u.minute}` : ''}`
-      : `${u.hour}${u.minute ? `:${String(u.minute).padStart(2, '0')}` : ''}`;
-  if (sameDay(u, n)) return lang === 'it' ? `fino ${time}` : `until ${time} today`;
-  return lang === 'it' ? `fino ${time} di ${DAYS_IT[u.weekday]} ${u.day} ${MONTHS_IT[u.month - 1]}` : `until ${time} on ${DAYS_EN[u.weekday]} ${u.day} ${MONTHS_EN[u.month - 1]}`;
+  const time = p.time(u.hour, u.minute);
+  if (sameDay(u, n)) return p.untilToday(time);
+  return p.until(time, p.days[u.weekday], u.day, p.months[u.month - 1]!);
 }

@@ -1,5 +1,6 @@
 // SQL for the callbacks table. Every status change is guarded by the current status.
 import { durable, type Db } from './database';
+import type { Lang } from '../prompts/languages';
 
 export const CALLBACK_STATUSES = ['pending', 'dialing', 'done', 'failed', 'cancelled', 'expired'] as const;
 export type CallbackStatus = (typeof CALLBACK_STATUSES)[number];
@@ -8,7 +9,7 @@ export interface CallbackRow {
   id: number;
   dp: string;
   number: string;
-  language: 'it' | 'en';
+  language: Lang;
   status: CallbackStatus;
   requestedAt: string;
   dueAt: string;
@@ -29,7 +30,7 @@ export interface CallbackRow {
 export interface BookingRequest {
   dp: string;
   number: string;
-  language: 'it' | 'en';
+  language: Lang;
   callId: string | null;
   menuPath: string | null;
   ringCount: number | null;

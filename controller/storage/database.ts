@@ -1,6 +1,9 @@
 // Opens the SQLite database and brings its schema up to date. Migrations are the numbered
 // files in db/ (NNN_name.sql), each applied once, in order, inside one transaction together
 // with its row in schema_version: a crash mid-migration leaves the previous version intact.
+// A migration that rebuilds a table other tables refer to (SQLite cannot alter a CHECK) says
+// `-- foreign_keys: off` on a line of its own: the runner turns the foreign keys off around
+// its transaction (SQLite ignores the pragma inside one) and checks them all before commit.
 import Database from 'better-sqlite3';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -70,13 +73,26 @@ export function migrate(db: Db, migrations: Migration[], now: () => Date = () =>
   if (current > latest) throw new Error(`database schema version ${current} is newer than this program (${latest}): upgrade the program`);
   const applied: string[] = [];
   for (const m of migrations.filter((x) => x.version > current)) {
-    // IMMEDIATE: a second process migrating at the same time waits, then sees the new version
-    db.transaction(() => {
-      if (schemaVersion(db) >= m.version) return;
-      db.exec(m.sql);
-      db.prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, now().toISOString());
-      applied.push(m.name);
-    }).immediate();
+    const rebuild = /^-- foreign_keys: off$/m.test(m.sql);
+    if (rebuild) db.pragma('foreign_keys = OFF');
+    try {
+      // IMMEDIATE: a second process migrating at the same time waits, then sees the new version
+      db.transaction(() => {
+        if (schemaVersion(db) >= m.version) return;
+        db.exec(m.sql);
+        if (rebuild) {
+          const broken = db.pragma('foreign_key_check') as Array<{ table: string; rowid: number; parent: string }>;
+          if (broken.length > 0) {
+            const first = broken[0]!;
+            throw new Error(`migration ${m.name} breaks ${broken.length} reference(s), e.g. ${first.table} row ${first.rowid} to ${first.parent}: not applied`);
+          }
+        }
+        db.prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, now().toISOString());
+        applied.push(m.name);
+      }).immediate();
+    } finally {
+      if (rebuild) db.pragma('foreign_keys = ON');
+    }
   }
   return applied;
 }

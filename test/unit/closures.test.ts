@@ -42,6 +42,17 @@ t.test('spokenUntil: today, another day, through a day; Italian and English', as
   t.equal(spokenUntil(new Date('2026-12-03T23:00:00Z'), now, TZ, 'it'), 'per tutta la giornata di oggi');
 });
 
+t.test('spokenUntil: German and French', async (t) => {
+  t.equal(spokenUntil(new Date('2026-12-03T13:30:00Z'), now, TZ, 'de'), 'heute bis 14 Uhr 30');
+  t.equal(spokenUntil(new Date('2026-12-04T11:00:00Z'), now, TZ, 'de'), 'bis Freitag, 4. Dezember, 12 Uhr');
+  t.equal(spokenUntil(new Date('2026-12-07T23:00:00Z'), now, TZ, 'de'), 'bis einschließlich Montag, 7. Dezember,');
+  t.equal(spokenUntil(new Date('2026-12-03T23:00:00Z'), now, TZ, 'de'), 'den ganzen heutigen Tag');
+  t.equal(spokenUntil(new Date('2026-12-03T13:00:00Z'), now, TZ, 'fr'), "jusqu'à 14 heures");
+  t.equal(spokenUntil(new Date('2026-12-04T00:00:00Z'), now, TZ, 'fr'), "jusqu'à 1 heure le vendredi 4 décembre");
+  t.equal(spokenUntil(new Date('2026-11-30T23:00:00Z'), new Date('2026-11-30T09:00:00Z'), TZ, 'fr'), 'pour toute la journée');
+  t.equal(spokenUntil(new Date('2026-12-01T23:00:00Z'), new Date('2026-11-30T09:00:00Z'), TZ, 'fr'), "jusqu'au mardi 1er décembre inclus");
+});
+
 const closure = (over: Partial<Closure> = {}): Closure => ({
   id: 1, dp: 'dp-a', from: now, until: new Date('2026-12-03T13:30:00Z'), messageIt: null, messageEn: null, offerCallback: true, createdAt: now, ...over,
 });
@@ -99,6 +110,11 @@ t.test('closure prompts: the generated "closed until" text, or the sysadmin\'s; 
   t.same(en, { path: 'dp/dp-a-closure-12-en', lang: 'en', text: 'The Provincial Directorate of Alfa is closed for exceptional reasons until 14:30 today.' });
   const own = closurePrompts(config.directorates[1]!, closure({ id: 13, dp: 'dp-b', messageIt: 'Uffici chiusi per sciopero.' }));
   t.same(own, [{ path: 'dp/dp-b-closure-13', lang: 'it', text: 'Uffici chiusi per sciopero.' }], 'Italian only where English is not offered');
+  const bz = { ...config.directorates[1]!, name: 'Bolzano', languages: ['it', 'de', 'fr'] as Array<'it' | 'de' | 'fr'> };
+  t.same(closurePrompts(bz, closure({ id: 14, dp: 'dp-b', messageIt: 'Uffici chiusi per sciopero.' })).slice(1), [
+    { path: 'dp/dp-b-closure-14-de', lang: 'de', text: 'Die Landesdirektion Bolzano ist heute bis 14 Uhr 30 ausnahmsweise geschlossen.' },
+    { path: 'dp/dp-b-closure-14-fr', lang: 'fr', text: "La Direction provinciale de Bolzano est exceptionnellement fermée jusqu'à 14 heures 30." },
+  ], 'German and French: generated from the end, beside the Italian message');
   const manifest = promptManifest(config, root, [closure({ id: 12 })]).map((p) => p.path);
   t.ok(manifest.includes('dp/dp-a-closure-12') && manifest.includes('it/office-closed-extraordinary') && manifest.includes('dp/dp-a-welcome'));
 });

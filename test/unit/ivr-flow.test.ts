@@ -1,9 +1,10 @@
 import t from 'tap';
 import { checkCallbackNumber } from '../../controller/callbacks/numbering-plan';
+import { languageChoices } from '../../controller/prompts/languages';
 import { MAX_TRIES, MENU_TIMEOUT_MS, startIvr, step, type CallContext, type IvrEffect, type IvrEvent, type IvrState } from '../../controller/inbound/ivr-flow';
 
 const ctx = (over: Partial<CallContext> = {}): CallContext => ({
-  dp: 'demo-st', callerNumber: '0612345678', open: true, offerWhenClosed: true, english: true, pending: undefined, rings: 3, ...over,
+  dp: 'demo-st', callerNumber: '0612345678', open: true, offerWhenClosed: true, languages: [{ lang: 'en', key: '9' }], pending: undefined, rings: 3, ...over,
 });
 
 /** Drives the machine; "done" / "timeout" use the token the flow is waiting for. */
@@ -159,11 +160,47 @@ t.test('English path: 9 switches the language, the menu is replayed in English',
   t.equal(c.state.lang, 'en');
   c.keys('9');
   t.same(c.names(), ['invalid-choice', 'menu-main'], '9 again is just invalid');
-  const noEnglish = new Call(ctx({ english: false }));
+  const noEnglish = new Call(ctx({ languages: [] }));
   noEnglish.toMenu();
   t.same(noEnglish.names(), ['menu-main']);
   noEnglish.keys('9');
   t.same(noEnglish.names(), ['invalid-choice', 'menu-main']);
+});
+
+t.test('German and French: each invited on its key in the Italian menu; the booking is in the language chosen', async (t) => {
+  const four = (): CallContext => ctx({ languages: languageChoices(['it', 'en', 'de', 'fr']), callerNumber: undefined });
+  const c = new Call(four());
+  c.toMenu();
+  t.same(c.names(), ['menu-main', 'menu-english', 'menu-german', 'menu-french'], 'each language invited in the Italian menu');
+  c.keys('8');
+  t.match(c.effects, [{ type: 'stopPlay' }, { type: 'setLanguage', lang: 'de' }, { type: 'record', event: 'language', data: { lang: 'de' } }, { type: 'play' }]);
+  t.equal(c.state.lang, 'de');
+  t.same(c.names(), ['menu-main'], 'the German menu invites no language');
+  c.keys('7');
+  t.same(c.names(), ['invalid-choice', 'menu-main'], 'no switching again from German');
+  c.keys('1');
+  c.send({ type: 'operators', available: 0, reason: 'none_registered' });
+  t.same(c.names(), ['no-operator-online', 'offer-type-number', 'type-number']);
+  c.keys('0612345678#');
+  t.same(c.names(), ['you-typed', 'digits:0612345678', 'confirm-or-reenter']);
+  c.keys('1');
+  t.match(c.find('book'), { type: 'book', number: '0612345678', path: '8,1' });
+  t.equal(c.state.lang, 'de', 'the runner books in the state\'s language');
+
+  const fr = new Call(four());
+  fr.send({ type: 'answered' });
+  fr.keys('7'); // during the welcome: kept for the menu
+  fr.done();
+  t.equal(fr.state.lang, 'fr', 'type-ahead chooses French too');
+  t.same(fr.names(), ['menu-main']);
+
+  const itOnly = new Call(ctx({ languages: languageChoices(['it', 'de']) }));
+  itOnly.toMenu();
+  t.same(itOnly.names(), ['menu-main', 'menu-german']);
+  itOnly.keys('9');
+  t.same(itOnly.names(), ['invalid-choice', 'menu-main', 'menu-german'], 'English not offered: 9 is no choice');
+  itOnly.keys('7');
+  t.same(itOnly.names(), ['invalid-choice', 'menu-main', 'menu-german'], 'French not offered: 7 is no choice');
 });
 
 t.test('outside service hours: hours announced, callback for the next window, or goodbye', async (t) => {

@@ -6,11 +6,12 @@ import { loadConfig, parseConfig } from '../../controller/config/load';
 import { buildKey, promptStatuses } from '../../controller/prompts/built';
 import { writePcmWav } from '../wav';
 import { commonPrompts, dpPrompts, missingTranslations, promptManifest } from '../../controller/prompts/catalog';
-import { dpPromptPath, promptMedia } from '../../controller/prompts/media';
+import { dpPromptPath, numberPromptNames, promptMedia } from '../../controller/prompts/media';
+import { LANGUAGE_INVITATIONS, LANGUAGE_KEYS } from '../../controller/prompts/languages';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 
-t.test('every prompt the flow plays exists in Italian and English', async (t) => {
+t.test('every prompt the flow plays exists in Italian, English, German and French', async (t) => {
   const flow = readFileSync(path.join(root, 'controller', 'inbound', 'ivr-flow.ts'), 'utf8');
   const used = new Set([...flow.matchAll(/common\('([a-z-]+)'\)/g)].map((m) => m[1]!));
   for (const m of flow.matchAll(/(?<!name): '([a-z]+(?:-[a-z]+)+)'/g)) used.add(m[1]!); // the refusal tables (not the directorates' own prompts)
@@ -18,13 +19,66 @@ t.test('every prompt the flow plays exists in Italian and English', async (t) =>
   t.ok(used.size > 20, `${used.size} prompt names found in the flow`);
   for (const name of used) {
     t.ok(names.has(`it/${name}`), `it/${name}`);
-    if (name !== 'menu-english') t.ok(names.has(`en/${name}`), `en/${name}`);
+    for (const lang of ['en', 'de', 'fr']) if (!name.startsWith('menu-') || name === 'menu-main') t.ok(names.has(`${lang}/${name}`), `${lang}/${name}`);
   }
+  for (const name of Object.values(LANGUAGE_INVITATIONS)) t.ok(names.has(`it/${name}`), `it/${name}`);
   t.same(missingTranslations(root), []);
+  const yaml = path.join(mkdtempSync(path.join(os.tmpdir(), 'ivr-tr-')), 'sounds');
+  mkdirSync(yaml);
+  writeFileSync(path.join(yaml, 'prompts.yaml'), 'it: { goodbye: Arrivederci., op-calling: x, menu-german: y }\nen: { goodbye: Goodbye. }\nde: {}\n');
+  t.same(missingTranslations(path.dirname(yaml)), ['de/goodbye', 'fr/goodbye'], 'a missing translation is named by language');
 });
 
-t.test('the English invitation in the Italian menu is spoken by the English voice', async (t) => {
-  t.match(commonPrompts(root).find((p) => p.path === 'it/menu-english'), { lang: 'en', text: 'For English, press 9.' });
+t.test('each invitation in the Italian menu is spoken in its own language and names its key', async (t) => {
+  const common = commonPrompts(root);
+  t.match(common.find((p) => p.path === 'it/menu-english'), { lang: 'en', text: 'For English, press 9.' });
+  for (const [lang, name] of Object.entries(LANGUAGE_INVITATIONS)) {
+    const p = common.find((x) => x.path === `it/${name}`);
+    t.equal(p?.lang, lang, `${name} in ${lang}`);
+    t.match(p?.text, new RegExp(`\\b${LANGUAGE_KEYS[lang as keyof typeof LANGUAGE_KEYS]}\\.$`), `${name} names key ${LANGUAGE_KEYS[lang as keyof typeof LANGUAGE_KEYS]}`);
+  }
+});
+
+t.test('German and French read numbers and digits from synthesized prompts; Italian and English from Asterisk', async (t) => {
+  t.same(promptMedia({ kind: 'digits', value: '061' }, 'de', 'dp-a'), ['sound:/opt/ivr/sounds/de/digit-0', 'sound:/opt/ivr/sounds/de/digit-6', 'sound:/opt/ivr/sounds/de/digit-1']);
+  t.same(promptMedia({ kind: 'number', value: 57 }, 'fr', 'dp-a'), ['sound:/opt/ivr/sounds/fr/number-57']);
+  t.same(promptMedia({ kind: 'number', value: 157 }, 'de', 'dp-a'), ['sound:/opt/ivr/sounds/de/number-100', 'sound:/opt/ivr/sounds/de/number-57']);
+  t.same(numberPromptNames(300), ['number-300']);
+  t.same(numberPromptNames(1205), ['digit-1', 'digit-2', 'digit-0', 'digit-5'], 'past 999: digit by digit');
+  t.same(promptMedia({ kind: 'number', value: 157 }, 'en', 'dp-a'), ['number:157']);
+  const common = commonPrompts(root, ['it', 'de']);
+  for (const n of [0, 9, 57, 99, 100, 900]) t.match(common.find((p) => p.path === `de/number-${n}`), { lang: 'de', text: String(n) });
+  for (let d = 0; d <= 9; d++) t.ok(common.some((p) => p.path === `de/digit-${d}`), `de/digit-${d}`);
+  t.notOk(common.some((p) => p.path.startsWith('fr/') || p.path.startsWith('en/')), 'only the languages asked for');
+  t.notOk(common.some((p) => p.path === 'it/number-5'), 'Italian numbers are Asterisk\'s');
+});
+
+t.test('the manifest has German and French only when a directorate speaks them, with its own prompts in them', async (t) => {
+  const base = (languages: string): string => `
+directorates:
+  - id: dp-bz
+    name: Bolzano
+    numbers: ["0471000001"]
+    case: staff
+    ringsBeforeCallback: 2
+    languages: ${languages}
+    hours: { weekly: { mon: "09:00-13:00", tue: "09:00-13:00", wed: "09:00-12:30" }, nationalHolidays: true }
+    units: [{ id: rimborsi, name: Ufficio rimborsi, code: "40" }]
+    menu: [{ key: "2", unit: rimborsi }]
+`;
+  const two = promptManifest(parseConfig(base('[it, en]'), 'x.yaml'), root);
+  t.notOk(two.some((p) => p.path.startsWith('de/') || p.path.startsWith('fr/') || /-(de|fr)$/.test(p.path)), 'it, en: no German or French');
+  const four = promptManifest(parseConfig(base('[it, de, fr]'), 'x.yaml'), root);
+  const text = (p: string): string | undefined => four.find((x) => x.path === p)?.text;
+  t.ok(four.some((p) => p.path === 'de/goodbye') && four.some((p) => p.path === 'fr/number-42'));
+  t.notOk(four.some((p) => p.path.startsWith('en/')), 'no English where nobody speaks it');
+  t.equal(text('dp/dp-bz-hours-de'), 'von Montag bis Dienstag von 9 Uhr bis 13 Uhr; am Mittwoch von 9 Uhr bis 12 Uhr 30, außer an Feiertagen.');
+  t.equal(text('dp/dp-bz-hours-fr'), 'du lundi au mardi de 9 heures à 13 heures; le mercredi de 9 heures à 12 heures 30, sauf les jours fériés.');
+  t.equal(text('dp/dp-bz-menu-offices-de'), 'Ufficio rimborsi: drücken Sie die 2.');
+  t.equal(text('dp/dp-bz-menu-offices-fr'), 'Ufficio rimborsi: appuyez sur 2.');
+  t.match(text('dp/dp-bz-welcome-de'), /^Agentur der Einnahmen, Landesdirektion Bolzano\. Willkommen\./);
+  t.match(text('dp/dp-bz-callback-greeting-fr'), /Direction provinciale de Bolzano/);
+  t.equal(four.find((p) => p.path === 'dp/dp-bz-welcome-de')?.lang, 'de', 'spoken by the German voice');
 });
 
 t.test("a directorate's own prompts the flow plays exist for it, in each of its languages (the offices of its menu too)", async (t) => {
