@@ -15,7 +15,8 @@ export const ok = (t: Test, r: SippResult, what: string): void => {
 export type Attempt = { id: number; operator: string; stage: string; outcome: string | null; caller_attempt: number | null; cause: number | null; started_at: string; ended_at: string | null; caller_dialed_at: string | null };
 export const attemptsOf = (id: number): Attempt[] => query<Attempt>('SELECT * FROM callback_attempts WHERE callback_id = ? ORDER BY id', id);
 
-export function callbackAgents(rtpBase: number) {
+/** the agents of a callback test at t-cb, or at another directorate (its public number) */
+export function callbackAgents(rtpBase: number, dpNumber = CB_NUMBER) {
   let seq = 0;
   let rtp = rtpBase;
   const nextRtp = (): number => (rtp += 2);
@@ -40,7 +41,7 @@ export function callbackAgents(rtpBase: number) {
     startPhone({ id, password: seededPassword(id), port, rtpPort: nextRtp(), rxScenario: writePhoneScenario(`op-${id}-${rtpBase}-${++seq}`, b), holdMs, maxCalls: 5, busyAtOnce: true });
 
   const callee = (steps: AnswerStep[], calls = 1, answerAfterMs = 1000, timeoutMs = 60_000): Promise<Phone> =>
-    startCallee({ scenario: writeAnsweringScenario(`callee-${rtpBase}-${++seq}`, { answerAfterMs, steps, expectFrom: CB_NUMBER }), rtpPort: nextRtp(), calls, timeoutMs, speak: false });
+    startCallee({ scenario: writeAnsweringScenario(`callee-${rtpBase}-${++seq}`, { answerAfterMs, steps, expectFrom: dpNumber }), rtpPort: nextRtp(), calls, timeoutMs, speak: false });
 
   /** A callee that does not answer (rings until CANCEL) or refuses (486 busy). */
   const refusingCallee = (b: PhoneBehaviour, calls = 1, timeoutMs = 60_000): Promise<Phone> =>
