@@ -48,7 +48,7 @@ install_instance() {
   [ -f "$SRC/docs/INSTALL.md" ] && cp -a "$SRC/docs/INSTALL.md" "$PREFIX.new/docs/"
   rm -rf "$PREFIX.new/dist/test"
   # the test and build tools are not needed to run (better-sqlite3 stays built for this Node)
-  (cd "$PREFIX.new" && PATH="$SRC/.tools/node/bin:$PATH" npm prune --omit=dev --no-audit --no-fund --loglevel=error >/dev/null)
+  (cd "$PREFIX.new" && PATH="$SRC/.tools/node/bin:$PATH" npm prune --omit=dev --offline --no-audit --no-fund --loglevel=error >/dev/null)
   rm -rf "$PREFIX.old"
   [ -d "$PREFIX" ] && mv "$PREFIX" "$PREFIX.old"
   mv "$PREFIX.new" "$PREFIX"

@@ -7,7 +7,7 @@
 import t from 'tap';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { agentReport, assertNothingLeft, callEvents, callIvr, eventually, ivrctl, query, ROOT, STATE_DIR, startPhone, TEST_CONFIG, waitForRow } from './harness';
+import { agentReport, assertNothingLeft, callEvents, callIvr, eventually, ivrctl, query, SOUNDS_DIR, STATE_DIR, startPhone, TEST_CONFIG, waitForRow } from './harness';
 import { writeAnsweringScenario } from './scenarios';
 import { Softphone } from './softphone';
 import { wavDurationMs } from '../../controller/prompts/durations';
@@ -56,12 +56,12 @@ t.test('config reload while a caller talks with an operator: the call goes on, t
   const reload = await ivrctl('config', 'reload');
   const tookMs = Date.now() - t0;
   t.equal(reload.code, 0, `reloaded in ${tookMs} ms`, { stderr: reload.stderr });
-  // how many are built depends on what an earlier run left in sounds/gen: the texts tell
+  // how many are built depends on what an earlier run left in the sounds: the texts tell
   t.match(reload.stdout, /reloaded; changed: t-ops \(ringsBeforeCallback, menu, welcome\); prompts built: [1-9]/, 'what changed, and prompts built');
-  const spoken = (p: string): string => readFileSync(path.join(ROOT, 'sounds', 'gen', `${p}.txt`), 'utf8');
+  const spoken = (p: string): string => readFileSync(path.join(SOUNDS_DIR, `${p}.txt`), 'utf8');
   t.equal(spoken('dp/t-ops-menu-offices'), 'Ufficio contenzioso: prema 2.', 'the office menu prompt, Italian');
   t.equal(spoken('dp/t-ops-menu-offices-en'), 'Ufficio contenzioso: press 2.', 'and English');
-  t.ok(existsSync(path.join(ROOT, 'sounds', 'gen', 'dp', 't-ops-menu-offices.wav')), 'with its audio');
+  t.ok(existsSync(path.join(SOUNDS_DIR, 'dp', 't-ops-menu-offices.wav')), 'with its audio');
   t.match(query('SELECT ended_at FROM calls WHERE caller = ?', talker), [{ ended_at: null }], 'the conversation was still going when the reload finished');
 
   const r = await talking;
@@ -72,7 +72,7 @@ t.test('config reload while a caller talks with an operator: the call goes on, t
   const logFrom = asteriskLog().length;
   const next = '0613600002';
   // "2" once the office has been announced: after the welcome and the operators' line
-  const gen = (p: string): number => wavDurationMs(path.join(ROOT, 'sounds', 'gen', `${p}.wav`)) ?? 5000;
+  const gen = (p: string): number => wavDurationMs(path.join(SOUNDS_DIR, `${p}.wav`)) ?? 5000;
   const announced = gen('dp/t-ops-welcome') + gen('it/menu-main') + 1000;
   const b = await callIvr({ number: OPS, ani: next, rtpPort: nextRtp(), steps: [{ pause: announced }, { keys: '2' }, { pause: 2500 }, { keys: '1' }, { pause: 1000 }, { hangup: true }] });
   t.equal(b.code, 0, 'the next caller chose the new office and booked', { report: b.code === 0 ? undefined : agentReport(b) });
@@ -120,7 +120,7 @@ t.test('extraordinary closure: the message, then a callback booked for after it;
   t.equal(close.code, 0, close.stderr);
   const c = JSON.parse(close.stdout) as { closure: { id: number; endsAt: string; offerCallback: boolean; createdBy: string }; message: { built: boolean } };
   t.match(c, { closure: { offerCallback: true, createdBy: /^ivrctl:/ }, message: { built: true } }, 'closed, the message built, the callback offered (the directorate\'s default)');
-  t.equal(readFileSync(path.join(ROOT, 'sounds', 'gen', 'dp', `t-ops-closure-${c.closure.id}.txt`), 'utf8'), 'Gli uffici sono chiusi per una prova di evacuazione.');
+  t.equal(readFileSync(path.join(SOUNDS_DIR, 'dp', `t-ops-closure-${c.closure.id}.txt`), 'utf8'), 'Gli uffici sono chiusi per una prova di evacuazione.');
   const list = JSON.parse((await ivrctl('dp', 'list', '--json')).stdout) as Array<{ dp: string; state: string; until: string | null }>;
   t.match(list.find((x) => x.dp === 't-ops'), { state: 'closed', until: c.closure.endsAt });
   t.equal(await metric('ivr_directorate_closed{dp="t-ops"}'), 1, 'the metric shows the closure');

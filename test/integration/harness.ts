@@ -10,9 +10,19 @@ import { ariGet } from '../../controller/telephony/ari-rest';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const IMAGE = process.env.IVR_IMAGE ?? 'localhost/ivr-asterisk:22';
-export const STATE_DIR = '/tmp/ivr-test-state';
-export const PBX_CONTAINER = 'ivr-test-asterisk';
-export const AGENTS_CONTAINER = 'ivr-test-agents';
+/**
+ * Which test stack this process drives: none for the one stack of a sequential run, or the
+ * number test/parallel-run.ts gives each of its stacks. Every stack runs in its own network
+ * namespace (the same loopback addresses and ports in each), with its own state dir,
+ * containers and prompts, so that integration files run in parallel.
+ */
+export const TEST_STACK = process.env.IVR_TEST_STACK ?? '';
+const suffix = TEST_STACK ? `-${TEST_STACK}` : '';
+export const STATE_DIR = `/tmp/ivr-test-state${suffix}`;
+export const PBX_CONTAINER = `ivr-test-asterisk${suffix}`;
+export const AGENTS_CONTAINER = `ivr-test-agents${suffix}`;
+/** the stack's prompts: a copy of sounds/gen (built for the test config), rebuilt by its controller on a reload */
+export const SOUNDS_DIR = path.join(STATE_DIR, 'sounds');
 export const TRUNK_IP = '127.0.0.2';
 /** the carrier trunks of the test config (trunks.test.ts): a registrar, and a carrier challenging INVITEs (127.0.0.3 stays an address that is no trunk: trunk-security.test.ts) */
 export const REGISTRAR_IP = '127.0.0.5';
@@ -28,6 +38,7 @@ export const stackEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   IVR_STATE_DIR: STATE_DIR,
   IVR_CONTAINER: PBX_CONTAINER,
   IVR_CONFIG: TEST_CONFIG,
+  IVR_SOUNDS_DIR: SOUNDS_DIR,
   IVR_UP_TIMEOUT: '120',
   ...extra,
 });
@@ -217,7 +228,9 @@ export async function assertNothingLeft(t: Tap.Test): Promise<void> {
       const [ch, br] = await Promise.all([ari<unknown[]>('/channels'), ari<unknown[]>('/bridges')]);
       return ch.length === 0 && br.length === 0 ? { ch, br } : undefined;
     },
-    5000,
+    // as soon as Asterisk is empty; the bound covers an operator's wrap-up after the caller
+    // left (the outcome question, then its time-out), which a loaded machine stretches
+    20_000,
   ).catch(async (e: Error) => {
     t.fail(`${e.message}: ${JSON.stringify(await ari('/channels'))} ${JSON.stringify(await ari('/bridges'))}`);
     return undefined;

@@ -72,6 +72,10 @@ export class Softphone {
       path.join(dir, 'config'),
       [
         `sip_listen 127.0.0.1:${o.sipPort}`,
+        // its address is the loopback's: without this it takes the default route's interface,
+        // and in a test stack's network namespace (loopback only) it would have none to register from
+        'net_interface 127.0.0.1',
+        'net_af ipv4',
         `ctrl_tcp_listen 127.0.0.1:${o.ctrlPort}`,
         `rtp_ports ${o.rtpPorts[0]}-${o.rtpPorts[1]}`,
         'module_path /usr/lib/baresip/modules',
@@ -100,10 +104,16 @@ export class Softphone {
         s.once('error', () => resolve(undefined));
       }), 10_000);
     const phone = new Softphone(o.id, sock);
-    await eventually(`${o.id} (baresip) registered and idle`, async () => {
-      const [ep, ds] = await Promise.all([ari<{ state: string }>(`/endpoints/PJSIP/${o.id}`), ari<{ state: string }>(`/deviceStates/PJSIP%2F${o.id}`)]);
-      return ep.state === 'online' && ds.state === 'NOT_INUSE';
-    }, 15_000);
+    try {
+      await eventually(`${o.id} (baresip) registered and idle`, async () => {
+        const [ep, ds] = await Promise.all([ari<{ state: string }>(`/endpoints/PJSIP/${o.id}`), ari<{ state: string }>(`/deviceStates/PJSIP%2F${o.id}`)]);
+        return ep.state === 'online' && ds.state === 'NOT_INUSE';
+      }, 15_000);
+    } catch (err) {
+      // the caller gets no phone to stop: its process and our socket would outlive the test
+      await phone.stop();
+      throw err;
+    }
     return phone;
   }
 

@@ -1,9 +1,11 @@
-// tap --before: starts the test stack once for the whole run (a fresh state dir and
-// database, the real Asterisk container, the controller, the SIP agents container). If
-// anything cannot start, this exits non-zero and the run fails: integration tests never skip.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// tap --before (or test/parallel-run.ts, once per stack): starts the test stack once for the
+// whole run (a fresh state dir and database, the real Asterisk container, the controller,
+// the SIP agents container). If anything cannot start, this exits non-zero and the run
+// fails: integration tests never skip. --prompts-only builds the test config's prompts in
+// sounds/gen and stops there (the parallel runner does it once for all its stacks).
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { AGENTS_CONTAINER, CARRIER_PASSWORD, IMAGE, PBX_CONTAINER, PODMAN, ROOT, STATE_DIR, TEST_CONFIG, resetStateDir, run, stack, stackEnv } from './harness';
+import { AGENTS_CONTAINER, CARRIER_PASSWORD, IMAGE, PBX_CONTAINER, PODMAN, ROOT, SOUNDS_DIR, STATE_DIR, TEST_CONFIG, resetStateDir, run, stack, stackEnv } from './harness';
 import { SCEN_DIR, writeRegisterScenario } from './scenarios';
 
 /** today's date in Rome, for the directorate that is closed "today" */
@@ -11,8 +13,11 @@ const todayInRome = (): string => new Intl.DateTimeFormat('en-CA', { timeZone: '
 
 async function main(): Promise<void> {
   const t0 = Date.now();
-  await run('podman', [...PODMAN, 'rm', '-f', PBX_CONTAINER, AGENTS_CONTAINER], { timeoutMs: 60_000 });
-  await stack('down');
+  const promptsOnly = process.argv.includes('--prompts-only');
+  if (!promptsOnly) {
+    await run('podman', [...PODMAN, 'rm', '-f', PBX_CONTAINER, AGENTS_CONTAINER], { timeoutMs: 60_000 });
+    await stack('down');
+  }
   resetStateDir();
   mkdirSync(path.join(STATE_DIR, 'sipp-logs'), { recursive: true });
   mkdirSync(SCEN_DIR, { recursive: true });
@@ -20,8 +25,15 @@ async function main(): Promise<void> {
   writeFileSync(path.join(STATE_DIR, 'carrier.password'), `${CARRIER_PASSWORD}\n`, { mode: 0o600 });
   writeFileSync(TEST_CONFIG, readFileSync(path.join(ROOT, 'test', 'fixtures', 'ivr-test.yaml'), 'utf8').replaceAll('__TODAY__', todayInRome()));
   writeRegisterScenario();
-  const prompts = await run('bash', [path.join(ROOT, 'docker', 'make-prompts.sh')], { env: stackEnv(), timeoutMs: 300_000 });
-  if (prompts.code !== 0) throw new Error(`prompts for the test config: ${prompts.stdout}${prompts.stderr}`);
+  // the prompts of the test config, built in sounds/gen (once for all the stacks of a
+  // parallel run: --prompts-only, then IVR_TEST_PROMPTS_BUILT=1), copied into the stack's own
+  const gen = path.join(ROOT, 'sounds', 'gen');
+  if (process.env.IVR_TEST_PROMPTS_BUILT !== '1') {
+    const prompts = await run('bash', [path.join(ROOT, 'docker', 'make-prompts.sh')], { env: stackEnv({ IVR_SOUNDS_DIR: gen }), timeoutMs: 300_000 });
+    if (prompts.code !== 0) throw new Error(`prompts for the test config: ${prompts.stdout}${prompts.stderr}`);
+  }
+  if (promptsOnly) return;
+  cpSync(gen, SOUNDS_DIR, { recursive: true, filter: (src) => path.basename(src) !== '.job' });
   const up = await stack('up');
   if (up.code !== 0) throw new Error(`the test stack did not start (exit ${up.code}):\n${up.stdout}\n${up.stderr}`);
   // SIPp needs NET_RAW for play_dtmf (RTP events from a raw socket); only this container has it

@@ -1,0 +1,122 @@
+// Runs the integration and fault files on several test stacks at once. Each stack is a whole
+// Asterisk + controller + SQLite + SIP agents set (test/integration/stack-up.ts) inside its
+// own network namespace, so every stack has the same loopback addresses and ports the files
+// expect (127.0.0.1:5060, the trunk at 127.0.0.2, the console on 8080) and none sees another.
+// A stack takes the next file from one queue (the longest first, by the durations the last
+// run measured) and runs it alone with tap; the files' TAP output is printed whole as each
+// ends and saved together, so test/summary.js counts them as in a sequential run.
+//   node dist/test/parallel-run.js <file.test.js>...   (IVR_TEST_STACKS: how many, default 6)
+// Also runs the unit files (given with --unit) at the same time, outside the namespaces.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const TAP = path.join(ROOT, 'node_modules', '.bin', 'tap');
+const TAP_ARGS = ['--disable-coverage', '--allow-incomplete-coverage', '--reporter=tap', '--timeout=900'];
+const WEIGHTS = path.join(ROOT, 'test', 'durations.json');
+const MEASURED = path.join(ROOT, '.tap', 'durations.json');
+const netns = (k: number): string => `ivr-test-${k}`;
+
+interface Ran {
+  code: number | null;
+  out: string;
+}
+
+function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Ran> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', (err) => resolve({ code: 127, out: `${out}${cmd}: ${err.message}\n` }));
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+/** A command inside stack k's network namespace (nsenter, not `ip netns exec`: that remounts /sys, and runc then finds no cgroup). */
+const inStack = (k: number, cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Ran> =>
+  exec('nsenter', [`--net=/run/netns/${netns(k)}`, cmd, ...args], { ...env, IVR_TEST_STACK: String(k), IVR_TEST_PROMPTS_BUILT: '1' });
+
+async function createNamespace(k: number): Promise<void> {
+  await exec('ip', ['netns', 'del', netns(k)]); // left by a run that was killed
+  const add = await exec('ip', ['netns', 'add', netns(k)]);
+  if (add.code !== 0) throw new Error(`ip netns add ${netns(k)}: ${add.out.trim()}`);
+  const lo = await exec('ip', ['-n', netns(k), 'link', 'set', 'lo', 'up']);
+  if (lo.code !== 0) throw new Error(`loopback of ${netns(k)}: ${lo.out.trim()}`);
+}
+
+/** a top-level TAP failure summary.js counts as one failed case */
+const failure = (what: string, detail: string): string =>
+  `TAP version 14\nnot ok 1 - ${what}\n  ---\n  detail: |\n${detail.trim().split('\n').slice(-40).map((l) => `    ${l}`).join('\n')}\n  ...\n1..1\n`;
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const unitAt = argv.indexOf('--unit');
+  const units = unitAt >= 0 ? argv.slice(unitAt + 1) : [];
+  const files = unitAt >= 0 ? argv.slice(0, unitAt) : argv;
+  const stacks = Math.max(1, Number(process.env.IVR_TEST_STACKS ?? 6));
+  const t0 = Date.now();
+  const outputs: string[] = [];
+  const emit = (text: string): void => {
+    outputs.push(text);
+    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  };
+
+  // the longest first, so that no stack is left with a long file at the end
+  const weights: Record<string, number> = {
+    ...(JSON.parse(readFileSync(WEIGHTS, 'utf8')) as Record<string, number>),
+    ...(existsSync(MEASURED) ? (JSON.parse(readFileSync(MEASURED, 'utf8')) as Record<string, number>) : {}),
+  };
+  const name = (f: string): string => path.basename(f, '.test.js');
+  const queue = [...files].sort((a, b) => (weights[name(b)] ?? 60) - (weights[name(a)] ?? 60));
+  const measured: Record<string, number> = {};
+
+  const unitRun = units.length > 0 ? exec(TAP, [...TAP_ARGS, '--jobs=2', ...units]) : Promise.resolve(undefined);
+
+  if (files.length > 0) {
+    // the test config's prompts once for all the stacks (each copies them)
+    const prompts = await exec('node', [path.join(ROOT, 'dist', 'test', 'integration', 'stack-up.js'), '--prompts-only']);
+    if (prompts.code !== 0) {
+      for (const f of queue) emit(failure(`${f}: the test prompts could not be built`, prompts.out));
+      queue.length = 0;
+    }
+    const worker = async (k: number): Promise<void> => {
+      try {
+        await createNamespace(k);
+      } catch (err) {
+        emit(failure(`test stack ${k}: no network namespace`, (err as Error).message));
+        return;
+      }
+      const up = await inStack(k, 'node', [path.join(ROOT, 'dist', 'test', 'integration', 'stack-up.js')], process.env);
+      if (up.code !== 0) {
+        emit(failure(`test stack ${k} did not start`, up.out));
+      } else {
+        process.stdout.write(`# stack ${k}: ${up.out.trim().split('\n').pop()}\n`);
+        for (let file = queue.shift(); file; file = queue.shift()) {
+          const started = Date.now();
+          const r = await inStack(k, TAP, [...TAP_ARGS, '--jobs=1', file], process.env);
+          measured[name(file)] = Math.round((Date.now() - started) / 1000);
+          emit(`${r.out}# ${name(file)}: stack ${k}, ${measured[name(file)]} s, exit ${r.code}\n`);
+        }
+      }
+      await inStack(k, 'node', [path.join(ROOT, 'dist', 'test', 'integration', 'stack-down.js')], process.env);
+      await exec('ip', ['netns', 'del', netns(k)]);
+    };
+    await Promise.all(Array.from({ length: stacks }, (_, i) => worker(i + 1)));
+    // files no stack could take (every stack failed to start)
+    for (const f of queue) emit(failure(`${f}: no test stack to run it`, 'see the stacks\' failures above'));
+  }
+
+  const unit = await unitRun;
+  if (unit) emit(unit.out);
+  mkdirSync(path.dirname(MEASURED), { recursive: true });
+  writeFileSync(MEASURED, `${JSON.stringify({ ...(existsSync(MEASURED) ? JSON.parse(readFileSync(MEASURED, 'utf8')) : {}), ...measured }, null, 1)}\n`);
+  writeFileSync(path.join(ROOT, '.tap', 'last-run.tap'), outputs.join('\n'));
+  process.stdout.write(`# ${files.length} files on ${stacks} stacks and ${units.length} unit files in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`parallel-run: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});
