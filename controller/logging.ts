@@ -1,5 +1,5 @@
 import pino, { type Logger } from 'pino';
-import { maskNumber } from './callbacks/numbering-plan';
+import { maskNumber } from './numbering/numbering-plan';
 
 /** fields that hold a caller's number in our log lines */
 const NUMBER_FIELDS = ['caller', 'number', 'ani', 'digits'];

@@ -29,6 +29,7 @@ import { computeFigures, formatLocalDate, type DpFigures } from './monitoring/fi
 import { Metrics } from './monitoring/metrics';
 import { earlierContacts } from './monitoring/profile';
 import { Presence } from './operators/presence';
+import { closurePrompts } from './prompts/catalog';
 import { MediaDurations } from './prompts/durations';
 import { PromptSynthesizer } from './prompts/synthesizer';
 import { Boundary, installProcessBoundary } from './runtime/boundary';
@@ -50,7 +51,7 @@ import { NotesRepo } from './storage/notes-repo';
 import { OutcomesRepo } from './storage/outcomes-repo';
 import { privateUmask } from './storage/private-files';
 import { StorageHealth } from './storage/health';
-import { DatabaseWorker } from './storage/db-worker';
+import { DatabaseWorker } from './jobs/db-worker';
 import { CONTROLLER_BUSY_TIMEOUT_MS, WriteQueue } from './storage/write-queue';
 import { capAsteriskLogs } from './supervision/asterisk-logs';
 import { amiActions } from './telephony/ami';
@@ -173,7 +174,7 @@ async function main(): Promise<void> {
     writes,
     config,
     synthesize,
-    promptBuilt: (p) => existsSync(path.join(soundsDir, `${p}.wav`)),
+    messageBuilt: (dp, c) => closurePrompts(dp, c).every((p) => existsSync(path.join(soundsDir, `${p.path}.wav`))),
     onReopened: (dp) => dispatcher?.kick(`reopened:${dp}`),
     log,
     now,

@@ -2,7 +2,7 @@
 // to a request after each attempt, what the operator hears before the call. No I/O: the
 // dispatcher (dispatcher.ts) feeds these with the database and Asterisk's view.
 import type { Directorate } from '../config/schema';
-import type { Prompt } from '../inbound/ivr-flow';
+import type { Prompt } from '../prompts/prompt';
 import type { AttemptOutcome } from '../storage/callback-attempts-repo';
 import type { CallbackStatus } from '../storage/callbacks-repo';
 

@@ -1,6 +1,6 @@
 // ivrctl: the sysadmin's command line. Composition root of the CLI process: the environment,
 // the printer and the command groups (commands/*.ts).
-// Exit codes (CONTRACT): 0 ok, 1 runtime failure, 2 usage or validation error; errors are
+// Exit codes (fixed: scripts and outside tests rely on them): 0 ok, 1 runtime failure, 2 usage or validation error; errors are
 // one line on stderr; --json prints exactly one JSON value on stdout.
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';

@@ -2,7 +2,7 @@
 // field that is wrong. Types are inferred from the schema: there is one source of truth.
 import { validate as validCron } from 'node-cron';
 import { z } from 'zod';
-import { LANGS, LANGUAGE_NAMES, languageChoices } from '../prompts/languages';
+import { LANGS, LANGUAGE_NAMES, languageChoices } from './languages';
 
 const hhmm = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 /** "09:00-13:00": one service window of a day, in the directorate's time zone. */
@@ -170,7 +170,7 @@ const secretRef = z
  * The carrier's trunk: how callers' calls arrive and callbacks leave. `ip`: calls from the
  * carrier's source networks (`match`), callbacks to host:port. `registration`: the product
  * registers at the carrier's registrar (host:port) with digest credentials; calls arrive from
- * there. The demo's is the loopback trunk of CONTRACT.md (127.0.0.2).
+ * there. The demo's is the loopback trunk that outside tools call it through (127.0.0.2).
  */
 const trunkSchema = z
   .object({
@@ -202,7 +202,7 @@ const trunkSchema = z
   .strict();
 export type Trunk = z.infer<typeof trunkSchema>;
 
-/** the demo's and CONTRACT.md's trunk: every INVITE from 127.0.0.2 is an outside caller */
+/** the demo's trunk, fixed for the tools that test it from outside: every INVITE from 127.0.0.2 is an outside caller */
 export const LOOPBACK_TRUNK = { id: 'trunk', type: 'ip', host: '127.0.0.2', port: 5060, transport: 'udp', match: ['127.0.0.2'], codecs: ['ulaw', 'alaw'], dtmf: 'rfc4733', numberFormat: 'national', pai: false, registration: { expirationSeconds: 3600, retrySeconds: 60 } } as const satisfies Trunk;
 
 /** Asterisk's SIP side: where it listens and, behind NAT, the addresses the carrier must see */

@@ -55,7 +55,7 @@ export interface ConsoleDeps {
   setPaused?: (operator: string, paused: boolean) => Promise<boolean>;
   /** extraordinary closures (supervisors close and reopen a directorate) */
   closures?: ClosuresService;
-  /** figures over a range, off the event loop in the controller (storage/db-worker.ts) */
+  /** figures over a range, off the event loop in the controller (jobs/db-worker.ts) */
   figures?: (dps: Array<{ id: string; timezone: string }>, range: { from: string; to: string }, opts: { byDay: boolean }) => Promise<DpFigures[]>;
 }
 

@@ -1,4 +1,4 @@
-// The codes officials key after a conversation (CONTRACT "Operator DTMF map"), with the
+// The codes officials key after a conversation (the operators' DTMF map in the README, fixed for the tools that test it), with the
 // labels stored in the caller's profile.
 export const OUTCOME_CODES: Readonly<Record<string, string>> = {
   '1': 'basic_information_given',

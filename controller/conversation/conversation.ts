@@ -7,9 +7,8 @@
 // into the caller's profile. An official is free for the next call only after that.
 import type { Logger } from 'pino';
 import type { Directorate } from '../config/schema';
-import type { CallTracker } from '../inbound/inbound-call';
-import { GroupRinger } from '../inbound/group-ringer';
-import type { Lang } from '../prompts/languages';
+import { GroupRinger } from '../telephony/group-ringer';
+import type { Lang } from '../config/languages';
 import type { Presence } from '../operators/presence';
 import { commonMedia } from '../prompts/media';
 import type { FollowupsRepo } from '../storage/followups-repo';
@@ -17,7 +16,7 @@ import type { NotesRepo } from '../storage/notes-repo';
 import type { OutcomesRepo } from '../storage/outcomes-repo';
 import type { WriteQueue } from '../storage/write-queue';
 import { Leg } from '../telephony/leg';
-import type { TelephonyPort } from '../telephony/port';
+import type { CallTracker, TelephonyPort } from '../telephony/port';
 import { FOLLOW_UP, INTERVENTION_CODES, matchUnitCode, NOT_RECORDED, OUTCOME_CODES } from './codes';
 
 /** pause allowed between the digits of a unit code after "*" */

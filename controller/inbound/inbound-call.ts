@@ -8,7 +8,7 @@ import { unitOfGroup } from '../config/schema';
 import type { ClosureView } from '../schedule/closures';
 import { Conversation, officialOf } from '../conversation/conversation';
 import type { Presence } from '../operators/presence';
-import { promptMedia } from '../prompts/media';
+import { promptMedia, RINGBACK } from '../prompts/media';
 import { currentOrNextWindow, localTime, sameLocalDay, zonedInstant } from '../schedule/service-hours';
 import type { CallEventsRepo } from '../storage/call-events-repo';
 import type { BookingResult, CallbacksRepo } from '../storage/callbacks-repo';
@@ -18,30 +18,11 @@ import type { NotesRepo } from '../storage/notes-repo';
 import type { OutcomesRepo } from '../storage/outcomes-repo';
 import { StorageUnavailable, type WriteQueue } from '../storage/write-queue';
 import { Leg } from '../telephony/leg';
-import type { CallEvents, TelephonyPort } from '../telephony/port';
-import { GroupRinger } from './group-ringer';
+import { FALLBACK, type CallTracker, type TelephonyPort } from '../telephony/port';
+import type { InboundObserver } from './call-results';
+import { GroupRinger } from '../telephony/group-ringer';
 import { RING_MS, startIvr, step, type CallContext, type IvrEffect, type IvrEvent, type IvrState } from './ivr-flow';
 
-export const FALLBACK = { context: 'ivr-fallback', extension: 's', priority: 1 } as const;
-/** Italian ringback heard by the caller while the group rings (tonezone it: 1 s on, 4 s off) */
-export const RINGBACK = 'tone:ring;tonezone=it';
-
-export interface CallTracker {
-  attachCall(channelId: string, events: CallEvents): () => void;
-  /** some flow of this controller routes this channel's events */
-  isTracked(channelId: string): boolean;
-}
-
-/** how an inbound call ended, as counted by the metrics */
-export const CALL_RESULTS = ['answered', 'booked', 'abandoned', 'not_put_through', 'lost'] as const;
-export type CallResult = (typeof CALL_RESULTS)[number];
-
-export interface InboundObserver {
-  offerDelayMs(ms: number): void;
-  bookingCommitMs(ms: number): void;
-  answeredAfter(dp: string, rings: number): void;
-  callEnded(dp: string, result: CallResult): void;
-}
 
 /** a booking not written after this long: the caller is asked to hold (hold music) */
 export const BOOKING_HOLD_AFTER_MS = 1500;

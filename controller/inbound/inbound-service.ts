@@ -1,7 +1,7 @@
 // Entry point of every channel that enters the Stasis application: starts the IVR for a
 // caller on a directorate's number, and reconciles after a (re)connection.
 import type { Logger } from 'pino';
-import { callerIdNumber, nationalFromCallerId, checkCallbackNumber } from '../callbacks/numbering-plan';
+import { callerIdNumber, nationalFromCallerId, checkCallbackNumber } from '../numbering/numbering-plan';
 import type { Config } from '../config/schema';
 import { isOpen } from '../schedule/service-hours';
 import type { CallbacksRepo } from '../storage/callbacks-repo';
@@ -11,8 +11,9 @@ import { closurePromptName } from '../prompts/catalog';
 import { commonMedia } from '../prompts/media';
 import { AdoptedCall } from '../recovery/adopted-call';
 import { planRecovery, type KeptConversation } from '../recovery/plan';
-import { FALLBACK, InboundCall, type InboundDeps } from './inbound-call';
-import { asLang, languageChoices, type Lang } from '../prompts/languages';
+import { FALLBACK } from '../telephony/port';
+import { InboundCall, type InboundDeps } from './inbound-call';
+import { asLang, languageChoices, type Lang } from '../config/languages';
 
 export class InboundService {
   private readonly active = new Map<string, InboundCall>();

@@ -6,18 +6,13 @@
 // the runner (inbound-call.ts) executes the effects and feeds their results back as
 // events. Long operations (playing, ringing, timers) carry a token so that a late result of
 // something already cancelled is recognised and ignored.
-import { checkCallbackNumber, type NumberRefusal } from '../callbacks/numbering-plan';
-import { LANGUAGE_INVITATIONS, type Lang, type LanguageChoice } from '../prompts/languages';
+import { checkCallbackNumber, type NumberRefusal } from '../numbering/numbering-plan';
+import { LANGUAGE_INVITATIONS, type Lang, type LanguageChoice } from '../config/languages';
 
-export type { Lang } from '../prompts/languages';
+import type { Prompt } from '../prompts/prompt';
 
-export type Prompt =
-  | { kind: 'common'; name: string }
-  | { kind: 'dp'; name: string }
-  | { kind: 'number'; value: number }
-  | { kind: 'digits'; value: string }
-  /** hold music, while the caller waits for the booking to be written */
-  | { kind: 'music' };
+export type { Lang } from '../config/languages';
+export type { Prompt } from '../prompts/prompt';
 
 /** Facts the service looks up before the flow starts. */
 export interface CallContext {

@@ -3,7 +3,7 @@
 import type { Config } from '../config/schema';
 import path from 'node:path';
 import { backupDatabase } from '../storage/backup';
-import type { DatabaseWorker } from '../storage/db-worker';
+import type { DatabaseWorker } from './db-worker';
 import { CallbacksRepo } from '../storage/callbacks-repo';
 import { createdAt, type Db } from '../storage/database';
 import type { WriteQueue } from '../storage/write-queue';

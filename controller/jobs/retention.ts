@@ -14,7 +14,7 @@
 import Database from 'better-sqlite3';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { maskNumber } from '../callbacks/numbering-plan';
+import { maskNumber } from '../numbering/numbering-plan';
 import type { Db } from '../storage/database';
 import { MetaRepo } from '../storage/meta-repo';
 

@@ -2,7 +2,7 @@
 // report what happened through these typed methods; gauges read the current state when
 // Prometheus scrapes, so they are never stale.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
-import { CALL_RESULTS, type CallResult } from '../inbound/inbound-call';
+import { CALL_RESULTS, type CallResult } from '../inbound/call-results';
 import type { DpFigures } from './figures';
 
 export interface MetricSources {

@@ -1,6 +1,6 @@
 // The caller's profile ("profilo utente"): everything the system knows about one number,
 // oldest first. Read-only; built from the calls, their events and the callbacks.
-import type { Lang } from '../prompts/languages';
+import type { Lang } from '../config/languages';
 import type { CallEventsRepo, CallEventRow } from '../storage/call-events-repo';
 import type { CallbackRow, CallbacksRepo } from '../storage/callbacks-repo';
 import type { AttemptRow, CallbackAttemptsRepo } from '../storage/callback-attempts-repo';

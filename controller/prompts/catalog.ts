@@ -9,10 +9,10 @@ import type { Config, Directorate, ServiceHours, Weekday } from '../config/schem
 import { spokenUntil, type Closure } from '../schedule/closures';
 import { WEEKDAYS } from '../config/schema';
 import { commonPromptPath, dpPromptPath, SYNTHESIZED_NUMBERS } from './media';
-import { LANGS, speaksNumbersItself, type Lang } from './languages';
+import { LANGS, speaksNumbersItself, type Lang } from '../config/languages';
 import { ConfigError } from '../config/load';
 
-export type { Lang } from './languages';
+export type { Lang } from '../config/languages';
 
 export interface PromptSpec {
   /** relative to the sounds dir, without extension */

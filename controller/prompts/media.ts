@@ -2,11 +2,14 @@
 // media URIs. Numbers and digits are spoken by Asterisk in the channel's language (the
 // Italian digit prompts come from asterisk-prompt-it-menardi) in Italian and English, and
 // from synthesized prompts in German and French (prompts/languages.ts says why).
-import type { Prompt } from '../inbound/ivr-flow';
-import { speaksNumbersItself, type Lang } from './languages';
+import type { Prompt } from './prompt';
+import { speaksNumbersItself, type Lang } from '../config/languages';
 
 /** mount point of the synthesized prompts (sounds/gen) in the container */
 export const CONTAINER_SOUNDS = '/opt/ivr/sounds';
+
+/** Italian ringback heard by the caller while phones ring (tonezone it: 1 s on, 4 s off) */
+export const RINGBACK = 'tone:ring;tonezone=it';
 
 /** hold music (Debian's asterisk-moh-opsound-gsm, in the image): over a minute long */
 export const HOLD_MUSIC = 'sound:/usr/share/asterisk/moh/manolo_camp-morning_coffee';

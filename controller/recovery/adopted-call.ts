@@ -5,9 +5,9 @@
 // Operator keys are not acted on (no transfer, no outcome code): the caller's profile shows
 // the call as recovered; no outcome is recorded for it (nobody is asked).
 import type { Logger } from 'pino';
-import type { CallTracker } from '../inbound/inbound-call';
+import type { CallTracker } from '../telephony/port';
 import { commonMedia } from '../prompts/media';
-import type { Lang } from '../prompts/languages';
+import type { Lang } from '../config/languages';
 import { Leg } from '../telephony/leg';
 import type { TelephonyPort } from '../telephony/port';
 import type { KeptConversation } from './plan';

@@ -3,8 +3,7 @@
 // synthesized right after. Between the write and the end of the synthesis (a few seconds)
 // callers hear the generic closure notice: never silence, never the menu.
 import type { Logger } from 'pino';
-import { spokenText, type Config } from '../config/schema';
-import { closurePrompts } from '../prompts/catalog';
+import { spokenText, type Config, type Directorate } from '../config/schema';
 import type { ClosureRow, ClosuresRepo } from '../storage/closures-repo';
 import type { WriteQueue } from '../storage/write-queue';
 import { closureAt, MAX_CLOSURE_DAYS, type Closure, type ClosureView } from './closures';
@@ -47,8 +46,8 @@ export interface ClosuresDeps {
   writes: WriteQueue;
   config: Config;
   synthesize(): Promise<unknown>;
-  /** whether the audio of a prompt path (relative to the sounds dir) exists */
-  promptBuilt(path: string): boolean;
+  /** whether the audio of a closure's own message exists, in each of its directorate's languages (prompts/catalog.ts) */
+  messageBuilt(dp: Directorate, c: Closure): boolean;
   /** a closure ended: waiting callbacks may go */
   onReopened(dp: string): void;
   log: Pick<Logger, 'info' | 'warn'>;
@@ -66,7 +65,7 @@ export class ClosuresService implements ClosureView {
     this.closures = this.d.repo.live(this.d.now()).map(toClosure);
     for (const c of this.closures) {
       const dp = this.d.config.directorates.find((x) => x.id === c.dp);
-      if (dp && closurePrompts(dp, c).every((p) => this.d.promptBuilt(p.path))) this.spoken.add(c.id);
+      if (dp && this.d.messageBuilt(dp, c)) this.spoken.add(c.id);
     }
   }
 

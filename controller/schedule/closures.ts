@@ -3,7 +3,7 @@
 // no callback is placed during it. Pure: the time the sysadmin typed, the spoken "until", the
 // closure live at an instant.
 import type { Weekday } from '../config/schema';
-import type { Lang } from '../prompts/languages';
+import type { Lang } from '../config/languages';
 import { addDays, localTime, zonedInstant, type ClosedInterval } from './service-hours';
 
 export interface Closure extends ClosedInterval {

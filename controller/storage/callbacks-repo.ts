@@ -1,6 +1,6 @@
 // SQL for the callbacks table. Every status change is guarded by the current status.
 import { durable, type Db } from './database';
-import type { Lang } from '../prompts/languages';
+import type { Lang } from '../config/languages';
 
 export const CALLBACK_STATUSES = ['pending', 'dialing', 'done', 'failed', 'cancelled', 'expired'] as const;
 export type CallbackStatus = (typeof CALLBACK_STATUSES)[number];

@@ -2,8 +2,7 @@
 // the gateway's per-channel dispatch, detached once), its end as an AbortSignal, and the
 // few waits the callback flows need (answer, a key, a prompt with barge-in), each
 // cancellable and each resolved, never left hanging, when the channel goes.
-import type { CallTracker } from '../inbound/inbound-call';
-import type { TelephonyPort } from './port';
+import type { CallTracker, TelephonyPort } from './port';
 
 export class ChannelGone extends Error {
   override readonly name = 'ChannelGone';

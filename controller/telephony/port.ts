@@ -38,6 +38,16 @@ export class AriError extends Error {
   }
 }
 
+/** where a call goes when the controller cannot go on with it: the dialplan's apology */
+export const FALLBACK = { context: 'ivr-fallback', extension: 's', priority: 1 } as const;
+
+/** Routes a channel's events to the flow that owns it (the inbound service). */
+export interface CallTracker {
+  attachCall(channelId: string, events: CallEvents): () => void;
+  /** some flow of this controller routes this channel's events */
+  isTracked(channelId: string): boolean;
+}
+
 export interface CallEvents {
   /** a DTMF digit from the channel */
   onDtmf(digit: string): void;

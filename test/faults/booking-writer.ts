@@ -18,7 +18,7 @@
 import { writeSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../controller/config/load';
-import { checkCallbackNumber } from '../../controller/callbacks/numbering-plan';
+import { checkCallbackNumber } from '../../controller/numbering/numbering-plan';
 import { migrationsDir } from '../../controller/environment';
 import { currentOrNextWindow, localTime, zonedInstant } from '../../controller/schedule/service-hours';
 import { CallEventsRepo } from '../../controller/storage/call-events-repo';

@@ -344,7 +344,7 @@ export async function callIvr(o: { number: string; ani: string; steps: import('.
   const ip = o.ip ?? TRUNK_IP;
   const rtp = await rtpCounter(ip, o.rtpPort);
   try {
-    // not 5060: 127.0.0.2:5060 is where callbacks reach callers (CONTRACT); the trunk is
+    // not 5060: 127.0.0.2:5060 is where callbacks reach callers (the demo's fixed callee address); the trunk is
     // recognised by address only
     const r = await sipp({ scenario, ip, port: 5100 + (callerSeq % 400), service: o.number, vars: { rtp_ip: ip, rtp_port: o.rtpPort, ani: o.ani }, timeoutMs: o.timeoutMs ?? 120_000 });
     return { ...r, rtp, scenario };
@@ -380,7 +380,7 @@ export function query<T>(sql: string, ...params: unknown[]): T[] {
 // ---- the callers we call back -------------------------------------------------------------
 
 /**
- * A SIP agent at the trunk address 127.0.0.2:5060 (CONTRACT: where callbacks reach callers)
+ * A SIP agent at the trunk address 127.0.0.2:5060 (the demo's fixed address where callbacks reach callers)
  * that takes `calls` calls per `scenario`. Resolves once it listens.
  */
 export async function startCallee(o: { scenario: string; rtpPort: number; calls: number; timeoutMs: number; speak?: boolean; ip?: string }): Promise<Phone> {

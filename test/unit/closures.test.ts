@@ -134,7 +134,7 @@ function service(opts: { synth?: () => Promise<unknown>; clock?: { now: Date } }
       // what the script does: every prompt of the manifest gets its audio
       for (const p of promptManifest(config, root, repo.live(clock.now).map((r) => ({ id: r.id, dp: r.dp, from: new Date(r.startsAt), until: new Date(r.endsAt), messageIt: r.messageIt, messageEn: r.messageEn, offerCallback: r.offerCallback, createdAt: new Date(r.createdAt) })))) built.add(p.path);
     }),
-    promptBuilt: (p) => built.has(p),
+    messageBuilt: (dp, c) => closurePrompts(dp, c).every((p) => built.has(p.path)),
     onReopened: (dp) => void reopened.push(dp),
     log: { info: () => undefined, warn: () => undefined } as never,
     now: () => clock.now,
@@ -188,7 +188,7 @@ t.test('bad requests are refused before anything is written', async (t) => {
 t.test('after a restart the live closures are loaded with whether their message is built; an ended one is not live', async (t) => {
   const x = service();
   await x.svc.close({ dp: 'dp-a', until: new Date('2026-12-03T13:30:00Z'), by: 'ivrctl:root' });
-  const again = new ClosuresService({ repo: x.repo, writes: new WriteQueue(), config, synthesize: async () => undefined, promptBuilt: (p) => x.built.has(p), onReopened: () => undefined, log: { info: () => undefined, warn: () => undefined } as never, now: () => now });
+  const again = new ClosuresService({ repo: x.repo, writes: new WriteQueue(), config, synthesize: async () => undefined, messageBuilt: (dp, c) => closurePrompts(dp, c).every((p) => x.built.has(p.path)), onReopened: () => undefined, log: { info: () => undefined, warn: () => undefined } as never, now: () => now });
   again.load();
   t.match(again.live('dp-a', now), { closure: { id: 1 }, spoken: true });
   t.equal(again.live('dp-a', new Date('2026-12-03T13:30:00Z')), undefined);

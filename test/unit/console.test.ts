@@ -104,7 +104,7 @@ operators: []`,
     inboundCalls: () => live.calls,
     staticDir: path.join(root, 'controller', 'console', 'static'),
     log: { info: () => {}, warn: () => {} },
-    closures: new ClosuresService({ repo: new ClosuresRepo(db), writes: new WriteQueue(), config, synthesize: async () => undefined, promptBuilt: () => false, onReopened: () => undefined, log: { info: () => {}, warn: () => {} }, now: () => new Date() }),
+    closures: new ClosuresService({ repo: new ClosuresRepo(db), writes: new WriteQueue(), config, synthesize: async () => undefined, messageBuilt: () => false, onReopened: () => undefined, log: { info: () => {}, warn: () => {} }, now: () => new Date() }),
   });
   const server = await startHttpServer({ host: '127.0.0.1', port: 0, health: () => ({ ok: true }), metrics: new Registry(), boundary: new Boundary(pino({ level: 'silent' }), () => undefined), names, console: (req, res, url) => router.handle(req, res, url) });
   const port = (server.address() as AddressInfo).port;

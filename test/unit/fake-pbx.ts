@@ -1,6 +1,6 @@
 // A scripted stand-in for Asterisk behind the telephony port, for unit tests of the call
 // flows: it records every operation and the test fires Asterisk's events by hand.
-import type { CallTracker } from '../../controller/inbound/inbound-call';
+import type { CallTracker } from '../../controller/telephony/port';
 import type { CallEvents, ChannelSummary, OriginateRequest, PlaybackOutcome, TelephonyPort } from '../../controller/telephony/port';
 
 /** Records every operation; the test plays Asterisk's part by firing the events. */

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { checkCallbackNumber } from '../../controller/callbacks/numbering-plan';
-import { languageChoices } from '../../controller/prompts/languages';
+import { checkCallbackNumber } from '../../controller/numbering/numbering-plan';
+import { languageChoices } from '../../controller/config/languages';
 import { MAX_TRIES, MENU_TIMEOUT_MS, startIvr, step, type CallContext, type IvrEffect, type IvrEvent, type IvrState } from '../../controller/inbound/ivr-flow';
 
 const ctx = (over: Partial<CallContext> = {}): CallContext => ({

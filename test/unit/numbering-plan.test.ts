@@ -2,7 +2,7 @@
 // nomadic numbers accepted; premium, shared-cost, personal, free-phone, short, international
 // and unallocated ranges refused with the reason the caller is told.
 import t from 'tap';
-import { callerIdNumber, checkCallbackNumber, nationalFromCallerId } from '../../controller/callbacks/numbering-plan';
+import { callerIdNumber, checkCallbackNumber, nationalFromCallerId } from '../../controller/numbering/numbering-plan';
 import { printable } from '../../controller/cli/format';
 
 t.test('every geographic area (0 + the area code) and every mobile range (3xx, 43x) is accepted', async (t) => {

@@ -7,7 +7,7 @@ import { buildKey, promptStatuses } from '../../controller/prompts/built';
 import { writePcmWav } from '../wav';
 import { commonPrompts, dpPrompts, missingTranslations, promptManifest } from '../../controller/prompts/catalog';
 import { dpPromptPath, numberPromptNames, promptMedia } from '../../controller/prompts/media';
-import { LANGUAGE_INVITATIONS, LANGUAGE_KEYS } from '../../controller/prompts/languages';
+import { LANGUAGE_INVITATIONS, LANGUAGE_KEYS } from '../../controller/config/languages';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 

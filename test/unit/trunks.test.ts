@@ -10,7 +10,7 @@ import { LOOPBACK_TRUNK, trunkOf } from '../../controller/config/schema';
 import { renderDirectorateExtensions } from '../../controller/provisioning/asterisk-includes';
 import { renderRtpPorts, renderTransports, renderTrunks, trunkPassword } from '../../controller/provisioning/trunks';
 import { formatForTrunk, inboundForms, trunkDialString } from '../../controller/telephony/trunk-numbers';
-import { nationalFromCallerId } from '../../controller/callbacks/numbering-plan';
+import { nationalFromCallerId } from '../../controller/numbering/numbering-plan';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 
@@ -34,7 +34,7 @@ const error = (yaml: string): string => {
   return '';
 };
 
-t.test("without trunks: CONTRACT's loopback trunk; the demo writes the same one", async (t) => {
+t.test("without trunks: the demo's loopback trunk at 127.0.0.2; the demo writes the same one", async (t) => {
   const c = parseConfig(cfg(''), 'x.yaml');
   t.same(c.trunks, [LOOPBACK_TRUNK]);
   t.same(c.sip, { bind: '127.0.0.1', port: 5060, localNets: [], rtpPorts: { start: 10000, end: 20000 } });

@@ -3,10 +3,10 @@
 // with its integrity check, the WAL truncated after retention, the backups masked. It may
 // wait for locks (nobody's call waits on this thread); it never writes the call records.
 import { parentPort, workerData } from 'node:worker_threads';
-import { maskBackupFiles } from '../jobs/retention';
+import { maskBackupFiles } from './retention';
 import { computeFigures, type DpSelector, type FigureOptions, type FigureRange } from '../monitoring/figures';
-import { backupDatabase } from './backup';
-import { openDatabase } from './database';
+import { backupDatabase } from '../storage/backup';
+import { openDatabase } from '../storage/database';
 
 export type DbTask =
   | { task: 'figures'; dps: DpSelector[]; range: FigureRange; opts: FigureOptions }

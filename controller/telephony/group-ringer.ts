@@ -3,8 +3,7 @@
 // hung up. Resolves once: answered (with the leg left up for bridging) or unanswered.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CallTracker } from './inbound-call';
-import type { TelephonyPort } from '../telephony/port';
+import type { CallTracker, TelephonyPort } from './port';
 
 export type RingOutcome = { answered: true; operator: string; legId: string } | { answered: false; rung: string[] };
 
