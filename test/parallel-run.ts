@@ -7,6 +7,8 @@
 // ends and saved together, so test/summary.js counts them as in a sequential run.
 //   node dist/test/parallel-run.js <file.test.js>...   (IVR_TEST_STACKS: how many, default 6)
 // Also runs the unit files (given with --unit) at the same time, outside the namespaces.
+// IVR_TEST_FRESH=1 gives every file a stack of its own, started for it (make test-alone):
+// each file must pass alone, whatever ran before it.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -88,12 +90,21 @@ async function main(): Promise<void> {
         emit(failure(`test stack ${k}: no network namespace`, (err as Error).message));
         return;
       }
-      const up = await inStack(k, 'node', [path.join(ROOT, 'dist', 'test', 'integration', 'stack-up.js')], process.env);
+      const stackUp = (): Promise<Ran> => inStack(k, 'node', [path.join(ROOT, 'dist', 'test', 'integration', 'stack-up.js')], process.env);
+      const fresh = process.env.IVR_TEST_FRESH === '1';
+      const up = await stackUp();
       if (up.code !== 0) {
         emit(failure(`test stack ${k} did not start`, up.out));
       } else {
         process.stdout.write(`# stack ${k}: ${up.out.trim().split('\n').pop()}\n`);
-        for (let file = queue.shift(); file; file = queue.shift()) {
+        for (let file = queue.shift(), first = true; file; file = queue.shift(), first = false) {
+          if (fresh && !first) {
+            const again = await stackUp(); // stack-up stops the stack it finds first
+            if (again.code !== 0) {
+              emit(failure(`${file}: its fresh test stack ${k} did not start`, again.out));
+              continue;
+            }
+          }
           const started = Date.now();
           const r = await inStack(k, TAP, [...TAP_ARGS, '--jobs=1', file], process.env);
           measured[name(file)] = Math.round((Date.now() - started) / 1000);

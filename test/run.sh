@@ -6,7 +6,8 @@
 # stacks at once, each in its own network namespace (test/parallel-run.ts; IVR_TEST_STACKS,
 # default 6), the unit files beside them. Ends with one line "N passed, N failed". Exit 0
 # only if all pass.
-#   test/run.sh [unit|integration|faults|quick]   (quick: the unit files and one smoke call file)
+#   test/run.sh [unit|integration|faults|integration-and-faults|quick]
+#     (quick: the unit files and one smoke call file; IVR_TEST_FRESH=1: a fresh stack per file)
 #   IVR_TEST_ONLY=<name> test/run.sh integration|faults   one file on one stack, in this
 #                                                         namespace (as `make run` would)
 set -uo pipefail
@@ -28,8 +29,8 @@ if [ "$what" = quick ]; then
 fi
 if [ "$what" != unit ] && [ -z "${IVR_TEST_ONLY:-}" ]; then
   stacked=()
-  [ "$what" = all ] || [ "$what" = integration ] && stacked+=(dist/test/integration/*.test.js)
-  [ "$what" = all ] || [ "$what" = faults ] && stacked+=(dist/test/faults/*.test.js)
+  case "$what" in all | integration | integration-and-faults) stacked+=(dist/test/integration/*.test.js) ;; esac
+  case "$what" in all | faults | integration-and-faults) stacked+=(dist/test/faults/*.test.js) ;; esac
   units=()
   [ "$what" = all ] && units=(--unit dist/test/unit/*.test.js)
   node dist/test/parallel-run.js "${stacked[@]}" "${units[@]}"

@@ -211,6 +211,7 @@ export class CallbackAttempt {
     const stop = new AbortController();
     op.onGone(() => stop.abort());
     cancelled.addEventListener('abort', () => stop.abort(), { once: true });
+    if (cancelled.aborted) stop.abort();
     let confirm: string | null = null;
     try {
       for (let i = 0; i < CONFIRM_TRIES && confirm === null && !stop.signal.aborted; i++) {
@@ -259,6 +260,9 @@ export class CallbackAttempt {
     leg.signal.addEventListener('abort', abort, { once: true });
     other?.signal.addEventListener('abort', abort, { once: true });
     this.cancelled.signal.addEventListener('abort', abort, { once: true });
+    // a signal aborted before now fires no event: a caller's phone that refused at once
+    // (busy) is gone before the originate's response, and must not ring out the timeout
+    if (leg.signal.aborted || other?.signal.aborted || this.cancelled.signal.aborted) stop.abort();
     const answered = leg.answered.then(() => true);
     try {
       const r = await Promise.race([answered, sleep(ms, stop.signal).then(() => false)]);

@@ -120,6 +120,7 @@ export class Leg {
       });
       this.signal.addEventListener('abort', () => resolve(null), { once: true });
       signal?.addEventListener('abort', () => resolve(null), { once: true });
+      if (signal?.aborted) return resolve(null); // aborted before the question: no event will come
       void this.play(media, stopPrompt.signal)
         // the wait starts when the prompt ends, unless a key already answered
         .then(() => void (settled || (timer = setTimeout(() => resolve(null), waitMs))))

@@ -424,3 +424,17 @@ export function longestSilence(rtp: { voicedAt: number[] }, from: number, to: nu
   }
   return Math.max(longest, to - last);
 }
+
+/**
+ * When the running controller process started (from /proc: its start in clock ticks after
+ * boot), for what it keeps in memory only, e.g. who has been idle longest.
+ */
+export async function controllerStartedAt(): Promise<Date> {
+  const { pid } = await healthJson();
+  // the fields after the command name (which may hold spaces) in /proc/<pid>/stat; starttime is field 22
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  const ticks = Number(fields[22 - 3]);
+  const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))![1]);
+  const hz = 100; // USER_HZ, as Linux reports /proc times on every architecture it runs here
+  return new Date((btime + ticks / hz) * 1000);
+}

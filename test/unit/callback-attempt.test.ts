@@ -104,6 +104,22 @@ t.test('1 at the whisper: the dial of the caller is written before it is placed;
   t.ok(new Date(callbacks.get(id)!.dueAt).getTime() - Date.now() > 590_000, 'due again in 10 minutes');
 });
 
+t.test("a caller's phone that refuses at once, gone before the originate returns, is not rung out: busy at once", async (t) => {
+  const { pbx, attempt, attempts, attemptId } = setup();
+  // the 486 and the channel's end come over the websocket before the REST call's response
+  pbx.onOriginate = (r) => {
+    if (r.endpoint.includes('@trunk')) pbx.gone('cbcl', 17);
+  };
+  const started = Date.now();
+  await callerReached(pbx, 'ringing');
+  await settle();
+  t.ok(pbx.ops.some((o) => /^play cbop .*op-not-reached/.test(o)), 'the operator is told at once, not after the 30 s of ringing');
+  pbx.finish('cbop');
+  t.match(await attempt.done, { status: 'pending' });
+  t.match(attempts.get(attemptId), { outcome: 'busy', cause: 17 });
+  t.ok(Date.now() - started < 5000, `ended in ${Date.now() - started} ms`);
+});
+
 t.test('the caller answers in their language and presses 1: bridged, done; the operator keys the outcome after the caller hangs up', async (t) => {
   const { pbx, attempt, callbacks, outcomes, id, freed, db } = setup();
   await callerReached(pbx, 'answered');

@@ -509,13 +509,16 @@ t.test('db purge: masks numbers older than the retention, keeps recent and live 
 });
 
 t.test('db purge waits for a writer holding the database instead of failing', async (t) => {
-  const db = new Database(purgeDb);
+  // a database of its own: the test passes alone and in any order
+  const lockDb = path.join(dir, 'purge-lock.db');
+  t.equal((await ivrctlEnv({ IVR_DB: lockDb }, 'setup')).code, 0, 'a fresh database');
+  const db = new Database(lockDb);
   const runs = (): number => (db.prepare("SELECT COUNT(*) AS n FROM job_runs WHERE job = 'retention'").get() as { n: number }).n;
   const before = runs();
   db.exec('BEGIN IMMEDIATE');
   const started = Date.now();
   const release = setTimeout(() => db.exec('COMMIT'), 700);
-  const r = await ivrctlEnv({ IVR_DB: purgeDb }, 'db', 'purge', '--json');
+  const r = await ivrctlEnv({ IVR_DB: lockDb }, 'db', 'purge', '--json');
   const elapsed = Date.now() - started;
   clearTimeout(release);
   if (db.inTransaction) db.exec('COMMIT');
@@ -595,10 +598,11 @@ t.test('controller down: actions on live state fail, pause/resume fall back to t
   t.same(ops.filter((o) => o.paused).map((o) => o.id), ['sw1'], 'only sw1 is paused');
 
   failsWith(t, await ivrctl('operators', 'pause', 'nobody'), 2, /no operator "nobody"/);
-  // the status test below relies on sw1 staying paused
 });
 
 t.test('status with everything down: exit 1, problems named, figures from the database', async (t) => {
+  // one paused operator to count (as the test before leaves it, and when run alone)
+  t.equal((await ivrctl('operators', 'pause', 'sw1')).code, 0, 'sw1 paused');
   const s = jsonOut<{
     ok: boolean;
     problems: string[];
@@ -616,7 +620,7 @@ t.test('status with everything down: exit 1, problems named, figures from the da
   t.match(s.problems.find((p) => /controller/.test(p)), new RegExp(`127\\.0\\.0\\.1:${ports.http}`));
   t.same(s.jobs.map((j) => j.name), [...dpIds.map((d) => `close-window:${d}`), 'daily-report', 'backup', 'retention']);
   t.same(s.directorates.map((d) => d.id), dpIds);
-  // one pending request at demo-sw (A); sw1 was paused by the previous test
+  // one pending request at demo-sw (A, from the database this file seeds); sw1 paused above
   t.match(s.directorates.find((d) => d.id === 'demo-sw'), { pendingCallbacks: 1, operatorsPaused: 1, operatorsOnline: 0 });
   t.match(s.directorates.find((d) => d.id === 'demo-st'), { pendingCallbacks: 0, operatorsPaused: 0 });
   t.ok(s.operators.every((o) => o.availability === 'offline'), 'nobody is online without Asterisk');
