@@ -371,6 +371,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   // systemd's ExecReload (and the supervisor, which passes it on): the same reload as ivrctl's
+  // (the reloader logs a refused or failed reload itself)
   process.on('SIGHUP', () => void reloader.reload('SIGHUP').catch(() => undefined));
 }
 

@@ -21,6 +21,7 @@ import { StorageUnavailable } from '../storage/write-queue';
 import { ChannelGone, Leg, sleep } from '../telephony/leg';
 import type { CallbackLedger } from './ledger';
 import { callerLegOutcome, whisper, type NextStatus } from './policy';
+import { ignored } from '../runtime/ignored';
 
 /** the prompt that asks the caller for 1 is played at most this many times */
 const CONFIRM_TRIES = 3;
@@ -124,7 +125,7 @@ export class CallbackAttempt {
   /** Waits for a write the caller is waiting on, with hold music if it is slow. */
   private async holding<T>(leg: Leg, work: Promise<T>): Promise<T> {
     const music = new AbortController();
-    const timer = setTimeout(() => void leg.play([HOLD_MUSIC], music.signal).catch(() => undefined), HOLD_AFTER_MS);
+    const timer = setTimeout(() => void leg.play([HOLD_MUSIC], music.signal).catch(ignored(this.log, 'play')), HOLD_AFTER_MS);
     try {
       return await work;
     } finally {
@@ -156,7 +157,7 @@ export class CallbackAttempt {
     const key = await op.ask(this.whisperMedia(), 0, (k) => k === '1' || k === '2', cancelled);
     if (cancelled.aborted) return ['cancelled', null];
     if (key === '2') {
-      await op.play([commonMedia('op-passed', 'it')]).catch(() => undefined);
+      await op.play([commonMedia('op-passed', 'it')]).catch(ignored(this.log, 'play'));
       return ['operator_passed', null];
     }
 
@@ -177,7 +178,7 @@ export class CallbackAttempt {
     const caller = new Leg(callerChannel, port, tracker);
     this.callerLeg = caller;
     const ringback = new AbortController();
-    void op.play([RINGBACK], ringback.signal).catch(() => undefined);
+    void op.play([RINGBACK], ringback.signal).catch(ignored(this.log, 'play'));
     try {
       // dialled and presented in the trunk's format (national or E.164), the directorate's
       // number as caller id (and in P-Asserted-Identity where the trunk sends it)
@@ -207,7 +208,7 @@ export class CallbackAttempt {
 
     // 4. the caller confirms
     const lang: Lang = this.cb.language;
-    await port.setLanguage(caller.id, lang).catch(() => undefined);
+    await port.setLanguage(caller.id, lang).catch(ignored(this.log, 'set the language'));
     const stop = new AbortController();
     op.onGone(() => stop.abort());
     cancelled.addEventListener('abort', () => stop.abort(), { once: true });
@@ -225,11 +226,11 @@ export class CallbackAttempt {
     }
     if (cancelled.aborted) return ['cancelled', null];
     if (op.gone) {
-      await caller.play([commonMedia('callback-operator-left', lang)]).catch(() => undefined);
+      await caller.play([commonMedia('callback-operator-left', lang)]).catch(ignored(this.log, 'play'));
       return ['operator_hangup', null];
     }
     if (confirm !== '1') {
-      await caller.play([commonMedia('callback-later', lang)]).catch(() => undefined);
+      await caller.play([commonMedia('callback-later', lang)]).catch(ignored(this.log, 'play'));
       await this.tellOperator('op-not-confirmed');
       return ['no_confirmation', null];
     }
@@ -280,7 +281,7 @@ export class CallbackAttempt {
   }
 
   private async tellOperator(prompt: string): Promise<void> {
-    if (this.operatorLeg && !this.operatorLeg.gone) await this.operatorLeg.play([commonMedia(prompt, 'it')]).catch(() => undefined);
+    if (this.operatorLeg && !this.operatorLeg.gone) await this.operatorLeg.play([commonMedia(prompt, 'it')]).catch(ignored(this.log, 'play'));
   }
 
   private whisperMedia(): string[] {

@@ -15,6 +15,7 @@ import type { TelephonyPort } from '../telephony/port';
 import { CallbackAttempt, callbackChannelId, type AttemptDeps } from './callback-attempt';
 import type { CallbackLedger } from './ledger';
 import { planDispatch, type DispatchBlock } from './policy';
+import { ignored } from '../runtime/ignored';
 
 const SAFETY_MS = 5000;
 /** a claim the database cannot take within this time is given up for this pass */
@@ -246,7 +247,7 @@ export class Dispatcher {
   private async recoverOrphans(existing: Set<string>): Promise<void> {
     for (const row of this.orphans()) {
       const channels = [row.operatorChannel, row.callerChannel].filter((c): c is string => !!c && existing.has(c));
-      for (const c of channels) await this.port.hangup(c).catch(() => undefined);
+      for (const c of channels) await this.port.hangup(c).catch(ignored(this.log, 'hang up'));
       const gone = await this.waitGone(channels, 10_000);
       if (!gone) {
         this.log.error({ attemptId: row.id, channels }, 'channels of an interrupted attempt are still up; leaving it live');

@@ -85,6 +85,7 @@ export async function collectStatus(config: Config, stateDir: string, db: Db | u
   try {
     await amiActions(ami, [{ action: 'CoreStatus' }], 4000);
     status.asterisk = { reachable: true, uptimeSeconds: null, version: null };
+    // ARI's details are extras of a reachable Asterisk: without them the status says "unknown"
     const info = await ariGet<{ system?: { version?: string }; status?: { startup_time?: string } }>(ari, '/asterisk/info').catch(() => undefined);
     status.asterisk.version = info?.system?.version ?? null;
     const started = info?.status?.startup_time ? Date.parse(info.status.startup_time) : NaN;

@@ -40,6 +40,7 @@ export class ConfigReloader {
   /** Rejects with ConfigError for an invalid file (nothing changed), Error when prompts could not be built (nothing changed). */
   reload(source: string): Promise<ReloadResult> {
     const next = this.chain.then(() => this.once(source));
+    // the next reload waits for this one, whatever its end: its failure goes to its caller
     this.chain = next.catch(() => undefined);
     return next;
   }

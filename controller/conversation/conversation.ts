@@ -18,6 +18,7 @@ import type { WriteQueue } from '../storage/write-queue';
 import { Leg } from '../telephony/leg';
 import type { CallTracker, TelephonyPort } from '../telephony/port';
 import { FOLLOW_UP, INTERVENTION_CODES, matchUnitCode, NOT_RECORDED, OUTCOME_CODES } from './codes';
+import { ignored } from '../runtime/ignored';
 
 /** pause allowed between the digits of a unit code after "*" */
 const CODE_GAP_MS = 3000;
@@ -95,7 +96,7 @@ export class Conversation {
     try {
       await d.port.addToBridge(bridgeId, [caller.channelId, operatorLeg.id]);
     } catch (err) {
-      await d.port.destroyBridge(bridgeId).catch(() => undefined);
+      await d.port.destroyBridge(bridgeId).catch(ignored(d.log, 'destroy the bridge'));
       throw err;
     }
     return new Conversation(d, s, caller, operatorLeg, operator, bridgeId);
@@ -117,7 +118,7 @@ export class Conversation {
     if (this.operatorLeg && stage !== 'withUnit') wrapUps.push(this.wrapUp(this.operatorLeg, this.operator, this.firstKind));
     if (this.unit) wrapUps.push(this.wrapUp(this.unit.leg, this.unit.official, 'unit'));
     // the bridge goes once the officials have left it (wrapUp takes them out first)
-    void Promise.allSettled(wrapUps).then(() => this.d.port.destroyBridge(this.bridgeId).catch(() => undefined));
+    void Promise.allSettled(wrapUps).then(() => this.d.port.destroyBridge(this.bridgeId).catch(ignored(this.d.log, 'destroy the bridge')));
   }
 
   // ---- transfer --------------------------------------------------------------------------
@@ -151,7 +152,7 @@ export class Conversation {
     this.typed = null;
     if (m === 'unknown') {
       this.d.log.info({ typed }, 'unknown unit code');
-      void this.operatorLeg?.play([commonMedia('op-transfer-unknown', 'it')]).catch(() => undefined);
+      void this.operatorLeg?.play([commonMedia('op-transfer-unknown', 'it')]).catch(ignored(this.d.log, 'play'));
       return;
     }
     void this.transfer(m).catch((err: Error) => this.d.log.error({ err: err.message, unit: m.id }, 'transfer failed'));
@@ -163,14 +164,14 @@ export class Conversation {
     if (this.stage !== 'talking') return;
     if (available.phones.length === 0) {
       this.record('transfer', this.operator, 'no_answer', `no phone of ${unit.id} free`, false, unit.id);
-      void this.operatorLeg?.play([commonMedia('op-transfer-failed', 'it')]).catch(() => undefined);
+      void this.operatorLeg?.play([commonMedia('op-transfer-failed', 'it')]).catch(ignored(this.d.log, 'play'));
       return;
     }
     this.stage = 'transferring';
     this.d.log.info({ unit: unit.id, phones: available.phones }, 'transferring the caller to an internal unit');
-    await port.removeFromBridge(this.bridgeId, [this.caller.channelId]).catch(() => undefined);
-    await port.startMoh(this.caller.channelId).catch(() => undefined);
-    void this.operatorLeg?.play([commonMedia('op-transfer-ringing', 'it')]).catch(() => undefined);
+    await port.removeFromBridge(this.bridgeId, [this.caller.channelId]).catch(ignored(this.d.log, 'take a channel out of the bridge'));
+    await port.startMoh(this.caller.channelId).catch(ignored(this.d.log, 'start the hold music'));
+    void this.operatorLeg?.play([commonMedia('op-transfer-ringing', 'it')]).catch(ignored(this.d.log, 'play'));
     const phones = available.phones;
     for (const p of phones) presence.engage(p);
     const number = this.s.number ?? 'anonimo';
@@ -188,19 +189,19 @@ export class Conversation {
     if (this.stage !== 'transferring') {
       // the caller hung up while the unit rang
       if (outcome.answered) {
-        await port.hangup(outcome.legId).catch(() => undefined);
+        await port.hangup(outcome.legId).catch(ignored(this.d.log, 'hang up'));
         presence.release(outcome.operator, false);
       }
       return;
     }
-    await port.stopMoh(this.caller.channelId).catch(() => undefined);
+    await port.stopMoh(this.caller.channelId).catch(ignored(this.d.log, 'stop the hold music'));
     if (!outcome.answered) {
       this.record('transfer', this.operator, 'no_answer', `${unit.id} did not answer`, false, unit.id);
       if (!this.operatorLeg) return this.alone();
       this.stage = 'talking';
       await port.addToBridge(this.bridgeId, [this.caller.channelId]);
-      void port.play(this.caller.channelId, [commonMedia('transfer-back', this.caller.lang)], new AbortController().signal).catch(() => undefined);
-      void this.operatorLeg.play([commonMedia('op-transfer-failed', 'it')]).catch(() => undefined);
+      void port.play(this.caller.channelId, [commonMedia('transfer-back', this.caller.lang)], new AbortController().signal).catch(ignored(this.d.log, 'play'));
+      void this.operatorLeg.play([commonMedia('op-transfer-failed', 'it')]).catch(ignored(this.d.log, 'play'));
       return;
     }
     const leg = new Leg(outcome.legId, port, this.d.tracker);
@@ -209,7 +210,7 @@ export class Conversation {
     this.stage = 'withUnit';
     this.record('transfer', outcome.operator, 'answered', `answered by ${outcome.operator}`, false, unit.id);
     const operatorLeg = this.operatorLeg;
-    if (operatorLeg) await port.removeFromBridge(this.bridgeId, [operatorLeg.id]).catch(() => undefined);
+    if (operatorLeg) await port.removeFromBridge(this.bridgeId, [operatorLeg.id]).catch(ignored(this.d.log, 'take a channel out of the bridge'));
     await port.addToBridge(this.bridgeId, [this.caller.channelId, leg.id]);
     if (operatorLeg) void this.wrapUp(operatorLeg, this.operator, this.firstKind).catch((err: Error) => this.d.log.error({ err: err.message }, 'wrap-up failed'));
   }
@@ -239,7 +240,7 @@ export class Conversation {
   private alone(): void {
     if (this.stage === 'ended') return;
     this.stage = 'ended';
-    void this.d.port.destroyBridge(this.bridgeId).catch(() => undefined);
+    void this.d.port.destroyBridge(this.bridgeId).catch(ignored(this.d.log, 'destroy the bridge'));
     this.caller.onAlone();
   }
 
@@ -251,7 +252,7 @@ export class Conversation {
     try {
       // out of the bridge first: a prompt queued to a channel while its bridge is being
       // torn down is dropped by Asterisk without a PlaybackFinished
-      await this.d.port.removeFromBridge(this.bridgeId, [leg.id]).catch(() => undefined);
+      await this.d.port.removeFromBridge(this.bridgeId, [leg.id]).catch(ignored(this.d.log, 'take a channel out of the bridge'));
       key = await leg.ask([commonMedia(kind === 'operator' ? 'op-outcome' : 'op-intervention', 'it')], this.s.dp.transfer.codeTimeoutSeconds * 1000, (d) => d in codes);
       // basic information given: which topic, if the operator keys it (or later in the console)
       const topics = this.s.dp.topics;

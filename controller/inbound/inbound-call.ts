@@ -10,6 +10,7 @@ import { Conversation, officialOf } from '../conversation/conversation';
 import type { Presence } from '../operators/presence';
 import { promptMedia, RINGBACK } from '../prompts/media';
 import { currentOrNextWindow, localTime, sameLocalDay, zonedInstant } from '../schedule/service-hours';
+import type { CallEventType } from '../storage/call-event-types';
 import type { CallEventsRepo } from '../storage/call-events-repo';
 import type { BookingResult, CallbacksRepo } from '../storage/callbacks-repo';
 import type { CallEndReason, CallFacts, CallsRepo } from '../storage/calls-repo';
@@ -22,6 +23,7 @@ import { FALLBACK, type CallTracker, type TelephonyPort } from '../telephony/por
 import type { InboundObserver } from './call-results';
 import { GroupRinger } from '../telephony/group-ringer';
 import { RING_MS, startIvr, step, type CallContext, type IvrEffect, type IvrEvent, type IvrState } from './ivr-flow';
+import { ignored } from '../runtime/ignored';
 
 
 /** a booking not written after this long: the caller is asked to hold (hold music) */
@@ -246,7 +248,7 @@ export class InboundCall {
     );
     this.ringback = new AbortController();
     const ringback = this.ringback;
-    void this.d.port.play(this.channelId, [RINGBACK], ringback.signal).catch(() => undefined);
+    void this.d.port.play(this.channelId, [RINGBACK], ringback.signal).catch(ignored(this.d.log, 'play'));
     this.ringStartedAt = Date.now();
     this.record('ringing_started', { phones, strategy: this.dp.ring.strategy, thresholdMs: ms });
     this.ringer.start();
@@ -258,7 +260,7 @@ export class InboundCall {
     for (const p of phones) if (!(outcome.answered && outcome.operator === p)) this.d.presence.release(p, false);
     if (this.ended) {
       if (outcome.answered) {
-        await this.d.port.hangup(outcome.legId).catch(() => undefined);
+        await this.d.port.hangup(outcome.legId).catch(ignored(this.d.log, 'hang up'));
         this.d.presence.release(outcome.operator, false);
       }
       return;
@@ -386,7 +388,7 @@ export class InboundCall {
     this.d.writes.record('call_update', () => this.d.calls.update(this.channelId, facts));
   }
 
-  private record(type: string, data?: Record<string, unknown>): void {
+  private record(type: CallEventType, data?: Record<string, unknown>): void {
     const at = this.d.now();
     this.d.writes.record('call_event', () => this.d.events.add(this.channelId, at, type, data));
   }
@@ -399,7 +401,7 @@ export class InboundCall {
     for (const t of this.timers.values()) clearTimeout(t);
     this.stopRinging();
     if (this.conversation) this.conversation.callerGone();
-    if (reason !== 'error') void this.d.port.hangup(this.channelId).catch(() => undefined);
+    if (reason !== 'error') void this.d.port.hangup(this.channelId).catch(ignored(this.d.log, 'hang up'));
     this.detach();
     this.record('ended', { reason, cause: this.hangupCause });
     const at = this.d.now();

@@ -14,6 +14,7 @@ import { planRecovery, type KeptConversation } from '../recovery/plan';
 import { FALLBACK } from '../telephony/port';
 import { InboundCall, type InboundDeps } from './inbound-call';
 import { asLang, languageChoices, type Lang } from '../config/languages';
+import { ignored } from '../runtime/ignored';
 
 export class InboundService {
   private readonly active = new Map<string, InboundCall>();
@@ -66,7 +67,7 @@ export class InboundService {
     if (kind === 'leg' || kind === 'callback') {
       // an operator's or a callback's leg whose call we no longer know (answered after a restart)
       log.warn({ args: ch.args }, 'orphan operator leg; hanging up');
-      void this.port.hangup(ch.id).catch(() => undefined);
+      void this.port.hangup(ch.id).catch(ignored(this.log, 'hang up'));
       return;
     }
     const dp = this.config.directorates.find((d) => d.id === dpId);
@@ -120,8 +121,8 @@ export class InboundService {
     this.log.info({ operator, pause, ok }, 'station changed from the phone');
     await this.port.answer(ch.id);
     const prompt = !ok ? 'op-transfer-unknown' : pause ? 'op-paused' : 'op-resumed';
-    await this.port.play(ch.id, [commonMedia(prompt, 'it')], new AbortController().signal).catch(() => undefined);
-    await this.port.hangup(ch.id).catch(() => undefined);
+    await this.port.play(ch.id, [commonMedia(prompt, 'it')], new AbortController().signal).catch(ignored(this.log, 'play'));
+    await this.port.hangup(ch.id).catch(ignored(this.log, 'hang up'));
   }
 
   /**
@@ -133,7 +134,7 @@ export class InboundService {
     const call = this.active.get(channelId);
     if (call) return call.fail(err instanceof Error ? err.message : String(err));
     if (this.deps.tracker.isTracked(channelId) || this.adopted.has(channelId)) return; // an operator's leg: its flow ends it
-    void this.port.continueInDialplan(channelId, FALLBACK.context, FALLBACK.extension, FALLBACK.priority).catch(() => this.port.hangup(channelId).catch(() => undefined));
+    void this.port.continueInDialplan(channelId, FALLBACK.context, FALLBACK.extension, FALLBACK.priority).catch(() => this.port.hangup(channelId).catch(ignored(this.log, 'hang up')));
   }
 
   /**
@@ -155,13 +156,13 @@ export class InboundService {
       .map((id) => ({ id, args: byId.get(id)!.args, up: byId.get(id)!.state === 'Up' }));
     const plan = planRecovery(orphans, bridges, initial);
     for (const kept of plan.keep) this.adopt(kept, asLang(byId.get(kept.caller)?.language));
-    for (const id of plan.hangup) await this.port.hangup(id).catch(() => undefined); // a leg of a call this controller lost
+    for (const id of plan.hangup) await this.port.hangup(id).catch(ignored(this.log, 'hang up')); // a leg of a call this controller lost
     for (const id of plan.fallback) {
       this.log.warn({ channelId: id }, 'untracked channel in the application after reconnect; sending to fallback');
-      await this.port.stopTone(id).catch(() => undefined); // the ringback would hold the continue forever
-      await this.port.continueInDialplan(id, FALLBACK.context, FALLBACK.extension, FALLBACK.priority).catch(() => undefined);
+      await this.port.stopTone(id).catch(ignored(this.log, 'stop the ringback')); // the ringback would hold the continue forever
+      await this.port.continueInDialplan(id, FALLBACK.context, FALLBACK.extension, FALLBACK.priority).catch(ignored(this.log, 'send the call to the apology'));
     }
-    for (const id of plan.destroyBridges) await this.port.destroyBridge(id).catch(() => undefined);
+    for (const id of plan.destroyBridges) await this.port.destroyBridge(id).catch(ignored(this.log, 'destroy the bridge'));
     // rows left open by a controller that died: their channels are gone or just handed back
     const at = this.now();
     for (const row of this.calls.open())

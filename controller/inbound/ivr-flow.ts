@@ -10,6 +10,7 @@ import { checkCallbackNumber, type NumberRefusal } from '../numbering/numbering-
 import { LANGUAGE_INVITATIONS, type Lang, type LanguageChoice } from '../config/languages';
 
 import type { Prompt } from '../prompts/prompt';
+import type { CallEventType } from '../storage/call-event-types';
 
 export type { Lang } from '../config/languages';
 export type { Prompt } from '../prompts/prompt';
@@ -113,7 +114,7 @@ export type IvrEffect =
   | { type: 'stopRinging' }
   | { type: 'book'; number: string; path: string; rings: number | null; group: string }
   | { type: 'cancelPending'; id: number }
-  | { type: 'record'; event: string; data?: Record<string, unknown> }
+  | { type: 'record'; event: CallEventType; data?: Record<string, unknown> }
   | { type: 'hangup' }
   | { type: 'fallback' };
 

@@ -13,6 +13,7 @@
 //     nothing moves once the request is closed);
 //   - a callback attempt: its start;
 //   - outcome codes, interventions, transfers: the moment they were recorded.
+import { sqlEvent } from '../storage/call-event-types';
 import type { Db } from '../storage/database';
 import { CALLBACK_STATUSES, type CallbackStatus } from '../storage/callbacks-repo';
 import { addDays, localTime, zonedInstant, type LocalDate } from '../schedule/service-hours';
@@ -194,8 +195,8 @@ function statements(db: Db) {
         COUNT(c.answered_by) AS answered,
         AVG(CASE WHEN c.answered_by IS NOT NULL THEN c.ring_count END) AS meanRings,
         COALESCE(SUM(CASE WHEN c.end_reason = 'caller_hangup' AND c.answered_by IS NULL AND c.callback_id IS NULL
-          AND EXISTS (SELECT 1 FROM call_events e WHERE e.call_id = c.id AND e.type = 'ringing_started')
-          AND NOT EXISTS (SELECT 1 FROM call_events e WHERE e.call_id = c.id AND e.type = 'ringing_ended') THEN 1 ELSE 0 END), 0) AS whileRinging,
+          AND EXISTS (SELECT 1 FROM call_events e WHERE e.call_id = c.id AND e.type = ${sqlEvent('ringing_started')})
+          AND NOT EXISTS (SELECT 1 FROM call_events e WHERE e.call_id = c.id AND e.type = ${sqlEvent('ringing_ended')}) THEN 1 ELSE 0 END), 0) AS whileRinging,
         COALESCE(SUM(CASE WHEN c.end_reason = 'caller_hangup' AND c.answered_by IS NULL AND c.callback_id IS NULL THEN 1 ELSE 0 END), 0) AS hungUp
       FROM calls c WHERE c.dp = @dp AND c.started_at >= @from AND c.started_at < @to`),
     rings: db.prepare(`
@@ -204,21 +205,21 @@ function statements(db: Db) {
       GROUP BY 1 ORDER BY 1`),
     // an offer is repeated when the caller is sent back to it: count calls, not events
     callEvents: db.prepare(`
-      SELECT COUNT(DISTINCT CASE WHEN e.type = 'offer' THEN e.call_id END) AS offered,
-        COUNT(DISTINCT CASE WHEN e.type = 'unanswered' THEN e.call_id END) AS ringUnanswered,
-        COUNT(DISTINCT CASE WHEN e.type = 'no_operator' THEN e.call_id END) AS noOperator
+      SELECT COUNT(DISTINCT CASE WHEN e.type = ${sqlEvent('offer')} THEN e.call_id END) AS offered,
+        COUNT(DISTINCT CASE WHEN e.type = ${sqlEvent('unanswered')} THEN e.call_id END) AS ringUnanswered,
+        COUNT(DISTINCT CASE WHEN e.type = ${sqlEvent('no_operator')} THEN e.call_id END) AS noOperator
       FROM call_events e JOIN calls c ON c.id = e.call_id
-      WHERE c.dp = @dp AND c.started_at >= @from AND c.started_at < @to AND e.type IN ('offer', 'unanswered', 'no_operator')`),
+      WHERE c.dp = @dp AND c.started_at >= @from AND c.started_at < @to AND e.type IN (${sqlEvent('offer')}, ${sqlEvent('unanswered')}, ${sqlEvent('no_operator')})`),
     refusals: db.prepare(`
       SELECT COALESCE(json_extract(e.data, '$.reason'), 'unknown') AS reason, COUNT(*) AS n
       FROM call_events e JOIN calls c ON c.id = e.call_id
-      WHERE c.dp = @dp AND c.started_at >= @from AND c.started_at < @to AND e.type = 'booking_refused'
+      WHERE c.dp = @dp AND c.started_at >= @from AND c.started_at < @to AND e.type = ${sqlEvent('booking_refused')}
       GROUP BY 1 ORDER BY 1`),
     // JSON false is read back by json_extract as 0
     typedRejected: db.prepare(`
       SELECT COALESCE(json_extract(e.data, '$.reason'), 'unknown') AS reason, COUNT(*) AS n
       FROM call_events e JOIN calls c ON c.id = e.call_id
-      WHERE c.dp = @dp AND c.started_at >= @from AND c.started_at < @to AND e.type = 'number_typed' AND json_extract(e.data, '$.ok') = 0
+      WHERE c.dp = @dp AND c.started_at >= @from AND c.started_at < @to AND e.type = ${sqlEvent('number_typed')} AND json_extract(e.data, '$.ok') = 0
       GROUP BY 1 ORDER BY 1`),
     byStatus: db.prepare(`
       SELECT status, COUNT(*) AS n FROM callbacks

@@ -22,6 +22,7 @@ export class PromptSynthesizer {
   /** Runs the script after any run in progress; rejects with its last line of output. */
   run(): Promise<SynthesisResult> {
     const next = this.chain.then(() => this.once());
+    // the next run waits for this one, whatever its end: its failure goes to its caller
     this.chain = next.catch(() => undefined);
     return next;
   }

@@ -11,6 +11,7 @@ import type { Lang } from '../config/languages';
 import { Leg } from '../telephony/leg';
 import type { TelephonyPort } from '../telephony/port';
 import type { KeptConversation } from './plan';
+import { ignored } from '../runtime/ignored';
 
 export interface AdoptedEnd {
   /** the first channel seen gone */
@@ -38,9 +39,9 @@ export class AdoptedCall {
   /** Rejoins the caller when needed; then checks no channel vanished while nobody listened. */
   async start(callerLang: Lang): Promise<void> {
     if (this.kept.rejoin) {
-      await this.port.stopMoh(this.kept.caller).catch(() => undefined);
+      await this.port.stopMoh(this.kept.caller).catch(ignored(this.log, 'stop the hold music'));
       await this.port.addToBridge(this.kept.bridgeId, [this.kept.caller]);
-      void this.port.play(this.kept.caller, [commonMedia('transfer-back', callerLang)], new AbortController().signal).catch(() => undefined);
+      void this.port.play(this.kept.caller, [commonMedia('transfer-back', callerLang)], new AbortController().signal).catch(ignored(this.log, 'play'));
     }
     const existing = new Set((await this.port.listChannels()).map((c) => c.id));
     for (const leg of this.legs) if (!existing.has(leg.id)) leg.markGone(null);
@@ -51,7 +52,7 @@ export class AdoptedCall {
     this.ended = true;
     await Promise.all(this.legs.filter((l) => l !== first).map((l) => l.hangup()));
     for (const l of this.legs) l.release();
-    await this.port.destroyBridge(this.kept.bridgeId).catch(() => undefined);
+    await this.port.destroyBridge(this.kept.bridgeId).catch(ignored(this.log, 'destroy the bridge'));
     this.log.info({ bridgeId: this.kept.bridgeId, first: first.id, cause: first.cause }, 'recovered conversation ended');
     this.resolveDone({ first: first.id, cause: first.cause });
   }

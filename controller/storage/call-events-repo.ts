@@ -1,4 +1,5 @@
 // SQL for call_events: the ordered log of what happened in each call.
+import type { CallEventType } from './call-event-types';
 import type { Db } from './database';
 
 export interface CallEventRow {
@@ -12,7 +13,7 @@ export interface CallEventRow {
 export class CallEventsRepo {
   constructor(private readonly db: Db) {}
 
-  add(callId: string, at: Date, type: string, data?: Record<string, unknown>): void {
+  add(callId: string, at: Date, type: CallEventType, data?: Record<string, unknown>): void {
     this.db.prepare('INSERT INTO call_events (call_id, at, type, data) VALUES (?, ?, ?, ?)').run(callId, at.toISOString(), type, data ? JSON.stringify(data) : null);
   }
 

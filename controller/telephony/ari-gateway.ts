@@ -24,6 +24,7 @@ import type { Logger } from 'pino';
 import type { Boundary } from '../runtime/boundary';
 import { ariGet } from './ari-rest';
 import { AriError, type CallEvents, type ChannelSummary, type OriginateRequest, type PlaybackOutcome, type StasisChannel, type TelephonyPort } from './port';
+import { ignored } from '../runtime/ignored';
 
 export interface AriSettings {
   url: string;
@@ -273,7 +274,7 @@ export class AriGateway implements TelephonyPort {
       }
       // ARI unreachable: look again shortly (a reconnection also looks)
     }
-    if (this.playbacks.get(playbackId) === p) p.watchdog = setTimeout(() => void this.checkPlayback(playbackId).catch(() => undefined), PLAYBACK_MARGIN_MS);
+    if (this.playbacks.get(playbackId) === p) p.watchdog = setTimeout(() => void this.checkPlayback(playbackId).catch(ignored(this.log, 'check the playback')), PLAYBACK_MARGIN_MS);
   }
 
   /** when to ask Asterisk about a playback that has not reported its end; undefined: never (a tone) */
@@ -313,14 +314,14 @@ export class AriGateway implements TelephonyPort {
     const done = new Promise<PlaybackOutcome>((resolve) => this.playbacks.set(playbackId, { resolve, channelId }));
     const onAbort = (): void => {
       this.playbackEnded(playbackId, 'stopped');
-      this.client?.playbacks.stop({ playbackId }).catch(() => undefined);
+      this.client?.playbacks.stop({ playbackId }).catch(ignored(this.log, 'stop the playback'));
     };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       await this.call((c) => c.channels.play({ channelId, media, playbackId }));
       const p = this.playbacks.get(playbackId);
       const watch = this.watchdogMs(media);
-      if (p && watch !== undefined) p.watchdog = setTimeout(() => void this.checkPlayback(playbackId).catch(() => undefined), watch);
+      if (p && watch !== undefined) p.watchdog = setTimeout(() => void this.checkPlayback(playbackId).catch(ignored(this.log, 'check the playback')), watch);
       return await done;
     } catch (err) {
       const p = this.playbacks.get(playbackId);

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CallTracker, TelephonyPort } from './port';
+import { ignored } from '../runtime/ignored';
 
 export type RingOutcome = { answered: true; operator: string; legId: string } | { answered: false; rung: string[] };
 
@@ -106,7 +107,7 @@ export class GroupRinger {
   }
 
   private async dropLeg(leg: Leg, moveOn: boolean): Promise<void> {
-    await this.port.hangup(leg.id).catch(() => undefined);
+    await this.port.hangup(leg.id).catch(ignored(this.log, 'hang up'));
     if (moveOn) this.legEnded(leg);
   }
 
@@ -116,7 +117,7 @@ export class GroupRinger {
     clearTimeout(this.totalTimer);
     for (const leg of [...this.legs.values()]) {
       clearTimeout(leg.timer);
-      void this.port.hangup(leg.id).catch(() => undefined);
+      void this.port.hangup(leg.id).catch(ignored(this.log, 'hang up'));
       // the hang-up's own event arrives later; account for the leg now
       leg.detach();
       this.legs.delete(leg.id);

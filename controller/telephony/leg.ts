@@ -75,6 +75,7 @@ export class Leg {
     return () => (this.waiters = this.waiters.filter((w) => w !== handler));
   }
 
+  /** Hangs up; a channel already gone is what was wanted (the port logs its requests). */
   hangup(): Promise<void> {
     return this.port.hangup(this.id).catch(() => undefined);
   }

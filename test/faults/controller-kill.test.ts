@@ -7,7 +7,7 @@
 import t, { type Test } from 'tap';
 import { attemptsOf, callbackAgents, CB_NUMBER, ok, sideRinging } from '../integration/callback-agents';
 import {
-  agentReport, ari, assertNothingLeft, callIvr, eventually, healthz, ivrctl, openDb, PBX_CONTAINER, PODMAN, query, run, sipp, stack, startPhone, TRUNK_IP, waitForRow, type Phone,
+  agentReport, ari, assertApologyPlayed, assertNothingLeft, asteriskLog, callIvr, eventually, healthz, ivrctl, openDb, PBX_CONTAINER, PODMAN, query, run, sipp, stack, startPhone, TRUNK_IP, waitForRow, type Phone,
 } from '../integration/harness';
 import { writeCallerScenario, writePhoneScenario, type CallerStep } from '../integration/scenarios';
 
@@ -27,7 +27,13 @@ t.teardown(() => {
 });
 
 /** SIGKILL, then the same start the sysadmin's service would do; resolves when it is ready. */
+/** where Asterisk's log stood at the last kill, and when: what it played since */
+let logAtKill = 0;
+let killedAt = 0;
+
 async function killAndRestart(t: Test): Promise<number> {
+  logAtKill = asteriskLog().length;
+  killedAt = Date.now();
   t.equal((await stack('controller-stop', { KILL: '1' })).code, 0, 'controller killed (SIGKILL)');
   const t0 = Date.now();
   const start = await stack('controller-start');
@@ -54,8 +60,12 @@ async function heardApology(t: Test, pending: ReturnType<typeof caller>, restart
   t.equal(r.code, 0, 'the caller was not stranded: the PBX ended the call', { report: r.code === 0 ? undefined : agentReport(r) });
   const after = r.rtp.voicedAt.filter((ts) => ts > restartedAt).length;
   t.ok(after > 200, `the caller heard sound after the restart (${after} voiced packets)`);
-  // the apology lasts ~14 s, after the end of the prompt that was playing (up to ~17 s): a
-  // plain hang-up would end the call at once, a stranded caller would wait for SIPp's 90 s
+  // the apology itself, once the controller is back and the prompt that was playing has
+  // ended (Asterisk continues in the dialplan after the channel's current playback: the
+  // longest prompt is ~17 s)
+  assertApologyPlayed(t, logAtKill, killedAt, restartedAt - killedAt + 20_000);
+  // the apology lasts ~14 s: a plain hang-up would end the call at once, a stranded caller
+  // would wait for SIPp's 90 s
   t.ok(byeAfter > 8_000 && byeAfter < 60_000, `the BYE came after the apology (${byeAfter} ms after the restart)`);
 }
 

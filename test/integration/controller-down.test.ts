@@ -2,7 +2,7 @@
 // when it comes back, calls are handled again. A controller killed in the middle of a call
 // hands the stranded caller to the apology when it restarts (reconciliation).
 import t from 'tap';
-import { TRUNK_IP, agentReport, assertNothingLeft, callIvr, eventually, healthz, openDb, rtpCounter, sipp, stack, waitForRow } from './harness';
+import { TRUNK_IP, agentReport, assertApologyPlayed, assertNothingLeft, asteriskLog, callIvr, eventually, healthz, openDb, rtpCounter, sipp, stack, waitForRow } from './harness';
 
 const call = (ani: string, port: number) =>
   sipp({ scenario: 'caller-listen', ip: TRUNK_IP, port: 5060, service: '0611000001', vars: { rtp_ip: TRUNK_IP, rtp_port: port, ani }, timeoutMs: 90_000 });
@@ -13,10 +13,12 @@ t.test('controller killed: the caller hears the fallback apology; after a restar
   await eventually('healthz down', async () => (await healthz().catch(() => 0)) !== 200);
 
   const rtp = await rtpCounter(TRUNK_IP, 41010);
+  const [logFrom, calledAt] = [asteriskLog().length, Date.now()];
   const r = await call('0611111111', 41010);
   rtp.close();
   t.equal(r.code, 0, 'answered and hung up by the PBX', { report: r.code === 0 ? undefined : agentReport(r) });
-  t.ok(rtp.voicedBytes > 4000, `the caller heard the apology (${rtp.voicedBytes} voiced bytes)`);
+  assertApologyPlayed(t, logFrom, calledAt, 5000);
+  t.ok(rtp.voicedBytes > 4000, `the caller heard it (${rtp.voicedBytes} voiced bytes)`);
   const db = openDb();
   t.notOk(db.prepare("SELECT 1 FROM calls WHERE caller = '0611111111'").get(), 'not handled by a controller');
   db.close();
@@ -35,6 +37,7 @@ t.test('controller killed mid-call: after restart the stranded caller gets the a
   const rtp = await rtpCounter(TRUNK_IP, 41014);
   const pending = call('0633333333', 41014);
   await waitForRow('the call answered by the controller', "SELECT 1 AS ok FROM calls WHERE caller = '0633333333' AND answered_at IS NOT NULL");
+  const [logFrom, killedAt] = [asteriskLog().length, Date.now()];
   const stop = await stack('controller-stop', { KILL: '1' });
   t.equal(stop.code, 0, 'controller killed during the welcome');
   const start = await stack('controller-start');
@@ -46,6 +49,9 @@ t.test('controller killed mid-call: after restart the stranded caller gets the a
   // the apology lasts ~14 s; a plain hang-up on reconcile would end the call at once, and
   // a stranded caller would wait in silence until SIPp's timeout
   const heard = Date.now() - restartedAt;
+  // the apology itself, after the welcome that was playing (Asterisk continues in the dialplan
+  // once the channel's current playback ends)
+  assertApologyPlayed(t, logFrom, killedAt, restartedAt - killedAt + 20_000);
   t.ok(heard > 8_000 && heard < 40_000, `the caller heard the apology after the restart (${heard} ms until the BYE)`);
   await waitForRow('the interrupted call closed', "SELECT 1 AS ok FROM calls WHERE caller = '0633333333' AND end_reason = 'lost'");
   t.pass('the interrupted call is closed as lost in the record');

@@ -7,7 +7,7 @@
 import t from 'tap';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { agentReport, assertNothingLeft, callEvents, callIvr, eventually, ivrctl, query, SOUNDS_DIR, STATE_DIR, startPhone, TEST_CONFIG, waitForRow } from './harness';
+import { agentReport, assertNothingLeft, asteriskLog, callEvents, callIvr, ivrctl, query, SOUNDS_DIR, TEST_CONFIG, startPhone, STATE_DIR, eventually, waitForRow } from './harness';
 import { writeAnsweringScenario } from './scenarios';
 import { Softphone } from './softphone';
 import { wavDurationMs } from '../../controller/prompts/durations';
@@ -18,7 +18,6 @@ let rtp = 46000;
 const nextRtp = (): number => (rtp += 2);
 let seq = 0;
 const original = readFileSync(TEST_CONFIG, 'utf8');
-const asteriskLog = (): string => readFileSync(path.join(STATE_DIR, 'log', 'asterisk', 'full.log'), 'utf8');
 const metric = async (name: string): Promise<number> => {
   const text = await (await fetch('http://127.0.0.1:8080/metrics')).text();
   const m = new RegExp(`^${name.replace(/[{}"]/g, (c) => `\\${c}`)} (\\d+)`, 'm').exec(text);

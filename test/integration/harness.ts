@@ -256,6 +256,8 @@ export declare namespace Tap {
   interface Test {
     fail(msg: string): void;
     pass(msg: string): void;
+    ok(value: unknown, msg: string): void;
+    equal(found: unknown, wanted: unknown, msg: string): void;
   }
 }
 
@@ -437,4 +439,32 @@ export async function controllerStartedAt(): Promise<Date> {
   const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))![1]);
   const hz = 100; // USER_HZ, as Linux reports /proc times on every architecture it runs here
   return new Date((btime + ticks / hz) * 1000);
+}
+
+/** Asterisk's full log of this stack (its prompts and dialplan steps, with timestamps). */
+export const asteriskLog = (): string => readFileSync(path.join(STATE_DIR, 'log', 'asterisk', 'full.log'), 'utf8');
+
+/**
+ * The sound files Asterisk started playing after a point of its log (an earlier
+ * asteriskLog().length): when (the container logs in UTC), on which channel, which file
+ * (relative to the prompts' dir when it is one of ours).
+ */
+export function asteriskPlays(fromOffset: number): Array<{ at: number; channel: string; file: string }> {
+  return [...asteriskLog().slice(fromOffset).matchAll(/^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3})\] VERBOSE\[\d+\](?:\[C-[0-9a-f]+\])? file\.c: <([^>]+)> Playing '([^']+)'/gm)].map((m) => ({
+    at: Date.parse(`${m[1]!.replace(' ', 'T')}Z`),
+    channel: m[2]!,
+    file: m[3]!.replace(/^\/opt\/ivr\/sounds\//, '').replace(/\.[a-z0-9]+$/, ''),
+  }));
+}
+
+/**
+ * The apology itself was played to a caller (the dialplan's fallback: the directorate's
+ * prompt, or the generic one), starting after `since` and within `withinMs` of it: a proof
+ * by the prompt's name, where sound and a late hang-up could be the tail of another prompt.
+ */
+export function assertApologyPlayed(t: Tap.Test, fromOffset: number, since: number, withinMs: number): void {
+  const apologies = asteriskPlays(fromOffset).filter((p) => /^(dp\/[a-z0-9-]+-fallback|it\/fallback-generic)$/.test(p.file) && /^PJSIP\/trunk-/.test(p.channel));
+  t.equal(apologies.length, 1, `the apology was played to the caller (${apologies.map((p) => `${p.file} on ${p.channel}`).join(', ') || 'none'})`);
+  const delay = (apologies[0]?.at ?? Infinity) - since;
+  t.ok(delay >= 0 && delay <= withinMs, `it started ${delay} ms after ${new Date(since).toISOString()} (bound ${withinMs} ms)`);
 }

@@ -2,9 +2,7 @@
 // correction, refused numbers, a duplicate request, cancelling by calling again, outside
 // service hours, the English path, random and overlong keys, silence.
 import t, { type Test } from 'tap';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { STATE_DIR, agentReport, assertNothingLeft, callEvents, callIvr, query, type SippResult } from './harness';
+import { agentReport, assertNothingLeft, asteriskLog, callEvents, callIvr, query, type SippResult } from './harness';
 
 const NOBODY = '0611000002'; // t-empty: nobody registered, Italian only
 const OPEN = '0611000001'; // t-open: Italian and English
@@ -15,7 +13,6 @@ const rtpPort = (): number => (port += 2);
 const ok = (t: Test, r: SippResult, what: string): void => {
   t.equal(r.code, 0, what, { report: r.code === 0 ? undefined : agentReport(r) });
 };
-const asteriskLog = (): string => readFileSync(path.join(STATE_DIR, 'log', 'asterisk', 'full.log'), 'utf8');
 
 t.test('typed number: read back digit by digit, corrected, then confirmed', async (t) => {
   const logBefore = asteriskLog().length;

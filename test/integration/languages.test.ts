@@ -3,14 +3,11 @@
 // the prompts, the typed number and the queue position in the caller's language, the
 // booking keeping it, and the callback leg speaking it.
 import t from 'tap';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { STATE_DIR, assertNothingLeft, callIvr, ivrctl, query, waitForRow } from './harness';
+import { assertNothingLeft, asteriskLog, callIvr, ivrctl, query, waitForRow } from './harness';
 import { attemptsOf, callbackAgents, ok } from './callback-agents';
 
 const NUMBER = '0611000011';
 const { nextRtp, phone, callee } = callbackAgents(45000, NUMBER);
-const asteriskLog = (): string => readFileSync(path.join(STATE_DIR, 'log', 'asterisk', 'full.log'), 'utf8');
 /** the synthesized prompts Asterisk played since `from`, as sounds-relative paths, in order */
 const played = (from: number): string[] => [...asteriskLog().slice(from).matchAll(/Playing '\/opt\/ivr\/sounds\/([a-z]+\/[a-z0-9-]+)\./g)].map((m) => m[1]!);
 

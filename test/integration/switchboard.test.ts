@@ -5,9 +5,7 @@
 // the switchboard keeps it over a callback booked meanwhile. Then the booking limits on
 // t-cap (0611000008), each refused with its own prompt and nothing written.
 import t, { type Test } from 'tap';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { agentReport, assertNothingLeft, callEvents, callIvr, eventually, ivrctl, query, startCallee, startPhone, STATE_DIR, waitForRow, type Phone, type SippResult } from './harness';
+import { agentReport, assertNothingLeft, asteriskLog, callEvents, callIvr, type Phone, ivrctl, query, type SippResult, startCallee, startPhone, eventually, waitForRow } from './harness';
 import { writeAnsweringScenario, writePhoneScenario, type AnswerStep } from './scenarios';
 
 const SW = '0611000007';
@@ -18,7 +16,6 @@ let rtp = 47000;
 const nextRtp = (): number => (rtp += 2);
 let seq = 0;
 const ok = (t: Test, r: SippResult, what: string): void => void t.equal(r.code, 0, what, { report: r.code === 0 ? undefined : agentReport(r) });
-const asteriskLog = (): string => readFileSync(path.join(STATE_DIR, 'log', 'asterisk', 'full.log'), 'utf8');
 
 /** busyAtOnce: a callback may ring it as soon as it registers (do not wait for it to be idle) */
 const answering = (id: Op, port: number, steps: AnswerStep[], holdMs: number, answerAfterMs = 800, busyAtOnce = true): Promise<Phone> =>
