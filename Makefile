@@ -8,13 +8,14 @@ STAMP := node_modules/.package-lock.json
 NODE_DIR := $(CURDIR)/.tools/node
 export PATH := $(NODE_DIR)/bin:$(PATH)
 
-.PHONY: help node deps build image prompts browser fail2ban promtool systemd-analyze up down run test test-quick test-alone test-unit test-integration test-faults bench install uninstall clean
+.PHONY: help node deps build image prompts browser fail2ban promtool systemd-analyze up down run test test-quick test-alone coverage test-unit test-integration test-faults bench install uninstall clean
 
 help:
 	@echo "make run    install what is missing, start Asterisk + controller on the demo config (Ctrl-C stops)"
 	@echo "make test   unit + integration + fault tests against a real containerized Asterisk"
 	@echo "make test-quick   unit tests and one smoke call (the edit-test loop, about a minute and a half)"
 	@echo "make test-alone   every integration and fault file on a fresh stack of its own"
+	@echo "make coverage   the whole suite, with the controller's line coverage (unit and SIP tests together)"
 	@echo "make test-faults   only the fault suite (controller killed at each step, Asterisk restarted)"
 	@echo "make bench  benchmarks: prints a table, writes BENCHMARKS.md"
 	@echo "make up / make down   the same stack in the background / stop it"
@@ -73,6 +74,15 @@ test: build image prompts browser fail2ban promtool systemd-analyze
 # the edit-test loop: every unit file and one smoke call through the real stack, side by side
 test-quick: build image prompts promtool
 	bash test/run.sh quick
+
+# the whole suite with V8 coverage of every Node process it starts: the unit tests, ivrctl,
+# and the controllers of the test stacks while SIP agents call them (a controller killed with
+# SIGKILL leaves no coverage); the controller's lines, mapped back to TypeScript
+coverage: build image prompts browser fail2ban promtool systemd-analyze
+	rm -rf .tap/v8 .tap/coverage
+	NODE_V8_COVERAGE=$(CURDIR)/.tap/v8 bash test/run.sh || true
+	npx c8 report --temp-directory .tap/v8 --include 'controller/**' --exclude 'dist/test/**' --reporter text-summary --reporter html --report-dir .tap/coverage
+	@echo "per file: .tap/coverage/index.html"
 
 # every integration and fault file on a fresh stack of its own: each passes alone, in any order
 test-alone: build image prompts browser fail2ban systemd-analyze

@@ -6,6 +6,10 @@ import type { CallEvents, ChannelSummary, OriginateRequest, PlaybackOutcome, Tel
 /** Records every operation; the test plays Asterisk's part by firing the events. */
 export class FakePbx implements TelephonyPort, CallTracker {
   readonly ops: string[] = [];
+  /** every playback asked for, with its whole media URIs (ops keeps the file names) */
+  readonly media: Array<{ channelId: string; media: string[] }> = [];
+  /** every channel hung up, by its whole id (ops keeps a short prefix) */
+  readonly hangups: string[] = [];
   private readonly handlers = new Map<string, CallEvents>();
   private readonly playing: Array<{ channelId: string; media: string[]; done: (o: PlaybackOutcome) => void }> = [];
   onOriginate: (r: OriginateRequest) => void = () => undefined;
@@ -21,6 +25,7 @@ export class FakePbx implements TelephonyPort, CallTracker {
   async answer(): Promise<void> {}
   async play(channelId: string, media: string[], signal: AbortSignal): Promise<PlaybackOutcome> {
     this.ops.push(`play ${channelId.slice(0, 4)} ${media.map((m) => m.replace(/^.*\//, '')).join(',')}`);
+    this.media.push({ channelId, media });
     return new Promise((done) => {
       const p = { channelId, media, done };
       this.playing.push(p);
@@ -29,6 +34,7 @@ export class FakePbx implements TelephonyPort, CallTracker {
   }
   async hangup(channelId: string): Promise<void> {
     this.ops.push(`hangup ${channelId.slice(0, 4)}`);
+    this.hangups.push(channelId);
     this.channels = this.channels.filter((c) => c !== channelId);
   }
   async continueInDialplan(): Promise<void> {}
