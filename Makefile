@@ -80,9 +80,9 @@ test-quick: build image prompts promtool
 # SIGKILL leaves no coverage); the controller's lines, mapped back to TypeScript
 coverage: build image prompts browser fail2ban promtool systemd-analyze
 	rm -rf .tap/v8 .tap/coverage
-	NODE_V8_COVERAGE=$(CURDIR)/.tap/v8 bash test/run.sh || true
-	npx c8 report --temp-directory .tap/v8 --include 'controller/**' --exclude 'dist/test/**' --reporter text-summary --reporter html --report-dir .tap/coverage
-	@echo "per file: .tap/coverage/index.html"
+	NODE_V8_COVERAGE=$(CURDIR)/.tap/v8 bash test/run.sh; status=$$?; \
+	npx c8 report --temp-directory .tap/v8 --include 'dist/controller/**' --reporter text-summary --reporter html --report-dir .tap/coverage; \
+	rm -rf .tap/v8; echo "per file: .tap/coverage/index.html"; exit $$status
 
 # every integration and fault file on a fresh stack of its own: each passes alone, in any order
 test-alone: build image prompts browser fail2ban systemd-analyze
