@@ -8,11 +8,12 @@ STAMP := node_modules/.package-lock.json
 NODE_DIR := $(CURDIR)/.tools/node
 export PATH := $(NODE_DIR)/bin:$(PATH)
 
-.PHONY: help node deps build image prompts browser fail2ban promtool systemd-analyze up down run test test-quick test-alone coverage test-unit test-integration test-faults bench install uninstall clean
+.PHONY: help node deps build image prompts browser fail2ban promtool systemd-analyze up down run test test-quick test-alone coverage lint test-unit test-integration test-faults bench install uninstall clean
 
 help:
 	@echo "make run    install what is missing, start Asterisk + controller on the demo config (Ctrl-C stops)"
 	@echo "make test   unit + integration + fault tests against a real containerized Asterisk"
+	@echo "make lint   ESLint and Prettier's check (part of make test)"
 	@echo "make test-quick   unit tests and one smoke call (the edit-test loop, about a minute and a half)"
 	@echo "make test-alone   every integration and fault file on a fresh stack of its own"
 	@echo "make coverage   the whole suite, with the controller's line coverage (unit and SIP tests together)"
@@ -68,8 +69,15 @@ run: build image prompts
 down:
 	bash docker/stack.sh down
 
-test: build image prompts browser fail2ban promtool systemd-analyze
+test: build lint image prompts browser fail2ban promtool systemd-analyze
 	bash test/run.sh
+
+# ESLint (JavaScript's and typescript-eslint's recommended rules) and Prettier's check of the
+# formatting (`npx prettier --write` with the same globs formats)
+LINTED = "controller/**/*.{ts,js}" "test/**/*.{ts,js}" "*.mjs"
+lint: deps
+	npx eslint .
+	npx prettier --check $(LINTED)
 
 # the edit-test loop: every unit file and one smoke call through the real stack, side by side
 test-quick: build image prompts promtool

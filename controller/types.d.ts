@@ -8,7 +8,7 @@ declare module 'asterisk-manager' {
     [key: string]: unknown;
   }
   interface Manager {
-    on(event: string, listener: (...args: any[]) => void): void;
+    on(event: string, listener: (...args: never[]) => void): void;
     action(action: Record<string, string | number>, cb: (err: AmiResponse | undefined, res: AmiResponse) => void): string;
     disconnect(): void;
     isConnected(): boolean;

@@ -9,11 +9,16 @@ const rl = readline.createInterface({ input: process.stdin });
 const quiet = process.argv.includes('--quiet');
 rl.on('line', (line) => {
   if (!quiet) process.stdout.write(line + '\n');
-  let m = /^    (not )?ok \d+ - .*?(# (SKIP|TODO)\b.*)?$/.exec(line);
+  let m = /^ {4}(not )?ok \d+ - .*?(# (SKIP|TODO)\b.*)?$/.exec(line);
   if (m) {
     if (m[3]) skipped++;
-    else if (m[1]) (failed++, fileCases.fail++);
-    else (passed++, fileCases.pass++);
+    else if (m[1]) {
+      failed++;
+      fileCases.fail++;
+    } else {
+      passed++;
+      fileCases.pass++;
+    }
     return;
   }
   m = /^(not )?ok \d+ - /.exec(line);

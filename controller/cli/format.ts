@@ -49,4 +49,5 @@ export class Printer {
 }
 
 /** Control characters (C0, DEL, C1) shown as "?", so that text prints as text. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 export const printable = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');

@@ -65,7 +65,10 @@ export class DatabaseWorker {
     });
     const failAll = (err: Error): void => {
       if (this.worker === w) this.worker = undefined;
-      for (const [id, p] of this.pending) (this.pending.delete(id), p.reject(err));
+      for (const [id, p] of this.pending) {
+        this.pending.delete(id);
+        p.reject(err);
+      }
     };
     w.on('error', failAll);
     w.on('exit', (code) => failAll(new Error(`the database worker exited (code ${code})`)));

@@ -55,10 +55,16 @@ export function maskEventData(value: string | null): string | null {
   for (const k of ['number', 'digits']) {
     if (typeof data[k] === 'string') {
       const m = maskNumber(data[k]);
-      if (m !== data[k]) (data[k] = m), (changed = true);
+      if (m !== data[k]) {
+        data[k] = m;
+        changed = true;
+      }
     }
   }
-  if (data.phase === 'typing' && typeof data.digit === 'string' && /^[0-9]$/.test(data.digit)) (data.digit = '*'), (changed = true);
+  if (data.phase === 'typing' && typeof data.digit === 'string' && /^[0-9]$/.test(data.digit)) {
+    data.digit = '*';
+    changed = true;
+  }
   return changed ? JSON.stringify(data) : value;
 }
 

@@ -179,7 +179,10 @@ export function toTable(figs: readonly DpFigures[], opts: RowOptions = {}): stri
     const label = new Map<string, string>();
     const value = new Map<string, string>();
     for (const r of inPeriod) {
-      if (!label.has(r.metric)) (order.push(r.metric), label.set(r.metric, r.label));
+      if (!label.has(r.metric)) {
+        order.push(r.metric);
+        label.set(r.metric, r.label);
+      }
       value.set(`${r.metric}\u0000${r.dp}`, show(r.value));
     }
     const header = [from === to ? from : `${from} .. ${to}`, ...dps];

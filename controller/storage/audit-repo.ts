@@ -36,8 +36,14 @@ export class AuditRepo {
   list(filter: { username?: string | undefined; subject?: string | undefined; limit: number }): AuditRow[] {
     const where: string[] = [];
     const params: Array<string | number> = [];
-    if (filter.username) (where.push('username = ?'), params.push(filter.username));
-    if (filter.subject) (where.push('subject = ?'), params.push(filter.subject));
+    if (filter.username) {
+      where.push('username = ?');
+      params.push(filter.username);
+    }
+    if (filter.subject) {
+      where.push('subject = ?');
+      params.push(filter.subject);
+    }
     return this.db
       .prepare(`SELECT id, at, username, role, action, subject, detail FROM audit_log${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`)
       .all(...params, filter.limit) as AuditRow[];

@@ -221,10 +221,22 @@ export class CallbacksRepo {
   list(filter: { dp?: string | undefined; status?: CallbackStatus | undefined; from?: Date; to?: Date } = {}): CallbackRow[] {
     const where: string[] = [];
     const params: string[] = [];
-    if (filter.dp) (where.push('dp = ?'), params.push(filter.dp));
-    if (filter.status) (where.push('status = ?'), params.push(filter.status));
-    if (filter.from) (where.push('requested_at >= ?'), params.push(filter.from.toISOString()));
-    if (filter.to) (where.push('requested_at < ?'), params.push(filter.to.toISOString()));
+    if (filter.dp) {
+      where.push('dp = ?');
+      params.push(filter.dp);
+    }
+    if (filter.status) {
+      where.push('status = ?');
+      params.push(filter.status);
+    }
+    if (filter.from) {
+      where.push('requested_at >= ?');
+      params.push(filter.from.toISOString());
+    }
+    if (filter.to) {
+      where.push('requested_at < ?');
+      params.push(filter.to.toISOString());
+    }
     return this.db.prepare(`${SELECT}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id`).all(...params) as CallbackRow[];
   }
 

@@ -37,10 +37,19 @@ export class FollowupsRepo {
   list(f: { dp?: string | undefined; unit?: string | null | undefined; status?: 'open' | 'closed' | undefined } = {}): FollowupRow[] {
     const where: string[] = [];
     const params: string[] = [];
-    if (f.dp) (where.push('dp = ?'), params.push(f.dp));
+    if (f.dp) {
+      where.push('dp = ?');
+      params.push(f.dp);
+    }
     if (f.unit === null) where.push('unit IS NULL');
-    else if (f.unit !== undefined) (where.push('unit = ?'), params.push(f.unit));
-    if (f.status) (where.push('status = ?'), params.push(f.status));
+    else if (f.unit !== undefined) {
+      where.push('unit = ?');
+      params.push(f.unit);
+    }
+    if (f.status) {
+      where.push('status = ?');
+      params.push(f.status);
+    }
     return this.db.prepare(`${SELECT}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id`).all(...params) as FollowupRow[];
   }
 

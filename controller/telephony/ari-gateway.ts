@@ -397,7 +397,10 @@ export class AriGateway implements TelephonyPort {
 
   async watchPresence(resources: string[]): Promise<void> {
     // subscriptions live as long as the websocket: a new connection starts from none
-    if (this.watchedGeneration !== this.generation) (this.watched = new Set()), (this.watchedGeneration = this.generation);
+    if (this.watchedGeneration !== this.generation) {
+      this.watched = new Set();
+      this.watchedGeneration = this.generation;
+    }
     // device states only: they also change on (un)registration (UNAVAILABLE <-> NOT_INUSE).
     // Not endpoint subscriptions: those forward every event of the endpoint's channels, so
     // a channel in the application would deliver its DTMF twice.

@@ -142,7 +142,7 @@ t.test('SIGKILL during database writes loses no confirmed booking and corrupts n
 
     // the controller restarting: open (WAL recovery happens here), migrate, read
     const db = openDatabase(dbFile);
-    let lost: Array<Ack & { found: unknown }> = [];
+    const lost: Array<Ack & { found: unknown }> = [];
     try {
       t.same(migrate(db, migrations), [], `${label}: the schema is complete, nothing to migrate`);
       t.same(db.pragma('integrity_check', { simple: true }), 'ok', `${label}: integrity_check`);

@@ -232,7 +232,7 @@ t.test('live page: a caller in the IVR shows within the poll period, without a r
 
   const call = callIvr({ number: OPEN, ani, rtpPort: 46000, steps: [{ pause: 8000 }, { hangup: true }] });
   // a function, not a string: the console's CSP (no unsafe-eval) forbids evaluating strings in the page
-  await page.waitForFunction((n: string) => (globalThis as any).__shown[n] !== undefined, ani, { timeout: 15_000 });
+  await page.waitForFunction((n: string) => (globalThis as unknown as { __shown: Record<string, unknown> }).__shown[n] !== undefined, ani, { timeout: 15_000 });
   const shownAt = (await page.evaluate(`window.__shown[${JSON.stringify(ani)}]`)) as number;
   const [row] = query<{ id: string; started_at: string }>('SELECT id, started_at FROM calls WHERE caller = ?', ani);
   t.ok(row, 'the controller recorded the call');
@@ -250,7 +250,8 @@ t.test('live page: a caller in the IVR shows within the poll period, without a r
   const hungUpAt = Date.now();
   await page.waitForFunction(
     ([n, want]: [string, string]) => {
-      const w = globalThis as any;
+      // the page's own globals (the live script's __gone, the DOM)
+      const w = globalThis as unknown as { __gone: Record<string, unknown>; document: { querySelector(s: string): { textContent: string | null } | null } };
       return w.__gone[n] !== undefined && w.document.querySelector('td[data-figure="callsReceived:t-open"]')?.textContent === want;
     },
     [ani, String(before + 1)] as [string, string],

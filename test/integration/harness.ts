@@ -221,7 +221,7 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
 }
 
 /** The end of every test: nothing left behind in Asterisk. */
-export async function assertNothingLeft(t: Tap.Test): Promise<void> {
+export async function assertNothingLeft(t: TapTest): Promise<void> {
   const left = await eventually(
     'no channel and no bridge in Asterisk',
     async () => {
@@ -251,14 +251,12 @@ export function spawnDetached(cmd: string, args: string[]): void {
   spawn(cmd, args, { stdio: 'ignore', detached: true }).unref();
 }
 
-// tap's type for a test object, without importing tap here
-export declare namespace Tap {
-  interface Test {
+/** tap's test object, as far as these helpers use it (without importing tap here) */
+export interface TapTest {
     fail(msg: string): void;
     pass(msg: string): void;
     ok(value: unknown, msg: string): void;
     equal(found: unknown, wanted: unknown, msg: string): void;
-  }
 }
 
 /** An Asterisk CLI command in the test PBX container (read-only checks). */
@@ -462,7 +460,7 @@ export function asteriskPlays(fromOffset: number): Array<{ at: number; channel: 
  * prompt, or the generic one), starting after `since` and within `withinMs` of it: a proof
  * by the prompt's name, where sound and a late hang-up could be the tail of another prompt.
  */
-export function assertApologyPlayed(t: Tap.Test, fromOffset: number, since: number, withinMs: number): void {
+export function assertApologyPlayed(t: TapTest, fromOffset: number, since: number, withinMs: number): void {
   const apologies = asteriskPlays(fromOffset).filter((p) => /^(dp\/[a-z0-9-]+-fallback|it\/fallback-generic)$/.test(p.file) && /^PJSIP\/trunk-/.test(p.channel));
   t.equal(apologies.length, 1, `the apology was played to the caller (${apologies.map((p) => `${p.file} on ${p.channel}`).join(', ') || 'none'})`);
   const delay = (apologies[0]?.at ?? Infinity) - since;

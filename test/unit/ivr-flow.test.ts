@@ -258,7 +258,10 @@ t.test('a pending request: keep (1) or cancel (2)', async (t) => {
 
   const silent = new Call(ctx({ pending: { id: 4, position: 1 } }));
   silent.toMenu();
-  for (let i = 0; i < MAX_TRIES; i++) (silent.done(), silent.timeout());
+  for (let i = 0; i < MAX_TRIES; i++) {
+    silent.done();
+    silent.timeout();
+  }
   t.same(silent.names(), ['pending-kept', 'goodbye'], 'silence keeps the request');
 });
 
