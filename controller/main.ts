@@ -105,13 +105,18 @@ async function main(): Promise<void> {
     directorates: config.directorates.map((d) => d.id),
     today: () => todayFigures(),
     followups: () => followups.openByDp(),
-    closed: () => closures.states().filter((x) => x.closure).map((x) => x.dp),
+    closed: () =>
+      closures
+        .states()
+        .filter((x) => x.closure)
+        .map((x) => x.dp),
     inService: () => {
       const at = new Date();
       return config.directorates.filter((d) => isOpen(d.hours, at, closures.intervals(d.id))).map((d) => d.id);
     },
     oldestDue: () => callbacks.oldestDueByDp(new Date()),
-    jobs: () => jobRuns.latest().map(({ last, lastOk }) => ({ job: last.job, lastOkAt: lastOk?.endedAt ?? null, lastFailed: last.status === 'failed' || last.status === 'interrupted' })),
+    jobs: () =>
+      jobRuns.latest().map(({ last, lastOk }) => ({ job: last.job, lastOkAt: lastOk?.endedAt ?? null, lastFailed: last.status === 'failed' || last.status === 'interrupted' })),
     storage: () => {
       const st = storage.status();
       return { queued: st.queued, state: st.state === 'ok' ? 0 : st.state === 'busy' ? 1 : 2, freeBytes: st.freeBytes };
@@ -121,7 +126,11 @@ async function main(): Promise<void> {
   instrumentDatabase(db, (op, seconds) => metrics!.dbQuery(op, seconds));
   const todayFigures = (): DpFigures[] => {
     const day = formatLocalDate(localTime(new Date(), 'Europe/Rome'));
-    return computeFigures(db, config.directorates.map((x) => ({ id: x.id, timezone: x.hours.timezone })), { from: day, to: day });
+    return computeFigures(
+      db,
+      config.directorates.map((x) => ({ id: x.id, timezone: x.hours.timezone })),
+      { from: day, to: day },
+    );
   };
   let inbound: InboundService | undefined;
   let connectedBefore = false;
@@ -241,7 +250,14 @@ async function main(): Promise<void> {
   const jobDeps = { config, db, stateDir: env.stateDir, now, writes, worker: dbWorker };
   const jobs = new JobScheduler(
     buildJobs(jobDeps),
-    new JobRunner(jobRuns, log, now, (o) => metrics!.jobRun(o.job, o.status), undefined, (what, write) => writes.apply(what, write)),
+    new JobRunner(
+      jobRuns,
+      log,
+      now,
+      (o) => metrics!.jobRun(o.job, o.status),
+      undefined,
+      (what, write) => writes.apply(what, write),
+    ),
     nodeCronDriver(log),
     boundary,
   );

@@ -38,8 +38,7 @@ export function prepare(env: Environment): Prepared {
   const provisioner = new Provisioner(env.stateDir, config, repo);
   const operators = new OperatorsService(config, repo, new MetaRepo(db), provisioner);
   const seeded = operators.seedOnce();
-  if (seeded.length > 0)
-    appendFileSync(seededPasswordsFile(env.stateDir), seeded.map((s) => `${s.id} ${s.password}\n`).join(''), { mode: 0o600 });
+  if (seeded.length > 0) appendFileSync(seededPasswordsFile(env.stateDir), seeded.map((s) => `${s.id} ${s.password}\n`).join(''), { mode: 0o600 });
   const { secrets } = provisioner.writeAll();
   return { config, db, operators, provisioner, secrets, migrationsApplied, seeded };
 }

@@ -50,7 +50,12 @@ async function createNamespace(k: number): Promise<void> {
 
 /** a top-level TAP failure summary.js counts as one failed case */
 const failure = (what: string, detail: string): string =>
-  `TAP version 14\nnot ok 1 - ${what}\n  ---\n  detail: |\n${detail.trim().split('\n').slice(-40).map((l) => `    ${l}`).join('\n')}\n  ...\n1..1\n`;
+  `TAP version 14\nnot ok 1 - ${what}\n  ---\n  detail: |\n${detail
+    .trim()
+    .split('\n')
+    .slice(-40)
+    .map((l) => `    ${l}`)
+    .join('\n')}\n  ...\n1..1\n`;
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -116,7 +121,7 @@ async function main(): Promise<void> {
     };
     await Promise.all(Array.from({ length: stacks }, (_, i) => worker(i + 1)));
     // files no stack could take (every stack failed to start)
-    for (const f of queue) emit(failure(`${f}: no test stack to run it`, 'see the stacks\' failures above'));
+    for (const f of queue) emit(failure(`${f}: no test stack to run it`, "see the stacks' failures above"));
   }
 
   const unit = await unitRun;

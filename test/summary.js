@@ -3,7 +3,9 @@
 // file that failed outside its test cases (a crash, a failing before/after hook).
 'use strict';
 const readline = require('node:readline');
-let passed = 0, failed = 0, skipped = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0;
 let fileCases = { pass: 0, fail: 0 };
 const rl = readline.createInterface({ input: process.stdin });
 const quiet = process.argv.includes('--quiet');

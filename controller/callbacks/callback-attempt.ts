@@ -166,7 +166,10 @@ export class CallbackAttempt {
     const dialAt = this.d.now();
     let n: number;
     try {
-      n = await this.holding(op, this.d.writes.apply('caller_dialing', () => this.d.ledger.callerDialing(this.attemptId, this.cb.id, callerChannel, dialAt), { deadlineMs: RECORD_DIAL_WAIT_MS }));
+      n = await this.holding(
+        op,
+        this.d.writes.apply('caller_dialing', () => this.d.ledger.callerDialing(this.attemptId, this.cb.id, callerChannel, dialAt), { deadlineMs: RECORD_DIAL_WAIT_MS }),
+      );
     } catch (err) {
       if (!(err instanceof StorageUnavailable)) throw err;
       this.log.error({ err: err.message }, 'the dial could not be recorded: the caller is not called now');

@@ -201,18 +201,20 @@ export class Dispatcher {
     const attempt = new CallbackAttempt(attemptId, cb, operator, channel, dp, this.deps, log, triggeredAt);
     this.active.set(cb.id, attempt);
     void attempt.run().catch((err: unknown) => this.boundary?.report('callback_attempt', err, { callbackId: cb.id, attemptId }));
-    void attempt.done.then((next) => {
-      this.active.delete(cb.id);
-      const outcome = this.deps.ledger.attempts.get(attemptId)?.outcome;
-      const until = Date.now() + dp.callback.passBackSeconds * 1000;
-      if (next?.status === 'pending' && outcome === 'operator_passed') this.passedBack.set(`${cb.id}:${operator}`, until);
-      if (outcome === 'operator_no_answer') {
-        // without this an operator away from a registered phone would be rung in a loop
-        this.resting.set(operator, until);
-        log.warn({ seconds: dp.callback.passBackSeconds }, 'the operator let a callback ring out: no callbacks for them for a while');
-      }
-      this.kick('attempt_ended');
-    }).catch((err: unknown) => this.boundary?.report('callback_attempt_end', err, { callbackId: cb.id, attemptId }));
+    void attempt.done
+      .then((next) => {
+        this.active.delete(cb.id);
+        const outcome = this.deps.ledger.attempts.get(attemptId)?.outcome;
+        const until = Date.now() + dp.callback.passBackSeconds * 1000;
+        if (next?.status === 'pending' && outcome === 'operator_passed') this.passedBack.set(`${cb.id}:${operator}`, until);
+        if (outcome === 'operator_no_answer') {
+          // without this an operator away from a registered phone would be rung in a loop
+          this.resting.set(operator, until);
+          log.warn({ seconds: dp.callback.passBackSeconds }, 'the operator let a callback ring out: no callbacks for them for a while');
+        }
+        this.kick('attempt_ended');
+      })
+      .catch((err: unknown) => this.boundary?.report('callback_attempt_end', err, { callbackId: cb.id, attemptId }));
     return true;
   }
 

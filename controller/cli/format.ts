@@ -36,7 +36,11 @@ export class Printer {
     if (rows.length === 0) return '(none)';
     const cells = rows.map((r) => columns.map((c) => this.cell((r as Record<string, unknown>)[c])));
     const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
-    const line = (vals: string[]): string => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+    const line = (vals: string[]): string =>
+      vals
+        .map((v, i) => v.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd();
     return [line(columns.map((c) => c.toUpperCase())), ...cells.map(line)].join('\n');
   }
 

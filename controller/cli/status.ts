@@ -53,14 +53,25 @@ export function jobStatuses(config: Config, db: Db | undefined): JobStatus[] {
   const runs = new Map((db ? new JobRunsRepo(db).latest() : []).map((r) => [r.last.job, r]));
   return jobPlan(config).map((j) => {
     const r = runs.get(j.name);
-    const next = j.crons.map((c) => nextSlot(c, j.timezone)).filter((d): d is Date => d !== null).sort((a, b) => a.getTime() - b.getTime())[0];
+    const next = j.crons
+      .map((c) => nextSlot(c, j.timezone))
+      .filter((d): d is Date => d !== null)
+      .sort((a, b) => a.getTime() - b.getTime())[0];
     return {
       name: j.name,
       description: j.description,
       crons: j.crons,
       timezone: j.timezone,
       nextRun: next?.toISOString() ?? null,
-      lastRun: r ? { startedAt: r.last.startedAt, endedAt: r.last.endedAt, status: r.last.status, trigger: r.last.trigger, detail: r.last.detail ? (JSON.parse(r.last.detail) as unknown) : null } : null,
+      lastRun: r
+        ? {
+            startedAt: r.last.startedAt,
+            endedAt: r.last.endedAt,
+            status: r.last.status,
+            trigger: r.last.trigger,
+            detail: r.last.detail ? (JSON.parse(r.last.detail) as unknown) : null,
+          }
+        : null,
       lastOkAt: r?.lastOk?.startedAt ?? null,
     };
   });

@@ -10,9 +10,7 @@ export class ConfigError extends Error {
 
 /** "directorates[0].hours.weekly.mon" from a zod path. */
 export function fieldPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
-    .join('');
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('');
 }
 
 export function parseConfig(text: string, file: string): Config {

@@ -54,7 +54,16 @@ export const spokenText = z
   .regex(/^[^\p{Cc}\p{Cf};[\]{}$"\\`<>|=]*$/u, 'no control characters (newlines, tabs...) and none of ; [ ] { } $ " \\ ` < > | =');
 
 /** the console's topics for a directorate that lists none */
-export const DEFAULT_TOPICS = ['Dichiarazione dei redditi', 'Rimborsi', 'Cartelle e pagamenti', 'Successioni', 'Registrazione atti', 'Codice fiscale e tessera sanitaria', 'Partita IVA', 'Altro'];
+export const DEFAULT_TOPICS = [
+  'Dichiarazione dei redditi',
+  'Rimborsi',
+  'Cartelle e pagamenti',
+  'Successioni',
+  'Registrazione atti',
+  'Codice fiscale e tessera sanitaria',
+  'Partita IVA',
+  'Altro',
+];
 
 const id = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected lower-case letters, digits and "-" (max 32)');
 /** A directorate's public number as it arrives in the Request-URI (national format). */
@@ -129,7 +138,10 @@ const callbackPolicySchema = z
     keepFreeForInbound: z.number().int().min(0).max(50).default(0),
     /** who places the operators' callbacks: default the group that answers (case 1 the
      *  switchboard, case 2 the staff); a case-1 directorate may add its staff */
-    placedBy: z.array(z.enum(['switchboard', 'staff'])).min(1).optional(),
+    placedBy: z
+      .array(z.enum(['switchboard', 'staff']))
+      .min(1)
+      .optional(),
     /** an operator who passed a request back is not offered the same one for this long;
      *  one who let a callback ring out gets no callback for this long */
     passBackSeconds: z.number().int().min(0).max(3600).default(120),
@@ -162,7 +174,10 @@ const port = z.number().int().min(1).max(65535);
 const secretRef = z
   .object({
     passwordFile: z.string().min(1).optional(),
-    passwordEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name').optional(),
+    passwordEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name')
+      .optional(),
   })
   .strict();
 
@@ -182,7 +197,10 @@ const trunkSchema = z
     transport: z.enum(['udp', 'tcp', 'tls']).default('udp'),
     /** the carrier's source networks; default: host (when it is an address) */
     match: z.array(network).default([]),
-    codecs: z.array(z.enum(['alaw', 'ulaw', 'g722', 'gsm'])).min(1).default(['alaw', 'ulaw']),
+    codecs: z
+      .array(z.enum(['alaw', 'ulaw', 'g722', 'gsm']))
+      .min(1)
+      .default(['alaw', 'ulaw']),
     dtmf: z.enum(['rfc4733', 'info', 'inband', 'auto']).default('rfc4733'),
     /** how callbacks are dialled and the directorate's number presented: 0612345678 or +390612345678 */
     numberFormat: z.enum(['national', 'e164']).default('national'),
@@ -190,7 +208,13 @@ const trunkSchema = z
     pai: z.boolean().default(false),
     /** outbound authentication: REGISTER for a registration trunk, and INVITEs the carrier challenges */
     auth: z
-      .object({ username: z.string().regex(/^[A-Za-z0-9._+-]{1,64}$/, 'letters, digits and . _ + -'), realm: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional() })
+      .object({
+        username: z.string().regex(/^[A-Za-z0-9._+-]{1,64}$/, 'letters, digits and . _ + -'),
+        realm: z
+          .string()
+          .regex(/^[A-Za-z0-9._-]{1,64}$/)
+          .optional(),
+      })
       .merge(secretRef)
       .strict()
       .optional(),
@@ -203,7 +227,19 @@ const trunkSchema = z
 export type Trunk = z.infer<typeof trunkSchema>;
 
 /** the demo's trunk, fixed for the tools that test it from outside: every INVITE from 127.0.0.2 is an outside caller */
-export const LOOPBACK_TRUNK = { id: 'trunk', type: 'ip', host: '127.0.0.2', port: 5060, transport: 'udp', match: ['127.0.0.2'], codecs: ['ulaw', 'alaw'], dtmf: 'rfc4733', numberFormat: 'national', pai: false, registration: { expirationSeconds: 3600, retrySeconds: 60 } } as const satisfies Trunk;
+export const LOOPBACK_TRUNK = {
+  id: 'trunk',
+  type: 'ip',
+  host: '127.0.0.2',
+  port: 5060,
+  transport: 'udp',
+  match: ['127.0.0.2'],
+  codecs: ['ulaw', 'alaw'],
+  dtmf: 'rfc4733',
+  numberFormat: 'national',
+  pai: false,
+  registration: { expirationSeconds: 3600, retrySeconds: 60 },
+} as const satisfies Trunk;
 
 /** Asterisk's SIP side: where it listens and, behind NAT, the addresses the carrier must see */
 const sipSchema = z
@@ -219,7 +255,10 @@ const sipSchema = z
       .strict()
       .refine((r) => r.end > r.start, 'end must be above start')
       .default({ start: 10000, end: 20000 }),
-    tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1), caFile: z.string().min(1).optional() }).strict().optional(),
+    tls: z
+      .object({ certFile: z.string().min(1), keyFile: z.string().min(1), caFile: z.string().min(1).optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -258,20 +297,27 @@ const directorateSchema = z
   .strict();
 
 /** A five-field cron expression (minute hour day-of-month month day-of-week). */
-const cronExpression = z
-  .string()
-  .refine((s) => s.trim().split(/\s+/).length === 5 && validCron(s), 'expected a 5-field cron expression such as "30 2 * * *"');
+const cronExpression = z.string().refine((s) => s.trim().split(/\s+/).length === 5 && validCron(s), 'expected a 5-field cron expression such as "30 2 * * *"');
 
 const jobsSchema = z
   .object({
     /** the time zone of the slots below (the close-window jobs follow each directorate's hours) */
     timezone: timeZone.default('Europe/Rome'),
     /** writes the previous day's report of every directorate under <state dir>/reports */
-    dailyReport: z.object({ at: cronExpression.default('15 0 * * *'), catchUpDays: z.number().int().min(1).max(31).default(7) }).strict().default({ at: '15 0 * * *', catchUpDays: 7 }),
+    dailyReport: z
+      .object({ at: cronExpression.default('15 0 * * *'), catchUpDays: z.number().int().min(1).max(31).default(7) })
+      .strict()
+      .default({ at: '15 0 * * *', catchUpDays: 7 }),
     /** online copy of the database under <state dir>/backups, keeping the newest `keep` */
-    backup: z.object({ at: cronExpression.default('30 2 * * *'), keep: z.number().int().min(1).max(365).default(7) }).strict().default({ at: '30 2 * * *', keep: 7 }),
+    backup: z
+      .object({ at: cronExpression.default('30 2 * * *'), keep: z.number().int().min(1).max(365).default(7) })
+      .strict()
+      .default({ at: '30 2 * * *', keep: 7 }),
     /** caller numbers in records older than `days` are masked */
-    retention: z.object({ at: cronExpression.default('0 3 * * *'), days: z.number().int().min(1).max(3650).default(90) }).strict().default({ at: '0 3 * * *', days: 90 }),
+    retention: z
+      .object({ at: cronExpression.default('0 3 * * *'), days: z.number().int().min(1).max(3650).default(90) })
+      .strict()
+      .default({ at: '0 3 * * *', days: 90 }),
   })
   .strict();
 
@@ -304,7 +350,10 @@ export const configSchema = z
         ariUrl: z.url().default('http://127.0.0.1:8088'),
         amiHost: z.string().default('127.0.0.1'),
         amiPort: z.number().int().min(1).max(65535).default(5038),
-        app: z.string().regex(/^[a-z][a-z0-9-]*$/).default('ivr'),
+        app: z
+          .string()
+          .regex(/^[a-z][a-z0-9-]*$/)
+          .default('ivr'),
       })
       .strict()
       .default({ ariUrl: 'http://127.0.0.1:8088', amiHost: '127.0.0.1', amiPort: 5038, app: 'ivr' }),
@@ -326,7 +375,10 @@ export const configSchema = z
      */
     recordings: z.record(z.string(), z.string().min(1)).default({}),
     sip: sipSchema.default(() => sipSchema.parse({})),
-    trunks: z.array(trunkSchema).min(1).default(() => [structuredClone(LOOPBACK_TRUNK) as Trunk]),
+    trunks: z
+      .array(trunkSchema)
+      .min(1)
+      .default(() => [structuredClone(LOOPBACK_TRUNK) as Trunk]),
     directorates: z.array(directorateSchema).min(1),
     jobs: jobsSchema.default(() => jobsSchema.parse({})),
     /** operators created at the first start of an empty database; ivrctl manages them after */
@@ -353,8 +405,7 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['directorates', i, 'id'], message: `duplicate directorate id "${dp.id}"` });
       dp.numbers.forEach((n, j) => {
         const other = seen.get(n);
-        if (other)
-          ctx.addIssue({ code: 'custom', path: ['directorates', i, 'numbers', j], message: `number ${n} already belongs to ${other}` });
+        if (other) ctx.addIssue({ code: 'custom', path: ['directorates', i, 'numbers', j], message: `number ${n} already belongs to ${other}` });
         seen.set(n, dp.id);
       });
       dp.units.forEach((u, j) => {
@@ -362,14 +413,19 @@ export const configSchema = z
           ctx.addIssue({ code: 'custom', path: ['directorates', i, 'units', j, 'code'], message: `duplicate unit code "${u.code}"` });
       });
       dp.topics.forEach((x, j) => {
-        if (dp.topics.findIndex((y) => y.code === x.code) !== j) ctx.addIssue({ code: 'custom', path: ['directorates', i, 'topics', j, 'code'], message: `code ${x.code} is already used` });
+        if (dp.topics.findIndex((y) => y.code === x.code) !== j)
+          ctx.addIssue({ code: 'custom', path: ['directorates', i, 'topics', j, 'code'], message: `code ${x.code} is already used` });
       });
       dp.menu.forEach((m, j) => {
         if (!dp.units.some((u) => u.id === m.unit)) ctx.addIssue({ code: 'custom', path: ['directorates', i, 'menu', j, 'unit'], message: `unknown unit "${m.unit}" of ${dp.id}` });
         if (dp.menu.findIndex((x) => x.key === m.key) !== j) ctx.addIssue({ code: 'custom', path: ['directorates', i, 'menu', j, 'key'], message: `key ${m.key} is already used` });
         const language = languageChoices(dp.languages).find((c) => c.key === m.key);
         if (language)
-          ctx.addIssue({ code: 'custom', path: ['directorates', i, 'menu', j, 'key'], message: `key ${m.key} chooses ${LANGUAGE_NAMES[language.lang]}, one of ${dp.id}'s languages` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['directorates', i, 'menu', j, 'key'],
+            message: `key ${m.key} chooses ${LANGUAGE_NAMES[language.lang]}, one of ${dp.id}'s languages`,
+          });
       });
       if (dp.case === 'staff' && dp.callback.placedBy?.includes('switchboard'))
         ctx.addIssue({ code: 'custom', path: ['directorates', i, 'callback', 'placedBy'], message: `${dp.id} has no switchboard (case "staff")` });
@@ -377,14 +433,12 @@ export const configSchema = z
     cfg.operators.forEach((op, i) => {
       const dp = cfg.directorates.find((d) => d.id === op.dp);
       if (!dp) ctx.addIssue({ code: 'custom', path: ['operators', i, 'dp'], message: `unknown directorate "${op.dp}"` });
-      if (op.role === 'unit' && !op.unit)
-        ctx.addIssue({ code: 'custom', path: ['operators', i, 'unit'], message: 'required for role "unit"' });
+      if (op.role === 'unit' && !op.unit) ctx.addIssue({ code: 'custom', path: ['operators', i, 'unit'], message: 'required for role "unit"' });
       if (op.unit && dp && !dp.units.some((u) => u.id === op.unit))
         ctx.addIssue({ code: 'custom', path: ['operators', i, 'unit'], message: `unknown unit "${op.unit}" of ${op.dp}` });
       const trunk = trunkNamed(cfg.trunks, op.id);
       if (trunk) ctx.addIssue({ code: 'custom', path: ['operators', i, 'id'], message: `"${op.id}" is taken by the trunk "${trunk.id}"` });
-      if (cfg.operators.findIndex((o) => o.id === op.id) !== i)
-        ctx.addIssue({ code: 'custom', path: ['operators', i, 'id'], message: `duplicate operator id "${op.id}"` });
+      if (cfg.operators.findIndex((o) => o.id === op.id) !== i) ctx.addIssue({ code: 'custom', path: ['operators', i, 'id'], message: `duplicate operator id "${op.id}"` });
     });
   });
 

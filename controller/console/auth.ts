@@ -68,7 +68,13 @@ export class ConsoleAuth {
     }
     const token = randomBytes(32).toString('base64url');
     const now = this.now();
-    const session = { tokenHash: sha256(token), username, csrf: randomBytes(24).toString('base64url'), createdAt: now.toISOString(), expiresAt: new Date(now.getTime() + SESSION_TTL_MS).toISOString() };
+    const session = {
+      tokenHash: sha256(token),
+      username,
+      csrf: randomBytes(24).toString('base64url'),
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + SESSION_TTL_MS).toISOString(),
+    };
     await this.writes.apply(
       'console_login',
       () => {

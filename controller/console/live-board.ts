@@ -58,7 +58,15 @@ const BUSY = ['INUSE', 'BUSY', 'ONHOLD'];
 export function operatorStates(ops: OperatorRow[], phones: Map<string, { online: boolean; device: string }>): LiveSnapshot['operators'] {
   return ops.map((o) => {
     const p = phones.get(o.id);
-    const state: OperatorState = !p?.online ? 'non registrato' : RINGING.includes(p.device) ? 'squilla' : BUSY.includes(p.device) ? 'in chiamata' : o.paused ? 'in pausa' : 'libero';
+    const state: OperatorState = !p?.online
+      ? 'non registrato'
+      : RINGING.includes(p.device)
+        ? 'squilla'
+        : BUSY.includes(p.device)
+          ? 'in chiamata'
+          : o.paused
+            ? 'in pausa'
+            : 'libero';
     return { id: o.id, dp: o.dp, role: o.role, unit: o.unit, pausedAt: o.pausedAt, state, device: p?.device ?? 'UNKNOWN' };
   });
 }
@@ -71,7 +79,15 @@ export async function takeSnapshot(src: LiveSources, now: Date): Promise<LiveSna
   } catch {
     phonesUnknown = true;
   }
-  return { at: now.toISOString(), operators: operatorStates(src.operators(), phones), calls: src.calls(), attempts: src.attempts(), pending: src.pending(), today: src.today(), phonesUnknown };
+  return {
+    at: now.toISOString(),
+    operators: operatorStates(src.operators(), phones),
+    calls: src.calls(),
+    attempts: src.attempts(),
+    pending: src.pending(),
+    today: src.today(),
+    phonesUnknown,
+  };
 }
 
 /** Who watches: the stream ends as soon as `allowed` says no (logout, new password, account removed). */

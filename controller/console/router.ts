@@ -63,7 +63,8 @@ const TZ = 'Europe/Rome';
 const MAX_FORM = 8192;
 const STATIC: Record<string, string> = { 'console.css': 'text/css; charset=utf-8', 'live.js': 'text/javascript; charset=utf-8' };
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
   'x-content-type-options': 'nosniff',
   // not no-referrer: with it Chromium sends "Origin: null" on the console's own form posts (refused by sameOrigin)
   'referrer-policy': 'same-origin',
@@ -94,7 +95,6 @@ async function readForm(req: IncomingMessage): Promise<URLSearchParams> {
   }
   return new URLSearchParams(raw);
 }
-
 
 const today = (now: Date): string => formatLocalDate(localTime(now, TZ));
 
@@ -140,7 +140,8 @@ export class ConsoleRouter {
       await this.route(req, res, url);
     } catch (err) {
       if (err instanceof HttpError) return send(res, err.status, v.messagePage({}, 'Errore', err.message));
-      if (err instanceof StorageUnavailable) return send(res, 503, v.messagePage({}, 'Errore', 'Il database è momentaneamente occupato: riprovare tra qualche secondo.'), { 'retry-after': '5' });
+      if (err instanceof StorageUnavailable)
+        return send(res, 503, v.messagePage({}, 'Errore', 'Il database è momentaneamente occupato: riprovare tra qualche secondo.'), { 'retry-after': '5' });
       this.d.log.warn({ err: (err as Error).message, path: url.pathname }, 'console error');
       send(res, 500, v.messagePage({}, 'Errore', 'Errore interno: riprovare; il dettaglio è nel log del controller.'));
     }
@@ -219,7 +220,11 @@ export class ConsoleRouter {
     const r = await this.d.auth.login(username, form.get('password') ?? '', req.socket.remoteAddress ?? 'unknown');
     if (!r.ok) {
       this.d.log.warn({ username, reason: r.reason }, 'console login refused');
-      return send(res, r.reason === 'throttled' ? 429 : 401, v.loginPage(r.reason === 'throttled' ? 'Troppi tentativi falliti: riprovare tra qualche minuto.' : 'Utente o password errati.'));
+      return send(
+        res,
+        r.reason === 'throttled' ? 429 : 401,
+        v.loginPage(r.reason === 'throttled' ? 'Troppi tentativi falliti: riprovare tra qualche minuto.' : 'Utente o password errati.'),
+      );
     }
     this.d.log.info({ username }, 'console login');
     redirect(res, '/console/live', { 'set-cookie': sessionCookie(r.token) });
@@ -255,7 +260,15 @@ export class ConsoleRouter {
 
   private profile(number: string): Profile {
     const db = this.d.db;
-    return buildProfile(number, { calls: this.calls, events: new CallEventsRepo(db), callbacks: this.callbacks, attempts: this.attempts, outcomes: new OutcomesRepo(db), notes: this.notes, followups: new FollowupsRepo(db) });
+    return buildProfile(number, {
+      calls: this.calls,
+      events: new CallEventsRepo(db),
+      callbacks: this.callbacks,
+      attempts: this.attempts,
+      outcomes: new OutcomesRepo(db),
+      notes: this.notes,
+      followups: new FollowupsRepo(db),
+    });
   }
 
   private callbacksPage(res: ServerResponse, ctx: v.PageContext, s: Session, url: URL, notice?: string): void {
@@ -326,7 +339,11 @@ export class ConsoleRouter {
     if (csv) {
       const locale = q.get('locale') === 'it' ? 'it' : 'en';
       res
-        .writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="report-${from}-${to}${locale === 'it' ? '-it' : ''}.csv"`, ...SECURITY_HEADERS })
+        .writeHead(200, {
+          'content-type': 'text/csv; charset=utf-8',
+          'content-disposition': `attachment; filename="report-${from}-${to}${locale === 'it' ? '-it' : ''}.csv"`,
+          ...SECURITY_HEADERS,
+        })
         .end(toCsv(figs, { days: true, locale }));
       return;
     }
@@ -400,7 +417,7 @@ export class ConsoleRouter {
     const repo = new FollowupsRepo(this.d.db);
     const item = repo.get(id);
     if (!item) throw new HttpError(404, `Seguito ${id} inesistente.`);
-    if (!this.mayWork(s, item)) throw new HttpError(403, 'Seguito di un altro ufficio o di un\'altra direzione.');
+    if (!this.mayWork(s, item)) throw new HttpError(403, "Seguito di un altro ufficio o di un'altra direzione.");
     const outcome = (form.get('outcome') ?? '').trim();
     if (!outcome || outcome.length > 2000) throw new HttpError(400, "Scrivere l'esito (al massimo 2000 caratteri).");
     const at = this.now();

@@ -22,7 +22,18 @@ export interface PageContext {
 
 const when = (iso: string | null | undefined): string => (iso ? localStamp(iso) : '-');
 
-const PHASE_IT: Record<string, string> = { welcome: 'benvenuto', menu: 'menu', ringing: 'squilla', talking: 'con operatore', offer: 'offerta richiamata', typing: 'digita numero', confirm: 'conferma', booking: 'prenotazione', closing: 'saluto', hangingUp: 'chiusura' };
+const PHASE_IT: Record<string, string> = {
+  welcome: 'benvenuto',
+  menu: 'menu',
+  ringing: 'squilla',
+  talking: 'con operatore',
+  offer: 'offerta richiamata',
+  typing: 'digita numero',
+  confirm: 'conferma',
+  booking: 'prenotazione',
+  closing: 'saluto',
+  hangingUp: 'chiusura',
+};
 
 export function layout(ctx: PageContext, title: string, body: Html | Html[]): Html {
   const nav: Array<[string, string, boolean]> = [
@@ -47,10 +58,12 @@ ${ctx.active === 'live' ? html`<script src="/console/static/live.js" defer></scr
 <body>
 <header>
   <strong>IVR richiamate</strong>
-  ${ctx.user
-    ? html`<nav>${nav.filter(([, , shown]) => shown).map(([path, label]) => html`<a href="/console/${path}"${ctx.active === path ? html` aria-current="page"` : ''}>${label}</a>`)}</nav>
+  ${
+    ctx.user
+      ? html`<nav>${nav.filter(([, , shown]) => shown).map(([path, label]) => html`<a href="/console/${path}"${ctx.active === path ? html` aria-current="page"` : ''}>${label}</a>`)}</nav>
   <form method="post" action="/console/logout" class="logout"><input type="hidden" name="csrf" value="${ctx.csrf}"><span>${ctx.user.username} (${ctx.user.role === 'supervisor' ? 'supervisore' : 'operatore'})</span> <button>Esci</button></form>`
-    : ''}
+      : ''
+  }
 </header>
 <main>
 <h1>${title}</h1>
@@ -62,13 +75,17 @@ ${body}
 }
 
 export function loginPage(error?: string): Html {
-  return layout({}, 'Accesso', html`
+  return layout(
+    {},
+    'Accesso',
+    html`
 <form method="post" action="/console/login" class="login">
   ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
   <label>Utente <input name="username" autocomplete="username" required autofocus></label>
   <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
   <button>Accedi</button>
-</form>`);
+</form>`,
+  );
 }
 
 export function messagePage(ctx: PageContext, title: string, message: string): Html {
@@ -97,19 +114,23 @@ ${s.operators.map((o) => html`<tr data-operator="${o.id}"><td>${o.id}</td><td>${
 </section>
 <section>
 <h2>Chiamanti in linea</h2>
-${s.calls.length === 0
-  ? html`<p id="calls" class="muted">Nessuna chiamata in corso.</p>`
-  : html`<table id="calls"><thead><tr><th>Numero</th><th>DP</th><th>Fase</th><th>Telefoni che squillano</th><th>Operatore</th><th>Dalle</th></tr></thead><tbody>
+${
+  s.calls.length === 0
+    ? html`<p id="calls" class="muted">Nessuna chiamata in corso.</p>`
+    : html`<table id="calls"><thead><tr><th>Numero</th><th>DP</th><th>Fase</th><th>Telefoni che squillano</th><th>Operatore</th><th>Dalle</th></tr></thead><tbody>
 ${s.calls.map((c) => html`<tr data-call="${c.channelId}"><td class="number">${c.number ?? 'anonimo'}</td><td>${c.dp}</td><td>${PHASE_IT[c.phase] ?? c.phase}</td><td>${c.ringing.join(', ') || '-'}</td><td>${c.operator ?? '-'}</td><td>${when(c.startedAt)}</td></tr>`)}
-</tbody></table>`}
+</tbody></table>`
+}
 </section>
 <section>
 <h2>Richiamate in corso</h2>
-${s.attempts.length === 0
-  ? html`<p id="attempts" class="muted">Nessuna richiamata in corso.</p>`
-  : html`<table id="attempts"><thead><tr><th>Richiesta</th><th>Numero</th><th>DP</th><th>Operatore</th><th>Fase</th></tr></thead><tbody>
+${
+  s.attempts.length === 0
+    ? html`<p id="attempts" class="muted">Nessuna richiamata in corso.</p>`
+    : html`<table id="attempts"><thead><tr><th>Richiesta</th><th>Numero</th><th>DP</th><th>Operatore</th><th>Fase</th></tr></thead><tbody>
 ${s.attempts.map((a) => html`<tr><td>${a.callbackId}</td><td>${a.number}</td><td>${a.dp}</td><td>${a.operator}</td><td>${a.stage === 'operator' ? "squilla l'operatore" : a.stage === 'caller' ? 'squilla il chiamante' : 'in conversazione'}</td></tr>`)}
-</tbody></table>`}
+</tbody></table>`
+}
 </section>
 <section>
 <h2>Oggi</h2>
@@ -135,7 +156,10 @@ export interface CallbackFilters {
 
 export function callbacksPage(ctx: PageContext, dps: string[], f: CallbackFilters, rows: CallbackView[], notice?: string): Html {
   const supervisor = ctx.user?.role === 'supervisor';
-  return layout(ctx, 'Richiamate', html`
+  return layout(
+    ctx,
+    'Richiamate',
+    html`
 ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
 <form method="get" class="filters">
   <label>DP <select name="dp"><option value="">tutte</option>${dps.map((d) => html`<option${d === f.dp ? html` selected` : ''}>${d}</option>`)}</select></label>
@@ -146,10 +170,12 @@ ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
 </form>
 <table id="callbacks"><thead><tr><th>N.</th><th>DP</th><th>Per</th><th>Numero</th><th>Stato</th><th>Tentativi</th><th>Ultimo esito</th><th>Richiesta</th><th>Da chiamare dalle</th>${supervisor ? html`<th>Azioni</th>` : ''}</tr></thead><tbody>
 ${rows.map(
-  (r) => html`<tr data-callback="${r.id}"><td>${r.id}</td><td>${r.dp}</td><td>${r.group === 'operators' ? 'operatori' : `ufficio ${r.group.slice(5)}`}</td><td><a href="/console/profile?number=${encodeURIComponent(r.number)}">${r.number}</a></td><td class="status">${CALLBACK_STATUS_IT[r.status]}</td><td class="num">${r.attempts}</td><td>${r.lastOutcome ?? '-'}</td><td>${when(r.requestedAt)}</td><td>${r.status === 'pending' ? when(r.dueAt) : '-'}</td>${supervisor ? html`<td>${actions(ctx, r)}</td>` : ''}</tr>`,
+  (r) =>
+    html`<tr data-callback="${r.id}"><td>${r.id}</td><td>${r.dp}</td><td>${r.group === 'operators' ? 'operatori' : `ufficio ${r.group.slice(5)}`}</td><td><a href="/console/profile?number=${encodeURIComponent(r.number)}">${r.number}</a></td><td class="status">${CALLBACK_STATUS_IT[r.status]}</td><td class="num">${r.attempts}</td><td>${r.lastOutcome ?? '-'}</td><td>${when(r.requestedAt)}</td><td>${r.status === 'pending' ? when(r.dueAt) : '-'}</td>${supervisor ? html`<td>${actions(ctx, r)}</td>` : ''}</tr>`,
 )}
 </tbody></table>
-${rows.length === 0 ? html`<p class="muted">Nessuna richiesta.</p>` : ''}`);
+${rows.length === 0 ? html`<p class="muted">Nessuna richiesta.</p>` : ''}`,
+  );
 }
 
 function actions(ctx: PageContext, r: CallbackView): Html {
@@ -164,13 +190,26 @@ function actions(ctx: PageContext, r: CallbackView): Html {
 // ---- profile ------------------------------------------------------------------------------
 
 export function profilePage(ctx: PageContext, number: string | undefined, profile: Profile | undefined, error?: string): Html {
-  return layout(ctx, 'Profilo utente', html`
+  return layout(
+    ctx,
+    'Profilo utente',
+    html`
 <form method="get" class="filters"><label>Numero <input name="number" value="${number ?? ''}" inputmode="tel" required></label><button>Cerca</button></form>
 ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
-${profile ? profileBody(profile) : ''}`);
+${profile ? profileBody(profile) : ''}`,
+  );
 }
 
-const KIND_IT: Record<Profile['timeline'][number]['kind'], string> = { call: 'chiamata', callback: 'richiesta', attempt: 'tentativo', outcome: 'esito', transfer: 'trasferimento', intervention: 'intervento', note: 'nota', followup: 'seguito' };
+const KIND_IT: Record<Profile['timeline'][number]['kind'], string> = {
+  call: 'chiamata',
+  callback: 'richiesta',
+  attempt: 'tentativo',
+  outcome: 'esito',
+  transfer: 'trasferimento',
+  intervention: 'intervento',
+  note: 'nota',
+  followup: 'seguito',
+};
 const ROLE_IT: Record<string, string> = { switchboard: 'centralino', staff: 'personale', unit: 'ufficio' };
 
 export function profileBody(p: Profile): Html {
@@ -191,7 +230,10 @@ export function reportsPage(ctx: PageContext, dps: string[], q: { dp?: string; f
   const csvIt = `${csv}&locale=it`;
   const rows = reportRows(figs);
   const metrics = [...new Map(rows.map((r) => [r.metric, r.labelIt])).entries()];
-  return layout(ctx, 'Report', html`
+  return layout(
+    ctx,
+    'Report',
+    html`
 <form method="get" class="filters">
   <label>DP <select name="dp"><option value="">tutte</option>${dps.map((d) => html`<option${d === q.dp ? html` selected` : ''}>${d}</option>`)}</select></label>
   <label>Dal <input type="date" name="from" value="${q.from}" required></label>
@@ -202,7 +244,8 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ''}
 ${figs.map((f) => html`<section class="chart"><h2>${f.dp}: chiamate e richiamate per giorno</h2>${barChart(f)}</section>`)}
 <table id="report"><thead><tr><th>Dal ${q.from} al ${q.to}</th>${figs.map((f) => html`<th>${f.dp}</th>`)}</tr></thead><tbody>
 ${metrics.map(([m, label]) => html`<tr><td>${label}</td>${figs.map((f) => html`<td class="num">${rows.find((r) => r.dp === f.dp && r.metric === m)?.value ?? '-'}</td>`)}</tr>`)}
-</tbody></table>`);
+</tbody></table>`,
+  );
 }
 
 const SERIES: Array<[keyof Figures, string, string]> = [
@@ -226,18 +269,19 @@ export function barChart(f: DpFigures): Html {
 <line x1="${pad.l}" y1="${y(0)}" x2="${W}" y2="${y(0)}" class="axis"/>
 <text x="${pad.l - 4}" y="${y(max) + 4}" class="tick" text-anchor="end">${max}</text>
 <text x="${pad.l - 4}" y="${y(0)}" class="tick" text-anchor="end">0</text>
-${days.map((d, i) => html`<g>${SERIES.map(([k, label, cls], j) => {
-    const v = d[k] as number;
-    const x = pad.l + i * groupW + 3 + j * barW;
-    return html`<rect x="${x.toFixed(1)}" y="${y(v).toFixed(1)}" width="${(barW - 1).toFixed(1)}" height="${(y(0) - y(v)).toFixed(1)}" class="${cls}"><title>${d.date} · ${label}: ${v}</title></rect>`;
-  })}<text x="${(pad.l + i * groupW + groupW / 2).toFixed(1)}" y="${H - pad.b + 14}" class="tick" text-anchor="middle">${d.date.slice(5)}</text></g>`)}
+${days.map(
+  (d, i) =>
+    html`<g>${SERIES.map(([k, label, cls], j) => {
+      const v = d[k] as number;
+      const x = pad.l + i * groupW + 3 + j * barW;
+      return html`<rect x="${x.toFixed(1)}" y="${y(v).toFixed(1)}" width="${(barW - 1).toFixed(1)}" height="${(y(0) - y(v)).toFixed(1)}" class="${cls}"><title>${d.date} · ${label}: ${v}</title></rect>`;
+    })}<text x="${(pad.l + i * groupW + groupW / 2).toFixed(1)}" y="${H - pad.b + 14}" class="tick" text-anchor="middle">${d.date.slice(5)}</text></g>`,
+)}
 ${SERIES.map(([, label, cls], j) => html`<rect x="${pad.l + j * 170}" y="${H - 16}" width="10" height="10" class="${cls}"/><text x="${pad.l + j * 170 + 14}" y="${H - 7}" class="legend">${label}</text>`)}
 </svg>`;
 }
 
 // ---- operator view ------------------------------------------------------------------------
-
-
 
 export interface OperatorCall {
   kind: 'chiamata' | 'richiamata';
@@ -255,32 +299,51 @@ const INTERVENTION_IT: Record<string, string> = { handled: 'risolto', needs_foll
 /** An internal unit's official's latest interventions, each with the form to record it (code and text). */
 function interventionsSection(ctx: PageContext, operator: string, rows: OutcomeRow[]): Html {
   return html`<section id="interventions"><h2>Interventi dell'articolazione</h2>
-${rows.length === 0
-  ? html`<p class="muted">Nessun intervento di ${operator}.</p>`
-  : html`<table><thead><tr><th>Quando</th><th>Chiamante</th><th>Ufficio</th><th>Esito</th><th>Registra</th></tr></thead><tbody>
+${
+  rows.length === 0
+    ? html`<p class="muted">Nessun intervento di ${operator}.</p>`
+    : html`<table><thead><tr><th>Quando</th><th>Chiamante</th><th>Ufficio</th><th>Esito</th><th>Registra</th></tr></thead><tbody>
 ${rows.map(
-  (r) => html`<tr data-outcome="${r.id}"><td>${when(r.at)}</td><td>${r.number ?? 'anonimo'}</td><td>${r.unit ?? '-'}</td><td>${r.byDefault ? html`<strong>${INTERVENTION_IT.not_recorded}</strong>` : INTERVENTION_IT[r.label] ?? r.label}${r.detail ? html`<br>${r.detail}` : ''}${r.recordedVia === 'console' ? html` <span class="muted">(dalla console, ${when(r.recordedAt)})</span>` : ''}</td><td>
+  (
+    r,
+  ) => html`<tr data-outcome="${r.id}"><td>${when(r.at)}</td><td>${r.number ?? 'anonimo'}</td><td>${r.unit ?? '-'}</td><td>${r.byDefault ? html`<strong>${INTERVENTION_IT.not_recorded}</strong>` : (INTERVENTION_IT[r.label] ?? r.label)}${r.detail ? html`<br>${r.detail}` : ''}${r.recordedVia === 'console' ? html` <span class="muted">(dalla console, ${when(r.recordedAt)})</span>` : ''}</td><td>
 <form method="post" action="/console/intervention" class="intervention"><input type="hidden" name="csrf" value="${ctx.csrf}"><input type="hidden" name="outcome" value="${String(r.id)}">
 <select name="code">${Object.entries(INTERVENTION_CODES).map(([code, label]) => html`<option value="${code}"${!r.byDefault && r.code === code ? html` selected` : ''}>${code} ${INTERVENTION_IT[label] ?? label}</option>`)}</select>
 <input name="text" maxlength="2000" placeholder="Che cosa è stato fatto" value="${r.detail ?? ''}"><button>Registra</button></form></td></tr>`,
 )}
-</tbody></table>`}</section>`;
+</tbody></table>`
+}</section>`;
 }
 
-export function operatorPage(ctx: PageContext, operator: string | null, call: OperatorCall | undefined, profile: Profile | undefined, notice?: string, station?: { paused: boolean; pausedAt: string | null; topics: string[] }, interventions?: OutcomeRow[]): Html {
-  if (!operator) return layout(ctx, 'Postazione operatore', html`<p class="muted">Questo account non è associato a un operatore: scegline uno con <code>?operator=&lt;id&gt;</code>.</p>`);
-  return layout(ctx, `Postazione operatore ${operator}`, html`
+export function operatorPage(
+  ctx: PageContext,
+  operator: string | null,
+  call: OperatorCall | undefined,
+  profile: Profile | undefined,
+  notice?: string,
+  station?: { paused: boolean; pausedAt: string | null; topics: string[] },
+  interventions?: OutcomeRow[],
+): Html {
+  if (!operator)
+    return layout(ctx, 'Postazione operatore', html`<p class="muted">Questo account non è associato a un operatore: scegline uno con <code>?operator=&lt;id&gt;</code>.</p>`);
+  return layout(
+    ctx,
+    `Postazione operatore ${operator}`,
+    html`
 ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
-${station
-  ? html`<form method="post" action="/console/station" class="station">
+${
+  station
+    ? html`<form method="post" action="/console/station" class="station">
   <input type="hidden" name="csrf" value="${ctx.csrf}">
   <input type="hidden" name="operator" value="${operator}">
   <span id="station-state">${station.paused ? html`In pausa dalle ${when(station.pausedAt)}` : 'Disponibile'}</span>
   <button name="action" value="${station.paused ? 'resume' : 'pause'}">${station.paused ? 'Riprendi' : 'Metti in pausa'}</button>
 </form>`
-  : ''}
-${call
-  ? html`<section id="current">
+    : ''
+}
+${
+  call
+    ? html`<section id="current">
 <h2>${call.live ? 'In corso' : 'Ultima'}: ${call.kind} ${call.number ?? 'anonimo'} (${call.dp}) dalle ${when(call.since)}</h2>
 <form method="post" action="/console/notes" class="note">
   <input type="hidden" name="csrf" value="${ctx.csrf}">
@@ -295,8 +358,10 @@ ${call
 </form>
 </section>
 <section><h2>Profilo del chiamante</h2>${profile ? profileBody(profile) : html`<p class="muted">Numero anonimo: nessun profilo.</p>`}</section>`
-  : html`<p class="muted">Nessuna chiamata o richiamata per ${operator}.</p>`}
-${interventions ? interventionsSection(ctx, operator, interventions) : ''}`);
+    : html`<p class="muted">Nessuna chiamata o richiamata per ${operator}.</p>`
+}
+${interventions ? interventionsSection(ctx, operator, interventions) : ''}`,
+  );
 }
 
 // ---- audit ------------------------------------------------------------------------------
@@ -305,7 +370,10 @@ const AUDIT_IT: Record<string, string> = { profile_view: 'profilo consultato', p
 
 /** Who looked at whose data, newest first (supervisors only). */
 export function auditPage(ctx: PageContext, f: { username: string | undefined; subject: string | undefined }, rows: AuditRow[]): Html {
-  return layout(ctx, 'Registro accessi', html`
+  return layout(
+    ctx,
+    'Registro accessi',
+    html`
 <form method="get" action="/console/audit" class="filters">
   <label>Utente <input name="user" value="${f.username ?? ''}"></label>
   <label>Numero <input name="number" value="${f.subject ?? ''}"></label>
@@ -315,49 +383,66 @@ export function auditPage(ctx: PageContext, f: { username: string | undefined; s
   <thead><tr><th>Quando</th><th>Utente</th><th>Ruolo</th><th>Azione</th><th>Numero</th><th>Dettaglio</th></tr></thead>
   <tbody>${rows.map((r) => html`<tr><td>${when(r.at)}</td><td>${r.username}</td><td>${r.role === 'supervisor' ? 'supervisore' : 'operatore'}</td><td>${AUDIT_IT[r.action] ?? r.action}</td><td>${r.subject ?? '-'}</td><td>${r.detail ?? ''}</td></tr>`)}</tbody>
 </table>
-<p>Le ultime ${rows.length} voci. I numeri sono mascherati dalla conservazione dei dati come nel resto del sistema.</p>`);
+<p>Le ultime ${rows.length} voci. I numeri sono mascherati dalla conservazione dei dati come nel resto del sistema.</p>`,
+  );
 }
 
 // ---- follow-up items ----------------------------------------------------------------------
 
 /** The worklist: cases marked "needs follow-up", each closed with what was done. */
 export function followupsPage(ctx: PageContext, f: { dp: string | undefined; all: boolean }, rows: FollowupRow[], notice?: string): Html {
-  return layout(ctx, 'Seguiti', html`
+  return layout(
+    ctx,
+    'Seguiti',
+    html`
 ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
 <p><a href="/console/followups${f.all ? '' : '?all=1'}">${f.all ? 'Solo quelli aperti' : 'Anche quelli chiusi'}</a></p>
-${rows.length === 0
-  ? html`<p class="muted">Nessun seguito ${f.all ? '' : 'aperto'}.</p>`
-  : html`<table id="followups"><thead><tr><th>N.</th><th>DP</th><th>Per</th><th>Numero</th><th>Aperto da</th><th>Dalle</th><th>Esito</th></tr></thead><tbody>
+${
+  rows.length === 0
+    ? html`<p class="muted">Nessun seguito ${f.all ? '' : 'aperto'}.</p>`
+    : html`<table id="followups"><thead><tr><th>N.</th><th>DP</th><th>Per</th><th>Numero</th><th>Aperto da</th><th>Dalle</th><th>Esito</th></tr></thead><tbody>
 ${rows.map(
-  (r) => html`<tr data-followup="${r.id}"><td>${r.id}</td><td>${r.dp}</td><td>${r.unit ? `ufficio ${r.unit}` : 'operatori'}</td><td>${r.number ? html`<a href="/console/profile?number=${encodeURIComponent(r.number)}">${r.number}</a>` : 'anonimo'}</td><td>${r.openedBy}</td><td>${when(r.openedAt)}</td><td>${
-    r.status === 'closed'
-      ? html`${r.outcome} <span class="muted">(${r.closedBy}, ${when(r.closedAt)})</span>`
-      : html`<form method="post" action="/console/followups/${r.id}/close" class="close"><input type="hidden" name="csrf" value="${ctx.csrf}"><input name="outcome" maxlength="2000" required placeholder="Che cosa è stato fatto"><button>Chiudi</button></form>`
-  }</td></tr>`,
+  (r) =>
+    html`<tr data-followup="${r.id}"><td>${r.id}</td><td>${r.dp}</td><td>${r.unit ? `ufficio ${r.unit}` : 'operatori'}</td><td>${r.number ? html`<a href="/console/profile?number=${encodeURIComponent(r.number)}">${r.number}</a>` : 'anonimo'}</td><td>${r.openedBy}</td><td>${when(r.openedAt)}</td><td>${
+      r.status === 'closed'
+        ? html`${r.outcome} <span class="muted">(${r.closedBy}, ${when(r.closedAt)})</span>`
+        : html`<form method="post" action="/console/followups/${r.id}/close" class="close"><input type="hidden" name="csrf" value="${ctx.csrf}"><input name="outcome" maxlength="2000" required placeholder="Che cosa è stato fatto"><button>Chiudi</button></form>`
+    }</td></tr>`,
 )}
-</tbody></table>`}`);
+</tbody></table>`
+}`,
+  );
 }
 
 /** Supervisors: each directorate open or closed; closing one (until, message, callback offer) and reopening it. */
-export function closuresPage(ctx: PageContext, states: Array<{ dp: string; name: string; closure: ClosureRow | undefined; spoken: boolean; offerWhenClosed: boolean }>, notice?: string): Html {
-  return layout(ctx, 'Chiusure straordinarie', html`
+export function closuresPage(
+  ctx: PageContext,
+  states: Array<{ dp: string; name: string; closure: ClosureRow | undefined; spoken: boolean; offerWhenClosed: boolean }>,
+  notice?: string,
+): Html {
+  return layout(
+    ctx,
+    'Chiusure straordinarie',
+    html`
 ${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
 <p class="muted">Durante una chiusura i chiamanti ascoltano il messaggio di chiusura (quello generato dall'orario di fine, o il vostro) e, se indicato, l'offerta di richiamata per il primo orario utile; nessuna richiamata viene fatta fino alla riapertura.</p>
 <table id="closures"><thead><tr><th>DP</th><th>Stato</th><th>Azione</th></tr></thead><tbody>
 ${states.map(
-  (x) => html`<tr data-dp="${x.dp}"><td>${x.dp}<br><span class="muted">${x.name}</span></td><td>${
-    x.closure
-      ? html`<strong>chiusa</strong> fino a ${when(x.closure.endsAt)}<br><span class="muted">da ${x.closure.createdBy}; ${x.closure.offerCallback ? 'con offerta di richiamata' : 'senza richiamata'}; ${x.closure.messageIt ? html`messaggio: «${x.closure.messageIt}»` : 'messaggio generato'}${x.spoken ? '' : ' (in preparazione: ora si ascolta l\'avviso generico)'}</span>`
-      : 'aperta'
-  }</td><td>${
-    x.closure
-      ? html`<form method="post" action="/console/dps/${x.dp}/open"><input type="hidden" name="csrf" value="${ctx.csrf}"><button>Riapri ora</button></form>`
-      : html`<form method="post" action="/console/dps/${x.dp}/close" class="closure"><input type="hidden" name="csrf" value="${ctx.csrf}">
+  (x) =>
+    html`<tr data-dp="${x.dp}"><td>${x.dp}<br><span class="muted">${x.name}</span></td><td>${
+      x.closure
+        ? html`<strong>chiusa</strong> fino a ${when(x.closure.endsAt)}<br><span class="muted">da ${x.closure.createdBy}; ${x.closure.offerCallback ? 'con offerta di richiamata' : 'senza richiamata'}; ${x.closure.messageIt ? html`messaggio: «${x.closure.messageIt}»` : 'messaggio generato'}${x.spoken ? '' : " (in preparazione: ora si ascolta l'avviso generico)"}</span>`
+        : 'aperta'
+    }</td><td>${
+      x.closure
+        ? html`<form method="post" action="/console/dps/${x.dp}/open"><input type="hidden" name="csrf" value="${ctx.csrf}"><button>Riapri ora</button></form>`
+        : html`<form method="post" action="/console/dps/${x.dp}/close" class="closure"><input type="hidden" name="csrf" value="${ctx.csrf}">
 <label>Fino a <input type="datetime-local" name="until" required></label>
 <label>Messaggio (facoltativo) <input name="message" maxlength="400" placeholder="Gli uffici sono chiusi per ..."></label>
 <label><input type="checkbox" name="callback" value="1"${x.offerWhenClosed ? html` checked` : ''}> offrire la richiamata</label>
 <button>Chiudi</button></form>`
-  }</td></tr>`,
+    }</td></tr>`,
 )}
-</tbody></table>`);
+</tbody></table>`,
+  );
 }

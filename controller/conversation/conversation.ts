@@ -176,7 +176,14 @@ export class Conversation {
     for (const p of phones) presence.engage(p);
     const number = this.s.number ?? 'anonimo';
     this.ringer = new GroupRinger(
-      { phones, strategy: 'all', perPhoneMs: this.s.dp.transfer.ringSeconds * 1000, totalMs: this.s.dp.transfer.ringSeconds * 1000, callerId: `"${unit.id} ${number}" <${number}>`, appArgs: this.s.legArgs },
+      {
+        phones,
+        strategy: 'all',
+        perPhoneMs: this.s.dp.transfer.ringSeconds * 1000,
+        totalMs: this.s.dp.transfer.ringSeconds * 1000,
+        callerId: `"${unit.id} ${number}" <${number}>`,
+        appArgs: this.s.legArgs,
+      },
       port,
       this.d.tracker,
       this.d.log,
@@ -295,7 +302,17 @@ export class Conversation {
   private recordTopic(official: string, topic: string): void {
     const notes = this.d.notes;
     if (!notes) return;
-    const note = { number: this.s.number, dp: this.s.dp.id, callId: this.s.callId ?? null, callbackId: this.s.callbackId ?? null, author: official, operator: official, info: topic, text: '', at: this.d.now() };
+    const note = {
+      number: this.s.number,
+      dp: this.s.dp.id,
+      callId: this.s.callId ?? null,
+      callbackId: this.s.callbackId ?? null,
+      author: official,
+      operator: official,
+      info: topic,
+      text: '',
+      at: this.d.now(),
+    };
     this.d.log.info({ official, topic }, 'topic of the information given');
     this.d.writes.record('note', () => notes.add(note));
   }
@@ -321,7 +338,15 @@ export class Conversation {
     // directorate's operators or of that unit
     const followups = this.d.followups;
     if (followups && ((kind === 'operator' && code === FOLLOW_UP.operator) || (kind === 'unit' && code === FOLLOW_UP.unit))) {
-      const item = { dp: record.dp, unit: kind === 'unit' ? (unit ?? null) : null, number: record.number, callId: record.callId, callbackId: record.callbackId, openedBy: official, at: record.at };
+      const item = {
+        dp: record.dp,
+        unit: kind === 'unit' ? (unit ?? null) : null,
+        number: record.number,
+        callId: record.callId,
+        callbackId: record.callbackId,
+        openedBy: official,
+        at: record.at,
+      };
       this.d.writes.record('followup', () => followups.open(item));
     }
   }

@@ -125,7 +125,14 @@ async function closeOrOpen(closures: ClosuresService, dp: string, close: boolean
     const until = new Date(optionalString(body, 'until') ?? '');
     if (Number.isNaN(until.getTime())) throw new ActionError('"until" must be an ISO 8601 time', 400);
     if (body.offerCallback !== undefined && typeof body.offerCallback !== 'boolean') throw new ActionError('"offerCallback" must be true or false', 400);
-    const outcome = await closures.close({ dp, until, messageIt: optionalString(body, 'messageIt'), messageEn: optionalString(body, 'messageEn'), offerCallback: body.offerCallback as boolean | undefined, by });
+    const outcome = await closures.close({
+      dp,
+      until,
+      messageIt: optionalString(body, 'messageIt'),
+      messageEn: optionalString(body, 'messageEn'),
+      offerCallback: body.offerCallback as boolean | undefined,
+      by,
+    });
     return { status: 200, body: outcome };
   } catch (err) {
     if (err instanceof ClosureRequestError) return { status: 400, body: { error: err.message } };

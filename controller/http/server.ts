@@ -98,17 +98,24 @@ export function startHttpServer(opts: {
     (req, res) => {
       // a request body nobody reads must not stall the connection, nor fail silently
       req.on('error', () => res.destroy());
-      opts.boundary.run('http', { method: req.method, path: (req.url ?? '').slice(0, 200) }, () => handle(req, res), () => fail(res, 500, 'internal error (see the controller log)'));
+      opts.boundary.run(
+        'http',
+        { method: req.method, path: (req.url ?? '').slice(0, 200) },
+        () => handle(req, res),
+        () => fail(res, 500, 'internal error (see the controller log)'),
+      );
     },
   );
   server.maxConnections = MAX_CONNECTIONS;
   server.keepAliveTimeout = 5000;
   server.maxHeadersCount = 100;
   // CONNECT and protocol upgrades are not ours: answered and closed, not silently dropped
-  const refuse = (status: string) => (_req: http.IncomingMessage, socket: Socket): void => {
-    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-    socket.setTimeout(1000, () => socket.destroy());
-  };
+  const refuse =
+    (status: string) =>
+    (_req: http.IncomingMessage, socket: Socket): void => {
+      socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      socket.setTimeout(1000, () => socket.destroy());
+    };
   server.on('connect', refuse('405 Method Not Allowed'));
   server.on('upgrade', refuse('400 Bad Request'));
   // the parser refused the request (malformed, oversized headers, too slow): answer if the

@@ -25,7 +25,6 @@ import { GroupRinger } from '../telephony/group-ringer';
 import { RING_MS, startIvr, step, type CallContext, type IvrEffect, type IvrEvent, type IvrState } from './ivr-flow';
 import { ignored } from '../runtime/ignored';
 
-
 /** a booking not written after this long: the caller is asked to hold (hold music) */
 export const BOOKING_HOLD_AFTER_MS = 1500;
 /** a booking not written after this long is withdrawn: the caller hears it was not registered */
@@ -95,7 +94,16 @@ export class InboundCall {
 
   /** What the console's live page shows of this call. */
   live(): { channelId: string; dp: string; number: string | null; phase: string; startedAt: string; ringing: string[]; operator: string | null; unitOfficial: string | null } {
-    return { channelId: this.channelId, dp: this.dp.id, number: this.callerNumberRaw, phase: this.phase, startedAt: this.startedAt.toISOString(), ringing: this.ringingPhones, operator: this.answeredBy, unitOfficial: this.conversation?.unitOfficial ?? null };
+    return {
+      channelId: this.channelId,
+      dp: this.dp.id,
+      number: this.callerNumberRaw,
+      phase: this.phase,
+      startedAt: this.startedAt.toISOString(),
+      ringing: this.ringingPhones,
+      operator: this.answeredBy,
+      unitOfficial: this.conversation?.unitOfficial ?? null,
+    };
   }
 
   get dpId(): string {
@@ -166,7 +174,11 @@ export class InboundCall {
         this.plays.set(e.token, ac);
         if (e.prompts.some((p) => p.kind === 'common' && p.name === 'offer-callback') || e.prompts.some((p) => p.kind === 'common' && p.name === 'type-number'))
           this.markOfferStart();
-        const outcome = await port.play(this.channelId, e.prompts.flatMap((p) => promptMedia(p, this.state.lang, this.dp.id)), ac.signal);
+        const outcome = await port.play(
+          this.channelId,
+          e.prompts.flatMap((p) => promptMedia(p, this.state.lang, this.dp.id)),
+          ac.signal,
+        );
         this.plays.delete(e.token);
         if (outcome === 'failed' && !this.ended) this.d.log.error({ prompts: e.prompts }, 'prompt could not be played');
         return this.feed({ type: 'playDone', token: e.token });
@@ -190,7 +202,9 @@ export class InboundCall {
         // the operators of the directorate's case, or the phones of the office the caller chose
         this.group = e.group;
         const unit = unitOfGroup(e.group);
-        const a = unit ? await this.d.presence.available(this.dp.id, 'unit', unit) : await this.d.presence.available(this.dp.id, this.dp.case === 'switchboard' ? 'switchboard' : 'staff');
+        const a = unit
+          ? await this.d.presence.available(this.dp.id, 'unit', unit)
+          : await this.d.presence.available(this.dp.id, this.dp.case === 'switchboard' ? 'switchboard' : 'staff');
         this.record('operators', { available: a.phones, reason: a.reason });
         this.pendingPhones = a.phones;
         return this.feed({ type: 'operators', available: a.phones.length, ...(a.reason ? { reason: a.reason } : {}) });

@@ -96,7 +96,17 @@ export class InboundService {
     const call = new InboundCall(
       ch.id,
       dp,
-      { dp: dp.id, callerNumber, open, offerWhenClosed: dp.callback.offerWhenClosed, languages: languageChoices(dp.languages), pending, rings: dp.ringsBeforeCallback, offices: dp.menu, ...(closure ? { closure } : {}) },
+      {
+        dp: dp.id,
+        callerNumber,
+        open,
+        offerWhenClosed: dp.callback.offerWhenClosed,
+        languages: languageChoices(dp.languages),
+        pending,
+        rings: dp.ringsBeforeCallback,
+        offices: dp.menu,
+        ...(closure ? { closure } : {}),
+      },
       raw,
       national ?? raw,
       { ...this.deps, log },
@@ -134,7 +144,9 @@ export class InboundService {
     const call = this.active.get(channelId);
     if (call) return call.fail(err instanceof Error ? err.message : String(err));
     if (this.deps.tracker.isTracked(channelId) || this.adopted.has(channelId)) return; // an operator's leg: its flow ends it
-    void this.port.continueInDialplan(channelId, FALLBACK.context, FALLBACK.extension, FALLBACK.priority).catch(() => this.port.hangup(channelId).catch(ignored(this.log, 'hang up')));
+    void this.port
+      .continueInDialplan(channelId, FALLBACK.context, FALLBACK.extension, FALLBACK.priority)
+      .catch(() => this.port.hangup(channelId).catch(ignored(this.log, 'hang up')));
   }
 
   /**

@@ -126,7 +126,10 @@ export interface Transition {
 const common = (name: string): Prompt => ({ kind: 'common', name });
 
 export function startIvr(ctx: CallContext): Transition {
-  return { state: { ctx, lang: 'it', phase: { step: 'answering' }, token: 0, typeahead: '', typed: undefined, path: [], rings: null, group: 'operators' }, effects: [{ type: 'answer' }] };
+  return {
+    state: { ctx, lang: 'it', phase: { step: 'answering' }, token: 0, typeahead: '', typed: undefined, path: [], rings: null, group: 'operators' },
+    effects: [{ type: 'answer' }],
+  };
 }
 
 // ---- building blocks ------------------------------------------------------------------
@@ -193,7 +196,10 @@ function enterMenu(b: Builder, menu: Menu, tries = 0, lead: Prompt[] = []): Buil
 }
 
 function enterTyping(b: Builder, tries = 0, refusals = 0, lead: Prompt[] = []): Builder {
-  return b.patch({ typed: undefined }).set({ step: 'typing', tries, digits: '', refusals, waiting: false }).play([...lead, common('type-number')]);
+  return b
+    .patch({ typed: undefined })
+    .set({ step: 'typing', tries, digits: '', refusals, waiting: false })
+    .play([...lead, common('type-number')]);
 }
 
 /** A key pressed during the welcome counts for the first menu. */
@@ -263,7 +269,10 @@ function menuKey(b: Builder, menu: Menu, digit: string): Builder | undefined {
       }
       const choice = s.lang === 'it' ? s.ctx.languages.find((c) => c.key === digit) : undefined;
       if (choice) {
-        b.patch({ lang: choice.lang, path: [...s.path, digit] }).emit({ type: 'setLanguage', lang: choice.lang }, { type: 'record', event: 'language', data: { lang: choice.lang } });
+        b.patch({ lang: choice.lang, path: [...s.path, digit] }).emit(
+          { type: 'setLanguage', lang: choice.lang },
+          { type: 'record', event: 'language', data: { lang: choice.lang } },
+        );
         return enterMenu(b, 'main');
       }
       return undefined;
@@ -271,7 +280,9 @@ function menuKey(b: Builder, menu: Menu, digit: string): Builder | undefined {
     case 'offer':
       if (digit === '1') {
         b.patch({ path: [...s.path, 'offer:1'] });
-        return b.set({ step: 'booking', number: s.ctx.callerNumber! }).emit({ type: 'book', number: s.ctx.callerNumber!, path: b.state.path.join(','), rings: s.rings, group: s.group });
+        return b
+          .set({ step: 'booking', number: s.ctx.callerNumber! })
+          .emit({ type: 'book', number: s.ctx.callerNumber!, path: b.state.path.join(','), rings: s.rings, group: s.group });
       }
       if (digit === '2') {
         b.patch({ path: [...s.path, 'offer:2'] });
@@ -314,7 +325,10 @@ export function step(state: IvrState, event: IvrEvent): Transition {
     case 'welcome':
       if (event.type === 'dtmf') {
         // barge-in: the key is kept for the first menu
-        return b.patch({ typeahead: state.typeahead + event.digit }).emit({ type: 'stopPlay', token: state.token }).done();
+        return b
+          .patch({ typeahead: state.typeahead + event.digit })
+          .emit({ type: 'stopPlay', token: state.token })
+          .done();
       }
       if (event.type === 'playDone' && event.token === state.token) return afterWelcome(b).done();
       return b.done();
@@ -336,7 +350,11 @@ export function step(state: IvrState, event: IvrEvent): Transition {
         if (phase.tries + 1 >= MAX_TRIES) return noInput(b, phase.menu).done();
         return enterMenu(b, phase.menu, phase.tries + 1, [common('invalid-choice')]).done();
       }
-      if (event.type === 'playDone' && event.token === state.token && !phase.waiting) return b.set({ ...phase, waiting: true }).timer(MENU_TIMEOUT_MS).done();
+      if (event.type === 'playDone' && event.token === state.token && !phase.waiting)
+        return b
+          .set({ ...phase, waiting: true })
+          .timer(MENU_TIMEOUT_MS)
+          .done();
       if (event.type === 'timeout' && event.token === state.token) {
         if (phase.tries + 1 >= MAX_TRIES) return noInput(b, phase.menu).done();
         return enterMenu(b, phase.menu, phase.tries + 1).done();
@@ -351,7 +369,11 @@ export function step(state: IvrState, event: IvrEvent): Transition {
           return offer(b, [common(event.reason === 'none_registered' ? 'no-operator-online' : 'operators-busy')]).done();
         }
         const token = state.token + 1;
-        return b.patch({ token }).set({ step: 'ringing', ring: token }).emit({ type: 'ring', token, ms: state.ctx.rings * RING_MS }).done();
+        return b
+          .patch({ token })
+          .set({ step: 'ringing', ring: token })
+          .emit({ type: 'ring', token, ms: state.ctx.rings * RING_MS })
+          .done();
       }
       return b.done();
 
@@ -374,9 +396,16 @@ export function step(state: IvrState, event: IvrEvent): Transition {
         if (event.digit === '*') return enterTyping(b, phase.tries, phase.refusals).done(); // start again
         const digits = phase.digits + event.digit;
         if (digits.length > MAX_TYPED) return finishTyping(b, { ...phase, digits }).done();
-        return b.set({ ...phase, digits, waiting: true }).timer(DIGIT_TIMEOUT_MS).done();
+        return b
+          .set({ ...phase, digits, waiting: true })
+          .timer(DIGIT_TIMEOUT_MS)
+          .done();
       }
-      if (event.type === 'playDone' && event.token === state.token && !phase.waiting) return b.set({ ...phase, waiting: true }).timer(DIGIT_TIMEOUT_MS).done();
+      if (event.type === 'playDone' && event.token === state.token && !phase.waiting)
+        return b
+          .set({ ...phase, waiting: true })
+          .timer(DIGIT_TIMEOUT_MS)
+          .done();
       if (event.type === 'timeout' && event.token === state.token) {
         if (phase.digits) return finishTyping(b, phase).done(); // "#" forgotten: take what was typed
         if (phase.tries + 1 >= MAX_TRIES) return noInput(b, 'offer').done();
@@ -389,12 +418,20 @@ export function step(state: IvrState, event: IvrEvent): Transition {
       if (event.type === 'bookingSlow' && !phase.holding) {
         // never silence: the caller is told to hold and hears music until the answer
         b.emit({ type: 'record', event: 'booking_slow' });
-        return b.set({ ...phase, holding: true }).play([common('please-hold'), { kind: 'music' }], false).done();
+        return b
+          .set({ ...phase, holding: true })
+          .play([common('please-hold'), { kind: 'music' }], false)
+          .done();
       }
       if ((event.type === 'booked' || event.type === 'bookRefused') && phase.holding) b.emit({ type: 'stopPlay', token: state.token });
       if (event.type === 'booked') {
         b.emit({ type: 'record', event: 'booked', data: { id: event.id, number: phase.number, position: event.position } });
-        return goodbye(b, [common('booking-registered'), common('queue-position'), { kind: 'number', value: event.position }, common(event.today ? 'expect-today' : 'expect-next-day')]).done();
+        return goodbye(b, [
+          common('booking-registered'),
+          common('queue-position'),
+          { kind: 'number', value: event.position },
+          common(event.today ? 'expect-today' : 'expect-next-day'),
+        ]).done();
       }
       if (event.type === 'bookRefused') {
         b.emit({ type: 'record', event: 'booking_refused', data: { reason: event.reason, number: phase.number } });

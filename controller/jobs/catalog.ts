@@ -29,8 +29,18 @@ export function jobPlan(config: Config): JobPlan[] {
         timezone: dp.hours.timezone,
       }))
       .filter((j) => j.crons.length > 0),
-    { name: 'daily-report', description: "each directorate's report of the previous day(s), CSV + JSON under <state dir>/reports", crons: [config.jobs.dailyReport.at], timezone: tz },
-    { name: 'backup', description: `online backup of the database under <state dir>/backups, keeping the newest ${config.jobs.backup.keep}`, crons: [config.jobs.backup.at], timezone: tz },
+    {
+      name: 'daily-report',
+      description: "each directorate's report of the previous day(s), CSV + JSON under <state dir>/reports",
+      crons: [config.jobs.dailyReport.at],
+      timezone: tz,
+    },
+    {
+      name: 'backup',
+      description: `online backup of the database under <state dir>/backups, keeping the newest ${config.jobs.backup.keep}`,
+      crons: [config.jobs.backup.at],
+      timezone: tz,
+    },
     { name: RETENTION_JOB, description: `mask caller numbers in records older than ${config.jobs.retention.days} days`, crons: [config.jobs.retention.at], timezone: tz },
   ];
 }
@@ -96,7 +106,17 @@ export function buildJobs(d: JobDeps): Job[] {
             }),
         };
       case 'backup':
-        return { ...plan, run: (slot) => nightlyBackup(d.worker ? (target) => d.worker!.backup(target) : (target) => backupDatabase(db, target), backupsDir(d.stateDir), config.jobs.backup.keep, slot, plan.timezone) };
+        return {
+          ...plan,
+          run: (slot) =>
+            nightlyBackup(
+              d.worker ? (target) => d.worker!.backup(target) : (target) => backupDatabase(db, target),
+              backupsDir(d.stateDir),
+              config.jobs.backup.keep,
+              slot,
+              plan.timezone,
+            ),
+        };
       default:
         return { ...plan, run: retentionRun(d, config.jobs.retention.days) };
     }

@@ -24,12 +24,7 @@ export interface DailyReportResult {
   written: string[];
 }
 
-export function writeDailyReports(
-  db: Db,
-  dps: Directorate[],
-  dir: string,
-  o: { slot: Date; timezone: string; catchUpDays: number; since: Date },
-): DailyReportResult {
+export function writeDailyReports(db: Db, dps: Directorate[], dir: string, o: { slot: Date; timezone: string; catchUpDays: number; since: Date }): DailyReportResult {
   const today = localTime(o.slot, o.timezone);
   const firstDay = formatLocalDate(localTime(o.since, o.timezone));
   const result: DailyReportResult = { days: [], written: [] };

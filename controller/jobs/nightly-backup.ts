@@ -19,7 +19,13 @@ export function backupName(at: Date, tz: string): string {
 }
 
 /** `backup` writes the copy (in the controller, on its database worker thread). */
-export async function nightlyBackup(backup: (target: string) => Promise<BackupResult>, dir: string, keep: number, slot: Date, tz: string): Promise<(BackupResult & { removed: string[] }) | { skipped: string }> {
+export async function nightlyBackup(
+  backup: (target: string) => Promise<BackupResult>,
+  dir: string,
+  keep: number,
+  slot: Date,
+  tz: string,
+): Promise<(BackupResult & { removed: string[] }) | { skipped: string }> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const target = path.join(dir, backupName(slot, tz));
   if (existsSync(target)) return { skipped: `${target} exists (this slot is already backed up)` };

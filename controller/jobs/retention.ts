@@ -156,7 +156,9 @@ export async function maskOldNumbers(db: Db, days: number, now: Date, step: Rete
 export async function maskBackupFiles(dir: string, prefix: string, days: number, now: Date): Promise<Array<{ file: string; masked: RetentionResult['masked'] }>> {
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith('.db')).sort();
+    files = readdirSync(dir)
+      .filter((f) => f.startsWith(prefix) && f.endsWith('.db'))
+      .sort();
   } catch {
     return [];
   }

@@ -53,7 +53,11 @@ export class JobRunner {
     const at = this.now();
     const begun = await this.write('job_begin', () => this.repo.begin({ job: job.name, trigger, slot, host: os.hostname(), pid: process.pid, at }, this.alive));
     if (!begun.ok) {
-      const outcome: JobOutcome = { job: job.name, status: 'skipped', reason: `already running since ${begun.running.startedAt} (pid ${begun.running.pid} on ${begun.running.host})` };
+      const outcome: JobOutcome = {
+        job: job.name,
+        status: 'skipped',
+        reason: `already running since ${begun.running.startedAt} (pid ${begun.running.pid} on ${begun.running.host})`,
+      };
       this.log.warn({ job: job.name, trigger, reason: outcome.reason }, 'job skipped');
       this.onOutcome(outcome);
       return outcome;

@@ -294,7 +294,10 @@ function figuresOf(q: Statements, w: Window): Figures {
   const followups = q.followups.get(w) as { opened: number | null; closed: number | null };
 
   const waits = done.map((r) => (Date.parse(r.connectedAt) - Date.parse(r.requestedAt)) / 1000);
-  const byStatus = counts(statuses.map((s) => ({ key: s.status, n: s.n })), CALLBACK_STATUSES) as Record<CallbackStatus, number>;
+  const byStatus = counts(
+    statuses.map((s) => ({ key: s.status, n: s.n })),
+    CALLBACK_STATUSES,
+  ) as Record<CallbackStatus, number>;
   return {
     callsReceived: calls.received,
     answeredByOperator: calls.answered,
@@ -306,8 +309,14 @@ function figuresOf(q: Statements, w: Window): Figures {
     hungUpWhileRinging: calls.whileRinging,
     callbackOffers: ev.offered,
     bookings: CALLBACK_STATUSES.reduce((sum, s) => sum + byStatus[s], 0),
-    bookingsByGroup: counts((q.byGroup.all(w) as Array<{ grp: string; n: number }>).map((r) => ({ key: r.grp, n: r.n })), ['operators']),
-    bookingRefusals: counts(refusals.map((r) => ({ key: r.reason, n: r.n })), BOOKING_REFUSAL_REASONS),
+    bookingsByGroup: counts(
+      (q.byGroup.all(w) as Array<{ grp: string; n: number }>).map((r) => ({ key: r.grp, n: r.n })),
+      ['operators'],
+    ),
+    bookingRefusals: counts(
+      refusals.map((r) => ({ key: r.reason, n: r.n })),
+      BOOKING_REFUSAL_REASONS,
+    ),
     typedNumbersRejected: counts(typed.map((r) => ({ key: r.reason, n: r.n }))),
     callbacksByStatus: byStatus,
     callbacksCompleted: done.length,

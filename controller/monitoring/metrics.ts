@@ -74,16 +74,58 @@ export class Metrics {
   constructor(src: MetricSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
-    this.offerDelay = new Histogram({ name: 'ivr_offer_delay_seconds', help: 'from the N-th unanswered ring to the start of the callback offer', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2], registers });
-    this.bookingCommit = new Histogram({ name: 'ivr_booking_commit_seconds', help: 'callback booking transaction (checks + insert + commit)', buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05], registers });
-    this.dispatchDelay = new Histogram({ name: 'ivr_dispatch_delay_seconds', help: 'from the event that made a callback dispatchable (e.g. an operator freed) to the originate towards the operator', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registers });
-    this.calls = new Counter({ name: 'ivr_calls_total', help: 'inbound calls ended, by directorate and result (answered by an operator, callback booked, abandoned by the caller, not put through, lost)', labelNames: ['dp', 'result'], registers });
-    this.rings = new Histogram({ name: 'ivr_rings_before_answer', help: 'Italian rings (5 s) heard before an operator answered', labelNames: ['dp'], buckets: [1, 2, 3, 4, 5, 6, 8, 10, 15, 20], registers });
-    this.outcomes = new Counter({ name: 'ivr_callback_attempts_total', help: 'callback attempts ended, by directorate and outcome (connected, no_answer, busy, ...)', labelNames: ['dp', 'outcome'], registers });
+    this.offerDelay = new Histogram({
+      name: 'ivr_offer_delay_seconds',
+      help: 'from the N-th unanswered ring to the start of the callback offer',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2],
+      registers,
+    });
+    this.bookingCommit = new Histogram({
+      name: 'ivr_booking_commit_seconds',
+      help: 'callback booking transaction (checks + insert + commit)',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
+      registers,
+    });
+    this.dispatchDelay = new Histogram({
+      name: 'ivr_dispatch_delay_seconds',
+      help: 'from the event that made a callback dispatchable (e.g. an operator freed) to the originate towards the operator',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      registers,
+    });
+    this.calls = new Counter({
+      name: 'ivr_calls_total',
+      help: 'inbound calls ended, by directorate and result (answered by an operator, callback booked, abandoned by the caller, not put through, lost)',
+      labelNames: ['dp', 'result'],
+      registers,
+    });
+    this.rings = new Histogram({
+      name: 'ivr_rings_before_answer',
+      help: 'Italian rings (5 s) heard before an operator answered',
+      labelNames: ['dp'],
+      buckets: [1, 2, 3, 4, 5, 6, 8, 10, 15, 20],
+      registers,
+    });
+    this.outcomes = new Counter({
+      name: 'ivr_callback_attempts_total',
+      help: 'callback attempts ended, by directorate and outcome (connected, no_answer, busy, ...)',
+      labelNames: ['dp', 'outcome'],
+      registers,
+    });
     this.reconnects = new Counter({ name: 'ivr_ari_reconnects_total', help: 'ARI websocket connections after the first', registers });
-    this.dbLatency = new Histogram({ name: 'ivr_db_query_seconds', help: 'SQLite statement latency by kind (select, insert, update, delete)', labelNames: ['op'], buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25], registers });
+    this.dbLatency = new Histogram({
+      name: 'ivr_db_query_seconds',
+      help: 'SQLite statement latency by kind (select, insert, update, delete)',
+      labelNames: ['op'],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25],
+      registers,
+    });
     this.jobs = new Counter({ name: 'ivr_job_runs_total', help: 'runs of the scheduled jobs by job and result (ok, failed, skipped)', labelNames: ['job', 'status'], registers });
-    this.errors = new Counter({ name: 'ivr_errors_total', help: 'errors caught by an error boundary, by where they entered (an ARI event, an HTTP request, a job, a dispatch pass, an unhandled rejection)', labelNames: ['where'], registers });
+    this.errors = new Counter({
+      name: 'ivr_errors_total',
+      help: 'errors caught by an error boundary, by where they entered (an ARI event, an HTTP request, a job, a dispatch pass, an unhandled rejection)',
+      labelNames: ['where'],
+      registers,
+    });
     this.loopDelay = new Summary({
       name: 'ivr_event_loop_delay_seconds',
       help: 'how late a 20 ms timer of the controller fires (the event loop blocked for that long: every call waits), over the last minute',
@@ -93,7 +135,12 @@ export class Metrics {
       registers,
     });
     this.writesDropped = new Counter({ name: 'ivr_db_writes_dropped_total', help: 'writes given up (refused by SQLite for good, or the write queue full)', registers });
-    this.reloads = new Counter({ name: 'ivr_config_reloads_total', help: 'configuration reloads (ivrctl config reload, SIGHUP) by result: applied, refused (an invalid file: the running one kept), failed (prompts or Asterisk)', labelNames: ['result'], registers });
+    this.reloads = new Counter({
+      name: 'ivr_config_reloads_total',
+      help: 'configuration reloads (ivrctl config reload, SIGHUP) by result: applied, refused (an invalid file: the running one kept), failed (prompts or Asterisk)',
+      labelNames: ['result'],
+      registers,
+    });
     for (const result of ['applied', 'refused', 'failed']) this.reloads.inc({ result }, 0);
     for (const dp of src.directorates) for (const result of CALL_RESULTS) this.calls.inc({ dp, result }, 0);
     for (const where of ['unhandled_rejection', 'uncaught_exception']) this.errors.inc({ where }, 0);
@@ -135,8 +182,22 @@ export class Metrics {
     }
     if (src.storage) {
       const storage = src.storage;
-      new Gauge({ name: 'ivr_db_writes_queued', help: 'writes waiting for the database (busy or failing)', registers, collect() { this.set(storage().queued); } });
-      new Gauge({ name: 'ivr_db_state', help: 'the database as writes find it: 0 ok, 1 busy (locked by another process), 2 failing (full, read-only, I/O error)', registers, collect() { this.set(storage().state); } });
+      new Gauge({
+        name: 'ivr_db_writes_queued',
+        help: 'writes waiting for the database (busy or failing)',
+        registers,
+        collect() {
+          this.set(storage().queued);
+        },
+      });
+      new Gauge({
+        name: 'ivr_db_state',
+        help: 'the database as writes find it: 0 ok, 1 busy (locked by another process), 2 failing (full, read-only, I/O error)',
+        registers,
+        collect() {
+          this.set(storage().state);
+        },
+      });
       new Gauge({
         name: 'ivr_state_dir_free_bytes',
         help: 'free space where the database lives',
@@ -148,9 +209,30 @@ export class Metrics {
       });
     }
 
-    new Gauge({ name: 'ivr_ari_connected', help: '1 when the ARI websocket is connected', registers, collect() { this.set(src.ariConnected() ? 1 : 0); } });
-    new Gauge({ name: 'ivr_active_calls', help: 'inbound calls in the controller', registers, collect() { this.set(src.activeCalls()); } });
-    new Gauge({ name: 'ivr_callback_attempts_active', help: 'callback attempts being dialled', registers, collect() { this.set(src.activeAttempts()); } });
+    new Gauge({
+      name: 'ivr_ari_connected',
+      help: '1 when the ARI websocket is connected',
+      registers,
+      collect() {
+        this.set(src.ariConnected() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'ivr_active_calls',
+      help: 'inbound calls in the controller',
+      registers,
+      collect() {
+        this.set(src.activeCalls());
+      },
+    });
+    new Gauge({
+      name: 'ivr_callback_attempts_active',
+      help: 'callback attempts being dialled',
+      registers,
+      collect() {
+        this.set(src.activeAttempts());
+      },
+    });
     perDirectorate('ivr_callbacks_pending', 'callback requests waiting, per directorate', () => {
       const pending = src.pendingByDp();
       return (dp) => pending[dp] ?? 0;
@@ -201,10 +283,14 @@ export class Metrics {
     }
     if (src.oldestDue) {
       const oldestDue = src.oldestDue;
-      perDirectorate('ivr_callbacks_overdue_seconds', 'how long the oldest pending callback request has been due and not yet placed, per directorate (0 when none is waiting past its due time)', () => {
-        const due = oldestDue();
-        return (dp) => ageSeconds(due[dp]);
-      });
+      perDirectorate(
+        'ivr_callbacks_overdue_seconds',
+        'how long the oldest pending callback request has been due and not yet placed, per directorate (0 when none is waiting past its due time)',
+        () => {
+          const due = oldestDue();
+          return (dp) => ageSeconds(due[dp]);
+        },
+      );
     }
     if (src.jobs) {
       const jobs = src.jobs;

@@ -50,11 +50,25 @@ export interface Profile {
   /** cases marked "needs follow-up", and what was done when they were closed */
   followups: FollowupRow[];
   /** everything above merged in time order */
-  timeline: Array<{ at: string; kind: 'call' | 'callback' | 'attempt' | 'outcome' | 'transfer' | 'intervention' | 'note' | 'followup'; id: string | number; /** the number it concerns */ number: string; summary: string; /** the same in Italian, for the console */ summaryIt: string }>;
+  timeline: Array<{
+    at: string;
+    kind: 'call' | 'callback' | 'attempt' | 'outcome' | 'transfer' | 'intervention' | 'note' | 'followup';
+    id: string | number;
+    /** the number it concerns */ number: string;
+    summary: string;
+    /** the same in Italian, for the console */ summaryIt: string;
+  }>;
 }
 
 /** a callback request's status, in Italian (the profile's timeline and the console) */
-export const CALLBACK_STATUS_IT: Record<CallbackRow['status'], string> = { pending: 'in attesa', dialing: 'in chiamata', done: 'completata', failed: 'fallita', cancelled: 'annullata', expired: 'scaduta' };
+export const CALLBACK_STATUS_IT: Record<CallbackRow['status'], string> = {
+  pending: 'in attesa',
+  dialing: 'in chiamata',
+  done: 'completata',
+  failed: 'fallita',
+  cancelled: 'annullata',
+  expired: 'scaduta',
+};
 const END_IT: Record<string, string> = { completed: 'conclusa', caller_hangup: "riagganciato dall'utente", error: 'errore', lost: 'persa' };
 
 /** at most this many numbers are gathered into one profile (a number shared by many people stops the chain) */
@@ -84,7 +98,15 @@ export function earlierContacts(cb: Pick<CallbackRow, 'id' | 'number' | 'request
 
 export function buildProfile(
   number: string,
-  repos: { calls: CallsRepo; events: CallEventsRepo; callbacks: CallbacksRepo; attempts: CallbackAttemptsRepo; outcomes: OutcomesRepo; notes: NotesRepo; followups?: FollowupsRepo },
+  repos: {
+    calls: CallsRepo;
+    events: CallEventsRepo;
+    callbacks: CallbacksRepo;
+    attempts: CallbackAttemptsRepo;
+    outcomes: OutcomesRepo;
+    notes: NotesRepo;
+    followups?: FollowupsRepo;
+  },
 ): Profile {
   // one person, all their numbers: a callback booked to another number does not split the history
   const numbers = personNumbers(number, repos.callbacks);
@@ -143,9 +165,26 @@ export function buildProfile(
     })),
     ...followups.flatMap((f) => {
       const list = f.unit ?? 'operators';
-      const opened = { at: f.openedAt, kind: 'followup' as const, id: f.id, number: f.number ?? number, summary: `follow-up #${f.id} opened by ${f.openedBy} (${list})`, summaryIt: `seguito n. ${f.id} aperto da ${f.openedBy} (${f.unit ? `ufficio ${f.unit}` : 'operatori'})` };
+      const opened = {
+        at: f.openedAt,
+        kind: 'followup' as const,
+        id: f.id,
+        number: f.number ?? number,
+        summary: `follow-up #${f.id} opened by ${f.openedBy} (${list})`,
+        summaryIt: `seguito n. ${f.id} aperto da ${f.openedBy} (${f.unit ? `ufficio ${f.unit}` : 'operatori'})`,
+      };
       if (f.status !== 'closed') return [opened];
-      return [opened, { at: f.closedAt!, kind: 'followup' as const, id: f.id, number: f.number ?? number, summary: `follow-up #${f.id} closed by ${f.closedBy}: ${f.outcome ?? ''}`, summaryIt: `seguito n. ${f.id} chiuso da ${f.closedBy}: ${f.outcome ?? ''}` }];
+      return [
+        opened,
+        {
+          at: f.closedAt!,
+          kind: 'followup' as const,
+          id: f.id,
+          number: f.number ?? number,
+          summary: `follow-up #${f.id} closed by ${f.closedBy}: ${f.outcome ?? ''}`,
+          summaryIt: `seguito n. ${f.id} chiuso da ${f.closedBy}: ${f.outcome ?? ''}`,
+        },
+      ];
     }),
     ...notes.map((n) => {
       const text = `${n.author}${n.operator ? ` (${n.operator})` : ''}: ${n.info ? `[${n.info}] ` : ''}${n.text}`;

@@ -78,7 +78,12 @@ const m = (metric: string, label: string, labelIt: string, value: number | null)
 function codeRows(prefix: string, en: string, itName: string, codes: CodeCount[]): Metric[] {
   return [
     ...codes.map((c) => m(`${prefix}.${c.code}`, `${en} ${c.code} (${c.label})`, `${itName} ${c.code} (${inItalian(CODE_LABEL_IT, c.label)})`, c.count)),
-    m(`${prefix}.byDefault`, `${en}s recorded by default (no key)`, `${itName} registrati d'ufficio (nessun tasto)`, codes.reduce((sum, c) => sum + c.byDefault, 0)),
+    m(
+      `${prefix}.byDefault`,
+      `${en}s recorded by default (no key)`,
+      `${itName} registrati d'ufficio (nessun tasto)`,
+      codes.reduce((sum, c) => sum + c.byDefault, 0),
+    ),
   ];
 }
 
@@ -95,9 +100,18 @@ function metrics(f: Figures): Metric[] {
     m('hungUpWhileRinging', 'Caller hung up while ringing', 'Abbandoni durante gli squilli', f.hungUpWhileRinging),
     m('callbackOffers', 'Calls offered a callback', 'Chiamate con offerta di richiamata', f.callbackOffers),
     m('bookings', 'Callbacks booked', 'Richiamate prenotate', f.bookings),
-    ...Object.entries(f.bookingsByGroup).map(([k, v]) => m(`bookingsByGroup.${k}`, `Callbacks booked for ${k === 'operators' ? 'the operators' : k.slice(5)}`, `Richiamate prenotate per ${k === 'operators' ? 'gli operatori' : `l'ufficio ${k.slice(5)}`}`, v)),
+    ...Object.entries(f.bookingsByGroup).map(([k, v]) =>
+      m(
+        `bookingsByGroup.${k}`,
+        `Callbacks booked for ${k === 'operators' ? 'the operators' : k.slice(5)}`,
+        `Richiamate prenotate per ${k === 'operators' ? 'gli operatori' : `l'ufficio ${k.slice(5)}`}`,
+        v,
+      ),
+    ),
     ...Object.entries(f.bookingRefusals).map(([k, v]) => m(`bookingRefusals.${k}`, `Booking refused: ${k}`, `Prenotazione rifiutata: ${inItalian(REFUSAL_IT, k)}`, v)),
-    ...Object.entries(f.typedNumbersRejected).map(([k, v]) => m(`typedNumbersRejected.${k}`, `Typed number rejected: ${k}`, `Numero digitato respinto: ${inItalian(NUMBER_REJECTED_IT, k)}`, v)),
+    ...Object.entries(f.typedNumbersRejected).map(([k, v]) =>
+      m(`typedNumbersRejected.${k}`, `Typed number rejected: ${k}`, `Numero digitato respinto: ${inItalian(NUMBER_REJECTED_IT, k)}`, v),
+    ),
     ...Object.entries(f.callbacksByStatus).map(([k, v]) => m(`callbacksByStatus.${k}`, `Callbacks booked, now ${k}`, `Richiamate prenotate, ora ${inItalian(STATUS_IT, k)}`, v)),
     m('callbacksCompleted', 'Callbacks completed', 'Richiamate completate', f.callbacksCompleted),
     m('timeToCallback.meanSeconds', 'Request to callback, mean (s)', 'Attesa media dalla richiesta alla richiamata (s)', f.timeToCallback.meanSeconds),
@@ -189,7 +203,11 @@ export function toTable(figs: readonly DpFigures[], opts: RowOptions = {}): stri
     const body = order.map((k) => [label.get(k)!, ...dps.map((dp) => value.get(`${k}\u0000${dp}`) ?? '0')]);
     const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
     // labels left-aligned, numbers right-aligned so that digits line up
-    const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+    const line = (cells: string[]): string =>
+      cells
+        .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+        .join('  ')
+        .trimEnd();
     blocks.push([line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n'));
   }
   return `${blocks.join('\n\n')}\n`;

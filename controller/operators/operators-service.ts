@@ -48,13 +48,11 @@ export class OperatorsService {
     if (!dp) throw new ValidationError(`unknown directorate "${req.dp}" (known: ${this.config.directorates.map((d) => d.id).join(', ')})`);
     if (req.role === 'unit') {
       if (!req.unit) throw new ValidationError('--unit is required with --role unit');
-      if (!dp.units.some((u) => u.id === req.unit))
-        throw new ValidationError(`unknown unit "${req.unit}" of ${dp.id} (known: ${dp.units.map((u) => u.id).join(', ') || 'none'})`);
+      if (!dp.units.some((u) => u.id === req.unit)) throw new ValidationError(`unknown unit "${req.unit}" of ${dp.id} (known: ${dp.units.map((u) => u.id).join(', ') || 'none'})`);
     } else if (req.unit) {
       throw new ValidationError('--unit is only valid with --role unit');
     }
-    if (req.role === 'switchboard' && dp.case !== 'switchboard')
-      throw new ValidationError(`${dp.id} has no switchboard (case "${dp.case}"): use --role staff`);
+    if (req.role === 'switchboard' && dp.case !== 'switchboard') throw new ValidationError(`${dp.id} has no switchboard (case "${dp.case}"): use --role staff`);
     const password = req.password ?? newSecret(12);
     if (password.length < MIN_OPERATOR_PASSWORD || /[\s"';]/.test(password))
       throw new ValidationError(`password: at least ${MIN_OPERATOR_PASSWORD} characters, no spaces, quotes or ";"`);

@@ -40,7 +40,13 @@ function isWav(file: string): boolean {
 
 export function promptStatuses(specs: readonly PromptSpec[], soundsDir: string): PromptStatus[] {
   return specs.map((p) => {
-    const base = { path: p.path, lang: p.lang, source: p.recording ? ('recorded' as const) : ('synthesized' as const), text: p.text, ...(p.recording ? { recording: p.recording } : {}) };
+    const base = {
+      path: p.path,
+      lang: p.lang,
+      source: p.recording ? ('recorded' as const) : ('synthesized' as const),
+      text: p.text,
+      ...(p.recording ? { recording: p.recording } : {}),
+    };
     let key: string;
     try {
       if (p.recording && !isWav(p.recording)) return { ...base, state: 'missing' as const, problem: `${p.recording} is not a WAV file` };

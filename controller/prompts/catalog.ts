@@ -100,7 +100,8 @@ const PHRASING: Record<Lang, Phrasing> = {
     exceptHolidays: ', sauf les jours fériés',
     noHours: "aucun horaire d'ouverture n'est prévu pour le moment",
     press: (k) => `appuyez sur ${k}`,
-    welcome: (name) => `Agenzia delle Entrate, Direction provinciale de ${name}. Bienvenue. Les données de cet appel sont traitées conformément à la réglementation sur la protection de la vie privée.`,
+    welcome: (name) =>
+      `Agenzia delle Entrate, Direction provinciale de ${name}. Bienvenue. Les données de cet appel sont traitées conformément à la réglementation sur la protection de la vie privée.`,
     callbackGreeting: (name) => `Bonjour, ici l'Agenzia delle Entrate, Direction provinciale de ${name}. Nous vous rappelons comme vous l'avez demandé.`,
   },
 };
@@ -218,8 +219,12 @@ export function commonPrompts(root: string, langs: readonly Lang[] = LANGS): Pro
 export function missingTranslations(root: string): string[] {
   const doc = readCommon(root);
   // the invitations are spoken inside the Italian menu; op-* prompts are for the staff
-  const italianOnly = (k: string): boolean => k.startsWith('menu-') && k !== 'menu-main' || k.startsWith('op-');
-  return LANGS.filter((l) => l !== 'it').flatMap((lang) => Object.keys(doc.it ?? {}).filter((k) => !italianOnly(k) && !(k in (doc[lang] ?? {}))).map((k) => `${lang}/${k}`));
+  const italianOnly = (k: string): boolean => (k.startsWith('menu-') && k !== 'menu-main') || k.startsWith('op-');
+  return LANGS.filter((l) => l !== 'it').flatMap((lang) =>
+    Object.keys(doc.it ?? {})
+      .filter((k) => !italianOnly(k) && !(k in (doc[lang] ?? {})))
+      .map((k) => `${lang}/${k}`),
+  );
 }
 
 /**

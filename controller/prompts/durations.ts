@@ -21,7 +21,7 @@ export function wavDurationMs(file: string): number | undefined {
     if (n < 44 || head.toString('ascii', 0, 4) !== 'RIFF' || head.toString('ascii', 8, 12) !== 'WAVE') return undefined;
     let byteRate = 0;
     // walk the chunks: "fmt " carries the byte rate, "data" the size of the samples
-    for (let off = 12; off + 8 <= n; ) {
+    for (let off = 12; off + 8 <= n;) {
       const id = head.toString('ascii', off, off + 4);
       const size = head.readUInt32LE(off + 4);
       if (id === 'fmt ' && off + 16 <= n) byteRate = head.readUInt32LE(off + 16);

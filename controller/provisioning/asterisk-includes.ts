@@ -10,8 +10,7 @@ import { inboundForms } from '../telephony/trunk-numbers';
 export const SIP_REALM = 'ivr';
 
 /** HA1 of RFC 2617 digest auth: what Asterisk's auth_type=md5 stores instead of the password. */
-export const digestHa1 = (user: string, password: string, realm = SIP_REALM): string =>
-  createHash('md5').update(`${user}:${realm}:${password}`).digest('hex');
+export const digestHa1 = (user: string, password: string, realm = SIP_REALM): string => createHash('md5').update(`${user}:${realm}:${password}`).digest('hex');
 
 export function renderPjsipOperators(ops: readonly OperatorRow[]): string {
   const out = ['; generated from the operators table by the controller / ivrctl: do not edit', ''];
@@ -69,7 +68,10 @@ export function renderDirectorateExtensions(config: Config): string {
   // an operator's own station from the phone: *41 pause, *42 resume (the controller confirms
   // with a short prompt; with the controller down, the fallback apology)
   out.push('', '[ivr-features]');
-  for (const [code, action] of [['*41', 'pause'], ['*42', 'resume']] as const)
+  for (const [code, action] of [
+    ['*41', 'pause'],
+    ['*42', 'resume'],
+  ] as const)
     out.push(`exten => ${code},1,Stasis(${app},feature,${action})`, ` same => n,Goto(ivr-fallback,s,1)`);
   return out.join('\n') + '\n';
 }

@@ -94,7 +94,15 @@ export function renderTrunks(config: Config, env: NodeJS.ProcessEnv = process.en
       '',
     );
     if (tr.auth) {
-      out.push(`[${auth}]`, 'type = auth', 'auth_type = userpass', `username = ${tr.auth.username}`, `password = ${trunkPassword(tr, i, env)}`, ...(tr.auth.realm ? [`realm = ${tr.auth.realm}`] : []), '');
+      out.push(
+        `[${auth}]`,
+        'type = auth',
+        'auth_type = userpass',
+        `username = ${tr.auth.username}`,
+        `password = ${trunkPassword(tr, i, env)}`,
+        ...(tr.auth.realm ? [`realm = ${tr.auth.realm}`] : []),
+        '',
+      );
     }
     if (tr.type === 'registration') {
       out.push(

@@ -49,7 +49,12 @@ export class Boundary {
   }
 
   /** A function that runs `fn` inside a boundary each time it is called (event handlers). */
-  wrap<A extends unknown[]>(where: string, fn: (...args: A) => unknown, ids: (...args: A) => Ids = () => ({}), fallback?: (err: unknown, ...args: A) => unknown): (...args: A) => void {
+  wrap<A extends unknown[]>(
+    where: string,
+    fn: (...args: A) => unknown,
+    ids: (...args: A) => Ids = () => ({}),
+    fallback?: (err: unknown, ...args: A) => unknown,
+  ): (...args: A) => void {
     return (...args: A) => {
       let context: Ids = {};
       try {

@@ -84,8 +84,12 @@ export class ClosuresService implements ClosureView {
     if (!dp) throw new ClosureRequestError(`unknown directorate "${req.dp}"`);
     const now = this.d.now();
     if (req.until.getTime() <= now.getTime()) throw new ClosureRequestError(`the end of the closure (${req.until.toISOString()}) is not in the future`);
-    if (req.until.getTime() > now.getTime() + MAX_CLOSURE_DAYS * 86_400_000) throw new ClosureRequestError(`a closure lasts at most ${MAX_CLOSURE_DAYS} days: put a longer one in the configuration`);
-    for (const [field, text] of [['message', req.messageIt], ['message-en', req.messageEn]] as const) {
+    if (req.until.getTime() > now.getTime() + MAX_CLOSURE_DAYS * 86_400_000)
+      throw new ClosureRequestError(`a closure lasts at most ${MAX_CLOSURE_DAYS} days: put a longer one in the configuration`);
+    for (const [field, text] of [
+      ['message', req.messageIt],
+      ['message-en', req.messageEn],
+    ] as const) {
       if (text === undefined) continue;
       const r = spokenText.safeParse(text);
       if (!r.success) throw new ClosureRequestError(`${field}: ${r.error.issues[0]!.message}`);

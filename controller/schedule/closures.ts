@@ -51,7 +51,8 @@ export function parseUntil(text: string, now: Date, tz: string): Date {
   } else if (/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(s)) at = new Date(s);
   if (!at || Number.isNaN(at.getTime())) throw new ClosureTimeError(`"${text}": expected HH:MM (today), YYYY-MM-DD, YYYY-MM-DD HH:MM or an ISO 8601 time`);
   if (at.getTime() <= now.getTime() + 60_000) throw new ClosureTimeError(`"${text}" is not in the future`);
-  if (at.getTime() > now.getTime() + MAX_CLOSURE_DAYS * 86_400_000) throw new ClosureTimeError(`"${text}" is more than ${MAX_CLOSURE_DAYS} days ahead: put a longer closure in the configuration's hours or localHolidays`);
+  if (at.getTime() > now.getTime() + MAX_CLOSURE_DAYS * 86_400_000)
+    throw new ClosureTimeError(`"${text}" is more than ${MAX_CLOSURE_DAYS} days ahead: put a longer closure in the configuration's hours or localHolidays`);
   return at;
 }
 

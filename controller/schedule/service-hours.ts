@@ -21,7 +21,17 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(tz: string): Intl.DateTimeFormat {
   let f = formatters.get(tz);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', weekday: 'short' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      weekday: 'short',
+    });
     formatters.set(tz, f);
   }
   return f;
@@ -29,7 +39,11 @@ function formatter(tz: string): Intl.DateTimeFormat {
 
 /** The wall-clock time of an instant in a time zone. */
 export function localTime(at: Date, tz: string): LocalTime {
-  const parts = Object.fromEntries(formatter(tz).formatToParts(at).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    formatter(tz)
+      .formatToParts(at)
+      .map((p) => [p.type, p.value]),
+  );
   return {
     year: Number(parts.year),
     month: Number(parts.month),
@@ -144,8 +158,7 @@ export function currentOrNextWindow(hours: ServiceHours, at: Date, closed: reado
     for (const [a, b] of windowsOf(hours, d)) {
       const start = zonedInstant(d, Math.floor(a / 60), a % 60, tz).getTime();
       const end = zonedInstant(d, Math.floor(b / 60), b % 60, tz).getTime();
-      for (const [s, e] of withoutClosures(start, end, closed))
-        if (e > at.getTime()) return { start: new Date(Math.max(s, at.getTime())), end: new Date(e) };
+      for (const [s, e] of withoutClosures(start, end, closed)) if (e > at.getTime()) return { start: new Date(Math.max(s, at.getTime())), end: new Date(e) };
     }
   }
   return undefined;
@@ -165,7 +178,17 @@ export function localStamp(at: string | Date, tz = 'Europe/Rome'): string {
   let f = stampFormatters.get(tz);
   if (!f) {
     // en-GB names the Italian zones CET / CEST (en-US would say GMT+1)
-    f = new Intl.DateTimeFormat('en-GB', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' });
+    f = new Intl.DateTimeFormat('en-GB', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      timeZoneName: 'short',
+    });
     stampFormatters.set(tz, f);
   }
   const p = Object.fromEntries(f.formatToParts(typeof at === 'string' ? new Date(at) : at).map((x) => [x.type, x.value]));

@@ -18,7 +18,9 @@ export class CallEventsRepo {
   }
 
   byCall(callId: string): CallEventRow[] {
-    const rows = this.db.prepare('SELECT id, call_id AS callId, at, type, data FROM call_events WHERE call_id = ? ORDER BY id').all(callId) as Array<Omit<CallEventRow, 'data'> & { data: string | null }>;
+    const rows = this.db.prepare('SELECT id, call_id AS callId, at, type, data FROM call_events WHERE call_id = ? ORDER BY id').all(callId) as Array<
+      Omit<CallEventRow, 'data'> & { data: string | null }
+    >;
     return rows.map((r) => ({ ...r, data: r.data ? (JSON.parse(r.data) as Record<string, unknown>) : null }));
   }
 }

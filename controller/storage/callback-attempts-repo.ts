@@ -89,9 +89,9 @@ export class CallbackAttemptsRepo {
 
   /** The attempts being made now with their request's directorate and number (the console's live board and operator view). */
   liveWithRequest(): Array<AttemptRow & { dp: string; number: string }> {
-    return this.db
-      .prepare(`SELECT a.*, c.dp, c.number FROM (${SELECT} WHERE ended_at IS NULL) a JOIN callbacks c ON c.id = a.callbackId ORDER BY a.id`)
-      .all() as Array<AttemptRow & { dp: string; number: string }>;
+    return this.db.prepare(`SELECT a.*, c.dp, c.number FROM (${SELECT} WHERE ended_at IS NULL) a JOIN callbacks c ON c.id = a.callbackId ORDER BY a.id`).all() as Array<
+      AttemptRow & { dp: string; number: string }
+    >;
   }
 
   ofCallback(callbackId: number): AttemptRow[] {

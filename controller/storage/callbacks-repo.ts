@@ -82,49 +82,50 @@ export class CallbacksRepo {
    * durably (the caller is told it is booked).
    */
   book(r: BookingRequest): BookingResult {
-    return durable(this.db, () => this.db
-      .transaction((): BookingResult => {
-        const live = this.live(r.dp, r.number);
-        if (live) return { ok: false, reason: 'duplicate', ...live };
-        const since = r.dayStart.toISOString();
-        const byNumber = (this.db.prepare('SELECT COUNT(*) AS n FROM callbacks WHERE dp = ? AND number = ? AND requested_at >= ?').get(r.dp, r.number, since) as { n: number }).n;
-        if (byNumber >= r.maxPerNumberPerDay) return { ok: false, reason: 'number_cap' };
-        if (r.caller && r.maxPerCallerPerDay !== undefined) {
-          const byCaller = (
-            this.db.prepare('SELECT COUNT(*) AS n FROM calls c JOIN callbacks cb ON cb.call_id = c.id WHERE c.caller = ? AND cb.dp = ? AND cb.requested_at >= ?').get(r.caller, r.dp, since) as { n: number }
-          ).n;
-          if (byCaller >= r.maxPerCallerPerDay) return { ok: false, reason: 'caller_cap' };
-        }
-        const byDp = (this.db.prepare('SELECT COUNT(*) AS n FROM callbacks WHERE dp = ? AND requested_at >= ?').get(r.dp, since) as { n: number }).n;
-        if (byDp >= r.dailyCapacity) return { ok: false, reason: 'dp_capacity' };
-        const at = r.at.toISOString();
-        const info = this.db
-          .prepare(
-            `INSERT INTO callbacks (dp, number, language, status, requested_at, due_at, expires_at, call_id, menu_path, ring_count, attempts, updated_at, callback_group)
+    return durable(this.db, () =>
+      this.db
+        .transaction((): BookingResult => {
+          const live = this.live(r.dp, r.number);
+          if (live) return { ok: false, reason: 'duplicate', ...live };
+          const since = r.dayStart.toISOString();
+          const byNumber = (this.db.prepare('SELECT COUNT(*) AS n FROM callbacks WHERE dp = ? AND number = ? AND requested_at >= ?').get(r.dp, r.number, since) as { n: number }).n;
+          if (byNumber >= r.maxPerNumberPerDay) return { ok: false, reason: 'number_cap' };
+          if (r.caller && r.maxPerCallerPerDay !== undefined) {
+            const byCaller = (
+              this.db
+                .prepare('SELECT COUNT(*) AS n FROM calls c JOIN callbacks cb ON cb.call_id = c.id WHERE c.caller = ? AND cb.dp = ? AND cb.requested_at >= ?')
+                .get(r.caller, r.dp, since) as { n: number }
+            ).n;
+            if (byCaller >= r.maxPerCallerPerDay) return { ok: false, reason: 'caller_cap' };
+          }
+          const byDp = (this.db.prepare('SELECT COUNT(*) AS n FROM callbacks WHERE dp = ? AND requested_at >= ?').get(r.dp, since) as { n: number }).n;
+          if (byDp >= r.dailyCapacity) return { ok: false, reason: 'dp_capacity' };
+          const at = r.at.toISOString();
+          const info = this.db
+            .prepare(
+              `INSERT INTO callbacks (dp, number, language, status, requested_at, due_at, expires_at, call_id, menu_path, ring_count, attempts, updated_at, callback_group)
              VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
-          )
-          .run(r.dp, r.number, r.language, at, r.dueAt.toISOString(), r.expiresAt.toISOString(), r.callId, r.menuPath, r.ringCount, at, r.group ?? 'operators');
-        const id = Number(info.lastInsertRowid);
-        return { ok: true, id, position: this.position(r.dp, id) };
-      })
-      .immediate());
+            )
+            .run(r.dp, r.number, r.language, at, r.dueAt.toISOString(), r.expiresAt.toISOString(), r.callId, r.menuPath, r.ringCount, at, r.group ?? 'operators');
+          const id = Number(info.lastInsertRowid);
+          return { ok: true, id, position: this.position(r.dp, id) };
+        })
+        .immediate(),
+    );
   }
 
   /** pending -> cancelled; false when the request was no longer pending. */
   cancel(id: number, reason: string, at: Date): boolean {
     return (
-      this.db
-        .prepare("UPDATE callbacks SET status = 'cancelled', closed_reason = ?, updated_at = ? WHERE id = ? AND status = 'pending'")
-        .run(reason, at.toISOString(), id).changes === 1
+      this.db.prepare("UPDATE callbacks SET status = 'cancelled', closed_reason = ?, updated_at = ? WHERE id = ? AND status = 'pending'").run(reason, at.toISOString(), id)
+        .changes === 1
     );
   }
 
   /** pending -> dialing when due; false when another actor (or a cancel) got there first. */
   claim(id: number, now: Date): boolean {
     const at = now.toISOString();
-    return (
-      this.db.prepare("UPDATE callbacks SET status = 'dialing', updated_at = ? WHERE id = ? AND status = 'pending' AND due_at <= ?").run(at, id, at).changes === 1
-    );
+    return this.db.prepare("UPDATE callbacks SET status = 'dialing', updated_at = ? WHERE id = ? AND status = 'pending' AND due_at <= ?").run(at, id, at).changes === 1;
   }
 
   /** The requests of a directorate that may be dialled now: oldest request first. */
@@ -142,9 +143,8 @@ export class CallbacksRepo {
 
   /** Counts a dial of the caller; returns the new count. Only while dialing. */
   countCallerAttempt(id: number, at: Date): number {
-    const row = this.db
-      .prepare("UPDATE callbacks SET attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'dialing' RETURNING attempts")
-      .get(at.toISOString(), id) as { attempts: number } | undefined;
+    const row = this.db.prepare("UPDATE callbacks SET attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'dialing' RETURNING attempts").get(at.toISOString(), id) as
+      { attempts: number } | undefined;
     if (!row) throw new Error(`callback ${id} is not being dialled`);
     return row.attempts;
   }
@@ -153,9 +153,7 @@ export class CallbacksRepo {
   settle(id: number, next: { status: CallbackStatus; dueAt?: Date; reason?: string }, lastOutcome: string, at: Date): boolean {
     return (
       this.db
-        .prepare(
-          "UPDATE callbacks SET status = ?, due_at = COALESCE(?, due_at), closed_reason = ?, last_outcome = ?, updated_at = ? WHERE id = ? AND status = 'dialing'",
-        )
+        .prepare("UPDATE callbacks SET status = ?, due_at = COALESCE(?, due_at), closed_reason = ?, last_outcome = ?, updated_at = ? WHERE id = ? AND status = 'dialing'")
         .run(next.status, next.dueAt?.toISOString() ?? null, next.reason ?? null, lastOutcome, at.toISOString(), id).changes === 1
     );
   }
@@ -186,9 +184,8 @@ export class CallbacksRepo {
   /** A pending request given up before its validity ended (e.g. at closing, per policy). */
   expire(id: number, reason: string, at: Date): boolean {
     return (
-      this.db
-        .prepare("UPDATE callbacks SET status = 'expired', closed_reason = ?, updated_at = ? WHERE id = ? AND status = 'pending'")
-        .run(reason, at.toISOString(), id).changes === 1
+      this.db.prepare("UPDATE callbacks SET status = 'expired', closed_reason = ?, updated_at = ? WHERE id = ? AND status = 'pending'").run(reason, at.toISOString(), id)
+        .changes === 1
     );
   }
 
@@ -261,9 +258,10 @@ export class CallbacksRepo {
 
   /** per directorate, the due time of the oldest pending request already due at `now` (monitoring) */
   oldestDueByDp(now: Date): Record<string, string> {
-    const rows = this.db
-      .prepare("SELECT dp, MIN(due_at) AS due FROM callbacks WHERE status = 'pending' AND due_at <= ? GROUP BY dp")
-      .all(now.toISOString()) as Array<{ dp: string; due: string }>;
+    const rows = this.db.prepare("SELECT dp, MIN(due_at) AS due FROM callbacks WHERE status = 'pending' AND due_at <= ? GROUP BY dp").all(now.toISOString()) as Array<{
+      dp: string;
+      due: string;
+    }>;
     return Object.fromEntries(rows.map((r) => [r.dp, r.due]));
   }
 

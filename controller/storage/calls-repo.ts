@@ -41,9 +41,7 @@ export class CallsRepo {
   constructor(private readonly db: Db) {}
 
   start(c: { id: string; dp: string; caller: string | null; dialed: string; at: Date }): void {
-    this.db
-      .prepare('INSERT OR IGNORE INTO calls (id, dp, caller, dialed, started_at) VALUES (?, ?, ?, ?, ?)')
-      .run(c.id, c.dp, c.caller, c.dialed, c.at.toISOString());
+    this.db.prepare('INSERT OR IGNORE INTO calls (id, dp, caller, dialed, started_at) VALUES (?, ?, ?, ?, ?)').run(c.id, c.dp, c.caller, c.dialed, c.at.toISOString());
   }
 
   answered(id: string, at: Date): void {
@@ -53,9 +51,7 @@ export class CallsRepo {
   /** Closes the call once; later calls (e.g. a late StasisEnd after reconcile) are no-ops. */
   end(id: string, at: Date, reason: CallEndReason, cause: number | null): boolean {
     return (
-      this.db
-        .prepare('UPDATE calls SET ended_at = ?, end_reason = ?, hangup_cause = ? WHERE id = ? AND ended_at IS NULL')
-        .run(at.toISOString(), reason, cause, id).changes === 1
+      this.db.prepare('UPDATE calls SET ended_at = ?, end_reason = ?, hangup_cause = ? WHERE id = ? AND ended_at IS NULL').run(at.toISOString(), reason, cause, id).changes === 1
     );
   }
 

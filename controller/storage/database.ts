@@ -21,9 +21,7 @@ export interface Migration {
 
 export function readMigrations(dir: string): Migration[] {
   const files = readdirSync(dir).filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f));
-  const migrations = files
-    .map((f) => ({ version: Number(f.slice(0, 3)), name: f, sql: readFileSync(path.join(dir, f), 'utf8') }))
-    .sort((a, b) => a.version - b.version);
+  const migrations = files.map((f) => ({ version: Number(f.slice(0, 3)), name: f, sql: readFileSync(path.join(dir, f), 'utf8') })).sort((a, b) => a.version - b.version);
   migrations.forEach((m, i) => {
     if (m.version !== i + 1) throw new Error(`${dir}: migration ${m.name} breaks the numbering (expected ${String(i + 1).padStart(3, '0')}_*)`);
   });
@@ -54,7 +52,10 @@ export function openDatabase(file: string, opts: { readonly?: boolean } = {}): D
  */
 export function checkIntegrity(db: Db, file: string): void {
   const rows = db.pragma('quick_check(5)') as Array<{ quick_check: string }>;
-  const result = rows.map((r) => r.quick_check).join('; ').replace(/\s+/g, ' ');
+  const result = rows
+    .map((r) => r.quick_check)
+    .join('; ')
+    .replace(/\s+/g, ' ');
   if (result !== 'ok') throw new Error(`${file} is damaged (quick_check: ${result.slice(0, 300)}): it is not served; restore the newest backup (README, "Restore")`);
 }
 

@@ -56,9 +56,8 @@ export class FollowupsRepo {
   /** open -> closed with what was done; false when it was not open. */
   close(id: number, by: string, outcome: string, at: Date): boolean {
     return (
-      this.db
-        .prepare("UPDATE followups SET status = 'closed', closed_by = ?, closed_at = ?, outcome = ? WHERE id = ? AND status = 'open'")
-        .run(by, at.toISOString(), outcome, id).changes === 1
+      this.db.prepare("UPDATE followups SET status = 'closed', closed_by = ?, closed_at = ?, outcome = ? WHERE id = ? AND status = 'open'").run(by, at.toISOString(), outcome, id)
+        .changes === 1
     );
   }
 
@@ -68,6 +67,10 @@ export class FollowupsRepo {
 
   /** Open items per directorate and the oldest one's opening, for the metrics and the reports. */
   openByDp(): Array<{ dp: string; open: number; oldest: string }> {
-    return this.db.prepare("SELECT dp, COUNT(*) AS open, MIN(opened_at) AS oldest FROM followups WHERE status = 'open' GROUP BY dp").all() as Array<{ dp: string; open: number; oldest: string }>;
+    return this.db.prepare("SELECT dp, COUNT(*) AS open, MIN(opened_at) AS oldest FROM followups WHERE status = 'open' GROUP BY dp").all() as Array<{
+      dp: string;
+      open: number;
+      oldest: string;
+    }>;
   }
 }

@@ -64,7 +64,8 @@ export class StorageHealth {
     if (this.lowOnSpace())
       return { ...base, writable: false, reason: `disk almost full: ${mib(this.freeBytes!)} free where the database lives, below the reserve of ${mib(this.reserveBytes)}` };
     if (q.state === 'failing') return { ...base, writable: false, reason: `database refuses writes: ${q.lastError ?? 'failing'}` };
-    if (q.waitingMs > STALLED_MS) return { ...base, writable: false, reason: `database locked by another process: a write has waited ${Math.round(q.waitingMs / 1000)} s (${q.lastError ?? 'busy'})` };
+    if (q.waitingMs > STALLED_MS)
+      return { ...base, writable: false, reason: `database locked by another process: a write has waited ${Math.round(q.waitingMs / 1000)} s (${q.lastError ?? 'busy'})` };
     return { ...base, writable: true };
   }
 

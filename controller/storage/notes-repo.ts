@@ -33,5 +33,4 @@ export class NotesRepo {
   byNumber(number: string): NoteRow[] {
     return this.db.prepare(`${SELECT} WHERE number = ? ORDER BY at, id`).all(number) as NoteRow[];
   }
-
 }

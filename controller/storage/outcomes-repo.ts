@@ -45,7 +45,20 @@ export class OutcomesRepo {
   add(r: OutcomeRecord): number {
     const info = this.db
       .prepare('INSERT INTO outcomes (dp, number, call_id, callback_id, attempt_id, kind, official, unit, code, label, by_default, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(r.dp, r.number, r.callId ?? null, r.callbackId ?? null, r.attemptId ?? null, r.kind, r.official, r.unit ?? null, r.code, r.label, r.byDefault ? 1 : 0, r.at.toISOString());
+      .run(
+        r.dp,
+        r.number,
+        r.callId ?? null,
+        r.callbackId ?? null,
+        r.attemptId ?? null,
+        r.kind,
+        r.official,
+        r.unit ?? null,
+        r.code,
+        r.label,
+        r.byDefault ? 1 : 0,
+        r.at.toISOString(),
+      );
     return Number(info.lastInsertRowid);
   }
 

@@ -78,7 +78,13 @@ export class GroupRinger {
     // our own timer ends the leg; the originate timeout is only a backstop
     leg.timer = setTimeout(() => void this.dropLeg(leg, true), ms);
     try {
-      await this.port.originate({ endpoint: `PJSIP/${operator}`, channelId: leg.id, callerId: this.plan.callerId, timeoutSec: Math.ceil(ms / 1000) + 2, appArgs: this.plan.appArgs });
+      await this.port.originate({
+        endpoint: `PJSIP/${operator}`,
+        channelId: leg.id,
+        callerId: this.plan.callerId,
+        timeoutSec: Math.ceil(ms / 1000) + 2,
+        appArgs: this.plan.appArgs,
+      });
     } catch (err) {
       this.log.warn({ operator, err: (err as Error).message }, 'could not ring operator');
       this.legEnded(leg);

@@ -27,9 +27,18 @@ async function pass(withWorker: boolean): Promise<number[]> {
   for (let i = 0; i < N; i++) {
     const t0 = performance.now();
     const r = repo.book({
-      dp: `dp-${i % 5}`, number: `06${String(10_000_000 + i)}`, language: 'it', callId: null, menuPath: '1,offer:1', ringCount: 4,
-      at: now, dueAt: now, expiresAt: new Date(now.getTime() + 86_400_000), dayStart: new Date(now.getTime() - 3_600_000),
-      maxPerNumberPerDay: 3, dailyCapacity: 1_000_000,
+      dp: `dp-${i % 5}`,
+      number: `06${String(10_000_000 + i)}`,
+      language: 'it',
+      callId: null,
+      menuPath: '1,offer:1',
+      ringCount: 4,
+      at: now,
+      dueAt: now,
+      expiresAt: new Date(now.getTime() + 86_400_000),
+      dayStart: new Date(now.getTime() - 3_600_000),
+      maxPerNumberPerDay: 3,
+      dailyCapacity: 1_000_000,
     });
     samples.push(performance.now() - t0);
     if (!r.ok) throw new Error(`booking ${i} refused: ${r.reason}`);
@@ -46,9 +55,17 @@ async function main(): Promise<void> {
   const pct = (s: number[], p: number) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
   const inCommit = await pass(false);
   const worker = await pass(true);
-  console.log(`booking commit (WAL, the booking fsynced: synchronous=FULL, ${N} bookings), checkpoint worker: p50 ${pct(worker, 50).toFixed(3)} ms, p99 ${pct(worker, 99).toFixed(3)} ms, max ${worker.at(-1)!.toFixed(3)} ms`);
-  console.log(`  same, SQLite's checkpoints inside the commits:       p50 ${pct(inCommit, 50).toFixed(3)} ms, p99 ${pct(inCommit, 99).toFixed(3)} ms, max ${inCommit.at(-1)!.toFixed(3)} ms`);
-  figure('booking commit, p50 / p99 (checkpoint worker; checkpoints in the commit)', `${pct(worker, 50).toFixed(3)} / ${pct(worker, 99).toFixed(3)} ms (${pct(inCommit, 50).toFixed(3)} / ${pct(inCommit, 99).toFixed(3)} ms)`, 'p99 < 2 ms');
+  console.log(
+    `booking commit (WAL, the booking fsynced: synchronous=FULL, ${N} bookings), checkpoint worker: p50 ${pct(worker, 50).toFixed(3)} ms, p99 ${pct(worker, 99).toFixed(3)} ms, max ${worker.at(-1)!.toFixed(3)} ms`,
+  );
+  console.log(
+    `  same, SQLite's checkpoints inside the commits:       p50 ${pct(inCommit, 50).toFixed(3)} ms, p99 ${pct(inCommit, 99).toFixed(3)} ms, max ${inCommit.at(-1)!.toFixed(3)} ms`,
+  );
+  figure(
+    'booking commit, p50 / p99 (checkpoint worker; checkpoints in the commit)',
+    `${pct(worker, 50).toFixed(3)} / ${pct(worker, 99).toFixed(3)} ms (${pct(inCommit, 50).toFixed(3)} / ${pct(inCommit, 99).toFixed(3)} ms)`,
+    'p99 < 2 ms',
+  );
 }
 
 void main();

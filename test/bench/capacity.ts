@@ -45,9 +45,47 @@ async function load(target: string, calls: number, rate: number, limit: number):
   mkdirSync(`${STATE_DIR}/sipp-logs/${id}`, { recursive: true });
   const res = await run(
     'podman',
-    [...PODMAN, 'exec', '-w', dir, AGENTS_CONTAINER, 'sipp', '127.0.0.1:5060', '-sf', '/scen/bench-caller.xml', '-i', TRUNK_IP, '-p', '5300', '-mi', TRUNK_IP,
-      '-min_rtp_port', '30000', '-max_rtp_port', '39998', '-s', target, '-m', String(calls), '-r', String(rate), '-l', String(limit), '-nostdin',
-      '-timeout', `${Math.max(120, Math.ceil(calls / rate) + 120)}s`, '-recv_timeout', '15000', '-trace_stat', '-fd', '1', '-trace_rtt', '-rtt_freq', '1', '-trace_err'],
+    [
+      ...PODMAN,
+      'exec',
+      '-w',
+      dir,
+      AGENTS_CONTAINER,
+      'sipp',
+      '127.0.0.1:5060',
+      '-sf',
+      '/scen/bench-caller.xml',
+      '-i',
+      TRUNK_IP,
+      '-p',
+      '5300',
+      '-mi',
+      TRUNK_IP,
+      '-min_rtp_port',
+      '30000',
+      '-max_rtp_port',
+      '39998',
+      '-s',
+      target,
+      '-m',
+      String(calls),
+      '-r',
+      String(rate),
+      '-l',
+      String(limit),
+      '-nostdin',
+      '-timeout',
+      `${Math.max(120, Math.ceil(calls / rate) + 120)}s`,
+      '-recv_timeout',
+      '15000',
+      '-trace_stat',
+      '-fd',
+      '1',
+      '-trace_rtt',
+      '-rtt_freq',
+      '1',
+      '-trace_err',
+    ],
     { timeoutMs: (Math.max(120, Math.ceil(calls / rate) + 120) + 30) * 1000 },
   );
   const files = readdirSync(`${STATE_DIR}/sipp-logs/${id}`);
@@ -56,7 +94,9 @@ async function load(target: string, calls: number, rate: number, limit: number):
   let failed = calls;
   let peak = 0;
   if (stat) {
-    const lines = readFileSync(path.join(`${STATE_DIR}/sipp-logs/${id}`, stat), 'utf8').trim().split('\n');
+    const lines = readFileSync(path.join(`${STATE_DIR}/sipp-logs/${id}`, stat), 'utf8')
+      .trim()
+      .split('\n');
     const head = lines[0]!.split(';');
     const last = lines.at(-1)!.split(';');
     ok = Number(last[head.indexOf('SuccessfulCall(C)')]);
@@ -95,13 +135,14 @@ function controllerRssMb(): number {
  * its heap to the load, which it gives back when collected.
  */
 async function retainedMemory(): Promise<{ heapMb: number; rssMb: number }> {
-  const list = async (): Promise<Array<{ webSocketDebuggerUrl: string }>> => (await fetch('http://127.0.0.1:9229/json/list', { signal: AbortSignal.timeout(1000) })).json() as Promise<Array<{ webSocketDebuggerUrl: string }>>;
+  const list = async (): Promise<Array<{ webSocketDebuggerUrl: string }>> =>
+    (await fetch('http://127.0.0.1:9229/json/list', { signal: AbortSignal.timeout(1000) })).json() as Promise<Array<{ webSocketDebuggerUrl: string }>>;
   let targets = await list().catch(() => []);
   if (targets.length === 0) {
     process.kill(controllerPid(), 'SIGUSR1');
     for (let i = 0; i < 50 && targets.length === 0; i++) targets = await new Promise((r) => setTimeout(r, 100)).then(list).catch(() => []);
   }
-  if (targets.length === 0) throw new Error('the controller\'s inspector did not open on 127.0.0.1:9229');
+  if (targets.length === 0) throw new Error("the controller's inspector did not open on 127.0.0.1:9229");
   const ws = new WebSocket(targets[0]!.webSocketDebuggerUrl);
   await new Promise((resolve, reject) => ((ws.onopen = resolve), (ws.onerror = reject)));
   let seq = 0;
@@ -163,7 +204,10 @@ async function main(): Promise<void> {
       row.push(`${name} p50 ${pct(r.rtts, 50).toFixed(1)} ms p99 ${pct(r.rtts, 99).toFixed(1)} ms${r.failed ? ` (${r.failed} failed)` : ''}`);
     }
     latency.push(`  INVITE -> 200 at ${rate} calls/s: ${row.join(' | ')}`);
-    latencyFigures.push([`INVITE -> 200 OK at ${rate} calls/s, p50 / p99: controller; pure dialplan`, row.map((x) => x.replace(/^\w+ p50 ([\d.]+) ms p99 ([\d.]+) ms/, '$1 / $2 ms')).join('; ')]);
+    latencyFigures.push([
+      `INVITE -> 200 OK at ${rate} calls/s, p50 / p99: controller; pure dialplan`,
+      row.map((x) => x.replace(/^\w+ p50 ([\d.]+) ms p99 ([\d.]+) ms/, '$1 / $2 ms')).join('; '),
+    ]);
   }
   const rssAfter = controllerRssMb();
 
@@ -184,7 +228,9 @@ async function main(): Promise<void> {
   const soak = await soakLoad;
   clearInterval(sampler);
   console.log(`capacity (same short IVR, calls at once with none failed; levels ${LEVELS.join(', ')}):`);
-  console.log(`  controller ${capacity.controller}, pure dialplan ${capacity.dialplan}, ratio ${(capacity.controller! / Math.max(1, capacity.dialplan!)).toFixed(2)} (target >= 0.95)`);
+  console.log(
+    `  controller ${capacity.controller}, pure dialplan ${capacity.dialplan}, ratio ${(capacity.controller! / Math.max(1, capacity.dialplan!)).toFixed(2)} (target >= 0.95)`,
+  );
   console.log(`latency:\n${latency.join('\n')}`);
   figure(
     'capacity: calls at once with none failed, controller / pure dialplan',
@@ -194,11 +240,17 @@ async function main(): Promise<void> {
   for (const l of latencyFigures) figure(l[0], l[1]);
   figure('controller RSS at 200 calls at once (peak)', `${rssAt200.toFixed(0)} MB`, '< 150 MB');
   figure(`controller RSS at ${capacity.controller} calls at once (peak)`, `${rssPeak.toFixed(0)} MB`);
-  console.log(`controller RSS: ${rssBefore.toFixed(0)} MB before, ${rssPeak.toFixed(0)} MB peak (${capacity.controller} calls at once), ${rssAfter.toFixed(0)} MB after (target < 150 MB at 200 calls)`);
+  console.log(
+    `controller RSS: ${rssBefore.toFixed(0)} MB before, ${rssPeak.toFixed(0)} MB peak (${capacity.controller} calls at once), ${rssAfter.toFixed(0)} MB after (target < 150 MB at 200 calls)`,
+  );
   if (SOAK_MINUTES > 0) {
     const warm = samples.find(([m]) => m >= 1)?.[1] ?? samples[0]?.[1] ?? NaN;
     const end = samples.at(-1)?.[1] ?? NaN;
-    figure(`controller RSS growth over a ${SOAK_MINUTES}-minute soak (~20 calls at once)`, `${(((end - warm) / warm) * 100).toFixed(1)} % (${warm.toFixed(0)} -> ${end.toFixed(0)} MB, ${soak.failed} calls failed)`, '< 10 %');
+    figure(
+      `controller RSS growth over a ${SOAK_MINUTES}-minute soak (~20 calls at once)`,
+      `${(((end - warm) / warm) * 100).toFixed(1)} % (${warm.toFixed(0)} -> ${end.toFixed(0)} MB, ${soak.failed} calls failed)`,
+      '< 10 %',
+    );
     if (retainedWarm && retainedEnd) {
       const growth = ((retainedEnd.heapMb - retainedWarm.heapMb) / retainedWarm.heapMb) * 100;
       figure(
@@ -206,9 +258,13 @@ async function main(): Promise<void> {
         `${growth.toFixed(1)} % (${retainedWarm.heapMb.toFixed(1)} -> ${retainedEnd.heapMb.toFixed(1)} MB; RSS ${retainedWarm.rssMb.toFixed(0)} -> ${retainedEnd.rssMb.toFixed(0)} MB)`,
         '< 10 % (no leak)',
       );
-      console.log(`retained after a full GC: heap ${retainedWarm.heapMb.toFixed(1)} -> ${retainedEnd.heapMb.toFixed(1)} MB (${growth.toFixed(1)} %), RSS then ${retainedWarm.rssMb.toFixed(0)} -> ${retainedEnd.rssMb.toFixed(0)} MB`);
+      console.log(
+        `retained after a full GC: heap ${retainedWarm.heapMb.toFixed(1)} -> ${retainedEnd.heapMb.toFixed(1)} MB (${growth.toFixed(1)} %), RSS then ${retainedWarm.rssMb.toFixed(0)} -> ${retainedEnd.rssMb.toFixed(0)} MB`,
+      );
     }
-    console.log(`soak ${SOAK_MINUTES} min at ~20 calls at once: ${soak.ok} calls ok, ${soak.failed} failed; RSS ${warm.toFixed(0)} MB after 1 min, ${end.toFixed(0)} MB at the end: growth ${(((end - warm) / warm) * 100).toFixed(1)} % (target < 10 %)`);
+    console.log(
+      `soak ${SOAK_MINUTES} min at ~20 calls at once: ${soak.ok} calls ok, ${soak.failed} failed; RSS ${warm.toFixed(0)} MB after 1 min, ${end.toFixed(0)} MB at the end: growth ${(((end - warm) / warm) * 100).toFixed(1)} % (target < 10 %)`,
+    );
   }
 }
 

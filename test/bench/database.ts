@@ -51,7 +51,9 @@ const loadHistory = performance.now() - t0;
 t0 = performance.now();
 const monthStart = new Date('2026-10-01T00:00:00+02:00');
 db.transaction(() => {
-  const call = db.prepare(`INSERT INTO calls (id, dp, caller, dialed, started_at, ended_at, end_reason, answered_by, ring_count) VALUES (?, 'dp-0', ?, '0600000001', ?, ?, ?, ?, ?)`);
+  const call = db.prepare(
+    `INSERT INTO calls (id, dp, caller, dialed, started_at, ended_at, end_reason, answered_by, ring_count) VALUES (?, 'dp-0', ?, '0600000001', ?, ?, ?, ?, ?)`,
+  );
   const ev = db.prepare('INSERT INTO call_events (call_id, at, type, data) VALUES (?, ?, ?, ?)');
   for (let d = 0; d < 31; d++) {
     for (let i = 0; i < CALLS_PER_DAY; i++) {
@@ -59,7 +61,15 @@ db.transaction(() => {
       const start = new Date(monthStart.getTime() + d * 86_400_000 + 9 * 3_600_000 + Math.floor((i / CALLS_PER_DAY) * 4 * 3_600_000));
       const at = start.toISOString();
       const answered = i % 3 !== 0;
-      call.run(id, `06${String(20_000_000 + i)}`, at, new Date(start.getTime() + 90_000).toISOString(), answered ? 'completed' : 'caller_hangup', answered ? `op${i % 8}` : null, answered ? 1 + (i % 4) : 4);
+      call.run(
+        id,
+        `06${String(20_000_000 + i)}`,
+        at,
+        new Date(start.getTime() + 90_000).toISOString(),
+        answered ? 'completed' : 'caller_hangup',
+        answered ? `op${i % 8}` : null,
+        answered ? 1 + (i % 4) : 4,
+      );
       ev.run(id, at, 'menu', '{"menu":"main","digit":"1"}');
       ev.run(id, at, 'ringing_started', '{"phones":["op1"]}');
       ev.run(id, at, 'ringing_ended', answered ? '{"answered":true}' : '{"answered":false}');
@@ -73,8 +83,18 @@ const loadCalls = performance.now() - t0;
 // a few live requests among the history: what the dispatcher asks for at each pass
 for (let i = 0; i < 20; i++) {
   const r = repo.book({
-    dp: 'dp-0', number: `06${String(30_000_000 + i)}`, language: 'it', callId: null, menuPath: 'bench', ringCount: 4,
-    at: now, dueAt: now, expiresAt: new Date(now.getTime() + 86_400_000), dayStart: new Date(now.getTime() - 3_600_000), maxPerNumberPerDay: 3, dailyCapacity: 1_000_000,
+    dp: 'dp-0',
+    number: `06${String(30_000_000 + i)}`,
+    language: 'it',
+    callId: null,
+    menuPath: 'bench',
+    ringCount: 4,
+    at: now,
+    dueAt: now,
+    expiresAt: new Date(now.getTime() + 86_400_000),
+    dayStart: new Date(now.getTime() - 3_600_000),
+    maxPerNumberPerDay: 3,
+    dailyCapacity: 1_000_000,
   });
   if (!r.ok) throw new Error(`booking refused: ${r.reason}`);
 }
@@ -85,8 +105,18 @@ for (let i = 0; i < 2000; i++) {
   bookings.push(
     time(() =>
       repo.book({
-        dp: `dp-${1 + (i % 19)}`, number: `06${String(40_000_000 + i)}`, language: 'it', callId: null, menuPath: 'bench', ringCount: 4,
-        at: now, dueAt: now, expiresAt: new Date(now.getTime() + 86_400_000), dayStart: new Date(now.getTime() - 3_600_000), maxPerNumberPerDay: 3, dailyCapacity: 1_000_000,
+        dp: `dp-${1 + (i % 19)}`,
+        number: `06${String(40_000_000 + i)}`,
+        language: 'it',
+        callId: null,
+        menuPath: 'bench',
+        ringCount: 4,
+        at: now,
+        dueAt: now,
+        expiresAt: new Date(now.getTime() + 86_400_000),
+        dayStart: new Date(now.getTime() - 3_600_000),
+        maxPerNumberPerDay: 3,
+        dailyCapacity: 1_000_000,
       }),
     ),
   );
@@ -95,7 +125,9 @@ const reports: number[] = [];
 let figures = computeFigures(db, ['dp-0'], { from: '2026-10-01', to: '2026-10-31' });
 for (let i = 0; i < 5; i++) reports.push(time(() => (figures = computeFigures(db, ['dp-0'], { from: '2026-10-01', to: '2026-10-31' }))));
 
-console.log(`database: ${HISTORIC.toLocaleString('en')} historic requests loaded in ${(loadHistory / 1000).toFixed(1)} s, ${(31 * CALLS_PER_DAY).toLocaleString('en')} calls of one directorate's month in ${(loadCalls / 1000).toFixed(1)} s`);
+console.log(
+  `database: ${HISTORIC.toLocaleString('en')} historic requests loaded in ${(loadHistory / 1000).toFixed(1)} s, ${(31 * CALLS_PER_DAY).toLocaleString('en')} calls of one directorate's month in ${(loadCalls / 1000).toFixed(1)} s`,
+);
 console.log(`  pick the next callbacks (dispatcher pass, 20 live among the history): ${fmt(picks)}`);
 console.log(`  booking commit with the history:                                     ${fmt(bookings)}`);
 console.log(`  month report of the busy directorate (${figures[0]!.callsReceived.toLocaleString('en')} calls):        ${fmt(reports)} (5 runs)`);

@@ -20,8 +20,18 @@ function queue(n: number): void {
   const now = new Date();
   for (let i = 0; i < n; i++) {
     const r = repo.book({
-      dp: 't-cb', number: `06123600${String(i).padStart(2, '0')}`, language: 'it', callId: null, menuPath: 'bench', ringCount: null,
-      at: now, dueAt: now, expiresAt: new Date(now.getTime() + 86_400_000), dayStart: new Date(now.getTime() - 86_400_000), maxPerNumberPerDay: 99, dailyCapacity: 100_000,
+      dp: 't-cb',
+      number: `06123600${String(i).padStart(2, '0')}`,
+      language: 'it',
+      callId: null,
+      menuPath: 'bench',
+      ringCount: null,
+      at: now,
+      dueAt: now,
+      expiresAt: new Date(now.getTime() + 86_400_000),
+      dayStart: new Date(now.getTime() - 86_400_000),
+      maxPerNumberPerDay: 99,
+      dailyCapacity: 100_000,
     });
     if (!r.ok) throw new Error(`booking ${i}: ${r.reason}`);
   }
@@ -31,7 +41,9 @@ function queue(n: number): void {
 /** (time, direction, first line) of every SIP message in a SIPp -trace_msg file */
 function trace(file: string): Array<{ at: number; sent: boolean; line: string }> {
   const out: Array<{ at: number; sent: boolean; line: string }> = [];
-  const blocks = readFileSync(file, 'utf8').split(/^-{20,} /m).slice(1);
+  const blocks = readFileSync(file, 'utf8')
+    .split(/^-{20,} /m)
+    .slice(1);
   for (const b of blocks) {
     const [stamp, dir, , first] = b.split('\n');
     out.push({ at: Date.parse(stamp!.trim()), sent: /message sent/.test(dir ?? ''), line: (first ?? '').trim() });
@@ -45,14 +57,26 @@ async function main(): Promise<void> {
   queue(N);
   const callee = await startCallee({
     scenario: writeAnsweringScenario('bench-callee', { answerAfterMs: 200, steps: [{ pause: 300 }, { info: '1' }, { pause: 600 }, { bye: true }] }),
-    rtpPort: 46000, calls: N, timeoutMs: N * 6000 + 30_000,
+    rtpPort: 46000,
+    calls: N,
+    timeoutMs: N * 6000 + 30_000,
   });
   const phone = await startPhone({
-    id: 'cb1', password: seededPassword('cb1'), port: 5091, rtpPort: 46002, busyAtOnce: true, maxCalls: N + 1,
+    id: 'cb1',
+    password: seededPassword('cb1'),
+    port: 5091,
+    rtpPort: 46002,
+    busyAtOnce: true,
+    maxCalls: N + 1,
     rxScenario: writeAnsweringScenario('bench-operator', { answerAfterMs: 0, steps: [{ pause: 200 }, { info: '1' }, { pause: 1500 }, { bye: true }] }),
     holdMs: N * 3500 + 5000,
   });
-  await waitForRow('all callbacks done', "SELECT 1 AS ok FROM callbacks WHERE dp = 't-cb' AND menu_path = 'bench' GROUP BY dp HAVING SUM(status = 'done') = ?", [N], N * 6000 + 30_000);
+  await waitForRow(
+    'all callbacks done',
+    "SELECT 1 AS ok FROM callbacks WHERE dp = 't-cb' AND menu_path = 'bench' GROUP BY dp HAVING SUM(status = 'done') = ?",
+    [N],
+    N * 6000 + 30_000,
+  );
   const [p] = await Promise.all([phone.done, callee.done]);
   const file = readdirSync(p.logDir).find((f) => f.endsWith('_messages.log'));
   if (!file) throw new Error(`no message trace in ${p.logDir}`);
@@ -68,7 +92,9 @@ async function main(): Promise<void> {
     if (next) freeToInvite.push(next.at - m.at);
   }
   freeToInvite.sort((a, b) => a - b);
-  console.log(`dispatch: operator free (their BYE) -> next callback INVITE at their phone, ${freeToInvite.length} samples: p50 ${pct(freeToInvite, 50)} ms, p99 ${pct(freeToInvite, 99)} ms, max ${freeToInvite[freeToInvite.length - 1]} ms (target p99 < 250 ms: ${(pct(freeToInvite, 99) / 250).toFixed(2)} of it)`);
+  console.log(
+    `dispatch: operator free (their BYE) -> next callback INVITE at their phone, ${freeToInvite.length} samples: p50 ${pct(freeToInvite, 50)} ms, p99 ${pct(freeToInvite, 99)} ms, max ${freeToInvite[freeToInvite.length - 1]} ms (target p99 < 250 ms: ${(pct(freeToInvite, 99) / 250).toFixed(2)} of it)`,
+  );
   figure('dispatch: operator free -> next callback INVITE at the phone, p50 / p99', `${pct(freeToInvite, 50)} / ${pct(freeToInvite, 99)} ms`, 'p99 < 250 ms');
   if (registered && firstInvite) console.log(`dispatch: operator phone registered -> first callback INVITE: ${firstInvite - registered} ms`);
 }

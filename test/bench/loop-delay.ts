@@ -40,7 +40,8 @@ function seedHistory(file: string): void {
       const at = new Date(now - (360 - (i / calls) * 260) * day).toISOString();
       const number = `06${String(10_000_000 + i).slice(-8)}`;
       call.run(`hist-${i}`, number, at, at);
-      for (let e = 0; e < EVENTS_PER_CALL; e++) ev.run(`hist-${i}`, at, e % 2 ? 'dtmf' : 'number_typed', e % 2 ? JSON.stringify({ digit: '1' }) : JSON.stringify({ digits: `3${String(i).padStart(9, '0')}`, ok: true }));
+      for (let e = 0; e < EVENTS_PER_CALL; e++)
+        ev.run(`hist-${i}`, at, e % 2 ? 'dtmf' : 'number_typed', e % 2 ? JSON.stringify({ digit: '1' }) : JSON.stringify({ digits: `3${String(i).padStart(9, '0')}`, ok: true }));
     }
   })();
   db.pragma('wal_checkpoint(TRUNCATE)');
@@ -55,9 +56,40 @@ async function liveCalls(seconds: number): Promise<void> {
   const calls = Math.ceil((LIVE_CALLS * seconds) / 45);
   await run(
     'podman',
-    [...PODMAN, 'exec', '-w', `/tmp/sipp-logs/${id}`, AGENTS_CONTAINER, 'sipp', '127.0.0.1:5060', '-sf', '/scen/bench-live.xml', '-i', TRUNK_IP, '-p', '5400', '-mi', TRUNK_IP,
-      '-min_rtp_port', '30000', '-max_rtp_port', '39998', '-s', '0611000002', '-m', String(calls), '-r', '2', '-l', String(LIVE_CALLS), '-nostdin',
-      '-timeout', `${seconds + 120}s`, '-recv_timeout', '120000'],
+    [
+      ...PODMAN,
+      'exec',
+      '-w',
+      `/tmp/sipp-logs/${id}`,
+      AGENTS_CONTAINER,
+      'sipp',
+      '127.0.0.1:5060',
+      '-sf',
+      '/scen/bench-live.xml',
+      '-i',
+      TRUNK_IP,
+      '-p',
+      '5400',
+      '-mi',
+      TRUNK_IP,
+      '-min_rtp_port',
+      '30000',
+      '-max_rtp_port',
+      '39998',
+      '-s',
+      '0611000002',
+      '-m',
+      String(calls),
+      '-r',
+      '2',
+      '-l',
+      String(LIVE_CALLS),
+      '-nostdin',
+      '-timeout',
+      `${seconds + 120}s`,
+      '-recv_timeout',
+      '120000',
+    ],
     { timeoutMs: (seconds + 180) * 1000 },
   );
 }
@@ -66,7 +98,12 @@ async function login(): Promise<string> {
   const user = `bench${process.pid}`;
   const r = await ivrctl('users', 'add', user, '--role', 'supervisor', '--json');
   const { password } = JSON.parse(r.stdout) as { password: string };
-  const res = await fetch(`${BASE}/console/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `username=${user}&password=${encodeURIComponent(password)}` });
+  const res = await fetch(`${BASE}/console/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `username=${user}&password=${encodeURIComponent(password)}`,
+  });
   const cookie = res.headers.get('set-cookie')?.split(';')[0];
   if (!cookie) throw new Error(`console login: ${res.status}`);
   return cookie;
@@ -93,7 +130,11 @@ async function main(): Promise<void> {
   const to = new Date().toISOString().slice(0, 10);
   const t0 = performance.now();
   const [report, retention] = await Promise.all([
-    fetch(`${BASE}/console/reports?from=${from}&to=${to}`, { headers: { cookie } }).then(async (r) => ({ status: r.status, ms: performance.now() - t0, bytes: (await r.text()).length })),
+    fetch(`${BASE}/console/reports?from=${from}&to=${to}`, { headers: { cookie } }).then(async (r) => ({
+      status: r.status,
+      ms: performance.now() - t0,
+      bytes: (await r.text()).length,
+    })),
     ivrctl('jobs', 'run', 'retention', '--json').then((r) => ({ code: r.code, ms: performance.now() - t0, out: r.stdout })),
   ]);
   console.log(`a year's report: HTTP ${report.status}, ${report.bytes} bytes in ${(report.ms / 1000).toFixed(1)} s (database worker thread)`);
@@ -103,8 +144,14 @@ async function main(): Promise<void> {
   await loaded;
   const health = await healthJson();
   console.log(`event-loop delay, 20 calls alone:           p50 ${idle['0.5']?.toFixed(1)} ms, p99 ${idle['0.99']?.toFixed(1)} ms, max ${idle['1']?.toFixed(1)} ms`);
-  console.log(`event-loop delay, + year's report + retention: p50 ${busy['0.5']?.toFixed(1)} ms, p99 ${busy['0.99']?.toFixed(1)} ms, max ${busy['1']?.toFixed(1)} ms (controller pid ${health.pid}, healthz ${health.status})`);
-  figure("event-loop delay p99, 20 calls + a year's report + retention over 1M rows", `${busy['0.99']?.toFixed(1)} ms (max ${busy['1']?.toFixed(0)} ms; ${idle['0.99']?.toFixed(1)} ms without them)`, '< 50 ms');
+  console.log(
+    `event-loop delay, + year's report + retention: p50 ${busy['0.5']?.toFixed(1)} ms, p99 ${busy['0.99']?.toFixed(1)} ms, max ${busy['1']?.toFixed(1)} ms (controller pid ${health.pid}, healthz ${health.status})`,
+  );
+  figure(
+    "event-loop delay p99, 20 calls + a year's report + retention over 1M rows",
+    `${busy['0.99']?.toFixed(1)} ms (max ${busy['1']?.toFixed(0)} ms; ${idle['0.99']?.toFixed(1)} ms without them)`,
+    '< 50 ms',
+  );
   figure("a year's report in the console / retention over 1M rows", `${(report.ms / 1000).toFixed(1)} s / ${(retention.ms / 1000).toFixed(1)} s, off the event loop`, '');
 }
 

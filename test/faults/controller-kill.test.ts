@@ -7,7 +7,26 @@
 import t, { type Test } from 'tap';
 import { attemptsOf, callbackAgents, CB_NUMBER, ok, sideRinging } from '../integration/callback-agents';
 import {
-  agentReport, ari, assertApologyPlayed, assertNothingLeft, asteriskLog, callIvr, eventually, healthz, ivrctl, openDb, PBX_CONTAINER, PODMAN, query, run, sipp, stack, startPhone, TRUNK_IP, waitForRow, type Phone,
+  agentReport,
+  ari,
+  assertApologyPlayed,
+  assertNothingLeft,
+  asteriskLog,
+  callIvr,
+  eventually,
+  healthz,
+  ivrctl,
+  openDb,
+  PBX_CONTAINER,
+  PODMAN,
+  query,
+  run,
+  sipp,
+  stack,
+  startPhone,
+  TRUNK_IP,
+  waitForRow,
+  type Phone,
 } from '../integration/harness';
 import { writeCallerScenario, writePhoneScenario, type CallerStep } from '../integration/scenarios';
 
@@ -72,13 +91,13 @@ async function heardApology(t: Test, pending: ReturnType<typeof caller>, restart
 /** Voiced packets an agent received between two instants. */
 const voicedBetween = (p: { rtp: { voicedAt: number[] } }, from: number, to = Infinity): number => p.rtp.voicedAt.filter((ts) => ts > from && ts < to).length;
 
-t.test('killed while the operators\' phones ring: the phones stop, the caller hears the apology, the call is closed as lost', async (t) => {
+t.test("killed while the operators' phones ring: the phones stop, the caller hears the apology, the call is closed as lost", async (t) => {
   const a = await startPhone({ id: 'fa-1', password: PASS, port: 5181, rtpPort: nextRtp(), rxScenario: writePhoneScenario('fault-ring', { ringForever: true }), holdMs: 40_000 });
   const ani = '0613000001';
   const pending = caller(OPEN, ani, [{ pause: 1500 }, { keys: '1' }]);
   await eventSeen(ani, 'ringing_started');
   const restartedAt = await killAndRestart(t);
-  await eventually('the operator\'s phone stopped ringing', async () => (await ari<Array<{ name: string }>>('/channels')).every((c) => !c.name.startsWith('PJSIP/fa-1')), 5_000);
+  await eventually("the operator's phone stopped ringing", async () => (await ari<Array<{ name: string }>>('/channels')).every((c) => !c.name.startsWith('PJSIP/fa-1')), 5_000);
   t.pass(`the phone stopped ringing within ${Date.now() - restartedAt} ms of the restart`);
   await heardApology(t, pending, restartedAt);
   ok(t, await a.done, 'the phone got a CANCEL for its ringing call');
@@ -137,32 +156,53 @@ t.test('killed while the operator is being dialled: that call is cancelled, the 
   const second = await sideRinging(id, 'operator');
   t.not(second, first, 'a new call to the operator');
   const r = await ivrctl('callbacks', 'cancel', String(id), '--json');
-  t.equal(r.code, 0, 'the request cancelled (ends the test\'s retry cycle)', { stderr: r.stderr });
+  t.equal(r.code, 0, "the request cancelled (ends the test's retry cycle)", { stderr: r.stderr });
   const a = attemptsOf(id);
-  t.match(a, [{ outcome: 'interrupted', caller_attempt: null }, { outcome: 'cancelled', caller_attempt: null }], 'the interrupted attempt accounted for; the caller never dialled');
+  t.match(
+    a,
+    [
+      { outcome: 'interrupted', caller_attempt: null },
+      { outcome: 'cancelled', caller_attempt: null },
+    ],
+    'the interrupted attempt accounted for; the caller never dialled',
+  );
   t.ok(Date.parse(a[1]!.started_at) >= Date.parse(a[0]!.ended_at!), 'the second call started only after the first was closed');
-  ok(t, await op.done, 'the operator\'s phone: two calls, one after the other, both ended cleanly');
+  ok(t, await op.done, "the operator's phone: two calls, one after the other, both ended cleanly");
   await assertNothingLeft(t);
 });
 
-t.test('killed while the caller\'s phone rings: no second concurrent dial, the attempt is accounted for', async (t) => {
+t.test("killed while the caller's phone rings: no second concurrent dial, the attempt is accounted for", async (t) => {
   const ani = '0613000006';
   const id = await book(t, ani);
   const back = await refusingCallee({ ringForever: true }, 2, 90_000);
   const op = await phone('cb1', 5193, [{ pause: 1000 }, { info: '1' }], 33_000);
-  t.ok(await sideRinging(id, 'caller'), 'the caller\'s phone is ringing');
+  t.ok(await sideRinging(id, 'caller'), "the caller's phone is ringing");
   await killAndRestart(t);
   ok(t, await back.done, 'the caller agent took two calls, one after the other (the first cancelled at restart)');
   await waitForRow('the request failed', "SELECT 1 AS ok FROM callbacks WHERE id = ? AND status = 'failed'", [id], 20_000);
   const a = attemptsOf(id);
-  t.match(a, [{ outcome: 'interrupted', caller_attempt: 1 }, { outcome: 'no_answer', caller_attempt: 2 }], 'the interrupted attempt is closed and counted, the retry placed');
+  t.match(
+    a,
+    [
+      { outcome: 'interrupted', caller_attempt: 1 },
+      { outcome: 'no_answer', caller_attempt: 2 },
+    ],
+    'the interrupted attempt is closed and counted, the retry placed',
+  );
   t.ok(Date.parse(a[1]!.caller_dialed_at!) > Date.parse(a[0]!.ended_at!), 'the retry was dialled only after the interrupted attempt was closed');
-  ok(t, await op.done, 'the operator\'s phone: both attempts ended cleanly');
+  ok(t, await op.done, "the operator's phone: both attempts ended cleanly");
   await assertNothingLeft(t);
 });
 
 t.test('killed while a caller talks with the operator: they stay connected; the call ends when the caller hangs up', async (t) => {
-  const a: Phone = await startPhone({ id: 'fa-1', password: PASS, port: 5182, rtpPort: nextRtp(), rxScenario: writePhoneScenario('fault-talk', { answerAfterMs: 1000 }), holdMs: 40_000 });
+  const a: Phone = await startPhone({
+    id: 'fa-1',
+    password: PASS,
+    port: 5182,
+    rtpPort: nextRtp(),
+    rxScenario: writePhoneScenario('fault-talk', { answerAfterMs: 1000 }),
+    holdMs: 40_000,
+  });
   const ani = '0613000007';
   const pending = caller(OPEN, ani, [{ pause: 1500 }, { keys: '1' }, { pause: 3000 }, { voice: true }, { pause: 16_000 }, { hangup: true }]);
   await eventSeen(ani, 'ringing_ended', "AND json_extract(e.data, '$.answered') = 1");
@@ -175,11 +215,11 @@ t.test('killed while a caller talks with the operator: they stay connected; the 
   t.ok(heard > 200, `the caller heard the operator after the restart (${heard} voiced packets)`);
   const opHeard = voicedBetween(a, restartedAt + 1000, hungUpAt - 500);
   t.ok(opHeard > 200, `the operator heard the caller after the restart (${opHeard} voiced packets)`);
-  const call = await waitForRow<{ id: string; end_reason: string }>('the call closed', "SELECT id, end_reason FROM calls WHERE caller = ? AND ended_at IS NOT NULL", [ani]);
-  t.equal(call.end_reason, 'caller_hangup', 'closed as the caller\'s hang-up, not lost');
-  t.equal(query("SELECT 1 FROM call_events WHERE call_id = ? AND type = 'recovered'", call.id).length, 1, 'the recovery is in the call\'s events');
+  const call = await waitForRow<{ id: string; end_reason: string }>('the call closed', 'SELECT id, end_reason FROM calls WHERE caller = ? AND ended_at IS NOT NULL', [ani]);
+  t.equal(call.end_reason, 'caller_hangup', "closed as the caller's hang-up, not lost");
+  t.equal(query("SELECT 1 FROM call_events WHERE call_id = ? AND type = 'recovered'", call.id).length, 1, "the recovery is in the call's events");
   const profile = JSON.parse((await ivrctl('profile', ani, '--json')).stdout) as { timeline: Array<{ kind: string; summary: string }> };
-  t.match(profile.timeline.find((e) => e.kind === 'call')?.summary, /answered by fa-1.*kept through a controller restart \(caller_hangup\)/, 'and in the caller\'s profile');
+  t.match(profile.timeline.find((e) => e.kind === 'call')?.summary, /answered by fa-1.*kept through a controller restart \(caller_hangup\)/, "and in the caller's profile");
   await assertNothingLeft(t);
 });
 
@@ -189,14 +229,18 @@ t.test('killed during a transfer while the unit rings: the unit stops, the calle
   const unit = await refusingPhone('cbu1', 5194, { ringForever: true }, 30_000);
   const back = await callee([{ pause: 1500 }, { info: '1' }, { voice: true }, { pause: 20_000 }, { bye: true }], 1, 1000, 90_000);
   const op = await phone('cb1', 5195, [{ pause: 1500 }, { info: '1' }, { pause: 3000 }, { info: '*5' }], 40_000);
-  await eventually('the unit\'s phone ringing', async () => (await ari<Array<{ name: string; state: string }>>('/channels')).some((c) => c.name.startsWith('PJSIP/cbu1') && c.state === 'Ringing'), 30_000);
+  await eventually(
+    "the unit's phone ringing",
+    async () => (await ari<Array<{ name: string; state: string }>>('/channels')).some((c) => c.name.startsWith('PJSIP/cbu1') && c.state === 'Ringing'),
+    30_000,
+  );
   const restartedAt = await killAndRestart(t);
-  await eventually('the unit\'s phone stopped ringing', async () => (await ari<Array<{ name: string }>>('/channels')).every((c) => !c.name.startsWith('PJSIP/cbu1')), 5_000);
-  t.pass('the unit\'s phone stopped ringing');
+  await eventually("the unit's phone stopped ringing", async () => (await ari<Array<{ name: string }>>('/channels')).every((c) => !c.name.startsWith('PJSIP/cbu1')), 5_000);
+  t.pass("the unit's phone stopped ringing");
   ok(t, await back.done, 'the caller talked on and hung up itself');
   const hungUpAt = Date.now();
   ok(t, await op.done, 'the operator got the BYE');
-  ok(t, await unit.done, 'the unit\'s phone got a CANCEL');
+  ok(t, await unit.done, "the unit's phone got a CANCEL");
   const opHeard = voicedBetween(op, restartedAt + 3000, hungUpAt - 1000);
   t.ok(opHeard > 200, `the operator hears the caller again after the restart (${opHeard} voiced packets)`);
   t.match(attemptsOf(id), [{ outcome: 'connected', caller_attempt: 1 }], 'one attempt, connected: the caller is not called again');
@@ -208,16 +252,28 @@ t.test('Asterisk restarted under load: calls in flight closed, the controller re
   const scenario = writeCallerScenario('fault-load', [{ pause: 2500 }, { keys: '1' }, { pause: 8000 }, { hangup: true }], { load: true });
   const startedAt = new Date().toISOString();
   const load = sipp({
-    scenario, ip: TRUNK_IP, port: 5320, service: NOBODY, timeoutMs: 120_000,
+    scenario,
+    ip: TRUNK_IP,
+    port: 5320,
+    service: NOBODY,
+    timeoutMs: 120_000,
     extra: ['-m', '40', '-r', '5', '-l', '40', '-mi', TRUNK_IP, '-min_rtp_port', '30000', '-max_rtp_port', '39998', '-recv_timeout', '20000'],
   });
-  await eventually('20 calls in the IVR', async () => query<{ n: number }>('SELECT COUNT(*) AS n FROM calls WHERE ended_at IS NULL AND started_at >= ?', startedAt)[0]!.n >= 20, 30_000);
+  await eventually(
+    '20 calls in the IVR',
+    async () => query<{ n: number }>('SELECT COUNT(*) AS n FROM calls WHERE ended_at IS NULL AND started_at >= ?', startedAt)[0]!.n >= 20,
+    30_000,
+  );
   const r = await run('podman', [...PODMAN, 'restart', '-t', '2', PBX_CONTAINER], { timeoutMs: 90_000 });
   t.equal(r.code, 0, 'Asterisk restarted with calls in flight', { stderr: r.stderr });
   await eventually('controller reconnected (healthz 200)', async () => (await healthz().catch(() => 0)) === 200, 60_000);
   const lr = await load;
   t.comment(`load: SIPp exit ${lr.code} (calls cut by the restart fail on its side, as expected)`);
-  await eventually('every call of the load closed in the record', async () => query<{ n: number }>('SELECT COUNT(*) AS n FROM calls WHERE ended_at IS NULL').map((x) => x.n)[0] === 0, 30_000);
+  await eventually(
+    'every call of the load closed in the record',
+    async () => query<{ n: number }>('SELECT COUNT(*) AS n FROM calls WHERE ended_at IS NULL').map((x) => x.n)[0] === 0,
+    30_000,
+  );
   const closed = query<{ n: number; lost: number }>("SELECT COUNT(*) AS n, SUM(end_reason = 'lost') AS lost FROM calls WHERE started_at >= ?", startedAt)[0]!;
   t.ok(closed.n >= 20, `${closed.n} calls recorded, ${closed.lost} closed as lost by the restart`);
   const ani = '0613000009';
@@ -232,7 +288,7 @@ t.test('after every kill and restart the database is intact and consistent', asy
   try {
     t.equal(db.pragma('integrity_check', { simple: true }), 'ok', 'PRAGMA integrity_check');
     t.same(db.pragma('foreign_key_check'), [], 'PRAGMA foreign_key_check');
-    const dup = db.prepare("SELECT callback_id, COUNT(*) AS n FROM callback_attempts WHERE ended_at IS NULL GROUP BY callback_id HAVING n > 1").all();
+    const dup = db.prepare('SELECT callback_id, COUNT(*) AS n FROM callback_attempts WHERE ended_at IS NULL GROUP BY callback_id HAVING n > 1').all();
     t.same(dup, [], 'never two live attempts for one request');
     t.same(db.prepare('SELECT id FROM calls WHERE ended_at IS NULL').all(), [], 'no call left open');
   } finally {

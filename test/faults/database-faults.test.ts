@@ -11,7 +11,20 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
 import {
-  agentReport, ari, callEvents, callIvr, eventually, healthJson, query, ROOT, run, stack, STATE_DIR, TEST_CONFIG, voicedBetween, type SippResult,
+  agentReport,
+  ari,
+  callEvents,
+  callIvr,
+  eventually,
+  healthJson,
+  query,
+  ROOT,
+  run,
+  stack,
+  STATE_DIR,
+  TEST_CONFIG,
+  voicedBetween,
+  type SippResult,
 } from '../integration/harness';
 
 const NOBODY = '0611000002'; // t-empty: nobody registered, the offer at once
@@ -20,13 +33,22 @@ const nextRtp = (): number => (rtp += 2);
 
 /** Holds the database's write lock from another process for `ms`; resolves when it has it. */
 function holdWriteLock(file: string, ms: number): { locked: Promise<number>; released: Promise<number> } {
-  const child = spawn(process.execPath, ['-e', `
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `
     const db = new (require('better-sqlite3'))(process.argv[1]);
     db.pragma('busy_timeout = 5000');
     db.exec('BEGIN IMMEDIATE');
     process.stdout.write('locked\\n');
     setTimeout(() => { db.exec('COMMIT'); process.stdout.write('released\\n'); db.close(); }, Number(process.argv[2]));
-  `, file, String(ms)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  `,
+      file,
+      String(ms),
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let out = '';
   let onLocked!: (at: number) => void;
   let onReleased!: (at: number) => void;
@@ -45,13 +67,22 @@ const loopDelayMax = async (): Promise<number> => {
   return Number(/^ivr_event_loop_delay_seconds\{quantile="1"\} (\S+)/m.exec(m)?.[1] ?? NaN);
 };
 
-const eventTimes = (ani: string, type: string): number[] => callEvents(ani).filter((e) => e.type === type).map((e) => Date.parse(e.at));
+const eventTimes = (ani: string, type: string): number[] =>
+  callEvents(ani)
+    .filter((e) => e.type === type)
+    .map((e) => Date.parse(e.at));
 
 t.test('the write lock held by another process for 8 s from the moment a call arrives: calls go on, the caller books after it, nothing is lost', async (t) => {
   const pid = (await healthJson()).pid;
   // A is in the middle of its call when the lock is taken: it types a number during it
   const aAni = '0613100001';
-  const a = callIvr({ number: NOBODY, ani: aAni, rtpPort: nextRtp(), timeoutMs: 90_000, steps: [{ pause: 2000 }, { keys: '1' }, { pause: 4000 }, { keys: '2' }, { pause: 6000 }, { keys: '0612340099#' }, { pause: 6000 }, { keys: '1' }] });
+  const a = callIvr({
+    number: NOBODY,
+    ani: aAni,
+    rtpPort: nextRtp(),
+    timeoutMs: 90_000,
+    steps: [{ pause: 2000 }, { keys: '1' }, { pause: 4000 }, { keys: '2' }, { pause: 6000 }, { keys: '0612340099#' }, { pause: 6000 }, { keys: '1' }],
+  });
   await eventually('A answered', async () => query('SELECT 1 FROM calls WHERE caller = ? AND answered_at IS NOT NULL', aAni).length > 0, 15_000);
   // (A types its number about 16 s after its answer: the lock starts 12 s in, so A types during it)
   await new Promise((r) => setTimeout(r, 12_000));
@@ -74,7 +105,7 @@ t.test('the write lock held by another process for 8 s from the moment a call ar
   const typed = eventTimes(aAni, 'number_typed');
   t.equal(typed.length, 1, 'A typed its number');
   t.ok(typed[0]! > lockedAt && typed[0]! < releasedAt, `A's number was taken ${typed[0]! - lockedAt} ms into the lock`);
-  t.ok(voicedBetween(ra.rtp, typed[0]!, releasedAt) > 50, "A heard its number read back while the lock was held");
+  t.ok(voicedBetween(ra.rtp, typed[0]!, releasedAt) > 50, 'A heard its number read back while the lock was held');
 
   // B: asked to hold, then booked once the lock was released
   const bTypes = callEvents(bAni).map((e) => e.type);
@@ -86,7 +117,10 @@ t.test('the write lock held by another process for 8 s from the moment a call ar
 
   // every record complete afterwards
   for (const ani of [aAni, bAni]) {
-    const [call] = query<{ answered_at: string | null; ended_at: string | null; end_reason: string | null }>('SELECT answered_at, ended_at, end_reason FROM calls WHERE caller = ?', ani);
+    const [call] = query<{ answered_at: string | null; ended_at: string | null; end_reason: string | null }>(
+      'SELECT answered_at, ended_at, end_reason FROM calls WHERE caller = ?',
+      ani,
+    );
     t.match(call, { answered_at: /T/, ended_at: /T/, end_reason: 'completed' }, `${ani}: the call's row is complete`);
     const types = callEvents(ani).map((e) => e.type);
     t.ok(types.includes('booked') && types[types.length - 1] === 'ended', `${ani}: its events up to the booking and the end (${types.length})`);
@@ -132,12 +166,18 @@ t.test('the state dir on a full 4 MiB file system: callers hear the apology, sta
   } finally {
     closeSync(fd);
   }
-  const unhealthy = await eventually('/healthz 503', async () => {
-    const h = await healthJson();
-    return h.status === 503 ? h : undefined;
-  }, 5000);
+  const unhealthy = await eventually(
+    '/healthz 503',
+    async () => {
+      const h = await healthJson();
+      return h.status === 503 ? h : undefined;
+    },
+    5000,
+  );
   t.match(unhealthy.reasons, [/disk almost full: 0\.\d MiB free where the database lives/], `/healthz says why: ${unhealthy.reasons?.join('; ')}`);
-  const status = await run('node', [path.join(ROOT, 'dist', 'controller', 'cli', 'ivrctl.js'), 'status'], { env: { ...process.env, IVR_STATE_DIR: STATE_DIR, IVR_CONFIG: TEST_CONFIG, IVR_DB: dbFile } });
+  const status = await run('node', [path.join(ROOT, 'dist', 'controller', 'cli', 'ivrctl.js'), 'status'], {
+    env: { ...process.env, IVR_STATE_DIR: STATE_DIR, IVR_CONFIG: TEST_CONFIG, IVR_DB: dbFile },
+  });
   t.equal(status.code, 1, 'ivrctl status exits 1');
   t.match(status.stdout, /PROBLEM: controller: disk almost full/, 'and says why');
 
@@ -159,7 +199,8 @@ t.test('the state dir on a full 4 MiB file system: callers hear the apology, sta
     const rows = db.prepare("SELECT number, status FROM callbacks WHERE dp = 't-empty'").all();
     t.same(rows, [{ number: dAni, status: 'pending' }], 'only the caller after the freeing is booked');
     await eventually('the full-disk call recorded', async () => db.prepare("SELECT 1 FROM calls WHERE caller = ? AND end_reason = 'completed'").get(cAni) !== undefined, 5000);
-    const refused = db.prepare("SELECT data FROM call_events e JOIN calls c ON c.id = e.call_id WHERE c.caller = ? AND e.type = 'booking_refused'").pluck().get(cAni) as string | undefined;
+    const refused = db.prepare("SELECT data FROM call_events e JOIN calls c ON c.id = e.call_id WHERE c.caller = ? AND e.type = 'booking_refused'").pluck().get(cAni) as
+      string | undefined;
     t.match(JSON.parse(refused ?? '{}'), { reason: 'unavailable' }, "the apology's call is in the record: booking refused, database unavailable");
   } finally {
     db.close();

@@ -110,7 +110,13 @@ function runWriter(dbFile: string, startIndex: number, delayMs: number): Promise
         if (m) acks.push({ id: Number(m[1]), number: m[2]!, callId: m[3]! });
         else garbled.push(line);
       }
-      resolve({ acks, garbled, killedByUs: killedBy === 'delay' && signal === 'SIGKILL', exit: `${signal ?? `code ${code}`}${killedBy === 'stuck' ? ' (stuck: killed)' : ''}`, stderr: err });
+      resolve({
+        acks,
+        garbled,
+        killedByUs: killedBy === 'delay' && signal === 'SIGKILL',
+        exit: `${signal ?? `code ${code}`}${killedBy === 'stuck' ? ' (stuck: killed)' : ''}`,
+        stderr: err,
+      });
     });
   });
 }
@@ -150,12 +156,14 @@ t.test('SIGKILL during database writes loses no confirmed booking and corrupts n
       t.equal(db.pragma('journal_mode', { simple: true }), 'wal', `${label}: still in WAL mode`);
 
       const rows = new Map(
-        (db.prepare('SELECT c.id, c.number, c.status, k.callback_id AS linked FROM callbacks c LEFT JOIN calls k ON k.id = c.call_id').all() as Array<{
-          id: number;
-          number: string;
-          status: string;
-          linked: number | null;
-        }>).map((x) => [x.id, x]),
+        (
+          db.prepare('SELECT c.id, c.number, c.status, k.callback_id AS linked FROM callbacks c LEFT JOIN calls k ON k.id = c.call_id').all() as Array<{
+            id: number;
+            number: string;
+            status: string;
+            linked: number | null;
+          }>
+        ).map((x) => [x.id, x]),
       );
       for (const a of confirmed.values()) {
         const row = rows.get(a.id);

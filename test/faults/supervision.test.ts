@@ -6,7 +6,20 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { attemptsOf, callbackAgents, ok } from '../integration/callback-agents';
 import {
-  agentReport, assertNothingLeft, callEvents, callIvr, eventually, healthJson, longestSilence, PBX_CONTAINER, PODMAN, query, run, STATE_DIR, voicedBetween, waitForRow,
+  agentReport,
+  assertNothingLeft,
+  callEvents,
+  callIvr,
+  eventually,
+  healthJson,
+  longestSilence,
+  PBX_CONTAINER,
+  PODMAN,
+  query,
+  run,
+  STATE_DIR,
+  voicedBetween,
+  waitForRow,
 } from '../integration/harness';
 
 const { book, phone, callee } = callbackAgents(48000);
@@ -17,10 +30,14 @@ t.test('kill -9 of the controller: its supervisor starts a new one, healthy with
   t.equal(Number(readFileSync(path.join(STATE_DIR, 'controller.pid'), 'utf8')), before.pid, 'controller.pid names the running controller');
   const t0 = Date.now();
   process.kill(before.pid, 'SIGKILL');
-  const after = await eventually('a new healthy controller', async () => {
-    const h = await healthJson().catch(() => undefined);
-    return h && h.status === 200 && h.pid !== before.pid ? h : undefined;
-  }, 5000);
+  const after = await eventually(
+    'a new healthy controller',
+    async () => {
+      const h = await healthJson().catch(() => undefined);
+      return h && h.status === 200 && h.pid !== before.pid ? h : undefined;
+    },
+    5000,
+  );
   const ms = Date.now() - t0;
   t.pass(`healthy again ${ms} ms after the kill, new pid ${after.pid}`);
   t.comment(`controller restart (kill -9 -> /healthz 200): ${ms} ms`);

@@ -27,7 +27,11 @@ t.test('after 300 calls in 3 s from the trunk, the next caller is answered and b
   const r = await callIvr({ number: NOBODY, ani, rtpPort: 42500, steps: [{ pause: 2500 }, { keys: '1' }, { pause: 3000 }, { keys: '1' }] });
   t.equal(r.code, 0, 'the next caller: answered, offered, booked, goodbye', { report: r.code === 0 ? undefined : agentReport(r) });
   t.match(query('SELECT dp, number, status FROM callbacks WHERE number = ?', ani), [{ dp: 't-empty', number: ani, status: 'pending' }], 'the booking is stored');
-  const calls = query<{ n: number; open: number }>("SELECT COUNT(*) AS n, SUM(ended_at IS NULL) AS open FROM calls WHERE dp = 't-empty' AND caller LIKE '0612%' AND caller != ? AND started_at >= ?", ani, new Date(started).toISOString())[0]!;
+  const calls = query<{ n: number; open: number }>(
+    "SELECT COUNT(*) AS n, SUM(ended_at IS NULL) AS open FROM calls WHERE dp = 't-empty' AND caller LIKE '0612%' AND caller != ? AND started_at >= ?",
+    ani,
+    new Date(started).toISOString(),
+  )[0]!;
   t.comment(`flood: ${calls.n} calls recorded, ${calls.open} still open right after`);
   // 100 calls a second is within what this box takes (measured: every one, in about 3.5 s):
   // each must be answered on SIPp's side and recorded once, and none left open

@@ -12,7 +12,17 @@ export const ok = (t: Test, r: SippResult, what: string): void => {
   t.equal(r.code, 0, what, { report: r.code === 0 ? undefined : agentReport(r) });
 };
 
-export type Attempt = { id: number; operator: string; stage: string; outcome: string | null; caller_attempt: number | null; cause: number | null; started_at: string; ended_at: string | null; caller_dialed_at: string | null };
+export type Attempt = {
+  id: number;
+  operator: string;
+  stage: string;
+  outcome: string | null;
+  caller_attempt: number | null;
+  cause: number | null;
+  started_at: string;
+  ended_at: string | null;
+  caller_dialed_at: string | null;
+};
 export const attemptsOf = (id: number): Attempt[] => query<Attempt>('SELECT * FROM callback_attempts WHERE callback_id = ? ORDER BY id', id);
 
 /** the agents of a callback test at t-cb, or at another directorate (its public number) */
@@ -26,7 +36,12 @@ export function callbackAgents(rtpBase: number, dpNumber = CB_NUMBER) {
     // keys typed ahead (the welcome passes a key on to the menu, the "nobody available"
     // sentence to the offer); the request is committed before the confirmation is spoken:
     // hang up once it starts
-    const r = await callIvr({ number: CB_NUMBER, ani, rtpPort: nextRtp(), steps: [{ pause: 800 }, { keys: '1' }, { pause: 1000 }, { keys: '1' }, { pause: 1000 }, { hangup: true }] });
+    const r = await callIvr({
+      number: CB_NUMBER,
+      ani,
+      rtpPort: nextRtp(),
+      steps: [{ pause: 800 }, { keys: '1' }, { pause: 1000 }, { keys: '1' }, { pause: 1000 }, { hangup: true }],
+    });
     ok(t, r, `${ani} booked a callback through the IVR`);
     const [row] = query<{ id: number; status: string }>("SELECT id, status FROM callbacks WHERE number = ? AND dp = 't-cb' ORDER BY id DESC LIMIT 1", ani);
     t.equal(row?.status, 'pending', 'the request is pending');
@@ -34,14 +49,38 @@ export function callbackAgents(rtpBase: number, dpNumber = CB_NUMBER) {
   }
 
   const phone = (id: string, port: number, steps: AnswerStep[], holdMs: number, answerAfterMs = 500): Promise<Phone> =>
-    startPhone({ id, password: seededPassword(id), port, rtpPort: nextRtp(), rxScenario: writeAnsweringScenario(`op-${id}-${rtpBase}-${++seq}`, { answerAfterMs, steps }), holdMs, maxCalls: 5, busyAtOnce: true });
+    startPhone({
+      id,
+      password: seededPassword(id),
+      port,
+      rtpPort: nextRtp(),
+      rxScenario: writeAnsweringScenario(`op-${id}-${rtpBase}-${++seq}`, { answerAfterMs, steps }),
+      holdMs,
+      maxCalls: 5,
+      busyAtOnce: true,
+    });
 
   /** An operator's phone that rings until CANCEL, or refuses. */
   const refusingPhone = (id: string, port: number, b: PhoneBehaviour, holdMs: number): Promise<Phone> =>
-    startPhone({ id, password: seededPassword(id), port, rtpPort: nextRtp(), rxScenario: writePhoneScenario(`op-${id}-${rtpBase}-${++seq}`, b), holdMs, maxCalls: 5, busyAtOnce: true });
+    startPhone({
+      id,
+      password: seededPassword(id),
+      port,
+      rtpPort: nextRtp(),
+      rxScenario: writePhoneScenario(`op-${id}-${rtpBase}-${++seq}`, b),
+      holdMs,
+      maxCalls: 5,
+      busyAtOnce: true,
+    });
 
   const callee = (steps: AnswerStep[], calls = 1, answerAfterMs = 1000, timeoutMs = 60_000): Promise<Phone> =>
-    startCallee({ scenario: writeAnsweringScenario(`callee-${rtpBase}-${++seq}`, { answerAfterMs, steps, expectFrom: dpNumber }), rtpPort: nextRtp(), calls, timeoutMs, speak: false });
+    startCallee({
+      scenario: writeAnsweringScenario(`callee-${rtpBase}-${++seq}`, { answerAfterMs, steps, expectFrom: dpNumber }),
+      rtpPort: nextRtp(),
+      calls,
+      timeoutMs,
+      speak: false,
+    });
 
   /** A callee that does not answer (rings until CANCEL) or refuses (486 busy). */
   const refusingCallee = (b: PhoneBehaviour, calls = 1, timeoutMs = 60_000): Promise<Phone> =>
@@ -52,9 +91,13 @@ export function callbackAgents(rtpBase: number, dpNumber = CB_NUMBER) {
 
 /** Waits until a request's attempt rings the given side; resolves that channel's id. */
 export const sideRinging = (id: number, side: 'operator' | 'caller'): Promise<string> =>
-  eventually(`the ${side} being dialled`, async () => {
-    const [row] = query<{ ch: string | null }>(`SELECT ${side}_channel AS ch FROM callback_attempts WHERE callback_id = ? AND ended_at IS NULL`, id);
-    if (!row?.ch) return undefined;
-    const ch = await ari<{ state: string }>(`/channels/${row.ch}`).catch(() => undefined);
-    return ch?.state === 'Ringing' ? row.ch : undefined;
-  }, 15_000);
+  eventually(
+    `the ${side} being dialled`,
+    async () => {
+      const [row] = query<{ ch: string | null }>(`SELECT ${side}_channel AS ch FROM callback_attempts WHERE callback_id = ? AND ended_at IS NULL`, id);
+      if (!row?.ch) return undefined;
+      const ch = await ari<{ state: string }>(`/channels/${row.ch}`).catch(() => undefined);
+      return ch?.state === 'Ringing' ? row.ch : undefined;
+    },
+    15_000,
+  );

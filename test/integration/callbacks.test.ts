@@ -20,12 +20,20 @@ t.test('booked through the IVR, called back through the operator: whisper, 1, th
   ok(t, ro, 'the operator answered, heard the whisper, keyed 1 and later the outcome code 3');
   await waitForRow('the request done', "SELECT 1 AS ok FROM callbacks WHERE id = ? AND status = 'done'", [id]);
   t.match(attemptsOf(id), [{ operator: 'cb1', outcome: 'connected', caller_attempt: 1 }], 'one attempt, connected');
-  const [outcome] = await Promise.all([waitForRow<{ code: string; label: string; by_default: number; official: string }>('the outcome code', "SELECT * FROM outcomes WHERE callback_id = ? AND kind = 'operator'", [id])]);
+  const [outcome] = await Promise.all([
+    waitForRow<{ code: string; label: string; by_default: number; official: string }>('the outcome code', "SELECT * FROM outcomes WHERE callback_id = ? AND kind = 'operator'", [
+      id,
+    ]),
+  ]);
   t.match(outcome, { code: '3', label: 'wrong_number', by_default: 0, official: 'cb1' }, 'the code keyed by the operator');
   t.ok(caller.rtp.voicedBytes > 8000, `the caller heard the greeting and the operator (${caller.rtp.voicedBytes} voiced bytes)`);
   t.ok(op.rtp.voicedBytes > 8000, `the operator heard the whisper and the caller (${op.rtp.voicedBytes} voiced bytes)`);
   const profile = JSON.parse((await ivrctl('profile', ani, '--json')).stdout) as { timeline: Array<{ kind: string; summary: string }> };
-  t.same(profile.timeline.map((e) => e.kind), ['call', 'callback', 'attempt', 'outcome'], 'the profile: the call, the request, the attempt, the outcome');
+  t.same(
+    profile.timeline.map((e) => e.kind),
+    ['call', 'callback', 'attempt', 'outcome'],
+    'the profile: the call, the request, the attempt, the outcome',
+  );
   await assertNothingLeft(t);
 });
 
@@ -34,12 +42,15 @@ t.test('the caller does not answer: a retry is scheduled and placed; busy (486) 
   const id = await book(t, ani);
   const first = await refusingCallee({ ringForever: true });
   const op = await phone('cb1', 5091, [{ pause: 1000 }, { info: '1' }], 27_000);
-  ok(t, await first.done, 'the caller\'s phone rang until the PBX gave up (CANCEL)');
+  ok(t, await first.done, "the caller's phone rang until the PBX gave up (CANCEL)");
   const second = await refusingCallee({ reject: 486 });
   ok(t, await second.done, 'the retry reached the caller, who was busy');
   await waitForRow('the request failed', "SELECT 1 AS ok FROM callbacks WHERE id = ? AND status = 'failed'", [id], 15_000);
   const a = attemptsOf(id);
-  t.match(a, [{ operator: 'cb1', outcome: 'no_answer', caller_attempt: 1 }, { operator: 'cb1', outcome: 'busy', caller_attempt: 2, cause: 17 }]);
+  t.match(a, [
+    { operator: 'cb1', outcome: 'no_answer', caller_attempt: 1 },
+    { operator: 'cb1', outcome: 'busy', caller_attempt: 2, cause: 17 },
+  ]);
   const gap = Date.parse(a[1]!.caller_dialed_at!) - Date.parse(a[0]!.ended_at!);
   t.ok(gap >= 2000, `the retry waited the configured delay (${gap} ms after the first attempt ended)`);
   t.match(query('SELECT attempts, last_outcome, closed_reason FROM callbacks WHERE id = ?', id), [{ attempts: 2, last_outcome: 'busy', closed_reason: 'busy at attempt 2 of 2' }]);
@@ -61,7 +72,9 @@ t.test('two free operators and one callback: exactly one is rung (the longest id
   const lastTalked = (op: string): string =>
     query<{ at: string | null }>(
       "SELECT MAX(at) AS at FROM (SELECT ended_at AS at FROM callback_attempts WHERE operator = ? AND outcome = 'connected' UNION ALL SELECT ended_at FROM calls WHERE answered_by = ?) WHERE at > ?",
-      op, op, since,
+      op,
+      op,
+      since,
     )[0]?.at ?? '';
   const [longestIdle, other] = ['cb1', 'cb2'].sort((a, b) => lastTalked(a).localeCompare(lastTalked(b)) || a.localeCompare(b)) as [string, string];
   const steps: AnswerStep[] = [{ pause: 1000 }, { info: '1' }, { pause: 6000 }, { info: '1' }];
@@ -74,10 +87,10 @@ t.test('two free operators and one callback: exactly one is rung (the longest id
   t.equal(rows.length, 1, 'one attempt');
   t.equal(rows[0]?.operator, longestIdle, `the longest idle (${longestIdle}: last talked ${lastTalked(longestIdle) || 'never'}; ${other}: ${lastTalked(other) || 'never'})`);
   await Promise.all([...phones.values()].map((p) => p.done));
-  t.equal(phones.get(other as 'cb1')!.rtp.packets, 0, 'the other operator\'s phone never had a call');
+  t.equal(phones.get(other as 'cb1')!.rtp.packets, 0, "the other operator's phone never had a call");
   // the operator's leg ends with the wrap-up: when its code is keyed, or at the code's
   // time-out when the key came before the question (a race of the phone's fixed script)
-  await waitForRow('the operator\'s outcome recorded', "SELECT 1 AS ok FROM outcomes WHERE callback_id = ? AND kind = 'operator'", [id], 15_000);
+  await waitForRow("the operator's outcome recorded", "SELECT 1 AS ok FROM outcomes WHERE callback_id = ? AND kind = 'operator'", [id], 15_000);
   await assertNothingLeft(t);
 });
 
@@ -89,10 +102,14 @@ t.test('a paused operator is never rung: the callback waits for, and goes to, th
     const caller = await callee([{ pause: 500 }, { info: '1' }, { pause: 2000 }, { bye: true }]);
     const p1 = await phone('cb1', 5091, [{ pause: 1000 }, { info: '1' }], 14_000);
     const before = await dispatcherState();
-    await eventually('a dispatch pass with cb1 registered', async () => {
-      const s = await dispatcherState();
-      return s.lastPass && s.lastPass.at !== before.lastPass?.at ? s : undefined;
-    }, 8000);
+    await eventually(
+      'a dispatch pass with cb1 registered',
+      async () => {
+        const s = await dispatcherState();
+        return s.lastPass && s.lastPass.at !== before.lastPass?.at ? s : undefined;
+      },
+      8000,
+    );
     t.equal(attemptsOf(id).length, 0, 'nothing dialled while the only registered operator is paused');
     t.match((await dispatcherState()).lastPass?.directorates['t-cb'], { blocked: 'no_free_operator' });
     const p2 = await phone('cb2', 5092, [{ pause: 1000 }, { info: '1' }, { pause: 5000 }, { info: '4' }], 14_000);
@@ -100,7 +117,7 @@ t.test('a paused operator is never rung: the callback waits for, and goes to, th
     await waitForRow('the request done', "SELECT 1 AS ok FROM callbacks WHERE id = ? AND status = 'done'", [id]);
     t.match(attemptsOf(id), [{ operator: 'cb2', outcome: 'connected' }]);
     await Promise.all([p1.done, p2.done]);
-    t.equal(p1.rtp.packets, 0, 'the paused operator\'s phone never had a call');
+    t.equal(p1.rtp.packets, 0, "the paused operator's phone never had a call");
   } finally {
     await ivrctl('operators', 'resume', 'cb1');
   }
@@ -115,14 +132,25 @@ t.test('outside service hours nothing is dialled, even on a retry asked by the s
   ok(t, r, 'booked for the next service window');
   const [row] = query<{ id: number; status: string }>("SELECT id, status FROM callbacks WHERE number = ? AND dp = 't-closed'", ani);
   t.equal(row?.status, 'pending');
-  const p = await startPhone({ id: 'closed1', password: 'Closed-pass-01', port: 5093, rtpPort: nextRtp(), rxScenario: writeAnsweringScenario(`op-closed-${++seq}`, { answerAfterMs: 500, steps: [] }), holdMs: 8000 });
+  const p = await startPhone({
+    id: 'closed1',
+    password: 'Closed-pass-01',
+    port: 5093,
+    rtpPort: nextRtp(),
+    rxScenario: writeAnsweringScenario(`op-closed-${++seq}`, { answerAfterMs: 500, steps: [] }),
+    holdMs: 8000,
+  });
   const retry = await ivrctl('callbacks', 'retry', String(row!.id), '--json');
   t.equal(retry.code, 0, 'ivrctl callbacks retry: due now', { stderr: retry.stderr });
   const before = (await dispatcherState()).lastPass?.at;
-  const pass = await eventually('a dispatch pass after the retry', async () => {
-    const s = await dispatcherState();
-    return s.lastPass && s.lastPass.at !== before ? s.lastPass : undefined;
-  }, 8000);
+  const pass = await eventually(
+    'a dispatch pass after the retry',
+    async () => {
+      const s = await dispatcherState();
+      return s.lastPass && s.lastPass.at !== before ? s.lastPass : undefined;
+    },
+    8000,
+  );
   t.match(pass.directorates['t-closed'], { blocked: 'closed', dispatched: [] }, 'the dispatcher saw it due, with a free operator, and did not dial: closed');
   t.equal(attemptsOf(row!.id).length, 0, 'no attempt');
   ok(t, await p.done, 'the phone registered and unregistered');
@@ -146,10 +174,17 @@ t.test('transfer to the internal unit by "*" + code: hold music, the unit answer
   ok(t, rc, 'the caller talked to the operator, then to the unit, and hung up');
   ok(t, ro, 'the operator transferred and keyed the outcome');
   ok(t, ru, 'the unit answered and keyed the intervention code');
-  const rows = await eventually('three outcome rows', async () => {
-    const r = query<{ kind: string; official: string; unit: string | null; code: string; label: string; by_default: number }>('SELECT * FROM outcomes WHERE callback_id = ? ORDER BY id', id);
-    return r.length === 3 ? r : undefined;
-  }, 10_000);
+  const rows = await eventually(
+    'three outcome rows',
+    async () => {
+      const r = query<{ kind: string; official: string; unit: string | null; code: string; label: string; by_default: number }>(
+        'SELECT * FROM outcomes WHERE callback_id = ? ORDER BY id',
+        id,
+      );
+      return r.length === 3 ? r : undefined;
+    },
+    10_000,
+  );
   t.match(rows, [
     { kind: 'transfer', official: 'cbu1', unit: 'ufficio-test', code: 'answered' },
     { kind: 'operator', official: 'cb1', code: '2', label: 'transferred', by_default: 0 },
@@ -157,7 +192,7 @@ t.test('transfer to the internal unit by "*" + code: hold music, the unit answer
   ]);
   t.ok(unit.rtp.voicedBytes > 8000, `the unit's official heard the caller (${unit.rtp.voicedBytes} voiced bytes)`);
   const profile = JSON.parse((await ivrctl('profile', ani, '--json')).stdout) as { timeline: Array<{ kind: string }> };
-  t.same(profile.timeline.map((e) => e.kind).slice(-3), ['transfer', 'outcome', 'intervention'], 'the unit\'s intervention is in the profile');
+  t.same(profile.timeline.map((e) => e.kind).slice(-3), ['transfer', 'outcome', 'intervention'], "the unit's intervention is in the profile");
   await assertNothingLeft(t);
 });
 
@@ -170,16 +205,27 @@ t.test('transfer, and the unit does not answer: the caller comes back to the ope
   const [rc, ro, ru] = await Promise.all([caller.done, op.done, unit.done]);
   ok(t, rc, 'the caller stayed on the line and hung up');
   ok(t, ro, 'the operator got the caller back, then the outcome prompt (no key: default)');
-  ok(t, ru, 'the unit\'s phone rang and was cancelled');
-  const rows = await eventually('two outcome rows', async () => {
-    const r = query<{ kind: string; code: string; by_default: number }>('SELECT * FROM outcomes WHERE callback_id = ? ORDER BY id', id);
-    return r.length === 2 ? r : undefined;
-  }, 12_000);
-  t.match(rows, [{ kind: 'transfer', code: 'no_answer' }, { kind: 'operator', code: '0', label: 'not_recorded', by_default: 1 }], 'transfer not answered; the operator keyed no code: not recorded');
+  ok(t, ru, "the unit's phone rang and was cancelled");
+  const rows = await eventually(
+    'two outcome rows',
+    async () => {
+      const r = query<{ kind: string; code: string; by_default: number }>('SELECT * FROM outcomes WHERE callback_id = ? ORDER BY id', id);
+      return r.length === 2 ? r : undefined;
+    },
+    12_000,
+  );
+  t.match(
+    rows,
+    [
+      { kind: 'transfer', code: 'no_answer' },
+      { kind: 'operator', code: '0', label: 'not_recorded', by_default: 1 },
+    ],
+    'transfer not answered; the operator keyed no code: not recorded',
+  );
   await assertNothingLeft(t);
 });
 
-t.test('ivrctl callbacks cancel while the caller\'s phone rings: the controller hangs the calls up, the request is cancelled', async (t) => {
+t.test("ivrctl callbacks cancel while the caller's phone rings: the controller hangs the calls up, the request is cancelled", async (t) => {
   const ani = '0612350009';
   const id = await book(t, ani);
   const caller = await refusingCallee({ ringForever: true });
@@ -188,7 +234,7 @@ t.test('ivrctl callbacks cancel while the caller\'s phone rings: the controller 
   const r = await ivrctl('callbacks', 'cancel', String(id), '--json');
   t.equal(r.code, 0, 'ivrctl callbacks cancel', { stderr: r.stderr });
   t.match(JSON.parse(r.stdout), { id, status: 'cancelled' });
-  ok(t, await caller.done, 'the caller\'s phone got the CANCEL');
+  ok(t, await caller.done, "the caller's phone got the CANCEL");
   t.match(attemptsOf(id), [{ outcome: 'cancelled', caller_attempt: 1 }]);
   ok(t, await op.done, 'the operator was hung up');
   await assertNothingLeft(t);

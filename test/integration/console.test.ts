@@ -115,7 +115,19 @@ function insertCallback(c: { dp: string; number: string; status: string; lastOut
           .prepare(
             'INSERT INTO callbacks (dp, number, language, status, requested_at, due_at, expires_at, updated_at, attempts, last_outcome, closed_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
           )
-          .get(c.dp, c.number, 'it', c.status, now, now, new Date(Date.now() + 3 * DAY).toISOString(), now, c.status === 'pending' ? 0 : 2, c.lastOutcome ?? null, c.closedReason ?? null) as { id: number }
+          .get(
+            c.dp,
+            c.number,
+            'it',
+            c.status,
+            now,
+            now,
+            new Date(Date.now() + 3 * DAY).toISOString(),
+            now,
+            c.status === 'pending' ? 0 : 2,
+            c.lastOutcome ?? null,
+            c.closedReason ?? null,
+          ) as { id: number }
       ).id,
   );
 }
@@ -126,7 +138,17 @@ function insertCall(c: { id: string; dp: string; caller: string; dialed: string;
   writeDb((db) =>
     db
       .prepare('INSERT INTO calls (id, dp, caller, dialed, started_at, answered_at, ended_at, end_reason, answered_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(c.id, c.dp, c.caller, c.dialed, new Date(start).toISOString(), new Date(start + 5000).toISOString(), new Date(start + 60_000).toISOString(), c.endReason ?? 'completed', c.answeredBy ?? null),
+      .run(
+        c.id,
+        c.dp,
+        c.caller,
+        c.dialed,
+        new Date(start).toISOString(),
+        new Date(start + 5000).toISOString(),
+        new Date(start + 60_000).toISOString(),
+        c.endReason ?? 'completed',
+        c.answeredBy ?? null,
+      ),
   );
 }
 
@@ -167,10 +189,7 @@ t.test('login: a page without a session goes to the login form; a wrong password
 
   await page.fill('input[name=username]', sup.username);
   await page.fill('input[name=password]', `${sup.password}x`);
-  const [refused] = await Promise.all([
-    page.waitForResponse((r) => r.url() === `${BASE}/console/login` && r.request().method() === 'POST'),
-    page.click('form.login button'),
-  ]);
+  const [refused] = await Promise.all([page.waitForResponse((r) => r.url() === `${BASE}/console/login` && r.request().method() === 'POST'), page.click('form.login button')]);
   await page.waitForLoadState();
   t.equal(refused.status(), 401, 'wrong password: 401');
   t.equal((await page.locator('p.error[role=alert]').textContent())?.trim(), 'Utente o password errati.', 'the Italian error is shown');
@@ -191,14 +210,17 @@ t.test('login: a page without a session goes to the login form; a wrong password
 
   // "Esci" (a form post like every change) ends the session
   await Promise.all([page.waitForURL(`${BASE}/console/login`), page.click('header form.logout button')]);
-  t.notOk((await context.cookies()).some((c) => c.name === 'ivr_session'), 'logged out: the cookie is cleared');
+  t.notOk(
+    (await context.cookies()).some((c) => c.name === 'ivr_session'),
+    'logged out: the cookie is cleared',
+  );
   await page.goto(`${BASE}/console/live`);
   t.equal(page.url(), `${BASE}/console/login`, 'and the live page asks for a login again');
   const old = await fetch(`${BASE}/console/live`, { headers: { cookie: `ivr_session=${session?.value ?? ''}` }, redirect: 'manual', signal: AbortSignal.timeout(5000) });
   t.equal(old.status, 303, 'the old cookie value no longer opens a session');
 });
 
-t.test('live page: a caller in the IVR shows within the poll period, without a reload, and leaves at hang-up; today\'s count grows by one', async (t) => {
+t.test("live page: a caller in the IVR shows within the poll period, without a reload, and leaves at hang-up; today's count grows by one", async (t) => {
   const { context, page } = await loggedIn(await supervisor());
   t.teardown(() => context.close());
   const errors = watchErrors(page);
@@ -277,7 +299,9 @@ t.test('caller data with markup is shown as text: nothing runs, no element is ma
   insertCall({ id: `console-xss-${Date.now()}`, dp: 't-open', caller: number, dialed: OPEN, endReason: '<b>caller_hangup</b>' });
   const cbId = insertCallback({ dp: 't-open', number, status: 'failed', lastOutcome: XSS, closedReason: XSS });
   writeDb((db) =>
-    db.prepare('INSERT INTO notes (number, dp, author, operator, info, text, at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(number, 't-open', '<i>mallory</i>', 'st1', '<u>Rimborsi</u>', XSS, now),
+    db
+      .prepare('INSERT INTO notes (number, dp, author, operator, info, text, at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(number, 't-open', '<i>mallory</i>', 'st1', '<u>Rimborsi</u>', XSS, now),
   );
 
   const { context, page } = await loggedIn(await supervisor());
@@ -385,7 +409,7 @@ t.test("an operator account cannot change requests, but records a note on its la
   t.match(query('SELECT status FROM callbacks WHERE id = ?', pendingId), [{ status: 'pending' }], 'the request is untouched');
 
   await page.goto(`${BASE}/console/operator?operator=st2`);
-  t.equal(await page.locator('h1').textContent(), 'Postazione operatore st1', "an operator sees only their own station (?operator= ignored)");
+  t.equal(await page.locator('h1').textContent(), 'Postazione operatore st1', 'an operator sees only their own station (?operator= ignored)');
   const heading = await page.locator('#current h2').textContent();
   t.match(heading, `Ultima: chiamata ${number} (demo-st)`, 'the last call st1 answered');
   t.equal(await page.locator('form.note input[name=callId]').getAttribute('value'), callId);

@@ -33,7 +33,11 @@ const withOps = (edit: (block: string) => string): string => {
 };
 
 t.before(async () => {
-  for (const [id, role] of [['ops1', 'staff'], ['bs1', 'staff'], ['tu1', 'unit']] as const) {
+  for (const [id, role] of [
+    ['ops1', 'staff'],
+    ['bs1', 'staff'],
+    ['tu1', 'unit'],
+  ] as const) {
     const r = await ivrctl('operators', 'add', id, '--dp', 't-ops', '--role', role, ...(role === 'unit' ? ['--unit', 'contenzioso'] : []), '--password', PASS[id]);
     if (r.code !== 0) throw new Error(`operators add ${id}: ${r.stderr}`);
   }
@@ -45,12 +49,27 @@ t.teardown(async () => {
 });
 
 t.test('config reload while a caller talks with an operator: the call goes on, the next caller gets the new menu and its office', async (t) => {
-  const op = await startPhone({ id: 'ops1', password: PASS.ops1, port: 5161, rtpPort: nextRtp(), rxScenario: writeAnsweringScenario(`ops1-${++seq}`, { answerAfterMs: 800, steps: [{ voice: true }] }), holdMs: 30_000 });
+  const op = await startPhone({
+    id: 'ops1',
+    password: PASS.ops1,
+    port: 5161,
+    rtpPort: nextRtp(),
+    rxScenario: writeAnsweringScenario(`ops1-${++seq}`, { answerAfterMs: 800, steps: [{ voice: true }] }),
+    holdMs: 30_000,
+  });
   const talker = '0613600001';
   const talking = callIvr({ number: OPS, ani: talker, rtpPort: nextRtp(), steps: [{ pause: 1500 }, { keys: '1' }, { pause: 20_000 }, { hangup: true }] });
   await waitForRow('the caller talking with ops1', "SELECT 1 AS ok FROM calls WHERE caller = ? AND answered_by = 'ops1'", [talker], 20_000);
 
-  writeFileSync(TEST_CONFIG, withOps((b) => b.replace('ringsBeforeCallback: 2', 'ringsBeforeCallback: 3').replace('welcome: { it: "Benvenuti.",', 'welcome: { it: "Benvenuti al servizio di prova.",').replace('    callback:', '    menu: [{ key: "2", unit: contenzioso }]\n    callback:')));
+  writeFileSync(
+    TEST_CONFIG,
+    withOps((b) =>
+      b
+        .replace('ringsBeforeCallback: 2', 'ringsBeforeCallback: 3')
+        .replace('welcome: { it: "Benvenuti.",', 'welcome: { it: "Benvenuti al servizio di prova.",')
+        .replace('    callback:', '    menu: [{ key: "2", unit: contenzioso }]\n    callback:'),
+    ),
+  );
   const t0 = Date.now();
   const reload = await ivrctl('config', 'reload');
   const tookMs = Date.now() - t0;
@@ -73,10 +92,19 @@ t.test('config reload while a caller talks with an operator: the call goes on, t
   // "2" once the office has been announced: after the welcome and the operators' line
   const gen = (p: string): number => wavDurationMs(path.join(SOUNDS_DIR, `${p}.wav`)) ?? 5000;
   const announced = gen('dp/t-ops-welcome') + gen('it/menu-main') + 1000;
-  const b = await callIvr({ number: OPS, ani: next, rtpPort: nextRtp(), steps: [{ pause: announced }, { keys: '2' }, { pause: 2500 }, { keys: '1' }, { pause: 1000 }, { hangup: true }] });
+  const b = await callIvr({
+    number: OPS,
+    ani: next,
+    rtpPort: nextRtp(),
+    steps: [{ pause: announced }, { keys: '2' }, { pause: 2500 }, { keys: '1' }, { pause: 1000 }, { hangup: true }],
+  });
   t.equal(b.code, 0, 'the next caller chose the new office and booked', { report: b.code === 0 ? undefined : agentReport(b) });
   t.match(callEvents(next).find((e) => e.type === 'menu')?.data, { digit: '2', unit: 'contenzioso' });
-  t.match(query("SELECT callback_group AS 'group', status FROM callbacks WHERE number = ?", next), [{ group: 'unit:contenzioso', status: 'pending' }], "the request is the new office's");
+  t.match(
+    query("SELECT callback_group AS 'group', status FROM callbacks WHERE number = ?", next),
+    [{ group: 'unit:contenzioso', status: 'pending' }],
+    "the request is the new office's",
+  );
   const heard = asteriskLog().slice(logFrom);
   t.match(heard, /sounds\/dp\/t-ops-welcome\./, 'the welcome played');
   t.match(heard, /sounds\/dp\/t-ops-menu-offices\./, 'the menu offered the office');
@@ -88,7 +116,10 @@ t.test('config reload while a caller talks with an operator: the call goes on, t
 t.test('a bad file is refused (ivrctl names the field; over SIGHUP the running config is kept); SIGHUP applies a good one', async (t) => {
   const refusedBefore = await metric('ivr_config_reloads_total{result="refused"}');
   const appliedBefore = await metric('ivr_config_reloads_total{result="applied"}');
-  writeFileSync(TEST_CONFIG, withOps((b) => b.replace(/ringsBeforeCallback: \d/, 'ringsBeforeCallback: 0')));
+  writeFileSync(
+    TEST_CONFIG,
+    withOps((b) => b.replace(/ringsBeforeCallback: \d/, 'ringsBeforeCallback: 0')),
+  );
   const bad = await ivrctl('config', 'reload');
   t.equal(bad.code, 2, 'exit 2');
   t.match(bad.stderr, /^ivrctl: .*ivr-test\.yaml: directorates\[\d+\]\.ringsBeforeCallback: .*\n$/, 'one line naming the field');
@@ -110,7 +141,11 @@ t.test('a bad file is refused (ivrctl names the field; over SIGHUP the running c
 
 /** "YYYY-MM-DD HH:MM" in Rome, `ms` from now */
 const romeIn = (ms: number): string => {
-  const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Rome', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' }).formatToParts(new Date(Date.now() + ms)).map((x) => [x.type, x.value]));
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Rome', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+      .formatToParts(new Date(Date.now() + ms))
+      .map((x) => [x.type, x.value]),
+  );
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
 };
 
@@ -118,10 +153,13 @@ t.test('extraordinary closure: the message, then a callback booked for after it;
   const close = await ivrctl('dp', 'close', 't-ops', '--until', romeIn(2 * 3600_000), '--message', 'Gli uffici sono chiusi per una prova di evacuazione.', '--json');
   t.equal(close.code, 0, close.stderr);
   const c = JSON.parse(close.stdout) as { closure: { id: number; endsAt: string; offerCallback: boolean; createdBy: string }; message: { built: boolean } };
-  t.match(c, { closure: { offerCallback: true, createdBy: /^ivrctl:/ }, message: { built: true } }, 'closed, the message built, the callback offered (the directorate\'s default)');
+  t.match(c, { closure: { offerCallback: true, createdBy: /^ivrctl:/ }, message: { built: true } }, "closed, the message built, the callback offered (the directorate's default)");
   t.equal(readFileSync(path.join(SOUNDS_DIR, 'dp', `t-ops-closure-${c.closure.id}.txt`), 'utf8'), 'Gli uffici sono chiusi per una prova di evacuazione.');
   const list = JSON.parse((await ivrctl('dp', 'list', '--json')).stdout) as Array<{ dp: string; state: string; until: string | null }>;
-  t.match(list.find((x) => x.dp === 't-ops'), { state: 'closed', until: c.closure.endsAt });
+  t.match(
+    list.find((x) => x.dp === 't-ops'),
+    { state: 'closed', until: c.closure.endsAt },
+  );
   t.equal(await metric('ivr_directorate_closed{dp="t-ops"}'), 1, 'the metric shows the closure');
 
   const logFrom = asteriskLog().length;
@@ -146,7 +184,10 @@ t.test('extraordinary closure: the message, then a callback booked for after it;
   const after = '0613600005';
   const e = await callIvr({ number: OPS, ani: after, rtpPort: nextRtp(), steps: [{ pause: 4000 }, { hangup: true }] });
   t.equal(e.code, 0, 'called', { report: e.code === 0 ? undefined : agentReport(e) });
-  t.notOk(callEvents(after).some((x) => x.type === 'closure'), 'open again: no closure');
+  t.notOk(
+    callEvents(after).some((x) => x.type === 'closure'),
+    'open again: no closure',
+  );
   t.match(asteriskLog().slice(from2), /sounds\/it\/menu-main\./, 'the menu again');
   await assertNothingLeft(t);
 });
@@ -154,30 +195,64 @@ t.test('extraordinary closure: the message, then a callback booked for after it;
 t.test('a real softphone (baresip) answers, transfers with *3 and keys the outcome as RFC 4733; the office hangs up without a code: "not recorded"', async (t) => {
   const bs1 = await Softphone.start({ id: 'bs1', password: PASS.bs1, sipPort: 5095, ctrlPort: 47401, rtpPorts: [46500, 46599] });
   t.teardown(() => bs1.stop());
-  const unit = await startPhone({ id: 'tu1', password: PASS.tu1, port: 5162, rtpPort: nextRtp(), rxScenario: writeAnsweringScenario(`tu1-${++seq}`, { answerAfterMs: 1000, steps: [{ voice: true }, { pause: 3000 }, { bye: true }] }), holdMs: 40_000 });
+  const unit = await startPhone({
+    id: 'tu1',
+    password: PASS.tu1,
+    port: 5162,
+    rtpPort: nextRtp(),
+    rxScenario: writeAnsweringScenario(`tu1-${++seq}`, { answerAfterMs: 1000, steps: [{ voice: true }, { pause: 3000 }, { bye: true }] }),
+    holdMs: 40_000,
+  });
   const ani = '0613600006';
   const caller = callIvr({ number: OPS, ani, rtpPort: nextRtp(), steps: [{ pause: 1500 }, { keys: '1' }, { voice: true }] });
   await bs1.waitFor('CALL_ESTABLISHED', { timeoutMs: 20_000 });
   t.pass('baresip rang and answered the caller');
-  const [call] = await eventually('the call answered by bs1', async () => query<{ id: string }>("SELECT id FROM calls WHERE caller = ? AND answered_by = 'bs1'", ani)[0], 10_000).then((c) => [c]);
+  const [call] = await eventually(
+    'the call answered by bs1',
+    async () => query<{ id: string }>("SELECT id FROM calls WHERE caller = ? AND answered_by = 'bs1'", ani)[0],
+    10_000,
+  ).then((c) => [c]);
   await bs1.keys('*3');
-  const transfer = await waitForRow<{ official: string; unit: string }>('the transfer answered by the office', "SELECT official, unit FROM outcomes WHERE call_id = ? AND kind = 'transfer' AND code = 'answered'", [call!.id], 20_000);
+  const transfer = await waitForRow<{ official: string; unit: string }>(
+    'the transfer answered by the office',
+    "SELECT official, unit FROM outcomes WHERE call_id = ? AND kind = 'transfer' AND code = 'answered'",
+    [call!.id],
+    20_000,
+  );
   t.match(transfer, { official: 'tu1', unit: 'contenzioso' }, 'the office answered the transfer');
   // the operator, out of the bridge, is asked for the outcome: keyed when the prompt plays
   await eventually('the outcome prompt played to bs1', async () => /PJSIP\/bs1-[0-9a-f]+> Playing '\/opt\/ivr\/sounds\/it\/op-outcome/.test(asteriskLog()), 15_000);
   await bs1.keys('2');
-  const outcomes = await eventually('the operator outcome and the intervention', async () => {
-    const rows = query<{ kind: string; official: string; code: string; label: string; by_default: number }>('SELECT kind, official, code, label, by_default FROM outcomes WHERE call_id = ? ORDER BY id', call!.id);
-    return rows.some((o) => o.kind === 'operator') && rows.some((o) => o.kind === 'unit') ? rows : undefined;
-  }, 30_000);
-  t.match(outcomes.find((o) => o.kind === 'operator'), { official: 'bs1', code: '2', label: 'transferred', by_default: 0 }, 'the softphone keyed 2 (RFC 4733)');
-  t.match(outcomes.find((o) => o.kind === 'unit'), { official: 'tu1', code: '0', label: 'not_recorded', by_default: 1 }, 'the official hung up without a code: not recorded, nothing made up');
+  const outcomes = await eventually(
+    'the operator outcome and the intervention',
+    async () => {
+      const rows = query<{ kind: string; official: string; code: string; label: string; by_default: number }>(
+        'SELECT kind, official, code, label, by_default FROM outcomes WHERE call_id = ? ORDER BY id',
+        call!.id,
+      );
+      return rows.some((o) => o.kind === 'operator') && rows.some((o) => o.kind === 'unit') ? rows : undefined;
+    },
+    30_000,
+  );
+  t.match(
+    outcomes.find((o) => o.kind === 'operator'),
+    { official: 'bs1', code: '2', label: 'transferred', by_default: 0 },
+    'the softphone keyed 2 (RFC 4733)',
+  );
+  t.match(
+    outcomes.find((o) => o.kind === 'unit'),
+    { official: 'tu1', code: '0', label: 'not_recorded', by_default: 1 },
+    'the official hung up without a code: not recorded, nothing made up',
+  );
   await bs1.waitFor('CALL_CLOSED', { timeoutMs: 15_000 });
   const rc = await caller;
   t.equal(rc.code, 0, 'the caller was put through to the office, and the call ended', { report: rc.code === 0 ? undefined : agentReport(rc) });
   const ru = await unit.done;
   t.equal(ru.code, 0, 'the office phone answered and hung up', { report: ru.code === 0 ? undefined : agentReport(ru) });
   const profile = JSON.parse((await ivrctl('profile', ani, '--json')).stdout) as { timeline: Array<{ kind: string; summary: string }> };
-  t.ok(profile.timeline.some((e) => /not.recorded/i.test(e.summary)), 'the profile shows the intervention as not recorded');
+  t.ok(
+    profile.timeline.some((e) => /not.recorded/i.test(e.summary)),
+    'the profile shows the intervention as not recorded',
+  );
   await assertNothingLeft(t);
 });

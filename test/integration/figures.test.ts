@@ -28,8 +28,20 @@ t.test('three real calls, then the report and /metrics count exactly them', asyn
   const add = await ivrctl('operators', 'add', 'fig1', '--dp', DP, '--role', 'staff', '--password', 'Passw0rd-fig1');
   t.equal(add.code, 0, add.stderr);
   // 1. answered after about 6 s: 2 rings (5 s each, the second begun)
-  const phone = await startPhone({ id: 'fig1', password: 'Passw0rd-fig1', port: 5091, rtpPort: 42400, rxScenario: writePhoneScenario(`phone-fig1-${Date.now()}`, { answerAfterMs: 6000 }), holdMs: 16_000 });
-  const answered = await callIvr({ number: NUMBER, ani: '0612770001', rtpPort: 42410, steps: [{ pause: 1500 }, { keys: '1' }, { pause: 8000 }, { voice: true }, { pause: 2000 }, { hangup: true }] });
+  const phone = await startPhone({
+    id: 'fig1',
+    password: 'Passw0rd-fig1',
+    port: 5091,
+    rtpPort: 42400,
+    rxScenario: writePhoneScenario(`phone-fig1-${Date.now()}`, { answerAfterMs: 6000 }),
+    holdMs: 16_000,
+  });
+  const answered = await callIvr({
+    number: NUMBER,
+    ani: '0612770001',
+    rtpPort: 42410,
+    steps: [{ pause: 1500 }, { keys: '1' }, { pause: 8000 }, { voice: true }, { pause: 2000 }, { hangup: true }],
+  });
   t.equal(answered.code, 0, 'answered, talked, hung up', { report: answered.code === 0 ? undefined : agentReport(answered) });
   const ph = await phone.done;
   t.equal(ph.code, 0, 'the operator answered and unregistered', { report: ph.code === 0 ? undefined : agentReport(ph) });
@@ -39,11 +51,15 @@ t.test('three real calls, then the report and /metrics count exactly them', asyn
   // 3. hangs up in the menu
   const gone = await callIvr({ number: NUMBER, ani: '0612770003', rtpPort: 42414, steps: [{ pause: 1500 }, { hangup: true }] });
   t.equal(gone.code, 0, 'hung up in the menu', { report: gone.code === 0 ? undefined : agentReport(gone) });
-  t.same(query<{ caller: string; answered_by: string | null; ring_count: number | null }>('SELECT caller, answered_by, ring_count FROM calls WHERE dp = ? ORDER BY started_at', DP), [
-    { caller: '0612770001', answered_by: 'fig1', ring_count: 2 },
-    { caller: '0612770002', answered_by: null, ring_count: null },
-    { caller: '0612770003', answered_by: null, ring_count: null },
-  ], 'the calls as recorded');
+  t.same(
+    query<{ caller: string; answered_by: string | null; ring_count: number | null }>('SELECT caller, answered_by, ring_count FROM calls WHERE dp = ? ORDER BY started_at', DP),
+    [
+      { caller: '0612770001', answered_by: 'fig1', ring_count: 2 },
+      { caller: '0612770002', answered_by: null, ring_count: null },
+      { caller: '0612770003', answered_by: null, ring_count: null },
+    ],
+    'the calls as recorded',
+  );
 
   const r = await ivrctl('report', '--dp', DP, '--format', 'json');
   t.equal(r.code, 0, r.stderr);

@@ -64,8 +64,7 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
 export const stack = (cmd: string, extraEnv: Record<string, string> = {}): Promise<RunResult> =>
   run('bash', [path.join(ROOT, 'docker', 'stack.sh'), cmd], { env: stackEnv(extraEnv), timeoutMs: 180_000 });
 
-export const ivrctl = (...args: string[]): Promise<RunResult> =>
-  run('node', [path.join(ROOT, 'dist', 'controller', 'cli', 'ivrctl.js'), ...args], { timeoutMs: 30_000 });
+export const ivrctl = (...args: string[]): Promise<RunResult> => run('node', [path.join(ROOT, 'dist', 'controller', 'cli', 'ivrctl.js'), ...args], { timeoutMs: 30_000 });
 
 // ---- SIP agents -------------------------------------------------------------------------
 
@@ -97,10 +96,27 @@ export async function sipp(o: SippOptions): Promise<SippResult> {
   const id = `${process.pid}-${++sippSeq}`;
   const logDir = `/tmp/sipp-logs/${id}`;
   const args = [
-    ...PODMAN, 'exec', '-w', logDir, AGENTS_CONTAINER, 'sipp', '127.0.0.1:5060',
-    '-sf', o.scenario.startsWith('/') ? o.scenario : `/sipp/${o.scenario}.xml`, '-i', o.ip, '-p', String(o.port), '-m', '1', '-nostdin',
-    '-timeout', `${Math.ceil((o.timeoutMs ?? 60_000) / 1000)}s`, '-timeout_error',
-    '-trace_err', '-trace_msg',
+    ...PODMAN,
+    'exec',
+    '-w',
+    logDir,
+    AGENTS_CONTAINER,
+    'sipp',
+    '127.0.0.1:5060',
+    '-sf',
+    o.scenario.startsWith('/') ? o.scenario : `/sipp/${o.scenario}.xml`,
+    '-i',
+    o.ip,
+    '-p',
+    String(o.port),
+    '-m',
+    '1',
+    '-nostdin',
+    '-timeout',
+    `${Math.ceil((o.timeoutMs ?? 60_000) / 1000)}s`,
+    '-timeout_error',
+    '-trace_err',
+    '-trace_msg',
   ];
   if (o.service) args.push('-s', o.service);
   for (const [k, v] of Object.entries(o.vars ?? {})) args.push('-set', k, String(v));
@@ -253,10 +269,10 @@ export function spawnDetached(cmd: string, args: string[]): void {
 
 /** tap's test object, as far as these helpers use it (without importing tap here) */
 export interface TapTest {
-    fail(msg: string): void;
-    pass(msg: string): void;
-    ok(value: unknown, msg: string): void;
-    equal(found: unknown, wanted: unknown, msg: string): void;
+  fail(msg: string): void;
+  pass(msg: string): void;
+  ok(value: unknown, msg: string): void;
+  equal(found: unknown, wanted: unknown, msg: string): void;
 }
 
 /** An Asterisk CLI command in the test PBX container (read-only checks). */
@@ -311,7 +327,16 @@ export function seededPassword(id: string): string {
  * `holdMs`, then unregisters. Resolves once Asterisk sees the phone online and idle (or just
  * online with busyAtOnce).
  */
-export async function startPhone(o: { id: string; password: string; port: number; rtpPort: number; rxScenario: string; holdMs: number; maxCalls?: number; busyAtOnce?: boolean }): Promise<Phone> {
+export async function startPhone(o: {
+  id: string;
+  password: string;
+  port: number;
+  rtpPort: number;
+  rxScenario: string;
+  holdMs: number;
+  maxCalls?: number;
+  busyAtOnce?: boolean;
+}): Promise<Phone> {
   const rtp = await rtpCounter('127.0.0.1', o.rtpPort, { speak: true });
   const done = sipp({
     scenario: '/scen/phone-register.xml',
@@ -325,19 +350,30 @@ export async function startPhone(o: { id: string; password: string; port: number
   }).finally(() => rtp.close());
   let exited: SippResult | undefined;
   void done.then((r) => (exited = r));
-  await eventually(`${o.id} online and idle`, async () => {
-    if (exited) throw new Error(`the phone exited: ${agentReport(exited)}`);
-    const [ep, ds] = await Promise.all([ari<{ state: string }>(`/endpoints/PJSIP/${o.id}`), ari<{ state: string }>(`/deviceStates/PJSIP%2F${o.id}`)]);
-    // busyAtOnce: a callback waits for this phone, so it may be rung as soon as it registers
-    return ep.state === 'online' && (o.busyAtOnce || ds.state === 'NOT_INUSE');
-  }, 10_000);
+  await eventually(
+    `${o.id} online and idle`,
+    async () => {
+      if (exited) throw new Error(`the phone exited: ${agentReport(exited)}`);
+      const [ep, ds] = await Promise.all([ari<{ state: string }>(`/endpoints/PJSIP/${o.id}`), ari<{ state: string }>(`/deviceStates/PJSIP%2F${o.id}`)]);
+      // busyAtOnce: a callback waits for this phone, so it may be rung as soon as it registers
+      return ep.state === 'online' && (o.busyAtOnce || ds.state === 'NOT_INUSE');
+    },
+    10_000,
+  );
   return { rtp, done };
 }
 
 let callerSeq = 0;
 
 /** One outside call from the trunk following a script; returns SIPp's result and the audio heard. */
-export async function callIvr(o: { number: string; ani: string; steps: import('./scenarios').CallerStep[]; rtpPort: number; timeoutMs?: number; ip?: string }): Promise<SippResult & { rtp: RtpCounter; scenario: string }> {
+export async function callIvr(o: {
+  number: string;
+  ani: string;
+  steps: import('./scenarios').CallerStep[];
+  rtpPort: number;
+  timeoutMs?: number;
+  ip?: string;
+}): Promise<SippResult & { rtp: RtpCounter; scenario: string }> {
   const { writeCallerScenario } = await import('./scenarios');
   const name = `caller-${process.pid}-${++callerSeq}`;
   const scenario = writeCallerScenario(name, o.steps);
@@ -346,7 +382,14 @@ export async function callIvr(o: { number: string; ani: string; steps: import('.
   try {
     // not 5060: 127.0.0.2:5060 is where callbacks reach callers (the demo's fixed callee address); the trunk is
     // recognised by address only
-    const r = await sipp({ scenario, ip, port: 5100 + (callerSeq % 400), service: o.number, vars: { rtp_ip: ip, rtp_port: o.rtpPort, ani: o.ani }, timeoutMs: o.timeoutMs ?? 120_000 });
+    const r = await sipp({
+      scenario,
+      ip,
+      port: 5100 + (callerSeq % 400),
+      service: o.number,
+      vars: { rtp_ip: ip, rtp_port: o.rtpPort, ani: o.ani },
+      timeoutMs: o.timeoutMs ?? 120_000,
+    });
     return { ...r, rtp, scenario };
   } finally {
     rtp.close();
@@ -359,10 +402,12 @@ export function callEvents(caller: string): Array<{ type: string; at: string; da
   try {
     const call = db.prepare('SELECT id FROM calls WHERE caller = ? ORDER BY started_at DESC LIMIT 1').get(caller) as { id: string } | undefined;
     if (!call) return [];
-    return (db.prepare('SELECT type, at, data FROM call_events WHERE call_id = ? ORDER BY id').all(call.id) as Array<{ type: string; at: string; data: string | null }>).map((e) => ({
-      ...e,
-      data: e.data ? (JSON.parse(e.data) as Record<string, unknown>) : null,
-    }));
+    return (db.prepare('SELECT type, at, data FROM call_events WHERE call_id = ? ORDER BY id').all(call.id) as Array<{ type: string; at: string; data: string | null }>).map(
+      (e) => ({
+        ...e,
+        data: e.data ? (JSON.parse(e.data) as Record<string, unknown>) : null,
+      }),
+    );
   } finally {
     db.close();
   }
@@ -386,13 +431,19 @@ export function query<T>(sql: string, ...params: unknown[]): T[] {
 export async function startCallee(o: { scenario: string; rtpPort: number; calls: number; timeoutMs: number; speak?: boolean; ip?: string }): Promise<Phone> {
   const ip = o.ip ?? TRUNK_IP;
   const rtp = await rtpCounter(ip, o.rtpPort, { speak: !!o.speak });
-  const done = sipp({ scenario: o.scenario, ip, port: 5060, vars: { rtp_ip: ip, rtp_port: o.rtpPort }, extra: ['-m', String(o.calls)], timeoutMs: o.timeoutMs }).finally(() => rtp.close());
+  const done = sipp({ scenario: o.scenario, ip, port: 5060, vars: { rtp_ip: ip, rtp_port: o.rtpPort }, extra: ['-m', String(o.calls)], timeoutMs: o.timeoutMs }).finally(() =>
+    rtp.close(),
+  );
   let exited: SippResult | undefined;
   void done.then((r) => (exited = r));
-  await eventually(`the agent listening on ${ip}:5060`, async () => {
-    if (exited) throw new Error(`the agent exited: ${agentReport(exited)}`);
-    return (await run('ss', ['-Hlun', 'src', `${ip}:5060`], { timeoutMs: 5000 })).stdout.trim() !== '';
-  }, 10_000);
+  await eventually(
+    `the agent listening on ${ip}:5060`,
+    async () => {
+      if (exited) throw new Error(`the agent exited: ${agentReport(exited)}`);
+      return (await run('ss', ['-Hlun', 'src', `${ip}:5060`], { timeoutMs: 5000 })).stdout.trim() !== '';
+    },
+    10_000,
+  );
   return { rtp, done };
 }
 
@@ -405,7 +456,14 @@ export async function dispatcherState(): Promise<{ lastPass: { at: string; direc
 }
 
 /** The controller's /healthz body (with its status). */
-export async function healthJson(): Promise<{ status: number; ok: boolean; pid: number; reasons?: string[]; ari: string; database: { writable: boolean; reason?: string; state: string; queued: number } }> {
+export async function healthJson(): Promise<{
+  status: number;
+  ok: boolean;
+  pid: number;
+  reasons?: string[];
+  ari: string;
+  database: { writable: boolean; reason?: string; state: string; queued: number };
+}> {
   const res = await fetch('http://127.0.0.1:8080/healthz', { signal: AbortSignal.timeout(3000) });
   return { status: res.status, ...((await res.json()) as Omit<Awaited<ReturnType<typeof healthJson>>, 'status'>) };
 }
@@ -432,7 +490,9 @@ export function longestSilence(rtp: { voicedAt: number[] }, from: number, to: nu
 export async function controllerStartedAt(): Promise<Date> {
   const { pid } = await healthJson();
   // the fields after the command name (which may hold spaces) in /proc/<pid>/stat; starttime is field 22
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /s, '')
+    .split(' ');
   const ticks = Number(fields[22 - 3]);
   const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))![1]);
   const hz = 100; // USER_HZ, as Linux reports /proc times on every architecture it runs here
@@ -448,7 +508,11 @@ export const asteriskLog = (): string => readFileSync(path.join(STATE_DIR, 'log'
  * (relative to the prompts' dir when it is one of ours).
  */
 export function asteriskPlays(fromOffset: number): Array<{ at: number; channel: string; file: string }> {
-  return [...asteriskLog().slice(fromOffset).matchAll(/^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3})\] VERBOSE\[\d+\](?:\[C-[0-9a-f]+\])? file\.c: <([^>]+)> Playing '([^']+)'/gm)].map((m) => ({
+  return [
+    ...asteriskLog()
+      .slice(fromOffset)
+      .matchAll(/^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3})\] VERBOSE\[\d+\](?:\[C-[0-9a-f]+\])? file\.c: <([^>]+)> Playing '([^']+)'/gm),
+  ].map((m) => ({
     at: Date.parse(`${m[1]!.replace(' ', 'T')}Z`),
     channel: m[2]!,
     file: m[3]!.replace(/^\/opt\/ivr\/sounds\//, '').replace(/\.[a-z0-9]+$/, ''),

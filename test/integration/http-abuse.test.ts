@@ -35,17 +35,52 @@ function raw(bytes: string | Buffer, waitMs = 5000): Promise<number> {
 /** A small seeded generator, so that a failure can be replayed. */
 function rng(seed: number): (n: number) => number {
   let x = seed;
-  return (n) => ((x = (x * 1103515245 + 12345) & 0x7fffffff) % n);
+  return (n) => (x = (x * 1103515245 + 12345) & 0x7fffffff) % n;
 }
 
 const PATHS = [
-  '/', '/healthz', '/metrics', '/api/dispatcher', '/api/jobs', '/api/callbacks/1/cancel', '/api/callbacks/99999999999/retry', '/api/callbacks/1/reschedule',
-  '/api/operators/st1/pause', '/api/jobs/backup/run', '/api/jobs/%E0%A4%A/run', '/console', '/console/login', '/console/live', '/console/live/events',
-  '/console/callbacks', '/console/callbacks/1/cancel', '/console/profile', '/console/reports', '/console/reports.csv', '/console/operator', '/console/notes',
-  '/console/logout', '/console/static/console.css', '/console/static/../../etc/passwd', '/console/static/live.js',
+  '/',
+  '/healthz',
+  '/metrics',
+  '/api/dispatcher',
+  '/api/jobs',
+  '/api/callbacks/1/cancel',
+  '/api/callbacks/99999999999/retry',
+  '/api/callbacks/1/reschedule',
+  '/api/operators/st1/pause',
+  '/api/jobs/backup/run',
+  '/api/jobs/%E0%A4%A/run',
+  '/console',
+  '/console/login',
+  '/console/live',
+  '/console/live/events',
+  '/console/callbacks',
+  '/console/callbacks/1/cancel',
+  '/console/profile',
+  '/console/reports',
+  '/console/reports.csv',
+  '/console/operator',
+  '/console/notes',
+  '/console/logout',
+  '/console/static/console.css',
+  '/console/static/../../etc/passwd',
+  '/console/static/live.js',
 ];
 const NOISE = ['%', '%00', '%zz', '%ff', '..', '/', '?', '&', '=', '#', ';', '%C3%A8', '\u00e8', '\\', '"', "'", '<script>', '{', '}', '|', '^', '`', '~', ' '];
-const QUERY = ['from=2026-01-01', 'to=2099-12-31', 'from=0100-01-01', 'to=9999-99-99', 'dp=demo-st', 'dp=%00', 'number=0612345678', 'number=+', 'status=pending', 'operator=st1', 'at=now', 'done=1'];
+const QUERY = [
+  'from=2026-01-01',
+  'to=2099-12-31',
+  'from=0100-01-01',
+  'to=9999-99-99',
+  'dp=demo-st',
+  'dp=%00',
+  'number=0612345678',
+  'number=+',
+  'status=pending',
+  'operator=st1',
+  'at=now',
+  'done=1',
+];
 const METHODS = ['GET', 'GET', 'GET', 'POST', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'TRACE', 'G3T', 'CONNECT', 'GET'];
 const TYPES = ['application/x-www-form-urlencoded', 'application/json', 'text/plain', 'multipart/form-data; boundary=x', '\u00ff\u00fe'];
 
@@ -83,11 +118,19 @@ t.test('malformed targets, bad requests, oversized headers: a 4xx or a closed co
     ['a content-length that is not a number', 'POST /api/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n', [400]],
     ['two content-lengths', 'POST /console/login HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab', [400]],
     ['a malformed chunked body', 'POST /console/login HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n', [400]],
-    ['a malformed percent-escape in the API path', 'POST /api/operators/%E0%A4%A/pause HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', [400, 401]],
+    [
+      'a malformed percent-escape in the API path',
+      'POST /api/operators/%E0%A4%A/pause HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
+      [400, 401],
+    ],
     ['the API under another name (DNS rebinding)', 'GET /api/jobs HTTP/1.1\r\nHost: evil.example:8080\r\nConnection: close\r\n\r\n', [421]],
     ['20 KiB of headers', `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, [431]],
     ['200 headers', `GET /healthz HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 200 }, (_, i) => `X-H${i}: v`).join('\r\n')}\r\nConnection: close\r\n\r\n`, [200, 400, 431]],
-    ['a 100 KB form to the console', `POST /console/login HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\n${'a'.repeat(100_000)}`, [413, 400]],
+    [
+      'a 100 KB form to the console',
+      `POST /console/login HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\n${'a'.repeat(100_000)}`,
+      [413, 400],
+    ],
   ];
   for (const [what, bytes, allowed] of cases) {
     const status = await raw(bytes);
@@ -132,7 +175,10 @@ t.test('10,000 fuzzed requests over /console, /api and /metrics: no 5xx, same pi
       }
     }),
   );
-  const summary = [...statuses.entries()].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s || 'closed'}: ${n}`).join(', ');
+  const summary = [...statuses.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([s, n]) => `${s || 'closed'}: ${n}`)
+    .join(', ');
   t.comment(`10,000 requests in ${Date.now() - t0} ms: ${summary}`);
   const server = [...statuses.entries()].filter(([s]) => s >= 500);
   t.same(server, [], 'no 5xx answer');

@@ -43,7 +43,14 @@ t.test('an operator phone may dial a directorate number (test call through the I
   t.ok(password, 'st1 was seeded with a generated password');
   const rtp = await rtpCounter('127.0.0.1', 41004);
   t.teardown(() => rtp.close());
-  const r = await sipp({ scenario: 'operator-dials', ip: '127.0.0.1', port: 5072, service: '0611000001', auth: { user: 'st1', password: password! }, vars: { rtp_ip: '127.0.0.1', rtp_port: 41004, ani: 'st1' } });
+  const r = await sipp({
+    scenario: 'operator-dials',
+    ip: '127.0.0.1',
+    port: 5072,
+    service: '0611000001',
+    auth: { user: 'st1', password: password! },
+    vars: { rtp_ip: '127.0.0.1', rtp_port: 41004, ani: 'st1' },
+  });
   t.equal(r.code, 0, 'challenged, authenticated, answered, heard the welcome, hung up', { report: r.code === 0 ? undefined : agentReport(r) });
   t.ok(rtp.voicedBytes > 2000, 'heard the welcome');
   await waitForRow('the call closed', "SELECT 1 AS ok FROM calls WHERE caller = 'st1' AND end_reason = 'caller_hangup'");

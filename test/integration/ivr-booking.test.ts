@@ -8,7 +8,9 @@ t.test('nobody registered: the offer comes at once; 1 books the calling number',
   const r = await callIvr({ number: '0611000002', ani, rtpPort: 41100, steps: [{ pause: 2500 }, { keys: '1' }, { pause: 3000 }, { keys: '1' }] });
   t.equal(r.code, 0, 'the PBX ended the call after the confirmation', { report: r.code === 0 ? undefined : agentReport(r) });
   const rows = query<{ id: number; dp: string; number: string; status: string; language: string; menu_path: string; ring_count: number | null; call_id: string }>(
-    'SELECT * FROM callbacks WHERE number = ?', ani);
+    'SELECT * FROM callbacks WHERE number = ?',
+    ani,
+  );
   t.equal(rows.length, 1, 'one booking');
   t.match(rows[0], { dp: 't-empty', number: ani, status: 'pending', language: 'it', menu_path: '1,offer:1', ring_count: null });
   const types = callEvents(ani).map((e) => e.type);

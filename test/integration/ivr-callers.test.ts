@@ -17,8 +17,21 @@ const ok = (t: Test, r: SippResult, what: string): void => {
 t.test('typed number: read back digit by digit, corrected, then confirmed', async (t) => {
   const logBefore = asteriskLog().length;
   const r = await callIvr({
-    number: NOBODY, ani: 'anonymous', rtpPort: rtpPort(),
-    steps: [{ pause: 2500 }, { keys: '1' }, { pause: 2000 }, { keys: '3351112222#' }, { pause: 2500 }, { keys: '2' }, { pause: 1500 }, { keys: '0612223333#' }, { pause: 2500 }, { keys: '1' }],
+    number: NOBODY,
+    ani: 'anonymous',
+    rtpPort: rtpPort(),
+    steps: [
+      { pause: 2500 },
+      { keys: '1' },
+      { pause: 2000 },
+      { keys: '3351112222#' },
+      { pause: 2500 },
+      { keys: '2' },
+      { pause: 1500 },
+      { keys: '0612223333#' },
+      { pause: 2500 },
+      { keys: '1' },
+    ],
   });
   ok(t, r, 'booked, then the PBX said goodbye');
   const rows = query<{ number: string; status: string; dp: string }>("SELECT * FROM callbacks WHERE number IN ('3351112222', '0612223333')");
@@ -26,7 +39,10 @@ t.test('typed number: read back digit by digit, corrected, then confirmed', asyn
   const [call] = query<{ id: string }>("SELECT c.id FROM calls c JOIN callbacks b ON b.call_id = c.id WHERE b.number = '0612223333'");
   t.equal(query<{ caller: string | null }>('SELECT caller FROM calls WHERE id = ?', call?.id)[0]?.caller, null, 'a withheld caller id is recorded as such');
   const typed = query<{ data: string }>("SELECT data FROM call_events WHERE call_id = ? AND type = 'number_typed' ORDER BY id", call?.id);
-  t.same(typed.map((e) => JSON.parse(e.data).digits), ['3351112222', '0612223333']);
+  t.same(
+    typed.map((e) => JSON.parse(e.data).digits),
+    ['3351112222', '0612223333'],
+  );
   const log = asteriskLog().slice(logBefore);
   t.match(log, /Playing 'digits\/3\.gsm' \(language 'it'\)/, 'the number was read back with the Italian digit prompts');
   await assertNothingLeft(t);
@@ -36,12 +52,23 @@ t.test('refused numbers: premium, international, short; the caller is told why; 
   // a foreign caller id is not a callback number: the offer goes straight to typing
   const ani = '+441234567801';
   const r = await callIvr({
-    number: NOBODY, ani, rtpPort: rtpPort(),
+    number: NOBODY,
+    ani,
+    rtpPort: rtpPort(),
     steps: [{ pause: 2500 }, { keys: '1' }, { pause: 2000 }, { keys: '899123456#' }, { pause: 2000 }, { keys: '00441234567890#' }, { pause: 2000 }, { keys: '112#' }],
   });
   ok(t, r, 'refused three times, then goodbye from the PBX');
-  const reasons = callEvents(ani).filter((e) => e.type === 'number_typed').map((e) => e.data as { digits: string; reason: string });
-  t.same(reasons.map((x) => [x.digits, x.reason]), [['899123456', 'premium'], ['00441234567890', 'international'], ['112', 'short']]);
+  const reasons = callEvents(ani)
+    .filter((e) => e.type === 'number_typed')
+    .map((e) => e.data as { digits: string; reason: string });
+  t.same(
+    reasons.map((x) => [x.digits, x.reason]),
+    [
+      ['899123456', 'premium'],
+      ['00441234567890', 'international'],
+      ['112', 'short'],
+    ],
+  );
   t.equal(query("SELECT 1 FROM callbacks WHERE number IN ('899123456', '00441234567890', '112')").length, 0);
   await assertNothingLeft(t);
 });
@@ -53,13 +80,21 @@ t.test('a pending request: told with its position, kept with 1, cancelled with 2
   t.equal(first?.status, 'pending');
 
   const other = '+441234567802';
-  const typed = await callIvr({ number: NOBODY, ani: other, rtpPort: rtpPort(), steps: [{ pause: 2500 }, { keys: '1' }, { pause: 2000 }, { keys: `${ani}#` }, { pause: 2500 }, { keys: '1' }] });
+  const typed = await callIvr({
+    number: NOBODY,
+    ani: other,
+    rtpPort: rtpPort(),
+    steps: [{ pause: 2500 }, { keys: '1' }, { pause: 2000 }, { keys: `${ani}#` }, { pause: 2500 }, { keys: '1' }],
+  });
   ok(t, typed, 'typing the same number from another phone: told it is already pending');
   t.equal(query('SELECT 1 FROM callbacks WHERE number = ?', ani).length, 1, 'not booked twice');
   t.match(callEvents(other).find((e) => e.type === 'booking_refused')?.data, { reason: 'duplicate', number: ani }, 'refusal recorded');
 
   ok(t, await callIvr({ number: NOBODY, ani, rtpPort: rtpPort(), steps: [{ pause: 3000 }, { keys: '1' }] }), 'calling again, 1 keeps it');
-  t.ok(callEvents(ani).some((e) => e.type === 'pending_kept'), 'kept');
+  t.ok(
+    callEvents(ani).some((e) => e.type === 'pending_kept'),
+    'kept',
+  );
   t.equal(query<{ status: string }>('SELECT status FROM callbacks WHERE id = ?', first!.id)[0]?.status, 'pending');
 
   ok(t, await callIvr({ number: NOBODY, ani, rtpPort: rtpPort(), steps: [{ pause: 3000 }, { keys: '2' }, { pause: 3000 }, { hangup: true }] }), 'calling again, 2 cancels it');
@@ -73,7 +108,10 @@ t.test('outside service hours: hours announced, a callback for the next window',
   ok(t, r, 'booked for the next window, goodbye');
   const [row] = query<{ due_at: string; requested_at: string; status: string }>('SELECT * FROM callbacks WHERE number = ?', ani);
   t.equal(row?.status, 'pending');
-  const rome = (iso: string) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+  const rome = (iso: string) =>
+    new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(
+      new Date(iso),
+    );
   const tomorrow = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome' }).format(new Date(Date.now() + 86_400_000));
   t.equal(rome(row!.due_at), `${tomorrow}, 00:00`, 'due when the directorate opens again (tomorrow 00:00 in Rome)');
   const types = callEvents(ani).map((e) => e.type);
@@ -100,7 +138,11 @@ t.test('random keys at the main menu: "scelta non valida" three times, then good
   const r = await callIvr({ number: NOBODY, ani, rtpPort: rtpPort(), steps: [{ pause: 2500 }, { keys: '7' }, { pause: 1500 }, { keys: '*' }, { pause: 1500 }, { keys: '#' }] });
   ok(t, r, 'goodbye from the PBX');
   const ev = callEvents(ani);
-  t.same(ev.filter((e) => e.type === 'invalid_key').map((e) => e.data?.digit), ['7', '*', '#'], 'each wrong key counted');
+  t.same(
+    ev.filter((e) => e.type === 'invalid_key').map((e) => e.data?.digit),
+    ['7', '*', '#'],
+    'each wrong key counted',
+  );
   t.match(ev.find((e) => e.type === 'no_input')?.data, { menu: 'main' }, 'the third ended the call politely');
   t.equal(query('SELECT 1 FROM callbacks WHERE number = ?', ani).length, 0);
   await assertNothingLeft(t);
@@ -109,9 +151,18 @@ t.test('random keys at the main menu: "scelta non valida" three times, then good
 t.test('overlong number and silence at the offer and at the confirmation', async (t) => {
   const ani = '0612340060';
   const foreign = '+441234567803';
-  const over = await callIvr({ number: NOBODY, ani: foreign, rtpPort: rtpPort(), steps: [{ pause: 2500 }, { keys: '1' }, { pause: 2000 }, { keys: '12345678901234567890#' }, { pause: 1500 }, { hangup: true }] });
+  const over = await callIvr({
+    number: NOBODY,
+    ani: foreign,
+    rtpPort: rtpPort(),
+    steps: [{ pause: 2500 }, { keys: '1' }, { pause: 2000 }, { keys: '12345678901234567890#' }, { pause: 1500 }, { hangup: true }],
+  });
   ok(t, over, 'overlong number, then the caller hangs up');
-  t.match(callEvents(foreign).find((e) => e.type === 'number_typed')?.data, { digits: '1234567890123456', ok: false, reason: 'invalid' }, 'cut at 16 digits and refused as invalid');
+  t.match(
+    callEvents(foreign).find((e) => e.type === 'number_typed')?.data,
+    { digits: '1234567890123456', ok: false, reason: 'invalid' },
+    'cut at 16 digits and refused as invalid',
+  );
 
   const silent = await callIvr({ number: NOBODY, ani, rtpPort: rtpPort(), steps: [{ pause: 2500 }, { keys: '1' }] });
   ok(t, silent, 'silence at the offer: three prompts, then goodbye');

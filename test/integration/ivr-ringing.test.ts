@@ -21,7 +21,12 @@ t.test('operator answers within the threshold: bridged, audio both ways, the oth
   const a = await phone('op-a', 5081, 42000, { answerAfterMs: 3000 }, 25_000);
   const b = await phone('op-b', 5082, 42002, { ringForever: true }, 25_000);
   const ani = '0612340010';
-  const r = await callIvr({ number: '0611000001', ani, rtpPort: 42010, steps: [{ pause: 1500 }, { keys: '1' }, { pause: 5000 }, { voice: true }, { pause: 5000 }, { hangup: true }] });
+  const r = await callIvr({
+    number: '0611000001',
+    ani,
+    rtpPort: 42010,
+    steps: [{ pause: 1500 }, { keys: '1' }, { pause: 5000 }, { voice: true }, { pause: 5000 }, { hangup: true }],
+  });
   t.equal(r.code, 0, 'caller: answered, talked, hung up', { report: r.code === 0 ? undefined : agentReport(r) });
   const [ra, rb] = await Promise.all([a.done, b.done]);
   t.equal(ra.code, 0, 'op-a answered and got the BYE when the caller hung up', { report: ra.code === 0 ? undefined : agentReport(ra) });
@@ -41,7 +46,11 @@ t.test('operator answers within the threshold: bridged, audio both ways, the oth
   t.equal(b.rtp.packets, 0, 'the cancelled phone got no audio');
   t.equal(query('SELECT 1 FROM callbacks WHERE number = ?', ani).length, 0, 'no callback booked');
   // the caller hung up first: op-a was asked for the outcome code; its phone keys none
-  t.match(query('SELECT kind, official, code, label, by_default FROM outcomes WHERE call_id = ?', call!.id), [{ kind: 'operator', official: 'op-a', code: '0', label: 'not_recorded', by_default: 1 }], 'no code keyed: "not recorded" in the profile, nothing made up');
+  t.match(
+    query('SELECT kind, official, code, label, by_default FROM outcomes WHERE call_id = ?', call!.id),
+    [{ kind: 'operator', official: 'op-a', code: '0', label: 'not_recorded', by_default: 1 }],
+    'no code keyed: "not recorded" in the profile, nothing made up',
+  );
   await assertNothingLeft(t);
 });
 
@@ -70,7 +79,11 @@ t.test('the caller hangs up while the phones ring: they stop, nothing is booked,
   const ani = '0612340012';
   const r = await callIvr({ number: '0611000001', ani, rtpPort: 42014, steps: [{ pause: 1500 }, { keys: '1' }, { pause: 4000 }, { hangup: true }] });
   t.equal(r.code, 0, 'caller hung up during the ringing', { report: r.code === 0 ? undefined : agentReport(r) });
-  await eventually('both phones idle again', async () => (await Promise.race([Promise.all([a.done, b.done]).then(() => true), new Promise<false>((res) => setTimeout(() => res(false), 100))])) || undefined, 30_000);
+  await eventually(
+    'both phones idle again',
+    async () => (await Promise.race([Promise.all([a.done, b.done]).then(() => true), new Promise<false>((res) => setTimeout(() => res(false), 100))])) || undefined,
+    30_000,
+  );
   const [ra, rb] = await Promise.all([a.done, b.done]);
   t.equal(ra.code, 0, 'op-a was cancelled', { report: ra.code === 0 ? undefined : agentReport(ra) });
   t.equal(rb.code, 0, 'op-b was cancelled', { report: rb.code === 0 ? undefined : agentReport(rb) });

@@ -30,7 +30,10 @@ t.test('status: Asterisk over AMI, ARI, the controller with their uptimes, and e
   t.ok(typeof s.controller.uptimeSeconds === 'number' && s.controller.uptimeSeconds >= 0, `controller up ${s.controller.uptimeSeconds} s`);
   const names = s.jobs.map((j) => j.name);
   for (const n of ['close-window:t-closed', 'daily-report', 'backup', 'retention']) t.ok(names.includes(n), `job ${n} listed`);
-  t.ok(s.jobs.every((j) => j.nextRun && Date.parse(j.nextRun) > Date.now()), 'each job has a next run in the future');
+  t.ok(
+    s.jobs.every((j) => j.nextRun && Date.parse(j.nextRun) > Date.now()),
+    'each job has a next run in the future',
+  );
   const table = await ivrctl('status');
   t.equal(table.code, 0);
   t.match(table.stdout, /^asterisk: +up /m);
@@ -43,7 +46,9 @@ t.test('jobs run close-window: a request the closed directorate did not reach wa
   const now = new Date();
   const id = (
     db
-      .prepare("INSERT INTO callbacks (dp, number, language, status, requested_at, due_at, expires_at, updated_at) VALUES ('t-closed', '0612000777', 'it', 'pending', ?, ?, ?, ?) RETURNING id")
+      .prepare(
+        "INSERT INTO callbacks (dp, number, language, status, requested_at, due_at, expires_at, updated_at) VALUES ('t-closed', '0612000777', 'it', 'pending', ?, ?, ?, ?) RETURNING id",
+      )
       .get(now.toISOString(), now.toISOString(), new Date(now.getTime() + 3 * 86_400_000).toISOString(), now.toISOString()) as { id: number }
   ).id;
   db.close();

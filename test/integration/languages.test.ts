@@ -9,7 +9,12 @@ import { attemptsOf, callbackAgents, ok } from './callback-agents';
 const NUMBER = '0611000011';
 const { nextRtp, phone, callee } = callbackAgents(45000, NUMBER);
 /** the synthesized prompts Asterisk played since `from`, as sounds-relative paths, in order */
-const played = (from: number): string[] => [...asteriskLog().slice(from).matchAll(/Playing '\/opt\/ivr\/sounds\/([a-z]+\/[a-z0-9-]+)\./g)].map((m) => m[1]!);
+const played = (from: number): string[] =>
+  [
+    ...asteriskLog()
+      .slice(from)
+      .matchAll(/Playing '\/opt\/ivr\/sounds\/([a-z]+\/[a-z0-9-]+)\./g),
+  ].map((m) => m[1]!);
 
 t.test('French: 7 after the Italian menu invited all three languages; the typed number read back in French; booked in French', async (t) => {
   const from = asteriskLog().length;
@@ -17,7 +22,9 @@ t.test('French: 7 after the Italian menu invited all three languages; the typed 
   // the welcome and the whole Italian menu (its four sentences) are heard before the 7; the
   // keys after it interrupt each prompt, but the number's read-back is heard to its end
   const r = await callIvr({
-    number: NUMBER, ani, rtpPort: nextRtp(),
+    number: NUMBER,
+    ani,
+    rtpPort: nextRtp(),
     steps: [{ pause: 10_500 }, { keys: '7' }, { pause: 1500 }, { keys: '1' }, { pause: 2500 }, { keys: '0612360001#' }, { pause: 12_000 }, { keys: '1' }],
   });
   ok(t, r, 'booked in French, then goodbye from the PBX');
@@ -29,8 +36,13 @@ t.test('French: 7 after the Italian menu invited all three languages; the typed 
   t.same(readBack, ['fr/you-typed', ...[...'0612360001'].map((d) => `fr/digit-${d}`)], 'the number read back with the French digits');
   t.ok(heard.includes('fr/booking-registered') && heard.includes('fr/goodbye'), 'confirmed and goodbye in French');
   t.match(heard[heard.indexOf('fr/queue-position') + 1], /^fr\/number-\d+$/, 'the queue position spoken in French');
-  t.notOk(heard.some((p) => p.startsWith('en/') || p.startsWith('de/')), 'nothing in another language');
-  const [row] = query<{ id: number; language: string; status: string; menu_path: string }>("SELECT id, language, status, menu_path FROM callbacks WHERE number = '0612360001' AND dp = 't-lang'");
+  t.notOk(
+    heard.some((p) => p.startsWith('en/') || p.startsWith('de/')),
+    'nothing in another language',
+  );
+  const [row] = query<{ id: number; language: string; status: string; menu_path: string }>(
+    "SELECT id, language, status, menu_path FROM callbacks WHERE number = '0612360001' AND dp = 't-lang'",
+  );
   t.match(row, { language: 'fr', status: 'pending', menu_path: '7,1' });
   t.match(query("SELECT language FROM calls WHERE dp = 't-lang' AND callback_id = ?", row!.id), [{ language: 'fr' }]);
   // this test's request is not the next test's to call back

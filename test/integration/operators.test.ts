@@ -12,7 +12,16 @@ t.test('ivrctl operators add: the new phone registers at once, a wrong password 
   t.match(JSON.parse(add.stdout), { id: 'op-new', dp: 'demo-st', role: 'staff', paused: false });
 
   // the phone stays registered (answering qualify OPTIONS) while status is checked
-  const phone = sipp({ scenario: 'register-hold', ip: '127.0.0.1', port: 5071, service: 'op-new', auth: { user: 'op-new', password: 'S3cret-pass-01' }, vars: { expires: 60 }, extra: ['-aa', '-d', '8000'], timeoutMs: 20_000 });
+  const phone = sipp({
+    scenario: 'register-hold',
+    ip: '127.0.0.1',
+    port: 5071,
+    service: 'op-new',
+    auth: { user: 'op-new', password: 'S3cret-pass-01' },
+    vars: { expires: 60 },
+    extra: ['-aa', '-d', '8000'],
+    timeoutMs: 20_000,
+  });
   const ep = await eventually('endpoint online', async () => {
     const e = await ari<{ state: string }>('/endpoints/PJSIP/op-new');
     return e.state === 'online' ? e : undefined;
@@ -51,7 +60,10 @@ t.test('ivrctl operators remove: the phone can no longer register', async (t) =>
   const rm = await ivrctl('operators', 'remove', 'op-gone');
   t.equal(rm.code, 0, 'removed', { stderr: rm.stderr });
   const list = JSON.parse((await ivrctl('operators', 'list', '--json')).stdout) as Array<{ id: string }>;
-  t.notOk(list.some((o) => o.id === 'op-gone'), 'no longer listed');
+  t.notOk(
+    list.some((o) => o.id === 'op-gone'),
+    'no longer listed',
+  );
   const refused = await register('register-refused', 'op-gone', password!);
   t.equal(refused.code, 0, 'a removed operator cannot register any more', { report: refused.code === 0 ? undefined : agentReport(refused) });
   t.match(await pbxCli('pjsip show endpoint op-gone'), /Unable to find object op-gone/, 'Asterisk no longer has the endpoint');
@@ -76,7 +88,15 @@ t.test('ivrctl errors: one line on stderr, exit 2 for bad input', async (t) => {
 t.test('*41 from an operator phone pauses the station, *42 resumes it; each is confirmed, and the board knows since when', async (t) => {
   const password = seededPassword('st2');
   const dial = (code: string, port: number) =>
-    sipp({ scenario: 'operator-feature', ip: '127.0.0.1', port, service: code, auth: { user: 'st2', password }, vars: { rtp_ip: '127.0.0.1', rtp_port: 41040 + port - 5150, ani: 'st2' }, timeoutMs: 30_000 });
+    sipp({
+      scenario: 'operator-feature',
+      ip: '127.0.0.1',
+      port,
+      service: code,
+      auth: { user: 'st2', password },
+      vars: { rtp_ip: '127.0.0.1', rtp_port: 41040 + port - 5150, ani: 'st2' },
+      timeoutMs: 30_000,
+    });
   const pause = await dial('*41', 5150);
   t.equal(pause.code, 0, '*41: answered, confirmed, hung up by the PBX', { report: pause.code === 0 ? undefined : agentReport(pause) });
   const paused = JSON.parse((await ivrctl('operators', 'list', '--json')).stdout) as Array<{ id: string; paused: boolean; pausedAt: string | null }>;

@@ -28,7 +28,7 @@ function wavFormat(file: string): { rate: number; channels: number; bits: number
   return { ...fmt!, dataBytes };
 }
 
-t.test("a recorded prompt: any rate in, 8 kHz mono out, rebuilt when the recording changes; prompts list and check", async (t) => {
+t.test('a recorded prompt: any rate in, 8 kHz mono out, rebuilt when the recording changes; prompts list and check', async (t) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ivr-recorded-'));
   const sounds = path.join(dir, 'gen');
   // the prompts already built: only the recorded one is to build
@@ -52,13 +52,24 @@ t.test("a recorded prompt: any rate in, 8 kHz mono out, rebuilt when the recordi
   const f = wavFormat(out);
   t.same({ rate: f.rate, channels: f.channels, bits: f.bits }, { rate: 8000, channels: 1, bits: 16 }, 'converted to 8 kHz mono 16-bit');
   t.ok(Math.abs(f.dataBytes / 16000 - 1.5) < 0.05, `as long as the recording (${(f.dataBytes / 16000).toFixed(2)} s of 1.5 s)`);
-  t.equal(readFileSync(path.join(sounds, 'dp', 'demo-st-welcome.txt'), 'utf8'), `recorded:${createHash('sha256').update(readFileSync(recording)).digest('hex')}`, 'its source noted by the hash of the recording');
+  t.equal(
+    readFileSync(path.join(sounds, 'dp', 'demo-st-welcome.txt'), 'utf8'),
+    `recorded:${createHash('sha256').update(readFileSync(recording)).digest('hex')}`,
+    'its source noted by the hash of the recording',
+  );
 
   const list = await ivrctl('prompts', 'list', '--json');
   t.equal(list.code, 0, list.stderr);
   const rows = JSON.parse(list.stdout) as Array<{ path: string; source: string; state: string; recording?: string }>;
-  t.match(rows.find((r) => r.path === 'dp/demo-st-welcome'), { source: 'recorded', state: 'ok', recording });
-  t.match(rows.find((r) => r.path === 'dp/demo-st-welcome-en'), { source: 'synthesized', state: 'ok' }, 'the English welcome is still synthesized');
+  t.match(
+    rows.find((r) => r.path === 'dp/demo-st-welcome'),
+    { source: 'recorded', state: 'ok', recording },
+  );
+  t.match(
+    rows.find((r) => r.path === 'dp/demo-st-welcome-en'),
+    { source: 'synthesized', state: 'ok' },
+    'the English welcome is still synthesized',
+  );
   t.equal(rows.filter((r) => r.state !== 'ok').length, 0, 'everything built');
   t.equal((await ivrctl('prompts', 'check')).code, 0);
   t.equal((await run('bash', [path.join(ROOT, 'docker', 'make-prompts.sh')], { env, timeoutMs: 60_000 })).stdout.trim(), 'prompts up to date', 'nothing to do a second time');

@@ -436,9 +436,7 @@ ${body ? `\n${body}` : ''}
     else hangsUp = true;
   }
   const ending = hangsUp ? request('BYE', '') : `\n  <recv request="BYE" timeout="120000"/>${okToBye}`;
-  const fromCheck = o.expectFrom
-    ? `\n      <ereg regexp="${o.expectFrom}" search_in="hdr" header="From:" check_it="true" assign_to="from_check"/>`
-    : '';
+  const fromCheck = o.expectFrom ? `\n      <ereg regexp="${o.expectFrom}" search_in="hdr" header="From:" check_it="true" assign_to="from_check"/>` : '';
   const c = o.carrier;
   const xml = `<?xml version="1.0" encoding="ISO-8859-1" ?>
 <!DOCTYPE scenario SYSTEM "sipp.dtd">
@@ -460,4 +458,3 @@ ${answer200(101)}
 `;
   return write(`${name}.xml`, xml);
 }
-

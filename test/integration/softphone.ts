@@ -64,7 +64,9 @@ export class Softphone {
    * resolves once Asterisk sees the phone registered and idle.
    */
   static async start(o: { id: string; password: string; sipPort: number; ctrlPort: number; rtpPorts: [number, number] }): Promise<Softphone> {
-    const voice = await run('podman', [...PODMAN, 'exec', AGENTS_CONTAINER, 'sh', '-c', `[ -f ${VOICE} ] || sox -n -r 8000 -c 1 -b 16 ${VOICE} synth 600 sine 523 vol 0.5`], { timeoutMs: 30_000 });
+    const voice = await run('podman', [...PODMAN, 'exec', AGENTS_CONTAINER, 'sh', '-c', `[ -f ${VOICE} ] || sox -n -r 8000 -c 1 -b 16 ${VOICE} synth 600 sine 523 vol 0.5`], {
+      timeoutMs: 30_000,
+    });
     if (voice.code !== 0) throw new Error(`the softphone's voice file: ${voice.stderr}`);
     const dir = path.join(SCEN_DIR, `baresip-${o.id}`);
     mkdirSync(dir, { recursive: true });
@@ -95,20 +97,30 @@ export class Softphone {
     );
     writeFileSync(path.join(dir, 'accounts'), `<sip:${o.id}@127.0.0.1:5060;transport=udp>;auth_pass=${o.password};answermode=auto;regint=60;audio_codecs=PCMU\n`);
     // its output and SIP trace are kept next to its config, for a failure's report
-    const started = await run('podman', [...PODMAN, 'exec', '-d', AGENTS_CONTAINER, 'sh', '-c', `exec baresip -s -f /scen/baresip-${o.id} > /scen/baresip-${o.id}/out.log 2>&1`], { timeoutMs: 30_000 });
+    const started = await run('podman', [...PODMAN, 'exec', '-d', AGENTS_CONTAINER, 'sh', '-c', `exec baresip -s -f /scen/baresip-${o.id} > /scen/baresip-${o.id}/out.log 2>&1`], {
+      timeoutMs: 30_000,
+    });
     if (started.code !== 0) throw new Error(`baresip ${o.id} did not start: ${started.stderr}`);
-    const sock = await eventually(`baresip ${o.id} control socket`, () =>
-      new Promise<net.Socket | undefined>((resolve) => {
-        const s = net.connect(o.ctrlPort, '127.0.0.1');
-        s.once('connect', () => resolve(s));
-        s.once('error', () => resolve(undefined));
-      }), 10_000);
+    const sock = await eventually(
+      `baresip ${o.id} control socket`,
+      () =>
+        new Promise<net.Socket | undefined>((resolve) => {
+          const s = net.connect(o.ctrlPort, '127.0.0.1');
+          s.once('connect', () => resolve(s));
+          s.once('error', () => resolve(undefined));
+        }),
+      10_000,
+    );
     const phone = new Softphone(o.id, sock);
     try {
-      await eventually(`${o.id} (baresip) registered and idle`, async () => {
-        const [ep, ds] = await Promise.all([ari<{ state: string }>(`/endpoints/PJSIP/${o.id}`), ari<{ state: string }>(`/deviceStates/PJSIP%2F${o.id}`)]);
-        return ep.state === 'online' && ds.state === 'NOT_INUSE';
-      }, 15_000);
+      await eventually(
+        `${o.id} (baresip) registered and idle`,
+        async () => {
+          const [ep, ds] = await Promise.all([ari<{ state: string }>(`/endpoints/PJSIP/${o.id}`), ari<{ state: string }>(`/deviceStates/PJSIP%2F${o.id}`)]);
+          return ep.state === 'online' && ds.state === 'NOT_INUSE';
+        },
+        15_000,
+      );
     } catch (err) {
       // the caller gets no phone to stop: its process and our socket would outlive the test
       await phone.stop();

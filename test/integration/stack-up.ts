@@ -39,15 +39,39 @@ async function main(): Promise<void> {
   // SIPp needs NET_RAW for play_dtmf (RTP events from a raw socket); only this container has it
   const agents = await run(
     'podman',
-    [...PODMAN, 'run', '-d', '--name', AGENTS_CONTAINER, '--network', 'host', '--cap-add', 'NET_RAW',
-      '--ulimit', 'nofile=20000:20000', '--ulimit', 'nproc=4096:4096',
-      '-v', `${path.join(ROOT, 'test', 'sipp')}:/sipp:ro`, '-v', `${path.join(STATE_DIR, 'sipp-logs')}:/tmp/sipp-logs`, '-v', `${SCEN_DIR}:/scen`,
-      IMAGE, 'sleep', 'infinity'],
+    [
+      ...PODMAN,
+      'run',
+      '-d',
+      '--name',
+      AGENTS_CONTAINER,
+      '--network',
+      'host',
+      '--cap-add',
+      'NET_RAW',
+      '--ulimit',
+      'nofile=20000:20000',
+      '--ulimit',
+      'nproc=4096:4096',
+      '-v',
+      `${path.join(ROOT, 'test', 'sipp')}:/sipp:ro`,
+      '-v',
+      `${path.join(STATE_DIR, 'sipp-logs')}:/tmp/sipp-logs`,
+      '-v',
+      `${SCEN_DIR}:/scen`,
+      IMAGE,
+      'sleep',
+      'infinity',
+    ],
     { timeoutMs: 60_000 },
   );
   if (agents.code !== 0) throw new Error(`the SIP agents container did not start: ${agents.stderr}`);
   // the voice of test callers and phones: a tone, so the far end can tell audio arrived
-  const voice = await run('podman', [...PODMAN, 'exec', AGENTS_CONTAINER, 'sox', '-n', '-r', '8000', '-c', '1', '-e', 'u-law', '/scen/voice.wav', 'synth', '60', 'sine', '440', 'vol', '0.5'], { timeoutMs: 30_000 });
+  const voice = await run(
+    'podman',
+    [...PODMAN, 'exec', AGENTS_CONTAINER, 'sox', '-n', '-r', '8000', '-c', '1', '-e', 'u-law', '/scen/voice.wav', 'synth', '60', 'sine', '440', 'vol', '0.5'],
+    { timeoutMs: 30_000 },
+  );
   if (voice.code !== 0) throw new Error(`voice.wav: ${voice.stderr}`);
   process.stdout.write(`# test stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 }

@@ -5,7 +5,21 @@
 // the switchboard keeps it over a callback booked meanwhile. Then the booking limits on
 // t-cap (0611000008), each refused with its own prompt and nothing written.
 import t, { type Test } from 'tap';
-import { agentReport, assertNothingLeft, asteriskLog, callEvents, callIvr, type Phone, ivrctl, query, type SippResult, startCallee, startPhone, eventually, waitForRow } from './harness';
+import {
+  agentReport,
+  assertNothingLeft,
+  asteriskLog,
+  callEvents,
+  callIvr,
+  type Phone,
+  ivrctl,
+  query,
+  type SippResult,
+  startCallee,
+  startPhone,
+  eventually,
+  waitForRow,
+} from './harness';
 import { writeAnsweringScenario, writePhoneScenario, type AnswerStep } from './scenarios';
 
 const SW = '0611000007';
@@ -19,7 +33,16 @@ const ok = (t: Test, r: SippResult, what: string): void => void t.equal(r.code, 
 
 /** busyAtOnce: a callback may ring it as soon as it registers (do not wait for it to be idle) */
 const answering = (id: Op, port: number, steps: AnswerStep[], holdMs: number, answerAfterMs = 800, busyAtOnce = true): Promise<Phone> =>
-  startPhone({ id, password: PASS[id], port, rtpPort: nextRtp(), rxScenario: writeAnsweringScenario(`sw-${id}-${++seq}`, { answerAfterMs, steps }), holdMs, maxCalls: 3, busyAtOnce });
+  startPhone({
+    id,
+    password: PASS[id],
+    port,
+    rtpPort: nextRtp(),
+    rxScenario: writeAnsweringScenario(`sw-${id}-${++seq}`, { answerAfterMs, steps }),
+    holdMs,
+    maxCalls: 3,
+    busyAtOnce,
+  });
 const ringing = (id: Op, port: number, holdMs: number): Promise<Phone> =>
   startPhone({ id, password: PASS[id], port, rtpPort: nextRtp(), rxScenario: writePhoneScenario(`sw-${id}-${++seq}`, { ringForever: true }), holdMs, maxCalls: 3 });
 /** the caller being called back, at the trunk address */
@@ -28,7 +51,12 @@ const callee = (steps: AnswerStep[]): Promise<Phone> =>
 const ringingStarted = (ani: string): string[] => ((callEvents(ani).find((e) => e.type === 'ringing_started')?.data?.phones as string[] | undefined) ?? []).slice().sort();
 
 t.before(async () => {
-  for (const [id, dp, role] of [['sw9', 't-sw', 'switchboard'], ['stf9', 't-sw', 'staff'], ['hx1', 't-cap', 'staff'], ['hx2', 't-cap', 'staff']] as const) {
+  for (const [id, dp, role] of [
+    ['sw9', 't-sw', 'switchboard'],
+    ['stf9', 't-sw', 'staff'],
+    ['hx1', 't-cap', 'staff'],
+    ['hx2', 't-cap', 'staff'],
+  ] as const) {
     const r = await ivrctl('operators', 'add', id, '--dp', dp, '--role', role, '--password', PASS[id]);
     if (r.code !== 0) throw new Error(`operators add ${id}: ${r.stderr}`);
   }
@@ -53,7 +81,12 @@ t.test('case 1: the switchboard does not answer: the offer after N rings; booked
   const sw = await ringing('sw9', 5173, 16_000);
   const ani = '0613700102';
   const calling = callIvr({ number: SW, ani, rtpPort: nextRtp(), steps: [{ pause: 1500 }, { keys: '1' }, { pause: 16_000 }, { keys: '1' }, { pause: 1500 }, { hangup: true }] });
-  const offer = await waitForRow<{ at: string }>('the offer', "SELECT e.at FROM call_events e JOIN calls c ON c.id = e.call_id WHERE c.caller = ? AND e.type = 'offer'", [ani], 20_000);
+  const offer = await waitForRow<{ at: string }>(
+    'the offer',
+    "SELECT e.at FROM call_events e JOIN calls c ON c.id = e.call_id WHERE c.caller = ? AND e.type = 'offer'",
+    [ani],
+    20_000,
+  );
   // the switchboard goes away before the caller accepts: the callback waits for it
   const paused = await ivrctl('operators', 'pause', 'sw9');
   t.equal(paused.code, 0, paused.stderr);
@@ -101,9 +134,19 @@ t.test('a caller ringing the switchboard keeps it: a callback booked meanwhile w
   const first = '0613700104';
   const second = '0613700105';
   const inbound = callIvr({ number: SW, ani: first, rtpPort: nextRtp(), steps: [{ pause: 1500 }, { keys: '1' }, { pause: 11_000 }, { hangup: true }] });
-  await waitForRow('the switchboard ringing for the first caller', "SELECT 1 AS ok FROM call_events e JOIN calls c ON c.id = e.call_id WHERE c.caller = ? AND e.type = 'ringing_started'", [first], 10_000);
+  await waitForRow(
+    'the switchboard ringing for the first caller',
+    "SELECT 1 AS ok FROM call_events e JOIN calls c ON c.id = e.call_id WHERE c.caller = ? AND e.type = 'ringing_started'",
+    [first],
+    10_000,
+  );
   // the second caller finds the switchboard ringing: offered at once, books
-  const booked = await callIvr({ number: SW, ani: second, rtpPort: nextRtp(), steps: [{ pause: 1500 }, { keys: '1' }, { pause: 1500 }, { keys: '1' }, { pause: 1000 }, { hangup: true }] });
+  const booked = await callIvr({
+    number: SW,
+    ani: second,
+    rtpPort: nextRtp(),
+    steps: [{ pause: 1500 }, { keys: '1' }, { pause: 1500 }, { keys: '1' }, { pause: 1000 }, { hangup: true }],
+  });
   ok(t, booked, 'the second caller booked');
   const [req] = query<{ id: number; requested_at: string }>("SELECT id, requested_at FROM callbacks WHERE number = ? AND dp = 't-sw'", second);
   t.ok(req, 'a request');
@@ -116,7 +159,10 @@ t.test('a caller ringing the switchboard keeps it: a callback booked meanwhile w
   ok(t, await caller.done, 'then the callback reached the second caller');
   const [attempt] = query<{ operator: string; started_at: string }>('SELECT operator, started_at FROM callback_attempts WHERE callback_id = ?', req!.id);
   t.equal(attempt?.operator, 'sw9');
-  t.ok(Date.parse(attempt!.started_at) >= Date.parse(call!.ended_at), `the callback was dialled only after the inbound call ended (${Date.parse(attempt!.started_at) - Date.parse(call!.ended_at)} ms after)`);
+  t.ok(
+    Date.parse(attempt!.started_at) >= Date.parse(call!.ended_at),
+    `the callback was dialled only after the inbound call ended (${Date.parse(attempt!.started_at) - Date.parse(call!.ended_at)} ms after)`,
+  );
   ok(t, await sw.done, 'the switchboard took the call, then the callback');
   await eventually('the request done', async () => query<{ status: string }>('SELECT status FROM callbacks WHERE id = ?', req!.id)[0]?.status === 'done', 20_000);
   await assertNothingLeft(t);
@@ -151,7 +197,13 @@ t.test('longest-idle hunt: the phone idle longest rings first, alone, for its 5 
 
 t.test('booking limits: per number, per calling number, per directorate and day, each told with its prompt; nothing written', async (t) => {
   const own = (ani: string) => callIvr({ number: CAP, ani, rtpPort: nextRtp(), steps: [{ pause: 1500 }, { keys: '1' }, { pause: 1500 }, { keys: '1' }] });
-  const other = (ani: string, number: string) => callIvr({ number: CAP, ani, rtpPort: nextRtp(), steps: [{ pause: 1500 }, { keys: '1' }, { pause: 1500 }, { keys: '2' }, { pause: 2000 }, { keys: `${number}#` }, { pause: 2500 }, { keys: '1' }] });
+  const other = (ani: string, number: string) =>
+    callIvr({
+      number: CAP,
+      ani,
+      rtpPort: nextRtp(),
+      steps: [{ pause: 1500 }, { keys: '1' }, { pause: 1500 }, { keys: '2' }, { pause: 2000 }, { keys: `${number}#` }, { pause: 2500 }, { keys: '1' }],
+    });
   const count = (): number => query<{ n: number }>("SELECT COUNT(*) AS n FROM callbacks WHERE dp = 't-cap'")[0]!.n;
   const heard = async (what: string, call: Promise<SippResult>, prompt: string): Promise<void> => {
     const from = asteriskLog().length;
@@ -168,7 +220,7 @@ t.test('booking limits: per number, per calling number, per directorate and day,
   await heard('a third request from that caller', other(a, '0613700203'), 'caller-daily-cap');
   t.equal(count(), 2, 'not written');
   await heard('a second caller', own('0613700204'), 'booking-registered');
-  await heard('past the day\'s capacity', own('0613700205'), 'capacity-full');
+  await heard("past the day's capacity", own('0613700205'), 'capacity-full');
   t.equal(count(), 3, 'not written');
   const refused = callEvents('0613700205').find((e) => e.type === 'booking_refused');
   t.match(refused?.data, { reason: 'dp_capacity' });

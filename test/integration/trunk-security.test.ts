@@ -23,7 +23,10 @@ t.test("posing as an operator: an INVITE with an operator's id in From, from the
   const before = await callsProcessed();
   // 127.0.0.1 is where operators register from; 127.0.0.3 is no trunk: without st1's
   // password the request must fail, whatever From says
-  for (const [ip, port] of [['127.0.0.1', 5099], ['127.0.0.3', 5061]] as const) {
+  for (const [ip, port] of [
+    ['127.0.0.1', 5099],
+    ['127.0.0.3', 5061],
+  ] as const) {
     const r = await sipp({ scenario: 'caller-refused', ip, port, service: '0600000001', vars: { from_user: 'st1' }, timeoutMs: 20_000 });
     t.equal(r.code, 0, `from ${ip}: refused without credentials`, { report: r.code === 0 ? undefined : agentReport(r) });
     t.match(r.logs, /From: <sip:st1@[\s\S]*SIP\/2\.0 401 Unauthorized[\s\S]*WWW-Authenticate: Digest/, `from ${ip}: the INVITE said From st1 and got a digest challenge`);
@@ -40,7 +43,11 @@ t.test("posing as an operator from the trunk: From st1 is an outside caller's id
     t.notMatch(r.logs, /401 Unauthorized/, `${target}: identified as the trunk by its address, not as st1 by its From`);
   }
   const ops = JSON.parse((await ivrctl('operators', 'list', '--json')).stdout) as Array<{ id: string; paused: boolean }>;
-  t.match(ops.find((o) => o.id === 'st1'), { paused: false }, 'st1 was not paused by a *41 from the trunk');
+  t.match(
+    ops.find((o) => o.id === 'st1'),
+    { paused: false },
+    'st1 was not paused by a *41 from the trunk',
+  );
   await assertNothingLeft(t);
 });
 
@@ -60,7 +67,15 @@ t.test("an operator's phone reaches only the directorates and its colleagues: a 
   try {
     const password = seededPassword('st2');
     for (const target of ['3331234567', '+393331234567', '00393331234567', '0039061234567', '*99', '112']) {
-      const r = await sipp({ scenario: 'operator-dial-refused', ip: '127.0.0.1', port: 5073, service: target, auth: { user: 'st2', password }, vars: { rtp_ip: '127.0.0.1', rtp_port: 41030, ani: 'st2' }, timeoutMs: 20_000 });
+      const r = await sipp({
+        scenario: 'operator-dial-refused',
+        ip: '127.0.0.1',
+        port: 5073,
+        service: target,
+        auth: { user: 'st2', password },
+        vars: { rtp_ip: '127.0.0.1', rtp_port: 41030, ani: 'st2' },
+        timeoutMs: 20_000,
+      });
       t.equal(r.code, 0, `${target}: 404, never answered`, { report: r.code === 0 ? undefined : agentReport(r) });
     }
     t.equal(leaked, 0, 'nothing was sent towards the trunk');
@@ -75,15 +90,35 @@ t.test('the SIP edge is logged for fail2ban: the shipped filter matches each fai
   const offset = existsSync(log) ? statSync(log).size : 0;
   // a wrong password, twice; an account that does not exist
   for (const port of [5074, 5075]) {
-    const r = await sipp({ scenario: 'register-refused', ip: '127.0.0.1', port, service: 'st2', auth: { user: 'st2', password: 'wrong-password-123' }, vars: { expires: 60 }, timeoutMs: 20_000 });
+    const r = await sipp({
+      scenario: 'register-refused',
+      ip: '127.0.0.1',
+      port,
+      service: 'st2',
+      auth: { user: 'st2', password: 'wrong-password-123' },
+      vars: { expires: 60 },
+      timeoutMs: 20_000,
+    });
     t.equal(r.code, 0, 'a REGISTER with a wrong password is refused', { report: r.code === 0 ? undefined : agentReport(r) });
   }
-  const unknown = await sipp({ scenario: 'operator-dial-refused', ip: '127.0.0.1', port: 5076, service: '0611000001', auth: { user: 'nobody', password: 'whatever-pass-1' }, vars: { rtp_ip: '127.0.0.1', rtp_port: 41032, ani: 'nobody' }, timeoutMs: 20_000 });
+  const unknown = await sipp({
+    scenario: 'operator-dial-refused',
+    ip: '127.0.0.1',
+    port: 5076,
+    service: '0611000001',
+    auth: { user: 'nobody', password: 'whatever-pass-1' },
+    vars: { rtp_ip: '127.0.0.1', rtp_port: 41032, ani: 'nobody' },
+    timeoutMs: 20_000,
+  });
   t.not(unknown.code, null, 'an INVITE from an unknown account is refused');
-  const fresh = await eventually('the security events logged', async () => {
-    const text = readFileSync(log, 'utf8').slice(offset);
-    return (text.match(/SecurityEvent="(ChallengeResponseFailed|InvalidAccountID|InvalidPassword)"/g) ?? []).length >= 3 ? text : undefined;
-  }, 10_000);
+  const fresh = await eventually(
+    'the security events logged',
+    async () => {
+      const text = readFileSync(log, 'utf8').slice(offset);
+      return (text.match(/SecurityEvent="(ChallengeResponseFailed|InvalidAccountID|InvalidPassword)"/g) ?? []).length >= 3 ? text : undefined;
+    },
+    10_000,
+  );
   const sample = path.join(STATE_DIR, 'security-sample.log');
   writeFileSync(sample, fresh);
   const failures = (fresh.match(/SecurityEvent="(?:ChallengeResponseFailed|InvalidPassword|InvalidAccountID|FailedACL)"/g) ?? []).length;
@@ -94,10 +129,18 @@ t.test('the SIP edge is logged for fail2ban: the shipped filter matches each fai
   const matched = Number(/Failregex: (\d+) total/.exec(r.stdout)?.[1] ?? -1);
   t.equal(matched, failures, `the filter matched the ${failures} failures`);
   t.match(r.stdout, /127\.0\.0\.1/, 'and found the source address');
-  t.notMatch(r.stdout.split('Lines:')[0]!.split('\n').filter((l) => /SuccessfulAuth|ChallengeSent/.test(l) && /^\|/.test(l)).join('\n'), /SuccessfulAuth|ChallengeSent/, 'no normal challenge or login among the matches');
+  t.notMatch(
+    r.stdout
+      .split('Lines:')[0]!
+      .split('\n')
+      .filter((l) => /SuccessfulAuth|ChallengeSent/.test(l) && /^\|/.test(l))
+      .join('\n'),
+    /SuccessfulAuth|ChallengeSent/,
+    'no normal challenge or login among the matches',
+  );
 });
 
-t.test("Asterisk runs as its own user and sees neither the database nor the API token; its AMI user has no CLI commands and no originate", async (t) => {
+t.test('Asterisk runs as its own user and sees neither the database nor the API token; its AMI user has no CLI commands and no originate', async (t) => {
   const ps = await run('podman', [...PODMAN, 'exec', PBX_CONTAINER, 'sh', '-c', 'ps -o user= -C asterisk | sort -u; ls -A /var/lib/ivr'], { timeoutMs: 15_000 });
   t.equal(ps.code, 0, ps.stderr);
   const [user, ...listing] = ps.stdout.trim().split('\n');
@@ -108,5 +151,9 @@ t.test("Asterisk runs as its own user and sees neither the database nor the API 
   const [status] = await amiActions(creds, [{ action: 'CoreStatus' }]);
   t.match(status, { response: 'Success' }, 'CoreStatus (ivrctl status) allowed');
   await t.rejects(amiActions(creds, [{ action: 'Command', command: 'core show channels' }]), /Permission denied/, 'a CLI command is refused');
-  await t.rejects(amiActions(creds, [{ action: 'Originate', channel: 'PJSIP/3331234567@trunk', application: 'Playback', data: 'beep' }]), /Permission denied/, 'an originate is refused');
+  await t.rejects(
+    amiActions(creds, [{ action: 'Originate', channel: 'PJSIP/3331234567@trunk', application: 'Playback', data: 'beep' }]),
+    /Permission denied/,
+    'an originate is refused',
+  );
 });

@@ -23,7 +23,29 @@ function prng(seed: number): () => number {
   };
 }
 
-const WEIRD: unknown[] = [null, '', ' ', -1, 0, 1e9, 3.5, true, 'yes', '99:99-00:00', '<script>', '../../etc/passwd', '0600000001', [], {}, [null], { x: 1 }, '\u0000', 'a'.repeat(5000), '24:00-09:00', 'Europe/Atlantis'];
+const WEIRD: unknown[] = [
+  null,
+  '',
+  ' ',
+  -1,
+  0,
+  1e9,
+  3.5,
+  true,
+  'yes',
+  '99:99-00:00',
+  '<script>',
+  '../../etc/passwd',
+  '0600000001',
+  [],
+  {},
+  [null],
+  { x: 1 },
+  '\u0000',
+  'a'.repeat(5000),
+  '24:00-09:00',
+  'Europe/Atlantis',
+];
 
 /** Every path to a leaf of the demo config. */
 function leaves(v: unknown, at: Array<string | number> = []): Array<Array<string | number>> {
@@ -55,7 +77,8 @@ t.test('config: 600 mutated configs are each accepted or refused with one line n
     } catch (err) {
       refused++;
       const msg = (err as Error).message;
-      if (!(err instanceof ConfigError) || !msg.startsWith('fuzz.yaml') || msg.includes('\n') || !/: /.test(msg)) problems.push(`${p.join('.')}: ${(err as Error).name}: ${msg.slice(0, 200)}`);
+      if (!(err instanceof ConfigError) || !msg.startsWith('fuzz.yaml') || msg.includes('\n') || !/: /.test(msg))
+        problems.push(`${p.join('.')}: ${(err as Error).name}: ${msg.slice(0, 200)}`);
     }
   }
   t.same(problems, [], 'every refusal is a ConfigError of one line naming the file');
@@ -92,15 +115,59 @@ const ivrctl = (args: string[]): Promise<{ code: number; stdout: string; stderr:
   new Promise((resolve) => {
     const env: NodeJS.ProcessEnv = { ...process.env, IVR_STATE_DIR: dir, IVR_DB: path.join(dir, 'ivr.db'), IVR_CONFIG: cfgFile };
     delete env.NODE_OPTIONS;
-    execFile('node', [bin, ...args], { env, timeout: 20_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
+    execFile('node', [bin, ...args], { env, timeout: 20_000 }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }));
   });
 
 t.test('ivrctl: fuzzed arguments end in exit 0, 1 or 2 with at most a short error, never a stack trace', async (t) => {
   t.equal((await ivrctl(['setup'])).code, 0);
-  const words = ['status', 'operators', 'callbacks', 'profile', 'report', 'db', 'jobs', 'users', 'config', 'list', 'show', 'add', 'remove', 'pause', 'cancel', 'retry', 'reschedule', 'purge', 'run', 'check', 'migrate'];
-  const junk = ['--json', '--dp', '--status', '--at', '--from', '--to', '--format', '--days', '--role', '-x', '--', '0', '-1', '99999999999999999999', 'demo-sw', "'; DROP TABLE callbacks; --", '%s%n', '../../../etc/passwd', '\u00e8\u00e0\u00f2', 'a'.repeat(300), '2026-13-45', 'NaN', ' '];
+  const words = [
+    'status',
+    'operators',
+    'callbacks',
+    'profile',
+    'report',
+    'db',
+    'jobs',
+    'users',
+    'config',
+    'list',
+    'show',
+    'add',
+    'remove',
+    'pause',
+    'cancel',
+    'retry',
+    'reschedule',
+    'purge',
+    'run',
+    'check',
+    'migrate',
+  ];
+  const junk = [
+    '--json',
+    '--dp',
+    '--status',
+    '--at',
+    '--from',
+    '--to',
+    '--format',
+    '--days',
+    '--role',
+    '-x',
+    '--',
+    '0',
+    '-1',
+    '99999999999999999999',
+    'demo-sw',
+    "'; DROP TABLE callbacks; --",
+    '%s%n',
+    '../../../etc/passwd',
+    '\u00e8\u00e0\u00f2',
+    'a'.repeat(300),
+    '2026-13-45',
+    'NaN',
+    ' ',
+  ];
   const rnd = prng(42);
   const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const problems: string[] = [];

@@ -47,7 +47,15 @@ function importsOf(file: string): string[] {
     .filter((f) => f.startsWith('.'))
     .map((f) => {
       const p = path.resolve(path.dirname(file), f);
-      return [`${p}.ts`, path.join(p, 'index.ts')].find((c) => { try { return statSync(c).isFile(); } catch { return false; } }) ?? `${p}.ts`;
+      return (
+        [`${p}.ts`, path.join(p, 'index.ts')].find((c) => {
+          try {
+            return statSync(c).isFile();
+          } catch {
+            return false;
+          }
+        }) ?? `${p}.ts`
+      );
     });
 }
 

@@ -13,7 +13,16 @@ function setup() {
 t.test('a synchronous throw: reported with the ids, fallback called, nothing escapes', async (t) => {
   const { b, logged, counted } = setup();
   const fell: unknown[] = [];
-  t.doesNotThrow(() => b.run('ari:StasisStart', { channelId: 'c1' }, () => { throw new Error('boom'); }, (err) => fell.push(err)));
+  t.doesNotThrow(() =>
+    b.run(
+      'ari:StasisStart',
+      { channelId: 'c1' },
+      () => {
+        throw new Error('boom');
+      },
+      (err) => fell.push(err),
+    ),
+  );
   t.same(counted, ['ari:StasisStart']);
   t.match(logged[0], { channelId: 'c1', where: 'ari:StasisStart', err: 'boom' });
   t.match(fell, [{ message: 'boom' }]);
@@ -21,16 +30,28 @@ t.test('a synchronous throw: reported with the ids, fallback called, nothing esc
 
 t.test('a rejected promise: reported once it rejects; a failing fallback is reported too', async (t) => {
   const { b, counted } = setup();
-  b.run('http', { path: '/x' }, () => Promise.reject(new Error('later')), () => { throw new Error('fallback broke'); });
+  b.run(
+    'http',
+    { path: '/x' },
+    () => Promise.reject(new Error('later')),
+    () => {
+      throw new Error('fallback broke');
+    },
+  );
   await new Promise((r) => setImmediate(r));
   t.same(counted, ['http', 'http:fallback']);
 });
 
 t.test('wrap: each call guarded, its ids taken from the arguments; a malformed event still gets its boundary', async (t) => {
   const { b, logged, counted } = setup();
-  const handler = b.wrap('ari:ChannelDtmfReceived', (e: { channel: { id: string }; digit: string }) => {
-    if (e.digit === 'X') throw new Error('bad digit');
-  }, (e) => ({ channelId: e.channel.id }), (_err, e) => void logged.push({ fallbackFor: e?.channel?.id }));
+  const handler = b.wrap(
+    'ari:ChannelDtmfReceived',
+    (e: { channel: { id: string }; digit: string }) => {
+      if (e.digit === 'X') throw new Error('bad digit');
+    },
+    (e) => ({ channelId: e.channel.id }),
+    (_err, e) => void logged.push({ fallbackFor: e?.channel?.id }),
+  );
   handler({ channel: { id: 'c2' }, digit: '1' });
   handler({ channel: { id: 'c3' }, digit: 'X' });
   handler(undefined as never);

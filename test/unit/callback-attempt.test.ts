@@ -22,9 +22,22 @@ import { FakePbx, settle } from './fake-pbx';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const dp = configSchema.parse({
-  directorates: [{ id: 'x', name: 'Prova', numbers: ['0611000009'], case: 'staff', ringsBeforeCallback: 2, hours: {}, units: [{ id: 'u', name: 'U', code: '5' }], topics: [{ code: '1', name: 'Dichiarazioni' }, { code: '2', name: 'Rimborsi' }] }],
+  directorates: [
+    {
+      id: 'x',
+      name: 'Prova',
+      numbers: ['0611000009'],
+      case: 'staff',
+      ringsBeforeCallback: 2,
+      hours: {},
+      units: [{ id: 'u', name: 'U', code: '5' }],
+      topics: [
+        { code: '1', name: 'Dichiarazioni' },
+        { code: '2', name: 'Rimborsi' },
+      ],
+    },
+  ],
 }).directorates[0]!;
-
 
 /** operator answers, keys 1 at the whisper; with 'answered' the caller answers too */
 async function callerReached(pbx: FakePbx, how: 'ringing' | 'answered'): Promise<void> {
@@ -48,7 +61,20 @@ function setup() {
   const pbx = new FakePbx();
   const freed: string[] = [];
   const now = new Date();
-  const r = callbacks.book({ dp: 'x', number: '0612345678', language: 'en', callId: null, menuPath: null, ringCount: 2, at: now, dueAt: now, expiresAt: new Date(now.getTime() + 86_400_000), dayStart: new Date(now.getTime() - 3_600_000), maxPerNumberPerDay: 5, dailyCapacity: 50 });
+  const r = callbacks.book({
+    dp: 'x',
+    number: '0612345678',
+    language: 'en',
+    callId: null,
+    menuPath: null,
+    ringCount: 2,
+    at: now,
+    dueAt: now,
+    expiresAt: new Date(now.getTime() + 86_400_000),
+    dayStart: new Date(now.getTime() - 3_600_000),
+    maxPerNumberPerDay: 5,
+    dailyCapacity: 50,
+  });
   if (!r.ok) throw new Error('not booked');
   const attemptId = ledger.claim(r.id, 'op1', 'cbop-1-test', now)!;
   const attempt = new CallbackAttempt(
@@ -58,8 +84,18 @@ function setup() {
     'cbop-1-test',
     dp,
     {
-      port: pbx, tracker: pbx, presence: new Presence(new OperatorsRepo(db), pbx), outcomes, followups: new FollowupsRepo(db), notes: new NotesRepo(db), writes: new WriteQueue(), log: pino({ level: 'silent' }), now: () => new Date(),
-      ledger, earlierContacts: () => 2, onOfficialFree: (op) => freed.push(op),
+      port: pbx,
+      tracker: pbx,
+      presence: new Presence(new OperatorsRepo(db), pbx),
+      outcomes,
+      followups: new FollowupsRepo(db),
+      notes: new NotesRepo(db),
+      writes: new WriteQueue(),
+      log: pino({ level: 'silent' }),
+      now: () => new Date(),
+      ledger,
+      earlierContacts: () => 2,
+      onOfficialFree: (op) => freed.push(op),
     },
     pino({ level: 'silent' }),
     Date.now(),
@@ -74,13 +110,19 @@ t.test('operator first: the whisper names the number, the attempt and the histor
   t.match(pbx.ops[0], /^originate PJSIP\/op1 as "Richiamata 0612345678" <0612345678>$/);
   pbx.answered('cbop');
   await settle();
-  t.match(pbx.ops[1], /^play cbop op-whisper-callback,0,6,1,2,3,4,5,6,7,8,op-whisper-requested-at,number:\d+.*op-whisper-attempt,number:1,op-whisper-of,number:3,op-whisper-contacts,number:2,op-whisper-keys$/);
+  t.match(
+    pbx.ops[1],
+    /^play cbop op-whisper-callback,0,6,1,2,3,4,5,6,7,8,op-whisper-requested-at,number:\d+.*op-whisper-attempt,number:1,op-whisper-of,number:3,op-whisper-contacts,number:2,op-whisper-keys$/,
+  );
   pbx.key('cbop', '2');
   await settle();
   pbx.finish('cbop'); // "la richiesta torna in coda"
   const next = await attempt.done;
   t.match(next, { status: 'pending' });
-  t.notOk(pbx.ops.some((o) => o.includes('@trunk')), 'the caller was never dialled');
+  t.notOk(
+    pbx.ops.some((o) => o.includes('@trunk')),
+    'the caller was never dialled',
+  );
   t.match(callbacks.get(id), { status: 'pending', attempts: 0, lastOutcome: 'operator_passed' });
   t.same(freed, ['op1'], 'the operator is free again');
 });
@@ -93,8 +135,11 @@ t.test('1 at the whisper: the dial of the caller is written before it is placed;
   };
   await callerReached(pbx, 'ringing');
   t.ok(pbx.ops.includes('originate PJSIP/0612345678@trunk as "Agenzia Entrate Prova" <0611000009>'), 'the caller is called from the public number');
-  t.match(atDial, { attempt: { stage: 'caller', callerAttempt: 1 }, callback: { status: 'dialing', attempts: 1 } }, 'already counted when the caller\'s phone starts ringing');
-  t.ok(pbx.ops.some((o) => /^play cbop tone:ring/.test(o)), 'the operator hears the ringback');
+  t.match(atDial, { attempt: { stage: 'caller', callerAttempt: 1 }, callback: { status: 'dialing', attempts: 1 } }, "already counted when the caller's phone starts ringing");
+  t.ok(
+    pbx.ops.some((o) => /^play cbop tone:ring/.test(o)),
+    'the operator hears the ringback',
+  );
   pbx.gone('cbcl', 17);
   await settle();
   pbx.finish('cbop'); // "il chiamante non ha risposto"
@@ -113,7 +158,10 @@ t.test("a caller's phone that refuses at once, gone before the originate returns
   const started = Date.now();
   await callerReached(pbx, 'ringing');
   await settle();
-  t.ok(pbx.ops.some((o) => /^play cbop .*op-not-reached/.test(o)), 'the operator is told at once, not after the 30 s of ringing');
+  t.ok(
+    pbx.ops.some((o) => /^play cbop .*op-not-reached/.test(o)),
+    'the operator is told at once, not after the 30 s of ringing',
+  );
   pbx.finish('cbop');
   t.match(await attempt.done, { status: 'pending' });
   t.match(attempts.get(attemptId), { outcome: 'busy', cause: 17 });
@@ -123,7 +171,10 @@ t.test("a caller's phone that refuses at once, gone before the originate returns
 t.test('the caller answers in their language and presses 1: bridged, done; the operator keys the outcome after the caller hangs up', async (t) => {
   const { pbx, attempt, callbacks, outcomes, id, freed, db } = setup();
   await callerReached(pbx, 'answered');
-  t.ok(pbx.ops.some((o) => o === 'play cbcl x-callback-greeting-en,callback-confirm'), 'greeting and question in English');
+  t.ok(
+    pbx.ops.some((o) => o === 'play cbcl x-callback-greeting-en,callback-confirm'),
+    'greeting and question in English',
+  );
   pbx.key('cbcl', '1');
   await settle();
   t.match(await attempt.done, { status: 'done' });
@@ -132,7 +183,10 @@ t.test('the caller answers in their language and presses 1: bridged, done; the o
   pbx.gone('cbcl', 16);
   await settle();
   t.ok(pbx.ops.includes('leave cbop'), 'the operator leaves the bridge for the wrap-up');
-  t.ok(pbx.ops.some((o) => o === 'play cbop op-outcome'), 'asked for the outcome code');
+  t.ok(
+    pbx.ops.some((o) => o === 'play cbop op-outcome'),
+    'asked for the outcome code',
+  );
   t.same(freed, [], 'not free during the wrap-up');
   pbx.key('cbop', '4');
   await settle();
@@ -140,7 +194,11 @@ t.test('the caller answers in their language and presses 1: bridged, done; the o
   await settle();
   t.match(outcomes.byNumber('0612345678'), [{ kind: 'operator', official: 'op1', code: '4', label: 'needs_follow_up', byDefault: 0, callbackId: id }]);
   t.same(freed, ['op1'], 'free after the code');
-  t.match(new FollowupsRepo(db).byNumber('0612345678'), [{ dp: 'x', unit: null, callbackId: id, openedBy: 'op1', status: 'open' }], '"needs follow-up" opened an item on the operators\' worklist');
+  t.match(
+    new FollowupsRepo(db).byNumber('0612345678'),
+    [{ dp: 'x', unit: null, callbackId: id, openedBy: 'op1', status: 'open' }],
+    '"needs follow-up" opened an item on the operators\' worklist',
+  );
 });
 
 t.test('basic information given (1), then the topic keyed by phone: recorded in the profile as the information given', async (t) => {
@@ -153,7 +211,10 @@ t.test('basic information given (1), then the topic keyed by phone: recorded in 
   await settle();
   pbx.key('cbop', '1');
   await settle();
-  t.ok(pbx.ops.some((o) => o === 'play cbop op-topic'), 'asked for the topic');
+  t.ok(
+    pbx.ops.some((o) => o === 'play cbop op-topic'),
+    'asked for the topic',
+  );
   pbx.key('cbop', '2');
   await settle();
   pbx.finish('cbop'); // "registrato"
@@ -168,7 +229,10 @@ t.test('anything but 1 from the caller (an answering machine) is not a completed
   await callerReached(pbx, 'answered');
   pbx.key('cbcl', '7');
   await settle();
-  t.ok(pbx.ops.some((o) => o === 'play cbcl callback-later'), '"we will call you back later"');
+  t.ok(
+    pbx.ops.some((o) => o === 'play cbcl callback-later'),
+    '"we will call you back later"',
+  );
   pbx.finish('cbcl');
   await settle();
   pbx.finish('cbop');
@@ -192,6 +256,6 @@ t.test('the operator hangs up while the caller rings: the caller is hung up, the
   await callerReached(pbx, 'ringing');
   pbx.gone('cbop', 16);
   t.match(await attempt.done, { status: 'pending' });
-  t.ok(pbx.ops.includes('hangup cbcl'), 'the caller\'s phone stops ringing');
+  t.ok(pbx.ops.includes('hangup cbcl'), "the caller's phone stops ringing");
   t.match(callbacks.get(id), { lastOutcome: 'operator_hangup', attempts: 1 });
 });

@@ -20,7 +20,20 @@ function setup() {
   const callbacks = new CallbacksRepo(db);
   const attempts = new CallbackAttemptsRepo(db);
   const book = (number: string, dueAt = at) => {
-    const r = callbacks.book({ dp: 'x', number, language: 'it', callId: null, menuPath: null, ringCount: 2, at, dueAt, expiresAt: plus(3 * 86400), dayStart: plus(-36000), maxPerNumberPerDay: 9, dailyCapacity: 99 });
+    const r = callbacks.book({
+      dp: 'x',
+      number,
+      language: 'it',
+      callId: null,
+      menuPath: null,
+      ringCount: 2,
+      at,
+      dueAt,
+      expiresAt: plus(3 * 86400),
+      dayStart: plus(-36000),
+      maxPerNumberPerDay: 9,
+      dailyCapacity: 99,
+    });
     if (!r.ok) throw new Error('booking refused');
     return r.id;
   };

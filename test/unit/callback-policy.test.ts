@@ -4,11 +4,22 @@ import { matchUnitCode } from '../../controller/conversation/codes';
 import { configSchema } from '../../controller/config/schema';
 
 const input = (over: Partial<DispatchInput> = {}): DispatchInput => ({
-  open: true, inboundRinging: 0, free: ['a', 'b'], keepFree: 0, due: [1, 2, 3], passedRecently: () => false, ...over,
+  open: true,
+  inboundRinging: 0,
+  free: ['a', 'b'],
+  keepFree: 0,
+  due: [1, 2, 3],
+  passedRecently: () => false,
+  ...over,
 });
 
 t.test('dispatch pairs the oldest due requests with the longest-idle free operators', async (t) => {
-  t.same(planDispatch(input()), { pairs: [{ callbackId: 1, operator: 'a' }, { callbackId: 2, operator: 'b' }] });
+  t.same(planDispatch(input()), {
+    pairs: [
+      { callbackId: 1, operator: 'a' },
+      { callbackId: 2, operator: 'b' },
+    ],
+  });
   t.same(planDispatch(input({ free: ['b'] })).pairs, [{ callbackId: 1, operator: 'b' }], 'one free operator, one callback: exactly one is rung');
   t.same(planDispatch(input({ due: [7] })).pairs, [{ callbackId: 7, operator: 'a' }], 'one callback, two operators: only the longest idle');
 });
@@ -79,7 +90,10 @@ t.test('the whisper reads the number, the time of the request, the attempt and t
     { kind: 'common', name: 'op-whisper-keys' },
   ]);
   const first = whisper({ number: '0612345678', requestedAt: '10:00', attempt: 1, maxAttempts: 3, earlierContacts: 0 });
-  t.notOk(first.some((p) => p.kind === 'common' && p.name === 'op-whisper-and'), 'no minutes on the hour');
+  t.notOk(
+    first.some((p) => p.kind === 'common' && p.name === 'op-whisper-and'),
+    'no minutes on the hour',
+  );
   t.ok(first.some((p) => p.kind === 'common' && p.name === 'op-whisper-first-contact'));
 });
 

@@ -15,9 +15,19 @@ function repo() {
 
 const at = new Date('2026-11-26T10:00:00Z');
 const req = (over: Partial<BookingRequest> = {}): BookingRequest => ({
-  dp: 'demo-sw', number: '0612345678', language: 'it', callId: null, menuPath: '1,offer:1', ringCount: 4,
-  at, dueAt: at, expiresAt: new Date(at.getTime() + 3 * 86_400_000), dayStart: new Date('2026-11-25T23:00:00Z'),
-  maxPerNumberPerDay: 3, dailyCapacity: 100, ...over,
+  dp: 'demo-sw',
+  number: '0612345678',
+  language: 'it',
+  callId: null,
+  menuPath: '1,offer:1',
+  ringCount: 4,
+  at,
+  dueAt: at,
+  expiresAt: new Date(at.getTime() + 3 * 86_400_000),
+  dayStart: new Date('2026-11-25T23:00:00Z'),
+  maxPerNumberPerDay: 3,
+  dailyCapacity: 100,
+  ...over,
 });
 
 t.test('bookings queue per directorate, oldest first', async (t) => {
@@ -39,7 +49,12 @@ t.test('one live request per number per directorate, enforced by the database to
   t.same(r.book(req()), { ok: false, reason: 'duplicate', id: 1, position: 1 });
   t.match(r.book(req({ dp: 'demo-st' })), { ok: true }, 'the same number may wait at another directorate');
   t.throws(
-    () => db.prepare("INSERT INTO callbacks (dp, number, language, status, requested_at, due_at, expires_at, updated_at) VALUES ('demo-sw', '0612345678', 'it', 'pending', 'x', 'x', 'x', 'x')").run(),
+    () =>
+      db
+        .prepare(
+          "INSERT INTO callbacks (dp, number, language, status, requested_at, due_at, expires_at, updated_at) VALUES ('demo-sw', '0612345678', 'it', 'pending', 'x', 'x', 'x', 'x')",
+        )
+        .run(),
     /UNIQUE constraint failed/,
   );
   r.cancel(1, 'test', at);
@@ -65,7 +80,10 @@ t.test('list, show and the per-number history', async (t) => {
   const { repo: r } = repo();
   r.book(req({ number: '0611111111' }));
   r.book(req({ number: '0622222222', dp: 'demo-st', language: 'en' }));
-  t.same(r.list({ dp: 'demo-st' }).map((x) => x.number), ['0622222222']);
+  t.same(
+    r.list({ dp: 'demo-st' }).map((x) => x.number),
+    ['0622222222'],
+  );
   t.same(r.list({ status: 'cancelled' }), []);
   t.match(r.get(2), { id: 2, dp: 'demo-st', language: 'en', status: 'pending', attempts: 0, ringCount: 4, menuPath: '1,offer:1' });
   t.equal(r.byNumber('0611111111').length, 1);

@@ -18,7 +18,7 @@ const TZ = 'Europe/Rome';
 // Thursday 3 December 2026, 10:00 in Rome
 const now = new Date('2026-12-03T09:00:00Z');
 
-t.test('parseUntil: the forms a sysadmin types, in the directorate\'s time; the past, nonsense and far ends refused', async (t) => {
+t.test("parseUntil: the forms a sysadmin types, in the directorate's time; the past, nonsense and far ends refused", async (t) => {
   t.equal(parseUntil('14:30', now, TZ).toISOString(), '2026-12-03T13:30:00.000Z', 'HH:MM is today');
   t.equal(parseUntil('2026-12-04 12:00', now, TZ).toISOString(), '2026-12-04T11:00:00.000Z');
   t.equal(parseUntil('2026-12-04T12:00', now, TZ).toISOString(), '2026-12-04T11:00:00.000Z');
@@ -54,7 +54,15 @@ t.test('spokenUntil: German and French', async (t) => {
 });
 
 const closure = (over: Partial<Closure> = {}): Closure => ({
-  id: 1, dp: 'dp-a', from: now, until: new Date('2026-12-03T13:30:00Z'), messageIt: null, messageEn: null, offerCallback: true, createdAt: now, ...over,
+  id: 1,
+  dp: 'dp-a',
+  from: now,
+  until: new Date('2026-12-03T13:30:00Z'),
+  messageIt: null,
+  messageEn: null,
+  offerCallback: true,
+  createdAt: now,
+  ...over,
 });
 
 t.test('closureAt: live between its start and end, for its directorate only, the newest when several overlap', async (t) => {
@@ -66,7 +74,12 @@ t.test('closureAt: live between its start and end, for its directorate only, the
   t.equal(closureAt(list, 'dp-c', now), undefined);
 });
 
-const hours = { timezone: TZ, weekly: { mon: ['09:00-13:00'], tue: ['09:00-13:00'], wed: ['09:00-13:00'], thu: ['09:00-13:00'], fri: ['09:00-13:00'] }, nationalHolidays: true, localHolidays: [] };
+const hours = {
+  timezone: TZ,
+  weekly: { mon: ['09:00-13:00'], tue: ['09:00-13:00'], wed: ['09:00-13:00'], thu: ['09:00-13:00'], fri: ['09:00-13:00'] },
+  nationalHolidays: true,
+  localHolidays: [],
+};
 
 t.test('service windows: a closure closes the office and moves the next window past it', async (t) => {
   const until11 = [{ from: now, until: new Date('2026-12-03T10:00:00Z') }];
@@ -111,10 +124,14 @@ t.test('closure prompts: the generated "closed until" text, or the sysadmin\'s; 
   const own = closurePrompts(config.directorates[1]!, closure({ id: 13, dp: 'dp-b', messageIt: 'Uffici chiusi per sciopero.' }));
   t.same(own, [{ path: 'dp/dp-b-closure-13', lang: 'it', text: 'Uffici chiusi per sciopero.' }], 'Italian only where English is not offered');
   const bz = { ...config.directorates[1]!, name: 'Bolzano', languages: ['it', 'de', 'fr'] as Array<'it' | 'de' | 'fr'> };
-  t.same(closurePrompts(bz, closure({ id: 14, dp: 'dp-b', messageIt: 'Uffici chiusi per sciopero.' })).slice(1), [
-    { path: 'dp/dp-b-closure-14-de', lang: 'de', text: 'Die Landesdirektion Bolzano ist heute bis 14 Uhr 30 ausnahmsweise geschlossen.' },
-    { path: 'dp/dp-b-closure-14-fr', lang: 'fr', text: "La Direction provinciale de Bolzano est exceptionnellement fermée jusqu'à 14 heures 30." },
-  ], 'German and French: generated from the end, beside the Italian message');
+  t.same(
+    closurePrompts(bz, closure({ id: 14, dp: 'dp-b', messageIt: 'Uffici chiusi per sciopero.' })).slice(1),
+    [
+      { path: 'dp/dp-b-closure-14-de', lang: 'de', text: 'Die Landesdirektion Bolzano ist heute bis 14 Uhr 30 ausnahmsweise geschlossen.' },
+      { path: 'dp/dp-b-closure-14-fr', lang: 'fr', text: "La Direction provinciale de Bolzano est exceptionnellement fermée jusqu'à 14 heures 30." },
+    ],
+    'German and French: generated from the end, beside the Italian message',
+  );
   const manifest = promptManifest(config, root, [closure({ id: 12 })]).map((p) => p.path);
   t.ok(manifest.includes('dp/dp-a-closure-12') && manifest.includes('it/office-closed-extraordinary') && manifest.includes('dp/dp-a-welcome'));
 });
@@ -130,10 +147,26 @@ function service(opts: { synth?: () => Promise<unknown>; clock?: { now: Date } }
     repo,
     writes: new WriteQueue(),
     config,
-    synthesize: opts.synth ?? (async () => {
-      // what the script does: every prompt of the manifest gets its audio
-      for (const p of promptManifest(config, root, repo.live(clock.now).map((r) => ({ id: r.id, dp: r.dp, from: new Date(r.startsAt), until: new Date(r.endsAt), messageIt: r.messageIt, messageEn: r.messageEn, offerCallback: r.offerCallback, createdAt: new Date(r.createdAt) })))) built.add(p.path);
-    }),
+    synthesize:
+      opts.synth ??
+      (async () => {
+        // what the script does: every prompt of the manifest gets its audio
+        for (const p of promptManifest(
+          config,
+          root,
+          repo.live(clock.now).map((r) => ({
+            id: r.id,
+            dp: r.dp,
+            from: new Date(r.startsAt),
+            until: new Date(r.endsAt),
+            messageIt: r.messageIt,
+            messageEn: r.messageEn,
+            offerCallback: r.offerCallback,
+            createdAt: new Date(r.createdAt),
+          })),
+        ))
+          built.add(p.path);
+      }),
     messageBuilt: (dp, c) => closurePrompts(dp, c).every((p) => built.has(p.path)),
     onReopened: (dp) => void reopened.push(dp),
     log: { info: () => undefined, warn: () => undefined } as never,
@@ -142,13 +175,19 @@ function service(opts: { synth?: () => Promise<unknown>; clock?: { now: Date } }
   return { db, svc, repo, built, reopened, clock };
 }
 
-t.test('close: written, live at once, its message built; the default callback offer is the directorate\'s', async (t) => {
+t.test("close: written, live at once, its message built; the default callback offer is the directorate's", async (t) => {
   const { svc, repo } = service();
   const r = await svc.close({ dp: 'dp-a', until: new Date('2026-12-03T13:30:00Z'), by: 'ivrctl:root' });
-  t.match(r, { closure: { id: 1, dp: 'dp-a', startsAt: now.toISOString(), endsAt: '2026-12-03T13:30:00.000Z', offerCallback: true, createdBy: 'ivrctl:root' }, message: { built: true } });
+  t.match(r, {
+    closure: { id: 1, dp: 'dp-a', startsAt: now.toISOString(), endsAt: '2026-12-03T13:30:00.000Z', offerCallback: true, createdBy: 'ivrctl:root' },
+    message: { built: true },
+  });
   t.match(svc.live('dp-a', now), { closure: { id: 1 }, spoken: true });
   t.equal(svc.live('dp-b', now), undefined);
-  t.same(svc.intervals('dp-a').map((c) => c.until.toISOString()), ['2026-12-03T13:30:00.000Z']);
+  t.same(
+    svc.intervals('dp-a').map((c) => c.until.toISOString()),
+    ['2026-12-03T13:30:00.000Z'],
+  );
   const b = await svc.close({ dp: 'dp-b', until: new Date('2026-12-03T12:00:00Z'), by: 'console:anna' });
   t.equal(b.closure.offerCallback, false, "dp-b's offerWhenClosed is false");
   t.equal(repo.live(now).length, 2);
@@ -159,7 +198,10 @@ t.test('close again: the new closure replaces the live one (history kept); open 
   await x.svc.close({ dp: 'dp-a', until: new Date('2026-12-03T13:30:00Z'), by: 'ivrctl:root' });
   await x.svc.close({ dp: 'dp-a', until: new Date('2026-12-04T11:00:00Z'), messageIt: 'Chiuso per sciopero.', offerCallback: false, by: 'ivrctl:root' });
   t.match(x.svc.live('dp-a', now), { closure: { id: 2, messageIt: 'Chiuso per sciopero.', offerCallback: false } });
-  t.match(x.repo.recent('dp-a'), [{ id: 2, reopenedAt: null }, { id: 1, reopenedBy: 'ivrctl:root', reopenedAt: now.toISOString() }]);
+  t.match(x.repo.recent('dp-a'), [
+    { id: 2, reopenedAt: null },
+    { id: 1, reopenedBy: 'ivrctl:root', reopenedAt: now.toISOString() },
+  ]);
   t.equal(await x.svc.reopen('dp-a', 'console:anna'), true);
   t.equal(x.svc.live('dp-a', now), undefined);
   t.same(x.reopened, ['dp-a']);
@@ -188,7 +230,16 @@ t.test('bad requests are refused before anything is written', async (t) => {
 t.test('after a restart the live closures are loaded with whether their message is built; an ended one is not live', async (t) => {
   const x = service();
   await x.svc.close({ dp: 'dp-a', until: new Date('2026-12-03T13:30:00Z'), by: 'ivrctl:root' });
-  const again = new ClosuresService({ repo: x.repo, writes: new WriteQueue(), config, synthesize: async () => undefined, messageBuilt: (dp, c) => closurePrompts(dp, c).every((p) => x.built.has(p.path)), onReopened: () => undefined, log: { info: () => undefined, warn: () => undefined } as never, now: () => now });
+  const again = new ClosuresService({
+    repo: x.repo,
+    writes: new WriteQueue(),
+    config,
+    synthesize: async () => undefined,
+    messageBuilt: (dp, c) => closurePrompts(dp, c).every((p) => x.built.has(p.path)),
+    onReopened: () => undefined,
+    log: { info: () => undefined, warn: () => undefined } as never,
+    now: () => now,
+  });
   again.load();
   t.match(again.live('dp-a', now), { closure: { id: 1 }, spoken: true });
   t.equal(again.live('dp-a', new Date('2026-12-03T13:30:00Z')), undefined);

@@ -80,7 +80,14 @@ t.test('reload: prompts first, then the new settings in place; a call keeps the 
   t.equal(x.running.directorates[0]!.ringsBeforeCallback, 7);
   t.same(x.running.directorates[0]!.menu, [{ key: '2', unit: 'rimborsi' }]);
   t.equal(x.heldDp.ringsBeforeCallback, 4, 'the object a live call holds is untouched');
-  t.same(res, { file: 'x.yaml', changed: [{ dp: 'dp-a', fields: ['ringsBeforeCallback', 'menu'] }], restartRequired: [], promptsBuilt: 2, asteriskFiles: ['extensions-directorates.conf'], warnings: [] });
+  t.same(res, {
+    file: 'x.yaml',
+    changed: [{ dp: 'dp-a', fields: ['ringsBeforeCallback', 'menu'] }],
+    restartRequired: [],
+    promptsBuilt: 2,
+    asteriskFiles: ['extensions-directorates.conf'],
+    warnings: [],
+  });
   t.same(x.observed, ['applied']);
 });
 
@@ -90,7 +97,10 @@ t.test('reload: an invalid file is refused naming the field; nothing is built or
   t.same(x.steps, []);
   t.equal(x.running.directorates[0]!.ringsBeforeCallback, 4);
   t.same(x.observed, ['refused']);
-  t.match(x.lines.find((l) => l.level === 'error'), { obj: { source: 'SIGHUP' }, msg: /refused/ });
+  t.match(
+    x.lines.find((l) => l.level === 'error'),
+    { obj: { source: 'SIGHUP' }, msg: /refused/ },
+  );
 });
 
 t.test('reload: prompts that cannot be built leave the running configuration as it was', async (t) => {

@@ -50,7 +50,9 @@ t.test('errors name the file and the field', async (t) => {
 });
 
 t.test('duplicate numbers across directorates are refused', async (t) => {
-  const yaml = minimal('') + `  - id: dp-b
+  const yaml =
+    minimal('') +
+    `  - id: dp-b
     name: Beta
     numbers: ["0612345678"]
     case: staff
@@ -64,14 +66,20 @@ t.test('a missing file is a one-line error naming it', async (t) => {
   t.throws(() => loadConfig('/nonexistent/c.yaml'), /^\/nonexistent\/c\.yaml: cannot read: ENOENT$/);
 });
 
-t.test('languages: Italian always, each at most once; an office cannot take the key of one of the directorate\'s languages', async (t) => {
+t.test("languages: Italian always, each at most once; an office cannot take the key of one of the directorate's languages", async (t) => {
   const withLangs = (langs: string, menu = ''): string =>
-    minimal('').replace('ringsBeforeCallback: 4', `ringsBeforeCallback: 4\n    languages: ${langs}\n    units: [{ id: rimborsi, name: Ufficio rimborsi, code: "40" }]${menu ? `\n    menu: ${menu}` : ''}`);
+    minimal('').replace(
+      'ringsBeforeCallback: 4',
+      `ringsBeforeCallback: 4\n    languages: ${langs}\n    units: [{ id: rimborsi, name: Ufficio rimborsi, code: "40" }]${menu ? `\n    menu: ${menu}` : ''}`,
+    );
   t.same(parseConfig(withLangs('[it, de, fr]'), 'x.yaml').directorates[0]!.languages, ['it', 'de', 'fr']);
   t.throws(() => parseConfig(withLangs('[de]'), 'x.yaml'), /directorates\[0\]\.languages: must include "it"/);
   t.throws(() => parseConfig(withLangs('[it, es]'), 'x.yaml'), /directorates\[0\]\.languages\[1\]/);
   t.throws(() => parseConfig(withLangs('[it, de, de]'), 'x.yaml'), /directorates\[0\]\.languages: a language is listed twice/);
-  t.throws(() => parseConfig(withLangs('[it, de]', '[{ key: "8", unit: rimborsi }]'), 'x.yaml'), /directorates\[0\]\.menu\[0\]\.key: key 8 chooses German, one of dp-a's languages/);
+  t.throws(
+    () => parseConfig(withLangs('[it, de]', '[{ key: "8", unit: rimborsi }]'), 'x.yaml'),
+    /directorates\[0\]\.menu\[0\]\.key: key 8 chooses German, one of dp-a's languages/,
+  );
   t.throws(() => parseConfig(withLangs('[it, en, fr]', '[{ key: "7", unit: rimborsi }]'), 'x.yaml'), /menu\[0\]\.key: key 7 chooses French/);
   t.same(parseConfig(withLangs('[it, en]', '[{ key: "8", unit: rimborsi }]'), 'x.yaml').directorates[0]!.menu, [{ key: '8', unit: 'rimborsi' }], '8 is free without German');
 });

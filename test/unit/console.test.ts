@@ -67,7 +67,9 @@ operators: []`,
   users.add({ username: 'sup', passwordHash: await hashPassword('supervisor-pw'), role: 'supervisor', operator: null, at });
   users.add({ username: 'op', passwordHash: await hashPassword('operator-pw'), role: 'operator', operator: 'sw1', at });
   users.add({ username: 'uff', passwordHash: await hashPassword('official-pw'), role: 'operator', operator: 'u1', at });
-  db.prepare("INSERT INTO operators (id, dp, role, ha1, created_at, updated_at) VALUES ('sw1', 'demo-sw', 'switchboard', 'x', 'a', 'a'), ('st1', 'demo-st', 'staff', 'x', 'a', 'a')").run();
+  db.prepare(
+    "INSERT INTO operators (id, dp, role, ha1, created_at, updated_at) VALUES ('sw1', 'demo-sw', 'switchboard', 'x', 'a', 'a'), ('st1', 'demo-st', 'staff', 'x', 'a', 'a')",
+  ).run();
   db.prepare("INSERT INTO operators (id, dp, role, unit, ha1, created_at, updated_at) VALUES ('u1', 'demo-st', 'unit', 'rimborsi', 'x', 'a', 'a')").run();
   // filled once the server listens: the names it answers to
   const names: HttpNames = { hosts: new Set(), origins: new Set() };
@@ -104,9 +106,26 @@ operators: []`,
     inboundCalls: () => live.calls,
     staticDir: path.join(root, 'controller', 'console', 'static'),
     log: { info: () => {}, warn: () => {} },
-    closures: new ClosuresService({ repo: new ClosuresRepo(db), writes: new WriteQueue(), config, synthesize: async () => undefined, messageBuilt: () => false, onReopened: () => undefined, log: { info: () => {}, warn: () => {} }, now: () => new Date() }),
+    closures: new ClosuresService({
+      repo: new ClosuresRepo(db),
+      writes: new WriteQueue(),
+      config,
+      synthesize: async () => undefined,
+      messageBuilt: () => false,
+      onReopened: () => undefined,
+      log: { info: () => {}, warn: () => {} },
+      now: () => new Date(),
+    }),
   });
-  const server = await startHttpServer({ host: '127.0.0.1', port: 0, health: () => ({ ok: true }), metrics: new Registry(), boundary: new Boundary(pino({ level: 'silent' }), () => undefined), names, console: (req, res, url) => router.handle(req, res, url) });
+  const server = await startHttpServer({
+    host: '127.0.0.1',
+    port: 0,
+    health: () => ({ ok: true }),
+    metrics: new Registry(),
+    boundary: new Boundary(pino({ level: 'silent' }), () => undefined),
+    names,
+    console: (req, res, url) => router.handle(req, res, url),
+  });
   const port = (server.address() as AddressInfo).port;
   const real = httpNames({ host: '127.0.0.1', port, publicOrigin: 'https://ivr.example.it' });
   for (const h of real.hosts) names.hosts.add(h);
@@ -162,7 +181,9 @@ t.test('40 wrong passwords at once: at most 5 are checked, the rest throttled; s
   t.ok(count(401) <= 5, `${count(401)} × 401`);
   t.equal(count(401) + count(429), 40, `the rest 429 (${count(429)})`);
   t.equal((await c.request('/console/login', { form: { username: 'sup', password: 'supervisor-pw' } })).status, 429, 'then the right one waits too');
-  const spray = await Promise.all(Array.from({ length: 25 }, (_, i) => c.request('/console/login', { form: { username: `user${i}`, password: 'Password1' } }).then((r) => r.status)));
+  const spray = await Promise.all(
+    Array.from({ length: 25 }, (_, i) => c.request('/console/login', { form: { username: `user${i}`, password: 'Password1' } }).then((r) => r.status)),
+  );
   t.ok(spray.filter((x) => x === 429).length >= 5, `one password over 25 usernames from one address: ${spray.filter((x) => x === 429).length} throttled`);
 });
 
@@ -244,13 +265,20 @@ t.test('caller data is shown as text: notes, numbers and the live board', async 
   c.db.prepare("INSERT INTO calls (id, dp, caller, dialed, started_at, answered_by) VALUES ('c1', 'demo-sw', '0612345678', '0600000001', ?, 'sw1')").run(new Date().toISOString());
   const station = await (await c.request('/console/operator', { cookie: op.cookie })).text();
   t.match(station, /Ultima: chiamata 0612345678 \(demo-sw\)/, 'the last call answered by sw1');
-  const saved = await c.request('/console/notes', { form: { csrf: op.csrf, number: '0612345678', dp: 'demo-sw', callId: 'c1', callbackId: '', operator: 'sw1', info: 'Rimborsi', text: XSS }, cookie: op.cookie });
+  const saved = await c.request('/console/notes', {
+    form: { csrf: op.csrf, number: '0612345678', dp: 'demo-sw', callId: 'c1', callbackId: '', operator: 'sw1', info: 'Rimborsi', text: XSS },
+    cookie: op.cookie,
+  });
   t.equal(saved.status, 303);
   t.same(c.db.prepare('SELECT author, operator, info, text, call_id AS callId FROM notes').all(), [{ author: 'op', operator: 'sw1', info: 'Rimborsi', text: XSS, callId: 'c1' }]);
   const profile = await (await c.request('/console/profile?number=0612345678', { cookie: op.cookie })).text();
   t.ok(profile.includes(escapeHtml(`op (sw1): [Rimborsi] ${XSS}`)), 'the note is in the timeline, escaped');
   t.notOk(profile.includes('<script>window.__x'), 'never as markup');
-  t.equal((await c.request('/console/notes', { form: { csrf: op.csrf, number: '0612345678', dp: 'demo-sw', operator: 'st9', text: 'x' }, cookie: op.cookie })).status, 403, "not from another operator's station");
+  t.equal(
+    (await c.request('/console/notes', { form: { csrf: op.csrf, number: '0612345678', dp: 'demo-sw', operator: 'st9', text: 'x' }, cookie: op.cookie })).status,
+    403,
+    "not from another operator's station",
+  );
   t.equal((await c.request('/console/notes', { form: { csrf: op.csrf, number: '06<b>', dp: 'demo-sw', operator: 'sw1', text: 'x' }, cookie: op.cookie })).status, 400);
 
   c.live.calls = [{ channelId: 'ch1', dp: 'demo-sw', number: XSS, phase: 'menu', startedAt: new Date().toISOString(), ringing: [], operator: null }];
@@ -317,9 +345,18 @@ t.test('callbacks page: the date filter is Rome days, both ends included', async
   const { cookie } = await c.login('sup', 'supervisor-pw');
   const add = c.db.prepare("INSERT INTO callbacks (dp, number, language, status, requested_at, due_at, expires_at, updated_at) VALUES ('demo-sw', ?, 'it', 'done', ?, ?, ?, ?)");
   // 19 Nov 23:30 UTC is the 20th in Rome; 21 Nov 23:30 UTC is the 22nd
-  for (const [n, at] of [['0611111111', '2026-11-19T22:30:00.000Z'], ['0622222222', '2026-11-19T23:30:00.000Z'], ['0633333333', '2026-11-21T22:59:00.000Z'], ['0644444444', '2026-11-21T23:30:00.000Z']] as const) add.run(n, at, at, at, at);
+  for (const [n, at] of [
+    ['0611111111', '2026-11-19T22:30:00.000Z'],
+    ['0622222222', '2026-11-19T23:30:00.000Z'],
+    ['0633333333', '2026-11-21T22:59:00.000Z'],
+    ['0644444444', '2026-11-21T23:30:00.000Z'],
+  ] as const)
+    add.run(n, at, at, at, at);
   const page = await (await c.request('/console/callbacks?from=2026-11-20&to=2026-11-21', { cookie })).text();
-  t.same([...page.matchAll(/number=(\d+)/g)].map((m) => m[1]), ['0622222222', '0633333333']);
+  t.same(
+    [...page.matchAll(/number=(\d+)/g)].map((m) => m[1]),
+    ['0622222222', '0633333333'],
+  );
 });
 
 /** Reads a live page's stream: its boards, and whether it ended. */
@@ -376,7 +413,11 @@ t.test('the live stream ends with its session: logout, a new password, a removed
 t.test('an operator sees their own directorate and the callers they handle; every view and refusal is in the audit log a supervisor reads', async (t) => {
   const c = await consoleServer();
   const now = new Date().toISOString();
-  c.db.prepare("INSERT INTO calls (id, dp, caller, dialed, started_at, answered_by) VALUES ('c-sw', 'demo-sw', '0612345678', '0600000001', ?, 'sw1'), ('c-st', 'demo-st', '0698765432', '0200000002', ?, 'st1')").run(now, now);
+  c.db
+    .prepare(
+      "INSERT INTO calls (id, dp, caller, dialed, started_at, answered_by) VALUES ('c-sw', 'demo-sw', '0612345678', '0600000001', ?, 'sw1'), ('c-st', 'demo-st', '0698765432', '0200000002', ?, 'st1')",
+    )
+    .run(now, now);
   const add = c.db.prepare("INSERT INTO callbacks (dp, number, language, status, requested_at, due_at, expires_at, updated_at) VALUES (?, ?, 'it', 'pending', ?, ?, ?, ?)");
   add.run('demo-sw', '0611111111', now, now, now, now);
   add.run('demo-st', '0622222222', now, now, now, now);
@@ -385,9 +426,17 @@ t.test('an operator sees their own directorate and the callers they handle; ever
   const refused = await c.request('/console/profile?number=0698765432', { cookie: op.cookie });
   t.equal(refused.status, 403, "another directorate's caller");
   t.match(await refused.text(), /solo i chiamanti che ha gestito/);
-  t.equal((await c.request('/console/notes', { form: { csrf: op.csrf, number: '0698765432', dp: 'demo-st', operator: 'sw1', text: 'x' }, cookie: op.cookie })).status, 403, 'no note about them');
+  t.equal(
+    (await c.request('/console/notes', { form: { csrf: op.csrf, number: '0698765432', dp: 'demo-st', operator: 'sw1', text: 'x' }, cookie: op.cookie })).status,
+    403,
+    'no note about them',
+  );
   const list = await (await c.request('/console/callbacks?dp=demo-st', { cookie: op.cookie })).text();
-  t.same([...list.matchAll(/number=(\d+)/g)].map((m) => m[1]), ['0611111111'], 'the requests of their own directorate only, whatever the filter asked');
+  t.same(
+    [...list.matchAll(/number=(\d+)/g)].map((m) => m[1]),
+    ['0611111111'],
+    'the requests of their own directorate only, whatever the filter asked',
+  );
   c.live.calls = [
     { channelId: 'a', dp: 'demo-sw', number: '0633333333', phase: 'menu', startedAt: now, ringing: [], operator: null },
     { channelId: 'b', dp: 'demo-st', number: '0644444444', phase: 'menu', startedAt: now, ringing: [], operator: null },
@@ -408,10 +457,23 @@ t.test('an operator sees their own directorate and the callers they handle; ever
 /** A raw request with a Host header of our choosing (fetch does not let a page set it). */
 function withHost(port: number, p: string, host: string, o: { method?: string; body?: string; origin?: string } = {}): Promise<{ status: number; cookie: string | undefined }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: p, method: o.method ?? 'GET', headers: { host, ...(o.origin ? { origin: o.origin } : {}), ...(o.body ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(o.body) } : {}) } }, (res) => {
-      res.resume();
-      resolve({ status: res.statusCode ?? 0, cookie: res.headers['set-cookie']?.[0] });
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: p,
+        method: o.method ?? 'GET',
+        headers: {
+          host,
+          ...(o.origin ? { origin: o.origin } : {}),
+          ...(o.body ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(o.body) } : {}),
+        },
+      },
+      (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, cookie: res.headers['set-cookie']?.[0] });
+      },
+    );
     req.on('error', reject);
     req.end(o.body);
   });
@@ -421,7 +483,7 @@ t.test('another host name is refused (DNS rebinding); the public origin of a rev
   const c = await consoleServer();
   const body = 'username=sup&password=supervisor-pw';
   const evil = await withHost(c.port, '/console/login', 'evil.example:8080', { method: 'POST', body, origin: 'http://evil.example:8080' });
-  t.equal(evil.status, 421, 'Host and Origin of an attacker\'s name: refused');
+  t.equal(evil.status, 421, "Host and Origin of an attacker's name: refused");
   t.equal(evil.cookie, undefined, 'no session');
   t.equal((await withHost(c.port, '/console/live', 'evil.example')).status, 421);
   const local = await withHost(c.port, '/console/login', `127.0.0.1:${c.port}`, { method: 'POST', body, origin: `http://127.0.0.1:${c.port}` });
@@ -435,7 +497,7 @@ t.test('another host name is refused (DNS rebinding); the public origin of a rev
 t.test("the follow-up worklist: an operator sees and closes their directorate's items; the outcome is stored once", async (t) => {
   const c = await consoleServer();
   const now = new Date().toISOString();
-  const add = c.db.prepare("INSERT INTO followups (dp, unit, number, opened_by, opened_at) VALUES (?, ?, ?, ?, ?) RETURNING id");
+  const add = c.db.prepare('INSERT INTO followups (dp, unit, number, opened_by, opened_at) VALUES (?, ?, ?, ?, ?) RETURNING id');
   const mine = (add.get('demo-sw', null, '0612345678', 'sw1', now) as { id: number }).id;
   const other = (add.get('demo-st', null, '0698765432', 'st1', now) as { id: number }).id;
   const op = await c.login('op', 'operator-pw');
@@ -445,16 +507,25 @@ t.test("the follow-up worklist: an operator sees and closes their directorate's 
   t.equal((await c.request(`/console/followups/${mine}/close`, { form: { csrf: op.csrf, outcome: '' }, cookie: op.cookie })).status, 400, 'an outcome is required');
   const closed = await c.request(`/console/followups/${mine}/close`, { form: { csrf: op.csrf, outcome: 'pratica completata' }, cookie: op.cookie });
   t.equal(closed.status, 303);
-  t.match(c.db.prepare('SELECT status, closed_by AS closedBy, outcome FROM followups WHERE id = ?').get(mine), { status: 'closed', closedBy: 'sw1', outcome: 'pratica completata' });
+  t.match(c.db.prepare('SELECT status, closed_by AS closedBy, outcome FROM followups WHERE id = ?').get(mine), {
+    status: 'closed',
+    closedBy: 'sw1',
+    outcome: 'pratica completata',
+  });
   t.equal((await c.request(`/console/followups/${mine}/close`, { form: { csrf: op.csrf, outcome: 'again' }, cookie: op.cookie })).status, 409, 'closed once');
   const sup = await c.login('sup', 'supervisor-pw');
   const all = await (await c.request('/console/followups?all=1', { cookie: sup.cookie })).text();
-  t.ok(all.includes(`data-followup="${mine}"`) && all.includes(`data-followup="${other}"`) && all.includes('pratica completata'), 'a supervisor sees every item, closed ones with their outcome');
+  t.ok(
+    all.includes(`data-followup="${mine}"`) && all.includes(`data-followup="${other}"`) && all.includes('pratica completata'),
+    'a supervisor sees every item, closed ones with their outcome',
+  );
 });
 
 t.test("an internal unit's official records an intervention from the station: a 'not recorded' becomes their code and words; follow-up opened once", async (t) => {
   const c = await consoleServer();
-  const add = c.db.prepare("INSERT INTO outcomes (dp, number, call_id, kind, official, unit, code, label, by_default, at) VALUES ('demo-st', '0611111111', NULL, 'unit', ?, 'rimborsi', '0', 'not_recorded', 1, ?) RETURNING id");
+  const add = c.db.prepare(
+    "INSERT INTO outcomes (dp, number, call_id, kind, official, unit, code, label, by_default, at) VALUES ('demo-st', '0611111111', NULL, 'unit', ?, 'rimborsi', '0', 'not_recorded', 1, ?) RETURNING id",
+  );
   const id = (add.get('u1', new Date().toISOString()) as { id: number }).id;
   const uff = await c.login('uff', 'official-pw');
   const page = await (await c.request('/console/operator', { cookie: uff.cookie })).text();
@@ -465,8 +536,18 @@ t.test("an internal unit's official records an intervention from the station: a 
   t.equal((await c.request('/console/intervention', { form: { csrf: uff.csrf, outcome: '99999', code: '1' }, cookie: uff.cookie })).status, 404);
   const saved = await c.request('/console/intervention', { form: { csrf: uff.csrf, outcome: String(id), code: '2', text: 'pratica inoltrata al reparto' }, cookie: uff.cookie });
   t.equal(saved.status, 303);
-  t.match(c.db.prepare('SELECT code, label, by_default AS byDefault, detail, recorded_via AS via FROM outcomes WHERE id = ?').get(id), { code: '2', label: 'needs_follow_up', byDefault: 0, detail: 'pratica inoltrata al reparto', via: 'console' });
-  t.match(c.db.prepare('SELECT dp, unit, number, opened_by AS openedBy, status FROM followups').all(), [{ dp: 'demo-st', unit: 'rimborsi', number: '0611111111', openedBy: 'u1', status: 'open' }], "needs follow-up: on the unit's worklist");
+  t.match(c.db.prepare('SELECT code, label, by_default AS byDefault, detail, recorded_via AS via FROM outcomes WHERE id = ?').get(id), {
+    code: '2',
+    label: 'needs_follow_up',
+    byDefault: 0,
+    detail: 'pratica inoltrata al reparto',
+    via: 'console',
+  });
+  t.match(
+    c.db.prepare('SELECT dp, unit, number, opened_by AS openedBy, status FROM followups').all(),
+    [{ dp: 'demo-st', unit: 'rimborsi', number: '0611111111', openedBy: 'u1', status: 'open' }],
+    "needs follow-up: on the unit's worklist",
+  );
   await c.request('/console/intervention', { form: { csrf: uff.csrf, outcome: String(id), code: '2', text: 'pratica inoltrata, sollecitata' }, cookie: uff.cookie });
   t.equal(c.db.prepare('SELECT COUNT(*) FROM followups').pluck().get(), 1, 'corrected text: no second item');
   t.match(await (await c.request('/console/operator', { cookie: uff.cookie })).text(), /da seguire<br>pratica inoltrata, sollecitata <span class="muted">\(dalla console/);
@@ -481,9 +562,14 @@ t.test('closures: a supervisor closes a directorate until a time with a message 
   t.match(await (await c.request('/console/closures', { cookie: sup.cookie })).text(), /<tr data-dp="demo-sw">[\s\S]*aperta/);
   const tomorrow = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome' }).format(new Date(Date.now() + 86_400_000));
   t.equal((await c.request('/console/dps/demo-sw/close', { form: { csrf: sup.csrf, until: 'domani' }, cookie: sup.cookie })).status, 400, 'a bad time');
-  const closed = await c.request('/console/dps/demo-sw/close', { form: { csrf: sup.csrf, until: `${tomorrow}T10:00`, message: 'Uffici chiusi per sciopero.', callback: '1' }, cookie: sup.cookie });
+  const closed = await c.request('/console/dps/demo-sw/close', {
+    form: { csrf: sup.csrf, until: `${tomorrow}T10:00`, message: 'Uffici chiusi per sciopero.', callback: '1' },
+    cookie: sup.cookie,
+  });
   t.equal(closed.status, 303);
-  t.match(c.db.prepare('SELECT dp, message_it AS m, offer_callback AS cb, created_by AS by FROM closures').all(), [{ dp: 'demo-sw', m: 'Uffici chiusi per sciopero.', cb: 1, by: 'console:sup' }]);
+  t.match(c.db.prepare('SELECT dp, message_it AS m, offer_callback AS cb, created_by AS by FROM closures').all(), [
+    { dp: 'demo-sw', m: 'Uffici chiusi per sciopero.', cb: 1, by: 'console:sup' },
+  ]);
   t.match(await (await c.request('/console/closures', { cookie: sup.cookie })).text(), /<tr data-dp="demo-sw">[\s\S]*chiusa<\/strong> fino a [\s\S]*Uffici chiusi per sciopero/);
   t.equal((await c.request('/console/dps/demo-sw/open', { form: { csrf: sup.csrf }, cookie: sup.cookie })).status, 303);
   t.equal((await c.request('/console/dps/demo-sw/open', { form: { csrf: sup.csrf }, cookie: sup.cookie })).status, 409, 'not closed any more');

@@ -68,7 +68,16 @@ t.test('every alert the issue lists is there, and each one is unit-tested', asyn
   const rules = readFileSync(path.join(promDir, 'alerts.yml'), 'utf8');
   const tests = readFileSync(path.join(promDir, 'alerts.test.yml'), 'utf8');
   const alerts = [...rules.matchAll(/- alert: (\w+)/g)].map((m) => m[1]);
-  for (const a of ['IvrControllerDown', 'IvrAriDisconnected', 'IvrNoOperatorRegistered', 'IvrCallbacksOverdue', 'IvrJobFailed', 'IvrJobNotRun', 'IvrErrorsRising', 'IvrEventLoopDelay']) {
+  for (const a of [
+    'IvrControllerDown',
+    'IvrAriDisconnected',
+    'IvrNoOperatorRegistered',
+    'IvrCallbacksOverdue',
+    'IvrJobFailed',
+    'IvrJobNotRun',
+    'IvrErrorsRising',
+    'IvrEventLoopDelay',
+  ]) {
     t.ok(alerts.includes(a), `${a} defined`);
   }
   for (const a of alerts) t.match(tests, new RegExp(`alertname: ${a}\\n\\s+exp_alerts:\\n\\s+- exp_labels`), `${a} has a test where it fires`);
@@ -91,11 +100,24 @@ t.test('the dashboard: what the issue lists, and a directorate filter every per-
     panels: Array<{ id: number; title: string; targets: Array<{ expr: string }> }>;
   };
   t.equal(d.uid, 'ivr-callback');
-  t.same(d.templating.list.map((v) => v.name), ['datasource', 'dp']);
+  t.same(
+    d.templating.list.map((v) => v.name),
+    ['datasource', 'dp'],
+  );
   t.equal(new Set(d.panels.map((p) => p.id)).size, d.panels.length, 'panel ids are unique');
   const all = d.panels.flatMap((p) => p.targets.map((x) => x.expr)).join('\n');
-  for (const m of ['ivr_calls_total', 'ivr_rings_before_answer_bucket', 'ivr_callback_attempts_total', 'ivr_callbacks_pending', 'ivr_callbacks_overdue_seconds', 'ivr_operators', 'ivr_dispatch_delay_seconds_bucket', 'ivr_errors_total']) {
+  for (const m of [
+    'ivr_calls_total',
+    'ivr_rings_before_answer_bucket',
+    'ivr_callback_attempts_total',
+    'ivr_callbacks_pending',
+    'ivr_callbacks_overdue_seconds',
+    'ivr_operators',
+    'ivr_dispatch_delay_seconds_bucket',
+    'ivr_errors_total',
+  ]) {
     t.ok(all.includes(m), `a panel shows ${m}`);
   }
-  for (const p of d.panels) for (const x of p.targets) if (/ivr_(calls_total|operators|callbacks_pending|today_)/.test(x.expr)) t.match(x.expr, /dp=~"\$dp"/, `${p.title}: filtered by directorate`);
+  for (const p of d.panels)
+    for (const x of p.targets) if (/ivr_(calls_total|operators|callbacks_pending|today_)/.test(x.expr)) t.match(x.expr, /dp=~"\$dp"/, `${p.title}: filtered by directorate`);
 });

@@ -31,13 +31,34 @@ function setup() {
   const ledger = new CallbackLedger(db, callbacks, attempts);
   const pbx = new FakePbx();
   const now = new Date();
-  const r = callbacks.book({ dp: 'x', number: '0612345678', language: 'it', callId: null, menuPath: null, ringCount: 2, at: now, dueAt: now, expiresAt: new Date(now.getTime() + 86_400_000), dayStart: new Date(now.getTime() - 3_600_000), maxPerNumberPerDay: 5, dailyCapacity: 50 });
+  const r = callbacks.book({
+    dp: 'x',
+    number: '0612345678',
+    language: 'it',
+    callId: null,
+    menuPath: null,
+    ringCount: 2,
+    at: now,
+    dueAt: now,
+    expiresAt: new Date(now.getTime() + 86_400_000),
+    dayStart: new Date(now.getTime() - 3_600_000),
+    maxPerNumberPerDay: 5,
+    dailyCapacity: 50,
+  });
   if (!r.ok) throw new Error('not booked');
   const log = pino({ level: 'silent' });
   const operators = new OperatorsRepo(db);
   operators.insert({ id: 'op1', dp: 'x', role: 'staff', unit: null, ha1: 'x' });
   const presence = new Presence(operators, pbx);
-  const dispatcher = new Dispatcher(config, pbx, presence, { ringing: () => 0, numbersOnLine: () => new Set() }, { port: pbx, tracker: pbx, presence, outcomes: new OutcomesRepo(db), writes: new WriteQueue(), log, now: () => new Date(), ledger, earlierContacts: () => 0 }, log, () => true);
+  const dispatcher = new Dispatcher(
+    config,
+    pbx,
+    presence,
+    { ringing: () => 0, numbersOnLine: () => new Set() },
+    { port: pbx, tracker: pbx, presence, outcomes: new OutcomesRepo(db), writes: new WriteQueue(), log, now: () => new Date(), ledger, earlierContacts: () => 0 },
+    log,
+    () => true,
+  );
   return { pbx, ledger, callbacks, attempts, dispatcher, id: r.id };
 }
 
@@ -68,7 +89,6 @@ t.test('an interrupted attempt whose channels are already gone is closed at once
   t.match(callbacks.get(id), { status: 'pending', attempts: 0 }, 'the caller had not been dialled: no attempt used up');
   t.equal(attempts.ofCallback(id).length, 1);
 });
-
 
 t.test('a free operator gets the due request; one who lets it ring out is not rung again in a loop', async (t) => {
   const { pbx, callbacks, attempts, dispatcher, id } = setup();

@@ -66,14 +66,31 @@ function november(): Db {
   const w = writer(db);
   // calls of dp-a
   w.call('a0', 'dp-a', '2026-11-26T22:59:59.999Z'); // 23:59:59 on the 26th, local
-  w.call('a1', 'dp-a', '2026-11-26T23:30:00.000Z', { answeredBy: 'op1', ringCount: 2, events: [['ringing_started'], ['ringing_ended', { answered: true, operator: 'op1', rings: 2 }]] });
-  w.call('a2', 'dp-a', '2026-11-27T09:00:00.000Z', { answeredBy: 'op2', ringCount: 5, endReason: 'caller_hangup', events: [['ringing_started'], ['ringing_ended', { answered: true, operator: 'op2', rings: 5 }]] });
+  w.call('a1', 'dp-a', '2026-11-26T23:30:00.000Z', {
+    answeredBy: 'op1',
+    ringCount: 2,
+    events: [['ringing_started'], ['ringing_ended', { answered: true, operator: 'op1', rings: 2 }]],
+  });
+  w.call('a2', 'dp-a', '2026-11-27T09:00:00.000Z', {
+    answeredBy: 'op2',
+    ringCount: 5,
+    endReason: 'caller_hangup',
+    events: [['ringing_started'], ['ringing_ended', { answered: true, operator: 'op2', rings: 5 }]],
+  });
   w.call('a3', 'dp-a', '2026-11-27T10:00:00.000Z', {
-    events: [['no_operator', { reason: 'all_busy' }], ['offer'], ['number_typed', { digits: '06', ok: false, reason: 'short' }], ['offer'], ['booking_refused', { reason: 'duplicate', number: '0611111111' }]],
+    events: [
+      ['no_operator', { reason: 'all_busy' }],
+      ['offer'],
+      ['number_typed', { digits: '06', ok: false, reason: 'short' }],
+      ['offer'],
+      ['booking_refused', { reason: 'duplicate', number: '0611111111' }],
+    ],
   });
   w.call('a5', 'dp-a', '2026-11-27T12:00:00.000Z', { endReason: 'caller_hangup' });
   w.call('a6', 'dp-a', '2026-11-27T13:00:00.000Z', { endReason: 'caller_hangup', events: [['ringing_started']] });
-  w.call('a7', 'dp-a', '2026-11-27T14:00:00.000Z', { events: [['offer'], ['number_typed', { digits: '0612345678', ok: true }], ['booking_refused', { reason: 'number_cap', number: '0612345678' }]] });
+  w.call('a7', 'dp-a', '2026-11-27T14:00:00.000Z', {
+    events: [['offer'], ['number_typed', { digits: '0612345678', ok: true }], ['booking_refused', { reason: 'number_cap', number: '0612345678' }]],
+  });
   w.call('a8', 'dp-a', '2026-11-27T15:00:00.000Z', { events: [['offer'], ['booking_refused', { reason: 'dp_capacity', number: '0612345678' }]] });
   w.call('a9', 'dp-a', '2026-11-27T23:00:00.000Z'); // midnight of the 28th, local
 
@@ -82,7 +99,18 @@ function november(): Db {
   w.attempt(c1, '2026-11-27T11:02:00.000Z', 'no_answer');
   w.attempt(c1, '2026-11-27T11:09:00.000Z', 'connected', '2026-11-27T11:10:00.000Z', 2); // 600 s
   // the call that booked c1, hung up during the goodbye: not an abandon
-  w.call('a4', 'dp-a', '2026-11-27T10:59:00.000Z', { endReason: 'caller_hangup', callbackId: c1, ringCount: 4, events: [['ringing_started'], ['ringing_ended', { answered: false, rings: 4 }], ['unanswered', { rings: 4 }], ['offer'], ['booked', { id: c1, number: '0612345678', position: 1 }]] });
+  w.call('a4', 'dp-a', '2026-11-27T10:59:00.000Z', {
+    endReason: 'caller_hangup',
+    callbackId: c1,
+    ringCount: 4,
+    events: [
+      ['ringing_started'],
+      ['ringing_ended', { answered: false, rings: 4 }],
+      ['unanswered', { rings: 4 }],
+      ['offer'],
+      ['booked', { id: c1, number: '0612345678', position: 1 }],
+    ],
+  });
   const c2 = w.callback('dp-a', 'done', '2026-11-27T08:00:00.000Z', 1, '2026-11-27T08:01:40.000Z');
   w.attempt(c2, '2026-11-27T08:01:00.000Z', 'connected', '2026-11-27T08:01:40.000Z'); // 100 s
   const c3 = w.callback('dp-a', 'done', '2026-11-27T08:30:00.000Z', 1, '2026-11-27T08:35:00.000Z');
@@ -138,7 +166,13 @@ t.test('percentile: nearest rank, an observed value', async (t) => {
   t.equal(percentile([], 90), null);
   t.equal(percentile([7], 90), 7);
   t.equal(percentile([10, 1, 9, 2, 8, 3, 7, 4, 6, 5], 90), 9);
-  t.equal(percentile(Array.from({ length: 20 }, (_, i) => i + 1), 90), 18);
+  t.equal(
+    percentile(
+      Array.from({ length: 20 }, (_, i) => i + 1),
+      90,
+    ),
+    18,
+  );
   t.equal(percentile([100, 300, 600, 82_800], 90), 82_800);
 });
 
@@ -164,10 +198,14 @@ t.test('one local day in Rome, per directorate', async (t) => {
   t.equal(a!.callbacksClosed, 6, 'c1, c2, c3, c4, c7, c9; c8 was cancelled on the 28th');
   t.equal(a!.meanCallerDialsPerClosedCallback, 1.33, '(2 + 1 + 1 + 3 + 1 + 0) / 6');
   t.same(a!.attemptOutcomes, { busy: 2, connected: 4, in_progress: 1, no_answer: 2, operator_passed: 1 });
-  t.same(a!.transfersByUnit, [
-    { unit: RIMBORSI, answered: 2, notAnswered: 1 },
-    { unit: 'catasto', answered: 0, notAnswered: 1 },
-  ], 'in byte order of the unit id');
+  t.same(
+    a!.transfersByUnit,
+    [
+      { unit: RIMBORSI, answered: 2, notAnswered: 1 },
+      { unit: 'catasto', answered: 0, notAnswered: 1 },
+    ],
+    'in byte order of the unit id',
+  );
   t.same(a!.operatorOutcomes, [
     { code: '1', label: 'basic_information_given', count: 2, byDefault: 1 },
     { code: '2', label: 'transferred', count: 1, byDefault: 0 },
@@ -195,10 +233,24 @@ t.test('a range with its days; Rome by default; a directorate in another zone', 
   const [a] = computeFigures(db, ['dp-a'], { from: '2026-11-26', to: '2026-11-27' }, { byDay: true });
   t.equal(a!.timezone, 'Europe/Rome');
   t.equal(a!.startUtc, '2026-11-25T23:00:00.000Z');
-  t.same(a!.days!.map((d) => [d.date, d.callsReceived]), [['2026-11-26', 1], ['2026-11-27', 8]]);
+  t.same(
+    a!.days!.map((d) => [d.date, d.callsReceived]),
+    [
+      ['2026-11-26', 1],
+      ['2026-11-27', 8],
+    ],
+  );
   t.equal(a!.callsReceived, 9);
-  t.same(a!.days!.map((d) => d.operatorOutcomes.length), [1, 3], 'the wrong_number code of 23:00 local on the 26th stays there');
-  t.same(a!.days!.map((d) => d.bookings), [1, 7], 'c7 was booked on the 26th');
+  t.same(
+    a!.days!.map((d) => d.operatorOutcomes.length),
+    [1, 3],
+    'the wrong_number code of 23:00 local on the 26th stays there',
+  );
+  t.same(
+    a!.days!.map((d) => d.bookings),
+    [1, 7],
+    'c7 was booked on the 26th',
+  );
   t.notOk(computeFigures(db, ['dp-a'], { from: '2026-11-27', to: '2026-11-27' })[0]!.days, 'no days unless asked');
 
   const [utc] = computeFigures(db, [{ id: 'dp-a', timezone: 'UTC' }], { from: '2026-11-27', to: '2026-11-27', timezone: 'Europe/Rome' });
@@ -222,7 +274,14 @@ t.test('days that change clock: 23 hours on 29 March, 25 hours on 25 October', a
   w.call('o2', 'dp-a', '2026-10-25T22:30:00.000Z'); // 23:30 CET on the 25th
   w.call('o3', 'dp-a', '2026-10-25T23:00:00.000Z'); // 00:00 CET on the 26th
   const [march] = computeFigures(db, ['dp-a'], { from: '2026-03-28', to: '2026-03-30', timezone: 'Europe/Rome' }, { byDay: true });
-  t.same(march!.days!.map((d) => [d.date, d.callsReceived]), [['2026-03-28', 1], ['2026-03-29', 2], ['2026-03-30', 2]]);
+  t.same(
+    march!.days!.map((d) => [d.date, d.callsReceived]),
+    [
+      ['2026-03-28', 1],
+      ['2026-03-29', 2],
+      ['2026-03-30', 2],
+    ],
+  );
   const [day29] = computeFigures(db, ['dp-a'], { from: '2026-03-29', to: '2026-03-29', timezone: 'Europe/Rome' });
   t.match(day29, { startUtc: '2026-03-28T23:00:00.000Z', endUtc: '2026-03-29T22:00:00.000Z', callsReceived: 2 });
   const [day25] = computeFigures(db, ['dp-a'], { from: '2026-10-25', to: '2026-10-25', timezone: 'Europe/Rome' });
@@ -290,7 +349,10 @@ t.test('CSV: BOM, header, CRLF, RFC 4180 quoting', async (t) => {
   const parsed = parseCsv(csv.slice(1));
   const rows = reportRows(figs);
   t.equal(parsed.length, rows.length + 1);
-  t.ok(parsed.every((r) => r.length === 7), 'seven fields in every record');
+  t.ok(
+    parsed.every((r) => r.length === 7),
+    'seven fields in every record',
+  );
   t.same(
     parsed.slice(1),
     rows.map((r) => [r.dp, r.from, r.to, r.metric, r.label, r.labelIt, r.value === null ? '' : String(r.value)]),
@@ -305,7 +367,14 @@ t.test('CSV: BOM, header, CRLF, RFC 4180 quoting', async (t) => {
 
   const withDays = toCsv(computeFigures(november(), ['dp-a'], { from: '2026-11-26', to: '2026-11-27' }, { byDay: true }), { days: true });
   const dayRows = parseCsv(withDays.slice(1)).filter((r) => r[3] === 'callsReceived');
-  t.same(dayRows.map((r) => [r[1], r[2], r[6]]), [['2026-11-26', '2026-11-27', '9'], ['2026-11-26', '2026-11-26', '1'], ['2026-11-27', '2026-11-27', '8']]);
+  t.same(
+    dayRows.map((r) => [r[1], r[2], r[6]]),
+    [
+      ['2026-11-26', '2026-11-27', '9'],
+      ['2026-11-26', '2026-11-26', '1'],
+      ['2026-11-27', '2026-11-27', '8'],
+    ],
+  );
 });
 
 t.test('CSV for a spreadsheet with Italian settings: ";" between fields, a decimal comma, the same records', async (t) => {
@@ -318,7 +387,10 @@ t.test('CSV for a spreadsheet with Italian settings: ";" between fields, a decim
   t.ok(it.startsWith('\uFEFFdp;from;to;metric;label;label_it;value\r\n'));
   const parsed = parseCsv(it.slice(1), ';');
   const rows = reportRows(figs);
-  t.ok(parsed.every((r) => r.length === 7), 'seven fields in every record');
+  t.ok(
+    parsed.every((r) => r.length === 7),
+    'seven fields in every record',
+  );
   t.same(
     parsed.slice(1),
     rows.map((r) => [r.dp, r.from, r.to, r.metric, r.label, r.labelIt, r.value === null ? '' : String(r.value).replace('.', ',')]),
@@ -335,10 +407,16 @@ t.test('table: metrics down, directorates across, columns aligned; JSON round-tr
   const lines = table.trimEnd().split('\n');
   t.match(lines[0], /^2026-11-27 +dp-a +dp-b$/);
   t.match(lines[1], /^-+ +-+ +-+$/);
-  t.ok(lines.every((l) => l.length === lines[0]!.length), 'every line as wide as the header: right-aligned values line up');
+  t.ok(
+    lines.every((l) => l.length === lines[0]!.length),
+    'every line as wide as the header: right-aligned values line up',
+  );
   t.ok(lines.some((l) => /^Calls received +8 +1$/.test(l)));
   t.ok(lines.some((l) => /^Request to callback, mean \(s\) +20950 +55$/.test(l)));
-  t.ok(lines.some((l) => /^Transfers to catasto, not answered +1 +0$/.test(l)), 'a unit only dp-a has shows 0 for dp-b');
+  t.ok(
+    lines.some((l) => /^Transfers to catasto, not answered +1 +0$/.test(l)),
+    'a unit only dp-a has shows 0 for dp-b',
+  );
   t.ok(lines.some((l) => /^Operator outcome 3 \(wrong_number\) +0 +1$/.test(l)));
   const range = toTable(computeFigures(november(), ['dp-a'], { from: '2026-11-26', to: '2026-11-27' }, { byDay: true }), { days: true });
   t.match(range, /^2026-11-26 \.\. 2026-11-27 +dp-a\n/);

@@ -79,7 +79,11 @@ t.test('hunting (longest idle first): one phone at a time, each for its share, t
   t.same(r.originated, ['a', 'b', 'c']);
   r.pbx.answered(r.leg('c'));
   t.match(await r.g.outcome, { answered: true, operator: 'c' });
-  t.same(r.ended.map(([op]) => op), ['a', 'b'], 'a and b freed as they ended; c keeps the call');
+  t.same(
+    r.ended.map(([op]) => op),
+    ['a', 'b'],
+    'a and b freed as they ended; c keeps the call',
+  );
 });
 
 t.test('hunting: a phone that cannot be rung counts as ended and the next one rings', async (t) => {

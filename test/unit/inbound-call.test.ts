@@ -23,7 +23,17 @@ import { FakePbx, settle } from './fake-pbx';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const dp = configSchema.parse({
-  directorates: [{ id: 'bz', name: 'Bolzano', numbers: ['0471000001'], case: 'staff', ringsBeforeCallback: 1, languages: ['it', 'en', 'de'], hours: { weekly: Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, ['00:00-24:00']])), nationalHolidays: false } }],
+  directorates: [
+    {
+      id: 'bz',
+      name: 'Bolzano',
+      numbers: ['0471000001'],
+      case: 'staff',
+      ringsBeforeCallback: 1,
+      languages: ['it', 'en', 'de'],
+      hours: { weekly: Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, ['00:00-24:00']])), nationalHolidays: false },
+    },
+  ],
 }).directorates[0]!;
 
 function call(o: { operators?: string[]; callerNumber?: string } = {}) {
@@ -41,18 +51,35 @@ function call(o: { operators?: string[]; callerNumber?: string } = {}) {
   const inbound = new InboundCall(
     id,
     dp,
-    { dp: 'bz', callerNumber: o.callerNumber ?? '0612345678', open: true, offerWhenClosed: true, languages: languageChoices(dp.languages), pending: undefined, rings: 1, offices: [] },
+    {
+      dp: 'bz',
+      callerNumber: o.callerNumber ?? '0612345678',
+      open: true,
+      offerWhenClosed: true,
+      languages: languageChoices(dp.languages),
+      pending: undefined,
+      rings: 1,
+      offices: [],
+    },
     o.callerNumber ?? '0612345678',
     o.callerNumber ?? '0612345678',
     {
-      port: pbx, tracker: pbx, writes: new WriteQueue(), presence: new Presence(operatorsRepo, pbx), calls, events: new CallEventsRepo(db), callbacks,
-      outcomes: new OutcomesRepo(db), log: pino({ level: 'silent' }), now: () => new Date(),
+      port: pbx,
+      tracker: pbx,
+      writes: new WriteQueue(),
+      presence: new Presence(operatorsRepo, pbx),
+      calls,
+      events: new CallEventsRepo(db),
+      callbacks,
+      outcomes: new OutcomesRepo(db),
+      log: pino({ level: 'silent' }),
+      now: () => new Date(),
     },
     (reason, booked) => ended.push([reason, booked]),
   );
   /** the prompts the runner played, by name, in order */
   const played = (): string[] => pbx.ops.filter((x) => x.startsWith('play ch-1 ')).map((x) => x.slice('play ch-1 '.length));
-  const events = (): string[] => (db.prepare('SELECT type FROM call_events WHERE call_id = ? ORDER BY id').pluck().all(id) as string[]);
+  const events = (): string[] => db.prepare('SELECT type FROM call_events WHERE call_id = ? ORDER BY id').pluck().all(id) as string[];
   return { pbx, inbound, calls, callbacks, db, ended, played, events, id };
 }
 
@@ -73,7 +100,11 @@ t.test('German chosen at the Italian menu, nobody online: the offer, the booking
   await settle();
   const [row] = c.callbacks.list({ dp: 'bz' });
   t.match(row, { number: '0612345678', language: 'de', status: 'pending', menuPath: '8,1,offer:1' }, 'booked, in German');
-  t.same(c.pbx.media.at(-1)?.media, ['booking-registered', 'queue-position', 'number-1', 'expect-today', 'goodbye'].map((n) => `sound:/opt/ivr/sounds/de/${n}`), 'the confirmation in German, the position a synthesized German number');
+  t.same(
+    c.pbx.media.at(-1)?.media,
+    ['booking-registered', 'queue-position', 'number-1', 'expect-today', 'goodbye'].map((n) => `sound:/opt/ivr/sounds/de/${n}`),
+    'the confirmation in German, the position a synthesized German number',
+  );
   c.pbx.finish('ch-1');
   await settle();
   t.ok(c.pbx.ops.includes('hangup ch-1'), 'the PBX hangs up after the goodbye');
@@ -81,7 +112,10 @@ t.test('German chosen at the Italian menu, nobody online: the offer, the booking
   await settle();
   t.same(c.ended, [['completed', true]]);
   t.match(c.calls.get('ch-1'), { language: 'de', endReason: 'completed', menuPath: '8,1' });
-  t.same(c.events().filter((e) => e !== 'dtmf'), ['language', 'menu', 'operators', 'no_operator', 'offer', 'booked', 'ended']);
+  t.same(
+    c.events().filter((e) => e !== 'dtmf'),
+    ['language', 'menu', 'operators', 'no_operator', 'offer', 'booked', 'ended'],
+  );
 });
 
 t.test('the operators ring: the caller hangs up meanwhile; every leg is hung up, the call ends as abandoned by the caller', async (t) => {
@@ -114,7 +148,10 @@ t.test('an operator answers within the threshold: the caller is bridged with the
   c.pbx.answered(legs[0]!);
   await settle();
   t.ok(c.pbx.ops.includes('bridge'), 'a bridge');
-  t.ok(c.pbx.ops.some((x) => x.startsWith('join ch-1+leg-')), 'caller and operator in it');
+  t.ok(
+    c.pbx.ops.some((x) => x.startsWith('join ch-1+leg-')),
+    'caller and operator in it',
+  );
   t.match(c.calls.get('ch-1'), { answeredBy: 'op1' });
   t.same(c.inbound.live().operator, 'op1', 'the live page shows who answered');
 });

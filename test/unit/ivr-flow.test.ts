@@ -4,7 +4,14 @@ import { languageChoices } from '../../controller/config/languages';
 import { MAX_TRIES, MENU_TIMEOUT_MS, startIvr, step, type CallContext, type IvrEffect, type IvrEvent, type IvrState } from '../../controller/inbound/ivr-flow';
 
 const ctx = (over: Partial<CallContext> = {}): CallContext => ({
-  dp: 'demo-st', callerNumber: '0612345678', open: true, offerWhenClosed: true, languages: [{ lang: 'en', key: '9' }], pending: undefined, rings: 3, ...over,
+  dp: 'demo-st',
+  callerNumber: '0612345678',
+  open: true,
+  offerWhenClosed: true,
+  languages: [{ lang: 'en', key: '9' }],
+  pending: undefined,
+  rings: 3,
+  ...over,
 });
 
 /** Drives the machine; "done" / "timeout" use the token the flow is waiting for. */
@@ -25,15 +32,34 @@ class Call {
     this.all.push(...t.effects);
     return t.effects;
   }
-  done() { return this.send({ type: 'playDone', token: this.state.token }); }
-  timeout() { return this.send({ type: 'timeout', token: this.state.token }); }
-  keys(s: string) { let last: IvrEffect[] = []; for (const d of s) last = this.send({ type: 'dtmf', digit: d }); return last; }
+  done() {
+    return this.send({ type: 'playDone', token: this.state.token });
+  }
+  timeout() {
+    return this.send({ type: 'timeout', token: this.state.token });
+  }
+  keys(s: string) {
+    let last: IvrEffect[] = [];
+    for (const d of s) last = this.send({ type: 'dtmf', digit: d });
+    return last;
+  }
   /** answered + welcome finished */
-  toMenu() { this.send({ type: 'answered' }); return this.done(); }
-  plays() { return this.effects.filter((e) => e.type === 'play').flatMap((e) => (e.type === 'play' ? e.prompts : [])); }
-  names() { return this.plays().map((p) => (p.kind === 'common' || p.kind === 'dp' ? p.name : p.kind === 'music' ? 'music' : `${p.kind}:${p.value}`)); }
-  has(type: IvrEffect['type']) { return this.effects.some((e) => e.type === type); }
-  find<T extends IvrEffect['type']>(type: T) { return this.effects.find((e) => e.type === type) as Extract<IvrEffect, { type: T }> | undefined; }
+  toMenu() {
+    this.send({ type: 'answered' });
+    return this.done();
+  }
+  plays() {
+    return this.effects.filter((e) => e.type === 'play').flatMap((e) => (e.type === 'play' ? e.prompts : []));
+  }
+  names() {
+    return this.plays().map((p) => (p.kind === 'common' || p.kind === 'dp' ? p.name : p.kind === 'music' ? 'music' : `${p.kind}:${p.value}`));
+  }
+  has(type: IvrEffect['type']) {
+    return this.effects.some((e) => e.type === type);
+  }
+  find<T extends IvrEffect['type']>(type: T) {
+    return this.effects.find((e) => e.type === type) as Extract<IvrEffect, { type: T }> | undefined;
+  }
 }
 
 t.test('answered by an operator within the threshold', async (t) => {
@@ -51,7 +77,7 @@ t.test('answered by an operator within the threshold', async (t) => {
   c.send({ type: 'ringAnswered', token: c.state.token, operator: 'st1' });
   t.same(c.state.phase, { step: 'connected', operator: 'st1' });
   c.keys('5');
-  t.same(c.effects, [], 'keys in a bridged call are not the IVR\'s');
+  t.same(c.effects, [], "keys in a bridged call are not the IVR's");
   c.send({ type: 'operatorHungUp' });
   t.same(c.effects, [{ type: 'hangup' }]);
   c.send({ type: 'hungUp' });
@@ -66,7 +92,10 @@ t.test('nobody answers: offer after the rings, book on the calling number', asyn
   const ringToken = c.state.token;
   c.send({ type: 'ringUnanswered', token: ringToken, rings: 3 });
   t.same(c.names(), ['no-answer', 'offer-callback']);
-  t.match(c.effects, [{ type: 'record', event: 'unanswered', data: { rings: 3 } }, { type: 'record', event: 'offer' }]);
+  t.match(c.effects, [
+    { type: 'record', event: 'unanswered', data: { rings: 3 } },
+    { type: 'record', event: 'offer' },
+  ]);
   c.done();
   t.same(c.find('startTimer'), { type: 'startTimer', token: c.state.token, ms: MENU_TIMEOUT_MS });
   c.keys('1');
@@ -81,7 +110,10 @@ t.test('nobody answers: offer after the rings, book on the calling number', asyn
 });
 
 t.test('no operator can ring: the offer comes at once and says why', async (t) => {
-  for (const [reason, prompt] of [['none_registered', 'no-operator-online'], ['all_busy', 'operators-busy']] as const) {
+  for (const [reason, prompt] of [
+    ['none_registered', 'no-operator-online'],
+    ['all_busy', 'operators-busy'],
+  ] as const) {
     const c = new Call(ctx());
     c.toMenu();
     c.keys('1');
@@ -118,7 +150,10 @@ t.test('refused numbers are explained, then typing again; three refusals end the
   t.same(c.names(), ['number-international', 'type-number']);
   c.keys('112#');
   t.same(c.names(), ['number-short', 'goodbye']);
-  t.notOk(c.all.some((e) => e.type === 'book'), 'nothing booked');
+  t.notOk(
+    c.all.some((e) => e.type === 'book'),
+    'nothing booked',
+  );
 });
 
 t.test('overlong input is cut at 16 digits and refused; "#" forgotten is accepted after a pause', async (t) => {
@@ -185,7 +220,7 @@ t.test('German and French: each invited on its key in the Italian menu; the book
   t.same(c.names(), ['you-typed', 'digits:0612345678', 'confirm-or-reenter']);
   c.keys('1');
   t.match(c.find('book'), { type: 'book', number: '0612345678', path: '8,1' });
-  t.equal(c.state.lang, 'de', 'the runner books in the state\'s language');
+  t.equal(c.state.lang, 'de', "the runner books in the state's language");
 
   const fr = new Call(four());
   fr.send({ type: 'answered' });
@@ -219,7 +254,10 @@ t.test('an extraordinary closure: its message instead of the menu, then the offe
   const c = new Call(ctx({ open: false, closure: { id: 7, prompt: { kind: 'dp', name: 'closure-7' }, offerCallback: true } }));
   c.toMenu();
   t.same(c.names(), ['closure-7'], 'the closure message, not the hours');
-  t.ok(c.all.some((e) => e.type === 'record' && e.event === 'closure' && e.data?.closure === 7), 'the call records the closure it met');
+  t.ok(
+    c.all.some((e) => e.type === 'record' && e.event === 'closure' && e.data?.closure === 7),
+    'the call records the closure it met',
+  );
   c.keys('1');
   t.ok(c.has('stopPlay'), 'a key skips the message');
   c.done();
@@ -282,7 +320,10 @@ t.test('booking refusals are explained', async (t) => {
   c.keys('1');
   c.send({ type: 'bookRefused', reason: 'duplicate', position: 2 });
   t.same(c.names(), ['already-pending', 'queue-position', 'number:2', 'goodbye']);
-  for (const [reason, prompt] of [['number_cap', 'number-daily-cap'], ['dp_capacity', 'capacity-full']] as const) {
+  for (const [reason, prompt] of [
+    ['number_cap', 'number-daily-cap'],
+    ['dp_capacity', 'capacity-full'],
+  ] as const) {
     const d = new Call(ctx());
     d.toMenu();
     d.keys('1');
@@ -302,7 +343,10 @@ t.test('a slow booking: the caller is asked to hold and hears music, then the co
   t.ok(c.has('book'));
   c.send({ type: 'bookingSlow' });
   t.same(c.names(), ['please-hold', 'music']);
-  t.match(c.effects, [{ type: 'record', event: 'booking_slow' }, { type: 'play', bargeIn: false }]);
+  t.match(c.effects, [
+    { type: 'record', event: 'booking_slow' },
+    { type: 'play', bargeIn: false },
+  ]);
   const hold = c.state.token;
   t.same(c.keys('5'), [], 'keys while holding do nothing');
   t.same(c.send({ type: 'bookingSlow' }), [], 'asked to hold once');
@@ -378,7 +422,7 @@ t.test('late results of cancelled playbacks and timers are ignored', async (t) =
 
 t.test('fuzz: random keys, silences and results never book an invalid number and always end', async (t) => {
   let seed = 42;
-  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  const rand = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
   const keys = '0123456789*#';
   for (let run = 0; run < 400; run++) {
     const c = new Call(ctx({ callerNumber: rand(2) ? '0612345678' : undefined, open: !!rand(4), pending: rand(5) ? undefined : { id: 1, position: 1 } }));
@@ -390,9 +434,16 @@ t.test('fuzz: random keys, silences and results never book an invalid number and
       else if (p === 'ringing') c.send({ type: 'ringUnanswered', token: c.state.token, rings: 3 });
       else if (p === 'booking') {
         const b = rand(4);
-        c.send(b === 0 ? { type: 'bookingSlow' } : b === 1 ? { type: 'booked', id: 1, position: 1, today: true } : b === 2 ? { type: 'bookRefused', reason: 'unavailable' } : { type: 'bookRefused', reason: 'duplicate', position: 1 });
-      }
-      else if (p === 'cancelling') c.send({ type: 'cancelled' });
+        c.send(
+          b === 0
+            ? { type: 'bookingSlow' }
+            : b === 1
+              ? { type: 'booked', id: 1, position: 1, today: true }
+              : b === 2
+                ? { type: 'bookRefused', reason: 'unavailable' }
+                : { type: 'bookRefused', reason: 'duplicate', position: 1 },
+        );
+      } else if (p === 'cancelling') c.send({ type: 'cancelled' });
       else if (p === 'hangingUp') c.send({ type: 'hungUp' });
       else if (r < 5) c.keys(keys[rand(keys.length)]!);
       else if (r < 8) c.done();

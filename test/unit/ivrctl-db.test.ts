@@ -31,7 +31,9 @@ t.test('db migrate: applies every migration once, then reports the database up t
 
 t.test('db backup: an identical, checked copy; an existing target or a missing directory is refused (exit 2)', async (t) => {
   const db = new Database(env.IVR_DB);
-  db.prepare("INSERT INTO operators (id, dp, role, unit, ha1, paused, created_at, updated_at) VALUES ('sw1', 'demo-sw', 'switchboard', NULL, 'abc', 0, '2026-11-26T10:00:00Z', '2026-11-26T10:00:00Z')").run();
+  db.prepare(
+    "INSERT INTO operators (id, dp, role, unit, ha1, paused, created_at, updated_at) VALUES ('sw1', 'demo-sw', 'switchboard', NULL, 'abc', 0, '2026-11-26T10:00:00Z', '2026-11-26T10:00:00Z')",
+  ).run();
   db.close();
   const file = path.join(dir, 'copy.db');
   const r = await ivrctl('db', 'backup', file, '--json');
@@ -41,7 +43,10 @@ t.test('db backup: an identical, checked copy; an existing target or a missing d
     const d = new Database(f, { readonly: true });
     try {
       return Object.fromEntries(
-        (d.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>).map(({ name }) => [name, d.prepare(`SELECT * FROM "${name}"`).all()]),
+        (d.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>).map(({ name }) => [
+          name,
+          d.prepare(`SELECT * FROM "${name}"`).all(),
+        ]),
       );
     } finally {
       d.close();

@@ -95,10 +95,14 @@ function parseTable(t: Test, text: string): { header: string[]; rows: string[][]
 /** Loopback ports nothing listens on right now. */
 async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<net.Server>((resolve) => {
-      const s = net.createServer();
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    })),
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<net.Server>((resolve) => {
+          const s = net.createServer();
+          s.listen(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
   );
   const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
@@ -129,13 +133,72 @@ function insertFixture(file: string): void {
       call.run({ ...c, id: 'call-a', dp: 'demo-sw', caller: '0612345678', dialed: '0600000001', startedAt: '2026-11-26T09:58:00.000Z', ringCount: 4 });
       call.run({ ...c, id: 'call-b', dp: 'demo-st', caller: '0298765432', dialed: '0200000002', startedAt: '2026-07-15T08:29:00.000Z', language: 'en' });
       call.run({ ...c, id: 'call-c', dp: 'demo-st', caller: '3331234567', dialed: '0200000002', startedAt: '2026-11-26T23:29:00.000Z' });
-      call.run({ ...c, id: 'call-d', dp: 'demo-st', caller: '0211111111', dialed: '0200000002', startedAt: '2026-11-26T12:00:00.000Z', answeredAt: '2026-11-26T12:00:10.000Z', answeredBy: 'st1', ringCount: 2 });
+      call.run({
+        ...c,
+        id: 'call-d',
+        dp: 'demo-st',
+        caller: '0211111111',
+        dialed: '0200000002',
+        startedAt: '2026-11-26T12:00:00.000Z',
+        answeredAt: '2026-11-26T12:00:10.000Z',
+        answeredBy: 'st1',
+        ringCount: 2,
+      });
       call.run({ ...c, id: 'call-e', dp: 'demo-sw', caller: null, dialed: '0600000001', startedAt: '2026-11-25T23:30:00.000Z', endReason: 'caller_hangup' });
       const b = { expiresAt: '2026-11-30T12:00:00.000Z', lastOutcome: null };
-      ids.A = Number(cb.run({ ...b, dp: 'demo-sw', number: '0612345678', language: 'it', status: 'pending', requestedAt: '2026-11-26T10:00:00.000Z', callId: 'call-a', attempts: 0, updatedAt: '2026-11-26T10:00:00.000Z' }).lastInsertRowid);
-      ids.B = Number(cb.run({ ...b, dp: 'demo-st', number: '0298765432', language: 'en', status: 'done', requestedAt: '2026-07-15T08:30:00.000Z', callId: 'call-b', attempts: 1, updatedAt: '2026-07-15T09:05:00.000Z', lastOutcome: 'connected' }).lastInsertRowid);
-      ids.C = Number(cb.run({ ...b, dp: 'demo-st', number: '3331234567', language: 'it', status: 'failed', requestedAt: '2026-11-26T23:30:00.000Z', callId: 'call-c', attempts: 3, updatedAt: '2026-11-27T08:00:00.000Z' }).lastInsertRowid);
-      ids.D = Number(cb.run({ ...b, dp: 'demo-sw', number: '0612345678', language: 'it', status: 'cancelled', requestedAt: '2026-11-25T09:00:00.000Z', callId: null, attempts: 0, updatedAt: '2026-11-25T10:00:00.000Z' }).lastInsertRowid);
+      ids.A = Number(
+        cb.run({
+          ...b,
+          dp: 'demo-sw',
+          number: '0612345678',
+          language: 'it',
+          status: 'pending',
+          requestedAt: '2026-11-26T10:00:00.000Z',
+          callId: 'call-a',
+          attempts: 0,
+          updatedAt: '2026-11-26T10:00:00.000Z',
+        }).lastInsertRowid,
+      );
+      ids.B = Number(
+        cb.run({
+          ...b,
+          dp: 'demo-st',
+          number: '0298765432',
+          language: 'en',
+          status: 'done',
+          requestedAt: '2026-07-15T08:30:00.000Z',
+          callId: 'call-b',
+          attempts: 1,
+          updatedAt: '2026-07-15T09:05:00.000Z',
+          lastOutcome: 'connected',
+        }).lastInsertRowid,
+      );
+      ids.C = Number(
+        cb.run({
+          ...b,
+          dp: 'demo-st',
+          number: '3331234567',
+          language: 'it',
+          status: 'failed',
+          requestedAt: '2026-11-26T23:30:00.000Z',
+          callId: 'call-c',
+          attempts: 3,
+          updatedAt: '2026-11-27T08:00:00.000Z',
+        }).lastInsertRowid,
+      );
+      ids.D = Number(
+        cb.run({
+          ...b,
+          dp: 'demo-sw',
+          number: '0612345678',
+          language: 'it',
+          status: 'cancelled',
+          requestedAt: '2026-11-25T09:00:00.000Z',
+          callId: null,
+          attempts: 0,
+          updatedAt: '2026-11-25T10:00:00.000Z',
+        }).lastInsertRowid,
+      );
       const link = db.prepare('UPDATE calls SET callback_id = ? WHERE id = ?');
       link.run(ids.A, 'call-a');
       link.run(ids.B, 'call-b');
@@ -182,7 +245,10 @@ t.test('--version, --help, and usage errors of commander', async (t) => {
 
   const help = await ivrctl('--help');
   t.equal(help.code, 0, help.stderr);
-  const commands = help.stdout.split('\n').filter((l) => /^ {2}[a-z]/.test(l)).map((l) => l.trim().split(/\s/)[0]);
+  const commands = help.stdout
+    .split('\n')
+    .filter((l) => /^ {2}[a-z]/.test(l))
+    .map((l) => l.trim().split(/\s/)[0]);
   for (const c of ['status', 'operators', 'callbacks', 'profile', 'report', 'db', 'jobs', 'config', 'completion']) t.ok(commands.includes(c), `--help lists ${c}`);
 
   const sub = await ivrctl('callbacks', '--help');
@@ -199,12 +265,18 @@ t.test('--version, --help, and usage errors of commander', async (t) => {
 t.test("an operator cannot take a trunk's name: one PJSIP namespace", async (t) => {
   for (const id of ['trunk', 'trunk-auth', 'trunk-reg'])
     failsWith(t, await ivrctl('operators', 'add', id, '--dp', 'demo-sw', '--role', 'switchboard'), 2, new RegExp(`operator id "${id}" is taken by the trunk "trunk"`));
-  t.notOk((jsonOut<Array<{ id: string }>>(t, await ivrctl('operators', 'list', '--json'))).some((o) => o.id.startsWith('trunk')), 'nothing created');
+  t.notOk(
+    jsonOut<Array<{ id: string }>>(t, await ivrctl('operators', 'list', '--json')).some((o) => o.id.startsWith('trunk')),
+    'nothing created',
+  );
 });
 
 t.test('operators list: the seeded operators, as an aligned table and as JSON', async (t) => {
   const seeded = demo.operators.map((o) => o.id).sort();
-  t.ok(['sw1', 'st1', 'st2', 'unit1'].every((id) => seeded.includes(id)), 'the demo config seeds the contract operators');
+  t.ok(
+    ['sw1', 'st1', 'st2', 'unit1'].every((id) => seeded.includes(id)),
+    'the demo config seeds the contract operators',
+  );
 
   const table = await ivrctl('operators', 'list');
   t.equal(table.code, 0, table.stderr);
@@ -219,7 +291,11 @@ t.test('operators list: the seeded operators, as an aligned table and as JSON', 
 
   const json = jsonOut<Array<{ id: string; dp: string; role: string; unit: string | null; paused: boolean }>>(t, await ivrctl('operators', 'list', '--json'));
   t.same(json.map((o) => o.id).sort(), seeded);
-  for (const o of demo.operators) t.match(json.find((x) => x.id === o.id), { id: o.id, dp: o.dp, role: o.role, unit: o.unit ?? null, paused: false, pausedAt: null });
+  for (const o of demo.operators)
+    t.match(
+      json.find((x) => x.id === o.id),
+      { id: o.id, dp: o.dp, role: o.role, unit: o.unit ?? null, paused: false, pausedAt: null },
+    );
 });
 
 interface CallbackJson {
@@ -237,7 +313,11 @@ interface CallbackJson {
 
 t.test('callbacks list: JSON fields, filters, and local times in the table', async (t) => {
   const all = jsonOut<CallbackJson[]>(t, await ivrctl('callbacks', 'list', '--json'));
-  t.same(all.map((c) => c.id), [ids.A, ids.B, ids.C, ids.D], 'oldest first (by id)');
+  t.same(
+    all.map((c) => c.id),
+    [ids.A, ids.B, ids.C, ids.D],
+    'oldest first (by id)',
+  );
   t.match(all[0], { id: ids.A, dp: 'demo-sw', number: '0612345678', status: 'pending', attempts: 0, requestedAt: '2026-11-26T10:00:00.000Z', language: 'it', position: 1 });
   t.match(all[1], { id: ids.B, dp: 'demo-st', number: '0298765432', status: 'done', attempts: 1, requestedAt: '2026-07-15T08:30:00.000Z', language: 'en', position: null });
   t.match(all[2], { id: ids.C, dp: 'demo-st', number: '3331234567', status: 'failed', attempts: 3, language: 'it' });
@@ -245,9 +325,15 @@ t.test('callbacks list: JSON fields, filters, and local times in the table', asy
   for (const c of all) t.equal(new Date(c.requestedAt).toISOString(), c.requestedAt, 'requestedAt is ISO 8601 UTC');
 
   const st = jsonOut<CallbackJson[]>(t, await ivrctl('callbacks', 'list', '--dp', 'demo-st', '--json'));
-  t.same(st.map((c) => c.id), [ids.B, ids.C]);
+  t.same(
+    st.map((c) => c.id),
+    [ids.B, ids.C],
+  );
   const pending = jsonOut<CallbackJson[]>(t, await ivrctl('callbacks', 'list', '--status', 'pending', '--json'));
-  t.same(pending.map((c) => c.id), [ids.A]);
+  t.same(
+    pending.map((c) => c.id),
+    [ids.A],
+  );
   t.same(jsonOut(t, await ivrctl('callbacks', 'list', '--dp', 'demo-st', '--status', 'pending', '--json')), []);
   const none = await ivrctl('callbacks', 'list', '--dp', 'demo-st', '--status', 'pending');
   t.equal(none.stdout, '(none)\n');
@@ -258,7 +344,10 @@ t.test('callbacks list: JSON fields, filters, and local times in the table', asy
   t.equal(table.code, 0, table.stderr);
   const { header, rows } = parseTable(t, table.stdout);
   t.same(header, ['ID', 'DP', 'GROUP', 'NUMBER', 'STATUS', 'POSITION', 'ATTEMPTS', 'LASTOUTCOME', 'LANGUAGE', 'REQUESTEDAT', 'DUEAT']);
-  t.same(rows.map((r) => r[0]), [ids.A, ids.B, ids.C, ids.D].map(String));
+  t.same(
+    rows.map((r) => r[0]),
+    [ids.A, ids.B, ids.C, ids.D].map(String),
+  );
   const col = (name: string, id: number): string => rows.find((r) => r[0] === String(id))![header.indexOf(name)]!;
   // 10:00Z in November is 11:00 in Rome (CET, +1); 08:30Z in July is 10:30 (CEST, +2)
   t.equal(col('REQUESTEDAT', ids.A), '2026-11-26 11:00:00 CET');
@@ -308,14 +397,33 @@ t.test('profile: the calls and callbacks of one number, oldest first', async (t)
     timeline: Array<{ at: string; kind: string; id: string | number }>;
   }>(t, await ivrctl('profile', '0612345678', '--json'));
   t.equal(p.number, '0612345678');
-  t.same(p.calls.map((c) => c.id), ['call-a']);
-  t.same(p.calls[0]?.events.map((e) => e.type), ['offer', 'offer']);
-  t.same(p.callbacks.map((c) => c.id), [ids.A, ids.D]);
+  t.same(
+    p.calls.map((c) => c.id),
+    ['call-a'],
+  );
+  t.same(
+    p.calls[0]?.events.map((e) => e.type),
+    ['offer', 'offer'],
+  );
+  t.same(
+    p.callbacks.map((c) => c.id),
+    [ids.A, ids.D],
+  );
   t.same(p.outcomes, []);
-  t.same(p.timeline.map((x) => [x.kind, x.id]), [['callback', ids.D], ['call', 'call-a'], ['callback', ids.A]]);
+  t.same(
+    p.timeline.map((x) => [x.kind, x.id]),
+    [
+      ['callback', ids.D],
+      ['call', 'call-a'],
+      ['callback', ids.A],
+    ],
+  );
 
   const d = jsonOut<{ calls: Array<{ id: string }>; outcomes: Array<{ code: string; official: string }> }>(t, await ivrctl('profile', '0211111111', '--json'));
-  t.same(d.calls.map((c) => c.id), ['call-d']);
+  t.same(
+    d.calls.map((c) => c.id),
+    ['call-d'],
+  );
   t.match(d.outcomes, [{ code: '1', official: 'st1' }]);
 
   const text = await ivrctl('profile', '0612345678');
@@ -330,10 +438,14 @@ t.test('profile: the calls and callbacks of one number, oldest first', async (t)
   // each look at a profile is in the audit log, under the system user who ran ivrctl
   t.equal((await ivrctlEnv({ SUDO_USER: 'rossi' }, 'profile', '0699999999')).code, 0);
   const audit = jsonOut<Array<{ username: string; role: string; action: string; subject: string; detail: string }>>(t, await ivrctl('audit', '--json'));
-  t.same(audit.slice(0, 2).map((a) => [a.username, a.role, a.action, a.subject, a.detail]), [
-    ['rossi', 'sysadmin', 'profile_view', '0699999999', 'ivrctl profile'],
-    [os.userInfo().username, 'sysadmin', 'profile_view', '0699999999', 'ivrctl profile'],
-  ], "newest first; through sudo, sudo's caller");
+  t.same(
+    audit.slice(0, 2).map((a) => [a.username, a.role, a.action, a.subject, a.detail]),
+    [
+      ['rossi', 'sysadmin', 'profile_view', '0699999999', 'ivrctl profile'],
+      [os.userInfo().username, 'sysadmin', 'profile_view', '0699999999', 'ivrctl profile'],
+    ],
+    "newest first; through sudo, sudo's caller",
+  );
   t.ok(audit.filter((a) => a.subject === '0612345678' && a.role === 'sysadmin').length >= 1, 'the earlier views too');
   const one = jsonOut<unknown[]>(t, await ivrctl('audit', '--number', '0211111111', '--json'));
   t.equal(one.length, 1, 'filtered by number');
@@ -357,7 +469,11 @@ interface DpFigures {
 
 t.test('report: counts per directorate and local day, in JSON, CSV and table', async (t) => {
   const figs = jsonOut<DpFigures[]>(t, await ivrctl('report', '--from', '2026-11-26', '--to', '2026-11-26', '--format', 'json'));
-  t.same(figs.map((f) => f.dp), dpIds, 'every configured directorate');
+  t.same(
+    figs.map((f) => f.dp),
+    dpIds,
+    'every configured directorate',
+  );
   const sw = figs.find((f) => f.dp === 'demo-sw')!;
   const st = figs.find((f) => f.dp === 'demo-st')!;
   // demo-sw on Nov 26 (Rome): call-a, and call-e that started 23:30Z on the 25th
@@ -379,7 +495,10 @@ t.test('report: counts per directorate and local day, in JSON, CSV and table', a
   t.ok(csv.stdout.startsWith('\uFEFFdp,from,to,metric,label,label_it,value\r\n'), 'BOM then the header');
   const lines = csv.stdout.slice(1).split('\r\n').filter(Boolean).slice(1);
   const value = (dp: string, metric: string): string | undefined =>
-    lines.find((l) => l.startsWith(`${dp},2026-11-26,2026-11-26,${metric},`))?.split(',').at(-1);
+    lines
+      .find((l) => l.startsWith(`${dp},2026-11-26,2026-11-26,${metric},`))
+      ?.split(',')
+      .at(-1);
   for (const f of [sw, st]) {
     t.equal(value(f.dp, 'callsReceived'), String(f.callsReceived), `CSV callsReceived of ${f.dp} agrees with JSON`);
     t.equal(value(f.dp, 'bookings'), String(f.bookings), `CSV bookings of ${f.dp} agrees with JSON`);
@@ -433,7 +552,9 @@ t.test('db purge: masks numbers older than the retention, keeps recent and live 
     call.run('p-old', '0655511122', old);
     call.run('p-withheld', null, old);
     call.run('p-recent', '0677788899', recent);
-    const cb = db.prepare("INSERT INTO callbacks (dp, number, language, status, requested_at, due_at, expires_at, attempts, updated_at) VALUES ('demo-sw', ?, 'it', ?, ?, ?, ?, 1, ?)");
+    const cb = db.prepare(
+      "INSERT INTO callbacks (dp, number, language, status, requested_at, due_at, expires_at, attempts, updated_at) VALUES ('demo-sw', ?, 'it', ?, ?, ?, ?, 1, ?)",
+    );
     cb.run('0655511122', 'done', old, old, old, old);
     cb.run('0677788899', 'pending', recent, recent, later, recent);
     const ev = db.prepare('INSERT INTO call_events (call_id, at, type, data) VALUES (?, ?, ?, ?)');
@@ -457,7 +578,12 @@ t.test('db purge: masks numbers older than the retention, keeps recent and live 
         callbacks: Object.fromEntries((d.prepare('SELECT status, number FROM callbacks').all() as Array<{ status: string; number: string }>).map((r) => [r.status, r.number])),
         events: (d.prepare('SELECT data FROM call_events ORDER BY id').all() as Array<{ data: string }>).map((r) => JSON.parse(r.data) as Record<string, unknown>),
         outcomes: (d.prepare('SELECT number FROM outcomes ORDER BY id').all() as Array<{ number: string }>).map((r) => r.number),
-        runs: d.prepare("SELECT job, trigger, status, detail FROM job_runs WHERE job = 'retention' ORDER BY id").all() as Array<{ job: string; trigger: string; status: string; detail: string }>,
+        runs: d.prepare("SELECT job, trigger, status, detail FROM job_runs WHERE job = 'retention' ORDER BY id").all() as Array<{
+          job: string;
+          trigger: string;
+          status: string;
+          detail: string;
+        }>,
       };
     } finally {
       d.close();
@@ -501,11 +627,18 @@ t.test('db purge: masks numbers older than the retention, keeps recent and live 
   t.equal(s.callbacks.pending, '0677788899', 'still to be called back: not masked');
   t.same(s.events[4], { number: '0677******', ok: true });
   t.same(s.outcomes, ['0655******', '0677******']);
-  t.same(s.runs.map((r) => r.status), ['ok', 'ok', 'ok'], 'usage errors record no run');
+  t.same(
+    s.runs.map((r) => r.status),
+    ['ok', 'ok', 'ok'],
+    'usage errors record no run',
+  );
 
   const text = await ivrctlEnv({ IVR_DB: purgeDb }, 'db', 'purge');
   t.equal(text.code, 0);
-  t.match(text.stdout, /^caller numbers masked in records before \d{4}-\d\d-\d\d \d\d:\d\d:\d\d CES?T \(90 days\): calls 0, call events 0, callback requests 0, outcomes 0, notes 0\n$/);
+  t.match(
+    text.stdout,
+    /^caller numbers masked in records before \d{4}-\d\d-\d\d \d\d:\d\d:\d\d CES?T \(90 days\): calls 0, call events 0, callback requests 0, outcomes 0, notes 0\n$/,
+  );
 });
 
 t.test('db purge waits for a writer holding the database instead of failing', async (t) => {
@@ -535,7 +668,10 @@ t.test('config check: the written config is valid; a bad field is named, exit 2'
   t.equal(ok.stdout, `${cfgFile}: ok (${demo.directorates.map((d) => `${d.id} ${d.numbers.join('/')}`).join(', ')})\n`);
   const json = jsonOut<{ valid: boolean; directorates: Array<{ id: string; ringsBeforeCallback: number }> }>(t, await ivrctl('config', 'check', cfgFile, '--json'));
   t.equal(json.valid, true);
-  t.same(json.directorates.map((d) => [d.id, d.ringsBeforeCallback]), demo.directorates.map((d) => [d.id, d.ringsBeforeCallback]));
+  t.same(
+    json.directorates.map((d) => [d.id, d.ringsBeforeCallback]),
+    demo.directorates.map((d) => [d.id, d.ringsBeforeCallback]),
+  );
 
   const write = (name: string, edit: (c: DemoConfig) => void): string => {
     const c = parseYaml(readFileSync(cfgFile, 'utf8')) as DemoConfig;
@@ -553,7 +689,11 @@ t.test('config check: the written config is valid; a bad field is named, exit 2'
   // there would add dialplan lines of the config author's choosing to a context the trunk reaches
   const injected = write('inject.yaml', (c) => ((c.directorates[0] as unknown as { name: string }).name = 'Roma\nexten => _X.,1,Dial(PJSIP/${EXTEN}@trunk)'));
   failsWith(t, await ivrctl('config', 'check', injected), 2, /inject\.yaml: directorates\[0\]\.name: no control characters/);
-  for (const [field, value] of [['name', 'Roma; [from-trunk]'], ['name', 'Roma ${EXTEN}'], ['name', 'Roma\t']] as const) {
+  for (const [field, value] of [
+    ['name', 'Roma; [from-trunk]'],
+    ['name', 'Roma ${EXTEN}'],
+    ['name', 'Roma\t'],
+  ] as const) {
     const f = write('inject2.yaml', (c) => ((c.directorates[1] as unknown as Record<string, string>)[field] = value));
     failsWith(t, await ivrctl('config', 'check', f), 2, new RegExp(`directorates\\[1\\]\\.${field}: no control characters`));
   }
@@ -578,7 +718,10 @@ t.test('jobs list and jobs run with the controller down', async (t) => {
   t.equal(table.code, 0);
   const { header, rows } = parseTable(t, table.stdout);
   t.same(header, ['NAME', 'SLOTS', 'LASTRUN', 'RESULT', 'NEXTRUN']);
-  t.same(rows.map((r) => r[0]), names);
+  t.same(
+    rows.map((r) => r[0]),
+    names,
+  );
 
   failsWith(t, await ivrctl('jobs', 'run', 'nope'), 2, new RegExp(`no job "nope" \\(jobs: ${names.join(', ')}\\)`));
   failsWith(t, await ivrctl('jobs', 'run', 'backup'), 1, new RegExp(`controller is not reachable at 127\\.0\\.0\\.1:${ports.http}`));
@@ -595,7 +738,11 @@ t.test('controller down: actions on live state fail, pause/resume fall back to t
   t.equal(pause.code, 0, pause.stderr);
   t.equal(pause.stdout, 'operator sw1 paused (the controller is not running: applies when it starts)\n');
   const ops = jsonOut<Array<{ id: string; paused: boolean }>>(t, await ivrctl('operators', 'list', '--json'));
-  t.same(ops.filter((o) => o.paused).map((o) => o.id), ['sw1'], 'only sw1 is paused');
+  t.same(
+    ops.filter((o) => o.paused).map((o) => o.id),
+    ['sw1'],
+    'only sw1 is paused',
+  );
 
   failsWith(t, await ivrctl('operators', 'pause', 'nobody'), 2, /no operator "nobody"/);
 });
@@ -616,14 +763,35 @@ t.test('status with everything down: exit 1, problems named, figures from the da
   t.equal(s.asterisk.reachable, false);
   t.equal(s.controller.up, false);
   t.equal(s.problems.length, 2);
-  t.match(s.problems.find((p) => /Asterisk/.test(p)), new RegExp(`127\\.0\\.0\\.1:${ports.ami}`));
-  t.match(s.problems.find((p) => /controller/.test(p)), new RegExp(`127\\.0\\.0\\.1:${ports.http}`));
-  t.same(s.jobs.map((j) => j.name), [...dpIds.map((d) => `close-window:${d}`), 'daily-report', 'backup', 'retention']);
-  t.same(s.directorates.map((d) => d.id), dpIds);
+  t.match(
+    s.problems.find((p) => /Asterisk/.test(p)),
+    new RegExp(`127\\.0\\.0\\.1:${ports.ami}`),
+  );
+  t.match(
+    s.problems.find((p) => /controller/.test(p)),
+    new RegExp(`127\\.0\\.0\\.1:${ports.http}`),
+  );
+  t.same(
+    s.jobs.map((j) => j.name),
+    [...dpIds.map((d) => `close-window:${d}`), 'daily-report', 'backup', 'retention'],
+  );
+  t.same(
+    s.directorates.map((d) => d.id),
+    dpIds,
+  );
   // one pending request at demo-sw (A, from the database this file seeds); sw1 paused above
-  t.match(s.directorates.find((d) => d.id === 'demo-sw'), { pendingCallbacks: 1, operatorsPaused: 1, operatorsOnline: 0 });
-  t.match(s.directorates.find((d) => d.id === 'demo-st'), { pendingCallbacks: 0, operatorsPaused: 0 });
-  t.ok(s.operators.every((o) => o.availability === 'offline'), 'nobody is online without Asterisk');
+  t.match(
+    s.directorates.find((d) => d.id === 'demo-sw'),
+    { pendingCallbacks: 1, operatorsPaused: 1, operatorsOnline: 0 },
+  );
+  t.match(
+    s.directorates.find((d) => d.id === 'demo-st'),
+    { pendingCallbacks: 0, operatorsPaused: 0 },
+  );
+  t.ok(
+    s.operators.every((o) => o.availability === 'offline'),
+    'nobody is online without Asterisk',
+  );
 
   const table = await ivrctl('status');
   t.equal(table.code, 1);
@@ -719,8 +887,17 @@ t.test('users: console accounts with scrypt hashes; bad input exit 2; a new pass
   usageError(t, await ivrctl('users', 'add', 'neri', '--role', 'admin'));
 
   const list = jsonOut<Array<Record<string, unknown>>>(t, await ivrctl('users', 'list', '--json'));
-  t.same(list.map((u) => [u.username, u.role, u.operator]), [['bianchi', 'operator', 'st1'], ['rossi', 'supervisor', null]]);
-  t.notOk(list.some((u) => 'passwordHash' in u), 'hashes are never printed');
+  t.same(
+    list.map((u) => [u.username, u.role, u.operator]),
+    [
+      ['bianchi', 'operator', 'st1'],
+      ['rossi', 'supervisor', null],
+    ],
+  );
+  t.notOk(
+    list.some((u) => 'passwordHash' in u),
+    'hashes are never printed',
+  );
 
   const db = new Database(dbFile);
   const hash = () => db.prepare("SELECT password_hash FROM console_users WHERE username = 'bianchi'").pluck().get() as string;

@@ -58,9 +58,7 @@ jobs:
 
 function book(db: Db, o: { dp?: string; number: string; requestedAt: string; dueAt?: string; expiresAt: string; status?: string }): number {
   const row = db
-    .prepare(
-      `INSERT INTO callbacks (dp, number, language, status, requested_at, due_at, expires_at, updated_at) VALUES (?, ?, 'it', ?, ?, ?, ?, ?) RETURNING id`,
-    )
+    .prepare(`INSERT INTO callbacks (dp, number, language, status, requested_at, due_at, expires_at, updated_at) VALUES (?, ?, 'it', ?, ?, ?, ?, ?) RETURNING id`)
     .get(o.dp ?? 'office', o.number, o.status ?? 'pending', o.requestedAt, o.dueAt ?? o.requestedAt, o.expiresAt, o.requestedAt) as { id: number };
   return row.id;
 }
@@ -135,35 +133,51 @@ t.test('retention masks numbers of old records only; requests still waiting keep
   const now = new Date('2026-11-26T03:00:00Z');
   const old = '2026-08-01T10:00:00.000Z'; // 117 days before
   const recent = '2026-11-01T10:00:00.000Z';
-  db.prepare("INSERT INTO calls (id, dp, caller, dialed, started_at) VALUES ('c-old', 'office', '0612345678', '0611000001', ?), ('c-new', 'office', '0612345678', '0611000001', ?), ('c-anon', 'office', NULL, '0611000001', ?)").run(old, recent, old);
-  db.prepare(`INSERT INTO call_events (call_id, at, type, data) VALUES
+  db.prepare(
+    "INSERT INTO calls (id, dp, caller, dialed, started_at) VALUES ('c-old', 'office', '0612345678', '0611000001', ?), ('c-new', 'office', '0612345678', '0611000001', ?), ('c-anon', 'office', NULL, '0611000001', ?)",
+  ).run(old, recent, old);
+  db.prepare(
+    `INSERT INTO call_events (call_id, at, type, data) VALUES
     ('c-old', ?, 'booked', '{"id":1,"number":"0612345678","position":1}'),
     ('c-old', ?, 'number_typed', '{"digits":"3331234567","ok":true}'),
     ('c-old', ?, 'menu', '{"menu":"main","digit":"1"}'),
-    ('c-new', ?, 'booked', '{"id":2,"number":"0612345678","position":1}')`).run(old, old, old, recent);
+    ('c-new', ?, 'booked', '{"id":2,"number":"0612345678","position":1}')`,
+  ).run(old, old, old, recent);
   const closedOld = book(db, { number: '0612345678', requestedAt: old, expiresAt: '2026-08-04T10:00:00.000Z', status: 'done' });
   const liveOld = book(db, { number: '3331234567', requestedAt: old, expiresAt: '2026-12-01T10:00:00.000Z', status: 'pending' });
   const recentDone = book(db, { number: '0699999999', requestedAt: recent, expiresAt: '2026-11-04T10:00:00.000Z', status: 'failed' });
-  db.prepare("INSERT INTO outcomes (dp, number, kind, official, code, label, at) VALUES ('office', '0612345678', 'operator', 'sw1', '1', 'informazioni', ?), ('office', '0612345678', 'operator', 'sw1', '1', 'informazioni', ?)").run(old, recent);
+  db.prepare(
+    "INSERT INTO outcomes (dp, number, kind, official, code, label, at) VALUES ('office', '0612345678', 'operator', 'sw1', '1', 'informazioni', ?), ('office', '0612345678', 'operator', 'sw1', '1', 'informazioni', ?)",
+  ).run(old, recent);
 
-  db.prepare("INSERT INTO notes (number, dp, author, text, at) VALUES ('0612345678', 'office', 'rossi', 'chiede del rimborso', ?), ('0612345678', 'office', 'rossi', 'richiamato', ?)").run(old, recent);
+  db.prepare(
+    "INSERT INTO notes (number, dp, author, text, at) VALUES ('0612345678', 'office', 'rossi', 'chiede del rimborso', ?), ('0612345678', 'office', 'rossi', 'richiamato', ?)",
+  ).run(old, recent);
   const job = buildJobs({ config: cfg, db, stateDir: dir, now: () => now }).find((j) => j.name === 'retention')!;
   const r = (await job.run(now)) as { cutoff: string; masked: Record<string, number> };
   t.equal(r.cutoff, '2026-08-28T03:00:00.000Z', '90 days before');
   t.same(r.masked, { calls: 1, callEvents: 2, callbacks: 1, outcomes: 1, notes: 1, audit: 0, followups: 0 });
   const col = (sql: string): unknown[] => db.prepare(sql).pluck().all();
   t.same(col('SELECT caller FROM calls ORDER BY id'), [null, '0612345678', '0612******'], 'c-anon, c-new, c-old');
-  t.same(col("SELECT data FROM call_events ORDER BY id"), [
+  t.same(col('SELECT data FROM call_events ORDER BY id'), [
     '{"id":1,"number":"0612******","position":1}',
     '{"digits":"3331******","ok":true}',
     '{"menu":"main","digit":"1"}',
     '{"id":2,"number":"0612345678","position":1}',
   ]);
-  t.same(col('SELECT number FROM callbacks ORDER BY id'), ['0612******', '3331234567', '0699999999'], `closed old ${closedOld} masked, live ${liveOld} and recent ${recentDone} kept`);
+  t.same(
+    col('SELECT number FROM callbacks ORDER BY id'),
+    ['0612******', '3331234567', '0699999999'],
+    `closed old ${closedOld} masked, live ${liveOld} and recent ${recentDone} kept`,
+  );
   t.same(col('SELECT number FROM outcomes ORDER BY id'), ['0612******', '0612345678']);
   t.same(col('SELECT number FROM notes ORDER BY id'), ['0612******', '0612345678'], 'notes too');
-  t.same(col('SELECT text FROM notes ORDER BY id'), ['', 'richiamato'], 'the old note\'s text is gone, its topic would stay');
-  t.same(((await job.run(now)) as { masked: Record<string, number> }).masked, { calls: 0, callEvents: 0, callbacks: 0, outcomes: 0, notes: 0, audit: 0, followups: 0 }, 'idempotent');
+  t.same(col('SELECT text FROM notes ORDER BY id'), ['', 'richiamato'], "the old note's text is gone, its topic would stay");
+  t.same(
+    ((await job.run(now)) as { masked: Record<string, number> }).masked,
+    { calls: 0, callEvents: 0, callbacks: 0, outcomes: 0, notes: 0, audit: 0, followups: 0 },
+    'idempotent',
+  );
 });
 
 t.test('retention works in bounded chunks from a watermark: a nightly run reads what is new, a waiting request is masked once closed', async (t) => {
@@ -180,8 +194,18 @@ t.test('retention works in bounded chunks from a watermark: a nightly run reads 
       insEvent.run(`old-${i}`, at, JSON.stringify({ digits: `333000${String(i).padStart(4, '0')}` }));
     }
   })();
-  const live = book(db, { number: '3331112222', requestedAt: new Date(now.getTime() - 120 * day).toISOString(), expiresAt: new Date(now.getTime() + day).toISOString(), status: 'pending' });
-  const closedAfter = book(db, { number: '3331113333', requestedAt: new Date(now.getTime() - 110 * day).toISOString(), expiresAt: new Date(now.getTime() - 100 * day).toISOString(), status: 'failed' });
+  const live = book(db, {
+    number: '3331112222',
+    requestedAt: new Date(now.getTime() - 120 * day).toISOString(),
+    expiresAt: new Date(now.getTime() + day).toISOString(),
+    status: 'pending',
+  });
+  const closedAfter = book(db, {
+    number: '3331113333',
+    requestedAt: new Date(now.getTime() - 110 * day).toISOString(),
+    expiresAt: new Date(now.getTime() - 100 * day).toISOString(),
+    status: 'failed',
+  });
   const chunks: string[] = [];
   const step = async <T>(what: string, write: () => T): Promise<T> => {
     chunks.push(what);
@@ -192,7 +216,11 @@ t.test('retention works in bounded chunks from a watermark: a nightly run reads 
   t.equal(chunks.filter((c) => c === 'retention:calls').length, 3, '1,200 calls in three transactions of at most 500 rows');
   t.equal(db.prepare("SELECT COUNT(*) FROM calls WHERE caller NOT LIKE '%*'").pluck().get(), 0);
   t.equal(db.prepare("SELECT COUNT(*) FROM call_events WHERE data NOT LIKE '%*%'").pluck().get(), 0);
-  t.same(db.prepare('SELECT number FROM callbacks ORDER BY id').pluck().all(), ['3331112222', '3331******'], `the waiting request ${live} keeps its number, the closed one after it (${closedAfter}) is masked`);
+  t.same(
+    db.prepare('SELECT number FROM callbacks ORDER BY id').pluck().all(),
+    ['3331112222', '3331******'],
+    `the waiting request ${live} keeps its number, the closed one after it (${closedAfter}) is masked`,
+  );
 
   // the next night: one new old-enough call; the walk starts after the watermark
   insCall.run('next', '0612999999', new Date(now.getTime() - 91 * day).toISOString());
@@ -227,7 +255,10 @@ t.test('nightly backup: named after its local time, checked, rotated to the newe
   t.match(await nightlyBackup((target) => backupDatabase(db, target), out, 2, new Date(nights[2]!), 'Europe/Rome'), { skipped: /exists/ }, 'the same slot twice is done once');
 
   db.close();
-  await t.rejects(nightlyBackup((target) => backupDatabase(db, target), out, 2, new Date('2026-11-27T01:30:00Z'), 'Europe/Rome'), 'a closed database cannot be copied');
+  await t.rejects(
+    nightlyBackup((target) => backupDatabase(db, target), out, 2, new Date('2026-11-27T01:30:00Z'), 'Europe/Rome'),
+    'a closed database cannot be copied',
+  );
   t.same(readdirSync(out).sort(), ['ivr-20261125-0230.db', 'ivr-20261126-0230.db'], 'no partial file, nothing rotated');
 });
 
@@ -236,7 +267,9 @@ t.test('daily report: the missing days of the last week, CSV + JSON per director
   const cfg = config();
   const out = path.join(dir, 'reports');
   // a call on 25 Nov at 00:30 Rome time (24 Nov 23:30Z) belongs to the 25th
-  db.prepare("INSERT INTO calls (id, dp, caller, dialed, started_at, ended_at, end_reason) VALUES ('c1', 'office', '0612345678', '0611000001', '2026-11-24T23:30:00.000Z', '2026-11-24T23:31:00.000Z', 'completed')").run();
+  db.prepare(
+    "INSERT INTO calls (id, dp, caller, dialed, started_at, ended_at, end_reason) VALUES ('c1', 'office', '0612345678', '0611000001', '2026-11-24T23:30:00.000Z', '2026-11-24T23:31:00.000Z', 'completed')",
+  ).run();
   const slot = new Date('2026-11-26T23:15:00Z'); // 00:15 of 27 Nov in Rome
   const r = writeDailyReports(db, cfg.directorates, out, { slot, timezone: 'Europe/Rome', catchUpDays: 10, since: new Date('2026-11-23T10:00:00Z') });
   t.same(r.days, ['2026-11-23', '2026-11-24', '2026-11-25', '2026-11-26'], 'from the day the database was created to yesterday');
@@ -249,10 +282,16 @@ t.test('daily report: the missing days of the last week, CSV + JSON per director
   t.ok(csv.startsWith('\uFEFFdp,from,to,metric,label,label_it,value\r\n'), 'UTF-8 with BOM and a header');
   t.match(csv, /office,2026-11-25,2026-11-25,callsReceived,[^\r\n]*,1\r\n/);
 
-  t.same(writeDailyReports(db, cfg.directorates, out, { slot, timezone: 'Europe/Rome', catchUpDays: 10, since: new Date('2026-11-23T10:00:00Z') }).written, [], 'nothing rewritten');
+  t.same(
+    writeDailyReports(db, cfg.directorates, out, { slot, timezone: 'Europe/Rome', catchUpDays: 10, since: new Date('2026-11-23T10:00:00Z') }).written,
+    [],
+    'nothing rewritten',
+  );
   rmSync(path.join(out, '2026-11-25', 'allday.json'));
   t.same(
-    writeDailyReports(db, cfg.directorates, out, { slot, timezone: 'Europe/Rome', catchUpDays: 10, since: new Date('2026-11-23T10:00:00Z') }).written.map((f) => path.relative(out, f)),
+    writeDailyReports(db, cfg.directorates, out, { slot, timezone: 'Europe/Rome', catchUpDays: 10, since: new Date('2026-11-23T10:00:00Z') }).written.map((f) =>
+      path.relative(out, f),
+    ),
     ['2026-11-25/allday.json', '2026-11-25/allday.csv'],
     'a missing day is made up at the next slot',
   );
@@ -266,9 +305,23 @@ t.test('runner: each run recorded; a failure is reported and the next run goes a
   const { db } = tempDb();
   const repo = new JobRunsRepo(db);
   const seen: JobOutcome[] = [];
-  const runner = new JobRunner(repo, quiet, () => new Date('2026-11-26T02:00:00Z'), (o) => seen.push(o));
+  const runner = new JobRunner(
+    repo,
+    quiet,
+    () => new Date('2026-11-26T02:00:00Z'),
+    (o) => seen.push(o),
+  );
   let fail = true;
-  const flaky: Job = { name: 'flaky', description: '', crons: ['0 3 * * *'], timezone: 'Europe/Rome', run: () => { if (fail) throw new Error('disk full'); return { ok: 1 }; } };
+  const flaky: Job = {
+    name: 'flaky',
+    description: '',
+    crons: ['0 3 * * *'],
+    timezone: 'Europe/Rome',
+    run: () => {
+      if (fail) throw new Error('disk full');
+      return { ok: 1 };
+    },
+  };
   t.match(await runner.run(flaky, 'schedule', new Date('2026-11-26T02:00:00Z')), { status: 'failed', error: 'disk full' });
   fail = false;
   t.match(await runner.run(flaky, 'schedule', new Date('2026-11-27T02:00:00Z')), { status: 'ok', detail: { ok: 1 } });
@@ -279,7 +332,11 @@ t.test('runner: each run recorded; a failure is reported and the next run goes a
       ['failed', '2026-11-26T02:00:00.000Z', 'schedule', '{"error":"disk full"}'],
     ],
   );
-  t.same(seen.map((o) => o.status), ['failed', 'ok'], 'each outcome reported (metrics, logs)');
+  t.same(
+    seen.map((o) => o.status),
+    ['failed', 'ok'],
+    'each outcome reported (metrics, logs)',
+  );
 
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
@@ -298,7 +355,9 @@ t.test('runner: the lock holds across processes; a run left by a dead process is
   // another process holds the lock: a live child's pid stands for it
   const child = spawn('sleep', ['30']);
   const exited = new Promise((r) => child.once('exit', r));
-  other.prepare("INSERT INTO job_runs (job, trigger, slot, host, pid, started_at, status) VALUES ('backup', 'schedule', 'x', ?, ?, '2026-11-26T01:30:00Z', 'running')").run(os.hostname(), child.pid);
+  other
+    .prepare("INSERT INTO job_runs (job, trigger, slot, host, pid, started_at, status) VALUES ('backup', 'schedule', 'x', ?, ?, '2026-11-26T01:30:00Z', 'running')")
+    .run(os.hostname(), child.pid);
   const runner = new JobRunner(new JobRunsRepo(db), quiet, () => new Date('2026-11-26T02:00:00Z'));
   const job: Job = { name: 'backup', description: '', crons: [], timezone: 'Europe/Rome', run: () => 'copied' };
   t.match(await runner.run(job, 'manual'), { status: 'skipped', reason: new RegExp(`pid ${child.pid}`) });
@@ -317,7 +376,17 @@ t.test('scheduler: every slot runs the job; a failed slot is retried by the next
   const slots: Array<(slot: Date) => Promise<void>> = [];
   const driver: CronDriver = { schedule: (_e, _tz, _n, fire) => (slots.push(fire), { stop: () => {}, nextRun: () => new Date('2026-11-27T02:00:00Z') }) };
   let calls = 0;
-  const job: Job = { name: 'backup', description: '', crons: ['30 2 * * *'], timezone: 'Europe/Rome', run: (slot) => { calls++; if (calls === 1) throw new Error('no space'); return { slot: slot.toISOString() }; } };
+  const job: Job = {
+    name: 'backup',
+    description: '',
+    crons: ['30 2 * * *'],
+    timezone: 'Europe/Rome',
+    run: (slot) => {
+      calls++;
+      if (calls === 1) throw new Error('no space');
+      return { slot: slot.toISOString() };
+    },
+  };
   const sched = new JobScheduler([job], new JobRunner(new JobRunsRepo(db), quiet, () => new Date()), driver);
   sched.start();
   t.equal(slots.length, 1);
@@ -325,7 +394,10 @@ t.test('scheduler: every slot runs the job; a failed slot is retried by the next
   t.match(new JobRunsRepo(db).latest(), [{ last: { status: 'failed', detail: '{"error":"no space"}' }, lastOk: undefined }]);
   await slots[0]!(new Date('2026-11-26T01:30:00Z'));
   t.match(new JobRunsRepo(db).latest(), [{ last: { status: 'ok', slot: '2026-11-26T01:30:00.000Z', trigger: 'schedule' } }]);
-  t.same(sched.list().map((j) => [j.name, j.nextRun]), [['backup', '2026-11-27T02:00:00.000Z']]);
+  t.same(
+    sched.list().map((j) => [j.name, j.nextRun]),
+    [['backup', '2026-11-27T02:00:00.000Z']],
+  );
   sched.stop();
 });
 
@@ -334,14 +406,30 @@ t.test('scheduler on node-cron: a per-second slot fires the job in its time zone
   let done!: () => void;
   const twice = new Promise<void>((r) => (done = r));
   const fired: Date[] = [];
-  const job: Job = { name: 'tick', description: '', crons: ['* * * * * *'], timezone: 'Europe/Rome', run: (slot) => { fired.push(slot); if (fired.length === 2) done(); return null; } };
+  const job: Job = {
+    name: 'tick',
+    description: '',
+    crons: ['* * * * * *'],
+    timezone: 'Europe/Rome',
+    run: (slot) => {
+      fired.push(slot);
+      if (fired.length === 2) done();
+      return null;
+    },
+  };
   const sched = new JobScheduler([job], new JobRunner(new JobRunsRepo(db), quiet, () => new Date()), nodeCronDriver(quiet));
   sched.start();
   t.ok(sched.list()[0]!.nextRun, 'a next run is known');
   await twice;
   sched.stop();
   t.equal(fired[1]!.getTime() - fired[0]!.getTime(), 1000, 'consecutive slots, one second apart');
-  t.same(new JobRunsRepo(db).history('tick', 10).map((r) => r.trigger).slice(0, 2), ['schedule', 'schedule']);
+  t.same(
+    new JobRunsRepo(db)
+      .history('tick', 10)
+      .map((r) => r.trigger)
+      .slice(0, 2),
+    ['schedule', 'schedule'],
+  );
 });
 
 t.test('a job built from the config writes where the state dir says', async (t) => {
@@ -354,5 +442,9 @@ t.test('a job built from the config writes where the state dir says', async (t) 
   writeFileSync(path.join(dir, 'reports', 'keep.txt'), 'x');
   const report = jobs.find((j) => j.name === 'daily-report')!;
   const r = (await report.run(new Date('2026-11-26T23:15:00Z'))) as { days: string[] };
-  t.same(r.days, ['2026-11-20', '2026-11-21', '2026-11-22', '2026-11-23', '2026-11-24', '2026-11-25', '2026-11-26'], 'the last 7 days (catchUpDays default), the database was created on the 20th');
+  t.same(
+    r.days,
+    ['2026-11-20', '2026-11-21', '2026-11-22', '2026-11-23', '2026-11-24', '2026-11-25', '2026-11-26'],
+    'the last 7 days (catchUpDays default), the database was created on the 20th',
+  );
 });

@@ -95,6 +95,11 @@ t.test('statement latency: every run, get and all is timed by kind', async (t) =
 });
 
 t.test('log lines: caller numbers masked, other fields untouched', async (t) => {
-  t.same(maskNumbers({ caller: '0612345678', number: '3471234567', dp: 'demo-sw', channelId: '1764.12' }), { caller: '0612******', number: '3471******', dp: 'demo-sw', channelId: '1764.12' });
+  t.same(maskNumbers({ caller: '0612345678', number: '3471234567', dp: 'demo-sw', channelId: '1764.12' }), {
+    caller: '0612******',
+    number: '3471******',
+    dp: 'demo-sw',
+    channelId: '1764.12',
+  });
   t.same(maskNumbers({ caller: null, attempt: 2 }), { caller: null, attempt: 2 });
 });

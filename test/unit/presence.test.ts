@@ -2,7 +2,18 @@ import t from 'tap';
 import { Presence } from '../../controller/operators/presence';
 import type { OperatorRow, OperatorsRepo } from '../../controller/storage/operators-repo';
 
-const op = (id: string, over: Partial<OperatorRow> = {}): OperatorRow => ({ id, dp: 'd', role: 'staff', unit: null, ha1: '', paused: false, pausedAt: null, createdAt: '', updatedAt: '', ...over });
+const op = (id: string, over: Partial<OperatorRow> = {}): OperatorRow => ({
+  id,
+  dp: 'd',
+  role: 'staff',
+  unit: null,
+  ha1: '',
+  paused: false,
+  pausedAt: null,
+  createdAt: '',
+  updatedAt: '',
+  ...over,
+});
 
 function setup(ops: OperatorRow[], endpoint: Record<string, string>, device: Record<string, string>) {
   let now = 1000;

@@ -87,7 +87,12 @@ t.test('under umask 022: the state dir is 0700; the database, secrets, passwords
   try {
     const conn = openDatabase(w.dbFile);
     const cfg = parseConfig(readFileSync(path.join(root, 'config', 'demo.yaml'), 'utf8'), 'demo.yaml');
-    const r = writeDailyReports(conn, cfg.directorates, path.join(w.dir, 'reports'), { slot: new Date(), timezone: 'Europe/Rome', catchUpDays: 1, since: new Date(Date.now() - 3 * 86_400_000) });
+    const r = writeDailyReports(conn, cfg.directorates, path.join(w.dir, 'reports'), {
+      slot: new Date(),
+      timezone: 'Europe/Rome',
+      catchUpDays: 1,
+      since: new Date(Date.now() - 3 * 86_400_000),
+    });
     conn.close();
     t.ok(r.written.length > 0);
     for (const f of r.written) t.equal(mode(f), '600', path.relative(w.dir, f));
@@ -120,7 +125,9 @@ t.test('after retention a caller is found nowhere: database file, WAL, backups, 
     ev.run(old, 'dtmf', JSON.stringify({ digit: '1', phase: 'menu' }));
     ev.run(old, 'number_typed', JSON.stringify({ digits: TYPED, ok: true }));
     ev.run(old, 'booked', JSON.stringify({ id: 1, number: TYPED, position: 1 }));
-    db.prepare("INSERT INTO callbacks (dp, number, language, status, requested_at, due_at, expires_at, call_id, attempts, updated_at) VALUES ('demo-st', ?, 'it', 'done', ?, ?, ?, 'c1', 1, ?)").run(TYPED, old, old, old, old);
+    db.prepare(
+      "INSERT INTO callbacks (dp, number, language, status, requested_at, due_at, expires_at, call_id, attempts, updated_at) VALUES ('demo-st', ?, 'it', 'done', ?, ?, ?, 'c1', 1, ?)",
+    ).run(TYPED, old, old, old, old);
     db.prepare("INSERT INTO outcomes (dp, number, call_id, kind, official, code, label, at) VALUES ('demo-st', ?, 'c1', 'operator', 'st1', '1', 'info', ?)").run(NUMBER, old);
     db.prepare("INSERT INTO notes (number, dp, author, text, at) VALUES (?, 'demo-st', 'rossi', ?, ?)").run(NUMBER, `richiamare il signor Rossi al ${NUMBER}`, old);
   })();
@@ -133,7 +140,10 @@ t.test('after retention a caller is found nowhere: database file, WAL, backups, 
   writeFileSync(oldLog, `[2026-08-01 10:00:00.000] VERBOSE[1] Called PJSIP/${TYPED}@trunk\n`);
   utimesSync(oldLog, new Date(old), new Date(old));
   const files = (): string[] => [w.dbFile, `${w.dbFile}-wal`, path.join(w.dir, 'backups', 'ivr-20260801-0230.db'), oldLog];
-  t.ok(files().some((f) => hits(f, NUMBER) + hits(f, TYPED) > 0), 'before: the numbers are there');
+  t.ok(
+    files().some((f) => hits(f, NUMBER) + hits(f, TYPED) > 0),
+    'before: the numbers are there',
+  );
 
   const purge = await w.run('077', 'db', 'purge', '--json');
   t.equal(purge.code, 0, purge.stderr);
@@ -184,7 +194,20 @@ t.test('claiming, dialling and closing an attempt commit with synchronous=FULL',
   const callbacks = new CallbacksRepo(db);
   const ledger = new CallbackLedger(db, callbacks, new CallbackAttemptsRepo(db));
   const now = new Date();
-  const r = callbacks.book({ dp: 'x', number: '0612345678', language: 'it', callId: null, menuPath: null, ringCount: null, at: now, dueAt: now, expiresAt: new Date(now.getTime() + 86_400_000), dayStart: new Date(now.getTime() - 3_600_000), maxPerNumberPerDay: 5, dailyCapacity: 50 });
+  const r = callbacks.book({
+    dp: 'x',
+    number: '0612345678',
+    language: 'it',
+    callId: null,
+    menuPath: null,
+    ringCount: null,
+    at: now,
+    dueAt: now,
+    expiresAt: new Date(now.getTime() + 86_400_000),
+    dayStart: new Date(now.getTime() - 3_600_000),
+    maxPerNumberPerDay: 5,
+    dailyCapacity: 50,
+  });
   if (!r.ok) throw new Error('not booked');
   const seen: string[] = [];
   const pragma = db.pragma.bind(db);
@@ -193,7 +216,10 @@ t.test('claiming, dialling and closing an attempt commit with synchronous=FULL',
     if (/^synchronous =/.test(s)) seen.push(s);
     return pragma(s, o as never);
   }) as typeof db.pragma;
-  const policy = parseConfig('directorates: [{ id: x, name: X, numbers: ["0611000009"], case: staff, ringsBeforeCallback: 2, hours: { weekly: { mon: "00:00-24:00" } } }]', 'x.yaml').directorates[0]!.callback;
+  const policy = parseConfig(
+    'directorates: [{ id: x, name: X, numbers: ["0611000009"], case: staff, ringsBeforeCallback: 2, hours: { weekly: { mon: "00:00-24:00" } } }]',
+    'x.yaml',
+  ).directorates[0]!.callback;
   const a = ledger.claim(r.id, 'op1', 'cbop-1', now)!;
   ledger.callerDialing(a, r.id, 'cbcl-1', now);
   ledger.close(a, 'no_answer', 19, now, policy);
@@ -205,13 +231,28 @@ t.test('a request whose number retention masked can never be called back', async
   migrate(db, readMigrations(path.join(root, 'db')));
   const callbacks = new CallbacksRepo(db);
   const at = new Date(Date.now() - 100 * 86_400_000).toISOString();
-  const { id } = db.prepare("INSERT INTO callbacks (dp, number, language, status, requested_at, due_at, expires_at, attempts, updated_at) VALUES ('x', '0612******', 'it', 'failed', ?, ?, ?, 3, ?) RETURNING id").get(at, at, at, at) as { id: number };
-  const config = parseConfig('directorates: [{ id: x, name: X, numbers: ["0611000009"], case: staff, ringsBeforeCallback: 2, hours: { weekly: { mon: "00:00-24:00", tue: "00:00-24:00", wed: "00:00-24:00", thu: "00:00-24:00", fri: "00:00-24:00", sat: "00:00-24:00", sun: "00:00-24:00" }, nationalHolidays: false } }]', 'x.yaml');
+  const { id } = db
+    .prepare(
+      "INSERT INTO callbacks (dp, number, language, status, requested_at, due_at, expires_at, attempts, updated_at) VALUES ('x', '0612******', 'it', 'failed', ?, ?, ?, 3, ?) RETURNING id",
+    )
+    .get(at, at, at, at) as { id: number };
+  const config = parseConfig(
+    'directorates: [{ id: x, name: X, numbers: ["0611000009"], case: staff, ringsBeforeCallback: 2, hours: { weekly: { mon: "00:00-24:00", tue: "00:00-24:00", wed: "00:00-24:00", thu: "00:00-24:00", fri: "00:00-24:00", sat: "00:00-24:00", sun: "00:00-24:00" }, nationalHolidays: false } }]',
+    'x.yaml',
+  );
   const pbx = new FakePbx();
   const log = pino({ level: 'silent' });
   const presence = new Presence(new OperatorsRepo(db), pbx);
   const ledger = new CallbackLedger(db, callbacks, new CallbackAttemptsRepo(db));
-  const d = new Dispatcher(config, pbx, presence, { ringing: () => 0, numbersOnLine: () => new Set() }, { port: pbx, tracker: pbx, presence, outcomes: new OutcomesRepo(db), writes: new WriteQueue(), log, now: () => new Date(), ledger, earlierContacts: () => 0 }, log, () => true);
+  const d = new Dispatcher(
+    config,
+    pbx,
+    presence,
+    { ringing: () => 0, numbersOnLine: () => new Set() },
+    { port: pbx, tracker: pbx, presence, outcomes: new OutcomesRepo(db), writes: new WriteQueue(), log, now: () => new Date(), ledger, earlierContacts: () => 0 },
+    log,
+    () => true,
+  );
   await t.rejects(d.retry(id), ActionError);
   await d.retry(id).catch((err: ActionError) => {
     t.equal(err.status, 409);

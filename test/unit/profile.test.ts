@@ -19,10 +19,24 @@ const root = path.resolve(__dirname, '..', '..', '..');
 function world() {
   const db = openDatabase(path.join(mkdtempSync(path.join(os.tmpdir(), 'ivr-prof-')), 'p.db'));
   migrate(db, readMigrations(path.join(root, 'db')));
-  const repos = { calls: new CallsRepo(db), events: new CallEventsRepo(db), callbacks: new CallbacksRepo(db), attempts: new CallbackAttemptsRepo(db), outcomes: new OutcomesRepo(db), notes: new NotesRepo(db) };
-  const call = (id: string, caller: string, at: string) => db.prepare("INSERT INTO calls (id, dp, caller, dialed, started_at, end_reason) VALUES (?, 'demo-st', ?, '0200000002', ?, 'completed')").run(id, caller, at);
+  const repos = {
+    calls: new CallsRepo(db),
+    events: new CallEventsRepo(db),
+    callbacks: new CallbacksRepo(db),
+    attempts: new CallbackAttemptsRepo(db),
+    outcomes: new OutcomesRepo(db),
+    notes: new NotesRepo(db),
+  };
+  const call = (id: string, caller: string, at: string) =>
+    db.prepare("INSERT INTO calls (id, dp, caller, dialed, started_at, end_reason) VALUES (?, 'demo-st', ?, '0200000002', ?, 'completed')").run(id, caller, at);
   const booking = (number: string, callId: string | null, at: string, status = 'done') =>
-    (db.prepare("INSERT INTO callbacks (dp, number, language, status, requested_at, due_at, expires_at, call_id, attempts, updated_at) VALUES ('demo-st', ?, 'it', ?, ?, ?, ?, ?, 1, ?) RETURNING id").get(number, status, at, at, at, callId, at) as { id: number }).id;
+    (
+      db
+        .prepare(
+          "INSERT INTO callbacks (dp, number, language, status, requested_at, due_at, expires_at, call_id, attempts, updated_at) VALUES ('demo-st', ?, 'it', ?, ?, ?, ?, ?, 1, ?) RETURNING id",
+        )
+        .get(number, status, at, at, at, callId, at) as { id: number }
+    ).id;
   return { db, repos, call, booking };
 }
 
@@ -35,11 +49,15 @@ t.test('a callback booked to another number: either number shows the whole histo
   for (const looked of ['0612222222', '3331111111']) {
     const p = buildProfile(looked, repos);
     t.same(new Set(p.numbers), new Set(['0612222222', '3331111111']), `${looked}: both numbers`);
-    t.same(p.timeline.map((e) => [e.kind, e.id, e.number]), [
-      ['call', 'c1', '3331111111'],
-      ['call', 'c2', '3331111111'],
-      ['callback', cb, '0612222222'],
-    ], `${looked}: the calls from the mobile and the callback to the landline, in time order`);
+    t.same(
+      p.timeline.map((e) => [e.kind, e.id, e.number]),
+      [
+        ['call', 'c1', '3331111111'],
+        ['call', 'c2', '3331111111'],
+        ['callback', cb, '0612222222'],
+      ],
+      `${looked}: the calls from the mobile and the callback to the landline, in time order`,
+    );
   }
   t.same(buildProfile('0655555555', repos).numbers, ['0655555555'], 'an unrelated caller stays alone');
 });

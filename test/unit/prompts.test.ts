@@ -31,7 +31,10 @@ t.test('every prompt the flow plays exists in Italian, English, German and Frenc
 
 t.test('each invitation in the Italian menu is spoken in its own language and names its key', async (t) => {
   const common = commonPrompts(root);
-  t.match(common.find((p) => p.path === 'it/menu-english'), { lang: 'en', text: 'For English, press 9.' });
+  t.match(
+    common.find((p) => p.path === 'it/menu-english'),
+    { lang: 'en', text: 'For English, press 9.' },
+  );
   for (const [lang, name] of Object.entries(LANGUAGE_INVITATIONS)) {
     const p = common.find((x) => x.path === `it/${name}`);
     t.equal(p?.lang, lang, `${name} in ${lang}`);
@@ -47,10 +50,24 @@ t.test('German and French read numbers and digits from synthesized prompts; Ital
   t.same(numberPromptNames(1205), ['digit-1', 'digit-2', 'digit-0', 'digit-5'], 'past 999: digit by digit');
   t.same(promptMedia({ kind: 'number', value: 157 }, 'en', 'dp-a'), ['number:157']);
   const common = commonPrompts(root, ['it', 'de']);
-  for (const n of [0, 9, 57, 99, 100, 900]) t.match(common.find((p) => p.path === `de/number-${n}`), { lang: 'de', text: String(n) });
-  for (let d = 0; d <= 9; d++) t.ok(common.some((p) => p.path === `de/digit-${d}`), `de/digit-${d}`);
-  t.notOk(common.some((p) => p.path.startsWith('fr/') || p.path.startsWith('en/')), 'only the languages asked for');
-  t.notOk(common.some((p) => p.path === 'it/number-5'), 'Italian numbers are Asterisk\'s');
+  for (const n of [0, 9, 57, 99, 100, 900])
+    t.match(
+      common.find((p) => p.path === `de/number-${n}`),
+      { lang: 'de', text: String(n) },
+    );
+  for (let d = 0; d <= 9; d++)
+    t.ok(
+      common.some((p) => p.path === `de/digit-${d}`),
+      `de/digit-${d}`,
+    );
+  t.notOk(
+    common.some((p) => p.path.startsWith('fr/') || p.path.startsWith('en/')),
+    'only the languages asked for',
+  );
+  t.notOk(
+    common.some((p) => p.path === 'it/number-5'),
+    "Italian numbers are Asterisk's",
+  );
 });
 
 t.test('the manifest has German and French only when a directorate speaks them, with its own prompts in them', async (t) => {
@@ -67,11 +84,17 @@ directorates:
     menu: [{ key: "2", unit: rimborsi }]
 `;
   const two = promptManifest(parseConfig(base('[it, en]'), 'x.yaml'), root);
-  t.notOk(two.some((p) => p.path.startsWith('de/') || p.path.startsWith('fr/') || /-(de|fr)$/.test(p.path)), 'it, en: no German or French');
+  t.notOk(
+    two.some((p) => p.path.startsWith('de/') || p.path.startsWith('fr/') || /-(de|fr)$/.test(p.path)),
+    'it, en: no German or French',
+  );
   const four = promptManifest(parseConfig(base('[it, de, fr]'), 'x.yaml'), root);
   const text = (p: string): string | undefined => four.find((x) => x.path === p)?.text;
   t.ok(four.some((p) => p.path === 'de/goodbye') && four.some((p) => p.path === 'fr/number-42'));
-  t.notOk(four.some((p) => p.path.startsWith('en/')), 'no English where nobody speaks it');
+  t.notOk(
+    four.some((p) => p.path.startsWith('en/')),
+    'no English where nobody speaks it',
+  );
   t.equal(text('dp/dp-bz-hours-de'), 'von Montag bis Dienstag von 9 Uhr bis 13 Uhr; am Mittwoch von 9 Uhr bis 12 Uhr 30, außer an Feiertagen.');
   t.equal(text('dp/dp-bz-hours-fr'), 'du lundi au mardi de 9 heures à 13 heures; le mercredi de 9 heures à 12 heures 30, sauf les jours fériés.');
   t.equal(text('dp/dp-bz-menu-offices-de'), 'Ufficio rimborsi: drücken Sie die 2.');
@@ -91,7 +114,12 @@ t.test("a directorate's own prompts the flow plays exist for it, in each of its 
     for (const name of used) for (const lang of dp.languages) t.ok(paths.has(dpPromptPath(dp.id, name, lang)), `${dp.id}: ${dpPromptPath(dp.id, name, lang)}`);
   }
   const st = cfg.directorates.find((d) => d.id === 'demo-st')!;
-  t.same(dpPrompts(st).filter((p) => p.path.includes('menu-offices')).map((p) => p.text), ['Ufficio rimborsi: prema 2.', 'Ufficio rimborsi: press 2.']);
+  t.same(
+    dpPrompts(st)
+      .filter((p) => p.path.includes('menu-offices'))
+      .map((p) => p.text),
+    ['Ufficio rimborsi: prema 2.', 'Ufficio rimborsi: press 2.'],
+  );
 });
 
 t.test('digits are one sound file each, so a key can stop them between two (a "digits:" say cannot be stopped)', async (t) => {

@@ -69,7 +69,10 @@ t.test('operators service validates against the configuration and seeds once', a
   const meta = new MetaRepo(db);
   const svc = new OperatorsService(demo, repo, meta, new Provisioner(dir, demo, repo));
   const seeded = svc.seedOnce();
-  t.same(seeded.map((s) => s.id), demo.operators.map((o) => o.id));
+  t.same(
+    seeded.map((s) => s.id),
+    demo.operators.map((o) => o.id),
+  );
   t.equal(repo.get('sw1')?.ha1, digestHa1('sw1', seeded[0]!.password), 'the stored HA1 matches the generated password');
   svc.remove('st2');
   t.same(svc.seedOnce(), [], 'a second start does not recreate a removed operator');

@@ -35,11 +35,7 @@ t.test('a caller with the internal unit (the operator gone) is kept', async (t) 
 });
 
 t.test('a callback conversation is kept (no call row); a callback not yet put through is hung up, never sent to the apology', async (t) => {
-  const p = planRecovery(
-    [cb('cbcl-7-aa', 7), cb('cbop-7-bb', 7), cb('cbcl-8-cc', 8), cb('cbop-8-dd', 8)],
-    [{ id: 'b7', channels: ['cbcl-7-aa', 'cbop-7-bb'] }],
-    true,
-  );
+  const p = planRecovery([cb('cbcl-7-aa', 7), cb('cbop-7-bb', 7), cb('cbcl-8-cc', 8), cb('cbop-8-dd', 8)], [{ id: 'b7', channels: ['cbcl-7-aa', 'cbop-7-bb'] }], true);
   t.same(p.keep, [{ bridgeId: 'b7', channels: ['cbcl-7-aa', 'cbop-7-bb'], caller: 'cbcl-7-aa', callId: null, rejoin: false }]);
   t.same(p.hangup.sort(), ['cbcl-8-cc', 'cbop-8-dd']);
   t.same(p.fallback, []);
@@ -72,7 +68,15 @@ t.test('empty bridges are destroyed only at the first connection', async (t) => 
 });
 
 t.test('arguments unknown: a leg of ours by its id is hung up, anything else hears the apology', async (t) => {
-  const p = planRecovery([{ id: 'leg-x', args: [], up: true }, { id: 'cbop-1-x', args: [], up: true }, { id: 'weird', args: [], up: true }], [], true);
+  const p = planRecovery(
+    [
+      { id: 'leg-x', args: [], up: true },
+      { id: 'cbop-1-x', args: [], up: true },
+      { id: 'weird', args: [], up: true },
+    ],
+    [],
+    true,
+  );
   t.same(p.hangup, ['leg-x', 'cbop-1-x']);
   t.same(p.fallback, ['weird']);
 });

@@ -60,7 +60,12 @@ t.test('local time and zoned instants across DST', async (t) => {
 });
 
 t.test('24-hour windows', async (t) => {
-  const always: ServiceHours = { timezone: 'Europe/Rome', weekly: { mon: ['00:00-24:00'], tue: ['00:00-24:00'], wed: ['00:00-24:00'], thu: ['00:00-24:00'], fri: ['00:00-24:00'], sat: ['00:00-24:00'], sun: ['00:00-24:00'] }, nationalHolidays: false, localHolidays: [] };
+  const always: ServiceHours = {
+    timezone: 'Europe/Rome',
+    weekly: { mon: ['00:00-24:00'], tue: ['00:00-24:00'], wed: ['00:00-24:00'], thu: ['00:00-24:00'], fri: ['00:00-24:00'], sat: ['00:00-24:00'], sun: ['00:00-24:00'] },
+    nationalHolidays: false,
+    localHolidays: [],
+  };
   t.ok(isOpen(always, rome('2026-11-26T23:59:00+01:00')));
   t.ok(isOpen(always, rome('2026-11-26T00:00:00+01:00')));
   t.ok(isHoliday(office, { year: 2026, month: 1, day: 6 }));

@@ -15,7 +15,11 @@ t.test('migrations apply once, in order, with WAL and foreign keys on', async (t
   const db = openDatabase(file);
   const ms = readMigrations(path.join(root, 'db'));
   t.ok(ms.length >= 2);
-  t.same(migrate(db, ms), ms.map((m) => m.name), 'all applied on an empty database');
+  t.same(
+    migrate(db, ms),
+    ms.map((m) => m.name),
+    'all applied on an empty database',
+  );
   t.equal(schemaVersion(db), ms.length);
   t.same(migrate(db, ms), [], 'nothing applied the second time');
   t.equal(db.pragma('journal_mode', { simple: true }), 'wal');
@@ -27,9 +31,19 @@ t.test('a durable write commits with synchronous=FULL; every other write with NO
   const db = openDatabase(path.join(tmp(), 'd.db'));
   const level = (): unknown => db.pragma('synchronous', { simple: true });
   t.equal(level(), 1, 'NORMAL by default');
-  t.equal(durable(db, () => level()), 2, 'FULL inside');
+  t.equal(
+    durable(db, () => level()),
+    2,
+    'FULL inside',
+  );
   t.equal(level(), 1, 'NORMAL again after');
-  t.throws(() => durable(db, () => { throw new Error('refused'); }), /refused/);
+  t.throws(
+    () =>
+      durable(db, () => {
+        throw new Error('refused');
+      }),
+    /refused/,
+  );
   t.equal(level(), 1, 'NORMAL again after a throw');
   db.close();
 });
@@ -51,33 +65,52 @@ t.test('015 rebuilds callbacks for German and French: rows, ids, references and 
   const ms = readMigrations(path.join(root, 'db'));
   const v15 = ms.findIndex((m) => m.name.startsWith('015_'));
   migrate(db, ms.slice(0, v15));
-  const indexes = (): string[] => (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'callbacks' AND sql IS NOT NULL ORDER BY name").pluck().all() as string[]);
+  const indexes = (): string[] =>
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'callbacks' AND sql IS NOT NULL ORDER BY name").pluck().all() as string[];
   const before = indexes();
   const at = '2026-11-30T09:00:00.000Z';
   db.prepare("INSERT INTO calls (id, dp, caller, dialed, started_at) VALUES ('c1', 'dp-a', '0612345678', '0611000001', ?)").run(at);
-  const book = db.prepare("INSERT INTO callbacks (dp, number, language, status, requested_at, due_at, expires_at, call_id, updated_at) VALUES ('dp-a', ?, 'en', ?, ?, ?, ?, 'c1', ?)");
-  for (const [n, st] of [['0612345678', 'done'], ['0612345679', 'pending'], ['0612345670', 'done']] as const) book.run(n, st, at, at, at, at);
-  db.prepare("DELETE FROM callbacks WHERE id = 3").run(); // retention took the newest: its id must not come back
+  const book = db.prepare(
+    "INSERT INTO callbacks (dp, number, language, status, requested_at, due_at, expires_at, call_id, updated_at) VALUES ('dp-a', ?, 'en', ?, ?, ?, ?, 'c1', ?)",
+  );
+  for (const [n, st] of [
+    ['0612345678', 'done'],
+    ['0612345679', 'pending'],
+    ['0612345670', 'done'],
+  ] as const)
+    book.run(n, st, at, at, at, at);
+  db.prepare('DELETE FROM callbacks WHERE id = 3').run(); // retention took the newest: its id must not come back
   db.prepare("UPDATE calls SET callback_id = 2 WHERE id = 'c1'").run();
   db.prepare("INSERT INTO callback_attempts (callback_id, operator, stage, operator_channel, started_at) VALUES (1, 'op1', 'ended', 'ch', ?)").run(at);
   book.run('0612345671', 'pending', at, at, at, at);
   t.throws(() => db.prepare("UPDATE callbacks SET language = 'de' WHERE id = 4").run(), /CHECK constraint failed/, "before: 'de' refused");
 
-  t.same(migrate(db, ms), ms.slice(v15).map((m) => m.name));
+  t.same(
+    migrate(db, ms),
+    ms.slice(v15).map((m) => m.name),
+  );
   t.equal(db.pragma('foreign_keys', { simple: true }), 1, 'foreign keys on again');
   t.same(db.pragma('foreign_key_check'), [], 'every reference holds');
   t.same(indexes(), before, 'the same indexes');
-  t.same(db.prepare('SELECT id, number, language, status FROM callbacks ORDER BY id').all(), [
-    { id: 1, number: '0612345678', language: 'en', status: 'done' },
-    { id: 2, number: '0612345679', language: 'en', status: 'pending' },
-    { id: 4, number: '0612345671', language: 'en', status: 'pending' },
-  ], 'the rows as they were');
+  t.same(
+    db.prepare('SELECT id, number, language, status FROM callbacks ORDER BY id').all(),
+    [
+      { id: 1, number: '0612345678', language: 'en', status: 'done' },
+      { id: 2, number: '0612345679', language: 'en', status: 'pending' },
+      { id: 4, number: '0612345671', language: 'en', status: 'pending' },
+    ],
+    'the rows as they were',
+  );
   const id = book.run('0612345672', 'pending', at, at, at, at).lastInsertRowid;
   t.equal(Number(id), 5, 'ids go on from the old counter');
   db.prepare("UPDATE callbacks SET language = 'de' WHERE id = 5").run();
   db.prepare("UPDATE callbacks SET language = 'fr' WHERE id = 4").run();
   t.throws(() => db.prepare("UPDATE callbacks SET language = 'es' WHERE id = 4").run(), /CHECK constraint failed/, 'only it, en, de, fr');
-  t.throws(() => db.prepare("INSERT INTO callback_attempts (callback_id, operator, stage, operator_channel, started_at) VALUES (99, 'op1', 'ended', 'ch', ?)").run(at), /FOREIGN KEY/, 'references enforced again');
+  t.throws(
+    () => db.prepare("INSERT INTO callback_attempts (callback_id, operator, stage, operator_channel, started_at) VALUES (99, 'op1', 'ended', 'ch', ?)").run(at),
+    /FOREIGN KEY/,
+    'references enforced again',
+  );
   t.throws(() => book.run('0612345672', 'pending', at, at, at, at), /UNIQUE/, 'one live request per number, still');
   db.close();
 });
@@ -85,7 +118,10 @@ t.test('015 rebuilds callbacks for German and French: rows, ids, references and 
 t.test('a migration run with foreign keys off is refused when it breaks a reference', async (t) => {
   const dir = tmp();
   mkdirSync(path.join(dir, 'db'));
-  writeFileSync(path.join(dir, 'db', '001_a.sql'), 'CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (p INTEGER REFERENCES p (id)); INSERT INTO p VALUES (1); INSERT INTO c VALUES (1);');
+  writeFileSync(
+    path.join(dir, 'db', '001_a.sql'),
+    'CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE c (p INTEGER REFERENCES p (id)); INSERT INTO p VALUES (1); INSERT INTO c VALUES (1);',
+  );
   writeFileSync(path.join(dir, 'db', '002_b.sql'), '-- foreign_keys: off\nDELETE FROM p;');
   const db = openDatabase(path.join(dir, 'x.db'));
   t.throws(() => migrate(db, readMigrations(path.join(dir, 'db'))), /002_b\.sql breaks 1 reference\(s\), e\.g\. c row 1 to p: not applied/);
@@ -135,7 +171,10 @@ t.test('calls repository closes a call once', async (t) => {
   t.ok(calls.end('ch1', at, 'completed', 16));
   t.notOk(calls.end('ch1', at, 'lost', null), 'a late second close does not overwrite');
   t.equal(calls.get('ch1')?.endReason, 'completed');
-  t.same(calls.byCaller('0612345678').map((c) => c.id), ['ch1']);
+  t.same(
+    calls.byCaller('0612345678').map((c) => c.id),
+    ['ch1'],
+  );
   const meta = new MetaRepo(db);
   t.ok(meta.setOnce('k', 'v'));
   t.notOk(meta.setOnce('k', 'w'));

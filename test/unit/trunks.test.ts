@@ -50,13 +50,21 @@ t.test('bad trunks and SIP settings are refused, naming the field', async (t) =>
   t.match(error(cfg('trunks:\n  - { id: c1, type: ip, host: 203.0.113.5, match: [203.0.113.0/33] }')), /trunks\[0\]\.match\[0\]: expected an IPv4 network/);
   t.match(error(cfg('trunks:\n  - { id: c1, type: registration, host: 203.0.113.5 }')), /trunks\[0\]\.auth: required for a registration trunk/);
   t.match(error(cfg('trunks:\n  - { id: c1, type: ip, host: 203.0.113.5, auth: { username: u } }')), /trunks\[0\]\.auth: exactly one of passwordFile or passwordEnv/);
-  t.match(error(cfg('trunks:\n  - { id: c1, type: ip, host: 203.0.113.5, auth: { username: u, password: secret } }')), /trunks\[0\]\.auth: Unrecognized key.*password/i, 'a password in the file itself is refused');
+  t.match(
+    error(cfg('trunks:\n  - { id: c1, type: ip, host: 203.0.113.5, auth: { username: u, password: secret } }')),
+    /trunks\[0\]\.auth: Unrecognized key.*password/i,
+    'a password in the file itself is refused',
+  );
   t.match(error(cfg('trunks:\n  - { id: c1, type: ip, host: 203.0.113.5, transport: tls }')), /trunks\[0\]\.transport: tls needs sip\.tls/);
   t.match(error(cfg('trunks:\n  - { id: c1, type: ip, host: 203.0.113.5 }\n  - { id: c1, type: ip, host: 203.0.113.6 }')), /trunks\[1\]\.id: duplicate trunk id "c1"/);
   t.match(error(cfg('', dp('dp-a', '0612345678', '\n    trunk: nowhere'))), /directorates\[0\]\.trunk: unknown trunk "nowhere"/);
   t.match(error(cfg('sip: { rtpPorts: { start: 20000, end: 10000 } }')), /sip\.rtpPorts: end must be above start/);
   t.match(error(cfg('sip: { externalAddress: my.public.host }')), /sip\.externalAddress: expected an IPv4 address/);
-  t.match(error(cfg('operators:\n  - { id: trunk-auth, dp: dp-a, role: staff }')), /operators\[0\]\.id: "trunk-auth" is taken by the trunk "trunk"/, 'a seeded operator cannot take a trunk\'s PJSIP names either');
+  t.match(
+    error(cfg('operators:\n  - { id: trunk-auth, dp: dp-a, role: staff }')),
+    /operators\[0\]\.id: "trunk-auth" is taken by the trunk "trunk"/,
+    "a seeded operator cannot take a trunk's PJSIP names either",
+  );
 });
 
 t.test('a password file is read relative to the configuration; an environment variable works too; neither is ever in the output by accident', async (t) => {
@@ -84,7 +92,10 @@ t.test('a password file is read relative to the configuration; an environment va
   t.match(out, /\[reg1\]\ntype = aor\ncontact = sip:203\.0\.113\.5:5060;transport=tcp\n/);
   t.match(out, /\[reg1\]\ntype = identify\nendpoint = reg1\nmatch = 203\.0\.113\.5\n/);
   t.match(out, /\[reg1-auth\]\ntype = auth\nauth_type = userpass\nusername = dp-roma\npassword = s3cret-Pw\nrealm = carrier\.example\n/);
-  t.match(out, /\[reg1-reg\]\ntype = registration\ntransport = transport-tcp\noutbound_auth = reg1-auth\nserver_uri = sip:203\.0\.113\.5:5060;transport=tcp\nclient_uri = sip:dp-roma@203\.0\.113\.5:5060\n/);
+  t.match(
+    out,
+    /\[reg1-reg\]\ntype = registration\ntransport = transport-tcp\noutbound_auth = reg1-auth\nserver_uri = sip:203\.0\.113\.5:5060;transport=tcp\nclient_uri = sip:dp-roma@203\.0\.113\.5:5060\n/,
+  );
   // the IP trunk: its networks, E.164 with PAI, INFO DTMF, one codec, outbound auth on INVITEs
   t.match(out, /\[ip1\]\(ivr-media\)[^[]*allow = alaw\ndtmf_mode = info\n[^[]*send_pai = yes\n[^[]*trust_id_outbound = yes\n[^[]*outbound_auth = ip1-auth\n/);
   t.match(out, /\[ip1\]\ntype = identify\nendpoint = ip1\nmatch = 198\.51\.100\.0\/24\n/);
@@ -93,10 +104,11 @@ t.test('a password file is read relative to the configuration; an environment va
   // each trunk's context holds only its directorates' numbers, in every form
   const ext = renderDirectorateExtensions(c);
   const context = (id: string): string => ext.slice(ext.indexOf(`[ivr-trunk-${id}]`)).split('\n\n')[0]!;
-  t.same(
-    context('reg1').split('\n').slice(1),
-    ['exten => 0612345678,1,Goto(ivr-directorates,0612345678,1)', 'exten => +390612345678,1,Goto(ivr-directorates,0612345678,1)', 'exten => 00390612345678,1,Goto(ivr-directorates,0612345678,1)'],
-  );
+  t.same(context('reg1').split('\n').slice(1), [
+    'exten => 0612345678,1,Goto(ivr-directorates,0612345678,1)',
+    'exten => +390612345678,1,Goto(ivr-directorates,0612345678,1)',
+    'exten => 00390612345678,1,Goto(ivr-directorates,0612345678,1)',
+  ]);
   t.notMatch(context('ip1'), /0612345678/, "dp-a's number does not exist on ip1");
   t.match(context('ip1'), /exten => \+390287654321,1,Goto\(ivr-directorates,0287654321,1\)/);
   t.match(ext, /\[from-trunk-ip1\]\ninclude => ivr-trunk-ip1\ninclude => ivr-bench\ninclude => ivr-unknown-number\n/);
@@ -109,11 +121,16 @@ t.test('transports: loopback by default; behind NAT the external address and loc
   t.match(plain, /\[ivr-media\]\(!\)\nmedia_address = 127\.0\.0\.1\nbind_rtp_to_media_address = yes\n/);
   t.notMatch(plain, /external|transport-tcp/);
   const nat = parseConfig(
-    cfg('sip: { bind: 0.0.0.0, externalAddress: 203.0.113.10, localNets: [192.168.10.0/24], rtpPorts: { start: 16000, end: 16999 } }\ntrunks:\n  - { id: c1, type: ip, host: 203.0.113.5, transport: tcp }'),
+    cfg(
+      'sip: { bind: 0.0.0.0, externalAddress: 203.0.113.10, localNets: [192.168.10.0/24], rtpPorts: { start: 16000, end: 16999 } }\ntrunks:\n  - { id: c1, type: ip, host: 203.0.113.5, transport: tcp }',
+    ),
     'x.yaml',
   );
   const out = renderTransports(nat);
-  t.match(out, /\[transport-udp\]\ntype = transport\nprotocol = udp\nbind = 0\.0\.0\.0:5060\nexternal_media_address = 203\.0\.113\.10\nexternal_signaling_address = 203\.0\.113\.10\nlocal_net = 192\.168\.10\.0\/24\n/);
+  t.match(
+    out,
+    /\[transport-udp\]\ntype = transport\nprotocol = udp\nbind = 0\.0\.0\.0:5060\nexternal_media_address = 203\.0\.113\.10\nexternal_signaling_address = 203\.0\.113\.10\nlocal_net = 192\.168\.10\.0\/24\n/,
+  );
   t.match(out, /\[transport-tcp\]\ntype = transport\nprotocol = tcp\nbind = 0\.0\.0\.0:5060\nexternal_media_address = 203\.0\.113\.10/);
   t.match(out, /\[ivr-media\]\(!\)\n$/, 'on 0.0.0.0 no media address is forced');
   t.equal(renderRtpPorts(nat).split('\n').slice(1).join('\n'), 'rtpstart = 16000\nrtpend = 16999\n');

@@ -18,13 +18,13 @@ function setup() {
   db.exec('CREATE TABLE log (id INTEGER PRIMARY KEY, what TEXT NOT NULL UNIQUE)');
   const other = new Database(file);
   const insert = (what: string) => () => db.prepare('INSERT INTO log (what) VALUES (?)').run(what).lastInsertRowid;
-  const rows = () => (db.prepare('SELECT what FROM log ORDER BY id').pluck().all() as string[]);
+  const rows = () => db.prepare('SELECT what FROM log ORDER BY id').pluck().all() as string[];
   return { file, db, other, insert, rows };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-t.test('no contention: a write runs at once, in the caller\'s tick', async (t) => {
+t.test("no contention: a write runs at once, in the caller's tick", async (t) => {
   const { insert, rows } = setup();
   const q = new WriteQueue();
   q.record('a', insert('a'));

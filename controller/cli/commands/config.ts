@@ -22,7 +22,11 @@ export function registerConfig(program: Command, cli: Cli): void {
     .action((file: string | undefined, opts: { json?: boolean }) => {
       const cfgFile = file ?? cli.env.configFile;
       const cfg = loadConfig(cfgFile);
-      const summary = { file: cfgFile, valid: true, directorates: cfg.directorates.map((d) => ({ id: d.id, case: d.case, numbers: d.numbers, ringsBeforeCallback: d.ringsBeforeCallback })) };
+      const summary = {
+        file: cfgFile,
+        valid: true,
+        directorates: cfg.directorates.map((d) => ({ id: d.id, case: d.case, numbers: d.numbers, ringsBeforeCallback: d.ringsBeforeCallback })),
+      };
       if (opts.json) cli.print.json(summary);
       else cli.print.line(`${cfgFile}: ok (${cfg.directorates.map((d) => `${d.id} ${d.numbers.join('/')}`).join(', ')})`);
     });
@@ -30,10 +34,13 @@ export function registerConfig(program: Command, cli: Cli): void {
   config
     .command('reload')
     .description(
-      "apply $IVR_CONFIG to the running controller without a restart: hours, holidays, rings, menus, units, topics, texts, callback policy, numbers, jobs; calls in progress go on as they started, the next ones get the new settings; changed prompts are synthesized first. An invalid file is refused (the field named, exit 2) and the running configuration kept. Same as SIGHUP to the controller",
+      'apply $IVR_CONFIG to the running controller without a restart: hours, holidays, rings, menus, units, topics, texts, callback policy, numbers, jobs; calls in progress go on as they started, the next ones get the new settings; changed prompts are synthesized first. An invalid file is refused (the field named, exit 2) and the running configuration kept. Same as SIGHUP to the controller',
     )
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\nExample:\n  ivrctl config reload\nAdding or removing a directorate, and changes to http, asterisk, storage or logs, need a restart (they are listed, not applied).')
+    .addHelpText(
+      'after',
+      '\nExample:\n  ivrctl config reload\nAdding or removing a directorate, and changes to http, asterisk, storage or logs, need a restart (they are listed, not applied).',
+    )
     .action(async (opts: { json?: boolean }) => {
       // refused here already when invalid: the same one line as config check, no round trip
       loadConfig(cli.env.configFile);
@@ -41,7 +48,9 @@ export function registerConfig(program: Command, cli: Cli): void {
       const r = (await callController(cli.config, cli.env.stateDir, 'POST', '/api/config/reload', {}, 330_000)) as ReloadResult;
       if (opts.json) return cli.print.json(r);
       const changes = r.changed.map((c) => (c.dp === '*' ? c.fields.join(', ') : `${c.dp} (${c.fields.join(', ')})`));
-      cli.print.line(`${r.file}: reloaded; ${changes.length > 0 ? `changed: ${changes.join('; ')}` : 'no change'}; prompts built: ${r.promptsBuilt}${r.asteriskFiles.length > 0 ? `; Asterisk reloaded: ${r.asteriskFiles.join(', ')}` : ''}`);
+      cli.print.line(
+        `${r.file}: reloaded; ${changes.length > 0 ? `changed: ${changes.join('; ')}` : 'no change'}; prompts built: ${r.promptsBuilt}${r.asteriskFiles.length > 0 ? `; Asterisk reloaded: ${r.asteriskFiles.join(', ')}` : ''}`,
+      );
       if (r.restartRequired.length > 0) cli.print.line(`not applied until the controller restarts: ${r.restartRequired.join(', ')}`);
       for (const w of r.warnings) cli.print.line(`warning: ${w}`);
     });
@@ -77,7 +86,7 @@ export function registerConfig(program: Command, cli: Cli): void {
   const prompts = program.command('prompts').description('the prompts: their texts, recordings and whether they are built (make prompts builds them)');
   prompts
     .command('manifest')
-    .description('print the prompts to build, one per line: <path>\\t<lang>\\t<text>\\t<recording> (the closures\' messages included)')
+    .description("print the prompts to build, one per line: <path>\\t<lang>\\t<text>\\t<recording> (the closures' messages included)")
     .action(() => {
       for (const p of manifest()) cli.print.line(`${p.path}\t${p.lang}\t${p.text}\t${p.recording ?? ''}`);
     });
@@ -85,11 +94,20 @@ export function registerConfig(program: Command, cli: Cli): void {
     .command('list')
     .description('every prompt: recorded or synthesized, built (ok), outdated or missing')
     .option('--json', 'as a JSON array')
-    .addHelpText('after', `\nExamples:\n  ivrctl prompts list\n  ivrctl prompts list --json | jq '.[] | select(.source == "recorded")'\nA recording replaces a prompt through the config: recordings: { dp/demo-st-welcome: benvenuto.wav }.`)
+    .addHelpText(
+      'after',
+      `\nExamples:\n  ivrctl prompts list\n  ivrctl prompts list --json | jq '.[] | select(.source == "recorded")'\nA recording replaces a prompt through the config: recordings: { dp/demo-st-welcome: benvenuto.wav }.`,
+    )
     .action((opts: { json?: boolean }) => {
       const rows = promptStatuses(manifest(), cli.env.soundsDir);
       if (opts.json) return cli.print.json(rows);
-      const shown = rows.map((r) => ({ path: r.path, lang: r.lang, source: r.source, state: r.state, from: r.problem ?? r.recording ?? (r.text.length > 60 ? `${r.text.slice(0, 57)}...` : r.text) }));
+      const shown = rows.map((r) => ({
+        path: r.path,
+        lang: r.lang,
+        source: r.source,
+        state: r.state,
+        from: r.problem ?? r.recording ?? (r.text.length > 60 ? `${r.text.slice(0, 57)}...` : r.text),
+      }));
       cli.print.line(cli.print.table(shown, ['path', 'lang', 'source', 'state', 'from']));
     });
   prompts
@@ -100,7 +118,9 @@ export function registerConfig(program: Command, cli: Cli): void {
       const bad = promptStatuses(manifest(), cli.env.soundsDir).filter((r) => r.state !== 'ok');
       if (opts.json) cli.print.json(bad);
       else if (bad.length === 0) cli.print.line('every prompt is built from its current text or recording');
-      else for (const r of bad) cli.print.line(`${r.path}: ${r.state}${r.problem ? `: ${r.problem}` : r.state === 'outdated' ? ` (${r.source} source changed: make prompts)` : ' (make prompts)'}`);
+      else
+        for (const r of bad)
+          cli.print.line(`${r.path}: ${r.state}${r.problem ? `: ${r.problem}` : r.state === 'outdated' ? ` (${r.source} source changed: make prompts)` : ' (make prompts)'}`);
       if (bad.length > 0) process.exitCode = 1;
     });
 }

@@ -59,11 +59,14 @@ export function registerDb(program: Command, cli: Cli): void {
       if (opts.days !== undefined && !/^(0|[1-9]\d{0,3})$/.test(opts.days)) throw new UsageError(`--days must be a whole number of days from 0 to 9999, got "${opts.days}"`);
       const days = opts.days !== undefined ? Number(opts.days) : cli.config.jobs.retention.days;
       const plan = jobPlan(cli.config).find((j) => j.name === RETENTION_JOB)!;
-      const outcome = await cli.withDb((conn) => {
-        // the same lock and record as the controller's nightly run: never both at once
-        const runner = new JobRunner(new JobRunsRepo(conn), quietLog, () => new Date());
-        return runner.run({ ...plan, run: retentionRun({ db: conn, now: () => new Date(), stateDir: cli.env.stateDir }, days) }, 'manual');
-      }, { write: true });
+      const outcome = await cli.withDb(
+        (conn) => {
+          // the same lock and record as the controller's nightly run: never both at once
+          const runner = new JobRunner(new JobRunsRepo(conn), quietLog, () => new Date());
+          return runner.run({ ...plan, run: retentionRun({ db: conn, now: () => new Date(), stateDir: cli.env.stateDir }, days) }, 'manual');
+        },
+        { write: true },
+      );
       if (outcome.status === 'skipped') throw new Error(`the retention job is running now, ${outcome.reason}: try again later`);
       if (outcome.status === 'failed') throw new Error(`purge failed: ${outcome.error}`);
       const r = outcome.detail as RetentionRunResult;
@@ -72,7 +75,8 @@ export function registerDb(program: Command, cli: Cli): void {
       cli.print.line(
         `caller numbers masked in records before ${cli.print.cell(r.cutoff)} (${r.days} days): calls ${m.calls}, call events ${m.callEvents}, callback requests ${m.callbacks}, outcomes ${m.outcomes}, notes ${m.notes}`,
       );
-      for (const b of r.backups) cli.print.line(`backup ${b.file}: calls ${b.calls}, call events ${b.callEvents}, callback requests ${b.callbacks}, outcomes ${b.outcomes}, notes ${b.notes}`);
+      for (const b of r.backups)
+        cli.print.line(`backup ${b.file}: calls ${b.calls}, call events ${b.callEvents}, callback requests ${b.callbacks}, outcomes ${b.outcomes}, notes ${b.notes}`);
       if (r.logsRemoved.length > 0) cli.print.line(`log files removed: ${r.logsRemoved.join(', ')}`);
     });
 }

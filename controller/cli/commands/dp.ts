@@ -9,7 +9,7 @@ import { UsageError, type Cli } from '../context';
 import { callController } from '../controller-client';
 
 export function registerDp(program: Command, cli: Cli): void {
-  const dp = program.command('dp').description("directorates: extraordinary closures (callers hear the closure message; nobody is called back until it ends)");
+  const dp = program.command('dp').description('directorates: extraordinary closures (callers hear the closure message; nobody is called back until it ends)');
   dp.command('list')
     .description('each directorate: open, or closed until when, by whom, with which message')
     .option('--json', 'print one JSON array')
@@ -20,21 +20,37 @@ export function registerDp(program: Command, cli: Cli): void {
         const now = Date.now();
         const rows = cli.config.directorates.map((d) => {
           const c = live.filter((x) => x.dp === d.id && Date.parse(x.startsAt) <= now).pop();
-          return { dp: d.id, state: c ? 'closed' : 'open', until: c?.endsAt ?? null, closedBy: c?.createdBy ?? null, message: c?.messageIt ?? null, offerCallback: c?.offerCallback ?? null, closureId: c?.id ?? null };
+          return {
+            dp: d.id,
+            state: c ? 'closed' : 'open',
+            until: c?.endsAt ?? null,
+            closedBy: c?.createdBy ?? null,
+            message: c?.messageIt ?? null,
+            offerCallback: c?.offerCallback ?? null,
+            closureId: c?.id ?? null,
+          };
         });
         if (opts.json) return cli.print.json(rows);
         cli.print.line(cli.print.table(rows, ['dp', 'state', 'until', 'closedBy', 'offerCallback', 'message']));
       }),
     );
   dp.command('close <dp>')
-    .description('close a directorate now, until a time: callers hear the closure message (generated from the end time, or yours) and, unless --no-callback, the offer of a callback in the next open window')
-    .requiredOption('--until <time>', "the end, in the directorate's time: HH:MM (today), YYYY-MM-DD (closed through the day before), YYYY-MM-DD HH:MM, or ISO 8601; at most 31 days ahead")
+    .description(
+      'close a directorate now, until a time: callers hear the closure message (generated from the end time, or yours) and, unless --no-callback, the offer of a callback in the next open window',
+    )
+    .requiredOption(
+      '--until <time>',
+      "the end, in the directorate's time: HH:MM (today), YYYY-MM-DD (closed through the day before), YYYY-MM-DD HH:MM, or ISO 8601; at most 31 days ahead",
+    )
     .option('--message <text>', 'what Italian callers hear instead of the generated "closed until ..." (synthesized)')
     .option('--message-en <text>', 'what English callers hear')
     .option('--callback', "offer a callback in the next open window (default: the directorate's callback.offerWhenClosed)")
     .option('--no-callback', 'no callback offer: the message, then goodbye')
     .option('--json', 'print the closure as one JSON object')
-    .addHelpText('after', '\nExamples:\n  ivrctl dp close demo-sw --until 14:00\n  ivrctl dp close demo-st --until 2026-12-03 --message "Gli uffici sono chiusi per sciopero. Ci scusiamo per il disagio."\nA new closure replaces one still running (to extend or shorten it).')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  ivrctl dp close demo-sw --until 14:00\n  ivrctl dp close demo-st --until 2026-12-03 --message "Gli uffici sono chiusi per sciopero. Ci scusiamo per il disagio."\nA new closure replaces one still running (to extend or shorten it).',
+    )
     .action(async (id: string, opts: { until: string; message?: string; messageEn?: string; callback?: boolean; json?: boolean }) => {
       cli.checkDp(id);
       const d = cli.config.directorates.find((x) => x.id === id)!;
@@ -50,7 +66,9 @@ export function registerDp(program: Command, cli: Cli): void {
       const r = (await callController(cli.config, cli.env.stateDir, 'POST', `/api/dps/${encodeURIComponent(id)}/close`, body, 330_000)) as ClosureOutcome;
       if (opts.json) return cli.print.json(r);
       const heard = r.message.built ? 'its message' : `the generic closure notice (${r.message.reason})`;
-      cli.print.line(`${id} closed until ${cli.print.cell(r.closure.endsAt)} (closure ${r.closure.id}); callers hear ${heard}${r.closure.offerCallback ? ', then the callback offer' : ', then goodbye'}`);
+      cli.print.line(
+        `${id} closed until ${cli.print.cell(r.closure.endsAt)} (closure ${r.closure.id}); callers hear ${heard}${r.closure.offerCallback ? ', then the callback offer' : ', then goodbye'}`,
+      );
     });
   dp.command('open <dp>')
     .description('end the closure of a directorate now: the next caller gets the menu, waiting callbacks go')
@@ -58,7 +76,10 @@ export function registerDp(program: Command, cli: Cli): void {
     .addHelpText('after', '\nExample:\n  ivrctl dp open demo-sw\nExit 2 when the directorate was not closed.')
     .action(async (id: string, opts: { json?: boolean }) => {
       cli.checkDp(id);
-      const r = (await callController(cli.config, cli.env.stateDir, 'POST', `/api/dps/${encodeURIComponent(id)}/open`, { by: `ivrctl:${cli.env.systemUser}` })) as { dp: string; reopened: boolean };
+      const r = (await callController(cli.config, cli.env.stateDir, 'POST', `/api/dps/${encodeURIComponent(id)}/open`, { by: `ivrctl:${cli.env.systemUser}` })) as {
+        dp: string;
+        reopened: boolean;
+      };
       if (opts.json) cli.print.json(r);
       if (!r.reopened) throw new UsageError(`${id} was not closed`);
       if (!opts.json) cli.print.line(`${id} open`);

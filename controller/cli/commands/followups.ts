@@ -44,7 +44,7 @@ export function registerFollowups(program: Command, cli: Cli): void {
     );
   followups
     .command('close <id>')
-    .description('close an open item with what was done; the outcome goes into the caller\'s profile')
+    .description("close an open item with what was done; the outcome goes into the caller's profile")
     .requiredOption('--outcome <text>', 'what was done (e.g. "rimborso disposto, utente informato")')
     .option('--json', 'print the closed item as one JSON object')
     .addHelpText('after', '\nExample:\n  ivrctl followups close 12 --outcome "pratica completata, utente richiamato"')
@@ -52,14 +52,17 @@ export function registerFollowups(program: Command, cli: Cli): void {
       const n = itemId(id);
       const outcome = opts.outcome.trim();
       if (!outcome || outcome.length > 2000) throw new UsageError('--outcome: from 1 to 2000 characters');
-      return cli.withDb((db) => {
-        const repo = new FollowupsRepo(db);
-        const row = repo.get(n);
-        if (!row) throw new UsageError(`no follow-up ${id}`);
-        if (!repo.close(n, cli.env.systemUser, outcome, new Date())) throw new UsageError(`follow-up ${id} is already closed (by ${row.closedBy} at ${row.closedAt})`);
-        const closed = repo.get(n)!;
-        if (opts.json) return cli.print.json(closed);
-        cli.print.line(`follow-up ${id} closed: ${outcome}`);
-      }, { write: true });
+      return cli.withDb(
+        (db) => {
+          const repo = new FollowupsRepo(db);
+          const row = repo.get(n);
+          if (!row) throw new UsageError(`no follow-up ${id}`);
+          if (!repo.close(n, cli.env.systemUser, outcome, new Date())) throw new UsageError(`follow-up ${id} is already closed (by ${row.closedBy} at ${row.closedAt})`);
+          const closed = repo.get(n)!;
+          if (opts.json) return cli.print.json(closed);
+          cli.print.line(`follow-up ${id} closed: ${outcome}`);
+        },
+        { write: true },
+      );
     });
 }

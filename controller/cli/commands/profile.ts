@@ -21,24 +21,27 @@ export function registerProfile(program: Command, cli: Cli): void {
     .addHelpText('after', '\nExample:\n  ivrctl profile 0612345678')
     .action((number: string, opts: { json?: boolean }) => {
       if (!/^\+?[0-9]{3,16}$/.test(number)) throw new UsageError(`"${number}" is not a phone number`);
-      return cli.withDb((db) => {
-        new AuditRepo(db).add({ at: new Date(), username: cli.env.systemUser, role: 'sysadmin', action: 'profile_view', subject: number, detail: 'ivrctl profile' });
-        const profile = buildProfile(number, {
-          calls: new CallsRepo(db),
-          events: new CallEventsRepo(db),
-          callbacks: new CallbacksRepo(db),
-          attempts: new CallbackAttemptsRepo(db),
-          outcomes: new OutcomesRepo(db),
-          notes: new NotesRepo(db),
-          followups: new FollowupsRepo(db),
-        });
-        if (opts.json) return cli.print.json(profile);
-        if (profile.timeline.length === 0) return cli.print.line(`${number}: no calls or callbacks`);
-        cli.print.line(`profile of ${number}: ${profile.calls.length} call(s), ${profile.callbacks.length} callback request(s)`);
-        const others = profile.numbers.filter((n) => n !== number);
-        if (others.length > 0) cli.print.line(`the same person's other numbers (linked by a callback booking): ${others.join(', ')}`);
-        cli.print.line(cli.print.table(profile.timeline, others.length > 0 ? ['at', 'number', 'kind', 'summary'] : ['at', 'kind', 'summary']));
-      }, { write: true });
+      return cli.withDb(
+        (db) => {
+          new AuditRepo(db).add({ at: new Date(), username: cli.env.systemUser, role: 'sysadmin', action: 'profile_view', subject: number, detail: 'ivrctl profile' });
+          const profile = buildProfile(number, {
+            calls: new CallsRepo(db),
+            events: new CallEventsRepo(db),
+            callbacks: new CallbacksRepo(db),
+            attempts: new CallbackAttemptsRepo(db),
+            outcomes: new OutcomesRepo(db),
+            notes: new NotesRepo(db),
+            followups: new FollowupsRepo(db),
+          });
+          if (opts.json) return cli.print.json(profile);
+          if (profile.timeline.length === 0) return cli.print.line(`${number}: no calls or callbacks`);
+          cli.print.line(`profile of ${number}: ${profile.calls.length} call(s), ${profile.callbacks.length} callback request(s)`);
+          const others = profile.numbers.filter((n) => n !== number);
+          if (others.length > 0) cli.print.line(`the same person's other numbers (linked by a callback booking): ${others.join(', ')}`);
+          cli.print.line(cli.print.table(profile.timeline, others.length > 0 ? ['at', 'number', 'kind', 'summary'] : ['at', 'kind', 'summary']));
+        },
+        { write: true },
+      );
     });
 
   program
@@ -58,5 +61,3 @@ export function registerProfile(program: Command, cli: Cli): void {
       });
     });
 }
-
-

@@ -17,13 +17,17 @@ function localDate(s: string, option: string): string {
 export function registerReport(program: Command, cli: Cli): void {
   program
     .command('report')
-    .description("figures per directorate over local days (Europe/Rome): calls, rings, offers, bookings, callbacks, outcomes, transfers")
+    .description('figures per directorate over local days (Europe/Rome): calls, rings, offers, bookings, callbacks, outcomes, transfers')
     .option('--dp <dp>', 'only this directorate (default: all)')
     .option('--from <date>', 'first day, YYYY-MM-DD (default: --to)')
     .option('--to <date>', 'last day, YYYY-MM-DD, inclusive (default: today)')
     .addOption(new Option('--format <f>', 'output format').choices(['table', 'csv', 'json']).default('table'))
     .option('--by-day', 'also the figures of each day of the range')
-    .addOption(new Option('--locale <l>', 'CSV for a spreadsheet with these regional settings: en ("," and "."), it (";" and a decimal comma)').choices(CSV_LOCALES as string[]).default('en'))
+    .addOption(
+      new Option('--locale <l>', 'CSV for a spreadsheet with these regional settings: en ("," and "."), it (";" and a decimal comma)')
+        .choices(CSV_LOCALES as string[])
+        .default('en'),
+    )
     .addHelpText(
       'after',
       `\nExamples:\n  ivrctl report                                   today, every directorate\n  ivrctl report --dp demo-sw --from 2026-11-01 --to 2026-11-30 --format csv > novembre.csv\n  ivrctl report --from 2026-11-23 --by-day --format json\n  ivrctl report --format csv --locale it > oggi.csv   for Excel/LibreOffice with Italian settings\nA report covers at most ${MAX_REPORT_DAYS} days (years 2000-2099); longer periods are the sum of yearly reports.\nCSV: UTF-8 with a byte-order mark and a header row (opens cleanly in a spreadsheet).`,
@@ -42,7 +46,8 @@ export function registerReport(program: Command, cli: Cli): void {
       }
       return cli.withDb((db) => {
         const figures = computeFigures(db, dps, { from, to }, { byDay: !!opts.byDay });
-        const text = opts.format === 'json' ? toJson(figures) : opts.format === 'csv' ? toCsv(figures, { days: !!opts.byDay, locale: opts.locale }) : toTable(figures, { days: !!opts.byDay });
+        const text =
+          opts.format === 'json' ? toJson(figures) : opts.format === 'csv' ? toCsv(figures, { days: !!opts.byDay, locale: opts.locale }) : toTable(figures, { days: !!opts.byDay });
         process.stdout.write(text);
       });
     });
