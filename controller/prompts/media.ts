@@ -1,7 +1,7 @@
 // Where prompts live inside the Asterisk container, and how the flow's prompts become ARI
 // media URIs. Numbers and digits are spoken by Asterisk in the channel's language (the
 // Italian digit prompts come from asterisk-prompt-it-menardi) in Italian and English, and
-// from synthesized prompts in German and French (prompts/languages.ts says why).
+// from synthesized prompts in German and French (config/languages.ts says why).
 import type { Prompt } from './prompt';
 import { speaksNumbersItself, type Lang } from '../config/languages';
 
