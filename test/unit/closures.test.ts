@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parseConfig } from '../../controller/config/load';
 import { closurePrompts, promptManifest } from '../../controller/prompts/catalog';
 import { closureAt, parseUntil, spokenUntil, type Closure } from '../../controller/schedule/closures';
-import { ClosuresService } from '../../controller/schedule/closures-service';
+import { ClosuresService, toClosure } from '../../controller/schedule/closures-service';
 import { currentOrNextWindow, isOpen } from '../../controller/schedule/service-hours';
 import { ClosuresRepo } from '../../controller/storage/closures-repo';
 import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
@@ -151,21 +151,7 @@ function service(opts: { synth?: () => Promise<unknown>; clock?: { now: Date } }
       opts.synth ??
       (async () => {
         // what the script does: every prompt of the manifest gets its audio
-        for (const p of promptManifest(
-          config,
-          root,
-          repo.live(clock.now).map((r) => ({
-            id: r.id,
-            dp: r.dp,
-            from: new Date(r.startsAt),
-            until: new Date(r.endsAt),
-            messageIt: r.messageIt,
-            messageEn: r.messageEn,
-            offerCallback: r.offerCallback,
-            createdAt: new Date(r.createdAt),
-          })),
-        ))
-          built.add(p.path);
+        for (const p of promptManifest(config, root, repo.live(clock.now).map(toClosure))) built.add(p.path);
       }),
     messageBuilt: (dp, c) => closurePrompts(dp, c).every((p) => built.has(p.path)),
     onReopened: (dp) => void reopened.push(dp),
