@@ -62,7 +62,8 @@ async function main(): Promise<void> {
   const unitAt = argv.indexOf('--unit');
   const units = unitAt >= 0 ? argv.slice(unitAt + 1) : [];
   const files = unitAt >= 0 ? argv.slice(0, unitAt) : argv;
-  const stacks = Math.max(1, Number(process.env.IVR_TEST_STACKS ?? 6));
+  // no more stacks than files: a stack costs a start (Asterisk, the controller, the agents)
+  const stacks = Math.max(1, Math.min(Number(process.env.IVR_TEST_STACKS ?? 6), files.length));
   const t0 = Date.now();
   const outputs: string[] = [];
   const emit = (text: string): void => {
