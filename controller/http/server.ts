@@ -96,6 +96,9 @@ export function startHttpServer(opts: {
   const server = http.createServer(
     { maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 },
     (req, res) => {
+      // the headers came in time: the next request on this connection gets its own deadline
+      clearTimeout(headerDeadlines.get(req.socket));
+      res.on('finish', () => awaitHeaders(req.socket));
       // a request body nobody reads must not stall the connection, nor fail silently
       req.on('error', () => res.destroy());
       opts.boundary.run(
@@ -106,6 +109,22 @@ export function startHttpServer(opts: {
       );
     },
   );
+  // Node checks headersTimeout only on its own sweep, which under load dropped a client that
+  // dripped header bytes after 8 to 10 s instead of 5: a deadline of our own per connection
+  // (armed when it opens and after each response, cleared when a request's headers are in)
+  const headerDeadlines = new WeakMap<Socket, NodeJS.Timeout>();
+  const awaitHeaders = (socket: Socket): void => {
+    clearTimeout(headerDeadlines.get(socket));
+    if (!socket.destroyed)
+      headerDeadlines.set(
+        socket,
+        setTimeout(() => socket.destroy(), HEADERS_TIMEOUT_MS),
+      );
+  };
+  server.on('connection', (socket: Socket) => {
+    awaitHeaders(socket);
+    socket.once('close', () => clearTimeout(headerDeadlines.get(socket)));
+  });
   server.maxConnections = MAX_CONNECTIONS;
   server.keepAliveTimeout = 5000;
   server.maxHeadersCount = 100;

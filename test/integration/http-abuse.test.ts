@@ -156,7 +156,8 @@ t.test('a client that never finishes its headers is dropped; others are served m
   t.equal(served.status, 200, 'served while the slow client holds its connection');
   const ms = await closed;
   clearInterval(drip);
-  t.ok(ms < 10_000, `the slow client was dropped after ${ms} ms`);
+  // the headers' deadline (5 s), with a second for a loaded machine's timers
+  t.ok(ms >= 4_900 && ms < 6_000, `the slow client was dropped after ${ms} ms`);
 });
 
 t.test('10,000 fuzzed requests over /console, /api and /metrics: no 5xx, same pid, still healthy', async (t) => {
