@@ -212,15 +212,13 @@ export class CallbackAttempt {
     // 4. the caller confirms
     const lang: Lang = this.cb.language;
     await port.setLanguage(caller.id, lang).catch(ignored(this.log, 'set the language'));
-    const stop = new AbortController();
-    op.onGone(() => stop.abort());
-    cancelled.addEventListener('abort', () => stop.abort(), { once: true });
-    if (cancelled.aborted) stop.abort();
+    // the operator gone or the request cancelled, before or during the question
+    const stop = AbortSignal.any([op.signal, cancelled]);
     let confirm: string | null = null;
     try {
-      for (let i = 0; i < CONFIRM_TRIES && confirm === null && !stop.signal.aborted; i++) {
+      for (let i = 0; i < CONFIRM_TRIES && confirm === null && !stop.aborted; i++) {
         const media = [...(i === 0 ? promptMedia({ kind: 'dp', name: 'callback-greeting' }, lang, this.dp.id) : []), commonMedia('callback-confirm', lang)];
-        confirm = await caller.ask(media, CONFIRM_WAIT_MS, () => true, stop.signal);
+        confirm = await caller.ask(media, CONFIRM_WAIT_MS, () => true, stop);
       }
     } catch (err) {
       if (!(err instanceof ChannelGone)) throw err;
@@ -259,27 +257,20 @@ export class CallbackAttempt {
 
   /** answered, gone (with its cause), timeout, the other party gone, or cancelled. */
   private async waitAnswer(leg: Leg, ms: number, other?: Leg): Promise<'answered' | 'gone' | 'timeout' | 'other_gone' | 'cancelled'> {
-    const stop = new AbortController();
-    const abort = (): void => stop.abort();
-    leg.signal.addEventListener('abort', abort, { once: true });
-    other?.signal.addEventListener('abort', abort, { once: true });
-    this.cancelled.signal.addEventListener('abort', abort, { once: true });
-    // a signal aborted before now fires no event: a caller's phone that refused at once
-    // (busy) is gone before the originate's response, and must not ring out the timeout
-    if (leg.signal.aborted || other?.signal.aborted || this.cancelled.signal.aborted) stop.abort();
+    // AbortSignal.any is aborted already when one of them is: a caller's phone that refused at
+    // once (busy) is gone before the originate's response, and must not ring out the timeout
+    const ended = new AbortController(); // ends the ring timer when the answer came first
+    const stop = AbortSignal.any([leg.signal, this.cancelled.signal, ended.signal, ...(other ? [other.signal] : [])]);
     const answered = leg.answered.then(() => true);
     try {
-      const r = await Promise.race([answered, sleep(ms, stop.signal).then(() => false)]);
+      const r = await Promise.race([answered, sleep(ms, stop).then(() => false)]);
       if (r && leg.isAnswered) return 'answered';
       if (this.cancelled.signal.aborted) return 'cancelled';
       if (leg.gone) return 'gone';
       if (other?.gone) return 'other_gone';
       return 'timeout';
     } finally {
-      stop.abort(); // ends the ring timer when the answer came first
-      leg.signal.removeEventListener('abort', abort);
-      other?.signal.removeEventListener('abort', abort);
-      this.cancelled.signal.removeEventListener('abort', abort);
+      ended.abort();
     }
   }
 

@@ -6,9 +6,9 @@
 // shows (a phone ringing), never by a timer. The IVR's part is controller-kill.test.ts.
 import t from 'tap';
 import { attemptsOf, CB_NUMBER, ok, sideRinging } from '../integration/callback-agents';
-import { agentReport, ari, assertNothingLeft, eventually, ivrctl, query, startPhone, waitForRow, type Phone } from '../integration/harness';
+import { agentReport, ari, assertNothingLeft, voicedBetween, eventually, ivrctl, query, startPhone, waitForRow, type Phone } from '../integration/harness';
 import { writePhoneScenario } from '../integration/scenarios';
-import { assertDatabaseIntact, eventSeen, killKit, OPEN, PASS, voicedBetween } from './kills';
+import { assertDatabaseIntact, eventSeen, killKit, OPEN, PASS } from './kills';
 
 const { nextRtp, book, phone, refusingPhone, callee, refusingCallee, killAndRestart, caller, heardApology } = killKit(t, { rtpBase: 46500, operator: 'fa-2' });
 
@@ -95,9 +95,9 @@ t.test('killed while a caller talks with the operator: they stay connected; the 
   const hungUpAt = Date.now();
   t.equal(r.code, 0, 'the caller talked on and hung up itself (no BYE from the PBX before)', { report: r.code === 0 ? undefined : agentReport(r) });
   ok(t, await a.done, 'the operator got the BYE when the caller hung up');
-  const heard = voicedBetween(r, restartedAt + 1000, hungUpAt - 500);
+  const heard = voicedBetween(r.rtp, restartedAt + 1000, hungUpAt - 500);
   t.ok(heard > 200, `the caller heard the operator after the restart (${heard} voiced packets)`);
-  const opHeard = voicedBetween(a, restartedAt + 1000, hungUpAt - 500);
+  const opHeard = voicedBetween(a.rtp, restartedAt + 1000, hungUpAt - 500);
   t.ok(opHeard > 200, `the operator heard the caller after the restart (${opHeard} voiced packets)`);
   const call = await waitForRow<{ id: string; end_reason: string }>('the call closed', 'SELECT id, end_reason FROM calls WHERE caller = ? AND ended_at IS NOT NULL', [ani]);
   t.equal(call.end_reason, 'caller_hangup', "closed as the caller's hang-up, not lost");
@@ -125,7 +125,7 @@ t.test('killed during a transfer while the unit rings: the unit stops, the calle
   const hungUpAt = Date.now();
   ok(t, await op.done, 'the operator got the BYE');
   ok(t, await unit.done, "the unit's phone got a CANCEL");
-  const opHeard = voicedBetween(op, restartedAt + 3000, hungUpAt - 1000);
+  const opHeard = voicedBetween(op.rtp, restartedAt + 3000, hungUpAt - 1000);
   t.ok(opHeard > 200, `the operator hears the caller again after the restart (${opHeard} voiced packets)`);
   t.match(attemptsOf(id), [{ outcome: 'connected', caller_attempt: 1 }], 'one attempt, connected: the caller is not called again');
   t.equal(attemptsOf(id).length, 1);

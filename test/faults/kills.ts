@@ -10,9 +10,6 @@ export const OPEN = '0611000001'; // t-open: staff ring, 2 rings (10 s) before t
 export const NOBODY = '0611000002'; // t-empty: nobody registered, the offer at once
 export const PASS = 'Fault-pass-01';
 
-/** Voiced packets an agent received between two instants. */
-export const voicedBetween = (p: { rtp: { voicedAt: number[] } }, from: number, to = Infinity): number => p.rtp.voicedAt.filter((ts) => ts > from && ts < to).length;
-
 export const callOf = (ani: string): { id: string; end_reason: string | null } | undefined =>
   query<{ id: string; end_reason: string | null }>('SELECT id, end_reason FROM calls WHERE caller = ? ORDER BY started_at DESC LIMIT 1', ani)[0];
 

@@ -1,5 +1,5 @@
 // The agents of a callback test, shared by the callback and fault suites: booking through
-// the IVR of t-cb (nobody registered: the offer at once), the operators' phones (SIPp,
+// the IVR of t-cb or another directorate (nobody registered: the offer at once), the operators' phones (SIPp,
 // registered, keys as SIP INFO) and the callers at the trunk address 127.0.0.2:5060 (SIPp,
 // keys as RFC 4733). Each suite takes its own range of RTP ports.
 import type { Test } from 'tap';
@@ -25,8 +25,8 @@ export type Attempt = {
 };
 export const attemptsOf = (id: number): Attempt[] => query<Attempt>('SELECT * FROM callback_attempts WHERE callback_id = ? ORDER BY id', id);
 
-/** the agents of a callback test at t-cb, or at another directorate (its public number) */
-export function callbackAgents(rtpBase: number, dpNumber = CB_NUMBER) {
+/** the agents of a callback test at t-cb, or at another directorate (its id and public number) */
+export function callbackAgents(rtpBase: number, dp: { id: string; number: string } = { id: 't-cb', number: CB_NUMBER }) {
   let seq = 0;
   let rtp = rtpBase;
   const nextRtp = (): number => (rtp += 2);
@@ -37,13 +37,13 @@ export function callbackAgents(rtpBase: number, dpNumber = CB_NUMBER) {
     // sentence to the offer); the request is committed before the confirmation is spoken:
     // hang up once it starts
     const r = await callIvr({
-      number: CB_NUMBER,
+      number: dp.number,
       ani,
       rtpPort: nextRtp(),
       steps: [{ pause: 800 }, { keys: '1' }, { pause: 1000 }, { keys: '1' }, { pause: 1000 }, { hangup: true }],
     });
     ok(t, r, `${ani} booked a callback through the IVR`);
-    const [row] = query<{ id: number; status: string }>("SELECT id, status FROM callbacks WHERE number = ? AND dp = 't-cb' ORDER BY id DESC LIMIT 1", ani);
+    const [row] = query<{ id: number; status: string }>('SELECT id, status FROM callbacks WHERE number = ? AND dp = ? ORDER BY id DESC LIMIT 1', ani, dp.id);
     t.equal(row?.status, 'pending', 'the request is pending');
     return row!.id;
   }
@@ -75,7 +75,7 @@ export function callbackAgents(rtpBase: number, dpNumber = CB_NUMBER) {
 
   const callee = (steps: AnswerStep[], calls = 1, answerAfterMs = 1000, timeoutMs = 60_000): Promise<Phone> =>
     startCallee({
-      scenario: writeAnsweringScenario(`callee-${rtpBase}-${++seq}`, { answerAfterMs, steps, expectFrom: dpNumber }),
+      scenario: writeAnsweringScenario(`callee-${rtpBase}-${++seq}`, { answerAfterMs, steps, expectFrom: dp.number }),
       rtpPort: nextRtp(),
       calls,
       timeoutMs,

@@ -3,18 +3,13 @@
 // the prompts, the typed number and the queue position in the caller's language, the
 // booking keeping it, and the callback leg speaking it.
 import t from 'tap';
-import { assertNothingLeft, asteriskLog, callIvr, ivrctl, query, waitForRow } from './harness';
+import { assertNothingLeft, asteriskLog, asteriskPlays, callIvr, ivrctl, query, waitForRow } from './harness';
 import { attemptsOf, callbackAgents, ok } from './callback-agents';
 
 const NUMBER = '0611000011';
-const { nextRtp, phone, callee } = callbackAgents(45000, NUMBER);
-/** the synthesized prompts Asterisk played since `from`, as sounds-relative paths, in order */
-const played = (from: number): string[] =>
-  [
-    ...asteriskLog()
-      .slice(from)
-      .matchAll(/Playing '\/opt\/ivr\/sounds\/([a-z]+\/[a-z0-9-]+)\./g),
-  ].map((m) => m[1]!);
+const { nextRtp, phone, callee } = callbackAgents(45000, { id: 't-lang', number: NUMBER });
+/** our prompts Asterisk played since a point of its log, as sounds-relative paths, in order */
+const played = (from: number): string[] => asteriskPlays(from).map((p) => p.file);
 
 t.test('French: 7 after the Italian menu invited all three languages; the typed number read back in French; booked in French', async (t) => {
   const from = asteriskLog().length;
