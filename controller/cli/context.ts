@@ -27,10 +27,14 @@ export interface DbAccess {
 
 export class Cli {
   private cfg: Config | undefined;
+  /** what the run exits with when no error is thrown (1: e.g. status found a problem) */
+  exitCode = 0;
 
   constructor(
     readonly env: Environment,
     readonly print: Printer,
+    /** raw output (a report as it is) and stdin (a password) */
+    readonly io: { out: (s: string) => void; stdin: AsyncIterable<unknown> },
   ) {}
 
   get config(): Config {

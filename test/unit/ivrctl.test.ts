@@ -1,5 +1,8 @@
-// The real ivrctl binary, as a child process, against a temporary state dir, database and
-// config, with the controller and Asterisk DOWN (the config points them at free loopback
+// ivrctl against a temporary state dir, database and config, with the controller and
+// Asterisk DOWN. Most commands run in-process (runIvrctl, the binary's own command tree, with
+// its output captured: a process per command made this file take 30 s); the real binary, as
+// a child process, is kept where the process itself is what is tested: --version and --help,
+// usage errors, exit codes, stdin, and waiting for a lock another process holds. The config points them (the config points them at free loopback
 // ports, so a stack running on this machine cannot answer). Every expectation is derived
 // from the rows inserted here or from the config written here, not copied from the output.
 import t, { type Test } from 'tap';
@@ -7,9 +10,11 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
+import { Readable } from 'node:stream';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { runIvrctl } from '../../controller/cli/program';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const bin = path.join(root, 'dist', 'controller', 'cli', 'ivrctl.js');
@@ -53,8 +58,23 @@ function run(file: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Pr
     );
   });
 }
-const ivrctl = (...args: string[]): Promise<Run> => run('node', [bin, ...args]);
-const ivrctlEnv = (extraEnv: NodeJS.ProcessEnv, ...args: string[]): Promise<Run> => run('node', [bin, ...args], extraEnv);
+/** One command line run in this process, as the binary would run it. */
+async function inProcess(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runIvrctl(args, {
+    out: (s) => (stdout += s),
+    err: (s) => (stderr += s),
+    stdin: Readable.from([]),
+    env: { ...baseEnv(), ...extraEnv },
+  });
+  return { code, stdout, stderr };
+}
+const ivrctl = (...args: string[]): Promise<Run> => inProcess(args);
+const ivrctlEnv = (extraEnv: NodeJS.ProcessEnv, ...args: string[]): Promise<Run> => inProcess(args, extraEnv);
+/** The real binary, a process of its own. */
+const ivrctlBin = (...args: string[]): Promise<Run> => run('node', [bin, ...args]);
+const ivrctlBinEnv = (extraEnv: NodeJS.ProcessEnv, ...args: string[]): Promise<Run> => run('node', [bin, ...args], extraEnv);
 
 /** A runtime or usage failure of ours: the exit code and exactly one "ivrctl: " line on stderr, nothing on stdout. */
 function failsWith(t: Test, r: Run, code: number, message: RegExp): void {
@@ -239,11 +259,11 @@ t.test('setup created the database and seeded the configured operators once', as
 
 t.test('--version, --help, and usage errors of commander', async (t) => {
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
-  const v = await ivrctl('--version');
+  const v = await ivrctlBin('--version');
   t.equal(v.code, 0);
   t.equal(v.stdout, `${pkg.version}\n`);
 
-  const help = await ivrctl('--help');
+  const help = await ivrctlBin('--help');
   t.equal(help.code, 0, help.stderr);
   const commands = help.stdout
     .split('\n')
@@ -251,15 +271,18 @@ t.test('--version, --help, and usage errors of commander', async (t) => {
     .map((l) => l.trim().split(/\s/)[0]);
   for (const c of ['status', 'operators', 'callbacks', 'profile', 'report', 'db', 'jobs', 'config', 'completion']) t.ok(commands.includes(c), `--help lists ${c}`);
 
-  const sub = await ivrctl('callbacks', '--help');
+  const sub = await ivrctlBin('callbacks', '--help');
   t.equal(sub.code, 0);
   for (const c of ['list', 'show', 'cancel', 'retry', 'reschedule']) t.match(sub.stdout, new RegExp(`^  ${c}\\b`, 'm'), `callbacks --help lists ${c}`);
 
-  usageError(t, await ivrctl('frobnicate'));
-  usageError(t, await ivrctl('--frobnicate'));
-  usageError(t, await ivrctl('operators', 'list', '--frobnicate'));
-  usageError(t, await ivrctl('callbacks', 'list', '--status', 'bogus'));
-  usageError(t, await ivrctl('callbacks', 'show'));
+  usageError(t, await ivrctlBin('frobnicate'));
+  usageError(t, await ivrctlBin('--frobnicate'));
+  usageError(t, await ivrctlBin('operators', 'list', '--frobnicate'));
+  usageError(t, await ivrctlBin('callbacks', 'list', '--status', 'bogus'));
+  usageError(t, await ivrctlBin('callbacks', 'show'));
+  // the binary's own error path: one line, exit 2 for bad input, 1 for a runtime failure
+  failsWith(t, await ivrctlBin('callbacks', 'show', 'abc'), 2, /callback id must be a number, got "abc"/);
+  failsWith(t, await ivrctlBinEnv({ IVR_DB: path.join(dir, 'missing.db') }, 'callbacks', 'list'), 1, /no database at .*missing\.db/);
 });
 
 t.test("an operator cannot take a trunk's name: one PJSIP namespace", async (t) => {
@@ -642,7 +665,8 @@ t.test('db purge: masks numbers older than the retention, keeps recent and live 
 });
 
 t.test('db purge waits for a writer holding the database instead of failing', async (t) => {
-  // a database of its own: the test passes alone and in any order
+  // a database of its own: the test passes alone and in any order; the binary, as the
+  // lock is held by this process and better-sqlite3's busy wait would block it
   const lockDb = path.join(dir, 'purge-lock.db');
   t.equal((await ivrctlEnv({ IVR_DB: lockDb }, 'setup')).code, 0, 'a fresh database');
   const db = new Database(lockDb);
@@ -651,7 +675,7 @@ t.test('db purge waits for a writer holding the database instead of failing', as
   db.exec('BEGIN IMMEDIATE');
   const started = Date.now();
   const release = setTimeout(() => db.exec('COMMIT'), 700);
-  const r = await ivrctlEnv({ IVR_DB: lockDb }, 'db', 'purge', '--json');
+  const r = await ivrctlBinEnv({ IVR_DB: lockDb }, 'db', 'purge', '--json');
   const elapsed = Date.now() - started;
   clearTimeout(release);
   if (db.inTransaction) db.exec('COMMIT');

@@ -121,6 +121,6 @@ export function registerConfig(program: Command, cli: Cli): void {
       else
         for (const r of bad)
           cli.print.line(`${r.path}: ${r.state}${r.problem ? `: ${r.problem}` : r.state === 'outdated' ? ` (${r.source} source changed: make prompts)` : ' (make prompts)'}`);
-      if (bad.length > 0) process.exitCode = 1;
+      if (bad.length > 0) cli.exitCode = 1;
     });
 }

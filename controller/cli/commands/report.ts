@@ -48,7 +48,7 @@ export function registerReport(program: Command, cli: Cli): void {
         const figures = computeFigures(db, dps, { from, to }, { byDay: !!opts.byDay });
         const text =
           opts.format === 'json' ? toJson(figures) : opts.format === 'csv' ? toCsv(figures, { days: !!opts.byDay, locale: opts.locale }) : toTable(figures, { days: !!opts.byDay });
-        process.stdout.write(text);
+        cli.io.out(text);
       });
     });
 }

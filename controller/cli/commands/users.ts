@@ -8,16 +8,16 @@ import { UsageError, type Cli } from '../context';
 
 const USERNAME = /^[a-z][a-z0-9._-]{1,31}$/;
 
-async function readStdinLine(): Promise<string> {
+async function readStdinLine(stdin: AsyncIterable<unknown>): Promise<string> {
   let data = '';
-  for await (const chunk of process.stdin) data += String(chunk);
+  for await (const chunk of stdin) data += String(chunk);
   return data.split(/\r?\n/)[0] ?? '';
 }
 
 /** The password from stdin (--password-stdin) or a generated one, which is printed once. */
-async function newPassword(fromStdin: boolean | undefined): Promise<{ password: string; generated: boolean }> {
+async function newPassword(fromStdin: boolean | undefined, stdin: AsyncIterable<unknown>): Promise<{ password: string; generated: boolean }> {
   if (!fromStdin) return { password: randomBytes(12).toString('base64url'), generated: true };
-  const password = await readStdinLine();
+  const password = await readStdinLine(stdin);
   if (password.length < MIN_PASSWORD_LENGTH) throw new UsageError(`the password must have at least ${MIN_PASSWORD_LENGTH} characters`);
   return { password, generated: false };
 }
@@ -46,7 +46,7 @@ export function registerUsers(program: Command, cli: Cli): void {
     .action(async (username: string, opts: { role: ConsoleRole; operator?: string; passwordStdin?: boolean; json?: boolean }) => {
       if (!USERNAME.test(username)) throw new UsageError(`username "${username}": lower-case letters, digits, ".", "_" and "-", 2 to 32 characters, starting with a letter`);
       if (opts.role === 'operator' && !opts.operator) throw new UsageError('--operator <id> is required with --role operator');
-      const { password, generated } = await newPassword(opts.passwordStdin);
+      const { password, generated } = await newPassword(opts.passwordStdin, cli.io.stdin);
       const hash = await hashPassword(password);
       await cli.withDb(
         (db) => {
@@ -77,7 +77,7 @@ export function registerUsers(program: Command, cli: Cli): void {
     .option('--password-stdin', 'read the password from stdin')
     .option('--json', 'print the result as JSON')
     .action(async (username: string, opts: { passwordStdin?: boolean; json?: boolean }) => {
-      const { password, generated } = await newPassword(opts.passwordStdin);
+      const { password, generated } = await newPassword(opts.passwordStdin, cli.io.stdin);
       const hash = await hashPassword(password);
       await cli.withDb(
         (db) => {
