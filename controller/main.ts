@@ -12,7 +12,7 @@ import { LiveBoard, operatorStates } from './console/live-board';
 import { ConsoleRouter } from './console/router';
 import { liveBoard } from './console/views';
 import { loadConfig } from './config/load';
-import { trunkOf } from './config/schema';
+import { callTiming, trunkOf } from './config/schema';
 import { ConfigReloader } from './config/reloader';
 import { ClosuresService } from './schedule/closures-service';
 import { ClosuresRepo } from './storage/closures-repo';
@@ -242,6 +242,7 @@ async function main(): Promise<void> {
       observeOutcome: (dp, outcome) => metrics!.attemptEnded(dp, outcome),
       closedIntervals: (dp) => closures.intervals(dp),
       trunkOf: (dp) => trunkOf(config, dp),
+      timingOf: (dp) => callTiming(config.timing, dp),
     },
     log,
     () => gateway.connectionState === 'connected',

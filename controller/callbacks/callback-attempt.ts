@@ -7,7 +7,7 @@
 // anything was dialled (dispatcher.ts), and the caller-side step before the caller's phone rings.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { LOOPBACK_TRUNK, type Directorate, type Trunk } from '../config/schema';
+import { callTiming, LOOPBACK_TRUNK, type CallTiming, type Directorate, type Trunk } from '../config/schema';
 import { formatForTrunk, trunkDialString } from '../telephony/trunk-numbers';
 import type { ClosedInterval } from '../schedule/service-hours';
 import { Conversation, officialOf, type ConversationDeps } from '../conversation/conversation';
@@ -17,11 +17,11 @@ import { commonMedia, HOLD_MUSIC, promptMedia, RINGBACK } from '../prompts/media
 import { localTime } from '../schedule/service-hours';
 import type { AttemptOutcome } from '../storage/callback-attempts-repo';
 import type { CallbackRow } from '../storage/callbacks-repo';
-import { StorageUnavailable } from '../storage/write-queue';
-import { ChannelGone, Leg, sleep } from '../telephony/leg';
+import { Leg, sleep } from '../telephony/leg';
 import type { CallbackLedger } from './ledger';
 import { callerLegOutcome, whisper, type NextStatus } from './policy';
 import { ignored } from '../runtime/ignored';
+import { ChannelGone, StorageUnavailable } from '../errors';
 
 /** the prompt that asks the caller for 1 is played at most this many times */
 const CONFIRM_TRIES = 3;
@@ -43,6 +43,8 @@ export interface AttemptDeps extends ConversationDeps {
   closedIntervals?: (dp: string) => readonly ClosedInterval[];
   /** the trunk a directorate's callbacks leave by (default: the demo's loopback trunk) */
   trunkOf?: (dp: Directorate) => Trunk;
+  /** the directorate's timers (the defaults when not given) */
+  timingOf?: (dp: Directorate) => CallTiming;
 }
 
 export const callbackChannelId = (side: 'op' | 'cl', callbackId: number): string => `cb${side}-${callbackId}-${randomUUID().slice(0, 8)}`;
@@ -242,7 +244,15 @@ export class CallbackAttempt {
     await this.holding(caller, this.close('connected', null));
     const conversation = await Conversation.start(
       this.d,
-      { dp: this.dp, number: this.cb.number, callbackId: this.cb.id, attemptId: this.attemptId, legArgs: ['callback', String(this.cb.id)], ...officialOf(this.cb.group) },
+      {
+        dp: this.dp,
+        number: this.cb.number,
+        callbackId: this.cb.id,
+        attemptId: this.attemptId,
+        legArgs: ['callback', String(this.cb.id)],
+        timing: this.d.timingOf?.(this.dp) ?? callTiming({}, this.dp),
+        ...officialOf(this.cb.group),
+      },
       { channelId: caller.id, lang, onAlone: () => void caller.hangup() },
       op,
       this.operator,

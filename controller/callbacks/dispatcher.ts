@@ -10,14 +10,13 @@ import type { Presence } from '../operators/presence';
 import type { Boundary } from '../runtime/boundary';
 import { isOpen } from '../schedule/service-hours';
 import type { CallbackRow } from '../storage/callbacks-repo';
-import { StorageUnavailable } from '../storage/write-queue';
 import type { TelephonyPort } from '../telephony/port';
 import { CallbackAttempt, callbackChannelId, type AttemptDeps } from './callback-attempt';
 import type { CallbackLedger } from './ledger';
 import { planDispatch, type DispatchBlock } from './policy';
 import { ignored } from '../runtime/ignored';
+import { ActionError, StorageUnavailable } from '../errors';
 
-const SAFETY_MS = 5000;
 /** a claim the database cannot take within this time is given up for this pass */
 const CLAIM_WAIT_MS = 10_000;
 /** a sysadmin's action waits this long for a busy database, then answers 503 */
@@ -36,16 +35,6 @@ export interface PassReport {
   /** per directorate: the operators' requests (blocked: why none was placed), and every group's dispatches */
   directorates: Record<string, { blocked?: DispatchBlock; dispatched: number[]; groups?: Record<string, { blocked?: DispatchBlock; dispatched: number[] }> }>;
   expired: number[];
-}
-
-export class ActionError extends Error {
-  override readonly name = 'ActionError';
-  constructor(
-    message: string,
-    readonly status: 404 | 409 | 400 | 503,
-  ) {
-    super(message);
-  }
 }
 
 export class Dispatcher {
@@ -81,8 +70,12 @@ export class Dispatcher {
     return this.active.size;
   }
 
+  /** the safety pass's period: timing.dispatcherPollSeconds, read at start (events wake the dispatcher sooner) */
+  private pollMs = 5000;
+
   start(): void {
-    this.safety = setInterval(() => this.kick('safety'), SAFETY_MS);
+    this.pollMs = Math.round(this.config.timing.dispatcherPollSeconds * 1000);
+    this.safety = setInterval(() => this.kick('safety'), this.pollMs);
   }
 
   stop(): void {
@@ -224,7 +217,7 @@ export class Dispatcher {
     const next = this.deps.ledger.callbacks.nextDueAt();
     if (!next) return;
     const ms = new Date(next).getTime() - this.deps.now().getTime();
-    if (ms > 0 && ms < SAFETY_MS) this.wake = setTimeout(() => this.kick('retry_due'), ms + 5);
+    if (ms > 0 && ms < this.pollMs) this.wake = setTimeout(() => this.kick('retry_due'), ms + 5);
   }
 
   /**

@@ -5,13 +5,10 @@ import { existsSync } from 'node:fs';
 import { loadConfig } from '../config/load';
 import type { Config } from '../config/schema';
 import { migrationsDir, type Environment } from '../environment';
-import { ValidationError } from '../operators/operators-service';
 import { openDatabase, readMigrations, schemaVersion, type Db } from '../storage/database';
 import { prepare, type Prepared } from '../setup';
 import type { Printer } from './format';
-
-/** A usage or validation error: one line on stderr, exit 2. */
-export class UsageError extends ValidationError {}
+import { UsageError } from '../errors';
 
 /** A record's id given on the command line ("callback id", "follow-up id"): digits only. */
 export function recordId(what: string, id: string): number {

@@ -1,14 +1,9 @@
 // ivrctl's way to the running controller, for actions on live state. One request, bounded
 // in time; every failure becomes one line a sysadmin can act on.
 import type { Config } from '../config/schema';
-import { ValidationError } from '../operators/operators-service';
+
 import { readSecrets } from '../provisioning/secrets';
-
-/** The controller refused the request as asked (exit code 2). */
-export class RefusedError extends ValidationError {}
-
-/** Nothing answers at the controller's address (exit code 1, unless the caller has a fallback). */
-export class ControllerDownError extends Error {}
+import { ControllerDownError, RefusedError } from '../errors';
 
 export async function callController(config: Config, stateDir: string, method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 20_000): Promise<unknown> {
   const token = readSecrets(stateDir).api?.token;

@@ -6,10 +6,8 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError } from '../config/load';
 import { resolveEnvironment } from '../environment';
 import { jobPlan } from '../jobs/catalog';
-import { ValidationError } from '../operators/operators-service';
 import { registerCallbacks } from './commands/callbacks';
 import { registerConfig } from './commands/config';
 import { registerDb } from './commands/db';
@@ -25,6 +23,7 @@ import { Cli } from './context';
 import { Printer } from './format';
 import type { Db } from '../storage/database';
 import { collectStatus, formatStatus } from './status';
+import { ConfigError, ValidationError } from '../errors';
 
 /** Where a run of ivrctl reads and writes: the process's own streams, or a test's buffers. */
 export interface CliIo {

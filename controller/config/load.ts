@@ -2,11 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { configSchema, type Config } from './schema';
-
-/** A configuration problem, always naming the file and, where there is one, the field. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+import { ConfigError } from '../errors';
 
 /** "directorates[0].hours.weekly.mon" from a zod path. */
 export function fieldPath(path: readonly PropertyKey[]): string {

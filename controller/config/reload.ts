@@ -6,8 +6,9 @@
 // started with. What the process was built around (the HTTP listener, Asterisk's address,
 // the set of directorates its metrics and console are labelled with, the storage reserve, the
 // log limits) needs a restart: those changes are reported, not applied.
-import { ConfigError } from './load';
+
 import type { Config } from './schema';
+import { ConfigError } from '../errors';
 
 export interface DirectorateChange {
   dp: string;
@@ -46,7 +47,12 @@ export function planReload(running: Config, next: Config, file: string): ReloadP
     if (fields.length > 0) changed.push({ dp: dp.id, fields });
   }
   // operators are seeds for the first start of an empty database: ivrctl operators manages them after
-  const restartRequired = (['http', 'asterisk', 'storage', 'logs', 'sip', 'trunks'] as const).filter((k) => !same(running[k], next[k]));
+  const restartRequired: string[] = (['http', 'asterisk', 'storage', 'logs', 'sip', 'trunks'] as const).filter((k) => !same(running[k], next[k]));
+  // the call timers apply to the next call; the dispatcher's poll is set when it starts
+  if (running.timing.dispatcherPollSeconds !== next.timing.dispatcherPollSeconds) restartRequired.push('timing.dispatcherPollSeconds');
+  const { dispatcherPollSeconds: _a, ...runningCalls } = running.timing;
+  const { dispatcherPollSeconds: _b, ...nextCalls } = next.timing;
+  if (!same(runningCalls, nextCalls)) changed.push({ dp: '*', fields: ['timing'] });
   if (!same(running.jobs, next.jobs)) changed.push({ dp: '*', fields: ['jobs'] });
   return { changed, restartRequired };
 }
@@ -59,4 +65,5 @@ export function planReload(running: Config, next: Config, file: string): ReloadP
 export function applyReload(running: Config, next: Config): void {
   running.directorates.splice(0, running.directorates.length, ...next.directorates);
   running.jobs = next.jobs;
+  running.timing = { ...next.timing, dispatcherPollSeconds: running.timing.dispatcherPollSeconds };
 }

@@ -5,9 +5,9 @@
 // place and let the rest follow (Asterisk's includes for changed numbers, the jobs' slots,
 // a dispatch pass for hours that opened). One reload at a time.
 import type { Logger } from 'pino';
-import { ConfigError } from './load';
 import { applyReload, planReload, type DirectorateChange } from './reload';
 import type { Config } from './schema';
+import { ConfigError } from '../errors';
 
 export interface ReloadResult {
   file: string;

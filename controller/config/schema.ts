@@ -156,9 +156,52 @@ const transferSchema = z
     /** how long the internal unit's phones ring before the caller goes back to the operator */
     ringSeconds: z.number().int().min(5).max(120).default(30),
     /** how long an official has to key the outcome or intervention code after the call */
-    codeTimeoutSeconds: z.number().int().min(3).max(120).default(15),
+    codeTimeoutSeconds: z.number().int().min(1).max(120).default(15),
   })
   .strict();
+
+/**
+ * The IVR's own timers. Today's values are the defaults; a real office cannot go under the
+ * production floors (a caller needs time to hear a prompt and find a key), and only
+ * `timing.profile: test` lets a configuration go under them, so that the test suite can
+ * run its calls with a short ring. Each directorate may override the call timers.
+ */
+const callTimingFields = {
+  /** one ring of the ringback the caller hears: an Italian ring is 5 s (1 s on, 4 s off) */
+  ringSeconds: z.number().positive().max(60),
+  /** no key after a menu prompt: wait this long, then count a silent attempt */
+  menuTimeoutSeconds: z.number().positive().max(60),
+  /** while typing a number: pause allowed between two digits */
+  digitTimeoutSeconds: z.number().positive().max(60),
+  /** an operator's unit code after "*": pause allowed between its digits */
+  codeGapSeconds: z.number().positive().max(60),
+  /** after outcome 1 (basic information), how long the operator has to key the topic */
+  topicTimeoutSeconds: z.number().positive().max(60),
+};
+export type CallTimingKey = keyof typeof callTimingFields;
+export const CALL_TIMING_DEFAULTS: Record<CallTimingKey, number> = { ringSeconds: 5, menuTimeoutSeconds: 6, digitTimeoutSeconds: 7, codeGapSeconds: 3, topicTimeoutSeconds: 6 };
+const timingSchema = z
+  .object({
+    profile: z.enum(['production', 'test']).default('production'),
+    ringSeconds: callTimingFields.ringSeconds.default(CALL_TIMING_DEFAULTS.ringSeconds),
+    menuTimeoutSeconds: callTimingFields.menuTimeoutSeconds.default(CALL_TIMING_DEFAULTS.menuTimeoutSeconds),
+    digitTimeoutSeconds: callTimingFields.digitTimeoutSeconds.default(CALL_TIMING_DEFAULTS.digitTimeoutSeconds),
+    codeGapSeconds: callTimingFields.codeGapSeconds.default(CALL_TIMING_DEFAULTS.codeGapSeconds),
+    topicTimeoutSeconds: callTimingFields.topicTimeoutSeconds.default(CALL_TIMING_DEFAULTS.topicTimeoutSeconds),
+    /** the dispatcher looks for due callbacks at least this often (it is also woken by events) */
+    dispatcherPollSeconds: z.number().positive().max(60).default(5),
+  })
+  .strict();
+/** the floors of a real office; the test profile only keeps timers positive */
+export const PRODUCTION_FLOORS: Record<CallTimingKey | 'dispatcherPollSeconds' | 'codeTimeoutSeconds', number> = {
+  ringSeconds: 3,
+  menuTimeoutSeconds: 3,
+  digitTimeoutSeconds: 3,
+  codeGapSeconds: 1,
+  topicTimeoutSeconds: 3,
+  dispatcherPollSeconds: 1,
+  codeTimeoutSeconds: 3,
+};
 
 /** a host name or an IPv4 address: written into pjsip.conf, so nothing else */
 const host = z.string().regex(/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/, 'expected a host name or an IPv4 address');
@@ -291,6 +334,8 @@ const directorateSchema = z
     ring: ringSchema.default({ strategy: 'all', perPhoneSeconds: 15 }),
     callback: callbackPolicySchema.default(() => callbackPolicySchema.parse({})),
     transfer: transferSchema.default(() => transferSchema.parse({})),
+    /** this directorate's call timers where they differ from the top-level `timing` */
+    timing: z.object(callTimingFields).partial().strict().default({}),
     /** optional replacement for the generated spoken welcome */
     welcome: z.object({ it: spokenText.optional(), en: spokenText.optional(), de: spokenText.optional(), fr: spokenText.optional() }).strict().default({}),
   })
@@ -380,6 +425,7 @@ export const configSchema = z
       .min(1)
       .default(() => [structuredClone(LOOPBACK_TRUNK) as Trunk]),
     directorates: z.array(directorateSchema).min(1),
+    timing: timingSchema.default(() => timingSchema.parse({})),
     jobs: jobsSchema.default(() => jobsSchema.parse({})),
     /** operators created at the first start of an empty database; ivrctl manages them after */
     operators: z.array(operatorSeedSchema).default([]),
@@ -430,6 +476,17 @@ export const configSchema = z
       if (dp.case === 'staff' && dp.callback.placedBy?.includes('switchboard'))
         ctx.addIssue({ code: 'custom', path: ['directorates', i, 'callback', 'placedBy'], message: `${dp.id} has no switchboard (case "staff")` });
     });
+    if (cfg.timing.profile === 'production') {
+      const floor = (path: Array<string | number>, key: keyof typeof PRODUCTION_FLOORS, value: number | undefined): void => {
+        if (value !== undefined && value < PRODUCTION_FLOORS[key])
+          ctx.addIssue({ code: 'custom', path, message: `at least ${PRODUCTION_FLOORS[key]} s in a real office (only timing.profile: test allows less)` });
+      };
+      for (const key of ['dispatcherPollSeconds', ...Object.keys(callTimingFields)] as Array<CallTimingKey | 'dispatcherPollSeconds'>) floor(['timing', key], key, cfg.timing[key]);
+      cfg.directorates.forEach((dp, i) => {
+        for (const key of Object.keys(callTimingFields) as CallTimingKey[]) floor(['directorates', i, 'timing', key], key, dp.timing[key]);
+        floor(['directorates', i, 'transfer', 'codeTimeoutSeconds'], 'codeTimeoutSeconds', dp.transfer.codeTimeoutSeconds);
+      });
+    }
     cfg.operators.forEach((op, i) => {
       const dp = cfg.directorates.find((d) => d.id === op.dp);
       if (!dp) ctx.addIssue({ code: 'custom', path: ['operators', i, 'dp'], message: `unknown directorate "${op.dp}"` });
@@ -444,6 +501,25 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 export type Directorate = Config['directorates'][number];
+
+/** A directorate's call timers in milliseconds: its own overrides over the top-level `timing`. */
+export interface CallTiming {
+  ringMs: number;
+  menuTimeoutMs: number;
+  digitTimeoutMs: number;
+  codeGapMs: number;
+  topicTimeoutMs: number;
+}
+export function callTiming(timing: Partial<Record<CallTimingKey, number>>, dp: Pick<Directorate, 'timing'>): CallTiming {
+  const v = (k: CallTimingKey): number => Math.round((dp.timing[k] ?? timing[k] ?? CALL_TIMING_DEFAULTS[k]) * 1000);
+  return {
+    ringMs: v('ringSeconds'),
+    menuTimeoutMs: v('menuTimeoutSeconds'),
+    digitTimeoutMs: v('digitTimeoutSeconds'),
+    codeGapMs: v('codeGapSeconds'),
+    topicTimeoutMs: v('topicTimeoutSeconds'),
+  };
+}
 /**
  * The trunk whose PJSIP objects (endpoint/aor/identify, -auth, -reg) an id would clash with:
  * operators and trunks share Asterisk's PJSIP namespace.

@@ -6,7 +6,7 @@
 // line is asked for an outcome / intervention code (a default after the timeout) that goes
 // into the caller's profile. An official is free for the next call only after that.
 import type { Logger } from 'pino';
-import type { Directorate } from '../config/schema';
+import type { CallTiming, Directorate } from '../config/schema';
 import { GroupRinger } from '../telephony/group-ringer';
 import type { Lang } from '../config/languages';
 import type { Presence } from '../operators/presence';
@@ -20,10 +20,6 @@ import type { CallTracker, TelephonyPort } from '../telephony/port';
 import { FOLLOW_UP, INTERVENTION_CODES, matchUnitCode, NOT_RECORDED, OUTCOME_CODES } from './codes';
 import { ignored } from '../runtime/ignored';
 
-/** pause allowed between the digits of a unit code after "*" */
-const CODE_GAP_MS = 3000;
-/** after outcome 1, how long the operator has to key the topic */
-const TOPIC_WAIT_MS = 6000;
 const BASIC_INFORMATION = '1';
 
 export interface ConversationDeps {
@@ -51,6 +47,8 @@ export interface ConversationSubject {
   attemptId?: number;
   /** Stasis args for the unit's legs, so a restarted controller knows them as orphans */
   legArgs: string[];
+  /** the directorate's timers: the pause allowed between a unit code's digits, the topic's wait */
+  timing: Pick<CallTiming, 'codeGapMs' | 'topicTimeoutMs'>;
   /** the first official is an office's (the caller chose it in the menu, or its callback):
    *  they key an intervention code at the end, not an operator's outcome */
   officialUnit?: string;
@@ -143,7 +141,7 @@ export class Conversation {
     this.typingTimer = setTimeout(() => {
       const exact = this.s.dp.units.find((u) => u.code === this.typed);
       this.endTyping(exact ?? 'unknown');
-    }, CODE_GAP_MS);
+    }, this.s.timing.codeGapMs);
   }
 
   private endTyping(m: Directorate['units'][number] | 'unknown'): void {
@@ -264,7 +262,7 @@ export class Conversation {
       // basic information given: which topic, if the operator keys it (or later in the console)
       const topics = this.s.dp.topics;
       if (key === BASIC_INFORMATION && kind === 'operator' && topics.length > 0) {
-        const topic = await leg.ask([commonMedia('op-topic', 'it')], TOPIC_WAIT_MS, (d) => topics.some((x) => x.code === d));
+        const topic = await leg.ask([commonMedia('op-topic', 'it')], this.s.timing.topicTimeoutMs, (d) => topics.some((x) => x.code === d));
         if (topic !== null) this.recordTopic(official, topics.find((x) => x.code === topic)!.name);
       }
       if (key !== null) await leg.play([commonMedia('op-code-recorded', 'it')]);

@@ -4,13 +4,13 @@
 // Loopback only, bearer token from the state dir's secrets.
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { ActionError, type Dispatcher } from '../callbacks/dispatcher';
-import { ConfigError } from '../config/load';
+import { type Dispatcher } from '../callbacks/dispatcher';
 import type { ConfigReloader } from '../config/reloader';
 import type { JobScheduler } from '../jobs/schedule';
-import { ClosureRequestError, type ClosuresService } from '../schedule/closures-service';
-import { ValidationError, type OperatorsService } from '../operators/operators-service';
-import { StorageUnavailable, type WriteQueue } from '../storage/write-queue';
+import { type ClosuresService } from '../schedule/closures-service';
+import { type OperatorsService } from '../operators/operators-service';
+import { type WriteQueue } from '../storage/write-queue';
+import { ActionError, ClosureRequestError, ConfigError, StorageUnavailable, ValidationError } from '../errors';
 
 export interface ApiDeps {
   token: string;

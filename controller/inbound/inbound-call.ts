@@ -17,13 +17,14 @@ import type { CallEndReason, CallFacts, CallsRepo } from '../storage/calls-repo'
 import type { FollowupsRepo } from '../storage/followups-repo';
 import type { NotesRepo } from '../storage/notes-repo';
 import type { OutcomesRepo } from '../storage/outcomes-repo';
-import { StorageUnavailable, type WriteQueue } from '../storage/write-queue';
+import { type WriteQueue } from '../storage/write-queue';
 import { Leg } from '../telephony/leg';
 import { FALLBACK, type CallTracker, type TelephonyPort } from '../telephony/port';
 import type { InboundObserver } from './call-results';
 import { GroupRinger } from '../telephony/group-ringer';
-import { RING_MS, startIvr, step, type CallContext, type IvrEffect, type IvrEvent, type IvrState } from './ivr-flow';
+import { startIvr, step, type CallContext, type IvrEffect, type IvrEvent, type IvrState } from './ivr-flow';
 import { ignored } from '../runtime/ignored';
+import { StorageUnavailable } from '../errors';
 
 /** a booking not written after this long: the caller is asked to hold (hold music) */
 export const BOOKING_HOLD_AFTER_MS = 1500;
@@ -172,8 +173,6 @@ export class InboundCall {
       case 'play': {
         const ac = new AbortController();
         this.plays.set(e.token, ac);
-        if (e.prompts.some((p) => p.kind === 'common' && p.name === 'offer-callback') || e.prompts.some((p) => p.kind === 'common' && p.name === 'type-number'))
-          this.markOfferStart();
         const outcome = await port.play(
           this.channelId,
           e.prompts.flatMap((p) => promptMedia(p, this.state.lang, this.dp.id)),
@@ -206,11 +205,10 @@ export class InboundCall {
           ? await this.d.presence.available(this.dp.id, 'unit', unit)
           : await this.d.presence.available(this.dp.id, this.dp.case === 'switchboard' ? 'switchboard' : 'staff');
         this.record('operators', { available: a.phones, reason: a.reason });
-        this.pendingPhones = a.phones;
-        return this.feed({ type: 'operators', available: a.phones.length, ...(a.reason ? { reason: a.reason } : {}) });
+        return this.feed({ type: 'operators', phones: a.phones, ...(a.reason ? { reason: a.reason } : {}) });
       }
       case 'ring':
-        return this.ring(e.token, e.ms);
+        return this.ring(e.token, e.phones, e.ms);
       case 'stopRinging':
         this.stopRinging();
         return;
@@ -229,6 +227,8 @@ export class InboundCall {
       }
       case 'record':
         if (e.event === 'menu' || e.event === 'language') this.updateCall({ menuPath: this.state.path.join(',') });
+        if (e.event === 'offer') this.markOfferStart(); // its prompt is the next effect, in this same tick
+        if (e.event === 'ringing_ended') this.ringingEnded(e.data as { answered: boolean; operator?: string; rings: number });
         this.record(e.event, e.data);
         return;
       case 'hangup':
@@ -240,10 +240,7 @@ export class InboundCall {
     }
   }
 
-  private pendingPhones: string[] = [];
-
-  private async ring(token: number, ms: number): Promise<void> {
-    const phones = this.pendingPhones;
+  private async ring(token: number, phones: string[], ms: number): Promise<void> {
     for (const p of phones) this.d.presence.engage(p);
     const caller = this.callerNumberRaw ?? 'anonimo';
     this.ringer = new GroupRinger(
@@ -279,12 +276,8 @@ export class InboundCall {
       }
       return;
     }
-    const rings = Math.min(Math.ceil((Date.now() - this.ringStartedAt) / RING_MS), Math.round(ms / RING_MS));
-    if (!outcome.answered) {
-      this.record('ringing_ended', { answered: false, rings, rung: outcome.rung });
-      this.updateCall({ ringCount: rings });
-      return this.feed({ type: 'ringUnanswered', token, rings });
-    }
+    const elapsedMs = Date.now() - this.ringStartedAt;
+    if (!outcome.answered) return this.feed({ type: 'ringUnanswered', token, elapsedMs, rung: outcome.rung });
     // bridge the caller with the operator who answered first; the conversation owns the
     // operator's leg from here (transfer, outcome code, freeing the operator)
     const leg = new Leg(outcome.legId, this.d.port, this.d.tracker);
@@ -292,7 +285,7 @@ export class InboundCall {
     try {
       this.conversation = await Conversation.start(
         this.d,
-        { dp: this.dp, number: this.profileNumber, callId: this.channelId, legArgs: ['leg', this.channelId], ...officialOf(this.group) },
+        { dp: this.dp, number: this.profileNumber, callId: this.channelId, legArgs: ['leg', this.channelId], timing: this.state.ctx.timing, ...officialOf(this.group) },
         {
           channelId: this.channelId,
           lang: this.state.lang,
@@ -312,11 +305,16 @@ export class InboundCall {
       throw err;
     }
     if (this.ended) return this.conversation.callerGone();
-    this.record('ringing_ended', { answered: true, operator: outcome.operator, rings });
     this.answeredBy = outcome.operator;
-    this.d.observe?.answeredAfter(this.dp.id, rings);
-    this.updateCall({ answeredBy: outcome.operator, ringCount: rings });
-    this.feed({ type: 'ringAnswered', token, operator: outcome.operator });
+    this.feed({ type: 'ringAnswered', token, operator: outcome.operator, elapsedMs });
+  }
+
+  /** The flow counted the rings heard: they go into the call's row (and the metrics when answered). */
+  private ringingEnded(r: { answered: boolean; operator?: string; rings: number }): void {
+    if (r.answered && r.operator) {
+      this.d.observe?.answeredAfter(this.dp.id, r.rings);
+      this.updateCall({ answeredBy: r.operator, ringCount: r.rings });
+    } else this.updateCall({ ringCount: r.rings });
   }
 
   private stopRinging(): void {
@@ -329,7 +327,7 @@ export class InboundCall {
   private markOfferStart(): void {
     if (this.offerMarked || !this.ringStartedAt) return;
     this.offerMarked = true;
-    const thresholdMs = this.dp.ringsBeforeCallback * RING_MS;
+    const thresholdMs = this.dp.ringsBeforeCallback * this.state.ctx.timing.ringMs;
     this.d.observe?.offerDelayMs(Date.now() - this.ringStartedAt - thresholdMs);
   }
 

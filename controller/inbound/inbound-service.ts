@@ -2,7 +2,7 @@
 // caller on a directorate's number, and reconciles after a (re)connection.
 import type { Logger } from 'pino';
 import { callerIdNumber, nationalFromCallerId, checkCallbackNumber } from '../numbering/numbering-plan';
-import type { Config } from '../config/schema';
+import { callTiming, type Config } from '../config/schema';
 import { isOpen } from '../schedule/service-hours';
 import type { CallbacksRepo } from '../storage/callbacks-repo';
 import type { CallsRepo } from '../storage/calls-repo';
@@ -104,6 +104,7 @@ export class InboundService {
         languages: languageChoices(dp.languages),
         pending,
         rings: dp.ringsBeforeCallback,
+        timing: callTiming(this.config.timing, dp),
         offices: dp.menu,
         ...(closure ? { closure } : {}),
       },

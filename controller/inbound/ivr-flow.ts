@@ -8,6 +8,7 @@
 // something already cancelled is recognised and ignored.
 import { checkCallbackNumber, type NumberRefusal } from '../numbering/numbering-plan';
 import { LANGUAGE_INVITATIONS, type Lang, type LanguageChoice } from '../config/languages';
+import type { CallTiming } from '../config/schema';
 
 import type { Prompt } from '../prompts/prompt';
 import type { CallEventType } from '../storage/call-event-types';
@@ -28,17 +29,14 @@ export interface CallContext {
   pending: { id: number; position: number } | undefined;
   /** rings before the callback offer (one Italian ring = 5 s) */
   rings: number;
+  /** the directorate's timers (the flow uses the ring unit and the menu and digit time-outs) */
+  timing: CallTiming;
   /** main-menu keys leading to an office (internal unit) instead of the operators */
   offices?: Array<{ key: string; unit: string }>;
   /** an extraordinary closure live now: its message instead of the menu, then the offer per its flag */
   closure?: { id: number; prompt: Prompt; offerCallback: boolean };
 }
 
-export const RING_MS = 5000;
-/** no key after a menu prompt: wait this long, then count a silent attempt */
-export const MENU_TIMEOUT_MS = 6000;
-/** while typing a number: pause allowed between two digits */
-export const DIGIT_TIMEOUT_MS = 7000;
 /** attempts (silence or invalid key) before a polite goodbye */
 export const MAX_TRIES = 3;
 /** longer than any Italian number: stop collecting and refuse */
@@ -90,9 +88,11 @@ export type IvrEvent =
   | { type: 'playDone'; token: number }
   | { type: 'timeout'; token: number }
   | { type: 'dtmf'; digit: string }
-  | { type: 'operators'; available: number; reason?: 'none_registered' | 'all_busy' }
-  | { type: 'ringAnswered'; token: number; operator: string }
-  | { type: 'ringUnanswered'; token: number; rings: number }
+  /** the phones free to ring now (none: why) */
+  | { type: 'operators'; phones: string[]; reason?: 'none_registered' | 'all_busy' }
+  /** elapsedMs: since the ringing started (the rings heard are counted from it) */
+  | { type: 'ringAnswered'; token: number; operator: string; elapsedMs: number }
+  | { type: 'ringUnanswered'; token: number; elapsedMs: number; rung: string[] }
   | { type: 'booked'; id: number; position: number; today: boolean }
   | { type: 'bookRefused'; reason: BookRefusal; position?: number }
   /** the booking has not been written yet after a short while (the database is busy) */
@@ -110,7 +110,7 @@ export type IvrEffect =
   | { type: 'startTimer'; token: number; ms: number }
   | { type: 'setLanguage'; lang: Lang }
   | { type: 'checkOperators'; group: string }
-  | { type: 'ring'; token: number; ms: number }
+  | { type: 'ring'; token: number; phones: string[]; ms: number }
   | { type: 'stopRinging' }
   | { type: 'book'; number: string; path: string; rings: number | null; group: string }
   | { type: 'cancelPending'; id: number }
@@ -234,6 +234,9 @@ function afterWelcome(b: Builder): Builder {
   return enterMenu(b, 'main');
 }
 
+/** The rings a caller heard in elapsedMs of ringing: a ring begun counts (the first from the start), never more than the threshold. */
+export const ringsHeard = (ctx: Pick<CallContext, 'rings' | 'timing'>, elapsedMs: number): number => Math.min(Math.max(1, Math.ceil(elapsedMs / ctx.timing.ringMs)), ctx.rings);
+
 function offer(b: Builder, lead: Prompt[]): Builder {
   b.emit({ type: 'record', event: 'offer' });
   if (b.state.ctx.callerNumber) return enterMenu(b, 'offer', 0, lead);
@@ -353,7 +356,7 @@ export function step(state: IvrState, event: IvrEvent): Transition {
       if (event.type === 'playDone' && event.token === state.token && !phase.waiting)
         return b
           .set({ ...phase, waiting: true })
-          .timer(MENU_TIMEOUT_MS)
+          .timer(state.ctx.timing.menuTimeoutMs)
           .done();
       if (event.type === 'timeout' && event.token === state.token) {
         if (phase.tries + 1 >= MAX_TRIES) return noInput(b, phase.menu).done();
@@ -364,7 +367,7 @@ export function step(state: IvrState, event: IvrEvent): Transition {
 
     case 'checkingOperators':
       if (event.type === 'operators') {
-        if (event.available === 0) {
+        if (event.phones.length === 0) {
           b.emit({ type: 'record', event: 'no_operator', data: { reason: event.reason } });
           return offer(b, [common(event.reason === 'none_registered' ? 'no-operator-online' : 'operators-busy')]).done();
         }
@@ -372,15 +375,24 @@ export function step(state: IvrState, event: IvrEvent): Transition {
         return b
           .patch({ token })
           .set({ step: 'ringing', ring: token })
-          .emit({ type: 'ring', token, ms: state.ctx.rings * RING_MS })
+          .emit({ type: 'ring', token, phones: event.phones, ms: state.ctx.rings * state.ctx.timing.ringMs })
           .done();
       }
       return b.done();
 
     case 'ringing':
-      if (event.type === 'ringAnswered' && event.token === phase.ring) return b.set({ step: 'connected', operator: event.operator }).done();
+      if (event.type === 'ringAnswered' && event.token === phase.ring) {
+        const rings = ringsHeard(state.ctx, event.elapsedMs);
+        return b
+          .set({ step: 'connected', operator: event.operator })
+          .emit({ type: 'record', event: 'ringing_ended', data: { answered: true, operator: event.operator, rings } })
+          .done();
+      }
       if (event.type === 'ringUnanswered' && event.token === phase.ring) {
-        b.patch({ rings: event.rings }).emit({ type: 'record', event: 'unanswered', data: { rings: event.rings } });
+        const rings = ringsHeard(state.ctx, event.elapsedMs);
+        b.patch({ rings })
+          .emit({ type: 'record', event: 'ringing_ended', data: { answered: false, rings, rung: event.rung } })
+          .emit({ type: 'record', event: 'unanswered', data: { rings } });
         return offer(b, [common('no-answer')]).done();
       }
       return b.done(); // keys while ringing are ignored
@@ -398,13 +410,13 @@ export function step(state: IvrState, event: IvrEvent): Transition {
         if (digits.length > MAX_TYPED) return finishTyping(b, { ...phase, digits }).done();
         return b
           .set({ ...phase, digits, waiting: true })
-          .timer(DIGIT_TIMEOUT_MS)
+          .timer(state.ctx.timing.digitTimeoutMs)
           .done();
       }
       if (event.type === 'playDone' && event.token === state.token && !phase.waiting)
         return b
           .set({ ...phase, waiting: true })
-          .timer(DIGIT_TIMEOUT_MS)
+          .timer(state.ctx.timing.digitTimeoutMs)
           .done();
       if (event.type === 'timeout' && event.token === state.token) {
         if (phase.digits) return finishTyping(b, phase).done(); // "#" forgotten: take what was typed

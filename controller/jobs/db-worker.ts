@@ -5,10 +5,10 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { DpFigures, DpSelector, FigureOptions, FigureRange } from '../monitoring/figures';
-import { ReportRangeError } from '../monitoring/figures';
 import type { BackupResult } from '../storage/backup';
 import type { RetentionResult } from './retention';
 import type { DbTask } from './db-worker-thread';
+import { ReportRangeError } from '../errors';
 
 interface Pending {
   resolve(v: unknown): void;

@@ -17,6 +17,7 @@ import { sqlEvent } from '../storage/call-event-types';
 import type { Db } from '../storage/database';
 import { CALLBACK_STATUSES, type CallbackStatus } from '../storage/callbacks-repo';
 import { addDays, localTime, zonedInstant, type LocalDate } from '../schedule/service-hours';
+import { ReportRangeError } from '../errors';
 
 export const DEFAULT_TIMEZONE = 'Europe/Rome';
 
@@ -125,11 +126,6 @@ export const BOOKING_REFUSAL_REASONS: readonly string[] = ['duplicate', 'number_
 export const MAX_REPORT_DAYS = 366;
 /** dates outside these years are typing mistakes, not history */
 export const REPORT_YEARS = { first: 2000, last: 2099 } as const;
-
-/** A report range that is malformed or too long; the message says which and why. */
-export class ReportRangeError extends Error {
-  override readonly name = 'ReportRangeError';
-}
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 

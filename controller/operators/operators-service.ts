@@ -7,15 +7,11 @@ import type { Provisioner } from '../provisioning/provisioner';
 import { newSecret } from '../provisioning/secrets';
 import type { MetaRepo } from '../storage/meta-repo';
 import type { OperatorRow, OperatorsRepo } from '../storage/operators-repo';
+import { ValidationError } from '../errors';
 
 /** A SIP password shorter than this is refused: phones register from the office network, and a
  *  digest is guessed offline from one captured REGISTER */
 export const MIN_OPERATOR_PASSWORD = 12;
-
-/** A request that cannot be carried out as asked (CLI exit code 2). */
-export class ValidationError extends Error {
-  override readonly name = 'ValidationError';
-}
 
 export interface NewOperator {
   id: string;

@@ -10,7 +10,7 @@ import { spokenUntil, type Closure } from '../schedule/closures';
 import { WEEKDAYS } from '../config/schema';
 import { commonPromptPath, dpPromptPath, SYNTHESIZED_NUMBERS } from './media';
 import { LANGS, speaksNumbersItself, type Lang } from '../config/languages';
-import { ConfigError } from '../config/load';
+import { ConfigError } from '../errors';
 
 export type { Lang } from '../config/languages';
 

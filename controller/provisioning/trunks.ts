@@ -4,8 +4,8 @@
 // Pure renderers, like asterisk-includes.ts; passwords come from the files or environment
 // variables the configuration names, never from the configuration itself.
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../config/load';
 import { trunkOf, type Config, type Trunk } from '../config/schema';
+import { ConfigError } from '../errors';
 
 const HEADER = '; generated from the configuration by the controller / ivrctl: do not edit';
 

@@ -8,10 +8,7 @@ import type { ClosureRow, ClosuresRepo } from '../storage/closures-repo';
 import type { WriteQueue } from '../storage/write-queue';
 import { closureAt, MAX_CLOSURE_DAYS, type Closure, type ClosureView } from './closures';
 import type { ClosedInterval } from './service-hours';
-
-export class ClosureRequestError extends Error {
-  override readonly name = 'ClosureRequestError';
-}
+import { ClosureRequestError } from '../errors';
 
 export interface ClosureRequest {
   dp: string;

@@ -5,6 +5,7 @@
 import type { Weekday } from '../config/schema';
 import type { Lang } from '../config/languages';
 import { addDays, localTime, zonedInstant, type ClosedInterval } from './service-hours';
+import { ClosureTimeError } from '../errors';
 
 export interface Closure extends ClosedInterval {
   id: number;
@@ -26,10 +27,6 @@ export interface ClosureView {
 
 /** longer closures belong in the configuration (hours, localHolidays) */
 export const MAX_CLOSURE_DAYS = 31;
-
-export class ClosureTimeError extends Error {
-  override readonly name = 'ClosureTimeError';
-}
 
 /**
  * The end of a closure as a sysadmin types it, in the directorate's time zone: "14:30"

@@ -19,11 +19,10 @@
 //             result once applied; with deadlineMs, a write not yet applied by then is
 //             withdrawn and rejects with StorageUnavailable: it will never be applied, so the
 //             caller may say so (a booking the caller is told failed never appears later).
+import { StorageUnavailable, type StorageState } from '../errors';
 
 /** the controller's connection waits at most this long for a lock, inside the event loop */
 export const CONTROLLER_BUSY_TIMEOUT_MS = 10;
-
-export type StorageState = 'ok' | 'busy' | 'failing';
 
 /** SQLite's answers that a later retry may not get again */
 const BUSY_CODES = /^SQLITE_(BUSY|LOCKED)/;
@@ -39,16 +38,6 @@ export function transientKind(err: unknown): 'busy' | 'failing' | undefined {
   if (BUSY_CODES.test(code)) return 'busy';
   if (FAILING_CODES.test(code)) return 'failing';
   return undefined;
-}
-
-export class StorageUnavailable extends Error {
-  override readonly name = 'StorageUnavailable';
-  constructor(
-    message: string,
-    readonly state: StorageState | 'overloaded',
-  ) {
-    super(message);
-  }
 }
 
 interface Item {

@@ -3,16 +3,13 @@
 // rarely), always bounded by a timeout because asterisk-manager never reports a refused
 // connection to the caller of action().
 import AsteriskManager from 'asterisk-manager';
+import { AmiError } from '../errors';
 
 export interface AmiCredentials {
   host: string;
   port: number;
   user: string;
   secret: string;
-}
-
-export class AmiError extends Error {
-  override readonly name = 'AmiError';
 }
 
 /**

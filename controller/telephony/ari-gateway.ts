@@ -1,5 +1,6 @@
-// The one implementation of the telephony port over ari-client, plus the supervision of
-// the ARI connection.
+// The one implementation of the telephony port over ARI, plus the supervision of the ARI
+// connection: ari-client for the event websocket, our own REST requests (ari-rest.ts) for
+// the operations, which keep Asterisk's HTTP status in their errors.
 //
 // Connection: probe GET /ari/asterisk/info with our own timeout (ari-client's connect() can
 // hang when Asterisk is down), then connect and start the app. ari-client re-opens a dropped
@@ -22,9 +23,10 @@ import ari, { type Client } from 'ari-client';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Boundary } from '../runtime/boundary';
-import { ariGet } from './ari-rest';
-import { AriError, type CallEvents, type ChannelSummary, type OriginateRequest, type PlaybackOutcome, type StasisChannel, type TelephonyPort } from './port';
+import { ariGet, ariRequest } from './ari-rest';
+import { type CallEvents, type ChannelSummary, type OriginateRequest, type PlaybackOutcome, type StasisChannel, type TelephonyPort } from './port';
 import { ignored } from '../runtime/ignored';
+import { AriError } from '../errors';
 
 export interface AriSettings {
   url: string;
@@ -56,19 +58,6 @@ export interface GatewayHandlers {
   onPresence?(resource: string, state: string): void;
   /** handling an event of this channel failed: its owner degrades that call only */
   onChannelError?(channelId: string, err: unknown): void;
-}
-
-/** Turns whatever ari-client threw into an AriError (its message is the HTTP body). */
-export function toAriError(err: unknown): AriError {
-  const raw = err instanceof Error ? err.message : String(err);
-  let message = raw;
-  try {
-    const body = JSON.parse(raw) as { message?: string; error?: string };
-    message = body.message ?? body.error ?? raw;
-  } catch {
-    /* not JSON */
-  }
-  return new AriError(message, /not found|does not exist|no such/i.test(message));
 }
 
 interface PendingPlayback {
@@ -266,7 +255,7 @@ export class AriGateway implements TelephonyPort {
     const p = this.playbacks.get(playbackId);
     if (!p) return;
     try {
-      await this.call((c) => c.playbacks.get({ playbackId }));
+      await this.rest('GET', `/playbacks/${enc(playbackId)}`);
     } catch (err) {
       if (err instanceof AriError && err.notFound) {
         this.log.warn({ playbackId, channelId: p.channelId }, 'playback ended without its event; going on');
@@ -285,23 +274,16 @@ export class AriGateway implements TelephonyPort {
     return total + PLAYBACK_MARGIN_MS;
   }
 
-  private get api(): Client {
-    if (!this.client || this.state !== 'connected') throw new AriError('ARI is not connected', false);
-    return this.client;
-  }
-
-  private async call<T>(op: (c: Client) => Promise<T>): Promise<T> {
-    try {
-      return await withTimeout(op(this.api), this.settings.requestTimeoutMs ?? 10_000, 'ARI request');
-    } catch (err) {
-      throw err instanceof AriError ? err : toAriError(err);
-    }
+  /** One REST request while the websocket is up: events we could not hear would make its result meaningless. */
+  private rest<T = unknown>(method: 'GET' | 'POST' | 'DELETE', path: string, params?: Parameters<typeof ariRequest>[3]): Promise<T> {
+    if (!this.client || this.state !== 'connected') return Promise.reject(new AriError('ARI is not connected', null));
+    return ariRequest<T>(this.settings, method, path, params, this.settings.requestTimeoutMs ?? 10_000);
   }
 
   // ---- the port ---------------------------------------------------------------------
 
   async answer(channelId: string): Promise<void> {
-    await this.call((c) => c.channels.answer({ channelId }));
+    await this.rest('POST', `/channels/${enc(channelId)}/answer`);
   }
 
   async play(channelId: string, media: string[], signal: AbortSignal): Promise<PlaybackOutcome> {
@@ -314,11 +296,11 @@ export class AriGateway implements TelephonyPort {
     const done = new Promise<PlaybackOutcome>((resolve) => this.playbacks.set(playbackId, { resolve, channelId }));
     const onAbort = (): void => {
       this.playbackEnded(playbackId, 'stopped');
-      this.client?.playbacks.stop({ playbackId }).catch(ignored(this.log, 'stop the playback'));
+      if (this.state === 'connected') this.rest('DELETE', `/playbacks/${enc(playbackId)}`).catch(ignored(this.log, 'stop the playback'));
     };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      await this.call((c) => c.channels.play({ channelId, media, playbackId }));
+      await this.rest('POST', `/channels/${enc(channelId)}/play`, { media, playbackId });
       const p = this.playbacks.get(playbackId);
       const watch = this.watchdogMs(media);
       if (p && watch !== undefined) p.watchdog = setTimeout(() => void this.checkPlayback(playbackId).catch(ignored(this.log, 'check the playback')), watch);
@@ -335,7 +317,7 @@ export class AriGateway implements TelephonyPort {
 
   async stopTone(channelId: string): Promise<void> {
     try {
-      await this.call((c) => c.playbacks.stop({ playbackId: toneId(channelId) }));
+      await this.rest('DELETE', `/playbacks/${enc(toneId(channelId))}`);
     } catch (err) {
       if (!(err instanceof AriError && err.notFound)) throw err;
     }
@@ -343,24 +325,22 @@ export class AriGateway implements TelephonyPort {
 
   async hangup(channelId: string, reason: 'normal' | 'busy' | 'congestion' = 'normal'): Promise<void> {
     try {
-      await this.call((c) => c.channels.hangup({ channelId, reason }));
+      await this.rest('DELETE', `/channels/${enc(channelId)}`, { reason });
     } catch (err) {
       if (!(err instanceof AriError && err.notFound)) throw err; // already gone is fine
     }
   }
 
   async continueInDialplan(channelId: string, context: string, extension: string, priority: number): Promise<void> {
-    await this.call((c) => c.channels.continueInDialplan({ channelId, context, extension, priority }));
+    await this.rest('POST', `/channels/${enc(channelId)}/continue`, { context, extension, priority });
   }
 
   async setLanguage(channelId: string, lang: string): Promise<void> {
-    await this.call((c) => c.channels.setChannelVar({ channelId, variable: 'CHANNEL(language)', value: lang }));
+    await this.rest('POST', `/channels/${enc(channelId)}/variable`, { variable: 'CHANNEL(language)', value: lang });
   }
 
   async originate(r: OriginateRequest): Promise<void> {
-    await this.call((c) =>
-      c.channels.originate({ endpoint: r.endpoint, channelId: r.channelId, callerId: r.callerId, timeout: r.timeoutSec, app: this.settings.app, appArgs: r.appArgs.join(',') }),
-    );
+    await this.rest('POST', '/channels', { endpoint: r.endpoint, channelId: r.channelId, callerId: r.callerId, timeout: r.timeoutSec, app: this.settings.app, appArgs: r.appArgs });
   }
 
   async createBridge(): Promise<string> {
@@ -368,25 +348,25 @@ export class AriGateway implements TelephonyPort {
     // dtmf_events: Asterisk must see the digits of the bridged channels. A plain mixing bridge
     // of two PJSIP channels is bridged natively, RTP relayed packet by packet, and an
     // operator's RFC 4733 "*" + unit code never reaches us (SIP INFO did): found with baresip
-    await this.call((c) => c.bridges.create({ bridgeId, type: 'mixing,dtmf_events' }));
+    await this.rest('POST', '/bridges', { bridgeId, type: 'mixing,dtmf_events' });
     return bridgeId;
   }
 
   async addToBridge(bridgeId: string, channelIds: string[]): Promise<void> {
-    await this.call((c) => c.bridges.addChannel({ bridgeId, channel: channelIds }));
+    await this.rest('POST', `/bridges/${enc(bridgeId)}/addChannel`, { channel: channelIds });
   }
 
   async removeFromBridge(bridgeId: string, channelIds: string[]): Promise<void> {
-    await this.call((c) => c.bridges.removeChannel({ bridgeId, channel: channelIds }));
+    await this.rest('POST', `/bridges/${enc(bridgeId)}/removeChannel`, { channel: channelIds });
   }
 
   async startMoh(channelId: string): Promise<void> {
-    await this.call((c) => c.channels.startMoh({ channelId, mohClass: 'default' }));
+    await this.rest('POST', `/channels/${enc(channelId)}/moh`, { mohClass: 'default' });
   }
 
   async stopMoh(channelId: string): Promise<void> {
     try {
-      await this.call((c) => c.channels.stopMoh({ channelId }));
+      await this.rest('DELETE', `/channels/${enc(channelId)}/moh`);
     } catch (err) {
       if (!(err instanceof AriError && err.notFound)) throw err;
     }
@@ -406,13 +386,13 @@ export class AriGateway implements TelephonyPort {
     // a channel in the application would deliver its DTMF twice.
     const sources = resources.map((r) => `deviceState:PJSIP/${r}`).filter((s) => !this.watched.has(s));
     if (sources.length === 0) return;
-    await this.call((c) => c.applications.subscribe({ applicationName: this.settings.app, eventSource: sources }));
+    await this.rest('POST', `/applications/${enc(this.settings.app)}/subscription`, { eventSource: sources });
     for (const s of sources) this.watched.add(s);
   }
 
   async destroyBridge(bridgeId: string): Promise<void> {
     try {
-      await this.call((c) => c.bridges.destroy({ bridgeId }));
+      await this.rest('DELETE', `/bridges/${enc(bridgeId)}`);
     } catch (err) {
       if (!(err instanceof AriError && err.notFound)) throw err;
     }
@@ -420,7 +400,7 @@ export class AriGateway implements TelephonyPort {
 
   async endpointState(resource: string): Promise<string> {
     try {
-      const ep = await this.call((c) => c.endpoints.get({ tech: 'PJSIP', resource }));
+      const ep = await this.rest<{ state?: string }>('GET', `/endpoints/PJSIP/${enc(resource)}`);
       return ep.state ?? 'unknown';
     } catch (err) {
       if (err instanceof AriError && err.notFound) return 'offline';
@@ -430,33 +410,37 @@ export class AriGateway implements TelephonyPort {
 
   /** Every PJSIP phone's registration and device state in two requests (the console's live page). */
   async phoneStates(): Promise<Map<string, { online: boolean; device: string }>> {
-    const [endpoints, devices] = await Promise.all([this.call((c) => c.endpoints.listByTech({ tech: 'PJSIP' })), this.call((c) => c.deviceStates.list())]);
+    const [endpoints, devices] = await Promise.all([
+      this.rest<Array<{ resource: string; state?: string }>>('GET', '/endpoints/PJSIP'),
+      this.rest<Array<{ name: string; state: string }>>('GET', '/deviceStates'),
+    ]);
     const device = new Map(devices.filter((d) => d.name.startsWith('PJSIP/')).map((d) => [d.name.slice(6), d.state]));
     return new Map(endpoints.map((e) => [e.resource, { online: e.state === 'online', device: device.get(e.resource) ?? 'UNKNOWN' }]));
   }
 
   async deviceState(resource: string): Promise<string> {
-    const ds = await this.call((c) => c.deviceStates.get({ deviceName: `PJSIP/${resource}` }));
+    const ds = await this.rest<{ state: string }>('GET', `/deviceStates/${enc(`PJSIP/${resource}`)}`);
     return ds.state;
   }
 
   async listChannels(): Promise<ChannelSummary[]> {
-    const list = await this.call((c) => c.channels.list());
+    const list = await this.rest<Array<{ id: string; name: string; state: string; language: string; dialplan?: { app_name?: string; app_data?: string } }>>('GET', '/channels');
     return list.map((ch) => ({ id: ch.id, name: ch.name, state: ch.state, args: stasisArgs(ch.dialplan), language: ch.language }));
   }
 
   async listBridges(): Promise<Array<{ id: string; channels: string[] }>> {
-    const list = await this.call((c) => c.bridges.list());
+    const list = await this.rest<Array<{ id: string; channels?: string[] | string }>>('GET', '/bridges');
     return list.map((b) => ({ id: b.id, channels: asArray(b.channels) }));
   }
 
   async applicationChannels(): Promise<string[]> {
-    const app = await this.call((c) => c.applications.get({ applicationName: this.settings.app }));
+    const app = await this.rest<{ channel_ids?: string[] | string }>('GET', `/applications/${enc(this.settings.app)}`);
     return asArray(app.channel_ids);
   }
 }
 
 const toneId = (channelId: string): string => `tone-${channelId}`;
+const enc = encodeURIComponent;
 
 /** "ivr,leg,<call>" while in Stasis -> ["leg", "<call>"] (the application name dropped) */
 function stasisArgs(dp: { app_name?: string; app_data?: string } | undefined): string[] {

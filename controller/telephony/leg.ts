@@ -3,13 +3,7 @@
 // few waits the callback flows need (answer, a key, a prompt with barge-in), each
 // cancellable and each resolved, never left hanging, when the channel goes.
 import type { CallTracker, TelephonyPort } from './port';
-
-export class ChannelGone extends Error {
-  override readonly name = 'ChannelGone';
-  constructor(readonly channelId: string) {
-    super(`channel ${channelId} is gone`);
-  }
-}
+import { ChannelGone } from '../errors';
 
 type DigitWaiter = (digit: string) => boolean;
 

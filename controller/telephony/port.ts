@@ -27,17 +27,6 @@ export interface ChannelSummary {
  *  or the channel went away */
 export type PlaybackOutcome = 'finished' | 'failed' | 'stopped';
 
-/** Asterisk refused an operation or could not be reached. */
-export class AriError extends Error {
-  override readonly name = 'AriError';
-  constructor(
-    message: string,
-    readonly notFound: boolean,
-  ) {
-    super(message);
-  }
-}
-
 /** where a call goes when the controller cannot go on with it: the dialplan's apology */
 export const FALLBACK = { context: 'ivr-fallback', extension: 's', priority: 1 } as const;
 

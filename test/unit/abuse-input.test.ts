@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { ConfigError, parseConfig } from '../../controller/config/load';
+import { parseConfig } from '../../controller/config/load';
+import { ConfigError } from '../../controller/errors';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const demoText = readFileSync(path.join(root, 'config', 'demo.yaml'), 'utf8');

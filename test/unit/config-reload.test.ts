@@ -1,6 +1,6 @@
 import t from 'tap';
 import { parseConfig } from '../../controller/config/load';
-import { planReload } from '../../controller/config/reload';
+import { applyReload, planReload } from '../../controller/config/reload';
 import { ConfigReloader } from '../../controller/config/reloader';
 import type { Config } from '../../controller/config/schema';
 
@@ -132,4 +132,15 @@ t.test('reloads run one at a time, in order', async (t) => {
   await Promise.all([a, b]);
   t.same(x.steps, ['synth rings=4', 'follow rings=5', 'synth rings=5', 'follow rings=6']);
   t.equal(x.running.directorates[0]!.ringsBeforeCallback, 6);
+});
+
+t.test('plan and apply: the call timers change on reload; the dispatcher poll waits for a restart', async (t) => {
+  const running = cfg();
+  const next = cfg({ extra: 'timing: { menuTimeoutSeconds: 8, dispatcherPollSeconds: 2 }' });
+  const p = planReload(running, next, 'x.yaml');
+  t.same(p.changed, [{ dp: '*', fields: ['timing'] }]);
+  t.same(p.restartRequired, ['timing.dispatcherPollSeconds']);
+  applyReload(running, next);
+  t.equal(running.timing.menuTimeoutSeconds, 8, 'the next call waits 8 s after a menu');
+  t.equal(running.timing.dispatcherPollSeconds, 5, 'the running dispatcher keeps its poll');
 });

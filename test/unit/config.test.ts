@@ -1,6 +1,8 @@
 import t from 'tap';
 import path from 'node:path';
-import { loadConfig, parseConfig, ConfigError } from '../../controller/config/load';
+import { loadConfig, parseConfig } from '../../controller/config/load';
+import { callTiming } from '../../controller/config/schema';
+import { ConfigError } from '../../controller/errors';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const demo = path.join(root, 'config', 'demo.yaml');
@@ -82,4 +84,58 @@ t.test("languages: Italian always, each at most once; an office cannot take the 
   );
   t.throws(() => parseConfig(withLangs('[it, en, fr]', '[{ key: "7", unit: rimborsi }]'), 'x.yaml'), /menu\[0\]\.key: key 7 chooses French/);
   t.same(parseConfig(withLangs('[it, en]', '[{ key: "8", unit: rimborsi }]'), 'x.yaml').directorates[0]!.menu, [{ key: '8', unit: 'rimborsi' }], '8 is free without German');
+});
+
+t.test("timing: today's values by default; a directorate's own timers over the top-level ones; production floors, relaxed only by the test profile", async (t) => {
+  const plain = parseConfig(minimal(''), 'x.yaml');
+  t.same(plain.timing, {
+    profile: 'production',
+    ringSeconds: 5,
+    menuTimeoutSeconds: 6,
+    digitTimeoutSeconds: 7,
+    codeGapSeconds: 3,
+    topicTimeoutSeconds: 6,
+    dispatcherPollSeconds: 5,
+  });
+  t.same(callTiming(plain.timing, plain.directorates[0]!), { ringMs: 5000, menuTimeoutMs: 6000, digitTimeoutMs: 7000, codeGapMs: 3000, topicTimeoutMs: 6000 });
+
+  const own = parseConfig(minimal('timing: { digitTimeoutSeconds: 9 }').replace('case: switchboard', 'case: switchboard\n    timing: { menuTimeoutSeconds: 10 }'), 'x.yaml');
+  t.same(
+    callTiming(own.timing, own.directorates[0]!),
+    { ringMs: 5000, menuTimeoutMs: 10_000, digitTimeoutMs: 9000, codeGapMs: 3000, topicTimeoutMs: 6000 },
+    'the directorate over the top level over the defaults',
+  );
+
+  const refused = (yaml: string): string => {
+    try {
+      parseConfig(yaml, 'x.yaml');
+    } catch (e) {
+      t.ok(e instanceof ConfigError);
+      return (e as Error).message;
+    }
+    t.fail('expected a ConfigError');
+    return '';
+  };
+  t.match(refused(minimal('timing: { ringSeconds: 1 }')), /timing\.ringSeconds: at least 3 s in a real office \(only timing\.profile: test allows less\)/);
+  t.match(refused(minimal('timing: { dispatcherPollSeconds: 0.5 }')), /timing\.dispatcherPollSeconds: at least 1 s/);
+  t.match(
+    refused(minimal('').replace('case: switchboard', 'case: switchboard\n    timing: { digitTimeoutSeconds: 2 }')),
+    /directorates\[0\]\.timing\.digitTimeoutSeconds: at least 3 s/,
+  );
+  t.match(
+    refused(minimal('').replace('case: switchboard', 'case: switchboard\n    transfer: { codeTimeoutSeconds: 1 }')),
+    /directorates\[0\]\.transfer\.codeTimeoutSeconds: at least 3 s/,
+  );
+  t.match(refused(minimal('timing: { ringSeconds: 0 }')), /timing\.ringSeconds/, 'zero is refused in any profile');
+  t.match(refused(minimal('timing: { profile: fast }')), /timing\.profile/);
+
+  const test = parseConfig(
+    minimal('timing: { profile: test, ringSeconds: 0.5, menuTimeoutSeconds: 1, dispatcherPollSeconds: 0.2 }').replace(
+      'case: switchboard',
+      'case: switchboard\n    transfer: { codeTimeoutSeconds: 1 }',
+    ),
+    'x.yaml',
+  );
+  t.same(callTiming(test.timing, test.directorates[0]!).ringMs, 500, 'the test profile goes under the floors');
+  t.equal(test.directorates[0]!.transfer.codeTimeoutSeconds, 1);
 });

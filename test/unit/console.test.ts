@@ -11,7 +11,6 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
-import { ActionError } from '../../controller/callbacks/dispatcher';
 import { parseConfig } from '../../controller/config/load';
 import { ConsoleAuth, SESSION_MAX_MS } from '../../controller/console/auth';
 import { LoginThrottle } from '../../controller/console/login-throttle';
@@ -29,6 +28,7 @@ import { migrate, openDatabase, readMigrations } from '../../controller/storage/
 import { ClosuresService } from '../../controller/schedule/closures-service';
 import { ClosuresRepo } from '../../controller/storage/closures-repo';
 import { WriteQueue } from '../../controller/storage/write-queue';
+import { ActionError } from '../../controller/errors';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const XSS = `<script>window.__x=1</script><img src=x onerror="alert(1)">`;

@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { configSchema } from '../../controller/config/schema';
+import { callTiming, configSchema } from '../../controller/config/schema';
 import { languageChoices } from '../../controller/config/languages';
 import { InboundCall } from '../../controller/inbound/inbound-call';
 import { Presence } from '../../controller/operators/presence';
@@ -36,7 +36,7 @@ const dp = configSchema.parse({
   ],
 }).directorates[0]!;
 
-function call(o: { operators?: string[]; callerNumber?: string } = {}) {
+function call(o: { operators?: string[]; callerNumber?: string; ringMs?: number } = {}) {
   const db = openDatabase(path.join(mkdtempSync(path.join(os.tmpdir(), 'ivr-inbound-')), 'a.db'));
   migrate(db, readMigrations(path.join(root, 'db')));
   const operatorsRepo = new OperatorsRepo(db);
@@ -48,6 +48,13 @@ function call(o: { operators?: string[]; callerNumber?: string } = {}) {
   const now = new Date();
   calls.start({ id, dp: 'bz', caller: o.callerNumber ?? '0612345678', dialed: '0471000001', at: now });
   const ended: Array<[CallEndReason, boolean]> = [];
+  const observed: { offerDelayMs: number[]; answeredAfter: Array<[string, number]> } = { offerDelayMs: [], answeredAfter: [] };
+  const observe = {
+    offerDelayMs: (ms: number) => observed.offerDelayMs.push(ms),
+    answeredAfter: (dpId: string, rings: number) => observed.answeredAfter.push([dpId, rings]),
+    bookingCommitMs: () => undefined,
+    callEnded: () => undefined,
+  };
   const inbound = new InboundCall(
     id,
     dp,
@@ -59,6 +66,7 @@ function call(o: { operators?: string[]; callerNumber?: string } = {}) {
       languages: languageChoices(dp.languages),
       pending: undefined,
       rings: 1,
+      timing: { ...callTiming({}, dp), ...(o.ringMs ? { ringMs: o.ringMs } : {}) },
       offices: [],
     },
     o.callerNumber ?? '0612345678',
@@ -74,13 +82,14 @@ function call(o: { operators?: string[]; callerNumber?: string } = {}) {
       outcomes: new OutcomesRepo(db),
       log: pino({ level: 'silent' }),
       now: () => new Date(),
+      observe,
     },
     (reason, booked) => ended.push([reason, booked]),
   );
   /** the prompts the runner played, by name, in order */
   const played = (): string[] => pbx.ops.filter((x) => x.startsWith('play ch-1 ')).map((x) => x.slice('play ch-1 '.length));
   const events = (): string[] => db.prepare('SELECT type FROM call_events WHERE call_id = ? ORDER BY id').pluck().all(id) as string[];
-  return { pbx, inbound, calls, callbacks, db, ended, played, events, id };
+  return { pbx, inbound, calls, callbacks, db, ended, played, events, id, observed };
 }
 
 t.test('German chosen at the Italian menu, nobody online: the offer, the booking in German, the goodbye, the hang-up', async (t) => {
@@ -152,6 +161,37 @@ t.test('an operator answers within the threshold: the caller is bridged with the
     c.pbx.ops.some((x) => x.startsWith('join ch-1+leg-')),
     'caller and operator in it',
   );
-  t.match(c.calls.get('ch-1'), { answeredBy: 'op1' });
+  t.match(c.calls.get('ch-1'), { answeredBy: 'op1', ringCount: 1 });
+  t.same(c.observed.answeredAfter, [['bz', 1]], 'answered during the first ring, for the metrics');
   t.same(c.inbound.live().operator, 'op1', 'the live page shows who answered');
+});
+
+t.test('nobody answers within N rings of the configured unit: the offer, the rings counted by the flow, the offer delay measured', async (t) => {
+  const c = call({ operators: ['op1'], ringMs: 150 });
+  const legs: string[] = [];
+  c.pbx.onOriginate = (r) => legs.push(r.channelId);
+  await settle();
+  c.pbx.key('ch-1', '1');
+  await settle();
+  await settle();
+  t.equal(legs.length, 1, 'the phone rings');
+  const started = Date.now();
+  while (!c.events().includes('offer') && Date.now() - started < 3000) await new Promise((r) => setTimeout(r, 10));
+  const waited = Date.now() - started;
+  t.ok(waited >= 140 && waited < 1500, `offered after one ring of 150 ms (${waited} ms)`);
+  t.same(
+    c
+      .played()
+      .at(-1)
+      ?.split(',')
+      .map((m) => m.split('/').at(-1)),
+    ['no-answer', 'offer-callback'],
+    'the offer is what plays',
+  );
+  t.ok(c.pbx.hangups.includes(legs[0]!), 'the unanswered phone is hung up');
+  t.match(c.calls.get('ch-1'), { ringCount: 1 }, 'the rings counted by the flow are in the row');
+  const ended = c.db.prepare("SELECT data FROM call_events WHERE call_id = 'ch-1' AND type = 'ringing_ended'").pluck().get() as string;
+  t.same(JSON.parse(ended), { answered: false, rings: 1, rung: ['op1'] });
+  t.equal(c.observed.offerDelayMs.length, 1, 'the offer delay is measured once, at the offer');
+  t.ok(c.observed.offerDelayMs[0]! >= 0 && c.observed.offerDelayMs[0]! < 1000, `offer ${c.observed.offerDelayMs[0]} ms after the threshold`);
 });

@@ -1,7 +1,11 @@
 import t from 'tap';
 import { checkCallbackNumber } from '../../controller/numbering/numbering-plan';
 import { languageChoices } from '../../controller/config/languages';
-import { MAX_TRIES, MENU_TIMEOUT_MS, startIvr, step, type CallContext, type IvrEffect, type IvrEvent, type IvrState } from '../../controller/inbound/ivr-flow';
+import { callTiming } from '../../controller/config/schema';
+import { MAX_TRIES, ringsHeard, startIvr, step, type CallContext, type IvrEffect, type IvrEvent, type IvrState } from '../../controller/inbound/ivr-flow';
+
+/** today's timers, as the config's defaults give them */
+const TIMING = callTiming({}, { timing: {} });
 
 const ctx = (over: Partial<CallContext> = {}): CallContext => ({
   dp: 'demo-st',
@@ -11,6 +15,7 @@ const ctx = (over: Partial<CallContext> = {}): CallContext => ({
   languages: [{ lang: 'en', key: '9' }],
   pending: undefined,
   rings: 3,
+  timing: TIMING,
   ...over,
 });
 
@@ -72,10 +77,11 @@ t.test('answered by an operator within the threshold', async (t) => {
   c.keys('1');
   t.ok(c.has('stopPlay'), 'the key interrupts the menu (barge-in)');
   t.ok(c.has('checkOperators'));
-  c.send({ type: 'operators', available: 2 });
-  t.same(c.find('ring'), { type: 'ring', token: c.state.token, ms: 15_000 }, 'rings for N x 5 s');
-  c.send({ type: 'ringAnswered', token: c.state.token, operator: 'st1' });
+  c.send({ type: 'operators', phones: ['st1', 'st2'] });
+  t.same(c.find('ring'), { type: 'ring', token: c.state.token, phones: ['st1', 'st2'], ms: 15_000 }, 'rings for N x 5 s');
+  c.send({ type: 'ringAnswered', token: c.state.token, operator: 'st1', elapsedMs: 6_200 });
   t.same(c.state.phase, { step: 'connected', operator: 'st1' });
+  t.same(c.effects, [{ type: 'record', event: 'ringing_ended', data: { answered: true, operator: 'st1', rings: 2 } }], 'answered during the second ring');
   c.keys('5');
   t.same(c.effects, [], "keys in a bridged call are not the IVR's");
   c.send({ type: 'operatorHungUp' });
@@ -88,16 +94,17 @@ t.test('nobody answers: offer after the rings, book on the calling number', asyn
   const c = new Call(ctx());
   c.toMenu();
   c.keys('1');
-  c.send({ type: 'operators', available: 1 });
+  c.send({ type: 'operators', phones: ['st1'] });
   const ringToken = c.state.token;
-  c.send({ type: 'ringUnanswered', token: ringToken, rings: 3 });
+  c.send({ type: 'ringUnanswered', token: ringToken, elapsedMs: 15_004, rung: ['st1'] });
   t.same(c.names(), ['no-answer', 'offer-callback']);
   t.match(c.effects, [
+    { type: 'record', event: 'ringing_ended', data: { answered: false, rings: 3, rung: ['st1'] } },
     { type: 'record', event: 'unanswered', data: { rings: 3 } },
     { type: 'record', event: 'offer' },
   ]);
   c.done();
-  t.same(c.find('startTimer'), { type: 'startTimer', token: c.state.token, ms: MENU_TIMEOUT_MS });
+  t.same(c.find('startTimer'), { type: 'startTimer', token: c.state.token, ms: 6000 });
   c.keys('1');
   t.same(c.find('book'), { type: 'book', number: '0612345678', path: '1,offer:1', rings: 3, group: 'operators' });
   c.send({ type: 'booked', id: 7, position: 2, today: true });
@@ -117,7 +124,7 @@ t.test('no operator can ring: the offer comes at once and says why', async (t) =
     const c = new Call(ctx());
     c.toMenu();
     c.keys('1');
-    c.send({ type: 'operators', available: 0, reason });
+    c.send({ type: 'operators', phones: [], reason });
     t.same(c.names(), [prompt, 'offer-callback'], reason);
     t.notOk(c.has('ring'));
   }
@@ -127,7 +134,7 @@ t.test('withheld number: straight to typing, read-back, correction, confirm', as
   const c = new Call(ctx({ callerNumber: undefined }));
   c.toMenu();
   c.keys('1');
-  c.send({ type: 'operators', available: 0, reason: 'all_busy' });
+  c.send({ type: 'operators', phones: [], reason: 'all_busy' });
   t.same(c.names(), ['operators-busy', 'offer-type-number', 'type-number']);
   c.keys('3351234567#');
   t.same(c.names(), ['you-typed', 'digits:3351234567', 'confirm-or-reenter']);
@@ -143,7 +150,7 @@ t.test('refused numbers are explained, then typing again; three refusals end the
   const c = new Call(ctx({ callerNumber: undefined }));
   c.toMenu();
   c.keys('1');
-  c.send({ type: 'operators', available: 0, reason: 'none_registered' });
+  c.send({ type: 'operators', phones: [], reason: 'none_registered' });
   c.keys('899123456#');
   t.same(c.names(), ['number-premium', 'type-number']);
   c.keys('0044123456789#');
@@ -214,7 +221,7 @@ t.test('German and French: each invited on its key in the Italian menu; the book
   c.keys('7');
   t.same(c.names(), ['invalid-choice', 'menu-main'], 'no switching again from German');
   c.keys('1');
-  c.send({ type: 'operators', available: 0, reason: 'none_registered' });
+  c.send({ type: 'operators', phones: [], reason: 'none_registered' });
   t.same(c.names(), ['no-operator-online', 'offer-type-number', 'type-number']);
   c.keys('0612345678#');
   t.same(c.names(), ['you-typed', 'digits:0612345678', 'confirm-or-reenter']);
@@ -316,7 +323,7 @@ t.test('booking refusals are explained', async (t) => {
   const c = new Call(ctx());
   c.toMenu();
   c.keys('1');
-  c.send({ type: 'operators', available: 0, reason: 'all_busy' });
+  c.send({ type: 'operators', phones: [], reason: 'all_busy' });
   c.keys('1');
   c.send({ type: 'bookRefused', reason: 'duplicate', position: 2 });
   t.same(c.names(), ['already-pending', 'queue-position', 'number:2', 'goodbye']);
@@ -327,7 +334,7 @@ t.test('booking refusals are explained', async (t) => {
     const d = new Call(ctx());
     d.toMenu();
     d.keys('1');
-    d.send({ type: 'operators', available: 0, reason: 'all_busy' });
+    d.send({ type: 'operators', phones: [], reason: 'all_busy' });
     d.keys('1');
     d.send({ type: 'bookRefused', reason });
     t.same(d.names(), [prompt, 'goodbye'], reason);
@@ -338,7 +345,7 @@ t.test('a slow booking: the caller is asked to hold and hears music, then the co
   const c = new Call(ctx());
   c.toMenu();
   c.keys('1');
-  c.send({ type: 'operators', available: 0, reason: 'all_busy' });
+  c.send({ type: 'operators', phones: [], reason: 'all_busy' });
   c.keys('1');
   t.ok(c.has('book'));
   c.send({ type: 'bookingSlow' });
@@ -360,7 +367,7 @@ t.test('a booking the database could not take: the caller hears it was not regis
   const c = new Call(ctx());
   c.toMenu();
   c.keys('1');
-  c.send({ type: 'operators', available: 0, reason: 'all_busy' });
+  c.send({ type: 'operators', phones: [], reason: 'all_busy' });
   c.keys('1');
   c.send({ type: 'bookingSlow' });
   const hold = c.state.token;
@@ -374,7 +381,7 @@ t.test('a booking the database could not take: the caller hears it was not regis
   const d = new Call(ctx());
   d.toMenu();
   d.keys('1');
-  d.send({ type: 'operators', available: 0, reason: 'all_busy' });
+  d.send({ type: 'operators', phones: [], reason: 'all_busy' });
   d.keys('1');
   d.send({ type: 'bookRefused', reason: 'unavailable' });
   t.notOk(d.has('stopPlay'));
@@ -388,8 +395,8 @@ t.test("an office in the menu: its key rings that unit's phones, and a booking m
   c.keys('2');
   t.same(c.find('checkOperators'), { type: 'checkOperators', group: 'unit:rimborsi' });
   t.match(c.effects, [{ type: 'stopPlay' }, { type: 'record', event: 'menu', data: { menu: 'main', digit: '2', unit: 'rimborsi' } }]);
-  c.send({ type: 'operators', available: 1 });
-  c.send({ type: 'ringUnanswered', token: c.state.token, rings: 3 });
+  c.send({ type: 'operators', phones: ['st1'] });
+  c.send({ type: 'ringUnanswered', token: c.state.token, elapsedMs: 15_000, rung: ['st1'] });
   c.done();
   c.keys('1');
   t.same(c.find('book'), { type: 'book', number: '0612345678', path: '2,offer:1', rings: 3, group: 'unit:rimborsi' });
@@ -404,11 +411,11 @@ t.test('the caller hanging up while phones ring stops the ringing', async (t) =>
   const c = new Call(ctx());
   c.toMenu();
   c.keys('1');
-  c.send({ type: 'operators', available: 2 });
+  c.send({ type: 'operators', phones: ['st1', 'st2'] });
   c.send({ type: 'callerHungUp' });
   t.same(c.effects, [{ type: 'stopRinging' }]);
   t.same(c.state.phase, { step: 'done', reason: 'caller_hangup' });
-  t.same(c.send({ type: 'ringAnswered', token: c.state.token, operator: 'st1' }), [], 'a late answer changes nothing');
+  t.same(c.send({ type: 'ringAnswered', token: c.state.token, operator: 'st1', elapsedMs: 1000 }), [], 'a late answer changes nothing');
 });
 
 t.test('late results of cancelled playbacks and timers are ignored', async (t) => {
@@ -430,8 +437,8 @@ t.test('fuzz: random keys, silences and results never book an invalid number and
     for (let i = 0; i < 200 && c.state.phase.step !== 'done'; i++) {
       const r = rand(10);
       const p = c.state.phase.step;
-      if (p === 'checkingOperators') c.send({ type: 'operators', available: rand(2), reason: 'all_busy' });
-      else if (p === 'ringing') c.send({ type: 'ringUnanswered', token: c.state.token, rings: 3 });
+      if (p === 'checkingOperators') c.send({ type: 'operators', phones: rand(2) === 0 ? [] : ['st1'], reason: 'all_busy' });
+      else if (p === 'ringing') c.send({ type: 'ringUnanswered', token: c.state.token, elapsedMs: 15_000, rung: ['st1'] });
       else if (p === 'booking') {
         const b = rand(4);
         c.send(
@@ -455,4 +462,30 @@ t.test('fuzz: random keys, silences and results never book an invalid number and
     else t.pass(`run ${run}: ended by the flow itself`);
     for (const e of c.all) if (e.type === 'book') t.ok(checkCallbackNumber(e.number).ok, `booked ${e.number} is valid`);
   }
+});
+
+t.test('the timers come from the context: ring unit, menu and digit time-outs', async (t) => {
+  const timing = { ...TIMING, ringMs: 1000, menuTimeoutMs: 1500, digitTimeoutMs: 2500 };
+  const c = new Call(ctx({ timing, rings: 2, callerNumber: undefined }));
+  c.toMenu();
+  c.done();
+  t.same(c.find('startTimer'), { type: 'startTimer', token: c.state.token, ms: 1500 }, 'the menu waits menuTimeoutMs');
+  c.keys('1');
+  c.send({ type: 'operators', phones: ['st1'] });
+  t.same(c.find('ring'), { type: 'ring', token: c.state.token, phones: ['st1'], ms: 2000 }, 'N rings of ringMs');
+  c.send({ type: 'ringUnanswered', token: c.state.token, elapsedMs: 2003, rung: ['st1'] });
+  t.match(c.effects, [{ type: 'record', event: 'ringing_ended', data: { rings: 2 } }], 'a ring just begun past the threshold is not counted');
+  c.done();
+  c.keys('3');
+  t.same(c.find('startTimer'), { type: 'startTimer', token: c.state.token, ms: 2500 }, 'typing waits digitTimeoutMs between digits');
+});
+
+t.test('rings heard: a ring begun counts, the first from the start, never more than the threshold', async (t) => {
+  const c = { rings: 3, timing: { ...TIMING, ringMs: 5000 } };
+  t.equal(ringsHeard(c, 0), 1, 'answered at once: during the first ring');
+  t.equal(ringsHeard(c, 1), 1);
+  t.equal(ringsHeard(c, 5000), 1);
+  t.equal(ringsHeard(c, 5001), 2);
+  t.equal(ringsHeard(c, 15_000), 3);
+  t.equal(ringsHeard(c, 15_900), 3, 'the threshold timer fires a little late: still 3');
 });

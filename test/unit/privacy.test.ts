@@ -11,7 +11,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { ActionError, Dispatcher } from '../../controller/callbacks/dispatcher';
+import { Dispatcher } from '../../controller/callbacks/dispatcher';
 import { CallbackLedger } from '../../controller/callbacks/ledger';
 import { parseConfig } from '../../controller/config/load';
 import { writeDailyReports } from '../../controller/jobs/daily-report';
@@ -23,6 +23,7 @@ import { OperatorsRepo } from '../../controller/storage/operators-repo';
 import { OutcomesRepo } from '../../controller/storage/outcomes-repo';
 import { WriteQueue } from '../../controller/storage/write-queue';
 import { FakePbx } from './fake-pbx';
+import { ActionError } from '../../controller/errors';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const bin = path.join(root, 'dist', 'controller', 'cli', 'ivrctl.js');

@@ -6,11 +6,12 @@ import { loadConfig } from '../../controller/config/load';
 import { digestHa1, renderDirectorateExtensions, renderPjsipOperators } from '../../controller/provisioning/asterisk-includes';
 import { ensureSecrets } from '../../controller/provisioning/secrets';
 import { describeHours, promptManifest } from '../../controller/prompts/catalog';
-import { OperatorsService, ValidationError } from '../../controller/operators/operators-service';
+import { OperatorsService } from '../../controller/operators/operators-service';
 import { Provisioner } from '../../controller/provisioning/provisioner';
 import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
 import { MetaRepo } from '../../controller/storage/meta-repo';
 import { OperatorsRepo } from '../../controller/storage/operators-repo';
+import { ValidationError } from '../../controller/errors';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const demo = loadConfig(path.join(root, 'config', 'demo.yaml'));

@@ -5,12 +5,13 @@ import t from 'tap';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadConfig, parseConfig } from '../../controller/config/load';
+import { loadConfig, parseConfig } from '../../controller/config/load';
 import { LOOPBACK_TRUNK, trunkOf } from '../../controller/config/schema';
 import { renderDirectorateExtensions } from '../../controller/provisioning/asterisk-includes';
 import { renderRtpPorts, renderTransports, renderTrunks, trunkPassword } from '../../controller/provisioning/trunks';
 import { formatForTrunk, inboundForms, trunkDialString } from '../../controller/telephony/trunk-numbers';
 import { nationalFromCallerId } from '../../controller/numbering/numbering-plan';
+import { ConfigError } from '../../controller/errors';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 

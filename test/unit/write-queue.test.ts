@@ -8,7 +8,8 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { StorageHealth } from '../../controller/storage/health';
-import { CONTROLLER_BUSY_TIMEOUT_MS, StorageUnavailable, transientKind, WriteQueue } from '../../controller/storage/write-queue';
+import { CONTROLLER_BUSY_TIMEOUT_MS, transientKind, WriteQueue } from '../../controller/storage/write-queue';
+import { StorageUnavailable } from '../../controller/errors';
 
 function setup() {
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'ivr-wq-')), 'q.db');

@@ -4,8 +4,9 @@ import { Option, type Command } from 'commander';
 import { callbackView } from '../../monitoring/profile';
 import { CallbackAttemptsRepo } from '../../storage/callback-attempts-repo';
 import { CALLBACK_STATUSES, CallbacksRepo, type CallbackStatus } from '../../storage/callbacks-repo';
-import { recordId, UsageError, type Cli } from '../context';
+import { recordId, type Cli } from '../context';
 import { callController } from '../controller-client';
+import { UsageError } from '../../errors';
 
 const callbackId = (id: string): number => recordId('callback', id);
 

@@ -8,7 +8,8 @@ import { JobRunner } from '../../jobs/runner';
 import { backupDatabase } from '../../storage/backup';
 import { migrate, openDatabase, readMigrations, schemaVersion } from '../../storage/database';
 import { JobRunsRepo } from '../../storage/job-runs-repo';
-import { UsageError, type Cli } from '../context';
+import { type Cli } from '../context';
+import { UsageError } from '../../errors';
 
 const quietLog = { info: () => {}, warn: () => {}, error: () => {} };
 

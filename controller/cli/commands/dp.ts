@@ -2,11 +2,12 @@
 // evacuation). Closing and reopening go through the controller, which owns what callers hear
 // and builds the message; the list reads the database, so it works with the controller down.
 import type { Command } from 'commander';
-import { ClosureTimeError, parseUntil } from '../../schedule/closures';
+import { parseUntil } from '../../schedule/closures';
 import type { ClosureOutcome } from '../../schedule/closures-service';
 import { ClosuresRepo } from '../../storage/closures-repo';
-import { UsageError, type Cli } from '../context';
+import { type Cli } from '../context';
 import { callController } from '../controller-client';
+import { ClosureTimeError, UsageError } from '../../errors';
 
 export function registerDp(program: Command, cli: Cli): void {
   const dp = program.command('dp').description('directorates: extraordinary closures (callers hear the closure message; nobody is called back until it ends)');

@@ -3,7 +3,8 @@
 // operators or of one of its units until closed with what was done.
 import type { Command } from 'commander';
 import { FollowupsRepo } from '../../storage/followups-repo';
-import { recordId, UsageError, type Cli } from '../context';
+import { recordId, type Cli } from '../context';
+import { UsageError } from '../../errors';
 
 const itemId = (id: string): number => recordId('follow-up', id);
 

@@ -2,9 +2,10 @@
 import type { Command } from 'commander';
 import { jobPlan } from '../../jobs/catalog';
 import type { JobOutcome } from '../../jobs/runner';
-import { UsageError, type Cli } from '../context';
+import { type Cli } from '../context';
 import { callController } from '../controller-client';
 import { jobStatuses } from '../status';
+import { UsageError } from '../../errors';
 
 export function registerJobs(program: Command, cli: Cli): void {
   const jobs = program.command('jobs').description("the controller's scheduled jobs (Europe/Rome): end-of-window carry-over, daily report, nightly backup, retention");

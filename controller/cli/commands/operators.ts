@@ -2,9 +2,9 @@
 import { Option, type Command } from 'commander';
 import { OPERATOR_ROLES, type OperatorRole } from '../../config/schema';
 import { OperatorsRepo, type OperatorRow } from '../../storage/operators-repo';
-import { AmiError } from '../../telephony/ami';
 import type { Cli } from '../context';
-import { callController, ControllerDownError } from '../controller-client';
+import { callController } from '../controller-client';
+import { AmiError, ControllerDownError } from '../../errors';
 
 const publicOperator = (o: OperatorRow) => ({ id: o.id, dp: o.dp, role: o.role, unit: o.unit, paused: o.paused, pausedAt: o.pausedAt, createdAt: o.createdAt });
 

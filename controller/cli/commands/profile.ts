@@ -11,7 +11,8 @@ import { CallbacksRepo } from '../../storage/callbacks-repo';
 import { CallsRepo } from '../../storage/calls-repo';
 import { OutcomesRepo } from '../../storage/outcomes-repo';
 import { NotesRepo } from '../../storage/notes-repo';
-import { UsageError, type Cli } from '../context';
+import { type Cli } from '../context';
+import { UsageError } from '../../errors';
 
 export function registerProfile(program: Command, cli: Cli): void {
   program

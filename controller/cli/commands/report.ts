@@ -1,9 +1,10 @@
 // ivrctl report: the figures of one place (monitoring/figures.ts), as a table, CSV or JSON.
 import { Option, type Command } from 'commander';
-import { checkReportRange, computeFigures, formatLocalDate, MAX_REPORT_DAYS, parseLocalDate, ReportRangeError } from '../../monitoring/figures';
+import { checkReportRange, computeFigures, formatLocalDate, MAX_REPORT_DAYS, parseLocalDate } from '../../monitoring/figures';
 import { CSV_LOCALES, toCsv, toJson, toTable, type CsvLocale } from '../../monitoring/report-format';
 import { localTime } from '../../schedule/service-hours';
-import { UsageError, type Cli } from '../context';
+import { type Cli } from '../context';
+import { ReportRangeError, UsageError } from '../../errors';
 
 function localDate(s: string, option: string): string {
   try {

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../../console/passwords';
 import { CONSOLE_ROLES, ConsoleUsersRepo, type ConsoleRole } from '../../storage/console-users-repo';
 import { OperatorsRepo } from '../../storage/operators-repo';
-import { UsageError, type Cli } from '../context';
+import { type Cli } from '../context';
+import { UsageError } from '../../errors';
 
 const USERNAME = /^[a-z][a-z0-9._-]{1,31}$/;
 

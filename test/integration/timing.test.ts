@@ -1,0 +1,60 @@
+// The IVR's timers come from the configuration: t-fast (test profile) has a 1 s ring and a
+// 1.5 s menu time-out of its own, and a real call through Asterisk follows them. The real
+// scale (N x 5 s before the offer) is measured on t-open by ivr-ringing.test.ts.
+import t from 'tap';
+import path from 'node:path';
+import { wavDurationMs } from '../../controller/prompts/durations';
+import { agentReport, asteriskLog, asteriskPlays, assertNothingLeft, callEvents, callIvr, ivrctl, query, SOUNDS_DIR, startPhone } from './harness';
+import { writePhoneScenario } from './scenarios';
+
+const PASSWORD = 'Passw0rd-fast1';
+const NUMBER = '0611000012';
+
+t.before(async () => {
+  const r = await ivrctl('operators', 'add', 'fast1', '--dp', 't-fast', '--role', 'staff', '--password', PASSWORD);
+  if (r.code !== 0) throw new Error(`operators add fast1: ${r.stderr}`);
+});
+
+t.test('a 1 s ring: the phone rings 3 x 1 s, then the offer; the rings counted in the records', async (t) => {
+  const phone = await startPhone({
+    id: 'fast1',
+    password: PASSWORD,
+    port: 5091,
+    rtpPort: 42100,
+    rxScenario: writePhoneScenario(`phone-fast1-${Date.now()}`, { ringForever: true }),
+    holdMs: 8000,
+  });
+  const ani = '0612340091';
+  const r = await callIvr({ number: NUMBER, ani, rtpPort: 42110, steps: [{ pause: 1500 }, { keys: '1' }, { pause: 6000 }, { keys: '1' }] });
+  t.equal(r.code, 0, 'caller: offered, booked, goodbye from the PBX', { report: r.code === 0 ? undefined : agentReport(r) });
+  const p = await phone.done;
+  t.equal(p.code, 0, 'the phone rang and was cancelled', { report: p.code === 0 ? undefined : agentReport(p) });
+  const ev = callEvents(ani);
+  const started = Date.parse(ev.find((e) => e.type === 'ringing_started')!.at);
+  const offer = Date.parse(ev.find((e) => e.type === 'offer')!.at);
+  t.ok(offer - started >= 2900 && offer - started <= 3900, `offer ${offer - started} ms after the ringing started (3 rings of 1 s; 15 s at the real scale)`);
+  t.match(ev.find((e) => e.type === 'ringing_ended')?.data, { answered: false, rings: 3 }, 'the flow counted 3 rings');
+  t.match(query('SELECT status, ring_count FROM callbacks WHERE number = ?', ani), [{ status: 'pending', ring_count: 3 }], 'booked, with the rings heard');
+  await assertNothingLeft(t);
+});
+
+t.test('a 1.5 s menu time-out: a silent caller hears the menu three times, 1.5 s of silence after each, then the goodbye', async (t) => {
+  const from = asteriskLog().length;
+  const ani = '0612340092';
+  const r = await callIvr({ number: NUMBER, ani, rtpPort: 42112, steps: [{ pause: 500 }] });
+  t.equal(r.code, 0, 'caller: the goodbye and the hang-up came from the PBX', { report: r.code === 0 ? undefined : agentReport(r) });
+  const plays = asteriskPlays(from).filter((p) => /^PJSIP\/trunk-/.test(p.channel));
+  const menus = plays.flatMap((p, i) => (p.file === 'it/menu-main' ? [i] : []));
+  t.equal(menus.length, 3, `the menu three times (${plays.map((p) => p.file).join(', ')})`);
+  const goodbye = plays.findIndex((p) => p.file === 'it/no-input-goodbye');
+  t.ok(goodbye > menus.at(-1)!, 'then the goodbye');
+  // each wait: from a menu's start to the next prompt's start, less what the menu played
+  for (const [n, start] of menus.entries()) {
+    const next = n + 1 < menus.length ? menus[n + 1]! : goodbye;
+    const played = plays.slice(start, next).reduce((ms, p) => ms + (wavDurationMs(path.join(SOUNDS_DIR, `${p.file}.wav`)) ?? NaN), 0);
+    const silence = plays[next]!.at - plays[start]!.at - played;
+    t.ok(silence >= 1300 && silence <= 2600, `silence after menu ${n + 1}: ${silence} ms (1.5 s configured; 6 s at the real scale)`);
+  }
+  t.match(callEvents(ani).find((e) => e.type === 'no_input')?.data, { menu: 'main' }, 'recorded as no input at the main menu');
+  await assertNothingLeft(t);
+});
