@@ -5,6 +5,12 @@
 // unit does not answer), and here, when the caller hangs up, each official still on the
 // line is asked for an outcome / intervention code (a default after the timeout) that goes
 // into the caller's profile. An official is free for the next call only after that.
+//
+// What happens is decided by the pure machine in conversation-flow.ts; this runner owns the
+// legs, the bridge, the ringing and the code-gap timer, executes the machine's effects one
+// after the other (a bridge change must be done before the next one starts) and feeds back
+// what happened. Long operations (the unit's phones ringing, an official's wrap-up) run in
+// the background and report with an event.
 import type { Logger } from 'pino';
 import type { CallTiming, Directorate } from '../config/schema';
 import { GroupRinger } from '../telephony/group-ringer';
@@ -17,7 +23,18 @@ import type { OutcomesRepo } from '../storage/outcomes-repo';
 import type { WriteQueue } from '../storage/write-queue';
 import { Leg } from '../telephony/leg';
 import type { CallTracker, TelephonyPort } from '../telephony/port';
-import { FOLLOW_UP, INTERVENTION_CODES, matchUnitCode, NOT_RECORDED, OUTCOME_CODES } from './codes';
+import { INTERVENTION_CODES, OUTCOME_CODES } from './codes';
+import {
+  keyConsumed,
+  startConversation,
+  step,
+  unitOfficial,
+  type ConversationEffect,
+  type ConversationEvent,
+  type ConversationState,
+  type OutcomeRecord,
+  type Who,
+} from './conversation-flow';
 import { ignored } from '../runtime/ignored';
 
 const BASIC_INFORMATION = '1';
@@ -64,28 +81,34 @@ export interface CallerSide {
   onAlone(): void;
 }
 
-type Stage = 'talking' | 'transferring' | 'withUnit' | 'ended';
-
 export class Conversation {
-  private stage: Stage = 'talking';
-  private operatorLeg: Leg | undefined;
-  private unit: { leg: Leg; official: string; unitId: string } | undefined;
+  private state: ConversationState;
+  private readonly queue: ConversationEvent[] = [];
+  private processing = false;
+  /** the effects, executed one after the other */
+  private chain: Promise<void> = Promise.resolve();
+  private readonly legs: Partial<Record<Who, Leg>> = {};
   private ringer: GroupRinger | undefined;
-  private typed: string | null = null;
-  private typingTimer: NodeJS.Timeout | undefined;
-  private operatorRecorded = false;
+  /** a unit's leg that answered, until the machine says whether it joins the caller */
+  private answeredUnitLeg: Leg | undefined;
+  private codeGap: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly d: ConversationDeps,
     private readonly s: ConversationSubject,
     private readonly caller: CallerSide,
     operatorLeg: Leg,
-    private readonly operator: string,
+    operator: string,
     private readonly bridgeId: string,
   ) {
-    this.operatorLeg = operatorLeg;
-    operatorLeg.listen((digit) => this.operatorKey(digit));
-    operatorLeg.onGone(() => this.operatorGone());
+    this.state = startConversation({ operator, ...(s.officialUnit ? { officialUnit: s.officialUnit } : {}), units: s.dp.units });
+    this.legs.operator = operatorLeg;
+    operatorLeg.listen((digit) => {
+      const consumed = keyConsumed(this.state, digit);
+      if (consumed) this.feed({ type: 'operatorKey', digit });
+      return consumed;
+    });
+    operatorLeg.onGone(() => this.feed({ type: 'operatorGone' }));
   }
 
   /** Bridges the caller with the operator's answered leg; a bridge Asterisk would not fill is destroyed, not left behind. */
@@ -102,198 +125,161 @@ export class Conversation {
 
   /** the internal unit's official the caller is with now (after a transfer), for their console station */
   get unitOfficial(): string | undefined {
-    return this.unit?.official;
+    return unitOfficial(this.state);
   }
 
   /** The owner saw the caller hang up. */
   callerGone(): void {
-    if (this.stage === 'ended') return;
-    const stage = this.stage;
-    this.stage = 'ended';
-    clearTimeout(this.typingTimer);
-    this.ringer?.cancel();
-    const wrapUps: Array<Promise<void>> = [];
-    if (this.operatorLeg && stage !== 'withUnit') wrapUps.push(this.wrapUp(this.operatorLeg, this.operator, this.firstKind));
-    if (this.unit) wrapUps.push(this.wrapUp(this.unit.leg, this.unit.official, 'unit'));
-    // the bridge goes once the officials have left it (wrapUp takes them out first)
-    void Promise.allSettled(wrapUps).then(() => this.d.port.destroyBridge(this.bridgeId).catch(ignored(this.d.log, 'destroy the bridge')));
+    this.feed({ type: 'callerGone' });
   }
 
-  // ---- transfer --------------------------------------------------------------------------
-
-  private operatorKey(digit: string): boolean {
-    if (this.stage !== 'talking') return false;
-    if (digit === '*') {
-      this.typed = '';
-      this.armTyping();
-      return true;
+  private feed(event: ConversationEvent): void {
+    this.queue.push(event);
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      while (this.queue.length > 0) {
+        const t = step(this.state, this.queue.shift()!);
+        this.state = t.state;
+        for (const e of t.effects)
+          this.chain = this.chain.then(() => this.execute(e)).catch((err: Error) => this.d.log.error({ err: err.message, effect: e.type }, 'conversation step failed'));
+      }
+    } finally {
+      this.processing = false;
     }
-    if (this.typed === null) return false;
-    this.typed += digit;
-    const m = matchUnitCode(this.s.dp.units, this.typed);
-    if (m === 'more') this.armTyping();
-    else this.endTyping(m);
-    return true;
   }
 
-  private armTyping(): void {
-    clearTimeout(this.typingTimer);
-    this.typingTimer = setTimeout(() => {
-      const exact = this.s.dp.units.find((u) => u.code === this.typed);
-      this.endTyping(exact ?? 'unknown');
-    }, this.s.timing.codeGapMs);
-  }
-
-  private endTyping(m: Directorate['units'][number] | 'unknown'): void {
-    clearTimeout(this.typingTimer);
-    const typed = this.typed;
-    this.typed = null;
-    if (m === 'unknown') {
-      this.d.log.info({ typed }, 'unknown unit code');
-      void this.operatorLeg?.play([commonMedia('op-transfer-unknown', 'it')]).catch(ignored(this.d.log, 'play'));
-      return;
+  private async execute(e: ConversationEffect): Promise<void> {
+    const { port, presence, log } = this.d;
+    const callerId = this.caller.channelId;
+    switch (e.type) {
+      case 'armCodeGap':
+        clearTimeout(this.codeGap);
+        this.codeGap = setTimeout(() => this.feed({ type: 'codeGap', token: e.token }), this.s.timing.codeGapMs);
+        return;
+      case 'cancelCodeGap':
+        clearTimeout(this.codeGap);
+        return;
+      case 'toOperator':
+        log.info({ why: e.why }, e.prompt === 'op-transfer-unknown' ? 'unknown unit code' : 'transfer not possible');
+        void this.legs.operator?.play([commonMedia(e.prompt, 'it')]).catch(ignored(log, 'play'));
+        return;
+      case 'checkUnit': {
+        const available = await presence.available(this.s.dp.id, 'unit', e.unitId);
+        return this.feed({ type: 'unitPhones', unitId: e.unitId, phones: available.phones });
+      }
+      case 'ringUnit':
+        log.info({ unit: e.unitId, phones: e.phones }, 'transferring the caller to an internal unit');
+        await port.removeFromBridge(this.bridgeId, [callerId]).catch(ignored(log, 'take a channel out of the bridge'));
+        await port.startMoh(callerId).catch(ignored(log, 'start the hold music'));
+        void this.legs.operator?.play([commonMedia('op-transfer-ringing', 'it')]).catch(ignored(log, 'play'));
+        void this.ringUnit(e.unitId, e.phones).catch((err: Error) => log.error({ err: err.message, unit: e.unitId }, 'transfer failed'));
+        return;
+      case 'cancelRinging':
+        this.ringer?.cancel();
+        return;
+      case 'dropUnitLeg': {
+        const leg = this.answeredUnitLeg;
+        this.answeredUnitLeg = undefined;
+        if (leg) {
+          await leg.hangup();
+          leg.release();
+        }
+        presence.release(e.official, false);
+        return;
+      }
+      case 'stopMoh':
+        await port.stopMoh(callerId).catch(ignored(log, 'stop the hold music'));
+        return;
+      case 'callerBack':
+        await port.addToBridge(this.bridgeId, [callerId]);
+        void port.play(callerId, [commonMedia('transfer-back', this.caller.lang)], new AbortController().signal).catch(ignored(log, 'play'));
+        void this.legs.operator?.play([commonMedia('op-transfer-failed', 'it')]).catch(ignored(log, 'play'));
+        return;
+      case 'joinUnit': {
+        const leg = this.answeredUnitLeg!;
+        this.answeredUnitLeg = undefined;
+        this.legs.unit = leg;
+        leg.onGone(() => this.feed({ type: 'unitGone' }));
+        if (e.operatorOut && this.legs.operator) await port.removeFromBridge(this.bridgeId, [this.legs.operator.id]).catch(ignored(log, 'take a channel out of the bridge'));
+        await port.addToBridge(this.bridgeId, [callerId, leg.id]);
+        return;
+      }
+      case 'wrapUp': {
+        const leg = this.legs[e.who];
+        // no leg to ask (it never joined): nothing was keyed
+        if (!leg) return this.feed({ type: 'wrappedUp', who: e.who, key: null, topic: null });
+        void this.wrapUp(leg, e.who, e.codes).then(({ key, topic }) => this.feed({ type: 'wrappedUp', who: e.who, key, topic }));
+        return;
+      }
+      case 'record':
+        return this.record(e.record);
+      case 'topic':
+        return this.recordTopic(e.official, e.topic);
+      case 'free': {
+        const leg = this.legs[e.who];
+        if (e.hangUp && leg) {
+          await leg.hangup();
+          leg.release();
+        }
+        if (this.legs[e.who] === leg) delete this.legs[e.who];
+        presence.release(e.official, true);
+        this.d.onOfficialFree?.(e.official);
+        return;
+      }
+      case 'alone':
+        void port.destroyBridge(this.bridgeId).catch(ignored(log, 'destroy the bridge'));
+        this.caller.onAlone();
+        return;
+      case 'destroyBridge':
+        await port.destroyBridge(this.bridgeId).catch(ignored(log, 'destroy the bridge'));
+        return;
     }
-    void this.transfer(m).catch((err: Error) => this.d.log.error({ err: err.message, unit: m.id }, 'transfer failed'));
   }
 
-  private async transfer(unit: Directorate['units'][number]): Promise<void> {
+  /** Rings the unit's phones; the first to answer is offered to the machine, which says whether it joins the caller. */
+  private async ringUnit(unitId: string, phones: string[]): Promise<void> {
     const { port, presence } = this.d;
-    const available = await presence.available(this.s.dp.id, 'unit', unit.id);
-    if (this.stage !== 'talking') return;
-    if (available.phones.length === 0) {
-      this.record('transfer', this.operator, 'no_answer', `no phone of ${unit.id} free`, false, unit.id);
-      void this.operatorLeg?.play([commonMedia('op-transfer-failed', 'it')]).catch(ignored(this.d.log, 'play'));
-      return;
-    }
-    this.stage = 'transferring';
-    this.d.log.info({ unit: unit.id, phones: available.phones }, 'transferring the caller to an internal unit');
-    await port.removeFromBridge(this.bridgeId, [this.caller.channelId]).catch(ignored(this.d.log, 'take a channel out of the bridge'));
-    await port.startMoh(this.caller.channelId).catch(ignored(this.d.log, 'start the hold music'));
-    void this.operatorLeg?.play([commonMedia('op-transfer-ringing', 'it')]).catch(ignored(this.d.log, 'play'));
-    const phones = available.phones;
-    for (const p of phones) presence.engage(p);
     const number = this.s.number ?? 'anonimo';
+    const ringSeconds = this.s.dp.transfer.ringSeconds;
     this.ringer = new GroupRinger(
-      {
-        phones,
-        strategy: 'all',
-        perPhoneMs: this.s.dp.transfer.ringSeconds * 1000,
-        totalMs: this.s.dp.transfer.ringSeconds * 1000,
-        callerId: `"${unit.id} ${number}" <${number}>`,
-        appArgs: this.s.legArgs,
-      },
+      { phones, strategy: 'all', perPhoneMs: ringSeconds * 1000, totalMs: ringSeconds * 1000, callerId: `"${unitId} ${number}" <${number}>`, appArgs: this.s.legArgs },
       port,
       this.d.tracker,
       this.d.log,
-      (op, talked) => presence.release(op, talked),
+      presence,
     );
     this.ringer.start();
     const outcome = await this.ringer.outcome;
     this.ringer = undefined;
-    for (const p of phones) if (!(outcome.answered && outcome.operator === p)) presence.release(p, false);
-    if (this.stage !== 'transferring') {
-      // the caller hung up while the unit rang
-      if (outcome.answered) {
-        await port.hangup(outcome.legId).catch(ignored(this.d.log, 'hang up'));
-        presence.release(outcome.operator, false);
-      }
-      return;
-    }
-    await port.stopMoh(this.caller.channelId).catch(ignored(this.d.log, 'stop the hold music'));
-    if (!outcome.answered) {
-      this.record('transfer', this.operator, 'no_answer', `${unit.id} did not answer`, false, unit.id);
-      if (!this.operatorLeg) return this.alone();
-      this.stage = 'talking';
-      await port.addToBridge(this.bridgeId, [this.caller.channelId]);
-      void port.play(this.caller.channelId, [commonMedia('transfer-back', this.caller.lang)], new AbortController().signal).catch(ignored(this.d.log, 'play'));
-      void this.operatorLeg.play([commonMedia('op-transfer-failed', 'it')]).catch(ignored(this.d.log, 'play'));
-      return;
-    }
-    const leg = new Leg(outcome.legId, port, this.d.tracker);
-    this.unit = { leg, official: outcome.operator, unitId: unit.id };
-    leg.onGone(() => this.unitGone());
-    this.stage = 'withUnit';
-    this.record('transfer', outcome.operator, 'answered', `answered by ${outcome.operator}`, false, unit.id);
-    const operatorLeg = this.operatorLeg;
-    if (operatorLeg) await port.removeFromBridge(this.bridgeId, [operatorLeg.id]).catch(ignored(this.d.log, 'take a channel out of the bridge'));
-    await port.addToBridge(this.bridgeId, [this.caller.channelId, leg.id]);
-    if (operatorLeg) void this.wrapUp(operatorLeg, this.operator, this.firstKind).catch((err: Error) => this.d.log.error({ err: err.message }, 'wrap-up failed'));
+    if (!outcome.answered) return this.feed({ type: 'unitNoAnswer' });
+    this.answeredUnitLeg = new Leg(outcome.legId, port, this.d.tracker);
+    this.feed({ type: 'unitAnswered', official: outcome.operator });
   }
 
-  // ---- officials leaving -----------------------------------------------------------------
-
-  private operatorGone(): void {
-    const leg = this.operatorLeg;
-    if (!leg || this.stage === 'ended' || this.stage === 'withUnit') return; // wrap-up handles its own end
-    this.operatorLeg = undefined;
-    this.recordOperatorOutcome(null);
-    this.d.presence.release(this.operator, true);
-    this.d.onOfficialFree?.(this.operator);
-    if (this.stage === 'talking') this.alone(); // during a transfer the unit may still answer
-  }
-
-  private unitGone(): void {
-    if (this.stage !== 'withUnit' || !this.unit) return;
-    const { official, unitId } = this.unit;
-    this.unit = undefined;
-    this.record('unit', official, NOT_RECORDED.code, NOT_RECORDED.label, true, unitId);
-    this.d.presence.release(official, true);
-    this.d.onOfficialFree?.(official);
-    this.alone();
-  }
-
-  private alone(): void {
-    if (this.stage === 'ended') return;
-    this.stage = 'ended';
-    void this.d.port.destroyBridge(this.bridgeId).catch(ignored(this.d.log, 'destroy the bridge'));
-    this.caller.onAlone();
-  }
-
-  /** Asks an official for the code of what was done, records it, frees them. */
-  private async wrapUp(leg: Leg, official: string, kind: 'operator' | 'unit'): Promise<void> {
-    const codes = kind === 'operator' ? OUTCOME_CODES : INTERVENTION_CODES;
-    this.d.log.info({ official, kind }, 'asking the official for the code of the call');
+  /** Asks an official for the code of what was done (and, after outcome 1, the topic); null when none is keyed or they hang up. */
+  private async wrapUp(leg: Leg, who: Who, codes: 'outcome' | 'intervention'): Promise<{ key: string | null; topic: string | null }> {
+    const valid = codes === 'outcome' ? OUTCOME_CODES : INTERVENTION_CODES;
+    this.d.log.info({ who, codes }, 'asking the official for the code of the call');
     let key: string | null = null;
+    let topic: string | null = null;
     try {
       // out of the bridge first: a prompt queued to a channel while its bridge is being
       // torn down is dropped by Asterisk without a PlaybackFinished
       await this.d.port.removeFromBridge(this.bridgeId, [leg.id]).catch(ignored(this.d.log, 'take a channel out of the bridge'));
-      key = await leg.ask([commonMedia(kind === 'operator' ? 'op-outcome' : 'op-intervention', 'it')], this.s.dp.transfer.codeTimeoutSeconds * 1000, (d) => d in codes);
+      key = await leg.ask([commonMedia(codes === 'outcome' ? 'op-outcome' : 'op-intervention', 'it')], this.s.dp.transfer.codeTimeoutSeconds * 1000, (d) => d in valid);
       // basic information given: which topic, if the operator keys it (or later in the console)
       const topics = this.s.dp.topics;
-      if (key === BASIC_INFORMATION && kind === 'operator' && topics.length > 0) {
-        const topic = await leg.ask([commonMedia('op-topic', 'it')], this.s.timing.topicTimeoutMs, (d) => topics.some((x) => x.code === d));
-        if (topic !== null) this.recordTopic(official, topics.find((x) => x.code === topic)!.name);
+      if (key === BASIC_INFORMATION && codes === 'outcome' && topics.length > 0) {
+        const code = await leg.ask([commonMedia('op-topic', 'it')], this.s.timing.topicTimeoutMs, (d) => topics.some((x) => x.code === d));
+        if (code !== null) topic = topics.find((x) => x.code === code)!.name;
       }
       if (key !== null) await leg.play([commonMedia('op-code-recorded', 'it')]);
     } catch (err) {
-      // the official hung up: the default is recorded
-      this.d.log.info({ official, err: (err as Error).message }, 'no code keyed');
+      // the official hung up: what was keyed stands, the rest is the default
+      this.d.log.info({ who, err: (err as Error).message }, 'no code keyed');
     }
-    if (this.operatorLeg === leg) this.recordOperatorOutcome(key);
-    else {
-      this.record('unit', official, key ?? NOT_RECORDED.code, key === null ? NOT_RECORDED.label : INTERVENTION_CODES[key]!, key === null, this.unit?.unitId);
-      if (this.unit?.leg === leg) this.unit = undefined;
-    }
-    if (this.operatorLeg === leg) this.operatorLeg = undefined;
-    await leg.hangup();
-    leg.release();
-    this.d.presence.release(official, true);
-    this.d.onOfficialFree?.(official);
-  }
-
-  private recordOperatorOutcome(key: string | null): void {
-    if (this.operatorRecorded) return;
-    this.operatorRecorded = true;
-    if (this.firstKind === 'unit') {
-      return this.record('unit', this.operator, key ?? NOT_RECORDED.code, key === null ? NOT_RECORDED.label : INTERVENTION_CODES[key]!, key === null, this.s.officialUnit);
-    }
-    this.record('operator', this.operator, key ?? NOT_RECORDED.code, key === null ? NOT_RECORDED.label : OUTCOME_CODES[key]!, key === null);
-  }
-
-  /** the first official: an operator, or an office's official (intervention codes) */
-  private get firstKind(): 'operator' | 'unit' {
-    return this.s.officialUnit ? 'unit' : 'operator';
+    return { key, topic };
   }
 
   /** The basic information's topic, as the console's operator page records it: a note with its topic. */
@@ -315,35 +301,33 @@ export class Conversation {
     this.d.writes.record('note', () => notes.add(note));
   }
 
-  private record(kind: 'operator' | 'unit' | 'transfer', official: string, code: string, label: string, byDefault: boolean, unit?: string): void {
-    this.d.log.info({ kind, official, code, label, byDefault, unit }, 'outcome recorded');
-    const record = {
+  private record(r: OutcomeRecord): void {
+    this.d.log.info({ kind: r.kind, official: r.official, code: r.code, label: r.label, byDefault: r.byDefault, unit: r.unit }, 'outcome recorded');
+    const row = {
       dp: this.s.dp.id,
       number: this.s.number,
       callId: this.s.callId ?? null,
       callbackId: this.s.callbackId ?? null,
       attemptId: this.s.attemptId ?? null,
-      kind,
-      official,
-      unit: unit ?? null,
-      code,
-      label,
-      byDefault,
+      kind: r.kind,
+      official: r.official,
+      unit: r.unit ?? null,
+      code: r.code,
+      label: r.label,
+      byDefault: r.byDefault,
       at: this.d.now(),
     };
-    this.d.writes.record('outcome', () => this.d.outcomes.add(record));
-    // "needs follow-up" (an operator's 4, a unit's 2) opens an item on the worklist of the
-    // directorate's operators or of that unit
+    this.d.writes.record('outcome', () => this.d.outcomes.add(row));
     const followups = this.d.followups;
-    if (followups && ((kind === 'operator' && code === FOLLOW_UP.operator) || (kind === 'unit' && code === FOLLOW_UP.unit))) {
+    if (followups && r.followUp) {
       const item = {
-        dp: record.dp,
-        unit: kind === 'unit' ? (unit ?? null) : null,
-        number: record.number,
-        callId: record.callId,
-        callbackId: record.callbackId,
-        openedBy: official,
-        at: record.at,
+        dp: row.dp,
+        unit: r.kind === 'unit' ? (r.unit ?? null) : null,
+        number: row.number,
+        callId: row.callId,
+        callbackId: row.callbackId,
+        openedBy: r.official,
+        at: row.at,
       };
       this.d.writes.record('followup', () => followups.open(item));
     }

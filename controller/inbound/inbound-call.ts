@@ -241,7 +241,6 @@ export class InboundCall {
   }
 
   private async ring(token: number, phones: string[], ms: number): Promise<void> {
-    for (const p of phones) this.d.presence.engage(p);
     const caller = this.callerNumberRaw ?? 'anonimo';
     this.ringer = new GroupRinger(
       {
@@ -255,7 +254,7 @@ export class InboundCall {
       this.d.port,
       this.d.tracker,
       this.d.log,
-      (operator, talked) => this.d.presence.release(operator, talked),
+      this.d.presence,
     );
     this.ringback = new AbortController();
     const ringback = this.ringback;
@@ -267,8 +266,6 @@ export class InboundCall {
     const outcome = await this.ringer.outcome;
     this.ringingPhones = [];
     ringback.abort();
-    // a hunt may end before reaching every phone it reserved: free those not talking now
-    for (const p of phones) if (!(outcome.answered && outcome.operator === p)) this.d.presence.release(p, false);
     if (this.ended) {
       if (outcome.answered) {
         await this.d.port.hangup(outcome.legId).catch(ignored(this.d.log, 'hang up'));

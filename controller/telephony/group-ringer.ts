@@ -1,6 +1,9 @@
 // Rings a group of operator phones for a caller: all at once, or one at a time (longest
 // idle first, perPhoneMs each), until the threshold. First answer wins; every other leg is
 // hung up. Resolves once: answered (with the leg left up for bridging) or unanswered.
+// The one ring-group helper of the inbound calls and the transfers: it holds every phone
+// of the group for the whole ringing (nobody else may ring them), and gives back each one
+// but the winner exactly once: as its leg ends, or at the end for a phone a hunt never rang.
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CallTracker, TelephonyPort } from './port';
@@ -25,6 +28,12 @@ interface Leg {
   timer?: NodeJS.Timeout;
 }
 
+/** Who may ring a phone now (the operators' presence): held while the group rings, released after. */
+export interface PhoneHold {
+  engage(phone: string): void;
+  release(phone: string, talked: boolean): void;
+}
+
 export class GroupRinger {
   private readonly legs = new Map<string, Leg>();
   private settled = false;
@@ -32,6 +41,7 @@ export class GroupRinger {
   private totalTimer: NodeJS.Timeout | undefined;
   private next = 0;
   private readonly rung: string[] = [];
+  private readonly released = new Set<string>();
   readonly outcome: Promise<RingOutcome>;
 
   constructor(
@@ -39,12 +49,13 @@ export class GroupRinger {
     private readonly port: TelephonyPort,
     private readonly tracker: CallTracker,
     private readonly log: Logger,
-    private readonly onLegEnd: (operator: string, answered: boolean) => void,
+    private readonly hold: PhoneHold,
   ) {
     this.outcome = new Promise((r) => (this.resolve = r));
   }
 
   start(): void {
+    for (const p of this.plan.phones) this.hold.engage(p);
     this.totalTimer = setTimeout(() => this.finish(undefined), this.plan.totalMs);
     if (this.plan.strategy === 'all') for (const p of this.plan.phones) this.ringGuarded(p, this.plan.totalMs);
     else this.ringNext();
@@ -107,7 +118,7 @@ export class GroupRinger {
     clearTimeout(leg.timer);
     leg.detach();
     this.legs.delete(leg.id);
-    this.onLegEnd(leg.operator, false);
+    this.releasePhone(leg.operator);
     // hunting: the next phone; ring-all: the others keep ringing until the threshold
     if (!this.settled && this.plan.strategy === 'longest-idle') this.ringNext();
   }
@@ -127,8 +138,16 @@ export class GroupRinger {
       // the hang-up's own event arrives later; account for the leg now
       leg.detach();
       this.legs.delete(leg.id);
-      this.onLegEnd(leg.operator, false);
+      this.releasePhone(leg.operator);
     }
+    // a hunt may end before reaching every phone it held
+    for (const p of this.plan.phones) if (!(outcome?.answered && outcome.operator === p)) this.releasePhone(p);
     this.resolve(outcome ?? { answered: false, rung: [...new Set(this.rung)] });
+  }
+
+  private releasePhone(phone: string): void {
+    if (this.released.has(phone)) return;
+    this.released.add(phone);
+    this.hold.release(phone, false);
   }
 }

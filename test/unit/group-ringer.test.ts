@@ -25,16 +25,17 @@ function ringer(plan: Partial<RingPlan>, pbx = new FakePbx()) {
     originated.push(op);
   };
   const ended: Array<[string, boolean]> = [];
+  const engaged: string[] = [];
   const g = new GroupRinger(
     { phones: ['a', 'b', 'c'], strategy: 'all', perPhoneMs: 1000, totalMs: 5000, callerId: '"t" <0612345678>', appArgs: ['leg', 'x'], ...plan },
     pbx,
     pbx,
     pino({ level: 'silent' }),
-    (op, answered) => ended.push([op, answered]),
+    { engage: (op) => engaged.push(op), release: (op, talked) => ended.push([op, talked]) },
   );
   const hungUp = (): string[] => pbx.hangups;
   const leg = (op: string): string => legOf.get(op)!;
-  return { g, pbx, originated, ended, hungUp, leg };
+  return { g, pbx, originated, ended, engaged, hungUp, leg };
 }
 
 t.test('ring all: every phone at once; the first to answer wins, the others are hung up and freed', async (t) => {
@@ -42,6 +43,7 @@ t.test('ring all: every phone at once; the first to answer wins, the others are 
   r.g.start();
   await settle();
   t.same(r.originated, ['a', 'b', 'c'], 'all three ring');
+  t.same(r.engaged, ['a', 'b', 'c'], 'each held for the group from the start');
   r.pbx.answered(r.leg('b'));
   t.same(await r.g.outcome, { answered: true, operator: 'b', legId: r.leg('b') });
   await settle();
@@ -120,4 +122,16 @@ t.test('no phone in the plan: nothing rings; the threshold still ends it', async
   r.g.start();
   t.same(await r.g.outcome, { answered: false, rung: [] });
   t.same(r.originated, []);
+});
+
+t.test('hunting ends at the threshold before reaching every phone: each phone held from the start is given back exactly once', async (t) => {
+  const r = ringer({ strategy: 'longest-idle', perPhoneMs: 1000, totalMs: 80 });
+  r.g.start();
+  await settle();
+  t.same(r.originated, ['a'], 'only the first phone rang');
+  t.same(r.engaged, ['a', 'b', 'c'], 'the whole group held: nobody else may ring b or c meanwhile');
+  t.same(await r.g.outcome, { answered: false, rung: ['a'] });
+  await settle();
+  t.ok(r.hungUp().includes(r.leg('a')), "a's leg hung up");
+  t.same(r.ended.map(([op]) => op).sort(), ['a', 'b', 'c'], 'a, b and c released once each');
 });
