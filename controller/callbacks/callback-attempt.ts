@@ -15,7 +15,7 @@ import type { Prompt } from '../prompts/prompt';
 import type { Lang } from '../config/languages';
 import { commonMedia, HOLD_MUSIC, promptMedia, RINGBACK } from '../prompts/media';
 import { localTime } from '../schedule/service-hours';
-import type { AttemptOutcome } from '../storage/callback-attempts-repo';
+import type { AttemptOutcome } from '../vocabulary/callbacks';
 import type { CallbackRow } from '../storage/callbacks-repo';
 import { Leg, sleep } from '../telephony/leg';
 import type { CallbackLedger } from './ledger';

@@ -5,7 +5,8 @@
 // WAL fsynced): these rows guard "never dialled twice", which must survive a power cut too,
 // not only the process dying.
 import type { Directorate } from '../config/schema';
-import type { AttemptOutcome, CallbackAttemptsRepo } from '../storage/callback-attempts-repo';
+import type { CallbackAttemptsRepo } from '../storage/callback-attempts-repo';
+import type { AttemptOutcome } from '../vocabulary/callbacks';
 import type { CallbacksRepo } from '../storage/callbacks-repo';
 import { durable, type Db } from '../storage/database';
 import { afterAttempt, type NextStatus } from './policy';

@@ -3,8 +3,7 @@
 // dispatcher (dispatcher.ts) feeds these with the database and Asterisk's view.
 import type { Directorate } from '../config/schema';
 import type { Prompt } from '../prompts/prompt';
-import type { AttemptOutcome } from '../storage/callback-attempts-repo';
-import type { CallbackStatus } from '../storage/callbacks-repo';
+import type { AttemptOutcome, CallbackStatus } from '../vocabulary/callbacks';
 
 export type DispatchBlock = 'closed' | 'inbound_ringing' | 'no_free_operator' | 'kept_for_inbound' | 'nothing_due';
 

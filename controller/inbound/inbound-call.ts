@@ -10,7 +10,7 @@ import { Conversation, officialOf } from '../conversation/conversation';
 import type { Presence } from '../operators/presence';
 import { promptMedia, RINGBACK } from '../prompts/media';
 import { currentOrNextWindow, localTime, sameLocalDay, zonedInstant } from '../schedule/service-hours';
-import type { CallEventType } from '../storage/call-event-types';
+import type { CallEventType } from '../vocabulary/call-events';
 import type { CallEventsRepo } from '../storage/call-events-repo';
 import type { BookingResult, CallbacksRepo } from '../storage/callbacks-repo';
 import type { CallEndReason, CallFacts, CallsRepo } from '../storage/calls-repo';

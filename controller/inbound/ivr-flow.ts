@@ -11,7 +11,7 @@ import { LANGUAGE_INVITATIONS, type Lang, type LanguageChoice } from '../config/
 import type { CallTiming } from '../config/schema';
 
 import type { Prompt } from '../prompts/prompt';
-import type { CallEventType } from '../storage/call-event-types';
+import type { CallEventType } from '../vocabulary/call-events';
 
 export type { Lang } from '../config/languages';
 export type { Prompt } from '../prompts/prompt';

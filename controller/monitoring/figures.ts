@@ -13,9 +13,9 @@
 //     nothing moves once the request is closed);
 //   - a callback attempt: its start;
 //   - outcome codes, interventions, transfers: the moment they were recorded.
-import { sqlEvent } from '../storage/call-event-types';
+import { sqlEvent } from '../vocabulary/call-events';
 import type { Db } from '../storage/database';
-import { CALLBACK_STATUSES, type CallbackStatus } from '../storage/callbacks-repo';
+import { CALLBACK_STATUSES, type CallbackStatus } from '../vocabulary/callbacks';
 import { addDays, localTime, zonedInstant, type LocalDate } from '../schedule/service-hours';
 import { ReportRangeError } from '../errors';
 

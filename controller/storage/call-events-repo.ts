@@ -1,5 +1,5 @@
 // SQL for call_events: the ordered log of what happened in each call.
-import type { CallEventType } from './call-event-types';
+import type { CallEventType } from '../vocabulary/call-events';
 import type { Db } from './database';
 
 export interface CallEventRow {

@@ -1,20 +1,6 @@
 // SQL for callback_attempts: one row per try at calling a request back.
 import type { Db } from './database';
-
-export type AttemptStage = 'operator' | 'caller' | 'talking' | 'ended';
-export type AttemptOutcome =
-  | 'connected'
-  | 'no_answer'
-  | 'busy'
-  | 'rejected'
-  | 'unreachable'
-  | 'failed'
-  | 'no_confirmation'
-  | 'operator_passed'
-  | 'operator_no_answer'
-  | 'operator_hangup'
-  | 'interrupted'
-  | 'cancelled';
+import type { AttemptOutcome, AttemptStage } from '../vocabulary/callbacks';
 
 export interface AttemptRow {
   id: number;

@@ -1,9 +1,7 @@
 // SQL for the callbacks table. Every status change is guarded by the current status.
 import { durable, type Db } from './database';
 import type { Lang } from '../config/languages';
-
-export const CALLBACK_STATUSES = ['pending', 'dialing', 'done', 'failed', 'cancelled', 'expired'] as const;
-export type CallbackStatus = (typeof CALLBACK_STATUSES)[number];
+import type { CallbackStatus } from '../vocabulary/callbacks';
 
 export interface CallbackRow {
   id: number;

@@ -3,7 +3,7 @@
 // registered, keys as SIP INFO) and the callers at the trunk address 127.0.0.2:5060 (SIPp,
 // keys as RFC 4733). Each suite takes its own range of RTP ports.
 import type { Test } from 'tap';
-import { agentReport, ari, callIvr, eventually, query, seededPassword, startCallee, startPhone, type Phone, type SippResult } from './harness';
+import { agentReport, ari, callIvr, eventually, query, seededPassword, startCallee, startPhone, type Agent, type Phone, type SippResult } from './harness';
 import { writeAnsweringScenario, writePhoneScenario, type AnswerStep, type PhoneBehaviour } from './scenarios';
 
 export const CB_NUMBER = '0611000004';
@@ -73,7 +73,7 @@ export function callbackAgents(rtpBase: number, dp: { id: string; number: string
       busyAtOnce: true,
     });
 
-  const callee = (steps: AnswerStep[], calls = 1, answerAfterMs = 1000, timeoutMs = 60_000): Promise<Phone> =>
+  const callee = (steps: AnswerStep[], calls = 1, answerAfterMs = 1000, timeoutMs = 60_000): Promise<Agent> =>
     startCallee({
       scenario: writeAnsweringScenario(`callee-${rtpBase}-${++seq}`, { answerAfterMs, steps, expectFrom: dp.number }),
       rtpPort: nextRtp(),
@@ -83,7 +83,7 @@ export function callbackAgents(rtpBase: number, dp: { id: string; number: string
     });
 
   /** A callee that does not answer (rings until CANCEL) or refuses (486 busy). */
-  const refusingCallee = (b: PhoneBehaviour, calls = 1, timeoutMs = 60_000): Promise<Phone> =>
+  const refusingCallee = (b: PhoneBehaviour, calls = 1, timeoutMs = 60_000): Promise<Agent> =>
     startCallee({ scenario: writePhoneScenario(`callee-${rtpBase}-${++seq}`, b), rtpPort: nextRtp(), calls, timeoutMs });
 
   return { nextRtp, book, phone, refusingPhone, callee, refusingCallee };

@@ -15,7 +15,8 @@ t.test('booked through the IVR, called back through the operator: whisper, 1, th
   const id = await book(t, ani);
   const caller = await callee([{ pause: 1500 }, { info: '1' }, { voice: true }, { pause: 5000 }, { bye: true }]);
   const op = await phone('cb1', 5091, [{ pause: 1500 }, { info: '1' }, { pause: 10_000 }, { info: '3' }], 18_000);
-  const [rc, ro] = await Promise.all([caller.done, op.done]);
+  const rc = await caller.done;
+  const ro = await op.stop();
   ok(t, rc, 'the caller was called from the public number, pressed 1, talked and hung up');
   ok(t, ro, 'the operator answered, heard the whisper, keyed 1 and later the outcome code 3');
   await waitForRow('the request done', "SELECT 1 AS ok FROM callbacks WHERE id = ? AND status = 'done'", [id]);
@@ -54,7 +55,7 @@ t.test('the caller does not answer: a retry is scheduled and placed; busy (486) 
   const gap = Date.parse(a[1]!.caller_dialed_at!) - Date.parse(a[0]!.ended_at!);
   t.ok(gap >= 2000, `the retry waited the configured delay (${gap} ms after the first attempt ended)`);
   t.match(query('SELECT attempts, last_outcome, closed_reason FROM callbacks WHERE id = ?', id), [{ attempts: 2, last_outcome: 'busy', closed_reason: 'busy at attempt 2 of 2' }]);
-  ok(t, await op.done, 'the operator took both attempts');
+  ok(t, await op.stop(), 'the operator took both attempts');
   await assertNothingLeft(t);
 });
 
@@ -86,7 +87,7 @@ t.test('two free operators and one callback: exactly one is rung (the longest id
   const rows = attemptsOf(id);
   t.equal(rows.length, 1, 'one attempt');
   t.equal(rows[0]?.operator, longestIdle, `the longest idle (${longestIdle}: last talked ${lastTalked(longestIdle) || 'never'}; ${other}: ${lastTalked(other) || 'never'})`);
-  await Promise.all([...phones.values()].map((p) => p.done));
+  await Promise.all([...phones.values()].map((p) => p.stop()));
   t.equal(phones.get(other as 'cb1')!.rtp.packets, 0, "the other operator's phone never had a call");
   // the operator's leg ends with the wrap-up: when its code is keyed, or at the code's
   // time-out when the key came before the question (a race of the phone's fixed script)
@@ -116,7 +117,7 @@ t.test('a paused operator is never rung: the callback waits for, and goes to, th
     ok(t, await caller.done, 'called back through the other operator');
     await waitForRow('the request done', "SELECT 1 AS ok FROM callbacks WHERE id = ? AND status = 'done'", [id]);
     t.match(attemptsOf(id), [{ operator: 'cb2', outcome: 'connected' }]);
-    await Promise.all([p1.done, p2.done]);
+    await Promise.all([p1.stop(), p2.stop()]);
     t.equal(p1.rtp.packets, 0, "the paused operator's phone never had a call");
   } finally {
     await ivrctl('operators', 'resume', 'cb1');
@@ -153,7 +154,7 @@ t.test('outside service hours nothing is dialled, even on a retry asked by the s
   );
   t.match(pass.directorates['t-closed'], { blocked: 'closed', dispatched: [] }, 'the dispatcher saw it due, with a free operator, and did not dial: closed');
   t.equal(attemptsOf(row!.id).length, 0, 'no attempt');
-  ok(t, await p.done, 'the phone registered and unregistered');
+  ok(t, await p.stop(), 'the phone registered and unregistered');
   t.equal(p.rtp.packets, 0, 'the phone never had a call');
   const cancel = await ivrctl('callbacks', 'cancel', String(row!.id));
   t.equal(cancel.code, 0, 'ivrctl callbacks cancel');
@@ -170,7 +171,8 @@ t.test('transfer to the internal unit by "*" + code: hold music, the unit answer
   const unit = await phone('cbu1', 5094, [{ pause: 14_000 }, { info: '1' }], 30_000, 1000);
   const caller = await callee([{ pause: 1500 }, { info: '1' }, { voice: true }, { pause: 14_000 }, { bye: true }]);
   const op = await phone('cb1', 5091, [{ pause: 1500 }, { info: '1' }, { pause: 4000 }, { info: '*5' }, { pause: 3000 }, { info: '2' }], 16_000);
-  const [rc, ro, ru] = await Promise.all([caller.done, op.done, unit.done]);
+  const rc = await caller.done;
+  const [ro, ru] = await Promise.all([op.stop(), unit.stop()]);
   ok(t, rc, 'the caller talked to the operator, then to the unit, and hung up');
   ok(t, ro, 'the operator transferred and keyed the outcome');
   ok(t, ru, 'the unit answered and keyed the intervention code');
@@ -202,7 +204,8 @@ t.test('transfer, and the unit does not answer: the caller comes back to the ope
   const unit = await refusingPhone('cbu1', 5094, { ringForever: true }, 18_000);
   const caller = await callee([{ pause: 1500 }, { info: '1' }, { voice: true }, { pause: 11_000 }, { bye: true }]);
   const op = await phone('cb1', 5091, [{ pause: 1500 }, { info: '1' }, { pause: 3000 }, { info: '*5' }], 30_000);
-  const [rc, ro, ru] = await Promise.all([caller.done, op.done, unit.done]);
+  const rc = await caller.done;
+  const [ro, ru] = await Promise.all([op.stop(), unit.stop()]);
   ok(t, rc, 'the caller stayed on the line and hung up');
   ok(t, ro, 'the operator got the caller back, then the outcome prompt (no key: default)');
   ok(t, ru, "the unit's phone rang and was cancelled");
@@ -236,6 +239,6 @@ t.test("ivrctl callbacks cancel while the caller's phone rings: the controller h
   t.match(JSON.parse(r.stdout), { id, status: 'cancelled' });
   ok(t, await caller.done, "the caller's phone got the CANCEL");
   t.match(attemptsOf(id), [{ outcome: 'cancelled', caller_attempt: 1 }]);
-  ok(t, await op.done, 'the operator was hung up');
+  ok(t, await op.stop(), 'the operator was hung up');
   await assertNothingLeft(t);
 });

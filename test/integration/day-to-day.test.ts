@@ -109,7 +109,7 @@ t.test('config reload while a caller talks with an operator: the call goes on, t
   t.match(heard, /sounds\/dp\/t-ops-welcome\./, 'the welcome played');
   t.match(heard, /sounds\/dp\/t-ops-menu-offices\./, 'the menu offered the office');
   t.equal(spoken('dp/t-ops-welcome'), 'Benvenuti al servizio di prova.', 'the welcome was re-synthesized from the new text');
-  await op.done;
+  await op.stop();
   await assertNothingLeft(t);
 });
 
@@ -247,7 +247,7 @@ t.test('a real softphone (baresip) answers, transfers with *3 and keys the outco
   await bs1.waitFor('CALL_CLOSED', { timeoutMs: 15_000 });
   const rc = await caller;
   t.equal(rc.code, 0, 'the caller was put through to the office, and the call ended', { report: rc.code === 0 ? undefined : agentReport(rc) });
-  const ru = await unit.done;
+  const ru = await unit.stop();
   t.equal(ru.code, 0, 'the office phone answered and hung up', { report: ru.code === 0 ? undefined : agentReport(ru) });
   const profile = JSON.parse((await ivrctl('profile', ani, '--json')).stdout) as { timeline: Array<{ kind: string; summary: string }> };
   t.ok(

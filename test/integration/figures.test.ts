@@ -43,7 +43,7 @@ t.test('three real calls, then the report and /metrics count exactly them', asyn
     steps: [{ pause: 1500 }, { keys: '1' }, { pause: 8000 }, { voice: true }, { pause: 2000 }, { hangup: true }],
   });
   t.equal(answered.code, 0, 'answered, talked, hung up', { report: answered.code === 0 ? undefined : agentReport(answered) });
-  const ph = await phone.done;
+  const ph = await phone.stop();
   t.equal(ph.code, 0, 'the operator answered and unregistered', { report: ph.code === 0 ? undefined : agentReport(ph) });
   // 2. nobody registered now: the offer at once, a booking on the calling number
   const booked = await callIvr({ number: NUMBER, ani: '0612770002', rtpPort: 42412, steps: [{ pause: 2500 }, { keys: '1' }, { pause: 3000 }, { keys: '1' }] });

@@ -309,10 +309,17 @@ export const healthz = async (): Promise<number> => (await fetch('http://127.0.0
 
 // ---- operator phones -------------------------------------------------------------------
 
-export interface Phone {
+/** A SIPp agent the test started: the audio it got, and its result once it exited. */
+export interface Agent {
   rtp: RtpCounter;
-  /** resolves when the phone has unregistered and SIPp exited */
   done: Promise<SippResult>;
+}
+
+export interface Phone extends Agent {
+  /** resolves when the phone has unregistered and SIPp exited (at most holdMs after it registered) */
+  done: Promise<SippResult>;
+  /** The test is done with this phone: it unregisters now (a NOTIFY in its registration's dialog); resolves as done does. */
+  stop(): Promise<SippResult>;
 }
 
 /** The SIP password of an operator seeded at the first start of the test database. */
@@ -327,6 +334,32 @@ export function seededPassword(id: string): string {
  * `holdMs`, then unregisters. Resolves once Asterisk sees the phone online and idle (or just
  * online with busyAtOnce).
  */
+let phoneSeq = 0;
+
+/** Sends a phone the NOTIFY that ends its registration's hold (UDP on the stack's loopback; a reply is not needed). */
+function tellPhone(port: number, callId: string): Promise<void> {
+  const socket = dgram.createSocket('udp4');
+  return new Promise<void>((resolve, reject) => {
+    socket.bind(0, '127.0.0.1', () => {
+      const own = socket.address().port;
+      const msg = [
+        `NOTIFY sip:phone@127.0.0.1:${port} SIP/2.0`,
+        `Via: SIP/2.0/UDP 127.0.0.1:${own};branch=z9hG4bK-stop-${Date.now()}`,
+        `From: <sip:test@127.0.0.1>;tag=stop${own}`,
+        `To: <sip:phone@127.0.0.1>`,
+        `Call-ID: ${callId}`,
+        'CSeq: 1 NOTIFY',
+        'Event: test-done',
+        'Max-Forwards: 70',
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n');
+      socket.send(msg, port, '127.0.0.1', (err) => (err ? reject(err) : resolve()));
+    });
+  }).finally(() => socket.close());
+}
+
 export async function startPhone(o: {
   id: string;
   password: string;
@@ -337,15 +370,17 @@ export async function startPhone(o: {
   maxCalls?: number;
   busyAtOnce?: boolean;
 }): Promise<Phone> {
+  const { registrationCallId, writeRegisterScenario } = await import('./scenarios');
+  const registration = writeRegisterScenario(`phone-register-${o.id}-${++phoneSeq}`, o.holdMs);
   const rtp = await rtpCounter('127.0.0.1', o.rtpPort, { speak: true });
   const done = sipp({
-    scenario: '/scen/phone-register.xml',
+    scenario: `/scen/${path.basename(registration)}`,
     ip: '127.0.0.1',
     port: o.port,
     service: o.id,
     auth: { user: o.id, password: o.password },
     vars: { rtp_ip: '127.0.0.1', rtp_port: o.rtpPort },
-    extra: ['-rxsf', o.rxScenario, '-aa', '-d', String(o.holdMs), '-m', String(o.maxCalls ?? 2)],
+    extra: ['-rxsf', o.rxScenario, '-aa', '-m', String(o.maxCalls ?? 2), '-cid_str', registrationCallId(o.id)],
     timeoutMs: o.holdMs + 30_000,
   }).finally(() => rtp.close());
   let exited: SippResult | undefined;
@@ -360,7 +395,18 @@ export async function startPhone(o: {
     },
     10_000,
   );
-  return { rtp, done };
+  const stop = async (): Promise<SippResult> => {
+    // its calls first: a wrap-up (the outcome prompt, a code keyed later) may outlast the caller
+    await eventually(
+      `${o.id} idle before it unregisters`,
+      async () => exited !== undefined || (await ari<{ state: string }>(`/deviceStates/PJSIP%2F${o.id}`)).state === 'NOT_INUSE' || undefined,
+      o.holdMs + 30_000,
+    );
+    // every registration call of this SIPp (as many as -m): each holds the same binding
+    for (let n = 1; n <= (o.maxCalls ?? 2) && !exited; n++) await tellPhone(o.port, registrationCallId(o.id, n, '127.0.0.1'));
+    return done;
+  };
+  return { rtp, done, stop };
 }
 
 let callerSeq = 0;
@@ -428,7 +474,7 @@ export function query<T>(sql: string, ...params: unknown[]): T[] {
  * A SIP agent at the trunk address 127.0.0.2:5060 (the demo's fixed address where callbacks reach callers)
  * that takes `calls` calls per `scenario`. Resolves once it listens.
  */
-export async function startCallee(o: { scenario: string; rtpPort: number; calls: number; timeoutMs: number; speak?: boolean; ip?: string }): Promise<Phone> {
+export async function startCallee(o: { scenario: string; rtpPort: number; calls: number; timeoutMs: number; speak?: boolean; ip?: string }): Promise<Agent> {
   const ip = o.ip ?? TRUNK_IP;
   const rtp = await rtpCounter(ip, o.rtpPort, { speak: !!o.speak });
   const done = sipp({ scenario: o.scenario, ip, port: 5060, vars: { rtp_ip: ip, rtp_port: o.rtpPort }, extra: ['-m', String(o.calls)], timeoutMs: o.timeoutMs }).finally(() =>

@@ -2,7 +2,7 @@
 // ways) and the others stop; nobody answering leads to the offer after N rings; a caller
 // hanging up while phones ring stops them all.
 import t from 'tap';
-import { agentReport, assertNothingLeft, callEvents, callIvr, eventually, ivrctl, query, startPhone, type Phone } from './harness';
+import { agentReport, assertNothingLeft, callEvents, callIvr, ivrctl, query, startPhone, type Phone } from './harness';
 import { writePhoneScenario } from './scenarios';
 
 const PASS = { 'op-a': 'Passw0rd-op-a', 'op-b': 'Passw0rd-op-b' } as const;
@@ -28,7 +28,7 @@ t.test('operator answers within the threshold: bridged, audio both ways, the oth
     steps: [{ pause: 1500 }, { keys: '1' }, { pause: 5000 }, { voice: true }, { pause: 5000 }, { hangup: true }],
   });
   t.equal(r.code, 0, 'caller: answered, talked, hung up', { report: r.code === 0 ? undefined : agentReport(r) });
-  const [ra, rb] = await Promise.all([a.done, b.done]);
+  const [ra, rb] = await Promise.all([a.stop(), b.stop()]);
   t.equal(ra.code, 0, 'op-a answered and got the BYE when the caller hung up', { report: ra.code === 0 ? undefined : agentReport(ra) });
   t.equal(rb.code, 0, 'op-b rang and was cancelled', { report: rb.code === 0 ? undefined : agentReport(rb) });
 
@@ -60,7 +60,7 @@ t.test('nobody answers: both phones stop after N rings, the offer starts at N x 
   const ani = '0612340011';
   const r = await callIvr({ number: '0611000001', ani, rtpPort: 42012, steps: [{ pause: 1500 }, { keys: '1' }, { pause: 13_500 }, { keys: '1' }] });
   t.equal(r.code, 0, 'caller: offered, booked, goodbye from the PBX', { report: r.code === 0 ? undefined : agentReport(r) });
-  const [ra, rb] = await Promise.all([a.done, b.done]);
+  const [ra, rb] = await Promise.all([a.stop(), b.stop()]);
   t.equal(ra.code, 0, 'op-a rang and was cancelled', { report: ra.code === 0 ? undefined : agentReport(ra) });
   t.equal(rb.code, 0, 'op-b rang and was cancelled', { report: rb.code === 0 ? undefined : agentReport(rb) });
   const ev = callEvents(ani);
@@ -79,12 +79,7 @@ t.test('the caller hangs up while the phones ring: they stop, nothing is booked,
   const ani = '0612340012';
   const r = await callIvr({ number: '0611000001', ani, rtpPort: 42014, steps: [{ pause: 1500 }, { keys: '1' }, { pause: 4000 }, { hangup: true }] });
   t.equal(r.code, 0, 'caller hung up during the ringing', { report: r.code === 0 ? undefined : agentReport(r) });
-  await eventually(
-    'both phones idle again',
-    async () => (await Promise.race([Promise.all([a.done, b.done]).then(() => true), new Promise<false>((res) => setTimeout(() => res(false), 100))])) || undefined,
-    30_000,
-  );
-  const [ra, rb] = await Promise.all([a.done, b.done]);
+  const [ra, rb] = await Promise.all([a.stop(), b.stop()]);
   t.equal(ra.code, 0, 'op-a was cancelled', { report: ra.code === 0 ? undefined : agentReport(ra) });
   t.equal(rb.code, 0, 'op-b was cancelled', { report: rb.code === 0 ? undefined : agentReport(rb) });
   t.match(query('SELECT end_reason FROM calls WHERE caller = ?', ani), [{ end_reason: 'caller_hangup' }]);

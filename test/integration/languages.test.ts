@@ -66,7 +66,7 @@ t.test('German: 8 typed ahead, booked in German; the callback greets and asks fo
   const caller = await callee([{ pause: 9000 }, { info: '1' }, { pause: 2000 }, { bye: true }]);
   const op = await phone('lang1', 5091, [{ pause: 1000 }, { info: '1' }], 24_000);
   ok(t, await caller.done, 'the caller was called back, pressed 1 and hung up');
-  ok(t, await op.done, 'the operator took the callback');
+  ok(t, await op.stop(), 'the operator took the callback');
   await waitForRow('the request done', "SELECT 1 AS ok FROM callbacks WHERE id = ? AND status = 'done'", [row!.id]);
   t.match(attemptsOf(row!.id), [{ operator: 'lang1', outcome: 'connected' }]);
   const leg = played(fromCallback);

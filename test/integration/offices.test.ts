@@ -61,7 +61,7 @@ t.test("the office's key rings its unit's phone: the official answers, talks, ke
     [/opened by unit2 \(rimborsi\)/, /closed by .*: rimborso disposto, utente informato/],
     'the profile shows the item and what was done',
   );
-  const p = await unit2.done;
+  const p = await unit2.stop();
   t.equal(p.code, 0, 'the phone took the call', { report: p.code === 0 ? undefined : agentReport(p) });
   await assertNothingLeft(t);
 });
@@ -103,7 +103,7 @@ t.test("nobody of the office there: the booking is the office's and is placed th
     20_000,
   );
   t.match(intervention, { kind: 'unit', official: 'unit2' });
-  const [pu] = await Promise.all([unit2.done, st1.done]);
+  const [pu] = await Promise.all([unit2.stop(), st1.stop()]);
   t.equal(pu.code, 0, "unit2's phone took the callback", { report: pu.code === 0 ? undefined : agentReport(pu) });
   t.equal(st1.rtp.packets, 0, "st1's phone never rang for it");
   await eventually('nothing left', async () => query<{ n: number }>('SELECT COUNT(*) AS n FROM callback_attempts WHERE ended_at IS NULL')[0]!.n === 0, 10_000);

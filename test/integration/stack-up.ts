@@ -6,7 +6,7 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AGENTS_CONTAINER, CARRIER_PASSWORD, IMAGE, PBX_CONTAINER, PODMAN, ROOT, SOUNDS_DIR, STATE_DIR, TEST_CONFIG, resetStateDir, run, stack, stackEnv } from './harness';
-import { SCEN_DIR, writeRegisterScenario } from './scenarios';
+import { SCEN_DIR } from './scenarios';
 
 /** today's date in Rome, for the directorate that is closed "today" */
 const todayInRome = (): string => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome' }).format(new Date());
@@ -24,7 +24,6 @@ async function main(): Promise<void> {
   // the carrier trunks' password (trunks.test.ts), named relative to the config by passwordFile
   writeFileSync(path.join(STATE_DIR, 'carrier.password'), `${CARRIER_PASSWORD}\n`, { mode: 0o600 });
   writeFileSync(TEST_CONFIG, readFileSync(path.join(ROOT, 'test', 'fixtures', 'ivr-test.yaml'), 'utf8').replaceAll('__TODAY__', todayInRome()));
-  writeRegisterScenario();
   // the prompts of the test config, built in sounds/gen (once for all the stacks of a
   // parallel run: --prompts-only, then IVR_TEST_PROMPTS_BUILT=1), copied into the stack's own
   const gen = path.join(ROOT, 'sounds', 'gen');

@@ -2,15 +2,15 @@
 // t-sw (0611000007, open around the clock, callbacks placed by the switchboard and the staff):
 // only the switchboard rings for a caller and answers; N rings then the offer; the callback
 // placed by the switchboard, and by the staff when the switchboard is away; a caller ringing
-// the switchboard keeps it over a callback booked meanwhile. Then the booking limits on
-// t-cap (0611000008), each refused with its own prompt and nothing written.
+// the switchboard keeps it over a callback booked meanwhile; the longest-idle hunt on t-cap
+// (0611000008). The booking limits of t-cap are in booking-limits.test.ts.
 import t, { type Test } from 'tap';
 import {
   agentReport,
   assertNothingLeft,
-  asteriskLog,
   callEvents,
   callIvr,
+  type Agent,
   type Phone,
   ivrctl,
   query,
@@ -46,7 +46,7 @@ const answering = (id: Op, port: number, steps: AnswerStep[], holdMs: number, an
 const ringing = (id: Op, port: number, holdMs: number): Promise<Phone> =>
   startPhone({ id, password: PASS[id], port, rtpPort: nextRtp(), rxScenario: writePhoneScenario(`sw-${id}-${++seq}`, { ringForever: true }), holdMs, maxCalls: 3 });
 /** the caller being called back, at the trunk address */
-const callee = (steps: AnswerStep[]): Promise<Phone> =>
+const callee = (steps: AnswerStep[]): Promise<Agent> =>
   startCallee({ scenario: writeAnsweringScenario(`sw-callee-${++seq}`, { answerAfterMs: 1000, steps, expectFrom: SW }), rtpPort: nextRtp(), calls: 1, timeoutMs: 60_000 });
 const ringingStarted = (ani: string): string[] => ((callEvents(ani).find((e) => e.type === 'ringing_started')?.data?.phones as string[] | undefined) ?? []).slice().sort();
 
@@ -71,8 +71,8 @@ t.test('case 1: a caller rings the switchboard only; it answers; the staff phone
   t.same(ringingStarted(ani), ['sw9'], 'only the switchboard rang');
   t.match(query('SELECT answered_by FROM calls WHERE caller = ?', ani), [{ answered_by: 'sw9' }]);
   t.ok(r.rtp.voicedBytes > 4000, `the caller heard the switchboard (${r.rtp.voicedBytes} voiced bytes)`);
-  ok(t, await sw.done, 'the switchboard phone took the call');
-  await staff.done;
+  ok(t, await sw.stop(), 'the switchboard phone took the call');
+  await staff.stop();
   t.equal(staff.rtp.packets, 0, 'the staff phone never rang (no audio, no call)');
   await assertNothingLeft(t);
 });
@@ -98,7 +98,7 @@ t.test('case 1: the switchboard does not answer: the offer after N rings; booked
   t.same(ringingStarted(ani), ['sw9']);
   const [req] = query<{ id: number; status: string }>("SELECT id, status FROM callbacks WHERE number = ? AND dp = 't-sw'", ani);
   t.match(req, { status: 'pending' });
-  await sw.done;
+  await sw.stop();
 
   const caller = await callee([{ pause: 1500 }, { info: '1' }, { voice: true }, { pause: 3000 }, { bye: true }]);
   const back = await answering('sw9', 5174, [{ pause: 1500 }, { info: '1' }, { pause: 9000 }, { info: '1' }], 25_000);
@@ -107,7 +107,7 @@ t.test('case 1: the switchboard does not answer: the offer after N rings; booked
   ok(t, await caller.done, 'the caller was called back from the public number, pressed 1, talked');
   await waitForRow('the request done', "SELECT 1 AS ok FROM callbacks WHERE id = ? AND status = 'done'", [req!.id], 20_000);
   t.match(query('SELECT operator, outcome FROM callback_attempts WHERE callback_id = ?', req!.id), [{ operator: 'sw9', outcome: 'connected' }], 'placed by the switchboard');
-  ok(t, await back.done, 'the switchboard phone placed it');
+  ok(t, await back.stop(), 'the switchboard phone placed it');
   await assertNothingLeft(t);
 });
 
@@ -124,7 +124,7 @@ t.test('case 1 with placedBy [switchboard, staff]: the switchboard away, the sta
   ok(t, await caller.done, 'called back');
   await waitForRow('the request done', "SELECT 1 AS ok FROM callbacks WHERE id = ? AND status = 'done'", [req!.id], 20_000);
   t.match(query('SELECT operator, outcome FROM callback_attempts WHERE callback_id = ?', req!.id), [{ operator: 'stf9', outcome: 'connected' }], 'placed by the staff');
-  ok(t, await staff.done, 'the staff phone placed it');
+  ok(t, await staff.stop(), 'the staff phone placed it');
   await assertNothingLeft(t);
 });
 
@@ -163,7 +163,7 @@ t.test('a caller ringing the switchboard keeps it: a callback booked meanwhile w
     Date.parse(attempt!.started_at) >= Date.parse(call!.ended_at),
     `the callback was dialled only after the inbound call ended (${Date.parse(attempt!.started_at) - Date.parse(call!.ended_at)} ms after)`,
   );
-  ok(t, await sw.done, 'the switchboard took the call, then the callback');
+  ok(t, await sw.stop(), 'the switchboard took the call, then the callback');
   await eventually('the request done', async () => query<{ status: string }>('SELECT status FROM callbacks WHERE id = ?', req!.id)[0]?.status === 'done', 20_000);
   await assertNothingLeft(t);
 });
@@ -174,7 +174,7 @@ t.test('longest-idle hunt: the phone idle longest rings first, alone, for its 5 
   const warm = await callIvr({ number: CAP, ani: '0613700301', rtpPort: nextRtp(), steps: [{ pause: 1500 }, { keys: '1' }, { pause: 3000 }, { hangup: true }] });
   ok(t, warm, 'hx1 took a call');
   t.same(ringingStarted('0613700301'), ['hx1'], 'alone, it rang alone');
-  ok(t, await first.done, 'hx1 wrapped up');
+  ok(t, await first.stop(), 'hx1 wrapped up');
   const hx2 = await ringing('hx2', 5178, 16_000);
   // held past the wrap-up (the outcome prompt, then the code's wait): the PBX hangs up first
   const hx1 = await answering('hx1', 5179, [{ voice: true }], 26_000, 800, false);
@@ -189,40 +189,8 @@ t.test('longest-idle hunt: the phone idle longest rings first, alone, for its 5 
   t.match(ended?.data, { answered: true, operator: 'hx1' });
   const afterMs = Date.parse(ended!.at) - Date.parse(started.at);
   t.ok(afterMs >= 5000 && afterMs < 8000, `hx1 answered ${afterMs} ms into the hunt: after hx2's 5 s`);
-  ok(t, await hx2.done, 'hx2 rang and was cancelled');
+  ok(t, await hx2.stop(), 'hx2 rang and was cancelled');
   t.equal(hx2.rtp.packets, 0, 'hx2 never got audio');
-  ok(t, await hx1.done, 'hx1 took the call');
-  await assertNothingLeft(t);
-});
-
-t.test('booking limits: per number, per calling number, per directorate and day, each told with its prompt; nothing written', async (t) => {
-  const own = (ani: string) => callIvr({ number: CAP, ani, rtpPort: nextRtp(), steps: [{ pause: 1500 }, { keys: '1' }, { pause: 1500 }, { keys: '1' }] });
-  const other = (ani: string, number: string) =>
-    callIvr({
-      number: CAP,
-      ani,
-      rtpPort: nextRtp(),
-      steps: [{ pause: 1500 }, { keys: '1' }, { pause: 1500 }, { keys: '2' }, { pause: 2000 }, { keys: `${number}#` }, { pause: 2500 }, { keys: '1' }],
-    });
-  const count = (): number => query<{ n: number }>("SELECT COUNT(*) AS n FROM callbacks WHERE dp = 't-cap'")[0]!.n;
-  const heard = async (what: string, call: Promise<SippResult>, prompt: string): Promise<void> => {
-    const from = asteriskLog().length;
-    ok(t, await call, `${what}: the PBX ended the call`);
-    t.match(asteriskLog().slice(from), new RegExp(`sounds/it/${prompt}\\.`), `${what}: "${prompt}" played`);
-  };
-  const a = '0613700201';
-  await heard('the first request', own(a), 'booking-registered');
-  const [first] = query<{ id: number }>("SELECT id FROM callbacks WHERE number = ? AND dp = 't-cap'", a);
-  t.equal((await ivrctl('callbacks', 'cancel', String(first!.id))).code, 0);
-  await heard('the same number again the same day', own(a), 'number-daily-cap');
-  t.equal(count(), 1, 'not written');
-  await heard('another number from the same caller', other(a, '0613700202'), 'booking-registered');
-  await heard('a third request from that caller', other(a, '0613700203'), 'caller-daily-cap');
-  t.equal(count(), 2, 'not written');
-  await heard('a second caller', own('0613700204'), 'booking-registered');
-  await heard("past the day's capacity", own('0613700205'), 'capacity-full');
-  t.equal(count(), 3, 'not written');
-  const refused = callEvents('0613700205').find((e) => e.type === 'booking_refused');
-  t.match(refused?.data, { reason: 'dp_capacity' });
+  ok(t, await hx1.stop(), 'hx1 took the call');
   await assertNothingLeft(t);
 });

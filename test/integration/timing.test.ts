@@ -27,7 +27,7 @@ t.test('a 1 s ring: the phone rings 3 x 1 s, then the offer; the rings counted i
   const ani = '0612340091';
   const r = await callIvr({ number: NUMBER, ani, rtpPort: 42110, steps: [{ pause: 1500 }, { keys: '1' }, { pause: 6000 }, { keys: '1' }] });
   t.equal(r.code, 0, 'caller: offered, booked, goodbye from the PBX', { report: r.code === 0 ? undefined : agentReport(r) });
-  const p = await phone.done;
+  const p = await phone.stop();
   t.equal(p.code, 0, 'the phone rang and was cancelled', { report: p.code === 0 ? undefined : agentReport(p) });
   const ev = callEvents(ani);
   const started = Date.parse(ev.find((e) => e.type === 'ringing_started')!.at);

@@ -140,7 +140,7 @@ t.test(
     );
     await waitForRow('the request done', "SELECT 1 AS ok FROM callbacks WHERE id = ? AND status = 'done'", [row!.id], 20_000);
     t.match(query('SELECT outcome FROM callback_attempts WHERE callback_id = ?', row!.id), [{ outcome: 'connected' }], 'one attempt, connected');
-    await op.done;
+    await op.stop();
     await assertNothingLeft(t);
   },
 );

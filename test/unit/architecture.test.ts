@@ -15,7 +15,7 @@ const controller = path.join(root, 'controller');
 /** low to high; a folder may import its own files and those of lower layers only */
 const LAYERS: string[][] = [
   ['errors.ts'],
-  ['config', 'numbering', 'runtime', 'environment.ts'],
+  ['config', 'numbering', 'runtime', 'vocabulary', 'environment.ts'],
   ['storage', 'telephony', 'logging.ts'],
   ['schedule', 'provisioning'],
   ['prompts', 'operators'],

@@ -3,7 +3,8 @@
 import { Option, type Command } from 'commander';
 import { callbackView } from '../../monitoring/profile';
 import { CallbackAttemptsRepo } from '../../storage/callback-attempts-repo';
-import { CALLBACK_STATUSES, CallbacksRepo, type CallbackStatus } from '../../storage/callbacks-repo';
+import { CallbacksRepo } from '../../storage/callbacks-repo';
+import { CALLBACK_STATUSES, type CallbackStatus } from '../../vocabulary/callbacks';
 import { recordId, type Cli } from '../context';
 import { callController } from '../controller-client';
 import { UsageError } from '../../errors';
