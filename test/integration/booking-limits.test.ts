@@ -9,13 +9,23 @@ let rtp = 47600;
 const nextRtp = (): number => (rtp += 2);
 
 t.test('booking limits: per number, per calling number, per directorate and day, each told with its prompt; nothing written', async (t) => {
-  const own = (ani: string) => callIvr({ number: CAP, ani, rtpPort: nextRtp(), steps: [{ pause: 1500 }, { keys: '1' }, { pause: 1500 }, { keys: '1' }] });
+  const own = (ani: string) =>
+    callIvr({ number: CAP, ani, rtpPort: nextRtp(), steps: [{ heard: 'dp/t-cap-welcome' }, { keys: '1' }, { heard: 'it/no-operator-online' }, { keys: '1' }] });
   const other = (ani: string, number: string) =>
     callIvr({
       number: CAP,
       ani,
       rtpPort: nextRtp(),
-      steps: [{ pause: 1500 }, { keys: '1' }, { pause: 1500 }, { keys: '2' }, { pause: 2000 }, { keys: `${number}#` }, { pause: 2500 }, { keys: '1' }],
+      steps: [
+        { heard: 'dp/t-cap-welcome' },
+        { keys: '1' },
+        { heard: 'it/no-operator-online' },
+        { keys: '2' },
+        { heard: 'it/type-number' },
+        { keys: `${number}#` },
+        { heard: 'it/confirm-or-reenter' },
+        { keys: '1' },
+      ],
     });
   const count = (): number => query<{ n: number }>("SELECT COUNT(*) AS n FROM callbacks WHERE dp = 't-cap'")[0]!.n;
   const heard = async (what: string, call: Promise<SippResult>, prompt: string): Promise<void> => {

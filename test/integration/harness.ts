@@ -336,17 +336,17 @@ export function seededPassword(id: string): string {
  */
 let phoneSeq = 0;
 
-/** Sends a phone the NOTIFY that ends its registration's hold (UDP on the stack's loopback; a reply is not needed). */
-function tellPhone(port: number, callId: string): Promise<void> {
+/** Sends a SIPp agent a NOTIFY in one of its dialogs (UDP on the stack's loopback; a reply is not needed): the event it waits for. */
+function tellAgent(port: number, callId: string, ip = '127.0.0.1'): Promise<void> {
   const socket = dgram.createSocket('udp4');
   return new Promise<void>((resolve, reject) => {
-    socket.bind(0, '127.0.0.1', () => {
+    socket.bind(0, ip, () => {
       const own = socket.address().port;
       const msg = [
-        `NOTIFY sip:phone@127.0.0.1:${port} SIP/2.0`,
-        `Via: SIP/2.0/UDP 127.0.0.1:${own};branch=z9hG4bK-stop-${Date.now()}`,
-        `From: <sip:test@127.0.0.1>;tag=stop${own}`,
-        `To: <sip:phone@127.0.0.1>`,
+        `NOTIFY sip:agent@${ip}:${port} SIP/2.0`,
+        `Via: SIP/2.0/UDP ${ip}:${own};branch=z9hG4bK-test-${Date.now()}`,
+        `From: <sip:test@${ip}>;tag=test${own}`,
+        `To: <sip:agent@${ip}>`,
         `Call-ID: ${callId}`,
         'CSeq: 1 NOTIFY',
         'Event: test-done',
@@ -355,7 +355,7 @@ function tellPhone(port: number, callId: string): Promise<void> {
         '',
         '',
       ].join('\r\n');
-      socket.send(msg, port, '127.0.0.1', (err) => (err ? reject(err) : resolve()));
+      socket.send(msg, port, ip, (err) => (err ? reject(err) : resolve()));
     });
   }).finally(() => socket.close());
 }
@@ -403,7 +403,7 @@ export async function startPhone(o: {
       o.holdMs + 30_000,
     );
     // every registration call of this SIPp (as many as -m): each holds the same binding
-    for (let n = 1; n <= (o.maxCalls ?? 2) && !exited; n++) await tellPhone(o.port, registrationCallId(o.id, n, '127.0.0.1'));
+    for (let n = 1; n <= (o.maxCalls ?? 2) && !exited; n++) await tellAgent(o.port, registrationCallId(o.id, n, '127.0.0.1'));
     return done;
   };
   return { rtp, done, stop };
@@ -420,7 +420,7 @@ export async function callIvr(o: {
   timeoutMs?: number;
   ip?: string;
 }): Promise<SippResult & { rtp: RtpCounter; scenario: string }> {
-  const { writeCallerScenario } = await import('./scenarios');
+  const { stepMs, writeCallerScenario } = await import('./scenarios');
   const name = `caller-${process.pid}-${++callerSeq}`;
   const scenario = writeCallerScenario(name, o.steps);
   const ip = o.ip ?? TRUNK_IP;
@@ -428,17 +428,75 @@ export async function callIvr(o: {
   try {
     // not 5060: 127.0.0.2:5060 is where callbacks reach callers (the demo's fixed callee address); the trunk is
     // recognised by address only
-    const r = await sipp({
+    const port = 5100 + (callerSeq % 400);
+    // each "heard" step, and how long the caller is busy with the steps before it (since the
+    // one before): a NOTIFY that arrives while it still sends keys or pauses would abort it
+    const heard: Array<{ prompt: string; busyMs: number }> = [];
+    let busyMs = 0;
+    for (const s of o.steps) {
+      if ('heard' in s) {
+        heard.push({ prompt: s.heard, busyMs });
+        busyMs = 0;
+      } else busyMs += stepMs(s);
+    }
+    const asterisk = heard.length > 0 ? asteriskLog().length : 0;
+    const calling = sipp({
       scenario,
       ip,
-      port: 5100 + (callerSeq % 400),
+      port,
       service: o.number,
       vars: { rtp_ip: ip, rtp_port: o.rtpPort, ani: o.ani },
       timeoutMs: o.timeoutMs ?? 120_000,
+      extra: ['-cid_str', `${name}-%u@%s`],
     });
+    if (heard.length > 0) await direct(calling, o.ani, heard, asterisk, port, `${name}-1@${ip}`, ip);
+    const r = await calling;
     return { ...r, rtp, scenario };
   } finally {
     rtp.close();
+  }
+}
+
+/**
+ * A caller's "heard" steps, in order: for each, wait until Asterisk's log shows the prompt
+ * starting on the caller's channel (after the one before), then tell the caller (NOTIFY),
+ * which goes on with its next steps. Gives up when the caller's SIPp exits.
+ */
+async function direct(
+  calling: Promise<SippResult>,
+  ani: string,
+  steps: Array<{ prompt: string; busyMs: number }>,
+  fromOffset: number,
+  port: number,
+  callId: string,
+  ip: string,
+): Promise<void> {
+  let exited = false;
+  void calling.finally(() => (exited = true));
+  let channel: string | undefined;
+  let after = 0;
+  let since = Date.now();
+  for (const { prompt, busyMs } of steps) {
+    await eventually(
+      `${ani} hearing ${prompt}`,
+      async () => {
+        if (exited) throw new Error(`the caller ended before hearing ${prompt}`);
+        channel ??= (await ari<Array<{ name: string; caller: { number: string } }>>('/channels')).find((c) => c.caller.number === ani && c.name.startsWith('PJSIP/trunk-'))?.name;
+        if (!channel) return undefined;
+        const plays = asteriskPlays(fromOffset).filter((p) => p.channel === channel);
+        const i = plays.findIndex((p, k) => k >= after && p.file === prompt);
+        if (i < 0) return undefined;
+        after = i + 1;
+        return true;
+      },
+      60_000,
+    );
+    // the caller may still be sending the keys that led here (an overlong number is refused
+    // before its last digits are sent): it listens again once they are sent
+    const ready = since + busyMs + 100 - Date.now();
+    if (ready > 0) await new Promise((r) => setTimeout(r, ready));
+    await tellAgent(port, callId, ip);
+    since = Date.now();
   }
 }
 

@@ -5,7 +5,12 @@ import { agentReport, assertNothingLeft, callEvents, callIvr, query } from './ha
 
 t.test('nobody registered: the offer comes at once; 1 books the calling number', async (t) => {
   const ani = '0612340001';
-  const r = await callIvr({ number: '0611000002', ani, rtpPort: 41100, steps: [{ pause: 2500 }, { keys: '1' }, { pause: 3000 }, { keys: '1' }] });
+  const r = await callIvr({
+    number: '0611000002',
+    ani,
+    rtpPort: 41100,
+    steps: [{ heard: 'dp/t-empty-welcome' }, { keys: '1' }, { heard: 'it/no-operator-online' }, { keys: '1' }],
+  });
   t.equal(r.code, 0, 'the PBX ended the call after the confirmation', { report: r.code === 0 ? undefined : agentReport(r) });
   const rows = query<{ id: number; dp: string; number: string; status: string; language: string; menu_path: string; ring_count: number | null; call_id: string }>(
     'SELECT * FROM callbacks WHERE number = ?',

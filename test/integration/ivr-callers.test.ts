@@ -1,6 +1,9 @@
 // Callers in front of the IVR with real SIP agents: typing a number with read-back and a
 // correction, refused numbers, a duplicate request, cancelling by calling again, outside
-// service hours, the English path, random and overlong keys, silence.
+// service hours, the English path, random and overlong keys, silence. Each key is pressed
+// when a prompt starts playing ("heard" steps, from Asterisk's log), not after a pause
+// guessed from the prompts' length: the main menu's 1 during the welcome (typed ahead), the
+// offer's 1 during "nobody is available", a number as "type it" starts.
 import t, { type Test } from 'tap';
 import { agentReport, assertNothingLeft, asteriskLog, callEvents, callIvr, query, type SippResult } from './harness';
 
@@ -21,15 +24,15 @@ t.test('typed number: read back digit by digit, corrected, then confirmed', asyn
     ani: 'anonymous',
     rtpPort: rtpPort(),
     steps: [
-      { pause: 2500 },
+      { heard: 'dp/t-empty-welcome' },
       { keys: '1' },
-      { pause: 2000 },
+      { heard: 'it/type-number' },
       { keys: '3351112222#' },
-      { pause: 2500 },
+      { heard: 'it/confirm-or-reenter' },
       { keys: '2' },
-      { pause: 1500 },
+      { heard: 'it/type-number' },
       { keys: '0612223333#' },
-      { pause: 2500 },
+      { heard: 'it/confirm-or-reenter' },
       { keys: '1' },
     ],
   });
@@ -55,7 +58,16 @@ t.test('refused numbers: premium, international, short; the caller is told why; 
     number: NOBODY,
     ani,
     rtpPort: rtpPort(),
-    steps: [{ pause: 2500 }, { keys: '1' }, { pause: 2000 }, { keys: '899123456#' }, { pause: 2000 }, { keys: '00441234567890#' }, { pause: 2000 }, { keys: '112#' }],
+    steps: [
+      { heard: 'dp/t-empty-welcome' },
+      { keys: '1' },
+      { heard: 'it/type-number' },
+      { keys: '899123456#' },
+      { heard: 'it/type-number' },
+      { keys: '00441234567890#' },
+      { heard: 'it/type-number' },
+      { keys: '112#' },
+    ],
   });
   ok(t, r, 'refused three times, then goodbye from the PBX');
   const reasons = callEvents(ani)
@@ -75,7 +87,11 @@ t.test('refused numbers: premium, international, short; the caller is told why; 
 
 t.test('a pending request: told with its position, kept with 1, cancelled with 2 on a later call', async (t) => {
   const ani = '0612340020';
-  ok(t, await callIvr({ number: NOBODY, ani, rtpPort: rtpPort(), steps: [{ pause: 2500 }, { keys: '1' }, { pause: 2500 }, { keys: '1' }] }), 'first call books');
+  ok(
+    t,
+    await callIvr({ number: NOBODY, ani, rtpPort: rtpPort(), steps: [{ heard: 'dp/t-empty-welcome' }, { keys: '1' }, { heard: 'it/no-operator-online' }, { keys: '1' }] }),
+    'first call books',
+  );
   const [first] = query<{ id: number; status: string }>('SELECT id, status FROM callbacks WHERE number = ?', ani);
   t.equal(first?.status, 'pending');
 
@@ -84,27 +100,31 @@ t.test('a pending request: told with its position, kept with 1, cancelled with 2
     number: NOBODY,
     ani: other,
     rtpPort: rtpPort(),
-    steps: [{ pause: 2500 }, { keys: '1' }, { pause: 2000 }, { keys: `${ani}#` }, { pause: 2500 }, { keys: '1' }],
+    steps: [{ heard: 'dp/t-empty-welcome' }, { keys: '1' }, { heard: 'it/type-number' }, { keys: `${ani}#` }, { heard: 'it/confirm-or-reenter' }, { keys: '1' }],
   });
   ok(t, typed, 'typing the same number from another phone: told it is already pending');
   t.equal(query('SELECT 1 FROM callbacks WHERE number = ?', ani).length, 1, 'not booked twice');
   t.match(callEvents(other).find((e) => e.type === 'booking_refused')?.data, { reason: 'duplicate', number: ani }, 'refusal recorded');
 
-  ok(t, await callIvr({ number: NOBODY, ani, rtpPort: rtpPort(), steps: [{ pause: 3000 }, { keys: '1' }] }), 'calling again, 1 keeps it');
+  ok(t, await callIvr({ number: NOBODY, ani, rtpPort: rtpPort(), steps: [{ heard: 'it/pending-keep-or-cancel' }, { keys: '1' }] }), 'calling again, 1 keeps it');
   t.ok(
     callEvents(ani).some((e) => e.type === 'pending_kept'),
     'kept',
   );
   t.equal(query<{ status: string }>('SELECT status FROM callbacks WHERE id = ?', first!.id)[0]?.status, 'pending');
 
-  ok(t, await callIvr({ number: NOBODY, ani, rtpPort: rtpPort(), steps: [{ pause: 3000 }, { keys: '2' }, { pause: 3000 }, { hangup: true }] }), 'calling again, 2 cancels it');
+  ok(
+    t,
+    await callIvr({ number: NOBODY, ani, rtpPort: rtpPort(), steps: [{ heard: 'it/pending-keep-or-cancel' }, { keys: '2' }, { heard: 'it/pending-cancelled' }, { hangup: true }] }),
+    'calling again, 2 cancels it',
+  );
   t.match(query('SELECT status, closed_reason FROM callbacks WHERE id = ?', first!.id), [{ status: 'cancelled', closed_reason: 'cancelled by the caller' }]);
   await assertNothingLeft(t);
 });
 
 t.test('outside service hours: hours announced, a callback for the next window', async (t) => {
   const ani = '0612340030';
-  const r = await callIvr({ number: CLOSED, ani, rtpPort: rtpPort(), steps: [{ pause: 14_000 }, { keys: '1' }] });
+  const r = await callIvr({ number: CLOSED, ani, rtpPort: rtpPort(), steps: [{ heard: 'it/offer-callback' }, { keys: '1' }] });
   ok(t, r, 'booked for the next window, goodbye');
   const [row] = query<{ due_at: string; requested_at: string; status: string }>('SELECT * FROM callbacks WHERE number = ?', ani);
   t.equal(row?.status, 'pending');
@@ -122,7 +142,12 @@ t.test('outside service hours: hours announced, a callback for the next window',
 t.test('English: 9 during the welcome, the menu and the offer in English, booked in English', async (t) => {
   const ani = '0612340040';
   const logBefore = asteriskLog().length;
-  const r = await callIvr({ number: OPEN, ani, rtpPort: rtpPort(), steps: [{ pause: 500 }, { keys: '9' }, { pause: 2500 }, { keys: '1' }, { pause: 3000 }, { keys: '1' }] });
+  const r = await callIvr({
+    number: OPEN,
+    ani,
+    rtpPort: rtpPort(),
+    steps: [{ heard: 'dp/t-open-welcome' }, { keys: '9' }, { heard: 'en/menu-main' }, { keys: '1' }, { heard: 'en/no-operator-online' }, { keys: '1' }],
+  });
   ok(t, r, 'booked in English');
   t.match(query('SELECT language, status FROM callbacks WHERE number = ?', ani), [{ language: 'en', status: 'pending' }]);
   t.match(query('SELECT language, menu_path FROM calls WHERE caller = ?', ani), [{ language: 'en', menu_path: '9,1' }]);
@@ -135,7 +160,12 @@ t.test('English: 9 during the welcome, the menu and the offer in English, booked
 
 t.test('random keys at the main menu: "scelta non valida" three times, then goodbye', async (t) => {
   const ani = '0612340050';
-  const r = await callIvr({ number: NOBODY, ani, rtpPort: rtpPort(), steps: [{ pause: 2500 }, { keys: '7' }, { pause: 1500 }, { keys: '*' }, { pause: 1500 }, { keys: '#' }] });
+  const r = await callIvr({
+    number: NOBODY,
+    ani,
+    rtpPort: rtpPort(),
+    steps: [{ heard: 'it/menu-main' }, { keys: '7' }, { heard: 'it/menu-main' }, { keys: '*' }, { heard: 'it/menu-main' }, { keys: '#' }],
+  });
   ok(t, r, 'goodbye from the PBX');
   const ev = callEvents(ani);
   t.same(
@@ -155,7 +185,7 @@ t.test('overlong number and silence at the offer and at the confirmation', async
     number: NOBODY,
     ani: foreign,
     rtpPort: rtpPort(),
-    steps: [{ pause: 2500 }, { keys: '1' }, { pause: 2000 }, { keys: '12345678901234567890#' }, { pause: 1500 }, { hangup: true }],
+    steps: [{ heard: 'dp/t-empty-welcome' }, { keys: '1' }, { heard: 'it/type-number' }, { keys: '12345678901234567890#' }, { heard: 'it/number-invalid' }, { hangup: true }],
   });
   ok(t, over, 'overlong number, then the caller hangs up');
   t.match(
@@ -164,7 +194,7 @@ t.test('overlong number and silence at the offer and at the confirmation', async
     'cut at 16 digits and refused as invalid',
   );
 
-  const silent = await callIvr({ number: NOBODY, ani, rtpPort: rtpPort(), steps: [{ pause: 2500 }, { keys: '1' }] });
+  const silent = await callIvr({ number: NOBODY, ani, rtpPort: rtpPort(), steps: [{ heard: 'dp/t-empty-welcome' }, { keys: '1' }] });
   ok(t, silent, 'silence at the offer: three prompts, then goodbye');
   const ev = callEvents(ani);
   t.match(ev.find((e) => e.type === 'no_input')?.data, { menu: 'offer' });

@@ -58,7 +58,7 @@ t.test('nobody answers: both phones stop after N rings, the offer starts at N x 
   const a = await phone('op-a', 5083, 42020, { ringForever: true }, 25_000);
   const b = await phone('op-b', 5084, 42022, { ringForever: true }, 25_000);
   const ani = '0612340011';
-  const r = await callIvr({ number: '0611000001', ani, rtpPort: 42012, steps: [{ pause: 1500 }, { keys: '1' }, { pause: 13_500 }, { keys: '1' }] });
+  const r = await callIvr({ number: '0611000001', ani, rtpPort: 42012, steps: [{ pause: 1500 }, { keys: '1' }, { heard: 'it/offer-callback' }, { keys: '1' }] });
   t.equal(r.code, 0, 'caller: offered, booked, goodbye from the PBX', { report: r.code === 0 ? undefined : agentReport(r) });
   const [ra, rb] = await Promise.all([a.stop(), b.stop()]);
   t.equal(ra.code, 0, 'op-a rang and was cancelled', { report: ra.code === 0 ? undefined : agentReport(ra) });

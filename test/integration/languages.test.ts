@@ -14,13 +14,22 @@ const played = (from: number): string[] => asteriskPlays(from).map((p) => p.file
 t.test('French: 7 after the Italian menu invited all three languages; the typed number read back in French; booked in French', async (t) => {
   const from = asteriskLog().length;
   const ani = 'anonymous';
-  // the welcome and the whole Italian menu (its four sentences) are heard before the 7; the
-  // keys after it interrupt each prompt, but the number's read-back is heard to its end
+  // the 7 as the Italian menu's last sentence (French) starts; each key after it as the
+  // prompt it answers starts; the number's read-back is heard to its end
   const r = await callIvr({
     number: NUMBER,
     ani,
     rtpPort: nextRtp(),
-    steps: [{ pause: 10_500 }, { keys: '7' }, { pause: 1500 }, { keys: '1' }, { pause: 2500 }, { keys: '0612360001#' }, { pause: 12_000 }, { keys: '1' }],
+    steps: [
+      { heard: 'it/menu-french' },
+      { keys: '7' },
+      { heard: 'fr/menu-main' },
+      { keys: '1' },
+      { heard: 'fr/type-number' },
+      { keys: '0612360001#' },
+      { heard: 'fr/confirm-or-reenter' },
+      { keys: '1' },
+    ],
   });
   ok(t, r, 'booked in French, then goodbye from the PBX');
   const heard = played(from);
@@ -49,7 +58,12 @@ t.test('French: 7 after the Italian menu invited all three languages; the typed 
 t.test('German: 8 typed ahead, booked in German; the callback greets and asks for confirmation in German', async (t) => {
   const from = asteriskLog().length;
   const ani = '0612360002';
-  const r = await callIvr({ number: NUMBER, ani, rtpPort: nextRtp(), steps: [{ pause: 500 }, { keys: '8' }, { pause: 1500 }, { keys: '1' }, { pause: 2500 }, { keys: '1' }] });
+  const r = await callIvr({
+    number: NUMBER,
+    ani,
+    rtpPort: nextRtp(),
+    steps: [{ heard: 'dp/t-lang-welcome' }, { keys: '8' }, { heard: 'de/menu-main' }, { keys: '1' }, { heard: 'de/offer-callback' }, { keys: '1' }],
+  });
   ok(t, r, 'booked in German, then goodbye from the PBX');
   const heard = played(from);
   t.notOk(heard.includes('it/menu-main'), 'the key typed during the welcome chose German before the Italian menu');

@@ -9,8 +9,31 @@ export const SCEN_DIR = path.join(STATE_DIR, 'scenarios');
 /** duration of one RFC 4733 digit sent by a test caller */
 const DTMF_MS = 120;
 
-/** voice: start sending a tone as the caller's voice from here (after the bridge's re-INVITE) */
-export type CallerStep = { pause: number } | { keys: string } | { voice: true } | { hangup: true };
+/**
+ * voice: start sending a tone as the caller's voice from here (after the bridge's re-INVITE);
+ * heard: wait until Asterisk starts playing this prompt (e.g. it/menu-main) to the caller: the
+ * test watches Asterisk's log and tells the caller with a NOTIFY in its dialog (callIvr), so
+ * the next key is pressed on the event, not after a pause guessed from the prompts' length
+ */
+export type CallerStep = { pause: number } | { keys: string } | { voice: true } | { hangup: true } | { heard: string };
+
+/** How long a caller's step keeps it busy: a pause, or its keys being sent (play_dtmf returns at once). */
+export const stepMs = (s: CallerStep): number => ('pause' in s ? s.pause : 'keys' in s ? s.keys.length * 2 * DTMF_MS + 200 : 0);
+
+/** A notification to a SIPp agent inside one of its dialogs, answered 200: the test's event reached it. */
+const notified = (timeoutMs: number): string => `
+  <recv request="NOTIFY" timeout="${timeoutMs}"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+    ]]>
+  </send>`;
 
 /** dtmfPt: the telephone-event payload type; an answer keeps the offer's (Asterisk offers 101) */
 const sdp = (ip: string, port: string, version: number, dtmfPt = 96): string => `v=0
@@ -107,8 +130,9 @@ export function writeCallerScenario(name: string, steps: CallerStep[], opts: { w
     if ('pause' in s) body += `\n  <pause milliseconds="${s.pause}"/>`;
     // play_dtmf returns at once and sends one digit every 240 ms (120 ms tone + gap): wait
     // for the last one, so the next step's keys never interleave with these
-    else if ('keys' in s) body += `\n  <nop><action><exec play_dtmf="${s.keys},${DTMF_MS}"/></action></nop>\n  <pause milliseconds="${s.keys.length * 2 * DTMF_MS + 200}"/>`;
+    else if ('keys' in s) body += `\n  <nop><action><exec play_dtmf="${s.keys},${DTMF_MS}"/></action></nop>\n  <pause milliseconds="${stepMs(s)}"/>`;
     else if ('voice' in s) body += '\n  <nop><action><exec rtp_stream="/scen/voice.wav,-1,0"/></action></nop>';
+    else if ('heard' in s) body += notified(60_000);
     else hangsUp = true;
   }
   const ending = hangsUp

@@ -1,6 +1,7 @@
 // The IVR's timers come from the configuration: t-fast (test profile) has a 1 s ring and a
 // 1.5 s menu time-out of its own, and a real call through Asterisk follows them. The real
-// scale (N x 5 s before the offer) is measured on t-open by ivr-ringing.test.ts.
+// scale: the default 6 s menu time-out is measured here on t-open, the N x 5 s before the
+// offer by ivr-ringing.test.ts.
 import t from 'tap';
 import path from 'node:path';
 import { wavDurationMs } from '../../controller/prompts/durations';
@@ -56,5 +57,22 @@ t.test('a 1.5 s menu time-out: a silent caller hears the menu three times, 1.5 s
     t.ok(silence >= 1300 && silence <= 2600, `silence after menu ${n + 1}: ${silence} ms (1.5 s configured; 6 s at the real scale)`);
   }
   t.match(callEvents(ani).find((e) => e.type === 'no_input')?.data, { menu: 'main' }, 'recorded as no input at the main menu');
+  await assertNothingLeft(t);
+});
+
+t.test('the real scale on t-open (production timers): 6 s of silence after the menu before it is repeated', async (t) => {
+  const from = asteriskLog().length;
+  const ani = '0612340093';
+  const wav = (file: string): number => wavDurationMs(path.join(SOUNDS_DIR, `${file}.wav`)) ?? NaN;
+  // silent through the welcome, the menu and its 6 s wait, then gone shortly after the menu starts again
+  const stay = wav('dp/t-open-welcome') + wav('it/menu-main') + wav('it/menu-english') + 6000 + 3000;
+  const r = await callIvr({ number: '0611000001', ani, rtpPort: 42114, steps: [{ pause: stay }, { hangup: true }] });
+  t.equal(r.code, 0, 'caller: silent, then hung up', { report: r.code === 0 ? undefined : agentReport(r) });
+  const plays = asteriskPlays(from).filter((p) => /^PJSIP\/trunk-/.test(p.channel));
+  const menus = plays.flatMap((p, i) => (p.file === 'it/menu-main' ? [i] : []));
+  t.ok(menus.length >= 2, `the menu, then the menu again (${plays.map((p) => p.file).join(', ')})`);
+  const played = plays.slice(menus[0], menus[1]).reduce((ms, p) => ms + wav(p.file), 0);
+  const silence = plays[menus[1]!]!.at - plays[menus[0]!]!.at - played;
+  t.ok(silence >= 5800 && silence <= 7100, `silence after the menu: ${silence} ms (menuTimeoutSeconds 6 by default)`);
   await assertNothingLeft(t);
 });
