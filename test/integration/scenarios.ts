@@ -20,9 +20,8 @@ export type CallerStep = { pause: number } | { keys: string } | { voice: true } 
 /** How long a caller's step keeps it busy: a pause, or its keys being sent (play_dtmf returns at once). */
 export const stepMs = (s: CallerStep): number => ('pause' in s ? s.pause : 'keys' in s ? s.keys.length * 2 * DTMF_MS + 200 : 0);
 
-/** A notification to a SIPp agent inside one of its dialogs, answered 200: the test's event reached it. */
-const notified = (timeoutMs: number): string => `
-  <recv request="NOTIFY" timeout="${timeoutMs}"/>
+/** 200 OK to the request just received (a NOTIFY of the test, a BYE) */
+const ok200 = `
   <send>
     <![CDATA[
       SIP/2.0 200 OK
@@ -34,6 +33,10 @@ const notified = (timeoutMs: number): string => `
       Content-Length: 0
     ]]>
   </send>`;
+
+/** A notification to a SIPp agent inside one of its dialogs, answered 200: the test's event reached it. */
+const notified = (timeoutMs: number): string => `
+  <recv request="NOTIFY" timeout="${timeoutMs}"/>${ok200}`;
 
 /** dtmfPt: the telephone-event payload type; an answer keeps the offer's (Asterisk offers 101) */
 const sdp = (ip: string, port: string, version: number, dtmfPt = 96): string => `v=0
@@ -101,18 +104,7 @@ const reinviteBlock = (back: string, contact: string): string => `
   <recv request="ACK" next="${back}"/>`;
 
 const okToBye = `
-  <label id="bye"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-    ]]>
-  </send>`;
+  <label id="bye"/>${ok200}`;
 
 /**
  * An outside caller: INVITE, answered, then the steps (pauses, keys as RFC 4733 events, a
@@ -316,18 +308,7 @@ export function writeRegisterScenario(name: string, holdMs: number): string {
   <Global variables="rtp_ip,rtp_port"/>${register('300', 1, false)}
   <recv response="401" auth="true"/>${register('300', 2, true)}
   <recv response="200"/>
-  <recv request="NOTIFY" timeout="${holdMs}" ontimeout="unregister"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-    ]]>
-  </send>
+  <recv request="NOTIFY" timeout="${holdMs}" ontimeout="unregister"/>${ok200}
   <label id="unregister"/>${register('0', 3, false)}
   <recv response="401" auth="true"/>${register('0', 4, true)}
   <recv response="200"/>

@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import path from 'node:path';
 import { loadConfig, parseConfig } from '../../controller/config/load';
 import { callTiming } from '../../controller/config/schema';
@@ -30,17 +30,20 @@ t.test('the shipped demo config is valid and keeps the numbers and cases outside
   t.ok(sw.units.length > 0 && st.units.length > 0, 'each directorate has an internal unit');
 });
 
+/** The message of the ConfigError a config is refused with (a failure when it is accepted). */
+function refusal(t: Test, yaml: string): string {
+  try {
+    parseConfig(yaml, 'x.yaml');
+  } catch (e) {
+    t.ok(e instanceof ConfigError);
+    return (e as Error).message;
+  }
+  t.fail('expected a ConfigError');
+  return '';
+}
+
 t.test('errors name the file and the field', async (t) => {
-  const bad = (yaml: string) => {
-    try {
-      parseConfig(yaml, 'x.yaml');
-    } catch (e) {
-      t.ok(e instanceof ConfigError);
-      return (e as Error).message;
-    }
-    t.fail('expected a ConfigError');
-    return '';
-  };
+  const bad = (yaml: string): string => refusal(t, yaml);
   t.match(bad(minimal('').replace('ringsBeforeCallback: 4', 'ringsBeforeCallback: "four"')), /^x\.yaml: directorates\[0\]\.ringsBeforeCallback: /);
   t.match(bad(minimal('').replace('case: switchboard', 'case: desk')), /directorates\[0\]\.case/);
   t.match(bad(minimal('').replace('"09:00-13:00"', '"13:00-09:00"')), /directorates\[0\]\.hours\.weekly\.mon: a window must end after it starts/);
@@ -106,16 +109,7 @@ t.test("timing: today's values by default; a directorate's own timers over the t
     'the directorate over the top level over the defaults',
   );
 
-  const refused = (yaml: string): string => {
-    try {
-      parseConfig(yaml, 'x.yaml');
-    } catch (e) {
-      t.ok(e instanceof ConfigError);
-      return (e as Error).message;
-    }
-    t.fail('expected a ConfigError');
-    return '';
-  };
+  const refused = (yaml: string): string => refusal(t, yaml);
   t.match(refused(minimal('timing: { ringSeconds: 1 }')), /timing\.ringSeconds: at least 3 s in a real office \(only timing\.profile: test allows less\)/);
   t.match(refused(minimal('timing: { dispatcherPollSeconds: 0.5 }')), /timing\.dispatcherPollSeconds: at least 1 s/);
   t.match(

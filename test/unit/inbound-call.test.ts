@@ -92,6 +92,17 @@ function call(o: { operators?: string[]; callerNumber?: string; ringMs?: number 
   return { pbx, inbound, calls, callbacks, db, ended, played, events, id, observed };
 }
 
+/** The caller keys 1 ahead during the welcome: the operators' phones ring; their legs' channel ids. */
+async function ring(c: ReturnType<typeof call>): Promise<string[]> {
+  const legs: string[] = [];
+  c.pbx.onOriginate = (r) => legs.push(r.channelId);
+  await settle();
+  c.pbx.key('ch-1', '1');
+  await settle();
+  await settle();
+  return legs;
+}
+
 t.test('German chosen at the Italian menu, nobody online: the offer, the booking in German, the goodbye, the hang-up', async (t) => {
   const c = call();
   await settle();
@@ -129,12 +140,7 @@ t.test('German chosen at the Italian menu, nobody online: the offer, the booking
 
 t.test('the operators ring: the caller hangs up meanwhile; every leg is hung up, the call ends as abandoned by the caller', async (t) => {
   const c = call({ operators: ['op1', 'op2'] });
-  const legs: string[] = [];
-  c.pbx.onOriginate = (r) => legs.push(r.channelId);
-  await settle();
-  c.pbx.key('ch-1', '1'); // typed ahead during the welcome
-  await settle();
-  await settle();
+  const legs = await ring(c);
   t.same(legs.length, 2, 'both phones ring (ring all)');
   t.same(c.played().at(-1), 'tone:ring;tonezone=it', 'the caller hears the Italian ringback');
   c.pbx.gone('ch-1', 16);
@@ -148,12 +154,7 @@ t.test('the operators ring: the caller hangs up meanwhile; every leg is hung up,
 
 t.test('an operator answers within the threshold: the caller is bridged with them; the call is answered by that operator', async (t) => {
   const c = call({ operators: ['op1'] });
-  const legs: string[] = [];
-  c.pbx.onOriginate = (r) => legs.push(r.channelId);
-  await settle();
-  c.pbx.key('ch-1', '1');
-  await settle();
-  await settle();
+  const legs = await ring(c);
   c.pbx.answered(legs[0]!);
   await settle();
   t.ok(c.pbx.ops.includes('bridge'), 'a bridge');
@@ -168,12 +169,7 @@ t.test('an operator answers within the threshold: the caller is bridged with the
 
 t.test('nobody answers within N rings of the configured unit: the offer, the rings counted by the flow, the offer delay measured', async (t) => {
   const c = call({ operators: ['op1'], ringMs: 150 });
-  const legs: string[] = [];
-  c.pbx.onOriginate = (r) => legs.push(r.channelId);
-  await settle();
-  c.pbx.key('ch-1', '1');
-  await settle();
-  await settle();
+  const legs = await ring(c);
   t.equal(legs.length, 1, 'the phone rings');
   const started = Date.now();
   while (!c.events().includes('offer') && Date.now() - started < 3000) await new Promise((r) => setTimeout(r, 10));
