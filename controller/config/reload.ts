@@ -6,7 +6,6 @@
 // started with. What the process was built around (the HTTP listener, Asterisk's address,
 // the set of directorates its metrics and console are labelled with, the storage reserve, the
 // log limits) needs a restart: those changes are reported, not applied.
-
 import type { Config } from './schema';
 import { ConfigError } from '../errors';
 

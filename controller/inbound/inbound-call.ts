@@ -17,7 +17,7 @@ import type { CallEndReason, CallFacts, CallsRepo } from '../storage/calls-repo'
 import type { FollowupsRepo } from '../storage/followups-repo';
 import type { NotesRepo } from '../storage/notes-repo';
 import type { OutcomesRepo } from '../storage/outcomes-repo';
-import { type WriteQueue } from '../storage/write-queue';
+import type { WriteQueue } from '../storage/write-queue';
 import { Leg } from '../telephony/leg';
 import { FALLBACK, type CallTracker, type TelephonyPort } from '../telephony/port';
 import type { InboundObserver } from './call-results';
