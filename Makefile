@@ -14,7 +14,7 @@ help:
 	@echo "make run    install what is missing, start Asterisk + controller on the demo config (Ctrl-C stops)"
 	@echo "make test   unit + integration + fault tests against a real containerized Asterisk"
 	@echo "make lint   ESLint and Prettier's check (part of make test)"
-	@echo "make test-quick   unit tests and one smoke call (the edit-test loop, about a minute and a half with the build)"
+	@echo "make test-quick   unit tests and one smoke call (the edit-test loop, under a minute with the build)"
 	@echo "make test-alone   every integration and fault file on a fresh stack of its own"
 	@echo "make coverage   the whole suite, with the controller's line coverage (unit and SIP tests together)"
 	@echo "make test-faults   only the fault suite (controller killed at each step, Asterisk restarted)"
