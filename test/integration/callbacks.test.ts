@@ -14,7 +14,7 @@ t.test('booked through the IVR, called back through the operator: whisper, 1, th
   const ani = '0612350001';
   const id = await book(t, ani);
   const caller = await callee([{ pause: 1500 }, { info: '1' }, { voice: true }, { pause: 5000 }, { bye: true }]);
-  const op = await phone('cb1', 5091, [{ pause: 1500 }, { info: '1' }, { pause: 10_000 }, { info: '3' }], 18_000);
+  const op = await phone('cb1', 5091, [{ pause: 1500 }, { info: '1' }, { heard: 'it/op-outcome' }, { info: '3' }], 18_000);
   const rc = await caller.done;
   const ro = await op.stop();
   ok(t, rc, 'the caller was called from the public number, pressed 1, talked and hung up');
@@ -78,7 +78,7 @@ t.test('two free operators and one callback: exactly one is rung (the longest id
       since,
     )[0]?.at ?? '';
   const [longestIdle, other] = ['cb1', 'cb2'].sort((a, b) => lastTalked(a).localeCompare(lastTalked(b)) || a.localeCompare(b)) as [string, string];
-  const steps: AnswerStep[] = [{ pause: 1000 }, { info: '1' }, { pause: 6000 }, { info: '1' }];
+  const steps: AnswerStep[] = [{ pause: 1000 }, { info: '1' }, { heard: 'it/op-outcome' }, { info: '1' }];
   const phones = new Map(await Promise.all((['cb1', 'cb2'] as const).map(async (op, i) => [op, await phone(op, 5091 + i, steps, 16_000)] as const)));
   t.equal(attemptsOf(id).length, 0, 'not dialled before its time, though two operators are free');
   const caller = await callee([{ pause: 500 }, { info: '1' }, { pause: 2000 }, { bye: true }]);
@@ -89,9 +89,14 @@ t.test('two free operators and one callback: exactly one is rung (the longest id
   t.equal(rows[0]?.operator, longestIdle, `the longest idle (${longestIdle}: last talked ${lastTalked(longestIdle) || 'never'}; ${other}: ${lastTalked(other) || 'never'})`);
   await Promise.all([...phones.values()].map((p) => p.stop()));
   t.equal(phones.get(other as 'cb1')!.rtp.packets, 0, "the other operator's phone never had a call");
-  // the operator's leg ends with the wrap-up: when its code is keyed, or at the code's
-  // time-out when the key came before the question (a race of the phone's fixed script)
-  await waitForRow("the operator's outcome recorded", "SELECT 1 AS ok FROM outcomes WHERE callback_id = ? AND kind = 'operator'", [id], 15_000);
+  // the phone keys its code when the question starts (a "heard" step), never before it
+  const outcome = await waitForRow<{ code: string; by_default: number }>(
+    "the operator's outcome recorded",
+    "SELECT code, by_default FROM outcomes WHERE callback_id = ? AND kind = 'operator'",
+    [id],
+    15_000,
+  );
+  t.match(outcome, { code: '1', by_default: 0 }, 'the code keyed at the question');
   await assertNothingLeft(t);
 });
 
@@ -113,7 +118,7 @@ t.test('a paused operator is never rung: the callback waits for, and goes to, th
     );
     t.equal(attemptsOf(id).length, 0, 'nothing dialled while the only registered operator is paused');
     t.match((await dispatcherState()).lastPass?.directorates['t-cb'], { blocked: 'no_free_operator' });
-    const p2 = await phone('cb2', 5092, [{ pause: 1000 }, { info: '1' }, { pause: 5000 }, { info: '4' }], 14_000);
+    const p2 = await phone('cb2', 5092, [{ pause: 1000 }, { info: '1' }, { heard: 'it/op-outcome' }, { info: '4' }], 14_000);
     ok(t, await caller.done, 'called back through the other operator');
     await waitForRow('the request done', "SELECT 1 AS ok FROM callbacks WHERE id = ? AND status = 'done'", [id]);
     t.match(attemptsOf(id), [{ operator: 'cb2', outcome: 'connected' }]);
@@ -168,9 +173,9 @@ t.test('outside service hours nothing is dialled, even on a retry asked by the s
 t.test('transfer to the internal unit by "*" + code: hold music, the unit answers, the operator is freed; codes from both', async (t) => {
   const ani = '0612350006';
   const id = await book(t, ani);
-  const unit = await phone('cbu1', 5094, [{ pause: 14_000 }, { info: '1' }], 30_000, 1000);
+  const unit = await phone('cbu1', 5094, [{ heard: 'it/op-intervention' }, { info: '1' }], 30_000, 1000);
   const caller = await callee([{ pause: 1500 }, { info: '1' }, { voice: true }, { pause: 14_000 }, { bye: true }]);
-  const op = await phone('cb1', 5091, [{ pause: 1500 }, { info: '1' }, { pause: 4000 }, { info: '*5' }, { pause: 3000 }, { info: '2' }], 16_000);
+  const op = await phone('cb1', 5091, [{ pause: 1500 }, { info: '1' }, { pause: 4000 }, { info: '*5' }, { heard: 'it/op-outcome' }, { info: '2' }], 16_000);
   const rc = await caller.done;
   const [ro, ru] = await Promise.all([op.stop(), unit.stop()]);
   ok(t, rc, 'the caller talked to the operator, then to the unit, and hung up');

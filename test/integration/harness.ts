@@ -370,7 +370,7 @@ export async function startPhone(o: {
   maxCalls?: number;
   busyAtOnce?: boolean;
 }): Promise<Phone> {
-  const { registrationCallId, writeRegisterScenario } = await import('./scenarios');
+  const { heardPlan, registrationCallId, writeRegisterScenario } = await import('./scenarios');
   const registration = writeRegisterScenario(`phone-register-${o.id}-${++phoneSeq}`, o.holdMs);
   const rtp = await rtpCounter('127.0.0.1', o.rtpPort, { speak: true });
   const done = sipp({
@@ -395,6 +395,15 @@ export async function startPhone(o: {
     },
     10_000,
   );
+  const plan = heardPlan(o.rxScenario);
+  if (plan.length > 0)
+    void directAnswering(
+      () => exited !== undefined,
+      (c) => c.name.startsWith(`PJSIP/${o.id}-`),
+      plan,
+      o.port,
+      '127.0.0.1',
+    );
   const stop = async (): Promise<SippResult> => {
     // its calls first: a wrap-up (the outcome prompt, a code keyed later) may outlast the caller
     await eventually(
@@ -457,46 +466,78 @@ export async function callIvr(o: {
   }
 }
 
+type HeardPlan = Array<{ prompt: string; busyMs: number }>;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 /**
- * A caller's "heard" steps, in order: for each, wait until Asterisk's log shows the prompt
- * starting on the caller's channel (after the one before), then tell the caller (NOTIFY),
- * which goes on with its next steps. Gives up when the caller's SIPp exits.
+ * Follows one leg through Asterisk's log: as each prompt of the plan starts on it (after the
+ * one before), the agent is told with a NOTIFY in the leg's dialog, once it has done the steps
+ * that led there (busyMs: a NOTIFY that arrives while it still sends keys would abort it).
+ * Stops when the agent is done or the leg is gone; a prompt never heard leaves the agent
+ * waiting until its own time-out, which fails it with its report.
  */
-async function direct(
-  calling: Promise<SippResult>,
-  ani: string,
-  steps: Array<{ prompt: string; busyMs: number }>,
-  fromOffset: number,
-  port: number,
+async function followLeg(
+  leg: { id?: string; name: string },
   callId: string,
-  ip: string,
+  plan: HeardPlan,
+  fromOffset: number,
+  agent: { port: number; ip: string; done: () => boolean },
 ): Promise<void> {
+  let after = 0;
+  let told = Date.now();
+  for (const { prompt, busyMs } of plan) {
+    let i = -1;
+    while (i < 0) {
+      if (agent.done()) return;
+      i = asteriskPlays(fromOffset)
+        .filter((p) => p.channel === leg.name)
+        .findIndex((p, k) => k >= after && p.file === prompt);
+      if (i >= 0) break;
+      if (leg.id && !(await ari<Array<{ id: string }>>('/channels').catch(() => [])).some((c) => c.id === leg.id)) return;
+      await sleep(100);
+    }
+    after = i + 1;
+    const ready = told + busyMs + 100 - Date.now();
+    if (ready > 0) await sleep(ready);
+    await tellAgent(agent.port, callId, agent.ip);
+    told = Date.now();
+  }
+}
+
+/** A caller's "heard" steps: its leg is the trunk's channel with its number; the Call-ID is ours (-cid_str). */
+async function direct(calling: Promise<SippResult>, ani: string, plan: HeardPlan, fromOffset: number, port: number, callId: string, ip: string): Promise<void> {
   let exited = false;
   void calling.finally(() => (exited = true));
-  let channel: string | undefined;
-  let after = 0;
-  let since = Date.now();
-  for (const { prompt, busyMs } of steps) {
-    await eventually(
-      `${ani} hearing ${prompt}`,
-      async () => {
-        if (exited) throw new Error(`the caller ended before hearing ${prompt}`);
-        channel ??= (await ari<Array<{ name: string; caller: { number: string } }>>('/channels')).find((c) => c.caller.number === ani && c.name.startsWith('PJSIP/trunk-'))?.name;
-        if (!channel) return undefined;
-        const plays = asteriskPlays(fromOffset).filter((p) => p.channel === channel);
-        const i = plays.findIndex((p, k) => k >= after && p.file === prompt);
-        if (i < 0) return undefined;
-        after = i + 1;
-        return true;
-      },
-      60_000,
-    );
-    // the caller may still be sending the keys that led here (an overlong number is refused
-    // before its last digits are sent): it listens again once they are sent
-    const ready = since + busyMs + 100 - Date.now();
-    if (ready > 0) await new Promise((r) => setTimeout(r, ready));
-    await tellAgent(port, callId, ip);
-    since = Date.now();
+  const leg = await eventually(
+    `${ani}'s channel`,
+    async () => {
+      if (exited) return true;
+      return (await ari<Array<{ id: string; name: string; caller: { number: string } }>>('/channels')).find((c) => c.caller.number === ani && c.name.startsWith('PJSIP/trunk-'));
+    },
+    30_000,
+  );
+  if (leg === true) return;
+  await followLeg(leg, callId, plan, fromOffset, { port, ip, done: () => exited });
+}
+
+/**
+ * An answering agent's "heard" steps (an operator phone, a callee), call after call: each new
+ * channel of the agent (match) is followed, told with the Call-ID Asterisk gives its leg.
+ */
+async function directAnswering(exited: () => boolean, match: (c: { id: string; name: string }) => boolean, plan: HeardPlan, port: number, ip: string): Promise<void> {
+  const fromOffset = asteriskLog().length;
+  const seen = new Set<string>();
+  while (!exited()) {
+    const leg = (await ari<Array<{ id: string; name: string }>>('/channels').catch(() => [])).find((c) => match(c) && !seen.has(c.id));
+    if (!leg) {
+      await sleep(100);
+      continue;
+    }
+    seen.add(leg.id);
+    const callId = await ari<{ value: string }>(`/channels/${encodeURIComponent(leg.id)}/variable?variable=${encodeURIComponent('CHANNEL(pjsip,call-id)')}`)
+      .then((v) => v.value)
+      .catch(() => undefined);
+    if (callId) await followLeg(leg, callId, plan, fromOffset, { port, ip, done: exited });
   }
 }
 
@@ -548,6 +589,17 @@ export async function startCallee(o: { scenario: string; rtpPort: number; calls:
     },
     10_000,
   );
+  const { heardPlan } = await import('./scenarios');
+  const plan = heardPlan(o.scenario);
+  // a callback's caller leg: its channel id says so (callbacks/callback-attempt.ts)
+  if (plan.length > 0)
+    void directAnswering(
+      () => exited !== undefined,
+      (c) => c.id.startsWith('cbcl-'),
+      plan,
+      5060,
+      ip,
+    );
   return { rtp, done };
 }
 

@@ -87,7 +87,7 @@ t.test("nobody of the office there: the booking is the office's and is placed th
     calls: 1,
     timeoutMs: 60_000,
   });
-  const unit2 = await answeringPhone('unit2', 5143, [{ pause: 1500 }, { info: '1' }, { pause: 9000 }, { info: '1' }], 22_000, true);
+  const unit2 = await answeringPhone('unit2', 5143, [{ pause: 1500 }, { info: '1' }, { heard: 'it/op-intervention' }, { info: '1' }], 22_000, true);
   const rc = await caller.done;
   t.equal(rc.code, 0, 'the caller was called back, pressed 1, talked', { report: rc.code === 0 ? undefined : agentReport(rc) });
   await waitForRow('the request done', "SELECT 1 AS ok FROM callbacks WHERE id = ? AND status = 'done'", [req!.id], 20_000);

@@ -426,7 +426,12 @@ function write(file: string, xml: string): string {
 }
 
 /** A step of an answering agent: pause, keys as RFC 4733 events, keys as SIP INFO, voice, hang up. */
-export type AnswerStep = { pause: number } | { keys: string } | { info: string } | { voice: true } | { bye: true };
+/** heard: wait until Asterisk starts playing this prompt to the agent's leg (the test's NOTIFY, as for callers) */
+export type AnswerStep = { pause: number } | { keys: string } | { info: string } | { voice: true } | { bye: true } | { heard: string };
+
+/** An answering agent's "heard" steps, each with how long the agent is busy before it (since the one before), by scenario path. */
+const answerPlans = new Map<string, Array<{ prompt: string; busyMs: number }>>();
+export const heardPlan = (scenario: string): Array<{ prompt: string; busyMs: number }> => answerPlans.get(scenario) ?? [];
 
 /**
  * An agent that answers: a callback's caller at the trunk address (keys as RFC 4733), or an
@@ -461,7 +466,16 @@ ${body ? `\n${body}` : ''}
     else if ('info' in s)
       for (const d of s.info) body += request('INFO', '\n      Content-Type: application/dtmf-relay', `      Signal=${d}\n      Duration=160`) + '\n  <pause milliseconds="300"/>';
     else if ('voice' in s) body += '\n  <nop><action><exec rtp_stream="/scen/voice.wav,-1,0"/></action></nop>';
+    else if ('heard' in s) body += notified(120_000);
     else hangsUp = true;
+  }
+  const plan: Array<{ prompt: string; busyMs: number }> = [];
+  let busy = o.answerAfterMs;
+  for (const s of o.steps) {
+    if ('heard' in s) {
+      plan.push({ prompt: s.heard, busyMs: busy });
+      busy = 0;
+    } else busy += 'pause' in s ? s.pause : 'keys' in s ? s.keys.length * 2 * DTMF_MS + 200 : 'info' in s ? s.info.length * 400 : 0;
   }
   const ending = hangsUp ? request('BYE', '') : `\n  <recv request="BYE" timeout="120000"/>${okToBye}`;
   const fromCheck = o.expectFrom ? `\n      <ereg regexp="${o.expectFrom}" search_in="hdr" header="From:" check_it="true" assign_to="from_check"/>` : '';
@@ -484,5 +498,7 @@ ${answer200(101)}
   <recv request="ACK"/>${body}${ending}
 </scenario>
 `;
-  return write(`${name}.xml`, xml);
+  const file = write(`${name}.xml`, xml);
+  if (plan.length > 0) answerPlans.set(file, plan);
+  return file;
 }

@@ -101,7 +101,7 @@ t.test('case 1: the switchboard does not answer: the offer after N rings; booked
   await sw.stop();
 
   const caller = await callee([{ pause: 1500 }, { info: '1' }, { voice: true }, { pause: 3000 }, { bye: true }]);
-  const back = await answering('sw9', 5174, [{ pause: 1500 }, { info: '1' }, { pause: 9000 }, { info: '1' }], 25_000);
+  const back = await answering('sw9', 5174, [{ pause: 1500 }, { info: '1' }, { heard: 'it/op-outcome' }, { info: '1' }], 25_000);
   const resumed = await ivrctl('operators', 'resume', 'sw9');
   t.equal(resumed.code, 0, resumed.stderr);
   ok(t, await caller.done, 'the caller was called back from the public number, pressed 1, talked');
@@ -120,7 +120,7 @@ t.test('case 1 with placedBy [switchboard, staff]: the switchboard away, the sta
   ok(t, r, 'booked');
   const [req] = query<{ id: number }>("SELECT id FROM callbacks WHERE number = ? AND dp = 't-sw'", ani);
   const caller = await callee([{ pause: 1500 }, { info: '1' }, { pause: 3000 }, { bye: true }]);
-  const staff = await answering('stf9', 5175, [{ pause: 1500 }, { info: '1' }, { pause: 8000 }, { info: '1' }], 25_000);
+  const staff = await answering('stf9', 5175, [{ pause: 1500 }, { info: '1' }, { heard: 'it/op-outcome' }, { info: '1' }], 25_000);
   ok(t, await caller.done, 'called back');
   await waitForRow('the request done', "SELECT 1 AS ok FROM callbacks WHERE id = ? AND status = 'done'", [req!.id], 20_000);
   t.match(query('SELECT operator, outcome FROM callback_attempts WHERE callback_id = ?', req!.id), [{ operator: 'stf9', outcome: 'connected' }], 'placed by the staff');

@@ -126,7 +126,7 @@ t.test(
       password: seededPassword('e164op'),
       port: 5094,
       rtpPort: nextRtp(),
-      rxScenario: writeAnsweringScenario('op-e164op', { answerAfterMs: 500, steps: [{ pause: 1000 }, { info: '1' }, { pause: 6000 }, { info: '1' }] }),
+      rxScenario: writeAnsweringScenario('op-e164op', { answerAfterMs: 500, steps: [{ pause: 1000 }, { info: '1' }, { heard: 'it/op-outcome' }, { info: '1' }] }),
       holdMs: 20_000,
       maxCalls: 2,
       busyAtOnce: true,
