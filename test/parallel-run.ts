@@ -10,7 +10,7 @@
 // IVR_TEST_FRESH=1 gives every file a stack of its own, started for it (make test-alone):
 // each file must pass alone, whatever ran before it.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -56,6 +56,10 @@ const failure = (what: string, detail: string): string =>
     .slice(-40)
     .map((l) => `    ${l}`)
     .join('\n')}\n  ...\n1..1\n`;
+
+/** tap's output, with a failure of its own when tap failed without saying which test did (it crashed before running any): such a file is failed, never silently missing from the count. */
+const ranWhole = (what: string, r: Ran): string =>
+  r.code !== 0 && !/^not ok \d+ - /m.test(r.out) ? `${r.out}\n${failure(`${what}: tap exited ${r.code} without a test result`, r.out)}` : r.out;
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -112,9 +116,15 @@ async function main(): Promise<void> {
             }
           }
           const started = Date.now();
-          const r = await inStack(k, TAP, [...TAP_ARGS, '--jobs=1', file], process.env);
+          // tap's runner empties .tap/processinfo when it starts, unless it runs from a "save"
+          // list: six runners starting while the others' tests write there made one fail
+          // (ENOTEMPTY) before running its file. Each runs from a list of its one file.
+          const save = path.join('.tap', `stack-${k}.list`);
+          writeFileSync(path.join(ROOT, save), `${path.relative(ROOT, path.resolve(ROOT, file)).split(path.sep).join('/')}\n`);
+          const r = await inStack(k, TAP, [...TAP_ARGS, '--jobs=1', `--save=${save}`, file], process.env);
+          rmSync(path.join(ROOT, save), { force: true });
           measured[name(file)] = Math.round((Date.now() - started) / 1000);
-          emit(`${r.out}# ${name(file)}: stack ${k}, ${measured[name(file)]} s, exit ${r.code}\n`);
+          emit(`${ranWhole(file, r)}# ${name(file)}: stack ${k}, ${measured[name(file)]} s, exit ${r.code}\n`);
         }
       }
       await inStack(k, 'node', [path.join(ROOT, 'dist', 'test', 'integration', 'stack-down.js')], process.env);
@@ -126,7 +136,7 @@ async function main(): Promise<void> {
   }
 
   const unit = await unitRun;
-  if (unit) emit(unit.out);
+  if (unit) emit(ranWhole('the unit files', unit));
   mkdirSync(path.dirname(MEASURED), { recursive: true });
   writeFileSync(MEASURED, `${JSON.stringify({ ...(existsSync(MEASURED) ? JSON.parse(readFileSync(MEASURED, 'utf8')) : {}), ...measured }, null, 1)}\n`);
   writeFileSync(path.join(ROOT, '.tap', 'last-run.tap'), outputs.join('\n'));
