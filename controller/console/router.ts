@@ -17,10 +17,9 @@ import { FOLLOW_UP, INTERVENTION_CODES } from '../conversation/codes';
 import { parseUntil } from '../schedule/closures';
 import { type ClosuresService } from '../schedule/closures-service';
 import { checkReportRange, computeFigures, formatLocalDate, parseLocalDate, type DpFigures } from '../monitoring/figures';
-import { buildProfile, callbackView, type Profile } from '../monitoring/profile';
+import { buildProfile, callbackView, profileRepos, type Profile } from '../monitoring/profile';
 import { toCsv } from '../monitoring/report-format';
 import { localTime, zonedInstant } from '../schedule/service-hours';
-import { CallEventsRepo } from '../storage/call-events-repo';
 import { CallbackAttemptsRepo } from '../storage/callback-attempts-repo';
 import { CallbacksRepo } from '../storage/callbacks-repo';
 import type { CallbackStatus } from '../vocabulary/callbacks';
@@ -261,16 +260,7 @@ export class ConsoleRouter {
   }
 
   private profile(number: string): Profile {
-    const db = this.d.db;
-    return buildProfile(number, {
-      calls: this.calls,
-      events: new CallEventsRepo(db),
-      callbacks: this.callbacks,
-      attempts: this.attempts,
-      outcomes: new OutcomesRepo(db),
-      notes: this.notes,
-      followups: new FollowupsRepo(db),
-    });
+    return buildProfile(number, profileRepos(this.d.db));
   }
 
   private callbacksPage(res: ServerResponse, ctx: v.PageContext, s: Session, url: URL, notice?: string): void {

@@ -1,13 +1,14 @@
 // The caller's profile ("profilo utente"): everything the system knows about one number,
 // oldest first. Read-only; built from the calls, their events and the callbacks.
 import type { Lang } from '../config/languages';
-import type { CallEventsRepo, CallEventRow } from '../storage/call-events-repo';
-import type { CallbackRow, CallbacksRepo } from '../storage/callbacks-repo';
-import type { AttemptRow, CallbackAttemptsRepo } from '../storage/callback-attempts-repo';
-import type { CallRow, CallsRepo } from '../storage/calls-repo';
-import type { OutcomeRow, OutcomesRepo } from '../storage/outcomes-repo';
-import type { NoteRow, NotesRepo } from '../storage/notes-repo';
-import type { FollowupRow, FollowupsRepo } from '../storage/followups-repo';
+import { CallEventsRepo, type CallEventRow } from '../storage/call-events-repo';
+import { CallbacksRepo, type CallbackRow } from '../storage/callbacks-repo';
+import { CallbackAttemptsRepo, type AttemptRow } from '../storage/callback-attempts-repo';
+import { CallsRepo, type CallRow } from '../storage/calls-repo';
+import type { Db } from '../storage/database';
+import { OutcomesRepo, type OutcomeRow } from '../storage/outcomes-repo';
+import { NotesRepo, type NoteRow } from '../storage/notes-repo';
+import { FollowupsRepo, type FollowupRow } from '../storage/followups-repo';
 
 export interface CallbackView {
   id: number;
@@ -96,18 +97,28 @@ export function earlierContacts(cb: Pick<CallbackRow, 'id' | 'number' | 'request
   return n;
 }
 
-export function buildProfile(
-  number: string,
-  repos: {
-    calls: CallsRepo;
-    events: CallEventsRepo;
-    callbacks: CallbacksRepo;
-    attempts: CallbackAttemptsRepo;
-    outcomes: OutcomesRepo;
-    notes: NotesRepo;
-    followups?: FollowupsRepo;
-  },
-): Profile {
+export interface ProfileRepos {
+  calls: CallsRepo;
+  events: CallEventsRepo;
+  callbacks: CallbacksRepo;
+  attempts: CallbackAttemptsRepo;
+  outcomes: OutcomesRepo;
+  notes: NotesRepo;
+  followups?: FollowupsRepo;
+}
+
+/** Every table a profile reads, over one database (the CLI, the console and the tests). */
+export const profileRepos = (db: Db): Required<ProfileRepos> => ({
+  calls: new CallsRepo(db),
+  events: new CallEventsRepo(db),
+  callbacks: new CallbacksRepo(db),
+  attempts: new CallbackAttemptsRepo(db),
+  outcomes: new OutcomesRepo(db),
+  notes: new NotesRepo(db),
+  followups: new FollowupsRepo(db),
+});
+
+export function buildProfile(number: string, repos: ProfileRepos): Profile {
   // one person, all their numbers: a callback booked to another number does not split the history
   const numbers = personNumbers(number, repos.callbacks);
   const calls = numbers.flatMap((n) => repos.calls.byCaller(n)).map((c) => ({ ...c, events: repos.events.byCall(c.id).map(({ at, type, data }) => ({ at, type, data })) }));

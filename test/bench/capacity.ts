@@ -13,11 +13,12 @@
 //    RSS grows with V8's heap sizing under load even when nothing is retained per call.
 //   node dist/test/bench/capacity.js [max-level]
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PODMAN, STATE_DIR, AGENTS_CONTAINER, pbxCli, run, TRUNK_IP } from '../integration/harness';
+import { STATE_DIR, pbxCli } from '../integration/harness';
 import { writeCallerScenario } from '../integration/scenarios';
 import { figure } from './figure';
+import { sippLoad } from './load';
 
 const MAX = Number(process.argv[2] ?? 3000);
 const LEVELS = [10, 25, 50, 100, 150, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500, 2000, 2500, 3000].filter((n) => n <= MAX);
@@ -41,53 +42,19 @@ let seq = 0;
 /** One SIPp run in the agents container: `calls` calls at `rate` per second, at most `limit` at once. */
 async function load(target: string, calls: number, rate: number, limit: number): Promise<{ ok: number; failed: number; rtts: number[]; peak: number }> {
   const id = `bench-${process.pid}-${++seq}`;
-  const dir = `/tmp/sipp-logs/${id}`;
-  mkdirSync(`${STATE_DIR}/sipp-logs/${id}`, { recursive: true });
-  const res = await run(
-    'podman',
-    [
-      ...PODMAN,
-      'exec',
-      '-w',
-      dir,
-      AGENTS_CONTAINER,
-      'sipp',
-      '127.0.0.1:5060',
-      '-sf',
-      '/scen/bench-caller.xml',
-      '-i',
-      TRUNK_IP,
-      '-p',
-      '5300',
-      '-mi',
-      TRUNK_IP,
-      '-min_rtp_port',
-      '30000',
-      '-max_rtp_port',
-      '39998',
-      '-s',
-      target,
-      '-m',
-      String(calls),
-      '-r',
-      String(rate),
-      '-l',
-      String(limit),
-      '-nostdin',
-      '-timeout',
-      `${Math.max(120, Math.ceil(calls / rate) + 120)}s`,
-      '-recv_timeout',
-      '15000',
-      '-trace_stat',
-      '-fd',
-      '1',
-      '-trace_rtt',
-      '-rtt_freq',
-      '1',
-      '-trace_err',
-    ],
-    { timeoutMs: (Math.max(120, Math.ceil(calls / rate) + 120) + 30) * 1000 },
-  );
+  const res = await sippLoad({
+    id,
+    scenario: '/scen/bench-caller.xml',
+    port: 5300,
+    target,
+    calls,
+    rate,
+    limit,
+    timeoutS: Math.max(120, Math.ceil(calls / rate) + 120),
+    recvTimeoutMs: 15_000,
+    extra: ['-trace_stat', '-fd', '1', '-trace_rtt', '-rtt_freq', '1', '-trace_err'],
+    graceS: 30,
+  });
   const files = readdirSync(`${STATE_DIR}/sipp-logs/${id}`);
   const stat = files.find((f) => f.endsWith('_.csv') || (f.includes('bench-caller') && f.endsWith('.csv') && !f.includes('rtt')));
   let ok = 0;

@@ -8,9 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { computeFigures } from '../../controller/monitoring/figures';
 import { figure } from './figure';
-import { CallbacksRepo } from '../../controller/storage/callbacks-repo';
+import { CallbacksRepo, type BookingRequest } from '../../controller/storage/callbacks-repo';
 import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
 import { startCheckpointer } from '../../controller/storage/checkpointer';
+import { bookingRequest } from '../fixtures/booking-request';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const HISTORIC = Number(process.argv[2] ?? 1_000_000);
@@ -81,45 +82,17 @@ const loadCalls = performance.now() - t0;
 
 // ---- measurements ---------------------------------------------------------------------------
 // a few live requests among the history: what the dispatcher asks for at each pass
+const benchRequest = (dp: string, number: string): BookingRequest =>
+  bookingRequest(now, { dp, number, menuPath: 'bench', ringCount: 4, maxPerNumberPerDay: 3, dailyCapacity: 1_000_000 });
 for (let i = 0; i < 20; i++) {
-  const r = repo.book({
-    dp: 'dp-0',
-    number: `06${String(30_000_000 + i)}`,
-    language: 'it',
-    callId: null,
-    menuPath: 'bench',
-    ringCount: 4,
-    at: now,
-    dueAt: now,
-    expiresAt: new Date(now.getTime() + 86_400_000),
-    dayStart: new Date(now.getTime() - 3_600_000),
-    maxPerNumberPerDay: 3,
-    dailyCapacity: 1_000_000,
-  });
+  const r = repo.book(benchRequest('dp-0', `06${String(30_000_000 + i)}`));
   if (!r.ok) throw new Error(`booking refused: ${r.reason}`);
 }
 const picks: number[] = [];
 for (let i = 0; i < 2000; i++) picks.push(time(() => repo.due('dp-0', now, 50)));
 const bookings: number[] = [];
 for (let i = 0; i < 2000; i++) {
-  bookings.push(
-    time(() =>
-      repo.book({
-        dp: `dp-${1 + (i % 19)}`,
-        number: `06${String(40_000_000 + i)}`,
-        language: 'it',
-        callId: null,
-        menuPath: 'bench',
-        ringCount: 4,
-        at: now,
-        dueAt: now,
-        expiresAt: new Date(now.getTime() + 86_400_000),
-        dayStart: new Date(now.getTime() - 3_600_000),
-        maxPerNumberPerDay: 3,
-        dailyCapacity: 1_000_000,
-      }),
-    ),
-  );
+  bookings.push(time(() => repo.book(benchRequest(`dp-${1 + (i % 19)}`, `06${String(40_000_000 + i)}`))));
 }
 const reports: number[] = [];
 let figures = computeFigures(db, ['dp-0'], { from: '2026-10-01', to: '2026-10-31' });

@@ -11,6 +11,7 @@ import { openDatabase } from '../../controller/storage/database';
 import { STATE_DIR, seededPassword, startCallee, startPhone, waitForRow } from '../integration/harness';
 import { writeAnsweringScenario } from '../integration/scenarios';
 import { figure } from './figure';
+import { bookingRequest } from '../fixtures/booking-request';
 
 const N = Number(process.argv[2] ?? 30);
 
@@ -19,20 +20,16 @@ function queue(n: number): void {
   const repo = new CallbacksRepo(db);
   const now = new Date();
   for (let i = 0; i < n; i++) {
-    const r = repo.book({
-      dp: 't-cb',
-      number: `06123600${String(i).padStart(2, '0')}`,
-      language: 'it',
-      callId: null,
-      menuPath: 'bench',
-      ringCount: null,
-      at: now,
-      dueAt: now,
-      expiresAt: new Date(now.getTime() + 86_400_000),
-      dayStart: new Date(now.getTime() - 86_400_000),
-      maxPerNumberPerDay: 99,
-      dailyCapacity: 100_000,
-    });
+    const r = repo.book(
+      bookingRequest(now, {
+        dp: 't-cb',
+        number: `06123600${String(i).padStart(2, '0')}`,
+        menuPath: 'bench',
+        dayStart: new Date(now.getTime() - 86_400_000),
+        maxPerNumberPerDay: 99,
+        dailyCapacity: 100_000,
+      }),
+    );
     if (!r.ok) throw new Error(`booking ${i}: ${r.reason}`);
   }
   db.close();

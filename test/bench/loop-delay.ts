@@ -5,12 +5,12 @@
 // write queue), with 20 callers in the IVR. The same 20 calls without the heavy work give the
 // baseline. Needs the test stack (test/bench/run.sh starts it). Prints p50/p99/max.
 //   node dist/test/bench/loop-delay.js [history-events]
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { AGENTS_CONTAINER, healthJson, ivrctl, PODMAN, run, stack, STATE_DIR, TRUNK_IP } from '../integration/harness';
+import { healthJson, ivrctl, stack, STATE_DIR } from '../integration/harness';
 import { writeCallerScenario } from '../integration/scenarios';
 import { figure } from './figure';
+import { sippLoad } from './load';
 
 const EVENTS = Number(process.argv[2] ?? 1_000_000);
 const EVENTS_PER_CALL = 10;
@@ -51,47 +51,17 @@ function seedHistory(file: string): void {
 
 /** 20 callers held in the IVR (offers repeated until the goodbye) for about `seconds`. */
 async function liveCalls(seconds: number): Promise<void> {
-  const id = `loop-${process.pid}-${Date.now()}`;
-  mkdirSync(`${STATE_DIR}/sipp-logs/${id}`, { recursive: true });
-  const calls = Math.ceil((LIVE_CALLS * seconds) / 45);
-  await run(
-    'podman',
-    [
-      ...PODMAN,
-      'exec',
-      '-w',
-      `/tmp/sipp-logs/${id}`,
-      AGENTS_CONTAINER,
-      'sipp',
-      '127.0.0.1:5060',
-      '-sf',
-      '/scen/bench-live.xml',
-      '-i',
-      TRUNK_IP,
-      '-p',
-      '5400',
-      '-mi',
-      TRUNK_IP,
-      '-min_rtp_port',
-      '30000',
-      '-max_rtp_port',
-      '39998',
-      '-s',
-      '0611000002',
-      '-m',
-      String(calls),
-      '-r',
-      '2',
-      '-l',
-      String(LIVE_CALLS),
-      '-nostdin',
-      '-timeout',
-      `${seconds + 120}s`,
-      '-recv_timeout',
-      '120000',
-    ],
-    { timeoutMs: (seconds + 180) * 1000 },
-  );
+  await sippLoad({
+    id: `loop-${process.pid}-${Date.now()}`,
+    scenario: '/scen/bench-live.xml',
+    port: 5400,
+    target: '0611000002',
+    calls: Math.ceil((LIVE_CALLS * seconds) / 45),
+    rate: 2,
+    limit: LIVE_CALLS,
+    timeoutS: seconds + 120,
+    recvTimeoutMs: 120_000,
+  });
 }
 
 async function login(): Promise<string> {

@@ -19,6 +19,7 @@ import { WriteQueue } from '../../controller/storage/write-queue';
 import { FollowupsRepo } from '../../controller/storage/followups-repo';
 import { NotesRepo } from '../../controller/storage/notes-repo';
 import { FakePbx, settle } from './fake-pbx';
+import { bookingRequest } from '../fixtures/booking-request';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const dp = configSchema.parse({
@@ -61,20 +62,7 @@ function setup() {
   const pbx = new FakePbx();
   const freed: string[] = [];
   const now = new Date();
-  const r = callbacks.book({
-    dp: 'x',
-    number: '0612345678',
-    language: 'en',
-    callId: null,
-    menuPath: null,
-    ringCount: 2,
-    at: now,
-    dueAt: now,
-    expiresAt: new Date(now.getTime() + 86_400_000),
-    dayStart: new Date(now.getTime() - 3_600_000),
-    maxPerNumberPerDay: 5,
-    dailyCapacity: 50,
-  });
+  const r = callbacks.book(bookingRequest(now, { language: 'en', ringCount: 2 }));
   if (!r.ok) throw new Error('not booked');
   const attemptId = ledger.claim(r.id, 'op1', 'cbop-1-test', now)!;
   const attempt = new CallbackAttempt(

@@ -3,18 +3,15 @@ import t from 'tap';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
-import { Dispatcher } from '../../controller/callbacks/dispatcher';
 import { CallbackLedger } from '../../controller/callbacks/ledger';
 import { configSchema } from '../../controller/config/schema';
-import { Presence } from '../../controller/operators/presence';
 import { CallbackAttemptsRepo } from '../../controller/storage/callback-attempts-repo';
 import { CallbacksRepo } from '../../controller/storage/callbacks-repo';
 import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
 import { OperatorsRepo } from '../../controller/storage/operators-repo';
-import { OutcomesRepo } from '../../controller/storage/outcomes-repo';
-import { WriteQueue } from '../../controller/storage/write-queue';
+import { fakeDispatcher } from './fake-dispatcher';
 import { FakePbx, settle } from './fake-pbx';
+import { bookingRequest } from '../fixtures/booking-request';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const allDay = '00:00-24:00';
@@ -31,34 +28,10 @@ function setup() {
   const ledger = new CallbackLedger(db, callbacks, attempts);
   const pbx = new FakePbx();
   const now = new Date();
-  const r = callbacks.book({
-    dp: 'x',
-    number: '0612345678',
-    language: 'it',
-    callId: null,
-    menuPath: null,
-    ringCount: 2,
-    at: now,
-    dueAt: now,
-    expiresAt: new Date(now.getTime() + 86_400_000),
-    dayStart: new Date(now.getTime() - 3_600_000),
-    maxPerNumberPerDay: 5,
-    dailyCapacity: 50,
-  });
+  const r = callbacks.book(bookingRequest(now, { ringCount: 2 }));
   if (!r.ok) throw new Error('not booked');
-  const log = pino({ level: 'silent' });
-  const operators = new OperatorsRepo(db);
-  operators.insert({ id: 'op1', dp: 'x', role: 'staff', unit: null, ha1: 'x' });
-  const presence = new Presence(operators, pbx);
-  const dispatcher = new Dispatcher(
-    config,
-    pbx,
-    presence,
-    { ringing: () => 0, numbersOnLine: () => new Set() },
-    { port: pbx, tracker: pbx, presence, outcomes: new OutcomesRepo(db), writes: new WriteQueue(), log, now: () => new Date(), ledger, earlierContacts: () => 0 },
-    log,
-    () => true,
-  );
+  new OperatorsRepo(db).insert({ id: 'op1', dp: 'x', role: 'staff', unit: null, ha1: 'x' });
+  const dispatcher = fakeDispatcher(config, db, ledger, pbx);
   return { pbx, ledger, callbacks, attempts, dispatcher, id: r.id };
 }
 

@@ -9,20 +9,15 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, r
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import pino from 'pino';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { Dispatcher } from '../../controller/callbacks/dispatcher';
 import { CallbackLedger } from '../../controller/callbacks/ledger';
 import { parseConfig } from '../../controller/config/load';
 import { writeDailyReports } from '../../controller/jobs/daily-report';
-import { Presence } from '../../controller/operators/presence';
 import { CallbackAttemptsRepo } from '../../controller/storage/callback-attempts-repo';
 import { CallbacksRepo } from '../../controller/storage/callbacks-repo';
 import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
-import { OperatorsRepo } from '../../controller/storage/operators-repo';
-import { OutcomesRepo } from '../../controller/storage/outcomes-repo';
-import { WriteQueue } from '../../controller/storage/write-queue';
-import { FakePbx } from './fake-pbx';
+import { fakeDispatcher } from './fake-dispatcher';
+import { bookingRequest } from '../fixtures/booking-request';
 import { ActionError } from '../../controller/errors';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -195,20 +190,7 @@ t.test('claiming, dialling and closing an attempt commit with synchronous=FULL',
   const callbacks = new CallbacksRepo(db);
   const ledger = new CallbackLedger(db, callbacks, new CallbackAttemptsRepo(db));
   const now = new Date();
-  const r = callbacks.book({
-    dp: 'x',
-    number: '0612345678',
-    language: 'it',
-    callId: null,
-    menuPath: null,
-    ringCount: null,
-    at: now,
-    dueAt: now,
-    expiresAt: new Date(now.getTime() + 86_400_000),
-    dayStart: new Date(now.getTime() - 3_600_000),
-    maxPerNumberPerDay: 5,
-    dailyCapacity: 50,
-  });
+  const r = callbacks.book(bookingRequest(now));
   if (!r.ok) throw new Error('not booked');
   const seen: string[] = [];
   const pragma = db.pragma.bind(db);
@@ -241,19 +223,7 @@ t.test('a request whose number retention masked can never be called back', async
     'directorates: [{ id: x, name: X, numbers: ["0611000009"], case: staff, ringsBeforeCallback: 2, hours: { weekly: { mon: "00:00-24:00", tue: "00:00-24:00", wed: "00:00-24:00", thu: "00:00-24:00", fri: "00:00-24:00", sat: "00:00-24:00", sun: "00:00-24:00" }, nationalHolidays: false } }]',
     'x.yaml',
   );
-  const pbx = new FakePbx();
-  const log = pino({ level: 'silent' });
-  const presence = new Presence(new OperatorsRepo(db), pbx);
-  const ledger = new CallbackLedger(db, callbacks, new CallbackAttemptsRepo(db));
-  const d = new Dispatcher(
-    config,
-    pbx,
-    presence,
-    { ringing: () => 0, numbersOnLine: () => new Set() },
-    { port: pbx, tracker: pbx, presence, outcomes: new OutcomesRepo(db), writes: new WriteQueue(), log, now: () => new Date(), ledger, earlierContacts: () => 0 },
-    log,
-    () => true,
-  );
+  const d = fakeDispatcher(config, db, new CallbackLedger(db, callbacks, new CallbackAttemptsRepo(db)));
   await t.rejects(d.retry(id), ActionError);
   await d.retry(id).catch((err: ActionError) => {
     t.equal(err.status, 409);

@@ -5,28 +5,15 @@ import t from 'tap';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildProfile, earlierContacts } from '../../controller/monitoring/profile';
-import { CallEventsRepo } from '../../controller/storage/call-events-repo';
-import { CallbackAttemptsRepo } from '../../controller/storage/callback-attempts-repo';
-import { CallbacksRepo } from '../../controller/storage/callbacks-repo';
-import { CallsRepo } from '../../controller/storage/calls-repo';
+import { buildProfile, earlierContacts, profileRepos } from '../../controller/monitoring/profile';
 import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
-import { NotesRepo } from '../../controller/storage/notes-repo';
-import { OutcomesRepo } from '../../controller/storage/outcomes-repo';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 
 function world() {
   const db = openDatabase(path.join(mkdtempSync(path.join(os.tmpdir(), 'ivr-prof-')), 'p.db'));
   migrate(db, readMigrations(path.join(root, 'db')));
-  const repos = {
-    calls: new CallsRepo(db),
-    events: new CallEventsRepo(db),
-    callbacks: new CallbacksRepo(db),
-    attempts: new CallbackAttemptsRepo(db),
-    outcomes: new OutcomesRepo(db),
-    notes: new NotesRepo(db),
-  };
+  const repos = profileRepos(db);
   const call = (id: string, caller: string, at: string) =>
     db.prepare("INSERT INTO calls (id, dp, caller, dialed, started_at, end_reason) VALUES (?, 'demo-st', ?, '0200000002', ?, 'completed')").run(id, caller, at);
   const booking = (number: string, callId: string | null, at: string, status = 'done') =>

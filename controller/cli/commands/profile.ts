@@ -3,14 +3,7 @@
 // audit log too, under the system user who ran the command.
 import type { Command } from 'commander';
 import { AuditRepo } from '../../storage/audit-repo';
-import { FollowupsRepo } from '../../storage/followups-repo';
-import { buildProfile } from '../../monitoring/profile';
-import { CallEventsRepo } from '../../storage/call-events-repo';
-import { CallbackAttemptsRepo } from '../../storage/callback-attempts-repo';
-import { CallbacksRepo } from '../../storage/callbacks-repo';
-import { CallsRepo } from '../../storage/calls-repo';
-import { OutcomesRepo } from '../../storage/outcomes-repo';
-import { NotesRepo } from '../../storage/notes-repo';
+import { buildProfile, profileRepos } from '../../monitoring/profile';
 import { type Cli } from '../context';
 import { UsageError } from '../../errors';
 
@@ -25,15 +18,7 @@ export function registerProfile(program: Command, cli: Cli): void {
       return cli.withDb(
         (db) => {
           new AuditRepo(db).add({ at: new Date(), username: cli.env.systemUser, role: 'sysadmin', action: 'profile_view', subject: number, detail: 'ivrctl profile' });
-          const profile = buildProfile(number, {
-            calls: new CallsRepo(db),
-            events: new CallEventsRepo(db),
-            callbacks: new CallbacksRepo(db),
-            attempts: new CallbackAttemptsRepo(db),
-            outcomes: new OutcomesRepo(db),
-            notes: new NotesRepo(db),
-            followups: new FollowupsRepo(db),
-          });
+          const profile = buildProfile(number, profileRepos(db));
           if (opts.json) return cli.print.json(profile);
           if (profile.timeline.length === 0) return cli.print.line(`${number}: no calls or callbacks`);
           cli.print.line(`profile of ${number}: ${profile.calls.length} call(s), ${profile.callbacks.length} callback request(s)`);

@@ -1,0 +1,68 @@
+// SIPp as the benches' load: calls from the trunk's address in the agents container, `calls`
+// in all at `rate` per second and at most `limit` at once, with the RTP of each on its own
+// port. Its logs (and statistics, with -trace_stat) land in the stack's sipp-logs/<id>/.
+import { mkdirSync } from 'node:fs';
+import { AGENTS_CONTAINER, PODMAN, run, STATE_DIR, TRUNK_IP, type RunResult } from '../integration/harness';
+
+export interface Load {
+  /** the log directory's name */
+  id: string;
+  scenario: string;
+  /** SIPp's own SIP port at the trunk's address */
+  port: number;
+  /** the number dialled */
+  target: string;
+  calls: number;
+  rate: number;
+  limit: number;
+  timeoutS: number;
+  recvTimeoutMs: number;
+  /** more of SIPp's options (statistics, traces) */
+  extra?: string[];
+  /** past SIPp's own time-out, how long before the container exec is killed (default 60 s) */
+  graceS?: number;
+}
+
+/** Runs the load to its end; the host path of its logs is `${STATE_DIR}/sipp-logs/${id}`. */
+export function sippLoad(o: Load): Promise<RunResult> {
+  mkdirSync(`${STATE_DIR}/sipp-logs/${o.id}`, { recursive: true });
+  return run(
+    'podman',
+    [
+      ...PODMAN,
+      'exec',
+      '-w',
+      `/tmp/sipp-logs/${o.id}`,
+      AGENTS_CONTAINER,
+      'sipp',
+      '127.0.0.1:5060',
+      '-sf',
+      o.scenario,
+      '-i',
+      TRUNK_IP,
+      '-p',
+      String(o.port),
+      '-mi',
+      TRUNK_IP,
+      '-min_rtp_port',
+      '30000',
+      '-max_rtp_port',
+      '39998',
+      '-s',
+      o.target,
+      '-m',
+      String(o.calls),
+      '-r',
+      String(o.rate),
+      '-l',
+      String(o.limit),
+      '-nostdin',
+      '-timeout',
+      `${o.timeoutS}s`,
+      '-recv_timeout',
+      String(o.recvTimeoutMs),
+      ...(o.extra ?? []),
+    ],
+    { timeoutMs: (o.timeoutS + (o.graceS ?? 60)) * 1000 },
+  );
+}

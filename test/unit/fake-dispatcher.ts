@@ -1,0 +1,26 @@
+// A dispatcher as the unit tests drive it: over FakePbx and a real database, nobody else
+// ringing, nobody on the line, every write through a plain queue.
+import pino from 'pino';
+import { Dispatcher } from '../../controller/callbacks/dispatcher';
+import type { CallbackLedger } from '../../controller/callbacks/ledger';
+import type { Config } from '../../controller/config/schema';
+import { Presence } from '../../controller/operators/presence';
+import type { Db } from '../../controller/storage/database';
+import { OperatorsRepo } from '../../controller/storage/operators-repo';
+import { OutcomesRepo } from '../../controller/storage/outcomes-repo';
+import { WriteQueue } from '../../controller/storage/write-queue';
+import { FakePbx } from './fake-pbx';
+
+export function fakeDispatcher(config: Config, db: Db, ledger: CallbackLedger, pbx = new FakePbx()): Dispatcher {
+  const log = pino({ level: 'silent' });
+  const presence = new Presence(new OperatorsRepo(db), pbx);
+  return new Dispatcher(
+    config,
+    pbx,
+    presence,
+    { ringing: () => 0, numbersOnLine: () => new Set() },
+    { port: pbx, tracker: pbx, presence, outcomes: new OutcomesRepo(db), writes: new WriteQueue(), log, now: () => new Date(), ledger, earlierContacts: () => 0 },
+    log,
+    () => true,
+  );
+}
