@@ -13,15 +13,15 @@ import { assertDatabaseIntact, callOf, eventSeen, killKit, NOBODY, OPEN, PASS } 
 const { nextRtp, killAndRestart, caller, heardApology } = killKit(t, { rtpBase: 46000, operator: 'fa-1' });
 
 t.test("killed while the operators' phones ring: the phones stop, the caller hears the apology, the call is closed as lost", async (t) => {
-  const a = await startPhone({ id: 'fa-1', password: PASS, port: 5181, rtpPort: nextRtp(), rxScenario: writePhoneScenario('fault-ring', { ringForever: true }), holdMs: 40_000 });
+  const a = await startPhone({ id: 'fa-1', password: PASS, port: 5181, rtpPort: nextRtp(), rxScenario: writePhoneScenario('fault-ring', { ringForever: true }) });
   const ani = '0613000001';
-  const pending = caller(OPEN, ani, [{ pause: 1500 }, { keys: '1' }]);
+  const pending = caller(OPEN, ani, [{ heard: 'dp/t-open-welcome' }, { keys: '1' }]);
   await eventSeen(ani, 'ringing_started');
   const restartedAt = await killAndRestart(t);
   await eventually("the operator's phone stopped ringing", async () => (await ari<Array<{ name: string }>>('/channels')).every((c) => !c.name.startsWith('PJSIP/fa-1')), 5_000);
   t.pass(`the phone stopped ringing within ${Date.now() - restartedAt} ms of the restart`);
   await heardApology(t, pending, restartedAt);
-  ok(t, await a.done, 'the phone got a CANCEL for its ringing call');
+  ok(t, await a.stop(), 'the phone got a CANCEL for its ringing call');
   t.equal(callOf(ani)?.end_reason, 'lost', 'the interrupted call is closed as lost');
   t.equal(query('SELECT 1 FROM callbacks WHERE number = ?', ani).length, 0, 'nothing booked');
   await assertNothingLeft(t);
@@ -29,7 +29,7 @@ t.test("killed while the operators' phones ring: the phones stop, the caller hea
 
 t.test('killed during the callback offer: the apology, nothing booked', async (t) => {
   const ani = '0613000002';
-  const pending = caller(NOBODY, ani, [{ pause: 2500 }, { keys: '1' }]);
+  const pending = caller(NOBODY, ani, [{ heard: 'dp/t-empty-welcome' }, { keys: '1' }]);
   await eventSeen(ani, 'offer');
   const restartedAt = await killAndRestart(t);
   await heardApology(t, pending, restartedAt);
@@ -40,7 +40,14 @@ t.test('killed during the callback offer: the apology, nothing booked', async (t
 
 t.test('killed while the caller types a number: the apology, nothing booked', async (t) => {
   const ani = '0613000003';
-  const pending = caller(NOBODY, ani, [{ pause: 2500 }, { keys: '1' }, { pause: 2000 }, { keys: '2' }, { pause: 1500 }, { keys: '335' }]);
+  const pending = caller(NOBODY, ani, [
+    { heard: 'dp/t-empty-welcome' },
+    { keys: '1' },
+    { heard: 'it/offer-callback' },
+    { keys: '2' },
+    { heard: 'it/type-number' },
+    { keys: '335' },
+  ]);
   await eventSeen(ani, 'dtmf', "AND json_extract(e.data, '$.digit') = '5'");
   const restartedAt = await killAndRestart(t);
   await heardApology(t, pending, restartedAt);
@@ -78,7 +85,7 @@ t.test('Asterisk restarted under load: calls in flight closed, the controller re
   const closed = query<{ n: number; lost: number }>("SELECT COUNT(*) AS n, SUM(end_reason = 'lost') AS lost FROM calls WHERE started_at >= ?", startedAt)[0]!;
   t.ok(closed.n >= 20, `${closed.n} calls recorded, ${closed.lost} closed as lost by the restart`);
   const ani = '0613000009';
-  const next = await callIvr({ number: NOBODY, ani, rtpPort: nextRtp(), steps: [{ pause: 2500 }, { keys: '1' }, { pause: 3000 }, { keys: '1' }] });
+  const next = await callIvr({ number: NOBODY, ani, rtpPort: nextRtp(), steps: [{ heard: 'dp/t-empty-welcome' }, { keys: '1' }, { heard: 'it/offer-callback' }, { keys: '1' }] });
   ok(t, next, 'the next caller: answered, offered, booked, goodbye');
   t.match(query('SELECT status FROM callbacks WHERE number = ?', ani), [{ status: 'pending' }], 'the booking is stored');
   await assertNothingLeft(t);

@@ -13,8 +13,11 @@ import { migrate, openDatabase, readMigrations } from '../../controller/storage/
 import {
   agentReport,
   ari,
+  asteriskLog,
+  asteriskPlays,
   callEvents,
   callIvr,
+  cue,
   eventually,
   healthJson,
   query,
@@ -74,24 +77,41 @@ const eventTimes = (ani: string, type: string): number[] =>
 
 t.test('the write lock held by another process for 8 s from the moment a call arrives: calls go on, the caller books after it, nothing is lost', async (t) => {
   const pid = (await healthJson()).pid;
-  // A is in the middle of its call when the lock is taken: it types a number during it
+  // A is in the middle of its call when the lock is taken: asked for a number, it types it
+  // once the lock is held (the test's cue)
   const aAni = '0613100001';
+  const logFrom = asteriskLog().length;
   const a = callIvr({
     number: NOBODY,
     ani: aAni,
     rtpPort: nextRtp(),
     timeoutMs: 90_000,
-    steps: [{ pause: 2000 }, { keys: '1' }, { pause: 4000 }, { keys: '2' }, { pause: 6000 }, { keys: '0612340099#' }, { pause: 6000 }, { keys: '1' }],
+    steps: [
+      { heard: 'dp/t-empty-welcome' },
+      { keys: '1' },
+      { heard: 'it/offer-callback' },
+      { keys: '2' },
+      { heard: 'it/type-number' },
+      { cue: `${aAni} locked` },
+      { keys: '0612340099#' },
+      { heard: 'it/confirm-or-reenter' },
+      { keys: '1' },
+    ],
   });
-  await eventually('A answered', async () => query('SELECT 1 FROM calls WHERE caller = ? AND answered_at IS NOT NULL', aAni).length > 0, 15_000);
-  // (A types its number about 16 s after its answer: the lock starts 12 s in, so A types during it)
-  await new Promise((r) => setTimeout(r, 12_000));
+  await eventually('A asked for a number', async () => asteriskPlays(logFrom).some((p) => p.file === 'it/type-number'), 30_000);
   // B: the lock is taken the moment its channel appears in Asterisk
   const bAni = '0613100002';
-  const b = callIvr({ number: NOBODY, ani: bAni, rtpPort: nextRtp(), timeoutMs: 90_000, steps: [{ pause: 1500 }, { keys: '1' }, { pause: 2500 }, { keys: '1' }] });
+  const b = callIvr({
+    number: NOBODY,
+    ani: bAni,
+    rtpPort: nextRtp(),
+    timeoutMs: 90_000,
+    steps: [{ heard: 'dp/t-empty-welcome' }, { keys: '1' }, { heard: 'it/offer-callback' }, { keys: '1' }],
+  });
   await eventually('B arriving', async () => (await ari<Array<{ caller: { number: string } }>>('/channels')).some((c) => c.caller.number === bAni), 10_000);
   const lock = holdWriteLock(path.join(STATE_DIR, 'ivr.db'), 8000);
   const lockedAt = await lock.locked;
+  cue(`${aAni} locked`);
   const releasedAt = await lock.released;
   t.pass(`the write lock was held by another process for ${releasedAt - lockedAt} ms`);
   const delay = await loopDelayMax();
@@ -182,7 +202,13 @@ t.test('the state dir on a full 4 MiB file system: callers hear the apology, sta
   t.match(status.stdout, /PROBLEM: controller: disk almost full/, 'and says why');
 
   const cAni = '0613100003';
-  const c = await callIvr({ number: NOBODY, ani: cAni, rtpPort: nextRtp(), timeoutMs: 60_000, steps: [{ pause: 1500 }, { keys: '1' }, { pause: 2500 }, { keys: '1' }] });
+  const c = await callIvr({
+    number: NOBODY,
+    ani: cAni,
+    rtpPort: nextRtp(),
+    timeoutMs: 60_000,
+    steps: [{ heard: 'dp/t-empty-welcome' }, { keys: '1' }, { heard: 'it/offer-callback' }, { keys: '1' }],
+  });
   t.equal(c.code, 0, 'the caller got the IVR and the PBX ended the call', { report: c.code === 0 ? undefined : agentReport(c) });
   t.ok(c.rtp.voicedBytes > 20_000, `the caller heard the prompts and the apology (${c.rtp.voicedBytes} voiced bytes)`);
   t.equal((await healthJson()).pid, pid, 'the same controller process');
@@ -191,7 +217,13 @@ t.test('the state dir on a full 4 MiB file system: callers hear the apology, sta
   await eventually('/healthz 200 again', async () => (await healthJson()).status === 200, 5000);
   t.pass('healthy again once space was freed');
   const dAni = '0613100004';
-  const d = await callIvr({ number: NOBODY, ani: dAni, rtpPort: nextRtp(), timeoutMs: 60_000, steps: [{ pause: 1500 }, { keys: '1' }, { pause: 2500 }, { keys: '1' }] });
+  const d = await callIvr({
+    number: NOBODY,
+    ani: dAni,
+    rtpPort: nextRtp(),
+    timeoutMs: 60_000,
+    steps: [{ heard: 'dp/t-empty-welcome' }, { keys: '1' }, { heard: 'it/offer-callback' }, { keys: '1' }],
+  });
   t.equal(d.code, 0, 'the next caller: offered, booked, goodbye', { report: d.code === 0 ? undefined : agentReport(d) });
 
   const db = new Database(dbFile, { readonly: true });

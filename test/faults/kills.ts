@@ -3,7 +3,7 @@
 // apology, and the database checks after all the kills of a file.
 import type { Test } from 'tap';
 import { callbackAgents } from '../integration/callback-agents';
-import { agentReport, assertApologyPlayed, asteriskLog, callIvr, ivrctl, openDb, query, stack, waitForRow } from '../integration/harness';
+import { agentReport, assertApologyHeard, asteriskLog, callIvr, ivrctl, openDb, query, stack, waitForRow } from '../integration/harness';
 import type { CallerStep } from '../integration/scenarios';
 
 export const OPEN = '0611000001'; // t-open: staff ring, 2 rings (10 s) before the offer
@@ -52,20 +52,14 @@ export function killKit(tap: { before(fn: () => Promise<void>): void; teardown(f
     return callIvr({ number, ani, rtpPort: agents.nextRtp(), steps, timeoutMs: 90_000 });
   }
 
-  /** The caller heard the apology after the restart: sound, then the PBX's BYE some seconds later. */
+  /** The caller heard the apology after the kill: that prompt played, its sound reached the caller, then the PBX's BYE at its end. */
   async function heardApology(t: Test, pending: ReturnType<typeof caller>, restartedAt: number): Promise<void> {
     const r = await pending;
-    const byeAfter = Date.now() - restartedAt;
+    const hungUpAt = Date.now();
     t.equal(r.code, 0, 'the caller was not stranded: the PBX ended the call', { report: r.code === 0 ? undefined : agentReport(r) });
-    const after = r.rtp.voicedAt.filter((ts) => ts > restartedAt).length;
-    t.ok(after > 200, `the caller heard sound after the restart (${after} voiced packets)`);
-    // the apology itself, once the controller is back and the prompt that was playing has
-    // ended (Asterisk continues in the dialplan after the channel's current playback: the
-    // longest prompt is ~17 s)
-    assertApologyPlayed(t, logAtKill, killedAt, restartedAt - killedAt + 20_000);
-    // the apology lasts ~14 s: a plain hang-up would end the call at once, a stranded caller
-    // would wait for SIPp's 90 s
-    t.ok(byeAfter > 8_000 && byeAfter < 60_000, `the BYE came after the apology (${byeAfter} ms after the restart)`);
+    // once the prompt that was playing has ended (Asterisk continues in the dialplan after the
+    // channel's current playback: the longest prompt is ~17 s)
+    assertApologyHeard(t, r.rtp, hungUpAt, logAtKill, killedAt, restartedAt - killedAt + 20_000);
   }
 
   return { ...agents, killAndRestart, caller, heardApology };

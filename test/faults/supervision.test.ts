@@ -4,7 +4,8 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { attemptsOf, callbackAgents, ok } from '../integration/callback-agents';
+import { wavDurationMs } from '../../controller/prompts/durations';
+import { attemptsOf, callbackAgents, ok, TAKES } from '../integration/callback-agents';
 import {
   agentReport,
   assertNothingLeft,
@@ -17,12 +18,13 @@ import {
   PODMAN,
   query,
   run,
+  SOUNDS_DIR,
   STATE_DIR,
   voicedBetween,
   waitForRow,
 } from '../integration/harness';
 
-const { book, phone, callee } = callbackAgents(48000);
+const { book, phone, callee, confirms } = callbackAgents(48000);
 
 t.test('kill -9 of the controller: its supervisor starts a new one, healthy within 5 s; a caller who books right after is called back', async (t) => {
   const before = await healthJson();
@@ -46,9 +48,10 @@ t.test('kill -9 of the controller: its supervisor starts a new one, healthy with
 
   const ani = '0613200001';
   const id = await book(t, ani);
-  const caller = await callee([{ pause: 1500 }, { info: '1' }, { voice: true }, { pause: 3000 }, { bye: true }]);
-  const op = await phone('cb1', 5097, [{ pause: 1500 }, { info: '1' }, { pause: 10_000 }, { info: '1' }], 18_000);
-  const [rc, ro] = await Promise.all([caller.done, op.done]);
+  const caller = await callee([...confirms, { talk: 2000 }, { bye: true }]);
+  const op = await phone('cb1', 5097, [...TAKES, { heard: 'it/op-outcome' }, { info: '1' }]);
+  const rc = await caller.done;
+  const ro = await op.stop();
   ok(t, rc, 'the caller was called back, pressed 1 and talked');
   ok(t, ro, 'the operator placed the callback and keyed the outcome');
   await waitForRow('the request done', "SELECT 1 AS ok FROM callbacks WHERE id = ? AND status = 'done'", [id]);
@@ -67,20 +70,22 @@ t.test('Asterisk killed: the container engine starts it again, the controller re
   t.comment(`Asterisk restart (kill -9 -> /healthz 200): ${back - t0} ms`);
   const restarts = (await run('podman', [...PODMAN, 'inspect', '-f', '{{.RestartCount}}', PBX_CONTAINER])).stdout.trim();
   t.ok(Number(restarts) >= 1, `the container engine restarted it (restart count ${restarts})`);
-  const r = await callIvr({ number: '0611000001', ani: '0613200002', rtpPort: 48500, steps: [{ pause: 500 }, { keys: '777' }] });
+  const r = await callIvr({ number: '0611000001', ani: '0613200002', rtpPort: 48500, steps: [{ heard: 'dp/t-open-welcome' }, { keys: '777' }] });
   t.equal(r.code, 0, 'the next call completes', { report: r.code === 0 ? undefined : agentReport(r) });
   await waitForRow('the call handled', "SELECT 1 AS ok FROM calls WHERE caller = '0613200002' AND end_reason = 'completed'");
   await assertNothingLeft(t);
 });
 
 t.test('the ARI websocket cut while a prompt ends: the caller is not left in silence', async (t) => {
-  // demo-st's welcome lasts ~11.6 s; the controller's connections to ARI are cut from 1.5 s
-  // before its end to 2 s after, so the end of the prompt (PlaybackFinished) falls in the gap
+  // the controller's connections to ARI are cut from shortly before the end of demo-st's
+  // welcome (1.5 s, or half of it if shorter) to 2 s after, so the end of the prompt
+  // (PlaybackFinished) falls in the gap
   const ani = '0613200003';
   const pending = callIvr({ number: '0200000002', ani, rtpPort: 48502, timeoutMs: 90_000, steps: [{ pause: 200 }] });
   const answered = await waitForRow<{ at: string }>('the call answered', 'SELECT answered_at AS at FROM calls WHERE caller = ? AND answered_at IS NOT NULL', [ani]);
-  const welcomeEnd = Date.parse(answered.at) + 11_600;
-  await new Promise((r) => setTimeout(r, Math.max(0, welcomeEnd - 1500 - Date.now())));
+  const welcomeMs = wavDurationMs(path.join(SOUNDS_DIR, 'dp', 'demo-st-welcome.wav')) ?? NaN;
+  const welcomeEnd = Date.parse(answered.at) + welcomeMs;
+  await new Promise((r) => setTimeout(r, Math.max(0, welcomeEnd - Math.min(1500, welcomeMs / 2) - Date.now())));
   const cutFrom = Date.now();
   let cuts = 0;
   while (Date.now() < welcomeEnd + 2000) {

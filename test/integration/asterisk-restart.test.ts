@@ -21,7 +21,7 @@ t.test('after an Asterisk restart the controller reconnects and serves calls; th
   const bad = startup.split('\n').filter((l) => /\] (ERROR|WARNING)\[/.test(l));
   t.same(bad, [], 'no ERROR or WARNING in the start-up log');
 
-  const call = await callIvr({ number: '0611000001', ani: '0644444444', rtpPort: 41020, steps: [{ pause: 500 }, { keys: '777' }] });
+  const call = await callIvr({ number: '0611000001', ani: '0644444444', rtpPort: 41020, steps: [{ heard: 'dp/t-open-welcome' }, { keys: '777' }] });
   const rtp = call.rtp;
   t.equal(call.code, 0, 'the next call completes', { report: call.code === 0 ? undefined : agentReport(call) });
   await waitForRow('the call handled', "SELECT 1 AS ok FROM calls WHERE caller = '0644444444' AND end_reason = 'completed'");

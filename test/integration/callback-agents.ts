@@ -8,6 +8,9 @@ import { writeAnsweringScenario, writePhoneScenario, type AnswerStep, type Phone
 
 export const CB_NUMBER = '0611000004';
 
+/** An operator takes the callback: 1 as the whisper starts (call the caller now). */
+export const TAKES: AnswerStep[] = [{ heard: 'it/op-whisper-callback' }, { info: '1' }];
+
 export const ok = (t: Test, r: SippResult, what: string): void => {
   t.equal(r.code, 0, what, { report: r.code === 0 ? undefined : agentReport(r) });
 };
@@ -33,14 +36,14 @@ export function callbackAgents(rtpBase: number, dp: { id: string; number: string
 
   /** Books a callback on the calling number through the IVR; resolves the request's id. */
   async function book(t: Test, ani: string): Promise<number> {
-    // keys typed ahead (the welcome passes a key on to the menu, the "nobody available"
-    // sentence to the offer); the request is committed before the confirmation is spoken:
-    // hang up once it starts
+    // 1 as the welcome starts (typed ahead: the welcome passes it on to the menu), 1 as the
+    // offer starts; the request is committed before the confirmation is spoken: hang up once
+    // it starts
     const r = await callIvr({
       number: dp.number,
       ani,
       rtpPort: nextRtp(),
-      steps: [{ pause: 800 }, { keys: '1' }, { pause: 1000 }, { keys: '1' }, { pause: 1000 }, { hangup: true }],
+      steps: [{ heard: `dp/${dp.id}-welcome` }, { keys: '1' }, { heard: 'it/offer-callback' }, { keys: '1' }, { heard: 'it/booking-registered' }, { hangup: true }],
     });
     ok(t, r, `${ani} booked a callback through the IVR`);
     const [row] = query<{ id: number; status: string }>('SELECT id, status FROM callbacks WHERE number = ? AND dp = ? ORDER BY id DESC LIMIT 1', ani, dp.id);
@@ -48,27 +51,25 @@ export function callbackAgents(rtpBase: number, dp: { id: string; number: string
     return row!.id;
   }
 
-  const phone = (id: string, port: number, steps: AnswerStep[], holdMs: number, answerAfterMs = 500): Promise<Phone> =>
+  const phone = (id: string, port: number, steps: AnswerStep[], answerAfterMs = 500): Promise<Phone> =>
     startPhone({
       id,
       password: seededPassword(id),
       port,
       rtpPort: nextRtp(),
       rxScenario: writeAnsweringScenario(`op-${id}-${rtpBase}-${++seq}`, { answerAfterMs, steps }),
-      holdMs,
       maxCalls: 5,
       busyAtOnce: true,
     });
 
   /** An operator's phone that rings until CANCEL, or refuses. */
-  const refusingPhone = (id: string, port: number, b: PhoneBehaviour, holdMs: number): Promise<Phone> =>
+  const refusingPhone = (id: string, port: number, b: PhoneBehaviour): Promise<Phone> =>
     startPhone({
       id,
       password: seededPassword(id),
       port,
       rtpPort: nextRtp(),
       rxScenario: writePhoneScenario(`op-${id}-${rtpBase}-${++seq}`, b),
-      holdMs,
       maxCalls: 5,
       busyAtOnce: true,
     });
@@ -86,7 +87,10 @@ export function callbackAgents(rtpBase: number, dp: { id: string; number: string
   const refusingCallee = (b: PhoneBehaviour, calls = 1, timeoutMs = 60_000): Promise<Agent> =>
     startCallee({ scenario: writePhoneScenario(`callee-${rtpBase}-${++seq}`, b), rtpPort: nextRtp(), calls, timeoutMs });
 
-  return { nextRtp, book, phone, refusingPhone, callee, refusingCallee };
+  /** a called-back caller confirms: 1 as the directorate's greeting starts (typed ahead of "press 1 to speak with the operator") */
+  const confirms: AnswerStep[] = [{ heard: `dp/${dp.id}-callback-greeting` }, { info: '1' }];
+
+  return { nextRtp, book, phone, refusingPhone, callee, refusingCallee, confirms };
 }
 
 /** Waits until a request's attempt rings the given side; resolves that channel's id. */

@@ -2,19 +2,22 @@
 // (SIPp, registered, keys as SIP INFO) and the caller at the trunk address 127.0.0.2:5060
 // (SIPp, keys as RFC 4733). The directorate t-cb has short rings and retry delays.
 import t from 'tap';
-import { assertNothingLeft, callIvr, controllerStartedAt, dispatcherState, eventually, ivrctl, query, startPhone, waitForRow } from './harness';
-import { attemptsOf, callbackAgents, ok, sideRinging } from './callback-agents';
+import { assertNothingLeft, callIvr, controllerStartedAt, cue, dispatcherState, eventually, ivrctl, query, startPhone, waitForRow } from './harness';
+import { attemptsOf, callbackAgents, ok, sideRinging, TAKES } from './callback-agents';
 import { writeAnsweringScenario, type AnswerStep } from './scenarios';
 
-const { nextRtp, book, phone, refusingPhone, callee, refusingCallee } = callbackAgents(44000);
+const { nextRtp, book, phone, refusingPhone, callee, refusingCallee, confirms } = callbackAgents(44000);
 let seq = 0;
 const callerRinging = (id: number): Promise<string> => sideRinging(id, 'caller');
+/** the request's attempt has put the caller through to the operator (the attempt is closed, connected, at the bridge) */
+const talking = (id: number): Promise<unknown> =>
+  waitForRow('the operator talking with the caller', "SELECT 1 AS ok FROM callback_attempts WHERE callback_id = ? AND outcome = 'connected'", [id], 30_000);
 
 t.test('booked through the IVR, called back through the operator: whisper, 1, the caller presses 1, bridged, outcome code', async (t) => {
   const ani = '0612350001';
   const id = await book(t, ani);
-  const caller = await callee([{ pause: 1500 }, { info: '1' }, { voice: true }, { pause: 5000 }, { bye: true }]);
-  const op = await phone('cb1', 5091, [{ pause: 1500 }, { info: '1' }, { heard: 'it/op-outcome' }, { info: '3' }], 18_000);
+  const caller = await callee([...confirms, { talk: 3000 }, { bye: true }]);
+  const op = await phone('cb1', 5091, [...TAKES, { heard: 'it/op-outcome' }, { info: '3' }]);
   const rc = await caller.done;
   const ro = await op.stop();
   ok(t, rc, 'the caller was called from the public number, pressed 1, talked and hung up');
@@ -42,7 +45,7 @@ t.test('the caller does not answer: a retry is scheduled and placed; busy (486) 
   const ani = '0612350002';
   const id = await book(t, ani);
   const first = await refusingCallee({ ringForever: true });
-  const op = await phone('cb1', 5091, [{ pause: 1000 }, { info: '1' }], 27_000);
+  const op = await phone('cb1', 5091, TAKES);
   ok(t, await first.done, "the caller's phone rang until the PBX gave up (CANCEL)");
   const second = await refusingCallee({ reject: 486 });
   ok(t, await second.done, 'the retry reached the caller, who was busy');
@@ -78,10 +81,10 @@ t.test('two free operators and one callback: exactly one is rung (the longest id
       since,
     )[0]?.at ?? '';
   const [longestIdle, other] = ['cb1', 'cb2'].sort((a, b) => lastTalked(a).localeCompare(lastTalked(b)) || a.localeCompare(b)) as [string, string];
-  const steps: AnswerStep[] = [{ pause: 1000 }, { info: '1' }, { heard: 'it/op-outcome' }, { info: '1' }];
-  const phones = new Map(await Promise.all((['cb1', 'cb2'] as const).map(async (op, i) => [op, await phone(op, 5091 + i, steps, 16_000)] as const)));
+  const steps: AnswerStep[] = [...TAKES, { heard: 'it/op-outcome' }, { info: '1' }];
+  const phones = new Map(await Promise.all((['cb1', 'cb2'] as const).map(async (op, i) => [op, await phone(op, 5091 + i, steps)] as const)));
   t.equal(attemptsOf(id).length, 0, 'not dialled before its time, though two operators are free');
-  const caller = await callee([{ pause: 500 }, { info: '1' }, { pause: 2000 }, { bye: true }]);
+  const caller = await callee([...confirms, { talk: 1000 }, { bye: true }]);
   ok(t, await caller.done, 'called back, confirmed, hung up');
   await waitForRow('the request done', "SELECT 1 AS ok FROM callbacks WHERE id = ? AND status = 'done'", [id]);
   const rows = attemptsOf(id);
@@ -105,8 +108,8 @@ t.test('a paused operator is never rung: the callback waits for, and goes to, th
   t.equal((await ivrctl('operators', 'pause', 'cb1')).code, 0, 'cb1 paused');
   try {
     const id = await book(t, ani);
-    const caller = await callee([{ pause: 500 }, { info: '1' }, { pause: 2000 }, { bye: true }]);
-    const p1 = await phone('cb1', 5091, [{ pause: 1000 }, { info: '1' }], 14_000);
+    const caller = await callee([...confirms, { talk: 1000 }, { bye: true }]);
+    const p1 = await phone('cb1', 5091, TAKES);
     const before = await dispatcherState();
     await eventually(
       'a dispatch pass with cb1 registered',
@@ -118,7 +121,7 @@ t.test('a paused operator is never rung: the callback waits for, and goes to, th
     );
     t.equal(attemptsOf(id).length, 0, 'nothing dialled while the only registered operator is paused');
     t.match((await dispatcherState()).lastPass?.directorates['t-cb'], { blocked: 'no_free_operator' });
-    const p2 = await phone('cb2', 5092, [{ pause: 1000 }, { info: '1' }, { heard: 'it/op-outcome' }, { info: '4' }], 14_000);
+    const p2 = await phone('cb2', 5092, [...TAKES, { heard: 'it/op-outcome' }, { info: '4' }]);
     ok(t, await caller.done, 'called back through the other operator');
     await waitForRow('the request done', "SELECT 1 AS ok FROM callbacks WHERE id = ? AND status = 'done'", [id]);
     t.match(attemptsOf(id), [{ operator: 'cb2', outcome: 'connected' }]);
@@ -134,7 +137,12 @@ t.test('outside service hours nothing is dialled, even on a retry asked by the s
   const add = await ivrctl('operators', 'add', 'closed1', '--dp', 't-closed', '--role', 'staff', '--password', 'Closed-pass-01');
   t.equal(add.code, 0, 'an operator for the closed directorate');
   const ani = '0612350005';
-  const r = await callIvr({ number: '0611000003', ani, rtpPort: nextRtp(), steps: [{ pause: 14_000 }, { keys: '1' }, { pause: 1000 }, { hangup: true }] });
+  const r = await callIvr({
+    number: '0611000003',
+    ani,
+    rtpPort: nextRtp(),
+    steps: [{ heard: 'it/offer-callback' }, { keys: '1' }, { heard: 'it/booking-registered' }, { hangup: true }],
+  });
   ok(t, r, 'booked for the next service window');
   const [row] = query<{ id: number; status: string }>("SELECT id, status FROM callbacks WHERE number = ? AND dp = 't-closed'", ani);
   t.equal(row?.status, 'pending');
@@ -173,9 +181,14 @@ t.test('outside service hours nothing is dialled, even on a retry asked by the s
 t.test('transfer to the internal unit by "*" + code: hold music, the unit answers, the operator is freed; codes from both', async (t) => {
   const ani = '0612350006';
   const id = await book(t, ani);
-  const unit = await phone('cbu1', 5094, [{ heard: 'it/op-intervention' }, { info: '1' }], 30_000, 1000);
-  const caller = await callee([{ pause: 1500 }, { info: '1' }, { voice: true }, { pause: 14_000 }, { bye: true }]);
-  const op = await phone('cb1', 5091, [{ pause: 1500 }, { info: '1' }, { pause: 4000 }, { info: '*5' }, { heard: 'it/op-outcome' }, { info: '2' }], 16_000);
+  const unit = await phone('cbu1', 5094, [{ heard: 'it/op-intervention' }, { info: '1' }], 1000);
+  // the operator keys *5 once it talks with the caller; the caller talks with the unit once it answered, and hangs up
+  const caller = await callee([...confirms, { voice: true }, { cue: `${ani} with the unit` }, { talk: 2000 }, { bye: true }]);
+  const op = await phone('cb1', 5091, [...TAKES, { cue: `${ani} talking` }, { info: '*5' }, { heard: 'it/op-outcome' }, { info: '2' }]);
+  await talking(id);
+  cue(`${ani} talking`);
+  await waitForRow('the unit answered the transfer', "SELECT 1 AS ok FROM outcomes WHERE callback_id = ? AND kind = 'transfer' AND code = 'answered'", [id], 20_000);
+  cue(`${ani} with the unit`);
   const rc = await caller.done;
   const [ro, ru] = await Promise.all([op.stop(), unit.stop()]);
   ok(t, rc, 'the caller talked to the operator, then to the unit, and hung up');
@@ -206,9 +219,14 @@ t.test('transfer to the internal unit by "*" + code: hold music, the unit answer
 t.test('transfer, and the unit does not answer: the caller comes back to the operator', async (t) => {
   const ani = '0612350007';
   const id = await book(t, ani);
-  const unit = await refusingPhone('cbu1', 5094, { ringForever: true }, 18_000);
-  const caller = await callee([{ pause: 1500 }, { info: '1' }, { voice: true }, { pause: 11_000 }, { bye: true }]);
-  const op = await phone('cb1', 5091, [{ pause: 1500 }, { info: '1' }, { pause: 3000 }, { info: '*5' }], 30_000);
+  const unit = await refusingPhone('cbu1', 5094, { ringForever: true });
+  // the caller hangs up once it is back with the operator (the transfer recorded unanswered)
+  const caller = await callee([...confirms, { voice: true }, { cue: `${ani} back` }, { talk: 1000 }, { bye: true }]);
+  const op = await phone('cb1', 5091, [...TAKES, { cue: `${ani} talking` }, { info: '*5' }]);
+  await talking(id);
+  cue(`${ani} talking`);
+  await waitForRow('the transfer unanswered', "SELECT 1 AS ok FROM outcomes WHERE callback_id = ? AND kind = 'transfer' AND code = 'no_answer'", [id], 20_000);
+  cue(`${ani} back`);
   const rc = await caller.done;
   const [ro, ru] = await Promise.all([op.stop(), unit.stop()]);
   ok(t, rc, 'the caller stayed on the line and hung up');
@@ -237,7 +255,7 @@ t.test("ivrctl callbacks cancel while the caller's phone rings: the controller h
   const ani = '0612350009';
   const id = await book(t, ani);
   const caller = await refusingCallee({ ringForever: true });
-  const op = await phone('cb1', 5091, [{ pause: 1000 }, { info: '1' }], 12_000);
+  const op = await phone('cb1', 5091, TAKES);
   await callerRinging(id);
   const r = await ivrctl('callbacks', 'cancel', String(id), '--json');
   t.equal(r.code, 0, 'ivrctl callbacks cancel', { stderr: r.stderr });

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { agentReport, assertNothingLeft, callIvr, ivrctl, query, ROOT, STATE_DIR } from './harness';
+import { agentReport, assertNothingLeft, callIvr, cue, ivrctl, query, ROOT, STATE_DIR } from './harness';
 
 const BASE = 'http://127.0.0.1:8080';
 const CHROMIUM = '/usr/bin/chromium';
@@ -252,7 +252,8 @@ t.test("live page: a caller in the IVR shows within the poll period, without a r
     }).observe(document.getElementById('board'), { childList: true, subtree: true });
   })()`);
 
-  const call = callIvr({ number: OPEN, ani, rtpPort: 46000, steps: [{ pause: 8000 }, { hangup: true }] });
+  // the caller stays on the line until the test has seen it on the board, then hangs up
+  const call = callIvr({ number: OPEN, ani, rtpPort: 46000, steps: [{ cue: `${ani} seen` }, { hangup: true }] });
   // a function, not a string: the console's CSP (no unsafe-eval) forbids evaluating strings in the page
   await page.waitForFunction((n: string) => (globalThis as unknown as { __shown: Record<string, unknown> }).__shown[n] !== undefined, ani, { timeout: 15_000 });
   const shownAt = (await page.evaluate(`window.__shown[${JSON.stringify(ani)}]`)) as number;
@@ -267,8 +268,9 @@ t.test("live page: a caller in the IVR shows within the poll period, without a r
   t.comment(`phase shown: ${await callRow.locator('td').nth(2).textContent()}`);
   await screenshot(t, page, 'console-live', 'console-live.png');
 
+  cue(`${ani} seen`);
   const r = await call;
-  t.equal(r.code, 0, 'the caller stayed ~8 s and hung up itself', { report: r.code === 0 ? undefined : agentReport(r) });
+  t.equal(r.code, 0, 'the caller stayed until seen, and hung up itself', { report: r.code === 0 ? undefined : agentReport(r) });
   const hungUpAt = Date.now();
   await page.waitForFunction(
     ([n, want]: [string, string]) => {

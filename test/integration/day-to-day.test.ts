@@ -7,10 +7,24 @@
 import t from 'tap';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { agentReport, assertNothingLeft, asteriskLog, callEvents, callIvr, ivrctl, query, SOUNDS_DIR, TEST_CONFIG, startPhone, STATE_DIR, eventually, waitForRow } from './harness';
+import {
+  agentReport,
+  assertNothingLeft,
+  asteriskLog,
+  callEvents,
+  callIvr,
+  cue,
+  ivrctl,
+  query,
+  SOUNDS_DIR,
+  TEST_CONFIG,
+  startPhone,
+  STATE_DIR,
+  eventually,
+  waitForRow,
+} from './harness';
 import { writeAnsweringScenario } from './scenarios';
 import { Softphone } from './softphone';
-import { wavDurationMs } from '../../controller/prompts/durations';
 
 const OPS = '0611000006';
 const PASS = { ops1: 'Passw0rd-ops1-x', bs1: 'Passw0rd-bs1-xx', tu1: 'Passw0rd-tu1-xx' } as const;
@@ -58,7 +72,8 @@ t.test('config reload while a caller talks with an operator: the call goes on, t
     holdMs: 30_000,
   });
   const talker = '0613600001';
-  const talking = callIvr({ number: OPS, ani: talker, rtpPort: nextRtp(), steps: [{ pause: 1500 }, { keys: '1' }, { pause: 20_000 }, { hangup: true }] });
+  // the caller talks until the test has checked the reload made meanwhile, then hangs up
+  const talking = callIvr({ number: OPS, ani: talker, rtpPort: nextRtp(), steps: [{ heard: 'dp/t-ops-welcome' }, { keys: '1' }, { cue: `${talker} reloaded` }, { hangup: true }] });
   await waitForRow('the caller talking with ops1', "SELECT 1 AS ok FROM calls WHERE caller = ? AND answered_by = 'ops1'", [talker], 20_000);
 
   writeFileSync(
@@ -81,6 +96,7 @@ t.test('config reload while a caller talks with an operator: the call goes on, t
   t.equal(spoken('dp/t-ops-menu-offices-en'), 'Ufficio contenzioso: press 2.', 'and English');
   t.ok(existsSync(path.join(SOUNDS_DIR, 'dp', 't-ops-menu-offices.wav')), 'with its audio');
   t.match(query('SELECT ended_at FROM calls WHERE caller = ?', talker), [{ ended_at: null }], 'the conversation was still going when the reload finished');
+  cue(`${talker} reloaded`);
 
   const r = await talking;
   t.equal(r.code, 0, 'the caller talked on and hung up itself', { report: r.code === 0 ? undefined : agentReport(r) });
@@ -89,14 +105,12 @@ t.test('config reload while a caller talks with an operator: the call goes on, t
 
   const logFrom = asteriskLog().length;
   const next = '0613600002';
-  // "2" once the office has been announced: after the welcome and the operators' line
-  const gen = (p: string): number => wavDurationMs(path.join(SOUNDS_DIR, `${p}.wav`)) ?? 5000;
-  const announced = gen('dp/t-ops-welcome') + gen('it/menu-main') + 1000;
+  // "2" once the new office is announced
   const b = await callIvr({
     number: OPS,
     ani: next,
     rtpPort: nextRtp(),
-    steps: [{ pause: announced }, { keys: '2' }, { pause: 2500 }, { keys: '1' }, { pause: 1000 }, { hangup: true }],
+    steps: [{ heard: 'dp/t-ops-menu-offices' }, { keys: '2' }, { heard: 'it/offer-callback' }, { keys: '1' }, { heard: 'it/booking-registered' }, { hangup: true }],
   });
   t.equal(b.code, 0, 'the next caller chose the new office and booked', { report: b.code === 0 ? undefined : agentReport(b) });
   t.match(callEvents(next).find((e) => e.type === 'menu')?.data, { digit: '2', unit: 'contenzioso' });
@@ -134,7 +148,7 @@ t.test('a bad file is refused (ivrctl names the field; over SIGHUP the running c
   await eventually('the SIGHUP reload applied', async () => (await metric('ivr_config_reloads_total{result="applied"}')) === appliedBefore + 1, 60_000);
   // the office is gone from the menu again: 2 is an invalid choice
   const ani = '0613600003';
-  const r = await callIvr({ number: OPS, ani, rtpPort: nextRtp(), steps: [{ pause: 2000 }, { keys: '2' }, { pause: 1500 }, { hangup: true }] });
+  const r = await callIvr({ number: OPS, ani, rtpPort: nextRtp(), steps: [{ heard: 'it/menu-main' }, { keys: '2' }, { heard: 'it/invalid-choice' }, { hangup: true }] });
   t.equal(r.code, 0, 'called', { report: r.code === 0 ? undefined : agentReport(r) });
   t.match(callEvents(ani).find((e) => e.type === 'invalid_key')?.data, { menu: 'main', digit: '2' }, 'the original menu is back');
 });
@@ -164,7 +178,7 @@ t.test('extraordinary closure: the message, then a callback booked for after it;
 
   const logFrom = asteriskLog().length;
   const ani = '0613600004';
-  const r = await callIvr({ number: OPS, ani, rtpPort: nextRtp(), steps: [{ pause: 12_000 }, { keys: '1' }] });
+  const r = await callIvr({ number: OPS, ani, rtpPort: nextRtp(), steps: [{ heard: 'it/offer-callback' }, { keys: '1' }] });
   t.equal(r.code, 0, 'heard the closure, booked, the PBX said goodbye', { report: r.code === 0 ? undefined : agentReport(r) });
   t.match(callEvents(ani).find((e) => e.type === 'closure')?.data, { closure: c.closure.id }, 'the call met the closure');
   const heard = asteriskLog().slice(logFrom);
@@ -182,7 +196,7 @@ t.test('extraordinary closure: the message, then a callback booked for after it;
   t.match(again.stderr, /t-ops was not closed/);
   const from2 = asteriskLog().length;
   const after = '0613600005';
-  const e = await callIvr({ number: OPS, ani: after, rtpPort: nextRtp(), steps: [{ pause: 4000 }, { hangup: true }] });
+  const e = await callIvr({ number: OPS, ani: after, rtpPort: nextRtp(), steps: [{ heard: 'it/menu-main' }, { hangup: true }] });
   t.equal(e.code, 0, 'called', { report: e.code === 0 ? undefined : agentReport(e) });
   t.notOk(
     callEvents(after).some((x) => x.type === 'closure'),
@@ -200,11 +214,11 @@ t.test('a real softphone (baresip) answers, transfers with *3 and keys the outco
     password: PASS.tu1,
     port: 5162,
     rtpPort: nextRtp(),
-    rxScenario: writeAnsweringScenario(`tu1-${++seq}`, { answerAfterMs: 1000, steps: [{ voice: true }, { pause: 3000 }, { bye: true }] }),
+    rxScenario: writeAnsweringScenario(`tu1-${++seq}`, { answerAfterMs: 1000, steps: [{ talk: 3000 }, { bye: true }] }),
     holdMs: 40_000,
   });
   const ani = '0613600006';
-  const caller = callIvr({ number: OPS, ani, rtpPort: nextRtp(), steps: [{ pause: 1500 }, { keys: '1' }, { voice: true }] });
+  const caller = callIvr({ number: OPS, ani, rtpPort: nextRtp(), steps: [{ heard: 'dp/t-ops-welcome' }, { keys: '1' }, { voice: true }] });
   await bs1.waitFor('CALL_ESTABLISHED', { timeoutMs: 20_000 });
   t.pass('baresip rang and answered the caller');
   const [call] = await eventually(

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { agentReport, assertNothingLeft, callIvr, ivrctl, query, STATE_DIR, startPhone } from './harness';
+import { agentReport, answeredBy, assertNothingLeft, callIvr, cue, ivrctl, query, STATE_DIR, startPhone } from './harness';
 import { writePhoneScenario } from './scenarios';
 
 const DP = 't-fig';
@@ -34,14 +34,17 @@ t.test('three real calls, then the report and /metrics count exactly them', asyn
     port: 5091,
     rtpPort: 42400,
     rxScenario: writePhoneScenario(`phone-fig1-${Date.now()}`, { answerAfterMs: 6000 }),
-    holdMs: 16_000,
   });
-  const answered = await callIvr({
+  // the caller talks for 2 s once the operator answered, then hangs up
+  const answering = callIvr({
     number: NUMBER,
     ani: '0612770001',
     rtpPort: 42410,
-    steps: [{ pause: 1500 }, { keys: '1' }, { pause: 8000 }, { voice: true }, { pause: 2000 }, { hangup: true }],
+    steps: [{ heard: 'it/menu-main' }, { keys: '1' }, { cue: '0612770001 answered' }, { talk: 2000 }, { hangup: true }],
   });
+  await answeredBy('0612770001', 'fig1');
+  cue('0612770001 answered');
+  const answered = await answering;
   t.equal(answered.code, 0, 'answered, talked, hung up', { report: answered.code === 0 ? undefined : agentReport(answered) });
   const ph = await phone.stop();
   t.equal(ph.code, 0, 'the operator answered and unregistered', { report: ph.code === 0 ? undefined : agentReport(ph) });
@@ -54,7 +57,7 @@ t.test('three real calls, then the report and /metrics count exactly them', asyn
   });
   t.equal(booked.code, 0, 'booked', { report: booked.code === 0 ? undefined : agentReport(booked) });
   // 3. hangs up in the menu
-  const gone = await callIvr({ number: NUMBER, ani: '0612770003', rtpPort: 42414, steps: [{ pause: 1500 }, { hangup: true }] });
+  const gone = await callIvr({ number: NUMBER, ani: '0612770003', rtpPort: 42414, steps: [{ heard: 'it/menu-main' }, { hangup: true }] });
   t.equal(gone.code, 0, 'hung up in the menu', { report: gone.code === 0 ? undefined : agentReport(gone) });
   t.same(
     query<{ caller: string; answered_by: string | null; ring_count: number | null }>('SELECT caller, answered_by, ring_count FROM calls WHERE dp = ? ORDER BY started_at', DP),

@@ -3,9 +3,10 @@
 // Every agent runs under a timeout and its logs are printed when it fails.
 import { execFile, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { wavDurationMs } from '../../controller/prompts/durations';
 import { ariGet } from '../../controller/telephony/ari-rest';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -80,6 +81,8 @@ export interface SippOptions {
   auth?: { user: string; password: string };
   timeoutMs?: number;
   extra?: string[];
+  /** told where SIPp's logs (its message trace) go on the host, as it starts */
+  onLogDir?: (hostLogDir: string) => void;
 }
 
 export interface SippResult extends RunResult {
@@ -122,9 +125,10 @@ export async function sipp(o: SippOptions): Promise<SippResult> {
   for (const [k, v] of Object.entries(o.vars ?? {})) args.push('-set', k, String(v));
   if (o.auth) args.push('-au', o.auth.user, '-ap', o.auth.password);
   args.push(...(o.extra ?? []));
-  mkdirSync(`${STATE_DIR}/sipp-logs/${id}`, { recursive: true });
-  const res = await run('podman', args, { timeoutMs: (o.timeoutMs ?? 60_000) + 15_000 });
   const hostLogDir = `${STATE_DIR}/sipp-logs/${id}`;
+  mkdirSync(hostLogDir, { recursive: true });
+  o.onLogDir?.(hostLogDir);
+  const res = await run('podman', args, { timeoutMs: (o.timeoutMs ?? 60_000) + 15_000 });
   let logs = '';
   try {
     for (const f of readdirSync(hostLogDir)) logs += `--- ${f}\n${readFileSync(path.join(hostLogDir, f), 'utf8').slice(-6000)}\n`;
@@ -305,6 +309,10 @@ export async function waitForRow<T>(what: string, sql: string, params: unknown[]
   );
 }
 
+/** Waits until the latest call from this number has been answered by that operator (a cue for a caller to talk, then hang up). */
+export const answeredBy = (ani: string, operator: string, timeoutMs = 30_000): Promise<unknown> =>
+  waitForRow(`${ani} answered by ${operator}`, 'SELECT 1 AS ok FROM calls WHERE caller = ? AND answered_by = ?', [ani, operator], timeoutMs);
+
 export const healthz = async (): Promise<number> => (await fetch('http://127.0.0.1:8080/healthz', { signal: AbortSignal.timeout(2000) })).status;
 
 // ---- operator phones -------------------------------------------------------------------
@@ -316,7 +324,7 @@ export interface Agent {
 }
 
 export interface Phone extends Agent {
-  /** resolves when the phone has unregistered and SIPp exited (at most holdMs after it registered) */
+  /** resolves when the phone has unregistered and SIPp exited (after stop(), or at the latest holdMs after it registered) */
   done: Promise<SippResult>;
   /** The test is done with this phone: it unregisters now (a NOTIFY in its registration's dialog); resolves as done does. */
   stop(): Promise<SippResult>;
@@ -330,11 +338,16 @@ export function seededPassword(id: string): string {
 }
 
 /**
- * Registers an operator's phone (SIPp) that answers incoming calls per `rxScenario` for
- * `holdMs`, then unregisters. Resolves once Asterisk sees the phone online and idle (or just
- * online with busyAtOnce).
+ * Registers an operator's phone (SIPp) that answers incoming calls per `rxScenario` until the
+ * test stops it (stop()), then unregisters. Resolves once Asterisk sees the phone online and
+ * idle (or just online with busyAtOnce).
  */
 let phoneSeq = 0;
+/**
+ * How long a phone stays registered if the test never stops it: only a bound (a test that
+ * failed before its stop), as the end is the test's event, never a guess at the calls' length.
+ */
+const PHONE_HOLD_BOUND_MS = 120_000;
 
 /** Sends a SIPp agent a NOTIFY in one of its dialogs (UDP on the stack's loopback; a reply is not needed): the event it waits for. */
 function tellAgent(port: number, callId: string, ip = '127.0.0.1'): Promise<void> {
@@ -366,14 +379,18 @@ export async function startPhone(o: {
   port: number;
   rtpPort: number;
   rxScenario: string;
-  holdMs: number;
+  /** the bound of a phone the test never stops (default PHONE_HOLD_BOUND_MS) */
+  holdMs?: number;
   maxCalls?: number;
   busyAtOnce?: boolean;
 }): Promise<Phone> {
-  const { heardPlan, registrationCallId, writeRegisterScenario } = await import('./scenarios');
-  const registration = writeRegisterScenario(`phone-register-${o.id}-${++phoneSeq}`, o.holdMs);
+  const { directionsOfScenario, registrationCallId, registrationCallPattern, writeRegisterScenario } = await import('./scenarios');
+  const holdMs = o.holdMs ?? PHONE_HOLD_BOUND_MS;
+  const registration = writeRegisterScenario(`phone-register-${o.id}-${++phoneSeq}`, holdMs);
   const rtp = await rtpCounter('127.0.0.1', o.rtpPort, { speak: true });
+  let logDir = '';
   const done = sipp({
+    onLogDir: (dir) => (logDir = dir),
     scenario: `/scen/${path.basename(registration)}`,
     ip: '127.0.0.1',
     port: o.port,
@@ -381,7 +398,7 @@ export async function startPhone(o: {
     auth: { user: o.id, password: o.password },
     vars: { rtp_ip: '127.0.0.1', rtp_port: o.rtpPort },
     extra: ['-rxsf', o.rxScenario, '-aa', '-m', String(o.maxCalls ?? 2), '-cid_str', registrationCallId(o.id)],
-    timeoutMs: o.holdMs + 30_000,
+    timeoutMs: holdMs + 30_000,
   }).finally(() => rtp.close());
   let exited: SippResult | undefined;
   void done.then((r) => (exited = r));
@@ -395,7 +412,7 @@ export async function startPhone(o: {
     },
     10_000,
   );
-  const plan = heardPlan(o.rxScenario);
+  const plan = directionsOfScenario(o.rxScenario);
   if (plan.length > 0)
     void directAnswering(
       () => exited !== undefined,
@@ -409,13 +426,23 @@ export async function startPhone(o: {
     await eventually(
       `${o.id} idle before it unregisters`,
       async () => exited !== undefined || (await ari<{ state: string }>(`/deviceStates/PJSIP%2F${o.id}`)).state === 'NOT_INUSE' || undefined,
-      o.holdMs + 30_000,
+      holdMs + 30_000,
     );
-    // every registration call of this SIPp (as many as -m): each holds the same binding
-    for (let n = 1; n <= (o.maxCalls ?? 2) && !exited; n++) await tellAgent(o.port, registrationCallId(o.id, n, '127.0.0.1'));
+    // every registration call of this SIPp (as many as -m): each holds the same binding. Their
+    // numbers are SIPp's call numbers, shared with the calls it received (Asterisk's OPTIONS,
+    // a call rung at once): read from its message trace, never assumed to be 1..m
+    for (const callId of registrationCalls(logDir, registrationCallPattern(o.id))) if (!exited) await tellAgent(o.port, callId);
     return done;
   };
   return { rtp, done, stop };
+}
+
+/** The Call-IDs of a phone's registration calls, from the REGISTERs in SIPp's message trace. */
+function registrationCalls(logDir: string, pattern: RegExp): string[] {
+  const found = new Set<string>();
+  for (const f of existsSync(logDir) ? readdirSync(logDir) : [])
+    if (f.endsWith('_messages.log')) for (const m of readFileSync(path.join(logDir, f), 'utf8').matchAll(/^Call-ID: (\S+)$/gm)) if (pattern.test(m[1]!)) found.add(m[1]!);
+  return [...found];
 }
 
 let callerSeq = 0;
@@ -429,7 +456,7 @@ export async function callIvr(o: {
   timeoutMs?: number;
   ip?: string;
 }): Promise<SippResult & { rtp: RtpCounter; scenario: string }> {
-  const { stepMs, writeCallerScenario } = await import('./scenarios');
+  const { callerDirections, writeCallerScenario } = await import('./scenarios');
   const name = `caller-${process.pid}-${++callerSeq}`;
   const scenario = writeCallerScenario(name, o.steps);
   const ip = o.ip ?? TRUNK_IP;
@@ -438,16 +465,7 @@ export async function callIvr(o: {
     // not 5060: 127.0.0.2:5060 is where callbacks reach callers (the demo's fixed callee address); the trunk is
     // recognised by address only
     const port = 5100 + (callerSeq % 400);
-    // each "heard" step, and how long the caller is busy with the steps before it (since the
-    // one before): a NOTIFY that arrives while it still sends keys or pauses would abort it
-    const heard: Array<{ prompt: string; busyMs: number }> = [];
-    let busyMs = 0;
-    for (const s of o.steps) {
-      if ('heard' in s) {
-        heard.push({ prompt: s.heard, busyMs });
-        busyMs = 0;
-      } else busyMs += stepMs(s);
-    }
+    const heard = callerDirections(o.steps);
     const asterisk = heard.length > 0 ? asteriskLog().length : 0;
     const calling = sipp({
       scenario,
@@ -466,53 +484,74 @@ export async function callIvr(o: {
   }
 }
 
-type HeardPlan = Array<{ prompt: string; busyMs: number }>;
+type Directions = import('./scenarios').Direction[];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The cues the test body gave, by name (the directors of cue steps poll them, and stop polling when their agent exits). */
+const cues = new Map<string, boolean>();
+
+/**
+ * Tells the agents waiting at a cue step of this name to go on (e.g. a caller that hangs up
+ * once the test has checked the reload it made during the conversation). Names are unique
+ * per test; an agent reaching the step after the cue goes on at once.
+ */
+export const cue = (name: string): void => void cues.set(name, true);
 
 /**
  * Follows one leg through Asterisk's log: as each prompt of the plan starts on it (after the
- * one before), the agent is told with a NOTIFY in the leg's dialog, once it has done the steps
- * that led there (busyMs: a NOTIFY that arrives while it still sends keys would abort it).
+ * one before), or the test body gives the cue, the agent is told with a NOTIFY in the leg's
+ * dialog, once it has done the steps that led there (busyMs: a NOTIFY that arrives while it
+ * still sends keys would abort it).
  * Stops when the agent is done or the leg is gone; a prompt never heard leaves the agent
  * waiting until its own time-out, which fails it with its report.
  */
 async function followLeg(
   leg: { id?: string; name: string },
   callId: string,
-  plan: HeardPlan,
+  plan: Directions,
   fromOffset: number,
   agent: { port: number; ip: string; done: () => boolean },
 ): Promise<void> {
   let after = 0;
   let told = Date.now();
-  for (const { prompt, busyMs } of plan) {
-    let i = -1;
-    while (i < 0) {
-      if (agent.done()) return;
-      i = asteriskPlays(fromOffset)
-        .filter((p) => p.channel === leg.name)
-        .findIndex((p, k) => k >= after && p.file === prompt);
-      if (i >= 0) break;
-      if (leg.id && !(await ari<Array<{ id: string }>>('/channels').catch(() => [])).some((c) => c.id === leg.id)) return;
-      await sleep(100);
+  for (const step of plan) {
+    if ('cue' in step) {
+      while (!cues.get(step.cue)) {
+        if (agent.done()) return;
+        await sleep(100);
+      }
+    } else {
+      let i = -1;
+      while (i < 0) {
+        if (agent.done()) return;
+        i = asteriskPlays(fromOffset)
+          .filter((p) => p.channel === leg.name)
+          .findIndex((p, k) => k >= after && p.file === step.prompt);
+        if (i >= 0) break;
+        if (leg.id && !(await ari<Array<{ id: string }>>('/channels').catch(() => [])).some((c) => c.id === leg.id)) return;
+        await sleep(100);
+      }
+      after = i + 1;
     }
-    after = i + 1;
-    const ready = told + busyMs + 100 - Date.now();
+    const ready = told + step.busyMs + 100 - Date.now();
     if (ready > 0) await sleep(ready);
     await tellAgent(agent.port, callId, agent.ip);
     told = Date.now();
   }
 }
 
-/** A caller's "heard" steps: its leg is the trunk's channel with its number; the Call-ID is ours (-cid_str). */
-async function direct(calling: Promise<SippResult>, ani: string, plan: HeardPlan, fromOffset: number, port: number, callId: string, ip: string): Promise<void> {
+/** A caller's waits (heard, cue): its leg is the carrier's channel with its number; the Call-ID is ours (-cid_str). */
+async function direct(calling: Promise<SippResult>, ani: string, plan: Directions, fromOffset: number, port: number, callId: string, ip: string): Promise<void> {
   let exited = false;
   void calling.finally(() => (exited = true));
   const leg = await eventually(
     `${ani}'s channel`,
     async () => {
       if (exited) return true;
-      return (await ari<Array<{ id: string; name: string; caller: { number: string } }>>('/channels')).find((c) => c.caller.number === ani && c.name.startsWith('PJSIP/trunk-'));
+      // its channel is the first with its number (any carrier's; the phones rung for it, created later, show it too)
+      return (await ari<Array<{ id: string; name: string; caller: { number: string }; creationtime: string }>>('/channels'))
+        .filter((c) => c.caller.number === ani)
+        .sort((a, b) => a.creationtime.localeCompare(b.creationtime))[0];
     },
     30_000,
   );
@@ -524,7 +563,7 @@ async function direct(calling: Promise<SippResult>, ani: string, plan: HeardPlan
  * An answering agent's "heard" steps (an operator phone, a callee), call after call: each new
  * channel of the agent (match) is followed, told with the Call-ID Asterisk gives its leg.
  */
-async function directAnswering(exited: () => boolean, match: (c: { id: string; name: string }) => boolean, plan: HeardPlan, port: number, ip: string): Promise<void> {
+async function directAnswering(exited: () => boolean, match: (c: { id: string; name: string }) => boolean, plan: Directions, port: number, ip: string): Promise<void> {
   const fromOffset = asteriskLog().length;
   const seen = new Set<string>();
   while (!exited()) {
@@ -589,8 +628,8 @@ export async function startCallee(o: { scenario: string; rtpPort: number; calls:
     },
     10_000,
   );
-  const { heardPlan } = await import('./scenarios');
-  const plan = heardPlan(o.scenario);
+  const { directionsOfScenario } = await import('./scenarios');
+  const plan = directionsOfScenario(o.scenario);
   // a callback's caller leg: its channel id says so (callbacks/callback-attempt.ts)
   if (plan.length > 0)
     void directAnswering(
@@ -680,9 +719,27 @@ export function asteriskPlays(fromOffset: number): Array<{ at: number; channel: 
  * prompt, or the generic one), starting after `since` and within `withinMs` of it: a proof
  * by the prompt's name, where sound and a late hang-up could be the tail of another prompt.
  */
-export function assertApologyPlayed(t: TapTest, fromOffset: number, since: number, withinMs: number): void {
+export function assertApologyPlayed(t: TapTest, fromOffset: number, since: number, withinMs: number): { at: number; file: string } | undefined {
   const apologies = asteriskPlays(fromOffset).filter((p) => /^(dp\/[a-z0-9-]+-fallback|it\/fallback-generic)$/.test(p.file) && /^PJSIP\/trunk-/.test(p.channel));
   t.equal(apologies.length, 1, `the apology was played to the caller (${apologies.map((p) => `${p.file} on ${p.channel}`).join(', ') || 'none'})`);
   const delay = (apologies[0]?.at ?? Infinity) - since;
   t.ok(delay >= 0 && delay <= withinMs, `it started ${delay} ms after ${new Date(since).toISOString()} (bound ${withinMs} ms)`);
+  return apologies[0];
+}
+
+/**
+ * A stranded caller heard the apology: it was played (assertApologyPlayed), its sound reached
+ * the caller, and the PBX's BYE came at its end (whatever its length: the test stacks' prompts
+ * are short), where a plain hang-up would have ended the call at once and a stranded caller
+ * would have waited for SIPp's time-out.
+ */
+export function assertApologyHeard(t: TapTest, rtp: { voicedAt: number[] }, hungUpAt: number, fromOffset: number, since: number, withinMs: number): void {
+  const apology = assertApologyPlayed(t, fromOffset, since, withinMs);
+  if (!apology) return;
+  const apologyMs = wavDurationMs(path.join(SOUNDS_DIR, `${apology.file}.wav`)) ?? NaN;
+  // 20 ms a packet, some of them silent between words
+  const heard = voicedBetween(rtp, apology.at, hungUpAt);
+  t.ok(heard >= (apologyMs / 20) * 0.5, `the caller heard it: ${heard} voiced packets over its ${apologyMs} ms`);
+  const byeAfter = hungUpAt - apology.at;
+  t.ok(byeAfter >= apologyMs - 300 && byeAfter < apologyMs + 10_000, `the BYE came at its end (${byeAfter} ms after it started; it lasts ${apologyMs} ms)`);
 }

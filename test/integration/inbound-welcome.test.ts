@@ -9,7 +9,7 @@ import { STATE_DIR, agentReport, assertNothingLeft, callEvents, callIvr, openDb,
 t.test('a call to 0600000001 from the trunk is answered, hears audio, and the PBX hangs up', async (t) => {
   // three wrong keys during the welcome answer the first menu (main menu when open, the
   // callback offer when closed): the PBX says goodbye right after the welcome, any hour
-  const r = await callIvr({ number: '0600000001', ani: '0612345678', rtpPort: 41000, steps: [{ pause: 2000 }, { keys: '777' }] });
+  const r = await callIvr({ number: '0600000001', ani: '0612345678', rtpPort: 41000, steps: [{ heard: 'dp/demo-sw-welcome' }, { keys: '777' }] });
   const rtp = r.rtp;
   t.equal(r.code, 0, 'SIPp: 200 OK, then a BYE from the PBX', { report: r.code === 0 ? undefined : agentReport(r) });
   t.ok(rtp.packets > 100, `caller received RTP (${rtp.packets} packets)`);
@@ -29,7 +29,7 @@ t.test('a call to 0600000001 from the trunk is answered, hears audio, and the PB
 
 t.test('the staff directorate 0200000002: a key during the welcome switches to English; the caller hangs up', async (t) => {
   const ani = '3351234567';
-  const r = await callIvr({ number: '0200000002', ani, rtpPort: 41002, steps: [{ pause: 3000 }, { keys: '9' }, { pause: 4000 }, { hangup: true }] });
+  const r = await callIvr({ number: '0200000002', ani, rtpPort: 41002, steps: [{ heard: 'dp/demo-st-welcome' }, { keys: '9' }, { heard: 'en/menu-main' }, { hangup: true }] });
   t.equal(r.code, 0, 'answered, then hung up by the caller', { report: r.code === 0 ? undefined : agentReport(r) });
   t.ok(r.rtp.voicedBytes > 2000, 'heard the welcome');
   const rows = query<{ dp: string; language: string; end_reason: string; menu_path: string }>('SELECT * FROM calls WHERE caller = ?', ani);

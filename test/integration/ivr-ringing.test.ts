@@ -2,7 +2,7 @@
 // ways) and the others stop; nobody answering leads to the offer after N rings; a caller
 // hanging up while phones ring stops them all.
 import t from 'tap';
-import { agentReport, assertNothingLeft, callEvents, callIvr, ivrctl, query, startPhone, type Phone } from './harness';
+import { agentReport, answeredBy, ari, assertNothingLeft, callEvents, callIvr, cue, eventually, ivrctl, query, startPhone, waitForRow, type Phone } from './harness';
 import { writePhoneScenario } from './scenarios';
 
 const PASS = { 'op-a': 'Passw0rd-op-a', 'op-b': 'Passw0rd-op-b' } as const;
@@ -14,19 +14,23 @@ t.before(async () => {
   }
 });
 
-const phone = (id: 'op-a' | 'op-b', port: number, rtpPort: number, behaviour: Parameters<typeof writePhoneScenario>[1], holdMs: number): Promise<Phone> =>
-  startPhone({ id, password: PASS[id], port, rtpPort, rxScenario: writePhoneScenario(`phone-${id}-${Date.now()}`, behaviour), holdMs });
+const phone = (id: 'op-a' | 'op-b', port: number, rtpPort: number, behaviour: Parameters<typeof writePhoneScenario>[1]): Promise<Phone> =>
+  startPhone({ id, password: PASS[id], port, rtpPort, rxScenario: writePhoneScenario(`phone-${id}-${Date.now()}`, behaviour) });
 
 t.test('operator answers within the threshold: bridged, audio both ways, the other phone stops ringing', async (t) => {
-  const a = await phone('op-a', 5081, 42000, { answerAfterMs: 3000 }, 25_000);
-  const b = await phone('op-b', 5082, 42002, { ringForever: true }, 25_000);
+  const a = await phone('op-a', 5081, 42000, { answerAfterMs: 3000 });
+  const b = await phone('op-b', 5082, 42002, { ringForever: true });
   const ani = '0612340010';
-  const r = await callIvr({
+  // the caller talks for 4 s once op-a answered, then hangs up
+  const calling = callIvr({
     number: '0611000001',
     ani,
     rtpPort: 42010,
-    steps: [{ pause: 1500 }, { keys: '1' }, { pause: 5000 }, { voice: true }, { pause: 5000 }, { hangup: true }],
+    steps: [{ heard: 'dp/t-open-welcome' }, { keys: '1' }, { cue: `${ani} answered` }, { talk: 4000 }, { hangup: true }],
   });
+  await answeredBy(ani, 'op-a');
+  cue(`${ani} answered`);
+  const r = await calling;
   t.equal(r.code, 0, 'caller: answered, talked, hung up', { report: r.code === 0 ? undefined : agentReport(r) });
   const [ra, rb] = await Promise.all([a.stop(), b.stop()]);
   t.equal(ra.code, 0, 'op-a answered and got the BYE when the caller hung up', { report: ra.code === 0 ? undefined : agentReport(ra) });
@@ -55,10 +59,10 @@ t.test('operator answers within the threshold: bridged, audio both ways, the oth
 });
 
 t.test('nobody answers: both phones stop after N rings, the offer starts at N x 5 s, a booking row', async (t) => {
-  const a = await phone('op-a', 5083, 42020, { ringForever: true }, 25_000);
-  const b = await phone('op-b', 5084, 42022, { ringForever: true }, 25_000);
+  const a = await phone('op-a', 5083, 42020, { ringForever: true });
+  const b = await phone('op-b', 5084, 42022, { ringForever: true });
   const ani = '0612340011';
-  const r = await callIvr({ number: '0611000001', ani, rtpPort: 42012, steps: [{ pause: 1500 }, { keys: '1' }, { heard: 'it/offer-callback' }, { keys: '1' }] });
+  const r = await callIvr({ number: '0611000001', ani, rtpPort: 42012, steps: [{ heard: 'dp/t-open-welcome' }, { keys: '1' }, { heard: 'it/offer-callback' }, { keys: '1' }] });
   t.equal(r.code, 0, 'caller: offered, booked, goodbye from the PBX', { report: r.code === 0 ? undefined : agentReport(r) });
   const [ra, rb] = await Promise.all([a.stop(), b.stop()]);
   t.equal(ra.code, 0, 'op-a rang and was cancelled', { report: ra.code === 0 ? undefined : agentReport(ra) });
@@ -74,10 +78,19 @@ t.test('nobody answers: both phones stop after N rings, the offer starts at N x 
 });
 
 t.test('the caller hangs up while the phones ring: they stop, nothing is booked, nothing is left', async (t) => {
-  const a = await phone('op-a', 5085, 42030, { ringForever: true }, 15_000);
-  const b = await phone('op-b', 5086, 42032, { ringForever: true }, 15_000);
+  const a = await phone('op-a', 5085, 42030, { ringForever: true });
+  const b = await phone('op-b', 5086, 42032, { ringForever: true });
   const ani = '0612340012';
-  const r = await callIvr({ number: '0611000001', ani, rtpPort: 42014, steps: [{ pause: 1500 }, { keys: '1' }, { pause: 4000 }, { hangup: true }] });
+  // the caller hangs up once both phones ring
+  const calling = callIvr({ number: '0611000001', ani, rtpPort: 42014, steps: [{ heard: 'dp/t-open-welcome' }, { keys: '1' }, { cue: `${ani} ringing` }, { hangup: true }] });
+  await waitForRow('both phones ringing', "SELECT 1 AS ok FROM call_events e JOIN calls c ON c.id = e.call_id WHERE c.caller = ? AND e.type = 'ringing_started'", [ani], 20_000);
+  await eventually(
+    'both phones ringing',
+    async () => (await ari<Array<{ name: string; state: string }>>('/channels')).filter((c) => /^PJSIP\/op-[ab]-/.test(c.name) && c.state === 'Ringing').length === 2,
+    10_000,
+  );
+  cue(`${ani} ringing`);
+  const r = await calling;
   t.equal(r.code, 0, 'caller hung up during the ringing', { report: r.code === 0 ? undefined : agentReport(r) });
   const [ra, rb] = await Promise.all([a.stop(), b.stop()]);
   t.equal(ra.code, 0, 'op-a was cancelled', { report: ra.code === 0 ? undefined : agentReport(ra) });

@@ -4,7 +4,7 @@
 // booking keeping it, and the callback leg speaking it.
 import t from 'tap';
 import { assertNothingLeft, asteriskLog, asteriskPlays, callIvr, ivrctl, query, waitForRow } from './harness';
-import { attemptsOf, callbackAgents, ok } from './callback-agents';
+import { attemptsOf, callbackAgents, ok, TAKES } from './callback-agents';
 
 const NUMBER = '0611000011';
 const { nextRtp, phone, callee } = callbackAgents(45000, { id: 't-lang', number: NUMBER });
@@ -76,9 +76,9 @@ t.test('German: 8 typed ahead, booked in German; the callback greets and asks fo
 
   // the operator registers: the dispatcher calls back through them, in German for the caller
   const fromCallback = asteriskLog().length;
-  // the greeting and the question heard to their end before the 1
-  const caller = await callee([{ pause: 9000 }, { info: '1' }, { pause: 2000 }, { bye: true }]);
-  const op = await phone('lang1', 5091, [{ pause: 1000 }, { info: '1' }], 24_000);
+  // 1 once the question starts (after the greeting)
+  const caller = await callee([{ heard: 'de/callback-confirm' }, { info: '1' }, { talk: 1000 }, { bye: true }]);
+  const op = await phone('lang1', 5091, TAKES);
   ok(t, await caller.done, 'the caller was called back, pressed 1 and hung up');
   ok(t, await op.stop(), 'the operator took the callback');
   await waitForRow('the request done', "SELECT 1 AS ok FROM callbacks WHERE id = ? AND status = 'done'", [row!.id]);

@@ -3,7 +3,8 @@
 // of the unit there, the caller books a callback that is the office's, and it is placed
 // through the unit's official (unit2), not the staff (st1) though both are free.
 import t from 'tap';
-import { agentReport, assertNothingLeft, callEvents, callIvr, eventually, ivrctl, query, seededPassword, startCallee, startPhone, waitForRow } from './harness';
+import { TAKES } from './callback-agents';
+import { agentReport, assertNothingLeft, callEvents, callIvr, cue, eventually, ivrctl, query, seededPassword, startCallee, startPhone, waitForRow } from './harness';
 import { writeAnsweringScenario } from './scenarios';
 
 const DEMO_ST = '0200000002';
@@ -11,23 +12,30 @@ let rtp = 49000;
 const nextRtp = (): number => (rtp += 2);
 let seq = 0;
 
-const answeringPhone = (id: string, port: number, steps: Parameters<typeof writeAnsweringScenario>[1]['steps'], holdMs: number, busyAtOnce = false) =>
+const answeringPhone = (id: string, port: number, steps: Parameters<typeof writeAnsweringScenario>[1]['steps'], busyAtOnce = false) =>
   startPhone({
     id,
     password: seededPassword(id),
     port,
     rtpPort: nextRtp(),
     rxScenario: writeAnsweringScenario(`office-${id}-${++seq}`, { answerAfterMs: 800, steps }),
-    holdMs,
     maxCalls: 3,
     busyAtOnce,
   });
 
 t.test("the office's key rings its unit's phone: the official answers, talks, keys an intervention code", async (t) => {
-  const unit2 = await answeringPhone('unit2', 5141, [{ pause: 4000 }, { info: '2' }], 20_000);
+  const unit2 = await answeringPhone('unit2', 5141, [{ heard: 'it/op-intervention' }, { info: '2' }]);
   const ani = '0613400001';
-  // "2" typed during the welcome answers the menu at once
-  const r = await callIvr({ number: DEMO_ST, ani, rtpPort: nextRtp(), steps: [{ pause: 1500 }, { keys: '2' }, { pause: 4000 }, { hangup: true }] });
+  // "2" typed during the welcome answers the menu at once; the caller talks with the official, then hangs up
+  const calling = callIvr({
+    number: DEMO_ST,
+    ani,
+    rtpPort: nextRtp(),
+    steps: [{ heard: 'dp/demo-st-welcome' }, { keys: '2' }, { cue: `${ani} put through` }, { talk: 1000 }, { hangup: true }],
+  });
+  await waitForRow('the official answered', "SELECT 1 AS ok FROM calls WHERE caller = ? AND answered_by = 'unit2'", [ani], 20_000);
+  cue(`${ani} put through`);
+  const r = await calling;
   t.equal(r.code, 0, 'the caller was put through to the office and hung up', { report: r.code === 0 ? undefined : agentReport(r) });
   const [call] = query<{ answered_by: string | null; menu_path: string | null }>('SELECT answered_by, menu_path FROM calls WHERE caller = ?', ani);
   t.match(call, { answered_by: 'unit2', menu_path: '2' }, "answered by the unit's official");
@@ -68,7 +76,12 @@ t.test("the office's key rings its unit's phone: the official answers, talks, ke
 
 t.test("nobody of the office there: the booking is the office's and is placed through unit2, not the free staff", async (t) => {
   const ani = '0613400002';
-  const r = await callIvr({ number: DEMO_ST, ani, rtpPort: nextRtp(), steps: [{ pause: 1500 }, { keys: '2' }, { pause: 2500 }, { keys: '1' }, { pause: 1000 }, { hangup: true }] });
+  const r = await callIvr({
+    number: DEMO_ST,
+    ani,
+    rtpPort: nextRtp(),
+    steps: [{ heard: 'dp/demo-st-welcome' }, { keys: '2' }, { heard: 'it/offer-callback' }, { keys: '1' }, { heard: 'it/booking-registered' }, { hangup: true }],
+  });
   t.equal(r.code, 0, 'offered at once, booked', { report: r.code === 0 ? undefined : agentReport(r) });
   const [req] = query<{ id: number; group: string; status: string }>("SELECT id, callback_group AS 'group', status FROM callbacks WHERE number = ?", ani);
   t.match(req, { group: 'unit:rimborsi', status: 'pending' }, "the request is the office's");
@@ -76,18 +89,18 @@ t.test("nobody of the office there: the booking is the office's and is placed th
   t.equal(list.find((c) => c.id === req!.id)?.group, 'unit:rimborsi', 'ivrctl callbacks list --json: group');
 
   // the staff phone registers first and stays free: it must not be given the office's callback
-  const st1 = await answeringPhone('st1', 5142, [{ pause: 1000 }, { info: '1' }], 25_000, true);
+  const st1 = await answeringPhone('st1', 5142, TAKES, true);
   const caller = await startCallee({
     scenario: writeAnsweringScenario(`office-callee-${++seq}`, {
       answerAfterMs: 1000,
-      steps: [{ pause: 1500 }, { info: '1' }, { pause: 3000 }, { bye: true }],
+      steps: [{ heard: 'dp/demo-st-callback-greeting' }, { info: '1' }, { talk: 1000 }, { bye: true }],
       expectFrom: DEMO_ST,
     }),
     rtpPort: nextRtp(),
     calls: 1,
     timeoutMs: 60_000,
   });
-  const unit2 = await answeringPhone('unit2', 5143, [{ pause: 1500 }, { info: '1' }, { heard: 'it/op-intervention' }, { info: '1' }], 22_000, true);
+  const unit2 = await answeringPhone('unit2', 5143, [...TAKES, { heard: 'it/op-intervention' }, { info: '1' }], true);
   const rc = await caller.done;
   t.equal(rc.code, 0, 'the caller was called back, pressed 1, talked', { report: rc.code === 0 ? undefined : agentReport(rc) });
   await waitForRow('the request done', "SELECT 1 AS ok FROM callbacks WHERE id = ? AND status = 'done'", [req!.id], 20_000);

@@ -10,15 +10,55 @@ export const SCEN_DIR = path.join(STATE_DIR, 'scenarios');
 const DTMF_MS = 120;
 
 /**
- * voice: start sending a tone as the caller's voice from here (after the bridge's re-INVITE);
+ * A caller's step. voice: start sending a tone as the caller's voice from here (after the
+ * bridge's re-INVITE); talk: speak (the tone) for that long, a conversation's length, which
+ * is what the scenario is about, never a guess at when something happens;
  * heard: wait until Asterisk starts playing this prompt (e.g. it/menu-main) to the caller: the
  * test watches Asterisk's log and tells the caller with a NOTIFY in its dialog (callIvr), so
- * the next key is pressed on the event, not after a pause guessed from the prompts' length
+ * the next key is pressed on the event, not after a pause guessed from the prompts' length;
+ * cue: wait until the test body says so (harness cue(name)), once what it waits for has
+ * happened (a row, a reload, a transfer answered).
+ * pause: a deliberate silence of the caller (it says nothing for that long: a time-out is
+ * what is under test), never a wait for the PBX.
  */
-export type CallerStep = { pause: number } | { keys: string } | { voice: true } | { hangup: true } | { heard: string };
+export type CallerStep = { pause: number } | { keys: string } | { voice: true } | { talk: number } | { hangup: true } | { heard: string } | { cue: string };
 
-/** How long a caller's step keeps it busy: a pause, or its keys being sent (play_dtmf returns at once). */
-export const stepMs = (s: CallerStep): number => ('pause' in s ? s.pause : 'keys' in s ? s.keys.length * 2 * DTMF_MS + 200 : 0);
+/** Where an agent waits for the test: a prompt starting on its leg, or the test body's cue; busyMs: how long its steps before keep it busy. */
+export type Direction = { busyMs: number } & ({ prompt: string } | { cue: string });
+
+/**
+ * The waits of a script in order, each with how long the agent is busy with the steps before
+ * it (since the wait before, or since it answered: startMs): the NOTIFY that ends a wait must
+ * not arrive while the agent still sends keys or pauses, which would abort it.
+ */
+function directionsOf<S extends object>(steps: readonly S[], busyOf: (s: S) => number, startMs = 0): Direction[] {
+  const out: Direction[] = [];
+  let busy = startMs;
+  for (const s of steps) {
+    if ('heard' in s) out.push({ prompt: s.heard as string, busyMs: busy });
+    else if ('cue' in s) out.push({ cue: s.cue as string, busyMs: busy });
+    else {
+      busy += busyOf(s);
+      continue;
+    }
+    busy = 0;
+  }
+  return out;
+}
+
+/** How long a caller's step keeps it busy: a pause, a talk, or its keys being sent (play_dtmf returns at once). */
+const stepMs = (s: CallerStep): number => ('pause' in s ? s.pause : 'talk' in s ? s.talk : 'keys' in s ? s.keys.length * 2 * DTMF_MS + 200 : 0);
+export const callerDirections = (steps: readonly CallerStep[]): Direction[] => directionsOf(steps, stepMs);
+
+/** The SIPp steps of a script's voice, talk, wait (heard, cue) and pause steps, shared by callers and answering agents. */
+function commonStep(s: { pause: number } | { voice: true } | { talk: number } | { heard: string } | { cue: string }, voicing: { on: boolean }, waitMs: number): string {
+  if ('pause' in s) return `\n  <pause milliseconds="${s.pause}"/>`;
+  if ('heard' in s || 'cue' in s) return notified(waitMs);
+  // the tone loops until the call ends: started once
+  const voice = voicing.on ? '' : '\n  <nop><action><exec rtp_stream="/scen/voice.wav,-1,0"/></action></nop>';
+  voicing.on = true;
+  return 'talk' in s ? `${voice}\n  <pause milliseconds="${s.talk}"/>` : voice;
+}
 
 /** 200 OK to the request just received (a NOTIFY of the test, a BYE) */
 const ok200 = `
@@ -118,14 +158,13 @@ export function writeCallerScenario(name: string, steps: CallerStep[], opts: { w
   const media = opts.load ? sdp('[media_ip]', '[rtpstream_audio_port]', 1) : sdp('[$rtp_ip]', '[$rtp_port]', 1);
   let body = '';
   let hangsUp = false;
+  const voicing = { on: false };
   for (const s of steps) {
-    if ('pause' in s) body += `\n  <pause milliseconds="${s.pause}"/>`;
     // play_dtmf returns at once and sends one digit every 240 ms (120 ms tone + gap): wait
     // for the last one, so the next step's keys never interleave with these
-    else if ('keys' in s) body += `\n  <nop><action><exec play_dtmf="${s.keys},${DTMF_MS}"/></action></nop>\n  <pause milliseconds="${stepMs(s)}"/>`;
-    else if ('voice' in s) body += '\n  <nop><action><exec rtp_stream="/scen/voice.wav,-1,0"/></action></nop>';
-    else if ('heard' in s) body += notified(60_000);
-    else hangsUp = true;
+    if ('keys' in s) body += `\n  <nop><action><exec play_dtmf="${s.keys},${DTMF_MS}"/></action></nop>\n  <pause milliseconds="${stepMs(s)}"/>`;
+    else if ('hangup' in s) hangsUp = true;
+    else body += commonStep(s, voicing, 60_000);
   }
   const ending = hangsUp
     ? `
@@ -278,6 +317,8 @@ ${answer200()}
  * registration calls as -m allows (the same binding, refreshed by each).
  */
 export const registrationCallId = (id: string, n: number | '%u' = '%u', ip = '%s'): string => `phone-reg-${id}-${n}@${ip}`;
+/** the Call-IDs of a phone's registration calls, whatever their numbers */
+export const registrationCallPattern = (id: string): RegExp => new RegExp(`^phone-reg-${id.replace(/[^a-z0-9-]/gi, '')}-\\d+@`);
 
 /**
  * Registration side of a phone: REGISTER with digest auth, stay registered until the test
@@ -425,13 +466,19 @@ function write(file: string, xml: string): string {
   return `/scen/${file}`;
 }
 
-/** A step of an answering agent: pause, keys as RFC 4733 events, keys as SIP INFO, voice, hang up. */
-/** heard: wait until Asterisk starts playing this prompt to the agent's leg (the test's NOTIFY, as for callers) */
-export type AnswerStep = { pause: number } | { keys: string } | { info: string } | { voice: true } | { bye: true } | { heard: string };
+/**
+ * A step of an answering agent: keys as RFC 4733 events, keys as SIP INFO, voice, talk, hang
+ * up, and the waits of a caller: heard (a prompt starting on the agent's leg), cue (the test
+ * body's word), pause (a deliberate silence).
+ */
+export type AnswerStep = { pause: number } | { keys: string } | { info: string } | { voice: true } | { talk: number } | { bye: true } | { heard: string } | { cue: string };
 
-/** An answering agent's "heard" steps, each with how long the agent is busy before it (since the one before), by scenario path. */
-const answerPlans = new Map<string, Array<{ prompt: string; busyMs: number }>>();
-export const heardPlan = (scenario: string): Array<{ prompt: string; busyMs: number }> => answerPlans.get(scenario) ?? [];
+const answerStepMs = (s: AnswerStep): number =>
+  'pause' in s ? s.pause : 'talk' in s ? s.talk : 'keys' in s ? s.keys.length * 2 * DTMF_MS + 200 : 'info' in s ? s.info.length * 400 : 0;
+
+/** An answering agent's waits (heard, cue), by scenario path: the test follows each of its legs with them. */
+const answerDirections = new Map<string, Direction[]>();
+export const directionsOfScenario = (scenario: string): Direction[] => answerDirections.get(scenario) ?? [];
 
 /**
  * An agent that answers: a callback's caller at the trunk address (keys as RFC 4733), or an
@@ -460,23 +507,15 @@ ${body ? `\n${body}` : ''}
   <recv response="200"/>`;
   let body = '';
   let hangsUp = false;
+  const voicing = { on: false };
   for (const s of o.steps) {
-    if ('pause' in s) body += `\n  <pause milliseconds="${s.pause}"/>`;
-    else if ('keys' in s) body += `\n  <nop><action><exec play_dtmf="${s.keys},${DTMF_MS}"/></action></nop>\n  <pause milliseconds="${s.keys.length * 2 * DTMF_MS + 200}"/>`;
+    if ('keys' in s) body += `\n  <nop><action><exec play_dtmf="${s.keys},${DTMF_MS}"/></action></nop>\n  <pause milliseconds="${answerStepMs(s)}"/>`;
     else if ('info' in s)
       for (const d of s.info) body += request('INFO', '\n      Content-Type: application/dtmf-relay', `      Signal=${d}\n      Duration=160`) + '\n  <pause milliseconds="300"/>';
-    else if ('voice' in s) body += '\n  <nop><action><exec rtp_stream="/scen/voice.wav,-1,0"/></action></nop>';
-    else if ('heard' in s) body += notified(120_000);
-    else hangsUp = true;
+    else if ('bye' in s) hangsUp = true;
+    else body += commonStep(s, voicing, 120_000);
   }
-  const plan: Array<{ prompt: string; busyMs: number }> = [];
-  let busy = o.answerAfterMs;
-  for (const s of o.steps) {
-    if ('heard' in s) {
-      plan.push({ prompt: s.heard, busyMs: busy });
-      busy = 0;
-    } else busy += 'pause' in s ? s.pause : 'keys' in s ? s.keys.length * 2 * DTMF_MS + 200 : 'info' in s ? s.info.length * 400 : 0;
-  }
+  const plan = directionsOf(o.steps, answerStepMs, o.answerAfterMs);
   const ending = hangsUp ? request('BYE', '') : `\n  <recv request="BYE" timeout="120000"/>${okToBye}`;
   const fromCheck = o.expectFrom ? `\n      <ereg regexp="${o.expectFrom}" search_in="hdr" header="From:" check_it="true" assign_to="from_check"/>` : '';
   const c = o.carrier;
@@ -499,6 +538,6 @@ ${answer200(101)}
 </scenario>
 `;
   const file = write(`${name}.xml`, xml);
-  if (plan.length > 0) answerPlans.set(file, plan);
+  if (plan.length > 0) answerDirections.set(file, plan);
   return file;
 }

@@ -23,6 +23,7 @@ import {
   type SippResult,
 } from './harness';
 import { writeAnsweringScenario, writeRegistrarScenario } from './scenarios';
+import { TAKES } from './callback-agents';
 
 const ok = (t: Test, r: SippResult, what: string): void => void t.equal(r.code, 0, what, { report: r.code === 0 ? undefined : agentReport(r) });
 
@@ -36,8 +37,8 @@ const trace = (r: SippResult): string =>
 let rtp = 46000;
 const nextRtp = (): number => (rtp += 2);
 
-/** books a callback on the calling number: nobody is registered, so the offer comes at once */
-const BOOK = [{ pause: 800 }, { keys: '1' }, { pause: 1000 }, { keys: '1' }, { pause: 1000 }, { hangup: true }] as const;
+/** books a callback on the calling number: nobody is registered, so the offer comes at once; hangs up as the confirmation starts */
+const BOOK = [{ heard: 'it/menu-main' }, { keys: '1' }, { heard: 'it/offer-callback' }, { keys: '1' }, { heard: 'it/booking-registered' }, { hangup: true }] as const;
 
 t.test('registration trunk: Asterisk registers at the carrier with a valid digest; a call from the carrier, +39 on both sides, books the national number', async (t) => {
   // the registrar answers at 127.0.0.5:5060; Asterisk is asked to register now rather than at
@@ -104,7 +105,7 @@ t.test(
     const callee = await startCallee({
       scenario: writeAnsweringScenario('carrier-e164-callee', {
         answerAfterMs: 500,
-        steps: [{ pause: 1500 }, { info: '1' }, { pause: 3000 }, { bye: true }],
+        steps: [{ heard: 'dp/t-e164-callback-greeting' }, { info: '1' }, { talk: 1000 }, { bye: true }],
         carrier: {
           user: 'ivr-dp-e164',
           password: CARRIER_PASSWORD,
@@ -126,8 +127,7 @@ t.test(
       password: seededPassword('e164op'),
       port: 5094,
       rtpPort: nextRtp(),
-      rxScenario: writeAnsweringScenario('op-e164op', { answerAfterMs: 500, steps: [{ pause: 1000 }, { info: '1' }, { heard: 'it/op-outcome' }, { info: '1' }] }),
-      holdMs: 20_000,
+      rxScenario: writeAnsweringScenario('op-e164op', { answerAfterMs: 500, steps: [...TAKES, { heard: 'it/op-outcome' }, { info: '1' }] }),
       maxCalls: 2,
       busyAtOnce: true,
     });
