@@ -1,12 +1,13 @@
 // tap --before (or test/parallel-run.ts, once per stack): starts the test stack once for the
-// whole run (a fresh state dir and database, the real Asterisk container, the controller,
-// the SIP agents container). If anything cannot start, this exits non-zero and the run
+// whole run (a fresh state dir and database, the prompts cut short (short-prompts.ts), the
+// real Asterisk container, the controller, the SIP agents container). If anything cannot start, this exits non-zero and the run
 // fails: integration tests never skip. --prompts-only builds the test config's prompts in
 // sounds/gen and stops there (the parallel runner does it once for all its stacks).
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AGENTS_CONTAINER, CARRIER_PASSWORD, IMAGE, PBX_CONTAINER, PODMAN, ROOT, SOUNDS_DIR, STATE_DIR, TEST_CONFIG, resetStateDir, run, stack, stackEnv } from './harness';
 import { SCEN_DIR } from './scenarios';
+import { copyShortPrompts } from './short-prompts';
 
 /** today's date in Rome, for the directorate that is closed "today" */
 const todayInRome = (): string => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Rome' }).format(new Date());
@@ -32,7 +33,9 @@ async function main(): Promise<void> {
     if (prompts.code !== 0) throw new Error(`prompts for the test config: ${prompts.stdout}${prompts.stderr}`);
   }
   if (promptsOnly) return;
-  cpSync(gen, SOUNDS_DIR, { recursive: true, filter: (src) => path.basename(src) !== '.job' });
+  // the short prompt set (short-prompts.ts), or the full one when asked for
+  if (process.env.IVR_TEST_FULL_PROMPTS === '1') cpSync(gen, SOUNDS_DIR, { recursive: true, filter: (src) => path.basename(src) !== '.job' });
+  else copyShortPrompts(gen, SOUNDS_DIR);
   const up = await stack('up');
   if (up.code !== 0) throw new Error(`the test stack did not start (exit ${up.code}):\n${up.stdout}\n${up.stderr}`);
   // SIPp needs NET_RAW for play_dtmf (RTP events from a raw socket); only this container has it
