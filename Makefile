@@ -8,7 +8,7 @@ STAMP := node_modules/.package-lock.json
 NODE_DIR := $(CURDIR)/.tools/node
 export PATH := $(NODE_DIR)/bin:$(PATH)
 
-.PHONY: help node deps build image prompts browser fail2ban promtool systemd-analyze up down run test test-quick test-alone coverage lint test-unit test-integration test-faults bench install uninstall clean
+.PHONY: help node deps build image prompts browser fail2ban promtool postgres systemd-analyze up down run test test-quick test-alone coverage lint test-unit test-integration test-faults bench install uninstall clean
 
 help:
 	@echo "make run    install what is missing, start Asterisk + controller on the demo config (Ctrl-C stops)"
@@ -56,6 +56,11 @@ fail2ban:
 promtool:
 	@command -v promtool >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
 
+# the cluster mode's shared database (PostgreSQL, Debian's): the storage tests run the
+# callback queue on a server of their own (docker/postgres.sh), as well as on SQLite
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null; }
+
 # the installed units are checked with systemd-analyze verify (Debian's systemd; not started)
 systemd-analyze:
 	@command -v systemd-analyze >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd >/dev/null; }
@@ -69,7 +74,7 @@ run: build image prompts
 down:
 	bash docker/stack.sh down
 
-test: build lint image prompts browser fail2ban promtool systemd-analyze
+test: build lint image prompts browser fail2ban promtool systemd-analyze postgres
 	bash test/run.sh
 
 # ESLint (JavaScript's and typescript-eslint's recommended rules) and Prettier's check of the
@@ -80,13 +85,13 @@ lint: deps
 	npx prettier --check $(LINTED)
 
 # the edit-test loop: every unit file and one smoke call through the real stack, side by side
-test-quick: build image prompts promtool
+test-quick: build image prompts promtool postgres
 	bash test/run.sh quick
 
 # the whole suite with V8 coverage of every Node process it starts: the unit tests, ivrctl,
 # and the controllers of the test stacks while SIP agents call them (a controller killed with
 # SIGKILL leaves no coverage); the controller's lines, mapped back to TypeScript
-coverage: build image prompts browser fail2ban promtool systemd-analyze
+coverage: build image prompts browser fail2ban promtool systemd-analyze postgres
 	rm -rf .tap/v8 .tap/coverage
 	NODE_V8_COVERAGE=$(CURDIR)/.tap/v8 bash test/run.sh; status=$$?; \
 	npx c8 report --temp-directory .tap/v8 --include 'dist/controller/**' --reporter text-summary --reporter html --report-dir .tap/coverage; \
@@ -96,7 +101,7 @@ coverage: build image prompts browser fail2ban promtool systemd-analyze
 test-alone: build image prompts browser fail2ban systemd-analyze
 	IVR_TEST_FRESH=1 bash test/run.sh integration-and-faults
 
-test-unit: build promtool
+test-unit: build promtool postgres
 	bash test/run.sh unit
 
 test-integration: build image prompts browser fail2ban systemd-analyze

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test suite: unit tests (pure logic, storage on temp files), integration tests against
+# The test suite: unit tests (pure logic, storage on temp files; the callback queue's storage
+# on both engines, SQLite and a PostgreSQL server of its own: test/storage), integration tests against
 # the real containerized Asterisk with SIPp agents (test/integration/stack-up), and the fault
 # suite (test/faults: the controller killed at each step of a call, Asterisk restarted under
 # load, kills during database writes). The integration and fault files run on several test
@@ -20,7 +21,7 @@ mkdir -p .tap
 log=.tap/last-run.tap
 if [ "$what" = quick ]; then
   # the smoke call: a caller through the trunk, the welcome, a key, the record in SQLite
-  node dist/test/parallel-run.js dist/test/integration/inbound-welcome.test.js --unit dist/test/unit/*.test.js
+  node dist/test/parallel-run.js dist/test/integration/inbound-welcome.test.js --unit dist/test/unit/*.test.js dist/test/storage/*.test.js
   run_status=$?
   node test/summary.js --quiet < "$log"
   summary_status=$?
@@ -32,7 +33,7 @@ if [ "$what" != unit ] && [ -z "${IVR_TEST_ONLY:-}" ]; then
   case "$what" in all | integration | integration-and-faults) stacked+=(dist/test/integration/*.test.js) ;; esac
   case "$what" in all | faults | integration-and-faults) stacked+=(dist/test/faults/*.test.js) ;; esac
   units=()
-  [ "$what" = all ] && units=(--unit dist/test/unit/*.test.js)
+  [ "$what" = all ] && units=(--unit dist/test/unit/*.test.js dist/test/storage/*.test.js)
   node dist/test/parallel-run.js "${stacked[@]}" "${units[@]}"
   run_status=$?
   node test/summary.js --quiet < "$log"
@@ -41,7 +42,7 @@ if [ "$what" != unit ] && [ -z "${IVR_TEST_ONLY:-}" ]; then
   exit
 fi
 files=()
-[ "$what" = all ] || [ "$what" = unit ] && files+=(dist/test/unit/*.test.js)
+[ "$what" = all ] || [ "$what" = unit ] && files+=(dist/test/unit/*.test.js dist/test/storage/*.test.js)
 [ "$what" = all ] || [ "$what" = integration ] && files+=(dist/test/integration/${IVR_TEST_ONLY:-*}.test.js)
 [ "$what" = all ] || [ "$what" = faults ] && files+=(dist/test/faults/${IVR_TEST_ONLY:-*}.test.js)
 # One job: the integration tests share one Asterisk on fixed ports.

@@ -170,7 +170,7 @@ export class CallbackAttempt {
     try {
       n = await this.holding(
         op,
-        this.d.writes.apply('caller_dialing', () => this.d.ledger.callerDialing(this.attemptId, this.cb.id, callerChannel, dialAt), { deadlineMs: RECORD_DIAL_WAIT_MS }),
+        this.d.writes.apply('caller_dialing', () => this.d.ledger.callerDialing(this.attemptId, callerChannel, dialAt), { deadlineMs: RECORD_DIAL_WAIT_MS }),
       );
     } catch (err) {
       if (!(err instanceof StorageUnavailable)) throw err;

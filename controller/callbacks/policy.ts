@@ -3,7 +3,8 @@
 // dispatcher (dispatcher.ts) feeds these with the database and Asterisk's view.
 import type { Directorate } from '../config/schema';
 import type { Prompt } from '../prompts/prompt';
-import type { AttemptOutcome, CallbackStatus } from '../vocabulary/callbacks';
+import type { ClosingFacts, NextRequestStatus } from '../storage/callback-store';
+import type { AttemptOutcome } from '../vocabulary/callbacks';
 
 export type DispatchBlock = 'closed' | 'inbound_ringing' | 'no_free_operator' | 'kept_for_inbound' | 'nothing_due';
 
@@ -45,11 +46,8 @@ export function planDispatch(i: DispatchInput): DispatchPlan {
   return pairs.length > 0 ? { pairs } : { pairs, blocked: 'no_free_operator' };
 }
 
-export interface NextStatus {
-  status: CallbackStatus;
-  dueAt?: Date;
-  reason?: string;
-}
+/** what becomes of a request after an attempt (the storage port's word for it) */
+export type NextStatus = NextRequestStatus;
 
 /** Outcomes decided before the caller's phone rang: they do not use up an attempt. */
 const OPERATOR_SIDE: ReadonlySet<AttemptOutcome> = new Set(['operator_passed', 'operator_no_answer']);
@@ -75,6 +73,12 @@ export function afterAttempt(
   if (dueAt >= o.expiresAt) return { status: 'expired', reason: `validity ended before the next attempt (${outcome})` };
   return { status: 'pending', dueAt };
 }
+
+/** The retry rules as the storage port applies them when it closes an attempt (the request and attempt as they were). */
+export const decideAfter =
+  (outcome: AttemptOutcome, now: Date, policy: Directorate['callback']) =>
+  ({ attempt, request }: ClosingFacts): NextStatus =>
+    afterAttempt(outcome, { callerDialled: attempt.stage !== 'operator', callerAttempts: request.attempts, now, expiresAt: new Date(request.expiresAt), policy });
 
 /** Maps how the caller's leg ended (Q.850 cause of the hang-up) to an attempt outcome. */
 export function callerLegOutcome(cause: number | null, timedOut: boolean): AttemptOutcome {

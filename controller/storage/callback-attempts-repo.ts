@@ -16,20 +16,22 @@ export interface AttemptRow {
   endedAt: string | null;
   outcome: AttemptOutcome | null;
   cause: number | null;
+  /** the controller that placed it (a cluster's node id; null on one box before the cluster mode) */
+  node: string | null;
 }
 
 const SELECT = `SELECT id, callback_id AS callbackId, operator, stage, caller_attempt AS callerAttempt, operator_channel AS operatorChannel,
   caller_channel AS callerChannel, started_at AS startedAt, caller_dialed_at AS callerDialedAt, connected_at AS connectedAt,
-  ended_at AS endedAt, outcome, cause FROM callback_attempts`;
+  ended_at AS endedAt, outcome, cause, node FROM callback_attempts`;
 
 export class CallbackAttemptsRepo {
   constructor(private readonly db: Db) {}
 
   /** Throws (SQLITE_CONSTRAINT_UNIQUE) when the request already has a live attempt. */
-  open(callbackId: number, operator: string, operatorChannel: string, at: Date): number {
+  open(callbackId: number, operator: string, operatorChannel: string, at: Date, node: string | null = null): number {
     const info = this.db
-      .prepare("INSERT INTO callback_attempts (callback_id, operator, stage, operator_channel, started_at) VALUES (?, ?, 'operator', ?, ?)")
-      .run(callbackId, operator, operatorChannel, at.toISOString());
+      .prepare("INSERT INTO callback_attempts (callback_id, operator, stage, operator_channel, started_at, node) VALUES (?, ?, 'operator', ?, ?, ?)")
+      .run(callbackId, operator, operatorChannel, at.toISOString(), node);
     return Number(info.lastInsertRowid);
   }
 
@@ -57,6 +59,13 @@ export class CallbackAttemptsRepo {
 
   get(id: number): AttemptRow | undefined {
     return this.db.prepare(`${SELECT} WHERE id = ?`).get(id) as AttemptRow | undefined;
+  }
+
+  /** The live attempts a node recovers: its own, those placed before nodes existed, and those of nodes whose lease ran out. */
+  recoverableBy(node: string, now: Date): AttemptRow[] {
+    return this.db
+      .prepare(`${SELECT} WHERE ended_at IS NULL AND (node IS NULL OR node = ? OR node IN (SELECT node FROM node_leases WHERE expires_at <= ?)) ORDER BY id`)
+      .all(node, now.toISOString()) as AttemptRow[];
   }
 
   live(): AttemptRow[] {

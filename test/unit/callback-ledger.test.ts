@@ -73,7 +73,7 @@ t.test('attempts: the caller dial is counted before it happens, outcomes move th
   const { ledger, book, callbacks, attempts } = setup();
   const id = book('0611111111');
   const a1 = ledger.claim(id, 'op1', 'cbop', at)!;
-  t.equal(ledger.callerDialing(a1, id, 'cbcl', at), 1);
+  t.equal(ledger.callerDialing(a1, 'cbcl', at), 1);
   t.same(ledger.close(a1, 'no_answer', 19, plus(30), policy), { status: 'pending', dueAt: plus(30 + 600) });
   t.equal(ledger.close(a1, 'busy', 17, plus(31), policy), undefined, 'an attempt is closed once');
   t.match(attempts.get(a1), { stage: 'ended', outcome: 'no_answer', cause: 19, callerAttempt: 1 });
@@ -84,7 +84,7 @@ t.test('attempts: the caller dial is counted before it happens, outcomes move th
   t.equal(callbacks.get(id)!.attempts, 1);
 
   const a3 = ledger.claim(id, 'op2', 'cbop3', plus(720))!;
-  ledger.callerDialing(a3, id, 'cbcl3', plus(725));
+  ledger.callerDialing(a3, 'cbcl3', plus(725));
   t.same(ledger.close(a3, 'connected', null, plus(740), policy), { status: 'done', reason: 'connected' });
   t.match(attempts.get(a3), { outcome: 'connected', connectedAt: plus(740).toISOString() });
   t.match(callbacks.get(id), { status: 'done', attempts: 2 });
@@ -96,7 +96,7 @@ t.test('the last attempt fails the request; past its validity it expires', async
   const id = book('0611111111');
   for (let i = 1; i <= 3; i++) {
     const a = ledger.claim(id, 'op', `o${i}`, plus(i * 1000))!;
-    ledger.callerDialing(a, id, `c${i}`, plus(i * 1000));
+    ledger.callerDialing(a, `c${i}`, plus(i * 1000));
     ledger.close(a, 'busy', 17, plus(i * 1000 + 5), policy);
   }
   t.match(callbacks.get(id), { status: 'failed', attempts: 3, lastOutcome: 'busy' });

@@ -38,7 +38,7 @@ function setup() {
 t.test('an attempt left live by a dead controller: its channels are hung up first, then it is closed as interrupted and rescheduled', async (t) => {
   const { pbx, ledger, callbacks, attempts, dispatcher, id } = setup();
   const a = ledger.claim(id, 'op1', 'cbop-1-dead', new Date())!;
-  ledger.callerDialing(a, id, 'cbcl-1-dead', new Date());
+  ledger.callerDialing(a, 'cbcl-1-dead', new Date());
   pbx.channels = ['cbop-1-dead', 'cbcl-1-dead', 'someone-else'];
   await dispatcher.reconcile();
   dispatcher.stop();

@@ -204,7 +204,7 @@ t.test('claiming, dialling and closing an attempt commit with synchronous=FULL',
     'x.yaml',
   ).directorates[0]!.callback;
   const a = ledger.claim(r.id, 'op1', 'cbop-1', now)!;
-  ledger.callerDialing(a, r.id, 'cbcl-1', now);
+  ledger.callerDialing(a, 'cbcl-1', now);
   ledger.close(a, 'no_answer', 19, now, policy);
   t.same(seen, ['synchronous = FULL', 'synchronous = NORMAL', 'synchronous = FULL', 'synchronous = NORMAL', 'synchronous = FULL', 'synchronous = NORMAL']);
 });

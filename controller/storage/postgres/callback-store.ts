@@ -1,0 +1,91 @@
+// The callback queue on PostgreSQL (the cluster mode): several controllers on one database,
+// the same exactly-once rules as on SQLite (storage/callback-store.ts). Each operation is one
+// transaction; PostgreSQL commits durably (synchronous_commit on). Bookings of a directorate
+// take its transaction-scoped advisory lock, so that the limits are checked one booking at a
+// time across every node, while other directorates book in parallel.
+import type { CallbackStore, Claimed, ClosingFacts, NextRequestStatus } from '../callback-store';
+import type { AttemptRow } from '../callback-attempts-repo';
+import type { BookingRequest, BookingResult, CallbackRow } from '../callbacks-repo';
+import type { AttemptOutcome } from '../../vocabulary/callbacks';
+import { PgCallbackAttemptsRepo } from './callback-attempts-repo';
+import { PgCallbacksRepo } from './callbacks-repo';
+import { inTransaction, type Pg } from './connection';
+import { PgNodeLeasesRepo } from './node-leases-repo';
+
+export class PostgresCallbackStore implements CallbackStore {
+  readonly engine = 'postgres' as const;
+  private readonly callbacks = new PgCallbacksRepo();
+  private readonly attempts = new PgCallbackAttemptsRepo();
+  private readonly leases = new PgNodeLeasesRepo();
+
+  constructor(private readonly pool: Pg) {}
+
+  book(r: BookingRequest): Promise<BookingResult> {
+    return inTransaction(this.pool, async (tx) => {
+      await tx.query("SELECT pg_advisory_xact_lock(hashtextextended('booking:' || $1, 0))", [r.dp]);
+      return this.callbacks.book(tx, r);
+    });
+  }
+
+  get(id: number): Promise<CallbackRow | undefined> {
+    return this.callbacks.get(this.pool, id);
+  }
+
+  claimNext(dp: string, operator: string, operatorChannel: string, node: string, now: Date): Promise<Claimed | undefined> {
+    return inTransaction(this.pool, async (tx) => {
+      const callbackId = await this.callbacks.claimNext(tx, dp, now);
+      if (callbackId === undefined) return undefined;
+      return { callbackId, attemptId: await this.attempts.open(tx, callbackId, operator, operatorChannel, now, node) };
+    });
+  }
+
+  callerDialing(attemptId: number, callerChannel: string, now: Date): Promise<number> {
+    return inTransaction(this.pool, async (tx) => {
+      const attempt = await this.attempts.get(tx, attemptId);
+      if (!attempt) throw new Error(`attempt ${attemptId} does not exist`);
+      const n = await this.callbacks.countCallerAttempt(tx, attempt.callbackId, now);
+      if (!(await this.attempts.callerDialing(tx, attemptId, callerChannel, n, now))) throw new Error(`attempt ${attemptId} is not live`);
+      return n;
+    });
+  }
+
+  closeAttempt(
+    attemptId: number,
+    outcome: AttemptOutcome,
+    cause: number | null,
+    now: Date,
+    decide: (facts: ClosingFacts) => NextRequestStatus,
+  ): Promise<NextRequestStatus | undefined> {
+    return inTransaction(this.pool, async (tx) => {
+      // the attempt's row locked first: of two nodes closing it at once (its own and one
+      // recovering it), the second waits, then finds it closed
+      const attempt = (await tx.query<{ id: number }>('SELECT id FROM callback_attempts WHERE id = $1 AND ended_at IS NULL FOR UPDATE', [attemptId])).rows[0]
+        ? await this.attempts.get(tx, attemptId)
+        : undefined;
+      if (!attempt) return undefined;
+      const request = await this.callbacks.get(tx, attempt.callbackId);
+      if (!request) throw new Error(`attempt ${attemptId}: no callback ${attempt.callbackId}`);
+      if (outcome === 'connected') await this.attempts.talking(tx, attemptId, now);
+      await this.attempts.close(tx, attemptId, outcome, cause, now);
+      const next = decide({ attempt, request });
+      await this.callbacks.settle(tx, request.id, next, outcome, now);
+      return next;
+    });
+  }
+
+  attemptsOf(callbackId: number): Promise<AttemptRow[]> {
+    return this.attempts.ofCallback(this.pool, callbackId);
+  }
+
+  heartbeat(node: string, now: Date, leaseMs: number): Promise<void> {
+    return this.leases.renew(this.pool, node, now, leaseMs);
+  }
+
+  recoverable(node: string, now: Date): Promise<AttemptRow[]> {
+    return this.attempts.recoverableBy(this.pool, node, now);
+  }
+
+  end(): Promise<void> {
+    return this.pool.end();
+  }
+}

@@ -1,0 +1,103 @@
+// SQL for the callbacks table on PostgreSQL (the cluster mode): the same rules as
+// storage/callbacks-repo.ts, every status change guarded by the current status. Booking and
+// claiming run inside the caller's transaction (callback-store.ts).
+import type { BookingRequest, BookingResult, CallbackRow } from '../callbacks-repo';
+import type { NextRequestStatus } from '../callback-store';
+import type { Queryable } from './connection';
+
+const SELECT = `SELECT id, dp, number, language, status, requested_at AS "requestedAt", due_at AS "dueAt", expires_at AS "expiresAt",
+  call_id AS "callId", menu_path AS "menuPath", ring_count AS "ringCount", attempts, updated_at AS "updatedAt", closed_reason AS "closedReason",
+  last_outcome AS "lastOutcome", carried_over AS "carriedOver", callback_group AS "group"
+  FROM callbacks`;
+
+const LIVE = "status IN ('pending', 'dialing')";
+/** retention masks numbers with '*' ("0612******"): such a request can never be dialled again */
+const UNMASKED = "strpos(number, '*') = 0";
+
+const count = async (db: Queryable, sql: string, params: unknown[]): Promise<number> => Number((await db.query<{ n: number }>(sql, params)).rows[0]?.n ?? 0);
+
+export class PgCallbacksRepo {
+  /** The live request of a number at a directorate, with its place in that queue. */
+  async live(db: Queryable, dp: string, number: string): Promise<{ id: number; position: number } | undefined> {
+    const row = (await db.query<{ id: number }>(`SELECT id FROM callbacks WHERE dp = $1 AND number = $2 AND ${LIVE}`, [dp, number])).rows[0];
+    return row && { id: row.id, position: await this.position(db, dp, row.id) };
+  }
+
+  /** 1 = next to be called back (oldest live request first). */
+  position(db: Queryable, dp: string, id: number): Promise<number> {
+    return count(db, `SELECT COUNT(*) AS n FROM callbacks WHERE dp = $1 AND ${LIVE} AND id <= $2`, [dp, id]);
+  }
+
+  /**
+   * Checks the limits and inserts. Inside a transaction that holds the directorate's booking
+   * lock (callback-store.ts), so that two bookings of one directorate never pass a check
+   * together; the partial unique index still refuses a second live request of a number.
+   */
+  async book(db: Queryable, r: BookingRequest): Promise<BookingResult> {
+    const live = await this.live(db, r.dp, r.number);
+    if (live) return { ok: false, reason: 'duplicate', ...live };
+    const since = r.dayStart.toISOString();
+    if ((await count(db, 'SELECT COUNT(*) AS n FROM callbacks WHERE dp = $1 AND number = $2 AND requested_at >= $3', [r.dp, r.number, since])) >= r.maxPerNumberPerDay)
+      return { ok: false, reason: 'number_cap' };
+    if (r.caller && r.maxPerCallerPerDay !== undefined) {
+      const byCaller = await count(db, 'SELECT COUNT(*) AS n FROM calls c JOIN callbacks cb ON cb.call_id = c.id WHERE c.caller = $1 AND cb.dp = $2 AND cb.requested_at >= $3', [
+        r.caller,
+        r.dp,
+        since,
+      ]);
+      if (byCaller >= r.maxPerCallerPerDay) return { ok: false, reason: 'caller_cap' };
+    }
+    if ((await count(db, 'SELECT COUNT(*) AS n FROM callbacks WHERE dp = $1 AND requested_at >= $2', [r.dp, since])) >= r.dailyCapacity)
+      return { ok: false, reason: 'dp_capacity' };
+    const at = r.at.toISOString();
+    const inserted = await db.query<{ id: number }>(
+      `INSERT INTO callbacks (dp, number, language, status, requested_at, due_at, expires_at, call_id, menu_path, ring_count, attempts, updated_at, callback_group)
+       VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, 0, $4, $10) RETURNING id`,
+      [r.dp, r.number, r.language, at, r.dueAt.toISOString(), r.expiresAt.toISOString(), r.callId, r.menuPath, r.ringCount, r.group ?? 'operators'],
+    );
+    const id = inserted.rows[0]!.id;
+    return { ok: true, id, position: await this.position(db, r.dp, id) };
+  }
+
+  async get(db: Queryable, id: number): Promise<CallbackRow | undefined> {
+    return (await db.query<CallbackRow>(`${SELECT} WHERE id = $1`, [id])).rows[0];
+  }
+
+  /**
+   * The oldest request of the directorate due now, pending -> dialing; undefined when none.
+   * FOR UPDATE SKIP LOCKED: a request another dispatcher is claiming at this instant is passed
+   * over, not waited for, and one it already claimed no longer matches (its row is re-read).
+   */
+  async claimNext(db: Queryable, dp: string, now: Date): Promise<number | undefined> {
+    const at = now.toISOString();
+    const r = await db.query<{ id: number }>(
+      `WITH next AS (
+         SELECT id FROM callbacks WHERE dp = $1 AND status = 'pending' AND due_at <= $2 AND expires_at > $2 AND ${UNMASKED}
+         ORDER BY requested_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
+       UPDATE callbacks c SET status = 'dialing', updated_at = $2 FROM next WHERE c.id = next.id AND c.status = 'pending' RETURNING c.id`,
+      [dp, at],
+    );
+    return r.rows[0]?.id;
+  }
+
+  /** Counts a dial of the caller; returns the new count. Only while dialing. */
+  async countCallerAttempt(db: Queryable, id: number, at: Date): Promise<number> {
+    const row = (
+      await db.query<{ attempts: number }>("UPDATE callbacks SET attempts = attempts + 1, updated_at = $1 WHERE id = $2 AND status = 'dialing' RETURNING attempts", [
+        at.toISOString(),
+        id,
+      ])
+    ).rows[0];
+    if (!row) throw new Error(`callback ${id} is not being dialled`);
+    return row.attempts;
+  }
+
+  /** dialing -> the status the retry policy chose; false when it was not dialing. */
+  async settle(db: Queryable, id: number, next: NextRequestStatus, lastOutcome: string, at: Date): Promise<boolean> {
+    const r = await db.query(
+      "UPDATE callbacks SET status = $1, due_at = COALESCE($2, due_at), closed_reason = $3, last_outcome = $4, updated_at = $5 WHERE id = $6 AND status = 'dialing'",
+      [next.status, next.dueAt?.toISOString() ?? null, next.reason ?? null, lastOutcome, at.toISOString(), id],
+    );
+    return r.rowCount === 1;
+  }
+}
