@@ -13,6 +13,8 @@ trap 'rm -f "$out"' EXIT
 bench() { "$@" | tee -a "$out" | grep -v '^FIGURE' || true; }
 
 bench node dist/test/bench/booking.js 2000
+# the callback queue's storage on both engines: SQLite and a PostgreSQL server of its own
+bench node dist/test/bench/storage-engines.js 2000 400
 # a million historic requests and a busy directorate's month
 bench node dist/test/bench/database.js "${IVR_BENCH_HISTORY:-1000000}" 3000
 # the offer delay is read from the calls the integration tests recorded (if any)
