@@ -8,7 +8,7 @@ STAMP := node_modules/.package-lock.json
 NODE_DIR := $(CURDIR)/.tools/node
 export PATH := $(NODE_DIR)/bin:$(PATH)
 
-.PHONY: help node deps build image prompts browser fail2ban promtool postgres systemd-analyze up down run test test-quick test-alone coverage lint test-unit test-integration test-faults bench install uninstall clean
+.PHONY: help node deps build image prompts browser fail2ban promtool postgres kamailio systemd-analyze up down run test test-quick test-alone coverage lint test-unit test-integration test-faults test-cluster bench install uninstall clean
 
 help:
 	@echo "make run    install what is missing, start Asterisk + controller on the demo config (Ctrl-C stops)"
@@ -18,6 +18,7 @@ help:
 	@echo "make test-alone   every integration and fault file on a fresh stack of its own"
 	@echo "make coverage   the whole suite, with the controller's line coverage (unit and SIP tests together)"
 	@echo "make test-faults   only the fault suite (controller killed at each step, Asterisk restarted)"
+	@echo "make test-cluster   only the cluster test (Kamailio in front of two nodes, one killed)"
 	@echo "make bench  benchmarks: prints a table, writes BENCHMARKS.md"
 	@echo "make up / make down   the same stack in the background / stop it"
 	@echo "make image  build the Asterisk image (cached)   make prompts  synthesize prompts"
@@ -61,6 +62,11 @@ promtool:
 postgres:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null; }
 
+# the cluster's edge (Kamailio, Debian's): the cluster test runs it in a network namespace
+# that has no way out, so it is installed before
+kamailio:
+	@command -v kamailio >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends kamailio >/dev/null; }
+
 # the installed units are checked with systemd-analyze verify (Debian's systemd; not started)
 systemd-analyze:
 	@command -v systemd-analyze >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd >/dev/null; }
@@ -74,7 +80,7 @@ run: build image prompts
 down:
 	bash docker/stack.sh down
 
-test: build lint image prompts browser fail2ban promtool systemd-analyze postgres
+test: build lint image prompts browser fail2ban promtool systemd-analyze postgres kamailio
 	bash test/run.sh
 
 # ESLint (JavaScript's and typescript-eslint's recommended rules) and Prettier's check of the
@@ -91,7 +97,7 @@ test-quick: build image prompts promtool postgres
 # the whole suite with V8 coverage of every Node process it starts: the unit tests, ivrctl,
 # and the controllers of the test stacks while SIP agents call them (a controller killed with
 # SIGKILL leaves no coverage); the controller's lines, mapped back to TypeScript
-coverage: build image prompts browser fail2ban promtool systemd-analyze postgres
+coverage: build image prompts browser fail2ban promtool systemd-analyze postgres kamailio
 	rm -rf .tap/v8 .tap/coverage
 	NODE_V8_COVERAGE=$(CURDIR)/.tap/v8 bash test/run.sh; status=$$?; \
 	npx c8 report --temp-directory .tap/v8 --include 'dist/controller/**' --reporter text-summary --reporter html --report-dir .tap/coverage; \
@@ -106,6 +112,10 @@ test-unit: build promtool postgres
 
 test-integration: build image prompts browser fail2ban systemd-analyze
 	bash test/run.sh integration
+
+# also part of make test: Kamailio in front of two nodes (test/cluster), a node killed
+test-cluster: build image prompts kamailio
+	bash test/run.sh cluster
 
 # also part of make test: SIGKILLs at each step of a call, Asterisk restarted under load
 test-faults: build image prompts

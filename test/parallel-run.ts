@@ -61,11 +61,37 @@ const failure = (what: string, detail: string): string =>
 const ranWhole = (what: string, r: Ran): string =>
   r.code !== 0 && !/^not ok \d+ - /m.test(r.out) ? `${r.out}\n${failure(`${what}: tap exited ${r.code} without a test result`, r.out)}` : r.out;
 
+/**
+ * The cluster files, one after the other, each in the edge namespace of the cluster's own
+ * network (test/cluster/net.sh: an edge and two nodes, each node a stack the file starts).
+ */
+async function runClusterFiles(files: string[]): Promise<Array<{ file: string; r: Ran; seconds: number }>> {
+  const out: Array<{ file: string; r: Ran; seconds: number }> = [];
+  const net = path.join(ROOT, 'test', 'cluster', 'net.sh');
+  for (const file of files) {
+    const started = Date.now();
+    const up = await exec('bash', [net, 'up']);
+    const save = path.join('.tap', 'cluster.list');
+    writeFileSync(path.join(ROOT, save), `${path.relative(ROOT, path.resolve(ROOT, file)).split(path.sep).join('/')}\n`);
+    const r =
+      up.code !== 0
+        ? { code: up.code, out: failure(`${file}: the cluster network`, up.out) }
+        : await exec('nsenter', ['--net=/run/netns/ivr-cl-edge', TAP, ...TAP_ARGS, '--jobs=1', `--save=${save}`, file]);
+    rmSync(path.join(ROOT, save), { force: true });
+    await exec('bash', [net, 'down']);
+    out.push({ file, r, seconds: Math.round((Date.now() - started) / 1000) });
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const unitAt = argv.indexOf('--unit');
   const units = unitAt >= 0 ? argv.slice(unitAt + 1) : [];
-  const files = unitAt >= 0 ? argv.slice(0, unitAt) : argv;
+  const given = unitAt >= 0 ? argv.slice(0, unitAt) : argv;
+  // the cluster files need no stack of the queue: they make their own network (test/cluster)
+  const clusterFiles = given.filter((f) => f.includes(`${path.sep}cluster${path.sep}`));
+  const files = given.filter((f) => !clusterFiles.includes(f));
   // no more stacks than files: a stack costs a start (Asterisk, the controller, the agents)
   const stacks = Math.max(1, Math.min(Number(process.env.IVR_TEST_STACKS ?? 6), files.length));
   const t0 = Date.now();
@@ -85,6 +111,8 @@ async function main(): Promise<void> {
   const measured: Record<string, number> = {};
 
   const unitRun = units.length > 0 ? exec(TAP, [...TAP_ARGS, '--jobs=2', ...units]) : Promise.resolve(undefined);
+  // started once the test prompts are built: its own build (the cluster's directorates) writes in sounds/gen too
+  let clusterRun = files.length > 0 ? undefined : runClusterFiles(clusterFiles);
 
   if (files.length > 0) {
     // the test config's prompts once for all the stacks (each copies them)
@@ -93,6 +121,7 @@ async function main(): Promise<void> {
       for (const f of queue) emit(failure(`${f}: the test prompts could not be built`, prompts.out));
       queue.length = 0;
     }
+    clusterRun = runClusterFiles(clusterFiles);
     const worker = async (k: number): Promise<void> => {
       try {
         await createNamespace(k);
@@ -137,10 +166,16 @@ async function main(): Promise<void> {
 
   const unit = await unitRun;
   if (unit) emit(ranWhole('the unit files', unit));
+  for (const { file, r, seconds } of (await clusterRun) ?? []) {
+    measured[name(file)] = seconds;
+    emit(`${ranWhole(file, r)}# ${name(file)}: its own cluster network, ${seconds} s, exit ${r.code}\n`);
+  }
   mkdirSync(path.dirname(MEASURED), { recursive: true });
   writeFileSync(MEASURED, `${JSON.stringify({ ...(existsSync(MEASURED) ? JSON.parse(readFileSync(MEASURED, 'utf8')) : {}), ...measured }, null, 1)}\n`);
   writeFileSync(path.join(ROOT, '.tap', 'last-run.tap'), outputs.join('\n'));
-  process.stdout.write(`# ${files.length} files on ${stacks} stacks and ${units.length} unit files in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+  process.stdout.write(
+    `# ${files.length} files on ${stacks} stacks, ${clusterFiles.length} cluster files and ${units.length} unit files in ${((Date.now() - t0) / 1000).toFixed(0)} s\n`,
+  );
 }
 
 main().catch((err: Error) => {

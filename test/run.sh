@@ -7,7 +7,8 @@
 # stacks at once, each in its own network namespace (test/parallel-run.ts; IVR_TEST_STACKS,
 # default 6), the unit files beside them. Ends with one line "N passed, N failed". Exit 0
 # only if all pass.
-#   test/run.sh [unit|integration|faults|integration-and-faults|quick]
+#   test/run.sh [unit|integration|faults|integration-and-faults|cluster|quick]
+#     (cluster: Kamailio in front of two nodes, in a network of its own: test/cluster)
 #     (quick: the unit files and one smoke call file; IVR_TEST_FRESH=1: a fresh stack per file)
 #   IVR_TEST_ONLY=<name> test/run.sh integration|faults   one file on one stack, in this
 #                                                         namespace (as `make run` would)
@@ -32,6 +33,7 @@ if [ "$what" != unit ] && [ -z "${IVR_TEST_ONLY:-}" ]; then
   stacked=()
   case "$what" in all | integration | integration-and-faults) stacked+=(dist/test/integration/*.test.js) ;; esac
   case "$what" in all | faults | integration-and-faults) stacked+=(dist/test/faults/*.test.js) ;; esac
+  case "$what" in all | cluster) stacked+=(dist/test/cluster/*.test.js) ;; esac
   units=()
   [ "$what" = all ] && units=(--unit dist/test/unit/*.test.js dist/test/storage/*.test.js)
   node dist/test/parallel-run.js "${stacked[@]}" "${units[@]}"

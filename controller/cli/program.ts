@@ -9,6 +9,7 @@ import path from 'node:path';
 import { resolveEnvironment } from '../environment';
 import { jobPlan } from '../jobs/catalog';
 import { registerCallbacks } from './commands/callbacks';
+import { registerCluster } from './commands/cluster';
 import { registerConfig } from './commands/config';
 import { registerDb } from './commands/db';
 import { registerDp } from './commands/dp';
@@ -79,6 +80,7 @@ function build(cli: Cli, version: string, io: CliIo): Command {
   registerDp(program, cli);
   registerUsers(program, cli);
   registerConfig(program, cli);
+  registerCluster(program, cli);
   program
     .command('completion')
     .description('shell completion')

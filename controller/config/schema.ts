@@ -284,6 +284,33 @@ export const LOOPBACK_TRUNK = {
   registration: { expirationSeconds: 3600, retrySeconds: 60 },
 } as const satisfies Trunk;
 
+/**
+ * The cluster mode: Kamailio in front (the edge: carriers and operators' phones reach it only),
+ * the nodes behind it (each an Asterisk + controller), each directorate served by its primary
+ * node while that answers Kamailio's OPTIONS, by the next one otherwise (docs/SCALING.md).
+ */
+const clusterSchema = z
+  .object({
+    edge: z
+      .object({
+        /** Kamailio's address: the carriers send to it, and the nodes see every call come from it */
+        address: ipv4Address,
+        port: port.default(5060),
+        /** the carriers' source addresses: the only outside callers Kamailio takes calls from */
+        carriers: z.array(ipv4Address).min(1),
+      })
+      .strict(),
+    nodes: z
+      .array(z.object({ id, /** where Kamailio reaches the node's Asterisk */ address: ipv4Address, port: port.default(5060) }).strict())
+      .min(2, 'a cluster has at least two nodes'),
+    /** Kamailio's OPTIONS to each node, in seconds: a node that stops answering is passed over after one missed reply */
+    keepaliveSeconds: z.number().int().min(1).max(60).default(2),
+    /** how long Kamailio waits for a node's first reply to an INVITE before it tries the next node, in ms */
+    failoverMs: z.number().int().min(500).max(30_000).default(2000),
+  })
+  .strict();
+export type Cluster = z.infer<typeof clusterSchema>;
+
 /** Asterisk's SIP side: where it listens and, behind NAT, the addresses the carrier must see */
 const sipSchema = z
   .object({
@@ -313,6 +340,8 @@ const directorateSchema = z
     numbers: z.array(publicNumber).min(1),
     /** the trunk its numbers arrive on and its callbacks leave by (default: the first) */
     trunk: id.optional(),
+    /** the cluster mode: the node that serves it while it is alive (default: the first node); the others take it over */
+    primary: id.optional(),
     case: z.enum(['switchboard', 'staff']),
     ringsBeforeCallback: z.number().int().min(1).max(20),
     /** Italian, always, and the languages the Italian menu invites (keys: 9 en, 8 de, 7 fr) */
@@ -420,6 +449,7 @@ export const configSchema = z
      */
     recordings: z.record(z.string(), z.string().min(1)).default({}),
     sip: sipSchema.default(() => sipSchema.parse({})),
+    cluster: clusterSchema.optional(),
     trunks: z
       .array(trunkSchema)
       .min(1)
@@ -445,7 +475,13 @@ export const configSchema = z
       if (tr.transport === 'tls' && !cfg.sip.tls) ctx.addIssue({ code: 'custom', path: ['trunks', i, 'transport'], message: 'tls needs sip.tls (certFile, keyFile)' });
     });
     const seen = new Map<string, string>();
+    cfg.cluster?.nodes.forEach((n, i) => {
+      if (cfg.cluster!.nodes.findIndex((x) => x.id === n.id) !== i) ctx.addIssue({ code: 'custom', path: ['cluster', 'nodes', i, 'id'], message: `duplicate node id "${n.id}"` });
+    });
     cfg.directorates.forEach((dp, i) => {
+      if (dp.primary && !cfg.cluster) ctx.addIssue({ code: 'custom', path: ['directorates', i, 'primary'], message: 'only with a cluster section' });
+      if (dp.primary && cfg.cluster && !cfg.cluster.nodes.some((n) => n.id === dp.primary))
+        ctx.addIssue({ code: 'custom', path: ['directorates', i, 'primary'], message: `unknown node "${dp.primary}"` });
       if (dp.trunk && !cfg.trunks.some((x) => x.id === dp.trunk)) ctx.addIssue({ code: 'custom', path: ['directorates', i, 'trunk'], message: `unknown trunk "${dp.trunk}"` });
       if (cfg.directorates.findIndex((d) => d.id === dp.id) !== i)
         ctx.addIssue({ code: 'custom', path: ['directorates', i, 'id'], message: `duplicate directorate id "${dp.id}"` });

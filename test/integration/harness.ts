@@ -33,6 +33,67 @@ export const PODMAN = ['--cgroup-manager=cgroupfs', '--runtime', 'runc'];
 /** written by stack-up.ts from test/fixtures/ivr-test.yaml */
 export const TEST_CONFIG = path.join(STATE_DIR, 'ivr-test.yaml');
 
+/**
+ * Starts the stack's SIP agents container (SIPp, sox) in this network namespace: the test
+ * scenarios at /scen, SIPp's logs in the state dir, and the voice of the test callers and
+ * phones (a tone, so the far end can tell audio arrived).
+ */
+export async function startAgents(netns?: string): Promise<void> {
+  // in another network namespace than this process's: podman run from inside it
+  const podman = (args: string[]): Promise<RunResult> =>
+    netns ? run('nsenter', [`--net=/run/netns/${netns}`, 'podman', ...args], { timeoutMs: 60_000 }) : run('podman', args, { timeoutMs: 60_000 });
+  const scenarios = path.join(STATE_DIR, 'scenarios');
+  mkdirSync(scenarios, { recursive: true });
+  mkdirSync(path.join(STATE_DIR, 'sipp-logs'), { recursive: true });
+  // SIPp needs NET_RAW for play_dtmf (RTP events from a raw socket); only this container has it
+  const agents = await podman([
+    ...PODMAN,
+    'run',
+    '-d',
+    '--name',
+    AGENTS_CONTAINER,
+    '--network',
+    'host',
+    '--cap-add',
+    'NET_RAW',
+    '--ulimit',
+    'nofile=20000:20000',
+    '--ulimit',
+    'nproc=4096:4096',
+    '-v',
+    `${path.join(ROOT, 'test', 'sipp')}:/sipp:ro`,
+    '-v',
+    `${path.join(STATE_DIR, 'sipp-logs')}:/tmp/sipp-logs`,
+    '-v',
+    `${scenarios}:/scen`,
+    IMAGE,
+    'sleep',
+    'infinity',
+  ]);
+  if (agents.code !== 0) throw new Error(`the SIP agents container did not start: ${agents.stderr}`);
+  const voice = await podman([
+    ...PODMAN,
+    'exec',
+    AGENTS_CONTAINER,
+    'sox',
+    '-n',
+    '-r',
+    '8000',
+    '-c',
+    '1',
+    '-e',
+    'u-law',
+    '/scen/voice.wav',
+    'synth',
+    '60',
+    'sine',
+    '440',
+    'vol',
+    '0.5',
+  ]);
+  if (voice.code !== 0) throw new Error(`voice.wav: ${voice.stderr}`);
+}
+
 /** The environment every process of the test stack runs with. */
 export const stackEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
   ...process.env,
@@ -83,6 +144,8 @@ export interface SippOptions {
   extra?: string[];
   /** told where SIPp's logs (its message trace) go on the host, as it starts */
   onLogDir?: (hostLogDir: string) => void;
+  /** where SIPp sends (default the stack's Asterisk, 127.0.0.1:5060; the cluster test: the edge) */
+  remote?: string;
 }
 
 export interface SippResult extends RunResult {
@@ -105,7 +168,7 @@ export async function sipp(o: SippOptions): Promise<SippResult> {
     logDir,
     AGENTS_CONTAINER,
     'sipp',
-    '127.0.0.1:5060',
+    o.remote ?? '127.0.0.1:5060',
     '-sf',
     o.scenario.startsWith('/') ? o.scenario : `/sipp/${o.scenario}.xml`,
     '-i',
@@ -455,6 +518,8 @@ export async function callIvr(o: {
   rtpPort: number;
   timeoutMs?: number;
   ip?: string;
+  /** where the call goes (default the stack's Asterisk; the cluster test: the edge) */
+  remote?: string;
 }): Promise<SippResult & { rtp: RtpCounter; scenario: string }> {
   const { callerDirections, writeCallerScenario } = await import('./scenarios');
   const name = `caller-${process.pid}-${++callerSeq}`;
@@ -475,6 +540,7 @@ export async function callIvr(o: {
       vars: { rtp_ip: ip, rtp_port: o.rtpPort, ani: o.ani },
       timeoutMs: o.timeoutMs ?? 120_000,
       extra: ['-cid_str', `${name}-%u@%s`],
+      ...(o.remote ? { remote: o.remote } : {}),
     });
     if (heard.length > 0) await direct(calling, o.ani, heard, asterisk, port, `${name}-1@${ip}`, ip);
     const r = await calling;

@@ -148,7 +148,9 @@ const okToBye = `
 
 /**
  * An outside caller: INVITE, answered, then the steps (pauses, keys as RFC 4733 events, a
- * tone as its voice), then either hangs up itself or waits for the PBX to hang up.
+ * tone as its voice), then either hangs up itself or waits for the PBX to hang up. Its ACK
+ * and BYE go to the answer's Contact along its Record-Route, as a real phone's do (through the
+ * cluster's edge).
  * Variables: rtp_ip, rtp_port, ani. With `load`, one scenario serves many calls at once
  * (benchmarks, the INVITE flood): each call its own caller number (0612 + SIPp's call
  * number) and its own RTP port from SIPp's range (run it with -mi and -min_rtp_port).
@@ -170,12 +172,13 @@ export function writeCallerScenario(name: string, steps: CallerStep[], opts: { w
     ? `
   <send retrans="500">
     <![CDATA[
-      BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      BYE [next_url] SIP/2.0
       Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
       From: <sip:${ani}@[local_ip]:[local_port]>;tag=[pid]SIPpTag09[call_number]
       To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
       Call-ID: [call_id]
       CSeq: 3 BYE
+      [routes]
       Max-Forwards: 70
       Content-Length: 0
     ]]>
@@ -209,15 +212,16 @@ ${opts.load ? '' : '  <Global variables="rtp_ip,rtp_port,ani"/>'}
   <recv response="100" optional="true"/>
   <recv response="180" optional="true"/>
   <recv response="183" optional="true"/>
-  <recv response="200" rtd="true"/>
+  <recv response="200" rtd="true" rrs="true"/>
   <send>
     <![CDATA[
-      ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+      ACK [next_url] SIP/2.0
       Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
       From: <sip:${ani}@[local_ip]:[local_port]>;tag=[pid]SIPpTag09[call_number]
       To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
       Call-ID: [call_id]
       CSeq: 1 ACK
+      [routes]
       Contact: <sip:${ani}@[local_ip]:[local_port]>
       Max-Forwards: 70
       Content-Length: 0

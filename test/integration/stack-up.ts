@@ -5,7 +5,7 @@
 // sounds/gen and stops there (the parallel runner does it once for all its stacks).
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { AGENTS_CONTAINER, CARRIER_PASSWORD, IMAGE, PBX_CONTAINER, PODMAN, ROOT, SOUNDS_DIR, STATE_DIR, TEST_CONFIG, resetStateDir, run, stack, stackEnv } from './harness';
+import { AGENTS_CONTAINER, CARRIER_PASSWORD, PBX_CONTAINER, PODMAN, ROOT, SOUNDS_DIR, STATE_DIR, TEST_CONFIG, resetStateDir, run, stack, stackEnv, startAgents } from './harness';
 import { SCEN_DIR } from './scenarios';
 import { copyShortPrompts } from './short-prompts';
 
@@ -24,7 +24,9 @@ async function main(): Promise<void> {
   mkdirSync(SCEN_DIR, { recursive: true });
   // the carrier trunks' password (trunks.test.ts), named relative to the config by passwordFile
   writeFileSync(path.join(STATE_DIR, 'carrier.password'), `${CARRIER_PASSWORD}\n`, { mode: 0o600 });
-  writeFileSync(TEST_CONFIG, readFileSync(path.join(ROOT, 'test', 'fixtures', 'ivr-test.yaml'), 'utf8').replaceAll('__TODAY__', todayInRome()));
+  // the fixture: the integration tests', or another one (IVR_TEST_CONFIG_FROM: the cluster test's nodes)
+  const fixture = process.env.IVR_TEST_CONFIG_FROM ?? path.join(ROOT, 'test', 'fixtures', 'ivr-test.yaml');
+  writeFileSync(TEST_CONFIG, readFileSync(fixture, 'utf8').replaceAll('__TODAY__', todayInRome()));
   // the prompts of the test config, built in sounds/gen (once for all the stacks of a
   // parallel run: --prompts-only, then IVR_TEST_PROMPTS_BUILT=1), copied into the stack's own
   const gen = path.join(ROOT, 'sounds', 'gen');
@@ -38,43 +40,7 @@ async function main(): Promise<void> {
   else copyShortPrompts(gen, SOUNDS_DIR);
   const up = await stack('up');
   if (up.code !== 0) throw new Error(`the test stack did not start (exit ${up.code}):\n${up.stdout}\n${up.stderr}`);
-  // SIPp needs NET_RAW for play_dtmf (RTP events from a raw socket); only this container has it
-  const agents = await run(
-    'podman',
-    [
-      ...PODMAN,
-      'run',
-      '-d',
-      '--name',
-      AGENTS_CONTAINER,
-      '--network',
-      'host',
-      '--cap-add',
-      'NET_RAW',
-      '--ulimit',
-      'nofile=20000:20000',
-      '--ulimit',
-      'nproc=4096:4096',
-      '-v',
-      `${path.join(ROOT, 'test', 'sipp')}:/sipp:ro`,
-      '-v',
-      `${path.join(STATE_DIR, 'sipp-logs')}:/tmp/sipp-logs`,
-      '-v',
-      `${SCEN_DIR}:/scen`,
-      IMAGE,
-      'sleep',
-      'infinity',
-    ],
-    { timeoutMs: 60_000 },
-  );
-  if (agents.code !== 0) throw new Error(`the SIP agents container did not start: ${agents.stderr}`);
-  // the voice of test callers and phones: a tone, so the far end can tell audio arrived
-  const voice = await run(
-    'podman',
-    [...PODMAN, 'exec', AGENTS_CONTAINER, 'sox', '-n', '-r', '8000', '-c', '1', '-e', 'u-law', '/scen/voice.wav', 'synth', '60', 'sine', '440', 'vol', '0.5'],
-    { timeoutMs: 30_000 },
-  );
-  if (voice.code !== 0) throw new Error(`voice.wav: ${voice.stderr}`);
+  await startAgents();
   process.stdout.write(`# test stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 }
 
