@@ -201,6 +201,22 @@ export async function sipp(o: SippOptions): Promise<SippResult> {
   return { ...res, logs, logDir: hostLogDir };
 }
 
+/** An agent's SIP message trace (SIPp's -trace_msg), whole. */
+export const sippTrace = (r: SippResult): string =>
+  readdirSync(r.logDir)
+    .filter((f) => f.includes('messages'))
+    .map((f) => readFileSync(path.join(r.logDir, f), 'utf8'))
+    .join('\n');
+
+/** The messages of an agent's trace in order: when (SIPp's clock), sent or received, the first line. */
+export function sippMessages(r: SippResult): Array<{ at: number; sent: boolean; line: string }> {
+  return [...sippTrace(r).matchAll(/^-+ (\d{4}-\d\d-\d\dT[\d:.]+Z)\n(?:UDP|TCP) message (sent|received) \[\d+\] bytes:\n\n?(.*)$/gm)].map((m) => ({
+    at: Date.parse(m[1]!.replace(/(\.\d{3})\d+Z$/, '$1Z')),
+    sent: m[2] === 'sent',
+    line: m[3]!.trim(),
+  }));
+}
+
 /** Formats a failed agent for the test report. */
 export const agentReport = (r: SippResult): string => `exit ${r.code}\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}\n${r.logs}`;
 

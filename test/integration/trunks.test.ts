@@ -4,8 +4,6 @@
 // challenges the callback's INVITE and wants E.164 numbers and P-Asserted-Identity. Caller
 // ids and dialled numbers arrive as +39… and 0039…; the bookings hold the national number.
 import t, { type Test } from 'tap';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import {
   agentReport,
   assertNothingLeft,
@@ -17,6 +15,7 @@ import {
   query,
   REGISTRAR_IP,
   seededPassword,
+  sippTrace,
   startCallee,
   startPhone,
   waitForRow,
@@ -28,11 +27,7 @@ import { TAKES } from './callback-agents';
 const ok = (t: Test, r: SippResult, what: string): void => void t.equal(r.code, 0, what, { report: r.code === 0 ? undefined : agentReport(r) });
 
 /** SIPp's whole message trace of an agent (the report keeps only its tail) */
-const trace = (r: SippResult): string =>
-  readdirSync(r.logDir)
-    .filter((f) => f.includes('messages'))
-    .map((f) => readFileSync(path.join(r.logDir, f), 'utf8'))
-    .join('\n');
+const trace = sippTrace;
 
 let rtp = 46000;
 const nextRtp = (): number => (rtp += 2);
