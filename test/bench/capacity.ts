@@ -6,6 +6,9 @@
 //  - capacity: calls placed N at a time (all started within 2 s), N raised until the first
 //    failed call; the largest N with none failed, for each, and the ratio;
 //  - latency: INVITE -> 200 OK p50/p99 at 5, 10 and 20 new calls per second, both ways;
+//  - CPU per call at 10 calls/s: the controller's and its Asterisk's (/proc: user + system), and
+//    pure dialplan's Asterisk: how many cores a node uses when its one controller process is
+//    the limit;
 //  - memory: the controller's RSS before, at the peak of the largest clean level, and after;
 //    then a soak (IVR_BENCH_SOAK_MINUTES, default 10) of steady calls, RSS sampled each 10 s:
 //    the growth from the end of the first minute to the end; and what it retains: its heap
@@ -15,7 +18,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { STATE_DIR, pbxCli } from '../integration/harness';
+import { PBX_CONTAINER, PODMAN, STATE_DIR, pbxCli } from '../integration/harness';
 import { writeCallerScenario } from '../integration/scenarios';
 import { figure } from './figure';
 import { sippLoad } from './load';
@@ -89,6 +92,21 @@ const pct = (xs: number[], p: number): number => (xs.length ? [...xs].sort((a, b
 // the bench never restarts the controller: found once, not by a pgrep every RSS sample
 let pid: number | undefined;
 const controllerPid = (): number => (pid ??= Number(execFileSync('pgrep', ['-f', 'dist/controller/main.js']).toString().trim().split('\n')[0]));
+
+/** CPU time (user + system) a process has used so far, in ms (/proc/<pid>/stat, clock ticks of 10 ms) */
+function cpuMs(p: number): number {
+  const f = readFileSync(`/proc/${p}/stat`, 'utf8')
+    .replace(/^.*\) /s, '')
+    .split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10; // utime and stime, fields 14 and 15
+}
+/** Asterisk: the main process of its container */
+const asteriskPid = (): number =>
+  Number(
+    execFileSync('podman', [...PODMAN, 'inspect', '-f', '{{.State.Pid}}', PBX_CONTAINER])
+      .toString()
+      .trim(),
+  );
 
 function controllerRssMb(): number {
   const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${controllerPid()}/status`, 'utf8'))?.[1]);
@@ -164,10 +182,15 @@ async function main(): Promise<void> {
   }
   const latency: string[] = [];
   const latencyFigures: Array<[string, string]> = [];
+  // the CPU each process spends per call, in the 10 calls/s run of each way: what bounds a node
+  const cpu: Record<string, { controller: number; asterisk: number; calls: number }> = {};
+  const astPid = asteriskPid();
   for (const rate of [5, 10, 20]) {
     const row: string[] = [];
     for (const [name, target] of Object.entries(TARGETS)) {
+      const before = { controller: cpuMs(controllerPid()), asterisk: cpuMs(astPid) };
       const r = await load(target, rate * 10, rate, 400);
+      if (rate === 10) cpu[name] = { controller: cpuMs(controllerPid()) - before.controller, asterisk: cpuMs(astPid) - before.asterisk, calls: r.ok };
       row.push(`${name} p50 ${pct(r.rtts, 50).toFixed(1)} ms p99 ${pct(r.rtts, 99).toFixed(1)} ms${r.failed ? ` (${r.failed} failed)` : ''}`);
     }
     latency.push(`  INVITE -> 200 at ${rate} calls/s: ${row.join(' | ')}`);
@@ -205,6 +228,25 @@ async function main(): Promise<void> {
     `ratio >= 0.95 (levels up to ${LEVELS.at(-1)})`,
   );
   for (const l of latencyFigures) figure(l[0], l[1]);
+  {
+    const per = (ms: number, calls: number): number => ms / Math.max(1, calls);
+    const c = cpu.controller!;
+    const d = cpu.dialplan!;
+    const ctl = per(c.controller, c.calls);
+    const ast = per(c.asterisk, c.calls);
+    // where one controller process fills its core, Asterisk uses ast / ctl cores for the same calls
+    const cores = 1 + ast / Math.max(0.01, ctl);
+    console.log(
+      `CPU per call (100 calls at 10/s): controller ${ctl.toFixed(1)} ms + its Asterisk ${ast.toFixed(1)} ms; pure dialplan's Asterisk ${per(d.asterisk, d.calls).toFixed(1)} ms (the controller meanwhile ${per(d.controller, d.calls).toFixed(1)} ms)`,
+    );
+    console.log(
+      `  a node uses about ${cores.toFixed(1)} cores when its single controller process is the limit (${(1000 / Math.max(0.01, ctl)).toFixed(0)} new calls/s of this IVR)`,
+    );
+    figure(
+      'CPU per call: controller / its Asterisk (pure dialplan Asterisk)',
+      `${ctl.toFixed(1)} / ${ast.toFixed(1)} ms (${per(d.asterisk, d.calls).toFixed(1)} ms); one controller process fills a core at ~${(1000 / Math.max(0.01, ctl)).toFixed(0)} calls/s, the node then using ~${cores.toFixed(1)} cores`,
+    );
+  }
   figure('controller RSS at 200 calls at once (peak)', `${rssAt200.toFixed(0)} MB`, '< 150 MB');
   figure(`controller RSS at ${capacity.controller} calls at once (peak)`, `${rssPeak.toFixed(0)} MB`);
   console.log(
