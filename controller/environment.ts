@@ -2,12 +2,16 @@
 // process.env; nothing else in the code reads the environment.
 import os from 'node:os';
 import path from 'node:path';
+import { ValidationError } from './errors';
 
 export interface Environment {
   /** the repository / package root (shipped config, asterisk-config, db migrations) */
   root: string;
   configFile: string;
+  /** the SQLite file (IVR_DB, or ivr.db in the state dir) */
   dbFile: string;
+  /** IVR_DB as a postgres:// URL: the cluster mode's shared database (only `ivrctl db migrate` uses it so far) */
+  dbUrl?: string;
   /** generated secrets, Asterisk includes, logs, pid files; mounted into the container */
   stateDir: string;
   logLevel: string;
@@ -23,10 +27,12 @@ export function resolveEnvironment(env: NodeJS.ProcessEnv): Environment {
   // dist/controller/environment.js -> the package root, wherever the command is run from
   const root = path.resolve(__dirname, '..', '..');
   const stateDir = path.resolve(env.IVR_STATE_DIR || path.join(root, 'var'));
+  const dbUrl = env.IVR_DB && /^postgres(ql)?:\/\//.test(env.IVR_DB) ? env.IVR_DB : undefined;
   return {
     root,
     configFile: path.resolve(env.IVR_CONFIG || path.join(root, 'config', 'demo.yaml')),
-    dbFile: path.resolve(env.IVR_DB || path.join(stateDir, 'ivr.db')),
+    dbFile: path.resolve(!dbUrl && env.IVR_DB ? env.IVR_DB : path.join(stateDir, 'ivr.db')),
+    ...(dbUrl ? { dbUrl } : {}),
     stateDir,
     logLevel: env.IVR_LOG_LEVEL || 'info',
     soundsDir: path.resolve(env.IVR_SOUNDS_DIR || path.join(root, 'sounds', 'gen')),
@@ -36,3 +42,20 @@ export function resolveEnvironment(env: NodeJS.ProcessEnv): Environment {
 }
 
 export const migrationsDir = (root: string): string => path.join(root, 'db');
+/** the PostgreSQL twins of the migrations, numbered alike (the cluster mode) */
+export const postgresMigrationsDir = (root: string): string => path.join(root, 'db', 'postgres');
+
+/** A postgres:// URL as it may be shown: without its password. */
+export const redactedUrl = (url: string): string => url.replace(/^(postgres(?:ql)?:\/\/[^:/@]+):[^@]*@/, '$1:***@');
+
+/**
+ * The SQLite file, for everything that runs on it: with IVR_DB a PostgreSQL URL, refused in one
+ * line rather than quietly opening a SQLite file somewhere else.
+ */
+export function sqliteFile(env: Environment): string {
+  if (env.dbUrl)
+    throw new ValidationError(
+      `IVR_DB is a PostgreSQL database (${redactedUrl(env.dbUrl)}): only ivrctl db migrate runs on it so far (the cluster mode is being built, docs/SCALING.md); this needs the SQLite file`,
+    );
+  return env.dbFile;
+}

@@ -5,7 +5,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from './config/load';
 import type { Config } from './config/schema';
-import { migrationsDir, type Environment } from './environment';
+import { migrationsDir, sqliteFile, type Environment } from './environment';
 import { OperatorsService } from './operators/operators-service';
 import { Provisioner } from './provisioning/provisioner';
 import type { Secrets } from './provisioning/secrets';
@@ -30,9 +30,10 @@ export const seededPasswordsFile = (stateDir: string): string => path.join(state
 export function prepare(env: Environment): Prepared {
   const config = loadConfig(env.configFile);
   mkdirSync(env.stateDir, { recursive: true, mode: 0o700 });
-  const db = openDatabase(env.dbFile);
-  lockDownStateDir(env.stateDir, env.dbFile);
-  checkIntegrity(db, env.dbFile);
+  const file = sqliteFile(env);
+  const db = openDatabase(file);
+  lockDownStateDir(env.stateDir, file);
+  checkIntegrity(db, file);
   const migrationsApplied = migrate(db, readMigrations(migrationsDir(env.root)));
   const repo = new OperatorsRepo(db);
   const provisioner = new Provisioner(env.stateDir, config, repo);

@@ -1,7 +1,7 @@
 // The pure rules of calling back: which requests go to which operators now, what happens
 // to a request after each attempt, what the operator hears before the call. No I/O: the
 // dispatcher (dispatcher.ts) feeds these with the database and Asterisk's view.
-import type { Directorate } from '../config/schema';
+import type { Config, Directorate } from '../config/schema';
 import type { Prompt } from '../prompts/prompt';
 import type { ClosingFacts, NextRequestStatus } from '../storage/callback-store';
 import type { AttemptOutcome } from '../vocabulary/callbacks';
@@ -125,4 +125,24 @@ export function whisper(f: WhisperFacts): Prompt[] {
   else prompts.push(common('op-whisper-first-contact'));
   prompts.push(common('op-whisper-keys'));
   return prompts;
+}
+
+/**
+ * The directorates a node dispatches the callbacks of now (the cluster mode, docs/SCALING.md):
+ * each directorate goes to the first node alive in its order (its primary, then the other
+ * nodes as the configuration lists them). A node counts itself alive; the others are alive
+ * while their lease runs (storage: node_leases). On one box (no cluster section): every
+ * directorate. A primary coming back takes its directorates again at the next pass.
+ */
+export function directoratesServedBy(config: Config, node: string, alive: (node: string) => boolean): string[] {
+  const cluster = config.cluster;
+  if (!cluster) return config.directorates.map((d) => d.id);
+  const up = (n: string): boolean => n === node || alive(n);
+  return config.directorates
+    .filter((d) => {
+      const primary = d.primary ?? cluster.nodes[0]!.id;
+      const order = [primary, ...cluster.nodes.map((n) => n.id).filter((n) => n !== primary)];
+      return order.find(up) === node;
+    })
+    .map((d) => d.id);
 }

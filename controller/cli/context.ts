@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../config/load';
 import type { Config } from '../config/schema';
-import { migrationsDir, type Environment } from '../environment';
+import { migrationsDir, sqliteFile, type Environment } from '../environment';
 import { openDatabase, readMigrations, schemaVersion, type Db } from '../storage/database';
 import { prepare, type Prepared } from '../setup';
 import type { Printer } from './format';
@@ -40,7 +40,7 @@ export class Cli {
 
   /** The database, read-only unless `write`; its schema must be current unless `anySchema`. Close it after use. */
   openDb(o: DbAccess = {}): Db {
-    const file = this.env.dbFile;
+    const file = sqliteFile(this.env);
     if (!existsSync(file)) throw new Error(`no database at ${file}: start the service once (make up) or run ivrctl setup`);
     const db = openDatabase(file, { readonly: !o.write });
     if (o.anySchema) return db;

@@ -57,6 +57,8 @@ export interface CallbackStore {
   attemptsOf(callbackId: number): Promise<AttemptRow[]>;
   /** The node is alive until now + leaseMs (its heartbeat). */
   heartbeat(node: string, now: Date, leaseMs: number): Promise<void>;
+  /** The nodes whose lease runs at this instant (callbacks/policy.ts directoratesServedBy decides with them). */
+  aliveNodes(now: Date): Promise<string[]>;
   /** The live attempts `node` must recover: its own (it restarted) and those of nodes whose lease ran out. */
   recoverable(node: string, now: Date): Promise<AttemptRow[]>;
   end(): Promise<void>;

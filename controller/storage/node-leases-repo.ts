@@ -15,4 +15,8 @@ export class NodeLeasesRepo {
       )
       .run(node, at, at, new Date(now.getTime() + leaseMs).toISOString());
   }
+
+  alive(now: Date): string[] {
+    return (this.db.prepare('SELECT node FROM node_leases WHERE expires_at > ? ORDER BY node').all(now.toISOString()) as Array<{ node: string }>).map((r) => r.node);
+  }
 }

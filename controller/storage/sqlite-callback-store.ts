@@ -98,6 +98,10 @@ export class SqliteCallbackStore implements CallbackStore {
     this.leases.renew(node, now, leaseMs);
   }
 
+  async aliveNodes(now: Date): Promise<string[]> {
+    return this.leases.alive(now);
+  }
+
   async recoverable(node: string, now: Date): Promise<AttemptRow[]> {
     return this.attempts.recoverableBy(node, now);
   }

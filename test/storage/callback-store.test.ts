@@ -176,7 +176,9 @@ for (const engine of ENGINES) {
       [theirs.attemptId],
       "while node-a's lease runs: node-b recovers only its own",
     );
+    t.same(await b.aliveNodes(at(5)), ['node-a', 'node-b'], 'both alive at 5 s');
     await b.heartbeat('node-b', at(9), 10_000);
+    t.same(await a.aliveNodes(at(12)), ['node-b'], 'at 12 s only node-b (renewed at 9 s)');
     const after = (await b.recoverable('node-b', at(12))).map((x) => x.id);
     t.same(after, [...mine.map((m) => m.attemptId), theirs.attemptId], "node-a's lease ran out (no heartbeat for 10 s): its attempts too");
     // node-b recovers node-a's attempts while node-a, back at that instant, closes one of them

@@ -1,5 +1,8 @@
 import t from 'tap';
-import { afterAttempt, callerLegOutcome, planDispatch, whisper, type DispatchInput } from '../../controller/callbacks/policy';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAttempt, callerLegOutcome, directoratesServedBy, planDispatch, whisper, type DispatchInput } from '../../controller/callbacks/policy';
+import { parseConfig } from '../../controller/config/load';
 import { matchUnitCode } from '../../controller/conversation/codes';
 import { configSchema } from '../../controller/config/schema';
 
@@ -104,4 +107,32 @@ t.test('unit codes after "*": complete, waiting for more, unknown', async (t) =>
   t.same(matchUnitCode(units, '21'), { code: '21' });
   t.equal(matchUnitCode(units, '30'), 'more');
   t.equal(matchUnitCode(units, '9'), 'unknown');
+});
+
+t.test("the cluster: a directorate's callbacks go to the first node alive in its order (its primary, then the others)", async (t) => {
+  const three = parseConfig(
+    readFileSync(path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'ivr-cluster.yaml'), 'utf8')
+      .replace('    - { id: b, address: 10.77.2.2 }\n', '    - { id: b, address: 10.77.2.2 }\n    - { id: c, address: 10.77.3.2 }\n')
+      .replace('    primary: b\n', '    primary: c\n'),
+    'cluster.yaml',
+  );
+  const alive =
+    (...up: string[]) =>
+    (n: string): boolean =>
+      up.includes(n);
+  // c-one: primary a; c-two: primary c
+  t.same(directoratesServedBy(three, 'a', alive('b', 'c')), ['c-one'], 'everyone up: a its own');
+  t.same(directoratesServedBy(three, 'c', alive('a', 'b')), ['c-two'], 'c its own');
+  t.same(directoratesServedBy(three, 'b', alive('a', 'c')), [], 'b, primary of none, nothing while both are up');
+  t.same(directoratesServedBy(three, 'b', alive('c')), ['c-one'], 'a dead: b, the next after it, takes c-one');
+  t.same(directoratesServedBy(three, 'c', alive()), ['c-one', 'c-two'], 'a and b dead: c takes both');
+  t.same(directoratesServedBy(three, 'b', alive('a')), [], "c dead: c-two's order is c, a, b: a takes it, not b");
+  t.same(directoratesServedBy(three, 'a', alive('b')), ['c-one', 'c-two'], 'and a agrees');
+  t.same(directoratesServedBy(three, 'a', alive('b', 'c')), ['c-one'], 'c back: it takes c-two again');
+  const box = parseConfig(readFileSync(path.join(__dirname, '..', '..', '..', 'config', 'demo.yaml'), 'utf8'), 'demo.yaml');
+  t.same(
+    directoratesServedBy(box, 'anything', alive()),
+    box.directorates.map((d) => d.id),
+    'one box: every directorate',
+  );
 });

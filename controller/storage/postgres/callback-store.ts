@@ -81,6 +81,10 @@ export class PostgresCallbackStore implements CallbackStore {
     return this.leases.renew(this.pool, node, now, leaseMs);
   }
 
+  aliveNodes(now: Date): Promise<string[]> {
+    return this.leases.alive(this.pool, now);
+  }
+
   recoverable(node: string, now: Date): Promise<AttemptRow[]> {
     return this.attempts.recoverableBy(this.pool, node, now);
   }

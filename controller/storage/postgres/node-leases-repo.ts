@@ -11,4 +11,8 @@ export class PgNodeLeasesRepo {
       [node, now.toISOString(), new Date(now.getTime() + leaseMs).toISOString()],
     );
   }
+
+  async alive(db: Queryable, now: Date): Promise<string[]> {
+    return (await db.query<{ node: string }>('SELECT node FROM node_leases WHERE expires_at > $1 ORDER BY node', [now.toISOString()])).rows.map((r) => r.node);
+  }
 }
