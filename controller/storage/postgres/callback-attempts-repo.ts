@@ -23,6 +23,11 @@ export class PgCallbackAttemptsRepo {
     return (await db.query<AttemptRow>(`${SELECT} WHERE id = $1`, [id])).rows[0];
   }
 
+  /** The attempt while it is live, its row locked until the transaction ends (undefined once closed). */
+  async lockLive(db: Queryable, id: number): Promise<AttemptRow | undefined> {
+    return (await db.query<AttemptRow>(`${SELECT} WHERE id = $1 AND ended_at IS NULL FOR UPDATE`, [id])).rows[0];
+  }
+
   /** operator -> caller, before the caller is dialled; false when the attempt is not live any more */
   async callerDialing(db: Queryable, id: number, callerChannel: string, callerAttempt: number, at: Date): Promise<boolean> {
     const r = await db.query(

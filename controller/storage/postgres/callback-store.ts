@@ -59,9 +59,7 @@ export class PostgresCallbackStore implements CallbackStore {
     return inTransaction(this.pool, async (tx) => {
       // the attempt's row locked first: of two nodes closing it at once (its own and one
       // recovering it), the second waits, then finds it closed
-      const attempt = (await tx.query<{ id: number }>('SELECT id FROM callback_attempts WHERE id = $1 AND ended_at IS NULL FOR UPDATE', [attemptId])).rows[0]
-        ? await this.attempts.get(tx, attemptId)
-        : undefined;
+      const attempt = await this.attempts.lockLive(tx, attemptId);
       if (!attempt) return undefined;
       const request = await this.callbacks.get(tx, attempt.callbackId);
       if (!request) throw new Error(`attempt ${attemptId}: no callback ${attempt.callbackId}`);
