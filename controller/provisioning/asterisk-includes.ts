@@ -51,9 +51,10 @@ export function renderDirectorateExtensions(config: Config): string {
         `exten => ${number},1,Set(__IVR_DP=${dp.id})`,
         ` same => n,Set(CHANNEL(tonezone)=it)`,
         // Stasis returns only when the app is not connected (STASISSTATUS=FAILED) or the
-        // controller hands the call back: both end in the apology.
+        // controller hands the call back: both end in the apology; in a cluster, a call the
+        // controller never took is refused instead (503), and the edge gives it to another node
         ` same => n,Stasis(${app},inbound,${dp.id})`,
-        ` same => n,Goto(ivr-fallback,s,1)`,
+        ` same => n,Goto(${config.cluster ? 'ivr-fallback-cluster' : 'ivr-fallback'},s,1)`,
       );
     }
   }

@@ -78,7 +78,6 @@ modparam("dispatcher", "ds_ping_interval", ${cluster.keepaliveSeconds})
 modparam("dispatcher", "ds_probing_threshold", 1)
 modparam("dispatcher", "ds_inactive_threshold", 1)
 modparam("dispatcher", "ds_ping_from", "sip:edge@${edge.address}")
-modparam("dispatcher", "ds_ping_reply_codes", "class=2;class=4")
 
 event_route[htable:mod-init] {
   # each directorate's public numbers -> the dispatcher set of its primary node

@@ -3,7 +3,8 @@
 // configuration (test/fixtures/ivr-cluster.yaml), in front of two nodes, each a whole stack
 // (Asterisk + controller + SQLite), each the primary of one directorate. A carrier's calls
 // reach each directorate's primary; anything not from a carrier is refused at the edge.
-// Node a's Asterisk and controller are killed (SIGKILL): the calls to its directorate are
+// Node a's controller alone down: its Asterisk refuses new calls (503) and the edge gives
+// them to node b at once. Node a's Asterisk and controller are killed (SIGKILL): the calls to its directorate are
 // answered by node b, within a bound measured from the kill; a comes back and takes its share
 // again. (Shared state on PostgreSQL and callbacks across the nodes come next: issue 19.)
 import './cluster-env';
@@ -114,6 +115,32 @@ t.test("each directorate's calls reach its primary node; only the carriers are o
   t.not(stranger.code, 0, 'an INVITE from an address that is no carrier: not answered');
   t.match(stranger.logs, /SIP\/2\.0 403/, 'refused at the edge (403)');
   t.equal(answeredOn('0612500003'), undefined, 'and no node saw it');
+});
+
+t.test("node a's controller down, its Asterisk up: c-one's calls go to node b's controller at once, not to a's apology", async (t) => {
+  await must('kill node a controller', run('bash', [path.join(ROOT, 'docker', 'stack.sh'), 'controller-stop'], { env: nodeEnv('a', { KILL: '1' }), timeoutMs: 60_000 }));
+  const r = await call(NUMBER.a, '0612500021');
+  t.equal(r.code, 0, 'answered', { report: r.code === 0 ? undefined : agentReport(r) });
+  t.equal(answeredOn('0612500021')?.node, 'b', "by node b's controller (a's Asterisk refused it with 503, the edge passed it on)");
+  const msgs = sippMessages(r);
+  const waitMs = (msgs.find((m) => !m.sent && m.line.startsWith('SIP/2.0 200'))?.at ?? Infinity) - (msgs.find((m) => m.sent && m.line.startsWith('INVITE'))?.at ?? 0);
+  t.ok(waitMs < 1500, `at once: answered ${waitMs} ms after its INVITE (a refusal needs no time-out)`);
+  t.notOk(
+    msgs.some((m) => /^SIP\/2\.0 503/.test(m.line)),
+    'the caller never saw the 503: the edge took it',
+  );
+  await must('node a controller back', inNs('ivr-cl-a', 'bash', [path.join(ROOT, 'docker', 'stack.sh'), 'controller-start'], nodeEnv('a')));
+  // the edge marked a out at the 503 and brings it back at its next OPTIONS (every second)
+  let tries = 0;
+  await eventually(
+    'a call to c-one answered by node a again',
+    async () => {
+      const ani = `06125000${String(30 + ++tries)}`;
+      return (await call(NUMBER.a, ani)).code === 0 && answeredOn(ani)?.node === 'a' ? ani : undefined;
+    },
+    15_000,
+  );
+  t.pass(`its controller back, c-one is node a again (${tries} call(s) after the restart)`);
 });
 
 t.test("node a's Asterisk and controller killed: c-one's calls are answered by node b within a bound; a back, it takes c-one again", async (t) => {

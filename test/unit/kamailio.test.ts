@@ -7,6 +7,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseConfig } from '../../controller/config/load';
+import { renderDirectorateExtensions } from '../../controller/provisioning/asterisk-includes';
 import { primaryOf, renderEdge } from '../../controller/provisioning/kamailio';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -37,6 +38,22 @@ t.test("kamailio.cfg: the edge's address, each number to its primary's set, carr
   t.match(k, /modparam\("dispatcher", "ds_ping_interval", 1\)/, 'keepaliveSeconds');
   t.match(k, /modparam\("dispatcher", "list_file", "\/etc\/ivr\/edge\/dispatcher\.list"\)/, 'its list beside it');
   t.match(k, /ds_select_dst\("\$var\(set\)", "8"\)/, 'priority order');
+  // Kamailio's own time-out of an OPTIONS is a 408: accepting 4xx as an answer would keep a dead node in
+  t.notMatch(k, /ds_ping_reply_codes/, 'only a 2xx to OPTIONS keeps a node in');
+});
+
+t.test("a node's dialplan in a cluster: a call its controller never took is refused (503) for the edge to pass on", async (t) => {
+  const cluster = renderDirectorateExtensions(cfg());
+  t.match(cluster, /exten => 0611000101,1,Set\(__IVR_DP=c-one\)[\s\S]*?same => n,Goto\(ivr-fallback-cluster,s,1\)/);
+  const box = renderDirectorateExtensions(cfg(fixture.replace(/cluster:[\s\S]*?failoverMs: 1500\n/, '').replace(/ {4}primary: [ab]\n/g, '')));
+  t.match(box, /same => n,Goto\(ivr-fallback,s,1\)/, 'one box: the apology');
+  t.notMatch(box, /ivr-fallback-cluster/);
+  const conf = readFileSync(path.join(root, 'asterisk-config', 'extensions.conf'), 'utf8');
+  t.match(
+    conf,
+    /\[ivr-fallback-cluster\]\nexten => s,1,GotoIf\(\$\["\$\{CHANNEL\(state\)\}" = "Up"\]\?ivr-fallback,s,1\)[\s\S]*?Hangup\(34\)/,
+    'answered: the apology; not answered: cause 34 (503)',
+  );
 });
 
 t.test("a directorate without a primary is the first node's; the cluster section's mistakes name their field", async (t) => {
