@@ -21,6 +21,9 @@ export interface Load {
   extra?: string[];
   /** past SIPp's own time-out, how long before the container exec is killed (default 60 s) */
   graceS?: number;
+  /** the callers' address (default the trunk's) and where they call (default the stack's Asterisk): the cluster bench's edge */
+  ip?: string;
+  remote?: string;
 }
 
 /** Runs the load to its end; the host path of its logs is `${STATE_DIR}/sipp-logs/${id}`. */
@@ -35,15 +38,15 @@ export function sippLoad(o: Load): Promise<RunResult> {
       `/tmp/sipp-logs/${o.id}`,
       AGENTS_CONTAINER,
       'sipp',
-      '127.0.0.1:5060',
+      o.remote ?? '127.0.0.1:5060',
       '-sf',
       o.scenario,
       '-i',
-      TRUNK_IP,
+      o.ip ?? TRUNK_IP,
       '-p',
       String(o.port),
       '-mi',
-      TRUNK_IP,
+      o.ip ?? TRUNK_IP,
       '-min_rtp_port',
       '30000',
       '-max_rtp_port',

@@ -2,7 +2,8 @@
 # make bench: prints figures, asserts nothing (machines are noisy; compare ratios in one run),
 # ends with a table of every figure against its target and writes it into BENCHMARKS.md.
 #   test/bench/run.sh [callbacks-for-the-dispatch-bench]
-#   IVR_BENCH_HISTORY (1000000), IVR_BENCH_MAX_CALLS (3000), IVR_BENCH_SOAK_MINUTES (10)
+#   IVR_BENCH_HISTORY (1000000), IVR_BENCH_MAX_CALLS (3000), IVR_BENCH_SOAK_MINUTES (10),
+#   IVR_BENCH_CLUSTER_MAX_CALLS (400)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=bin/node-env.sh
@@ -26,6 +27,11 @@ bench node dist/test/bench/dispatch.js "${1:-30}"
 bench node --experimental-websocket --no-warnings dist/test/bench/capacity.js "${IVR_BENCH_MAX_CALLS:-3000}"
 # the event loop while a year's report and the retention over a million rows run during 20 calls
 bench node dist/test/bench/loop-delay.js "${IVR_BENCH_HISTORY:-1000000}"
+node dist/test/integration/stack-down.js
+trap 'rm -f "$out"; bash test/cluster/net.sh down' EXIT
+# the cluster's edge: Kamailio in front of two nodes, in the network of test/cluster/net.sh
+bash test/cluster/net.sh up
+bench nsenter --net=/run/netns/ivr-cl-edge node dist/test/bench/cluster.js "${IVR_BENCH_CLUSTER_MAX_CALLS:-400}"
 
 table=$(grep '^FIGURE' "$out" | awk -F'\t' 'BEGIN { print "| figure | measured | target |"; print "|---|---|---|" } { gsub(/\|/, "/"); printf "| %s | %s | %s |\n", $2, $3, $4 }')
 echo
