@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Kamailio as the cluster's edge (Debian's kamailio, installed when missing), on the files
 # `ivrctl cluster edge-config --dir DIR` wrote; run in the foreground of its own process
-# group, logging to DIR/kamailio.log, as root (it binds the edge's SIP port only).
+# group, logging to DIR/kamailio.log; it binds the edge's SIP port as root, then runs as
+# Debian's kamailio user.
 #   docker/kamailio.sh start DIR   checks the configuration, starts Kamailio, waits until it listens
 #   docker/kamailio.sh stop DIR    stops it
 # Exit status: 0, or 1 with one line on stderr saying what failed.
@@ -20,7 +21,10 @@ case "$cmd" in
     [ -f "$dir/kamailio.cfg" ] || fail "$dir/kamailio.cfg: missing (ivrctl cluster edge-config --dir $dir)"
     kamailio -c -f "$dir/kamailio.cfg" >"$dir/check.log" 2>&1 || fail "$dir/kamailio.cfg does not load: $(grep -m1 -E 'ERROR|error' "$dir/check.log")"
     listen="$(sed -n 's/^listen=udp:\(.*\)$/\1/p' "$dir/kamailio.cfg")"
-    setsid kamailio -f "$dir/kamailio.cfg" -P "$dir/kamailio.pid" -DD -E >"$dir/kamailio.log" 2>&1 </dev/null &
+    # the SIP port is bound as root, then Debian's kamailio user runs it
+    user=()
+    id kamailio >/dev/null 2>&1 && user=(-u kamailio -g kamailio)
+    setsid kamailio -f "$dir/kamailio.cfg" -P "$dir/kamailio.pid" "${user[@]}" -DD -E >"$dir/kamailio.log" 2>&1 </dev/null &
     for _ in $(seq 1 50); do
       ss -Hlun src "$listen" 2>/dev/null | grep -q . && exit 0
       sleep 0.1

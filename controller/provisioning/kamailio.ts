@@ -49,7 +49,6 @@ listen=udp:${edge.address}:${edge.port}
 # everything to the nodes leaves from this one address: every node sees one trunk
 mhomed=0
 
-mpath="/usr/lib/x86_64-linux-gnu/kamailio/modules/"
 loadmodule "kex.so"
 loadmodule "corex.so"
 loadmodule "tm.so"
