@@ -7,9 +7,8 @@ import t from 'tap';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { runIvrctl } from '../../controller/cli/program';
 import { readMigrations } from '../../controller/storage/database';
+import { ivrctlInProcess, type Run } from '../fixtures/ivrctl-in-process';
 import { startPostgres, type PostgresServer } from './postgres-server';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -24,17 +23,8 @@ t.teardown(async () => {
   rmSync(state, { recursive: true, force: true });
 });
 
-async function ivrctl(db: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runIvrctl(args, {
-    out: (s) => (stdout += s),
-    err: (s) => (stderr += s),
-    stdin: Readable.from([]),
-    env: { PATH: process.env.PATH, IVR_DB: db, IVR_STATE_DIR: state, IVR_CONFIG: path.join(root, 'config', 'demo.yaml') },
-  });
-  return { code, stdout, stderr };
-}
+const ivrctl = (db: string, ...args: string[]): Promise<Run> =>
+  ivrctlInProcess(args, { PATH: process.env.PATH, IVR_DB: db, IVR_STATE_DIR: state, IVR_CONFIG: path.join(root, 'config', 'demo.yaml') });
 
 t.test('db migrate on PostgreSQL: every migration once, then up to date; the password never shown', async (t) => {
   const password = new URL(server.url).password;

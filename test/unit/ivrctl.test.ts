@@ -10,11 +10,10 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
-import { Readable } from 'node:stream';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { runIvrctl } from '../../controller/cli/program';
+import { ivrctlInProcess, type Run } from '../fixtures/ivrctl-in-process';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const bin = path.join(root, 'dist', 'controller', 'cli', 'ivrctl.js');
@@ -38,12 +37,6 @@ const migrationFiles = readdirSync(path.join(root, 'db'))
 // the contract's callback statuses
 const STATUSES = ['pending', 'dialing', 'done', 'failed', 'cancelled', 'expired'];
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 const baseEnv = (): NodeJS.ProcessEnv => {
   const e: NodeJS.ProcessEnv = { ...process.env, IVR_STATE_DIR: dir, IVR_DB: dbFile, IVR_CONFIG: cfgFile };
   // tap's loader hooks would follow every child and slow each start down
@@ -59,17 +52,7 @@ function run(file: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Pr
   });
 }
 /** One command line run in this process, as the binary would run it. */
-async function inProcess(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runIvrctl(args, {
-    out: (s) => (stdout += s),
-    err: (s) => (stderr += s),
-    stdin: Readable.from([]),
-    env: { ...baseEnv(), ...extraEnv },
-  });
-  return { code, stdout, stderr };
-}
+const inProcess = (args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> => ivrctlInProcess(args, { ...baseEnv(), ...extraEnv });
 const ivrctl = (...args: string[]): Promise<Run> => inProcess(args);
 const ivrctlEnv = (extraEnv: NodeJS.ProcessEnv, ...args: string[]): Promise<Run> => inProcess(args, extraEnv);
 /** The real binary, a process of its own. */
