@@ -5,7 +5,7 @@
 // triggered by what the controller has recorded (an attempt's stage) or by what Asterisk
 // shows (a phone ringing), never by a timer. The IVR's part is controller-kill.test.ts.
 import t from 'tap';
-import { attemptsOf, CB_NUMBER, ok, sideRinging, TAKES } from '../integration/callback-agents';
+import { attemptsOf, CB_NUMBER, ok, sideRinging, TAKES, talking } from '../integration/callback-agents';
 import { agentReport, ari, assertNothingLeft, cue, voicedBetween, eventually, ivrctl, query, startPhone, waitForRow, type Phone } from '../integration/harness';
 import { writePhoneScenario } from '../integration/scenarios';
 import { assertDatabaseIntact, eventSeen, killKit, OPEN, PASS } from './kills';
@@ -124,7 +124,7 @@ t.test('killed during a transfer while the unit rings: the unit stops, the calle
   // the operator keys *5 once it talks with the caller; the caller talks on for 8.5 s after the restart (measured: 4 s of it)
   const back = await callee([...confirms, { voice: true }, { cue: `${ani} restarted` }, { talk: 8500 }, { bye: true }], 1, 1000, 90_000);
   const op = await phone('cb1', 5195, [...TAKES, { cue: `${ani} talking` }, { info: '*5' }]);
-  await waitForRow('the operator talking with the caller', "SELECT 1 AS ok FROM callback_attempts WHERE callback_id = ? AND outcome = 'connected'", [id], 30_000);
+  await talking(id);
   cue(`${ani} talking`);
   await eventually(
     "the unit's phone ringing",

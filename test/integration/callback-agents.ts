@@ -93,6 +93,27 @@ export function callbackAgents(rtpBase: number, dp: { id: string; number: string
   return { nextRtp, book, phone, refusingPhone, callee, refusingCallee, confirms };
 }
 
+/**
+ * Waits until the operator and the caller of a request's attempt are in one bridge in
+ * Asterisk: the conversation listens to the operator's keys from then on. The attempt's
+ * 'connected' row comes a moment before (the caller's 1 is recorded, then the bridge is
+ * made): a "*" keyed between the two was lost to a test that waited for the row only.
+ */
+export const talking = (id: number): Promise<unknown> =>
+  eventually(
+    'the operator and the caller bridged',
+    async () => {
+      const [a] = query<{ op: string; caller: string | null }>(
+        "SELECT operator_channel AS op, caller_channel AS caller FROM callback_attempts WHERE callback_id = ? AND outcome = 'connected'",
+        id,
+      );
+      if (!a?.caller) return undefined;
+      const bridges = await ari<Array<{ channels: string[] }>>('/bridges');
+      return bridges.some((b) => b.channels.includes(a.op) && b.channels.includes(a.caller!)) || undefined;
+    },
+    30_000,
+  );
+
 /** Waits until a request's attempt rings the given side; resolves that channel's id. */
 export const sideRinging = (id: number, side: 'operator' | 'caller'): Promise<string> =>
   eventually(

@@ -3,15 +3,12 @@
 // (SIPp, keys as RFC 4733). The directorate t-cb has short rings and retry delays.
 import t from 'tap';
 import { assertNothingLeft, callIvr, controllerStartedAt, cue, dispatcherState, eventually, ivrctl, query, startPhone, waitForRow } from './harness';
-import { attemptsOf, callbackAgents, ok, sideRinging, TAKES } from './callback-agents';
+import { attemptsOf, callbackAgents, ok, sideRinging, TAKES, talking } from './callback-agents';
 import { writeAnsweringScenario, type AnswerStep } from './scenarios';
 
 const { nextRtp, book, phone, refusingPhone, callee, refusingCallee, confirms } = callbackAgents(44000);
 let seq = 0;
 const callerRinging = (id: number): Promise<string> => sideRinging(id, 'caller');
-/** the request's attempt has put the caller through to the operator (the attempt is closed, connected, at the bridge) */
-const talking = (id: number): Promise<unknown> =>
-  waitForRow('the operator talking with the caller', "SELECT 1 AS ok FROM callback_attempts WHERE callback_id = ? AND outcome = 'connected'", [id], 30_000);
 
 t.test('booked through the IVR, called back through the operator: whisper, 1, the caller presses 1, bridged, outcome code', async (t) => {
   const ani = '0612350001';

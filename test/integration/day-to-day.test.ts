@@ -21,6 +21,7 @@ import {
   startPhone,
   STATE_DIR,
   eventually,
+  ari,
   waitForRow,
 } from './harness';
 import { writeAnsweringScenario } from './scenarios';
@@ -226,6 +227,17 @@ t.test('a real softphone (baresip) answers, transfers with *3 and keys the outco
     async () => query<{ id: string }>("SELECT id FROM calls WHERE caller = ? AND answered_by = 'bs1'", ani)[0],
     10_000,
   ).then((c) => [c]);
+  // the conversation listens to the operator's keys once the caller and the phone are bridged
+  // (answered_by is written a moment before)
+  await eventually(
+    'bs1 bridged with the caller',
+    async () => {
+      const channels = await ari<Array<{ id: string; name: string }>>('/channels');
+      const leg = channels.find((c) => c.name.startsWith('PJSIP/bs1-'));
+      return !!leg && (await ari<Array<{ channels: string[] }>>('/bridges')).some((b) => b.channels.includes(leg.id) && b.channels.length >= 2);
+    },
+    10_000,
+  );
   await bs1.keys('*3');
   const transfer = await waitForRow<{ official: string; unit: string }>(
     'the transfer answered by the office',

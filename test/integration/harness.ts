@@ -655,9 +655,18 @@ async function directAnswering(exited: () => boolean, match: (c: { id: string; n
       continue;
     }
     seen.add(leg.id);
-    const callId = await ari<{ value: string }>(`/channels/${encodeURIComponent(leg.id)}/variable?variable=${encodeURIComponent('CHANNEL(pjsip,call-id)')}`)
-      .then((v) => v.value)
-      .catch(() => undefined);
+    // a leg just created may not have its SIP dialog yet (no Call-ID to read): asked again
+    // until it has one or is gone; a leg left unfollowed would leave its agent waiting for a
+    // NOTIFY that never comes
+    let callId: string | undefined;
+    for (let i = 0; i < 100 && !callId && !exited(); i++) {
+      const read = await ari<{ value: string }>(`/channels/${encodeURIComponent(leg.id)}/variable?variable=${encodeURIComponent('CHANNEL(pjsip,call-id)')}`)
+        .then((v) => v.value || undefined)
+        .catch((err: { status?: number }) => (err.status === 404 ? null : undefined));
+      if (read === null) break; // the leg is gone
+      callId = read;
+      if (!callId) await sleep(100);
+    }
     if (callId) await followLeg(leg, callId, plan, fromOffset, { port, ip, done: exited });
   }
 }
