@@ -10,7 +10,7 @@ import path from 'node:path';
 import { startCheckpointer } from '../../controller/storage/checkpointer';
 import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
 import { CallbacksRepo } from '../../controller/storage/callbacks-repo';
-import { figure } from './figure';
+import { figure, percentile } from './figure';
 import { bookingRequest } from '../fixtures/booking-request';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -42,18 +42,17 @@ async function pass(withWorker: boolean): Promise<number[]> {
 }
 
 async function main(): Promise<void> {
-  const pct = (s: number[], p: number) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
   const inCommit = await pass(false);
   const worker = await pass(true);
   console.log(
-    `booking commit (WAL, the booking fsynced: synchronous=FULL, ${N} bookings), checkpoint worker: p50 ${pct(worker, 50).toFixed(3)} ms, p99 ${pct(worker, 99).toFixed(3)} ms, max ${worker.at(-1)!.toFixed(3)} ms`,
+    `booking commit (WAL, the booking fsynced: synchronous=FULL, ${N} bookings), checkpoint worker: p50 ${percentile(worker, 50).toFixed(3)} ms, p99 ${percentile(worker, 99).toFixed(3)} ms, max ${worker.at(-1)!.toFixed(3)} ms`,
   );
   console.log(
-    `  same, SQLite's checkpoints inside the commits:       p50 ${pct(inCommit, 50).toFixed(3)} ms, p99 ${pct(inCommit, 99).toFixed(3)} ms, max ${inCommit.at(-1)!.toFixed(3)} ms`,
+    `  same, SQLite's checkpoints inside the commits:       p50 ${percentile(inCommit, 50).toFixed(3)} ms, p99 ${percentile(inCommit, 99).toFixed(3)} ms, max ${inCommit.at(-1)!.toFixed(3)} ms`,
   );
   figure(
     'booking commit, p50 / p99 (checkpoint worker; checkpoints in the commit)',
-    `${pct(worker, 50).toFixed(3)} / ${pct(worker, 99).toFixed(3)} ms (${pct(inCommit, 50).toFixed(3)} / ${pct(inCommit, 99).toFixed(3)} ms)`,
+    `${percentile(worker, 50).toFixed(3)} / ${percentile(worker, 99).toFixed(3)} ms (${percentile(inCommit, 50).toFixed(3)} / ${percentile(inCommit, 99).toFixed(3)} ms)`,
     'p99 < 2 ms',
   );
 }

@@ -16,12 +16,12 @@
 //    RSS grows with V8's heap sizing under load even when nothing is retained per call.
 //   node dist/test/bench/capacity.js [max-level]
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PBX_CONTAINER, PODMAN, STATE_DIR, pbxCli } from '../integration/harness';
 import { writeCallerScenario } from '../integration/scenarios';
-import { figure } from './figure';
-import { sippLoad } from './load';
+import { figure, percentile } from './figure';
+import { loadStats, sippLoad } from './load';
 
 const MAX = Number(process.argv[2] ?? 3000);
 const LEVELS = [10, 25, 50, 100, 150, 200, 300, 400, 500, 600, 800, 1000, 1200, 1500, 2000, 2500, 3000].filter((n) => n <= MAX);
@@ -58,36 +58,8 @@ async function load(target: string, calls: number, rate: number, limit: number):
     extra: ['-trace_stat', '-fd', '1', '-trace_rtt', '-rtt_freq', '1', '-trace_err'],
     graceS: 30,
   });
-  const files = readdirSync(`${STATE_DIR}/sipp-logs/${id}`);
-  const stat = files.find((f) => f.endsWith('_.csv') || (f.includes('bench-caller') && f.endsWith('.csv') && !f.includes('rtt')));
-  let ok = 0;
-  let failed = calls;
-  let peak = 0;
-  if (stat) {
-    const lines = readFileSync(path.join(`${STATE_DIR}/sipp-logs/${id}`, stat), 'utf8')
-      .trim()
-      .split('\n');
-    const head = lines[0]!.split(';');
-    const last = lines.at(-1)!.split(';');
-    ok = Number(last[head.indexOf('SuccessfulCall(C)')]);
-    failed = Number(last[head.indexOf('FailedCall(C)')]);
-    // calls in progress, sampled each second (-fd 1): how many were really up at once
-    peak = Math.max(...lines.slice(1).map((l) => Number(l.split(';')[head.indexOf('CurrentCall')]) || 0));
-  }
-  const rttFile = files.find((f) => f.includes('rtt'));
-  const rtts = rttFile
-    ? readFileSync(path.join(`${STATE_DIR}/sipp-logs/${id}`, rttFile), 'utf8')
-        .trim()
-        .split('\n')
-        .slice(1)
-        .map((l) => Number(l.split(';')[1])) // Date_ms;response_time_ms;rtd_no
-        .filter((x) => Number.isFinite(x))
-    : [];
-  if (res.code !== 0 && failed === 0) failed = Math.max(1, calls - ok);
-  return { ok, failed, rtts, peak };
+  return loadStats(id, calls, res.code);
 }
-
-const pct = (xs: number[], p: number): number => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]! : NaN);
 
 // the bench never restarts the controller: found once, not by a pgrep every RSS sample
 let pid: number | undefined;
@@ -191,7 +163,7 @@ async function main(): Promise<void> {
       const before = { controller: cpuMs(controllerPid()), asterisk: cpuMs(astPid) };
       const r = await load(target, rate * 10, rate, 400);
       if (rate === 10) cpu[name] = { controller: cpuMs(controllerPid()) - before.controller, asterisk: cpuMs(astPid) - before.asterisk, calls: r.ok };
-      row.push(`${name} p50 ${pct(r.rtts, 50).toFixed(1)} ms p99 ${pct(r.rtts, 99).toFixed(1)} ms${r.failed ? ` (${r.failed} failed)` : ''}`);
+      row.push(`${name} p50 ${percentile(r.rtts, 50).toFixed(1)} ms p99 ${percentile(r.rtts, 99).toFixed(1)} ms${r.failed ? ` (${r.failed} failed)` : ''}`);
     }
     latency.push(`  INVITE -> 200 at ${rate} calls/s: ${row.join(' | ')}`);
     latencyFigures.push([

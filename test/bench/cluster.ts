@@ -8,13 +8,11 @@
 //    caller's own wait from its INVITE; node a restarted after.
 //   node dist/test/bench/cluster.js [max-level]
 import '../cluster/cluster-env';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { callIvr, STATE_DIR } from '../integration/harness';
+import { callIvr } from '../integration/harness';
 import { writeCallerScenario } from '../integration/scenarios';
 import { answeredOn, CARRIER, downCluster, EDGE, inviteToAnswerMs, killNode, NUMBER, restartNode, upCluster } from '../cluster/cluster-kit';
 import { figure } from './figure';
-import { sippLoad } from './load';
+import { loadStats, sippLoad } from './load';
 
 const MAX = Number(process.argv[2] ?? 400);
 const LEVELS = [10, 25, 50, 100, 150, 200, 300, 400, 600, 800].filter((n) => n <= MAX);
@@ -40,15 +38,7 @@ async function level(way: 'edge' | 'straight', n: number): Promise<{ ok: number;
     ip: way === 'edge' ? CARRIER : EDGE_IP,
     remote: way === 'edge' ? EDGE : NODE_A,
   });
-  const dir = `${STATE_DIR}/sipp-logs/${id}`;
-  const stat = readdirSync(dir).find((f) => f.endsWith('.csv') && !f.includes('rtt'));
-  if (!stat) return { ok: 0, failed: n };
-  const lines = readFileSync(path.join(dir, stat), 'utf8').trim().split('\n');
-  const head = lines[0]!.split(';');
-  const last = lines.at(-1)!.split(';');
-  const ok = Number(last[head.indexOf('SuccessfulCall(C)')]);
-  const failed = Number(last[head.indexOf('FailedCall(C)')]) || (res.code !== 0 ? Math.max(1, n - ok) : 0);
-  return { ok, failed };
+  return loadStats(id, n, res.code);
 }
 
 async function main(): Promise<void> {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { computeFigures } from '../../controller/monitoring/figures';
-import { figure } from './figure';
+import { figure, percentile } from './figure';
 import { CallbacksRepo, type BookingRequest } from '../../controller/storage/callbacks-repo';
 import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
 import { startCheckpointer } from '../../controller/storage/checkpointer';
@@ -23,8 +23,7 @@ const repo = new CallbacksRepo(db);
 // as the controller runs it: checkpoints in a worker, not inside the bookings
 const checkpointer = startCheckpointer(db, path.join(dir, 'bench.db'), 1000, (e) => console.error(`checkpoint: ${e}`));
 
-const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
-const fmt = (xs: number[]): string => `p50 ${pct(xs, 50).toFixed(3)} ms, p99 ${pct(xs, 99).toFixed(3)} ms`;
+const fmt = (xs: number[]): string => `p50 ${percentile(xs, 50).toFixed(3)} ms, p99 ${percentile(xs, 99).toFixed(3)} ms`;
 const time = (fn: () => unknown): number => {
   const t0 = performance.now();
   fn();
@@ -104,9 +103,9 @@ console.log(
 console.log(`  pick the next callbacks (dispatcher pass, 20 live among the history): ${fmt(picks)}`);
 console.log(`  booking commit with the history:                                     ${fmt(bookings)}`);
 console.log(`  month report of the busy directorate (${figures[0]!.callsReceived.toLocaleString('en')} calls):        ${fmt(reports)} (5 runs)`);
-figure(`database: next callbacks to dial among ${HISTORIC.toLocaleString('en')} historic requests, p99`, `${pct(picks, 99).toFixed(3)} ms`, '< 1 ms');
-figure('database: booking commit with that history, p99', `${pct(bookings, 99).toFixed(3)} ms`, '< 2 ms');
-figure(`database: a busy directorate's month report (${figures[0]!.callsReceived.toLocaleString('en')} calls), p50`, `${pct(reports, 50).toFixed(0)} ms`);
+figure(`database: next callbacks to dial among ${HISTORIC.toLocaleString('en')} historic requests, p99`, `${percentile(picks, 99).toFixed(3)} ms`, '< 1 ms');
+figure('database: booking commit with that history, p99', `${percentile(bookings, 99).toFixed(3)} ms`, '< 2 ms');
+figure(`database: a busy directorate's month report (${figures[0]!.callsReceived.toLocaleString('en')} calls), p50`, `${percentile(reports, 50).toFixed(0)} ms`);
 checkpointer.stop();
 db.close();
 rmSync(dir, { recursive: true, force: true });

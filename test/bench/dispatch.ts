@@ -10,7 +10,7 @@ import { CallbacksRepo } from '../../controller/storage/callbacks-repo';
 import { openDatabase } from '../../controller/storage/database';
 import { STATE_DIR, seededPassword, startCallee, startPhone, waitForRow } from '../integration/harness';
 import { writeAnsweringScenario } from '../integration/scenarios';
-import { figure } from './figure';
+import { figure, percentile } from './figure';
 import { bookingRequest } from '../fixtures/booking-request';
 
 const N = Number(process.argv[2] ?? 30);
@@ -47,8 +47,6 @@ function trace(file: string): Array<{ at: number; sent: boolean; line: string }>
   }
   return out;
 }
-
-const pct = (xs: number[], p: number): number => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
 async function main(): Promise<void> {
   queue(N);
@@ -90,9 +88,9 @@ async function main(): Promise<void> {
   }
   freeToInvite.sort((a, b) => a - b);
   console.log(
-    `dispatch: operator free (their BYE) -> next callback INVITE at their phone, ${freeToInvite.length} samples: p50 ${pct(freeToInvite, 50)} ms, p99 ${pct(freeToInvite, 99)} ms, max ${freeToInvite[freeToInvite.length - 1]} ms (target p99 < 250 ms: ${(pct(freeToInvite, 99) / 250).toFixed(2)} of it)`,
+    `dispatch: operator free (their BYE) -> next callback INVITE at their phone, ${freeToInvite.length} samples: p50 ${percentile(freeToInvite, 50)} ms, p99 ${percentile(freeToInvite, 99)} ms, max ${freeToInvite[freeToInvite.length - 1]} ms (target p99 < 250 ms: ${(percentile(freeToInvite, 99) / 250).toFixed(2)} of it)`,
   );
-  figure('dispatch: operator free -> next callback INVITE at the phone, p50 / p99', `${pct(freeToInvite, 50)} / ${pct(freeToInvite, 99)} ms`, 'p99 < 250 ms');
+  figure('dispatch: operator free -> next callback INVITE at the phone, p50 / p99', `${percentile(freeToInvite, 50)} / ${percentile(freeToInvite, 99)} ms`, 'p99 < 250 ms');
   if (registered && firstInvite) console.log(`dispatch: operator phone registered -> first callback INVITE: ${firstInvite - registered} ms`);
 }
 

@@ -1,7 +1,8 @@
 // SIPp as the benches' load: calls from the trunk's address in the agents container, `calls`
 // in all at `rate` per second and at most `limit` at once, with the RTP of each on its own
 // port. Its logs (and statistics, with -trace_stat) land in the stack's sipp-logs/<id>/.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { AGENTS_CONTAINER, PODMAN, run, STATE_DIR, TRUNK_IP, type RunResult } from '../integration/harness';
 
 export interface Load {
@@ -68,4 +69,38 @@ export function sippLoad(o: Load): Promise<RunResult> {
     ],
     { timeoutMs: (o.timeoutS + (o.graceS ?? 60)) * 1000 },
   );
+}
+
+/**
+ * What a load's statistics say (-trace_stat, sampled each second with -fd 1; -trace_rtt):
+ * calls ended well and failed, the most in progress in one sample, the INVITE -> 200 times.
+ * Without statistics every call counts as failed; a SIPp that failed counts at least one.
+ */
+export function loadStats(id: string, calls: number, code: number | null): { ok: number; failed: number; peak: number; rtts: number[] } {
+  const dir = `${STATE_DIR}/sipp-logs/${id}`;
+  const files = readdirSync(dir);
+  const stat = files.find((f) => f.endsWith('.csv') && !f.includes('rtt'));
+  let ok = 0;
+  let failed = calls;
+  let peak = 0;
+  if (stat) {
+    const lines = readFileSync(path.join(dir, stat), 'utf8').trim().split('\n');
+    const head = lines[0]!.split(';');
+    const last = lines.at(-1)!.split(';');
+    ok = Number(last[head.indexOf('SuccessfulCall(C)')]);
+    failed = Number(last[head.indexOf('FailedCall(C)')]);
+    // calls in progress, sampled each second: how many were really up at once
+    peak = Math.max(...lines.slice(1).map((l) => Number(l.split(';')[head.indexOf('CurrentCall')]) || 0));
+  }
+  const rttFile = files.find((f) => f.includes('rtt'));
+  const rtts = rttFile
+    ? readFileSync(path.join(dir, rttFile), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => Number(l.split(';')[1])) // Date_ms;response_time_ms;rtd_no
+        .filter((x) => Number.isFinite(x))
+    : [];
+  if (code !== 0 && failed === 0) failed = Math.max(1, calls - ok);
+  return { ok, failed, peak, rtts };
 }

@@ -4,6 +4,7 @@
 // threshold itself.
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
+import { percentile } from './figure';
 
 const file = process.argv[2] ?? '/tmp/ivr-test-state/ivr.db';
 if (!existsSync(file)) {
@@ -23,5 +24,6 @@ if (rows.length === 0) {
   process.exit(0);
 }
 const delays = rows.map((r) => Date.parse(r.offered) - Date.parse(r.started) - r.threshold).sort((a, b) => a - b);
-const pct = (p: number) => delays[Math.min(delays.length - 1, Math.floor((p / 100) * delays.length))]!;
-console.log(`offer delay after the N-th ring (${rows.length} calls from ${file}): p50 ${pct(50)} ms, p99 ${pct(99)} ms (threshold ${rows[0]!.threshold} ms)`);
+console.log(
+  `offer delay after the N-th ring (${rows.length} calls from ${file}): p50 ${percentile(delays, 50)} ms, p99 ${percentile(delays, 99)} ms (threshold ${rows[0]!.threshold} ms)`,
+);

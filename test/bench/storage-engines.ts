@@ -17,13 +17,12 @@ import { migratePostgres, openPostgres } from '../../controller/storage/postgres
 import { SqliteCallbackStore } from '../../controller/storage/sqlite-callback-store';
 import { bookingRequest } from '../fixtures/booking-request';
 import { startPostgres } from '../storage/postgres-server';
-import { figure } from './figure';
+import { figure, percentile } from './figure';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const BOOKINGS = Number(process.argv[2] ?? 2000);
 const CLAIMS = Number(process.argv[3] ?? 400);
-const pct = (s: number[], p: number): number => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-const ms = (s: number[]): string => `p50 ${pct(s, 50).toFixed(2)} ms, p99 ${pct(s, 99).toFixed(2)} ms`;
+const ms = (s: number[]): string => `p50 ${percentile(s, 50).toFixed(2)} ms, p99 ${percentile(s, 99).toFixed(2)} ms`;
 
 async function measure(engine: string, nodes: [CallbackStore, CallbackStore]): Promise<{ booking: number[]; claim: number[] }> {
   const [a, b] = nodes;
@@ -72,12 +71,12 @@ async function main(): Promise<void> {
     console.log(`claim with two nodes competing (${CLAIMS} requests, 4 dispatchers, each claimed once): SQLite ${ms(sqlite.claim)}; PostgreSQL ${ms(pg.claim)}`);
     figure(
       'booking commit p50 / p99, SQLite vs PostgreSQL (same run)',
-      `${pct(sqlite.booking, 50).toFixed(2)} / ${pct(sqlite.booking, 99).toFixed(2)} ms vs ${pct(pg.booking, 50).toFixed(2)} / ${pct(pg.booking, 99).toFixed(2)} ms`,
+      `${percentile(sqlite.booking, 50).toFixed(2)} / ${percentile(sqlite.booking, 99).toFixed(2)} ms vs ${percentile(pg.booking, 50).toFixed(2)} / ${percentile(pg.booking, 99).toFixed(2)} ms`,
       'p99 < 10 ms on PostgreSQL',
     );
     figure(
       'claim p50 / p99 with two nodes competing, SQLite vs PostgreSQL',
-      `${pct(sqlite.claim, 50).toFixed(2)} / ${pct(sqlite.claim, 99).toFixed(2)} ms vs ${pct(pg.claim, 50).toFixed(2)} / ${pct(pg.claim, 99).toFixed(2)} ms`,
+      `${percentile(sqlite.claim, 50).toFixed(2)} / ${percentile(sqlite.claim, 99).toFixed(2)} ms vs ${percentile(pg.claim, 50).toFixed(2)} / ${percentile(pg.claim, 99).toFixed(2)} ms`,
       'each claimed once',
     );
   } finally {
