@@ -1,7 +1,7 @@
 // The pure rules of calling back: which requests go to which operators now, what happens
 // to a request after each attempt, what the operator hears before the call. No I/O: the
 // dispatcher (dispatcher.ts) feeds these with the database and Asterisk's view.
-import type { Config, Directorate } from '../config/schema';
+import { primaryOf, type Config, type Directorate } from '../config/schema';
 import type { Prompt } from '../prompts/prompt';
 import type { ClosingFacts, NextRequestStatus } from '../storage/callback-store';
 import type { AttemptOutcome } from '../vocabulary/callbacks';
@@ -140,7 +140,7 @@ export function directoratesServedBy(config: Config, node: string, alive: (node:
   const up = (n: string): boolean => n === node || alive(n);
   return config.directorates
     .filter((d) => {
-      const primary = d.primary ?? cluster.nodes[0]!.id;
+      const primary = primaryOf(cluster, d);
       const order = [primary, ...cluster.nodes.map((n) => n.id).filter((n) => n !== primary)];
       return order.find(up) === node;
     })

@@ -564,6 +564,8 @@ export const trunkNamed = (trunks: readonly Pick<Trunk, 'id'>[], id: string): Pi
   trunks.find((x) => id === x.id || id === `${x.id}-auth` || id === `${x.id}-reg`);
 /** the trunk a directorate's numbers arrive on and its callbacks leave by */
 export const trunkOf = (config: Pick<Config, 'trunks'>, dp: Pick<Directorate, 'trunk'>): Trunk => config.trunks.find((x) => x.id === dp.trunk) ?? config.trunks[0]!;
+/** The cluster mode: the node that serves a directorate while it is alive, its own or the first node. */
+export const primaryOf = (cluster: Cluster, dp: Pick<Directorate, 'primary'>): string => dp.primary ?? cluster.nodes[0]!.id;
 export type ServiceHours = Directorate['hours'];
 export type OperatorRole = z.infer<typeof operatorSeedSchema>['role'];
 export const OPERATOR_ROLES: readonly OperatorRole[] = ['switchboard', 'staff', 'unit'];

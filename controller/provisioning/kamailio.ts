@@ -11,7 +11,7 @@
 //     same single trunk; it stays on the dialogs' path (Record-Route) for the BYEs.
 //   - Only the carriers' addresses are outside callers, as on one box: anything else is
 //     refused before it reaches a node.
-import type { Cluster, Config } from '../config/schema';
+import { primaryOf, type Cluster, type Config } from '../config/schema';
 
 export interface EdgeFiles {
   'kamailio.cfg': string;
@@ -20,9 +20,6 @@ export interface EdgeFiles {
 
 /** the dispatcher set of the directorates whose primary is the node at index i (1-based) */
 const setOf = (cluster: Cluster, node: string): number => cluster.nodes.findIndex((n) => n.id === node) + 1;
-
-/** The primary node of a directorate: its own, or the first node. */
-export const primaryOf = (config: Config, dp: { primary?: string | undefined }): string => dp.primary ?? config.cluster!.nodes[0]!.id;
 
 export function renderEdge(config: Config, dir: string): EdgeFiles {
   const cluster = config.cluster;
@@ -36,7 +33,7 @@ export function renderEdge(config: Config, dir: string): EdgeFiles {
       list.push(`${i + 1} sip:${n.address}:${n.port} 0 ${priority}`);
     });
   });
-  const numbers = config.directorates.flatMap((dp) => dp.numbers.map((n) => `  $sht(dp=>${n}) = ${setOf(cluster, primaryOf(config, dp))};`));
+  const numbers = config.directorates.flatMap((dp) => dp.numbers.map((n) => `  $sht(dp=>${n}) = ${setOf(cluster, primaryOf(cluster, dp))};`));
   const carriers = edge.carriers.map((a) => `$si == "${a}"`).join(' || ');
   const cfg = `#!KAMAILIO
 # The cluster's edge, generated from the configuration by ivrctl cluster edge-config: do not

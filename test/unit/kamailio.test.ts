@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseConfig } from '../../controller/config/load';
 import { renderDirectorateExtensions } from '../../controller/provisioning/asterisk-includes';
-import { primaryOf, renderEdge } from '../../controller/provisioning/kamailio';
+import { primaryOf } from '../../controller/config/schema';
+import { renderEdge } from '../../controller/provisioning/kamailio';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const fixture = readFileSync(path.join(root, 'test', 'fixtures', 'ivr-cluster.yaml'), 'utf8');
@@ -58,7 +59,7 @@ t.test("a node's dialplan in a cluster: a call its controller never took is refu
 
 t.test("a directorate without a primary is the first node's; the cluster section's mistakes name their field", async (t) => {
   const c = cfg(fixture.replace('    primary: b\n', ''));
-  t.equal(primaryOf(c, c.directorates[1]!), 'a');
+  t.equal(primaryOf(c.cluster!, c.directorates[1]!), 'a');
   t.match(renderEdge(c, '/x')['kamailio.cfg'], /\$sht\(dp=>0611000102\) = 1;/);
   t.throws(() => cfg(fixture.replace('primary: b', 'primary: z')), /directorates\[1\]\.primary: unknown node "z"/);
   t.throws(() => cfg(fixture.replace('- { id: b, address: 10.77.2.2 }', '- { id: a, address: 10.77.2.2 }')), /cluster\.nodes\[1\]\.id: duplicate node id "a"/);
