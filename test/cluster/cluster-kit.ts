@@ -88,17 +88,21 @@ export function inviteToAnswerMs(r: SippResult): number {
   return (msgs.find((m) => !m.sent && m.line.startsWith('SIP/2.0 200'))?.at ?? NaN) - (msgs.find((m) => m.sent && m.line.startsWith('INVITE'))?.at ?? NaN);
 }
 
+/** SIGKILL to a node's controller and its supervisor (as a crash with nobody to restart it). */
+export const killController = (n: Node): Promise<void> =>
+  must(`kill node ${n}'s controller`, run('bash', [path.join(ROOT, 'docker', 'stack.sh'), 'controller-stop'], { env: nodeEnv(n, { KILL: '1' }), timeoutMs: 60_000 }));
+
+/** A node's controller started again, as its service manager would; resolves once it is ready. */
+export const startController = (n: Node): Promise<void> =>
+  must(`node ${n}'s controller`, inNs(`ivr-cl-${n}`, 'bash', [path.join(ROOT, 'docker', 'stack.sh'), 'controller-start'], nodeEnv(n)));
+
 /** SIGKILL to a node's Asterisk (stopped, so that its container engine does not restart it) and controller. */
 export async function killNode(n: Node): Promise<void> {
-  const [pbx, controller] = await Promise.all([
-    run('podman', [...PODMAN, 'stop', '-t', '0', `ivr-test-asterisk-${nodeStack(n)}`]),
-    run('bash', [path.join(ROOT, 'docker', 'stack.sh'), 'controller-stop'], { env: nodeEnv(n, { KILL: '1' }), timeoutMs: 60_000 }),
-  ]);
-  if (pbx.code !== 0 || controller.code !== 0) throw new Error(`kill node ${n}: ${pbx.stderr}${controller.stderr}`);
+  await Promise.all([must(`kill node ${n}'s Asterisk`, run('podman', [...PODMAN, 'stop', '-t', '0', `ivr-test-asterisk-${nodeStack(n)}`])), killController(n)]);
 }
 
 /** A node back: its Asterisk started again (from inside its namespace: a container of the host network joins the one podman runs in), its controller. */
 export async function restartNode(n: Node): Promise<void> {
   await must(`node ${n} back`, inNs(`ivr-cl-${n}`, 'podman', [...PODMAN, 'start', `ivr-test-asterisk-${nodeStack(n)}`]));
-  await must(`node ${n} controller`, inNs(`ivr-cl-${n}`, 'bash', [path.join(ROOT, 'docker', 'stack.sh'), 'controller-start'], nodeEnv(n)));
+  await startController(n);
 }

@@ -9,9 +9,8 @@
 // again. (Shared state on PostgreSQL and callbacks across the nodes come next: issue 19.)
 import './cluster-env';
 import t from 'tap';
-import { agentReport, callIvr, eventually, ROOT, run, sippMessages, type SippResult } from '../integration/harness';
-import { answeredOn, CARRIER, downCluster, EDGE, inNs, inviteToAnswerMs, killNode, must, nodeEnv, NUMBER, restartNode, upCluster } from './cluster-kit';
-import path from 'node:path';
+import { agentReport, callIvr, eventually, sippMessages, type SippResult } from '../integration/harness';
+import { answeredOn, CARRIER, downCluster, EDGE, inviteToAnswerMs, killController, killNode, NUMBER, restartNode, startController, upCluster } from './cluster-kit';
 
 t.before(upCluster);
 t.teardown(downCluster);
@@ -35,7 +34,7 @@ t.test("each directorate's calls reach its primary node; only the carriers are o
 });
 
 t.test("node a's controller down, its Asterisk up: c-one's calls go to node b's controller at once, not to a's apology", async (t) => {
-  await must('kill node a controller', run('bash', [path.join(ROOT, 'docker', 'stack.sh'), 'controller-stop'], { env: nodeEnv('a', { KILL: '1' }), timeoutMs: 60_000 }));
+  await killController('a');
   const r = await call(NUMBER.a, '0612500021');
   t.equal(r.code, 0, 'answered', { report: r.code === 0 ? undefined : agentReport(r) });
   t.equal(answeredOn('0612500021')?.node, 'b', "by node b's controller (a's Asterisk refused it with 503, the edge passed it on)");
@@ -45,7 +44,7 @@ t.test("node a's controller down, its Asterisk up: c-one's calls go to node b's 
     sippMessages(r).some((m) => /^SIP\/2\.0 503/.test(m.line)),
     'the caller never saw the 503: the edge took it',
   );
-  await must('node a controller back', inNs('ivr-cl-a', 'bash', [path.join(ROOT, 'docker', 'stack.sh'), 'controller-start'], nodeEnv('a')));
+  await startController('a');
   // the edge marked a out at the 503 and brings it back at its next OPTIONS (every second)
   let tries = 0;
   await eventually(
