@@ -32,7 +32,12 @@ export class SqliteCallbackStore implements CallbackStore {
 
   /** pending -> dialing plus a live attempt row, or nothing (someone else got there first). */
   claimNow(callbackId: number, operator: string, operatorChannel: string, now: Date, node: string | null = null): number | undefined {
-    return this.durably(() => (this.callbacks.claim(callbackId, now) ? this.attempts.open(callbackId, operator, operatorChannel, now, node) : undefined));
+    return this.durably(() => this.claimIn(callbackId, operator, operatorChannel, now, node));
+  }
+
+  /** the claim's statements, inside the caller's transaction */
+  private claimIn(callbackId: number, operator: string, operatorChannel: string, now: Date, node: string | null): number | undefined {
+    return this.callbacks.claim(callbackId, now) ? this.attempts.open(callbackId, operator, operatorChannel, now, node) : undefined;
   }
 
   callerDialingNow(attemptId: number, callerChannel: string, now: Date): number {
@@ -71,8 +76,8 @@ export class SqliteCallbackStore implements CallbackStore {
     // one writer at a time on SQLite: the oldest due request is read and claimed in one transaction
     return this.durably(() => {
       const next = this.callbacks.due(dp, now, 1)[0];
-      if (!next || !this.callbacks.claim(next.id, now)) return undefined;
-      return { callbackId: next.id, attemptId: this.attempts.open(next.id, operator, operatorChannel, now, node) };
+      const attemptId = next && this.claimIn(next.id, operator, operatorChannel, now, node);
+      return attemptId === undefined ? undefined : { callbackId: next!.id, attemptId };
     });
   }
 
