@@ -463,7 +463,7 @@ export async function startPhone(o: {
   maxCalls?: number;
   busyAtOnce?: boolean;
 }): Promise<Phone> {
-  const { directionsOfScenario, registrationCallId, registrationCallPattern, writeRegisterScenario } = await import('./scenarios');
+  const { directionsOfScenario, registrationCallIds, registrationCallPattern, writeRegisterScenario } = await import('./scenarios');
   const holdMs = o.holdMs ?? PHONE_HOLD_BOUND_MS;
   const registration = writeRegisterScenario(`phone-register-${o.id}-${++phoneSeq}`, holdMs);
   const rtp = await rtpCounter('127.0.0.1', o.rtpPort, { speak: true });
@@ -476,7 +476,7 @@ export async function startPhone(o: {
     service: o.id,
     auth: { user: o.id, password: o.password },
     vars: { rtp_ip: '127.0.0.1', rtp_port: o.rtpPort },
-    extra: ['-rxsf', o.rxScenario, '-aa', '-m', String(o.maxCalls ?? 2), '-cid_str', registrationCallId(o.id)],
+    extra: ['-rxsf', o.rxScenario, '-aa', '-m', String(o.maxCalls ?? 2), '-cid_str', registrationCallIds(o.id)],
     timeoutMs: holdMs + 30_000,
   }).finally(() => rtp.close());
   let exited: SippResult | undefined;

@@ -46,12 +46,23 @@ function directionsOf<S extends object>(steps: readonly S[], busyOf: (s: S) => n
   return out;
 }
 
-/** How long a caller's step keeps it busy: a pause, a talk, or its keys being sent (play_dtmf returns at once). */
-const stepMs = (s: CallerStep): number => ('pause' in s ? s.pause : 'talk' in s ? s.talk : 'keys' in s ? s.keys.length * 2 * DTMF_MS + 200 : 0);
+/**
+ * How long a step keeps an agent busy: a pause, a talk, its keys being sent (play_dtmf
+ * returns at once and sends one digit every 240 ms), its SIP INFO keys (each answered, then a
+ * 300 ms gap).
+ */
+const stepMs = (s: CallerStep | AnswerStep): number =>
+  'pause' in s ? s.pause : 'talk' in s ? s.talk : 'keys' in s ? s.keys.length * 2 * DTMF_MS + 200 : 'info' in s ? s.info.length * 400 : 0;
 export const callerDirections = (steps: readonly CallerStep[]): Direction[] => directionsOf(steps, stepMs);
 
-/** The SIPp steps of a script's voice, talk, wait (heard, cue) and pause steps, shared by callers and answering agents. */
-function commonStep(s: { pause: number } | { voice: true } | { talk: number } | { heard: string } | { cue: string }, voicing: { on: boolean }, waitMs: number): string {
+/** The SIPp steps of a script's keys (RFC 4733), voice, talk, wait (heard, cue) and pause steps, shared by callers and answering agents. */
+function commonStep(
+  s: { pause: number } | { keys: string } | { voice: true } | { talk: number } | { heard: string } | { cue: string },
+  voicing: { on: boolean },
+  waitMs: number,
+): string {
+  // wait for the last digit, so the next step's keys never interleave with these
+  if ('keys' in s) return `\n  <nop><action><exec play_dtmf="${s.keys},${DTMF_MS}"/></action></nop>\n  <pause milliseconds="${stepMs(s)}"/>`;
   if ('pause' in s) return `\n  <pause milliseconds="${s.pause}"/>`;
   if ('heard' in s || 'cue' in s) return notified(waitMs);
   // the tone loops until the call ends: started once
@@ -162,10 +173,7 @@ export function writeCallerScenario(name: string, steps: CallerStep[], opts: { w
   let hangsUp = false;
   const voicing = { on: false };
   for (const s of steps) {
-    // play_dtmf returns at once and sends one digit every 240 ms (120 ms tone + gap): wait
-    // for the last one, so the next step's keys never interleave with these
-    if ('keys' in s) body += `\n  <nop><action><exec play_dtmf="${s.keys},${DTMF_MS}"/></action></nop>\n  <pause milliseconds="${stepMs(s)}"/>`;
-    else if ('hangup' in s) hangsUp = true;
+    if ('hangup' in s) hangsUp = true;
     else body += commonStep(s, voicing, 60_000);
   }
   const ending = hangsUp
@@ -315,14 +323,16 @@ ${answer200()}
   return write(`${name}.xml`, xml);
 }
 
+/** how a phone's registration Call-IDs start (operator ids are letters, digits and "-") */
+const registrationPrefix = (id: string): string => `phone-reg-${id}-`;
 /**
- * The Call-ID of a phone's registration call n (SIPp's -cid_str, %u the call's number, %s its
- * address): the test's NOTIFY to it (Phone.stop) ends the hold. SIPp starts as many
+ * The Call-IDs SIPp gives a phone's registration calls (-cid_str: %u the call's number, %s its
+ * address): the test's NOTIFY to each (Phone.stop) ends the hold. SIPp starts as many
  * registration calls as -m allows (the same binding, refreshed by each).
  */
-export const registrationCallId = (id: string, n: number | '%u' = '%u', ip = '%s'): string => `phone-reg-${id}-${n}@${ip}`;
-/** the Call-IDs of a phone's registration calls, whatever their numbers */
-export const registrationCallPattern = (id: string): RegExp => new RegExp(`^phone-reg-${id.replace(/[^a-z0-9-]/gi, '')}-\\d+@`);
+export const registrationCallIds = (id: string): string => `${registrationPrefix(id)}%u@%s`;
+/** those Call-IDs, whatever their numbers: SIPp's call numbers are shared with the calls it received */
+export const registrationCallPattern = (id: string): RegExp => new RegExp(`^${registrationPrefix(id)}\\d+@`);
 
 /**
  * Registration side of a phone: REGISTER with digest auth, stay registered until the test
@@ -477,9 +487,6 @@ function write(file: string, xml: string): string {
  */
 export type AnswerStep = { pause: number } | { keys: string } | { info: string } | { voice: true } | { talk: number } | { bye: true } | { heard: string } | { cue: string };
 
-const answerStepMs = (s: AnswerStep): number =>
-  'pause' in s ? s.pause : 'talk' in s ? s.talk : 'keys' in s ? s.keys.length * 2 * DTMF_MS + 200 : 'info' in s ? s.info.length * 400 : 0;
-
 /** An answering agent's waits (heard, cue), by scenario path: the test follows each of its legs with them. */
 const answerDirections = new Map<string, Direction[]>();
 export const directionsOfScenario = (scenario: string): Direction[] => answerDirections.get(scenario) ?? [];
@@ -513,13 +520,12 @@ ${body ? `\n${body}` : ''}
   let hangsUp = false;
   const voicing = { on: false };
   for (const s of o.steps) {
-    if ('keys' in s) body += `\n  <nop><action><exec play_dtmf="${s.keys},${DTMF_MS}"/></action></nop>\n  <pause milliseconds="${answerStepMs(s)}"/>`;
-    else if ('info' in s)
+    if ('info' in s)
       for (const d of s.info) body += request('INFO', '\n      Content-Type: application/dtmf-relay', `      Signal=${d}\n      Duration=160`) + '\n  <pause milliseconds="300"/>';
     else if ('bye' in s) hangsUp = true;
     else body += commonStep(s, voicing, 120_000);
   }
-  const plan = directionsOf(o.steps, answerStepMs, o.answerAfterMs);
+  const plan = directionsOf(o.steps, stepMs, o.answerAfterMs);
   const ending = hangsUp ? request('BYE', '') : `\n  <recv request="BYE" timeout="120000"/>${okToBye}`;
   const fromCheck = o.expectFrom ? `\n      <ereg regexp="${o.expectFrom}" search_in="hdr" header="From:" check_it="true" assign_to="from_check"/>` : '';
   const c = o.carrier;
