@@ -24,6 +24,8 @@ export const PBX_CONTAINER = `ivr-test-asterisk${suffix}`;
 export const AGENTS_CONTAINER = `ivr-test-agents${suffix}`;
 /** the stack's prompts: a copy of sounds/gen (built for the test config), rebuilt by its controller on a reload */
 export const SOUNDS_DIR = path.join(STATE_DIR, 'sounds');
+/** the scenarios written per test (scenarios.ts), which the agents container sees as /scen */
+export const SCEN_DIR = path.join(STATE_DIR, 'scenarios');
 export const TRUNK_IP = '127.0.0.2';
 /** the carrier trunks of the test config (trunks.test.ts): a registrar, and a carrier challenging INVITEs (127.0.0.3 stays an address that is no trunk: trunk-security.test.ts) */
 export const REGISTRAR_IP = '127.0.0.5';
@@ -42,8 +44,7 @@ export async function startAgents(netns?: string): Promise<void> {
   // in another network namespace than this process's: podman run from inside it
   const podman = (args: string[]): Promise<RunResult> =>
     netns ? run('nsenter', [`--net=/run/netns/${netns}`, 'podman', ...args], { timeoutMs: 60_000 }) : run('podman', args, { timeoutMs: 60_000 });
-  const scenarios = path.join(STATE_DIR, 'scenarios');
-  mkdirSync(scenarios, { recursive: true });
+  mkdirSync(SCEN_DIR, { recursive: true });
   mkdirSync(path.join(STATE_DIR, 'sipp-logs'), { recursive: true });
   // SIPp needs NET_RAW for play_dtmf (RTP events from a raw socket); only this container has it
   const agents = await podman([
@@ -65,7 +66,7 @@ export async function startAgents(netns?: string): Promise<void> {
     '-v',
     `${path.join(STATE_DIR, 'sipp-logs')}:/tmp/sipp-logs`,
     '-v',
-    `${scenarios}:/scen`,
+    `${SCEN_DIR}:/scen`,
     IMAGE,
     'sleep',
     'infinity',

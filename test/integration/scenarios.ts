@@ -3,9 +3,9 @@
 // They are written into the state dir, which the agents container sees as /scen.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { STATE_DIR } from './harness';
+import { SCEN_DIR } from './harness';
 
-export const SCEN_DIR = path.join(STATE_DIR, 'scenarios');
+export { SCEN_DIR };
 /** duration of one RFC 4733 digit sent by a test caller */
 const DTMF_MS = 120;
 

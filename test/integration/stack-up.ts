@@ -3,10 +3,9 @@
 // real Asterisk container, the controller, the SIP agents container). If anything cannot start, this exits non-zero and the run
 // fails: integration tests never skip. --prompts-only builds the test config's prompts in
 // sounds/gen and stops there (the parallel runner does it once for all its stacks).
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AGENTS_CONTAINER, CARRIER_PASSWORD, PBX_CONTAINER, PODMAN, ROOT, SOUNDS_DIR, STATE_DIR, TEST_CONFIG, resetStateDir, run, stack, stackEnv, startAgents } from './harness';
-import { SCEN_DIR } from './scenarios';
 import { copyShortPrompts } from './short-prompts';
 
 /** today's date in Rome, for the directorate that is closed "today" */
@@ -20,8 +19,6 @@ async function main(): Promise<void> {
     await stack('down');
   }
   resetStateDir();
-  mkdirSync(path.join(STATE_DIR, 'sipp-logs'), { recursive: true });
-  mkdirSync(SCEN_DIR, { recursive: true });
   // the carrier trunks' password (trunks.test.ts), named relative to the config by passwordFile
   writeFileSync(path.join(STATE_DIR, 'carrier.password'), `${CARRIER_PASSWORD}\n`, { mode: 0o600 });
   // the fixture: the integration tests', or another one (IVR_TEST_CONFIG_FROM: the cluster test's nodes)
