@@ -14,6 +14,36 @@ import { UsageError } from '../../errors';
 
 const quietLog = { info: () => {}, warn: () => {}, error: () => {} };
 
+interface Migrated {
+  where: string;
+  applied: string[];
+  version: number;
+}
+
+function migrateFile(file: string, root: string): Migrated {
+  const conn = openDatabase(file);
+  try {
+    const applied = migrate(conn, readMigrations(migrationsDir(root)));
+    return { where: file, applied, version: schemaVersion(conn) };
+  } finally {
+    conn.close();
+  }
+}
+
+/** The cluster mode's shared database; the driver's message ("connect ECONNREFUSED …") said with where. */
+async function migrateShared(dbUrl: string, root: string): Promise<Migrated> {
+  const where = redactedUrl(dbUrl);
+  const pool = openPostgres(dbUrl, { max: 1, application: 'ivrctl' });
+  try {
+    const applied = await migratePostgres(pool, readMigrations(postgresMigrationsDir(root)));
+    return { where, applied, version: await schemaVersionPg(pool) };
+  } catch (err) {
+    throw new Error(`${where}: ${(err as Error).message}`);
+  } finally {
+    await pool.end();
+  }
+}
+
 export function registerDb(program: Command, cli: Cli): void {
   const db = program.command('db').description('the SQLite database ($IVR_DB)');
   db.command('migrate')
@@ -24,35 +54,11 @@ export function registerDb(program: Command, cli: Cli): void {
       '\nExamples:\n  ivrctl db migrate\n  IVR_DB=postgres://ivr:…@10.0.0.5:5432/ivr ivrctl db migrate\nThe controller also migrates at start; running both at once is safe (each migration takes the write lock; on PostgreSQL, an advisory lock).',
     )
     .action(async (opts: { json?: boolean }) => {
-      if (cli.env.dbUrl) {
-        const pool = openPostgres(cli.env.dbUrl, { max: 1, application: 'ivrctl' });
-        try {
-          const url = redactedUrl(cli.env.dbUrl);
-          // the driver's message ("connect ECONNREFUSED …") said with where
-          const [applied, version] = await migratePostgres(pool, readMigrations(postgresMigrationsDir(cli.env.root)))
-            .then(async (names) => [names, await schemaVersionPg(pool)] as const)
-            .catch((err: Error) => {
-              throw new Error(`${url}: ${err.message}`);
-            });
-          if (opts.json) return cli.print.json({ url, applied, schemaVersion: version });
-          for (const m of applied) cli.print.line(`migration applied: ${m}`);
-          cli.print.line(`${url}: schema version ${version}${applied.length === 0 ? ' (up to date)' : ''}`);
-          return;
-        } finally {
-          await pool.end();
-        }
-      }
-      const file = cli.env.dbFile;
-      const conn = openDatabase(file);
-      try {
-        const applied = migrate(conn, readMigrations(migrationsDir(cli.env.root)));
-        const version = schemaVersion(conn);
-        if (opts.json) return cli.print.json({ file, applied, schemaVersion: version });
-        for (const m of applied) cli.print.line(`migration applied: ${m}`);
-        cli.print.line(`${file}: schema version ${version}${applied.length === 0 ? ' (up to date)' : ''}`);
-      } finally {
-        conn.close();
-      }
+      // the database migrated: where (the file, or the URL without its password), what was applied, the version
+      const r = cli.env.dbUrl ? await migrateShared(cli.env.dbUrl, cli.env.root) : migrateFile(cli.env.dbFile, cli.env.root);
+      if (opts.json) return cli.print.json({ ...(cli.env.dbUrl ? { url: r.where } : { file: r.where }), applied: r.applied, schemaVersion: r.version });
+      for (const m of r.applied) cli.print.line(`migration applied: ${m}`);
+      cli.print.line(`${r.where}: schema version ${r.version}${r.applied.length === 0 ? ' (up to date)' : ''}`);
     });
   db.command('backup <file>')
     .description('an online copy of the database (consistent while the controller writes), checked after writing')
