@@ -36,17 +36,24 @@ export function openPostgres(url: string, opts: { max?: number; application?: st
   });
 }
 
-/** Runs fn in one transaction on one client of the pool: committed when it returns, rolled back when it throws. */
-export async function inTransaction<T>(pool: Pg, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+/** Runs fn in one transaction on this client: committed when it returns, rolled back when it throws. */
+async function transaction<T>(client: pg.PoolClient, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
   try {
-    await client.query('BEGIN');
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
+  }
+}
+
+/** Runs fn in one transaction on one client of the pool. */
+export async function inTransaction<T>(pool: Pg, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    return await transaction(client, fn);
   } finally {
     client.release();
   }
@@ -72,16 +79,14 @@ export async function migratePostgres(pool: Pg, migrations: Migration[], now: ()
     await client.query('CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)');
     const current = await schemaVersionPg(client);
     if (current > migrations.length) throw new Error(`database schema version ${current} is newer than this program (${migrations.length}): upgrade the program`);
+    // on the client that holds the advisory lock (a session's)
     for (const m of migrations.filter((x) => x.version > current)) {
-      await client.query('BEGIN');
-      try {
-        await client.query(m.sql);
-        await client.query('INSERT INTO schema_version (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, now().toISOString()]);
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK');
-        throw new Error(`migration ${m.name} failed: ${(err as Error).message}`);
-      }
+      await transaction(client, async (tx) => {
+        await tx.query(m.sql);
+        await tx.query('INSERT INTO schema_version (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, now().toISOString()]);
+      }).catch((err: Error) => {
+        throw new Error(`migration ${m.name} failed: ${err.message}`);
+      });
       applied.push(m.name);
     }
   } finally {
