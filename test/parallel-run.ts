@@ -62,6 +62,22 @@ const ranWhole = (what: string, r: Ran): string =>
   r.code !== 0 && !/^not ok \d+ - /m.test(r.out) ? `${r.out}\n${failure(`${what}: tap exited ${r.code} without a test result`, r.out)}` : r.out;
 
 /**
+ * Runs tap on one file (through `run`: in a namespace). tap's runner empties .tap/processinfo
+ * when it starts, unless it runs from a "save" list: six runners starting while the others'
+ * tests write there made one fail (ENOTEMPTY) before running its file. Each runs from a list
+ * of its one file, named after its runner.
+ */
+async function tapOne(runner: string, file: string, run: (args: string[]) => Promise<Ran>): Promise<Ran> {
+  const save = path.join('.tap', `${runner}.list`);
+  writeFileSync(path.join(ROOT, save), `${path.relative(ROOT, path.resolve(ROOT, file)).split(path.sep).join('/')}\n`);
+  try {
+    return await run([...TAP_ARGS, '--jobs=1', `--save=${save}`, file]);
+  } finally {
+    rmSync(path.join(ROOT, save), { force: true });
+  }
+}
+
+/**
  * The cluster files, one after the other, each in the edge namespace of the cluster's own
  * network (test/cluster/net.sh: an edge and two nodes, each node a stack the file starts).
  */
@@ -71,13 +87,10 @@ async function runClusterFiles(files: string[]): Promise<Array<{ file: string; r
   for (const file of files) {
     const started = Date.now();
     const up = await exec('bash', [net, 'up']);
-    const save = path.join('.tap', 'cluster.list');
-    writeFileSync(path.join(ROOT, save), `${path.relative(ROOT, path.resolve(ROOT, file)).split(path.sep).join('/')}\n`);
     const r =
       up.code !== 0
         ? { code: up.code, out: failure(`${file}: the cluster network`, up.out) }
-        : await exec('nsenter', ['--net=/run/netns/ivr-cl-edge', TAP, ...TAP_ARGS, '--jobs=1', `--save=${save}`, file]);
-    rmSync(path.join(ROOT, save), { force: true });
+        : await tapOne('cluster', file, (args) => exec('nsenter', ['--net=/run/netns/ivr-cl-edge', TAP, ...args]));
     await exec('bash', [net, 'down']);
     out.push({ file, r, seconds: Math.round((Date.now() - started) / 1000) });
   }
@@ -145,13 +158,7 @@ async function main(): Promise<void> {
             }
           }
           const started = Date.now();
-          // tap's runner empties .tap/processinfo when it starts, unless it runs from a "save"
-          // list: six runners starting while the others' tests write there made one fail
-          // (ENOTEMPTY) before running its file. Each runs from a list of its one file.
-          const save = path.join('.tap', `stack-${k}.list`);
-          writeFileSync(path.join(ROOT, save), `${path.relative(ROOT, path.resolve(ROOT, file)).split(path.sep).join('/')}\n`);
-          const r = await inStack(k, TAP, [...TAP_ARGS, '--jobs=1', `--save=${save}`, file], process.env);
-          rmSync(path.join(ROOT, save), { force: true });
+          const r = await tapOne(`stack-${k}`, file, (args) => inStack(k, TAP, args, process.env));
           measured[name(file)] = Math.round((Date.now() - started) / 1000);
           emit(`${ranWhole(file, r)}# ${name(file)}: stack ${k}, ${measured[name(file)]} s, exit ${r.code}\n`);
         }
