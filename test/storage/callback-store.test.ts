@@ -38,6 +38,19 @@ interface Engine {
 }
 
 let schemas = 0;
+/** A schema of its own on the server for one test (dropped after it), and `nodes` pools in it. */
+async function freshSchema(t: Test, nodes: number): Promise<{ schema: string; pools: Pg[] }> {
+  const schema = `t${process.pid}_${++schemas}`;
+  const admin = openPostgres(server.url, { max: 1 });
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const pools = Array.from({ length: nodes }, () => openPostgres(server.url, { schema }));
+  t.teardown(async () => {
+    await Promise.all(pools.map((p) => p.end()));
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    await admin.end();
+  });
+  return { schema, pools };
+}
 const ENGINES: Engine[] = [
   {
     name: 'sqlite',
@@ -56,16 +69,8 @@ const ENGINES: Engine[] = [
   {
     name: 'postgres',
     async open(t) {
-      const schema = `t${process.pid}_${++schemas}`;
-      const admin = openPostgres(server.url, { max: 1 });
-      await admin.query(`CREATE SCHEMA ${schema}`);
-      const pools: Pg[] = [openPostgres(server.url, { schema }), openPostgres(server.url, { schema })];
+      const { pools } = await freshSchema(t, 2);
       await migratePostgres(pools[0]!, PG_MIGRATIONS);
-      t.teardown(async () => {
-        await Promise.all(pools.map((p) => p.end()));
-        await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-        await admin.end();
-      });
       return [new PostgresCallbackStore(pools[0]!), new PostgresCallbackStore(pools[1]!)];
     },
   },
@@ -201,17 +206,14 @@ t.test('after the migrations both engines have the same tables, columns and inde
   const dir = mkdtempSync(path.join(os.tmpdir(), 'schema-parity-'));
   const db = openDatabase(path.join(dir, 'ivr.db'));
   migrate(db, SQLITE_MIGRATIONS);
-  const schema = `parity${process.pid}`;
-  const admin = openPostgres(server.url, { max: 1 });
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  const pool = openPostgres(server.url, { schema });
-  t.teardown(async () => {
+  t.teardown(() => {
     db.close();
     rmSync(dir, { recursive: true, force: true });
-    await pool.end();
-    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-    await admin.end();
   });
+  const {
+    schema,
+    pools: [pool],
+  } = await freshSchema(t, 1);
   t.same(
     await migratePostgres(pool, PG_MIGRATIONS),
     PG_MIGRATIONS.map((m) => m.name),
