@@ -2,7 +2,7 @@
 // (from the database) and the directorates' numbers (from the configuration). Pure: the
 // caller writes them (provisioning/provisioner.ts) and reloads Asterisk.
 import { createHash } from 'node:crypto';
-import { trunkOf, type Config } from '../config/schema';
+import { trunkOf, type Cluster, type Config } from '../config/schema';
 import type { OperatorRow } from '../storage/operators-repo';
 import { inboundForms } from '../telephony/trunk-numbers';
 
@@ -12,24 +12,26 @@ export const SIP_REALM = 'ivr';
 /** HA1 of RFC 2617 digest auth: what Asterisk's auth_type=md5 stores instead of the password. */
 export const digestHa1 = (user: string, password: string, realm = SIP_REALM): string => createHash('md5').update(`${user}:${realm}:${password}`).digest('hex');
 
-export function renderPjsipOperators(ops: readonly OperatorRow[]): string {
+/** the header the cluster's edge puts on an operator's REGISTER once it has checked the password */
+export const EDGE_OPERATOR_HEADER = 'X-IVR-Operator';
+
+/**
+ * One box: each phone registers here with its digest password. In a cluster the phones
+ * register through the edge (Kamailio), which checks the password and passes the REGISTER to
+ * every node with a Path, so that each node rings the phone through the edge: a node then
+ * recognises the operator by the header the edge added (and removes from everything else),
+ * and keeps the Path instead of rewriting the contact to the edge's address.
+ */
+export function renderPjsipOperators(ops: readonly OperatorRow[], cluster?: Cluster): string {
   const out = ['; generated from the operators table by the controller / ivrctl: do not edit', ''];
   for (const op of ops) {
-    out.push(
-      `; ${op.role} of ${op.dp}${op.unit ? ` (unit ${op.unit})` : ''}`,
-      `[${op.id}](operator-endpoint)`,
-      `auth = ${op.id}-auth`,
-      `aors = ${op.id}`,
-      `callerid = "${op.id}" <${op.id}>`,
-      `set_var = IVR_OPERATOR=${op.id}`,
-      '',
-      `[${op.id}-auth](operator-auth)`,
-      `username = ${op.id}`,
-      `md5_cred = ${op.ha1}`,
-      '',
-      `[${op.id}](operator-aor)`,
-      '',
-    );
+    out.push(`; ${op.role} of ${op.dp}${op.unit ? ` (unit ${op.unit})` : ''}`, `[${op.id}](operator-endpoint)`);
+    if (cluster) out.push('rewrite_contact = no');
+    else out.push(`auth = ${op.id}-auth`);
+    out.push(`aors = ${op.id}`, `callerid = "${op.id}" <${op.id}>`, `set_var = IVR_OPERATOR=${op.id}`, '');
+    if (cluster) out.push(`[${op.id}-edge]`, 'type = identify', `endpoint = ${op.id}`, `match_header = ${EDGE_OPERATOR_HEADER}: ${op.id}`, '');
+    else out.push(`[${op.id}-auth](operator-auth)`, `username = ${op.id}`, `md5_cred = ${op.ha1}`, '');
+    out.push(`[${op.id}](operator-aor)`, ...(cluster ? ['support_path = yes'] : []), '');
   }
   return out.join('\n');
 }

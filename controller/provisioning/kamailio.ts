@@ -9,9 +9,23 @@
 //     node that works and a node that comes back takes its share again.
 //   - Kamailio sends everything to the nodes from its one address, so every node sees the
 //     same single trunk; it stays on the dialogs' path (Record-Route) for the BYEs.
+//   - Operators' phones register here: Kamailio checks the digest password (the HA1 the
+//     operators table keeps, realm "ivr" as on one box) and passes the REGISTER to every node
+//     at once, with a Path to itself and the header that names the operator, so that any
+//     node can ring any phone: its INVITEs and OPTIONS come back here along that Path and go
+//     on to the phone's address. A node that is down misses the REGISTER; the phone's next
+//     one reaches it (Asterisk also keeps contacts across a restart).
 //   - Only the carriers' addresses are outside callers, as on one box: anything else is
-//     refused before it reaches a node.
+//     refused before it reaches a node, and the operator header is removed from everything
+//     Kamailio did not authenticate itself.
 import { primaryOf, type Cluster, type Config } from '../config/schema';
+import { EDGE_OPERATOR_HEADER, SIP_REALM } from './asterisk-includes';
+
+/** what the edge needs to know of an operator: the id their phone registers with, and its digest HA1 */
+export interface EdgeOperator {
+  id: string;
+  ha1: string;
+}
 
 export interface EdgeFiles {
   'kamailio.cfg': string;
@@ -21,7 +35,7 @@ export interface EdgeFiles {
 /** the dispatcher set of the directorates whose primary is the node at index i (1-based) */
 const setOf = (cluster: Cluster, node: string): number => cluster.nodes.findIndex((n) => n.id === node) + 1;
 
-export function renderEdge(config: Config, dir: string): EdgeFiles {
+export function renderEdge(config: Config, dir: string, operators: readonly EdgeOperator[] = []): EdgeFiles {
   const cluster = config.cluster;
   if (!cluster) throw new Error('no cluster section in the configuration');
   const { edge } = cluster;
@@ -35,6 +49,10 @@ export function renderEdge(config: Config, dir: string): EdgeFiles {
   });
   const numbers = config.directorates.flatMap((dp) => dp.numbers.map((n) => `  $sht(dp=>${n}) = ${setOf(cluster, primaryOf(cluster, dp))};`));
   const carriers = edge.carriers.map((a) => `$si == "${a}"`).join(' || ');
+  const nodes = cluster.nodes.map((n) => `$si == "${n.address}"`).join(' || ');
+  // an id or an HA1 that is not plain would break out of the string it is written into
+  const credentials = operators.filter((o) => /^[A-Za-z0-9_.-]+$/.test(o.id) && /^[0-9a-f]{32}$/.test(o.ha1)).map((o) => `  $sht(ha1=>${o.id}) = "${o.ha1}";`);
+  const [first, ...others] = cluster.nodes;
   const cfg = `#!KAMAILIO
 # The cluster's edge, generated from the configuration by ivrctl cluster edge-config: do not
 # edit (controller/provisioning/kamailio.ts says what it does and why).
@@ -59,12 +77,17 @@ loadmodule "xlog.so"
 loadmodule "sanity.so"
 loadmodule "htable.so"
 loadmodule "dispatcher.so"
+loadmodule "auth.so"
+loadmodule "path.so"
 
 # a node that gives no reply to an INVITE within this time is passed over for that call
 modparam("tm", "fr_timer", ${cluster.failoverMs})
 modparam("tm", "fr_inv_timer", 60000)
 modparam("rr", "enable_full_lr", 1)
 modparam("htable", "htable", "dp=>size=8;autoexpire=0;")
+modparam("htable", "htable", "ha1=>size=8;autoexpire=0;")
+# a Path carries the phone's own address: requests along it go there
+modparam("path", "use_received", 1)
 modparam("dispatcher", "list_file", "${dir}/dispatcher.list")
 modparam("dispatcher", "flags", 2)
 # OPTIONS to every node (probing mode 1: also to those taken for up), one missed reply takes
@@ -78,6 +101,8 @@ modparam("dispatcher", "ds_ping_from", "sip:edge@${edge.address}")
 event_route[htable:mod-init] {
   # each directorate's public numbers -> the dispatcher set of its primary node
 ${numbers.join('\n')}
+  # each operator's digest HA1 (realm ${SIP_REALM}), from the operators table
+${credentials.join('\n')}
 }
 
 request_route {
@@ -86,6 +111,8 @@ request_route {
     exit;
   }
   if (!sanity_check("17895", "7")) exit;
+  # only Kamailio says who an operator is, after checking their password
+  remove_hf("${EDGE_OPERATOR_HEADER}");
   # in a dialog: follow its route (Record-Route)
   if (has_totag()) {
     if (loose_route()) {
@@ -104,6 +131,22 @@ request_route {
   if (t_check_trans()) exit;
   if (is_method("OPTIONS") && uri == myself && $rU == $null) {
     sl_send_reply("200", "OK");
+    exit;
+  }
+  if (is_method("REGISTER")) route(REGISTER);
+  # a node ringing or probing a phone, along the Path the phone registered with: our own
+  # Route first, carrying the phone's address (received). loose_route() would drop a route
+  # preloaded with ourselves as its only hop without relaying it, so it is followed here.
+  if (${nodes}) {
+    if ($(hdr(Route){nameaddr.uri}{uri.host}) == "${edge.address}") {
+      $var(phone) = $(hdr(Route){nameaddr.uri}{uri.param,received}{s.unescape.param});
+      remove_hf("Route");
+      if ($var(phone) != "") $du = $var(phone);
+      if (is_method("INVITE")) record_route();
+      route(RELAY);
+    }
+    xlog("L_NOTICE", "refused $rm from node $si: no route along a Path (R-URI $ru)\\n");
+    sl_send_reply("404", "Not here");
     exit;
   }
   # only the carriers are outside callers
@@ -129,6 +172,32 @@ request_route {
   }
   record_route();
   t_on_failure("NEXT_NODE");
+  route(RELAY);
+}
+
+# an operator's phone: the password checked here, then the REGISTER to every node at once
+route[REGISTER] {
+  # no credentials yet, or an unknown user: challenged, as for a wrong password
+  if ($au == $null || $sht(ha1=>$au) == $null || !pv_auth_check("${SIP_REALM}", "$sht(ha1=>$au)", "1", "1")) {
+    auth_challenge("${SIP_REALM}", "1");
+    exit;
+  }
+  consume_credentials();
+  append_hf("${EDGE_OPERATOR_HEADER}: $au\\r\\n");
+  # a registrar takes a Path only from a phone that says it supports it (RFC 3327): said for it
+  if (!is_present_hf("Supported")) {
+    append_hf("Supported: path\\r\\n");
+  } else if (!search_hf("Supported", "path", "a")) {
+    $var(supported) = $hdr(Supported);
+    remove_hf("Supported");
+    append_hf("Supported: $var(supported), path\\r\\n");
+  }
+  if (!add_path_received()) {
+    sl_send_reply("500", "No Path");
+    exit;
+  }
+  $ru = "sip:${first!.address}:${first!.port}";
+${others.map((n) => `  append_branch("sip:${n.address}:${n.port}");`).join('\n')}
   route(RELAY);
 }
 

@@ -34,7 +34,7 @@ export class Provisioner {
       'pjsip-transports.conf': renderTransports(this.config),
       'pjsip-trunks.conf': renderTrunks(this.config),
       'rtp-ports.conf': renderRtpPorts(this.config),
-      'pjsip-operators.conf': renderPjsipOperators(this.operators.list()),
+      'pjsip-operators.conf': renderPjsipOperators(this.operators.list(), this.config.cluster),
       'extensions-directorates.conf': renderDirectorateExtensions(this.config),
       'extensions-colleagues.conf': renderColleagueExtensions(this.operators.list()),
     };

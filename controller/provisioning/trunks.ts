@@ -50,6 +50,9 @@ export function renderTransports(config: Config): string {
       'verify_server = yes',
     ]);
   }
+  // a cluster's node takes SIP from the edge only (and from its own host): carriers and phones
+  // reach it through Kamailio, which checked them
+  if (config.cluster) out.push('[edge-only]', 'type = acl', 'deny = 0.0.0.0/0.0.0.0', `permit = ${config.cluster.edge.address}/32`, 'permit = 127.0.0.1/32', '');
   // media on the address Asterisk listens on (loopback in the demo); on 0.0.0.0, the kernel's choice
   out.push('[ivr-media](!)', ...(sip.bind === '0.0.0.0' ? [] : [`media_address = ${sip.bind}`, 'bind_rtp_to_media_address = yes']), '');
   return out.join('\n');

@@ -3,6 +3,7 @@
 // cluster's one configuration, Kamailio on the files `ivrctl cluster edge-config` writes, and
 // the carrier's SIP agents at the edge; which node answered a call, from the nodes' databases.
 import './cluster-env';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AGENTS_CONTAINER, PODMAN, ROOT, run, sippMessages, STATE_DIR, startAgents, type RunResult, type SippResult } from '../integration/harness';
@@ -68,7 +69,8 @@ export async function upCluster(): Promise<void> {
   );
   await must(
     'the edge configuration',
-    run('node', [path.join(ROOT, 'dist', 'controller', 'cli', 'ivrctl.js'), 'cluster', 'edge-config', '--dir', EDGE_DIR], { env: { ...process.env, IVR_CONFIG: FIXTURE } }),
+    // the operators' credentials from node a's table (a cluster's shared database holds them once the nodes share one)
+    run('node', [path.join(ROOT, 'dist', 'controller', 'cli', 'ivrctl.js'), 'cluster', 'edge-config', '--dir', EDGE_DIR], { env: nodeEnv('a') }),
   );
   await must('Kamailio', inNs(EDGE_NS, 'bash', [path.join(ROOT, 'docker', 'kamailio.sh'), 'start', EDGE_DIR]));
   await run('podman', [...PODMAN, 'rm', '-f', AGENTS_CONTAINER]);
@@ -80,6 +82,31 @@ export async function downCluster(): Promise<void> {
   await inNs(EDGE_NS, 'bash', [path.join(ROOT, 'docker', 'kamailio.sh'), 'stop', EDGE_DIR]);
   await run('podman', [...PODMAN, 'rm', '-f', AGENTS_CONTAINER]);
   for (const n of ['a', 'b'] as const) await inNs(`ivr-cl-${n}`, 'node', [path.join(ROOT, 'dist', 'test', 'integration', 'stack-down.js')], nodeEnv(n));
+}
+
+/** an operator's first-start password on a node (the edge checks the HA1 edge-config read from node a's table) */
+export function operatorPassword(n: Node, id: string): string {
+  const m = new RegExp(`^${id} (\\S+)$`, 'm').exec(readFileSync(path.join(nodeState(n), 'operator-passwords.txt'), 'utf8'));
+  if (!m) throw new Error(`no first-start password of ${id} on node ${n}`);
+  return m[1]!;
+}
+
+/** an operator's contact on a node's Asterisk, as `pjsip show contacts` lists it (its URI and its qualify status) */
+export async function contactOn(n: Node, id: string): Promise<{ uri: string; status: string } | undefined> {
+  const r = await run('podman', [...PODMAN, 'exec', `ivr-test-asterisk-${nodeStack(n)}`, 'asterisk', '-rx', 'pjsip show contacts'], { timeoutMs: 15_000 });
+  const m = new RegExp(`Contact:\\s+${id}/(\\S+)\\s+\\S+\\s+(\\S+)`).exec(r.stdout);
+  return m ? { uri: m[1]!, status: m[2]! } : undefined;
+}
+
+/** who answered the latest call from this number on a node (calls.answered_by), if anyone did */
+export function answeredByOn(n: Node, ani: string): string | undefined {
+  const db = new Database(path.join(nodeState(n), 'ivr.db'), { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    return (db.prepare('SELECT answered_by AS op FROM calls WHERE caller = ? ORDER BY started_at DESC LIMIT 1').get(ani) as { op: string | null } | undefined)?.op ?? undefined;
+  } finally {
+    db.close();
+  }
 }
 
 /** A caller's wait in its own SIP trace: its INVITE to the 200 OK, in ms. */

@@ -6,11 +6,29 @@
 // Node a's controller alone down: its Asterisk refuses new calls (503) and the edge gives
 // them to node b at once. Node a's Asterisk and controller are killed (SIGKILL): the calls to its directorate are
 // answered by node b, within a bound measured from the kill; a comes back and takes its share
-// again. (Shared state on PostgreSQL and callbacks across the nodes come next: issue 19.)
+// again. An operator's phone registers through the edge, which checks its password and gives
+// the REGISTER to both nodes with a Path: either node rings it, through the edge. (Shared
+// state on PostgreSQL and callbacks across the nodes come next: issue 19.)
 import './cluster-env';
 import t from 'tap';
-import { agentReport, callIvr, eventually, sippMessages, type SippResult } from '../integration/harness';
-import { answeredOn, CARRIER, downCluster, EDGE, inviteToAnswerMs, killController, killNode, NUMBER, restartNode, startController, upCluster } from './cluster-kit';
+import { agentReport, callIvr, eventually, sippMessages, sippTrace, startPhone, type Phone, type SippResult } from '../integration/harness';
+import { writeAnsweringScenario } from '../integration/scenarios';
+import {
+  answeredByOn,
+  answeredOn,
+  CARRIER,
+  contactOn,
+  operatorPassword,
+  downCluster,
+  EDGE,
+  inviteToAnswerMs,
+  killController,
+  killNode,
+  NUMBER,
+  restartNode,
+  startController,
+  upCluster,
+} from './cluster-kit';
 
 t.before(upCluster);
 t.teardown(downCluster);
@@ -33,6 +51,29 @@ t.test("each directorate's calls reach its primary node; only the carriers are o
   t.equal(answeredOn('0612500003'), undefined, 'and no node saw it');
 });
 
+let phone: Phone | undefined;
+let opRtp = 49400;
+/** a caller who asks for an operator (1, typed ahead during the welcome, counts for the menu) and stays on the line until the PBX hangs up (the operator does, after a moment) */
+const callForOperator = (number: string, ani: string): Promise<SippResult> =>
+  callIvr({ number, ani, rtpPort: (rtp += 2), ip: CARRIER, remote: EDGE, steps: [{ pause: 300 }, { keys: '1' }], timeoutMs: 60_000 });
+
+t.test("an operator's phone registers through the edge: both nodes hold its contact (Path), and a node rings it through the edge", async (t) => {
+  phone = await startPhone({
+    id: 'cl1',
+    password: operatorPassword('a', 'cl1'),
+    port: 5301,
+    rtpPort: (opRtp += 2),
+    rxScenario: writeAnsweringScenario(`cl1-${opRtp}`, { answerAfterMs: 300, steps: [{ talk: 1000 }, { bye: true }] }),
+    maxCalls: 4,
+    // reachable from both nodes: each one's OPTIONS went along the Path through the edge and the phone answered
+    via: { ip: CARRIER, remote: EDGE, ready: async () => (await Promise.all((['a', 'b'] as const).map((n) => contactOn(n, 'cl1')))).every((c) => c?.status === 'Avail') },
+  });
+  for (const n of ['a', 'b'] as const) t.match(await contactOn(n, 'cl1'), { uri: /^sip:cl1@10\.77\.0\.2:5301/, status: 'Avail' }, `node ${n} holds the phone's contact, reachable`);
+  const r = await callForOperator(NUMBER.a, '0612500041');
+  t.equal(r.code, 0, 'a call to c-one: answered, and ended by the PBX', { report: r.code === 0 ? undefined : agentReport(r) });
+  t.equal(answeredByOn('a', '0612500041'), 'cl1', 'node a, its primary, rang the phone and cl1 answered');
+});
+
 t.test("node a's controller down, its Asterisk up: c-one's calls go to node b's controller at once, not to a's apology", async (t) => {
   await killController('a');
   const r = await call(NUMBER.a, '0612500021');
@@ -44,6 +85,21 @@ t.test("node a's controller down, its Asterisk up: c-one's calls go to node b's 
     sippMessages(r).some((m) => /^SIP\/2\.0 503/.test(m.line)),
     'the caller never saw the 503: the edge took it',
   );
+  const op = await callForOperator(NUMBER.a, '0612500042');
+  t.equal(op.code, 0, 'a caller for the operator: answered', { report: op.code === 0 ? undefined : agentReport(op) });
+  t.equal(answeredByOn('b', '0612500042'), 'cl1', 'node b rang the same phone through the edge, and cl1 answered');
+  const stopped = await phone!.stop();
+  t.equal(stopped.code, 0, "the phone's calls and its unregistration through the edge went as scripted", { report: stopped.code === 0 ? undefined : agentReport(stopped) });
+  // each INVITE the phone got: from a node (its Via below Kamailio's), along the Path, with the edge on the dialog's route
+  const invites = sippTrace(stopped)
+    .split(/^-{20,}.*$/m)
+    .filter((m) => /^INVITE sip:/m.test(m) && /message received/.test(m));
+  t.equal(invites.length, 2, 'the phone was rung twice, once by each node');
+  for (const [i, node] of ['10.77.1.2', '10.77.2.2'].entries()) {
+    const vias = [...(invites[i] ?? '').matchAll(/^Via: SIP\/2\.0\/UDP ([\d.]+)/gm)].map((m) => m[1]);
+    t.same(vias, ['10.77.0.1', node], `INVITE ${i + 1}: placed by ${node}, relayed by the edge`);
+    t.match(invites[i], /^Record-Route: <sip:10\.77\.0\.1;lr/m, 'the edge stays on its dialog (Record-Route)');
+  }
   await startController('a');
   // the edge marked a out at the 503 and brings it back at its next OPTIONS (every second)
   let tries = 0;

@@ -463,22 +463,29 @@ export async function startPhone(o: {
   holdMs?: number;
   maxCalls?: number;
   busyAtOnce?: boolean;
+  /**
+   * Elsewhere than the stack's loopback (the cluster test: at the edge, registering through
+   * Kamailio): its address, where it registers, and when it counts as registered and idle.
+   */
+  via?: { ip: string; remote: string; ready: () => Promise<boolean> };
 }): Promise<Phone> {
   const { directionsOfScenario, registrationCallIds, registrationCallPattern, writeRegisterScenario } = await import('./scenarios');
   const holdMs = o.holdMs ?? PHONE_HOLD_BOUND_MS;
   const registration = writeRegisterScenario(`phone-register-${o.id}-${++phoneSeq}`, holdMs);
-  const rtp = await rtpCounter('127.0.0.1', o.rtpPort, { speak: true });
+  const ip = o.via?.ip ?? '127.0.0.1';
+  const rtp = await rtpCounter(ip, o.rtpPort, { speak: true });
   let logDir = '';
   const done = sipp({
     onLogDir: (dir) => (logDir = dir),
     scenario: `/scen/${path.basename(registration)}`,
-    ip: '127.0.0.1',
+    ip,
     port: o.port,
     service: o.id,
     auth: { user: o.id, password: o.password },
-    vars: { rtp_ip: '127.0.0.1', rtp_port: o.rtpPort },
+    vars: { rtp_ip: ip, rtp_port: o.rtpPort },
     extra: ['-rxsf', o.rxScenario, '-aa', '-m', String(o.maxCalls ?? 2), '-cid_str', registrationCallIds(o.id)],
     timeoutMs: holdMs + 30_000,
+    ...(o.via ? { remote: o.via.remote } : {}),
   }).finally(() => rtp.close());
   let exited: SippResult | undefined;
   void done.then((r) => (exited = r));
@@ -486,6 +493,7 @@ export async function startPhone(o: {
     `${o.id} online and idle`,
     async () => {
       if (exited) throw new Error(`the phone exited: ${agentReport(exited)}`);
+      if (o.via) return o.via.ready();
       const [ep, ds] = await Promise.all([ari<{ state: string }>(`/endpoints/PJSIP/${o.id}`), ari<{ state: string }>(`/deviceStates/PJSIP%2F${o.id}`)]);
       // busyAtOnce: a callback waits for this phone, so it may be rung as soon as it registers
       return ep.state === 'online' && (o.busyAtOnce || ds.state === 'NOT_INUSE');
@@ -499,19 +507,19 @@ export async function startPhone(o: {
       (c) => c.name.startsWith(`PJSIP/${o.id}-`),
       plan,
       o.port,
-      '127.0.0.1',
+      ip,
     );
   const stop = async (): Promise<SippResult> => {
     // its calls first: a wrap-up (the outcome prompt, a code keyed later) may outlast the caller
     await eventually(
       `${o.id} idle before it unregisters`,
-      async () => exited !== undefined || (await ari<{ state: string }>(`/deviceStates/PJSIP%2F${o.id}`)).state === 'NOT_INUSE' || undefined,
+      async () => exited !== undefined || (o.via ? await o.via.ready() : (await ari<{ state: string }>(`/deviceStates/PJSIP%2F${o.id}`)).state === 'NOT_INUSE') || undefined,
       holdMs + 30_000,
     );
     // every registration call of this SIPp (as many as -m): each holds the same binding. Their
     // numbers are SIPp's call numbers, shared with the calls it received (Asterisk's OPTIONS,
     // a call rung at once): read from its message trace, never assumed to be 1..m
-    for (const callId of registrationCalls(logDir, registrationCallPattern(o.id))) if (!exited) await tellAgent(o.port, callId);
+    for (const callId of registrationCalls(logDir, registrationCallPattern(o.id))) if (!exited) await tellAgent(o.port, callId, ip);
     return done;
   };
   return { rtp, done, stop };

@@ -1,13 +1,17 @@
 // The cluster's edge written from the configuration (provisioning/kamailio.ts): each
 // directorate's numbers to the dispatcher set of its primary node, the primary first in its
 // set, only the carriers as outside callers, the keepalive and failover times; and the
-// configuration's rules for the cluster section, each refusal naming its field. Kamailio
-// itself runs on these files in test/cluster (make test-cluster).
+// configuration's rules for the cluster section, each refusal naming its field; operators
+// registering through the edge (their HA1 checked there, the REGISTER forked to every node
+// with a Path) and what a node makes of them. Kamailio itself runs on these files in
+// test/cluster (make test-cluster).
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseConfig } from '../../controller/config/load';
-import { renderDirectorateExtensions } from '../../controller/provisioning/asterisk-includes';
+import { digestHa1, renderDirectorateExtensions, renderPjsipOperators } from '../../controller/provisioning/asterisk-includes';
+import { renderTransports } from '../../controller/provisioning/trunks';
+import type { OperatorRow } from '../../controller/storage/operators-repo';
 import { primaryOf } from '../../controller/config/schema';
 import { renderEdge } from '../../controller/provisioning/kamailio';
 
@@ -68,4 +72,50 @@ t.test("a directorate without a primary is the first node's; the cluster section
   const single = fixture.replace(/cluster:[\s\S]*?failoverMs: 1500\n/, '');
   t.throws(() => cfg(single), /directorates\[0\]\.primary: only with a cluster section/);
   t.throws(() => renderEdge(cfg(single.replace(/ {4}primary: [ab]\n/g, '')), '/x'), /no cluster section/);
+});
+
+t.test("operators through the edge: Kamailio checks the HA1, forks the REGISTER to every node with a Path, follows a node's Path to the phone", async (t) => {
+  const ha1 = digestHa1('cl1', 'secret');
+  const k = renderEdge(cfg(), '/x', [
+    { id: 'cl1', ha1 },
+    { id: 'bad"id', ha1 },
+    { id: 'cl2', ha1: 'not-an-ha1' },
+  ])['kamailio.cfg'];
+  t.match(k, `$sht(ha1=>cl1) = "${ha1}";`, "the operator's HA1 (realm ivr, as on one box)");
+  t.notMatch(k, /bad"id|not-an-ha1/, 'an id or an HA1 that is not plain is left out, never written into the script');
+  t.match(k, /pv_auth_check\("ivr", "\$sht\(ha1=>\$au\)", "1", "1"\)/, 'the password checked against the HA1, the user against To');
+  t.match(k, /auth_challenge\("ivr", "1"\)/, 'challenged otherwise (401)');
+  t.match(k, /append_hf\("X-IVR-Operator: \$au\\r\\n"\)/, 'the checked user named to the nodes');
+  t.match(k, /remove_hf\("X-IVR-Operator"\);[\s\S]*if \(is_method\("REGISTER"\)\)/, 'and that header removed from every request before');
+  t.match(k, /add_path_received\(\)/, 'a Path with the phone address');
+  t.match(k, /\$ru = "sip:10\.77\.1\.2:5060";\n\s+append_branch\("sip:10\.77\.2\.2:5060"\);\n\s+route\(RELAY\);/, 'the REGISTER to both nodes at once');
+  t.match(
+    k,
+    /if \(\$si == "10\.77\.1\.2" \|\| \$si == "10\.77\.2\.2"\) \{\n\s+if \(\$\(hdr\(Route\)\{nameaddr\.uri\}\{uri\.host\}\) == "10\.77\.0\.1"\)/,
+    "a node's request along a Path: to the phone",
+  );
+  t.match(k, /\$du = \$var\(phone\);\n\s+if \(is_method\("INVITE"\)\) record_route\(\);/, "at the phone's address, the edge staying on the dialog");
+});
+
+t.test("a node's operators in a cluster: recognised by the edge's header, no password of their own, the Path kept; SIP from the edge only", async (t) => {
+  const op = { id: 'cl1', dp: 'c-one', role: 'staff', unit: null, ha1: digestHa1('cl1', 'secret'), paused: false } as unknown as OperatorRow;
+  const box = renderPjsipOperators([op]);
+  t.match(box, /\[cl1\]\(operator-endpoint\)\nauth = cl1-auth/, 'one box: digest auth');
+  t.notMatch(box, /match_header|support_path/);
+  const node = renderPjsipOperators([op], cfg().cluster);
+  t.notMatch(node, /auth = |md5_cred/, 'a node: no password (the edge checked it)');
+  t.match(node, /\[cl1-edge\]\ntype = identify\nendpoint = cl1\nmatch_header = X-IVR-Operator: cl1\n/, "recognised by the edge's header");
+  t.match(node, /\[cl1\]\(operator-endpoint\)\nrewrite_contact = no/, 'the contact kept as the phone gave it');
+  t.match(node, /\[cl1\]\(operator-aor\)\nsupport_path = yes/, 'its Path kept: the node rings it through the edge');
+  const pjsip = readFileSync(path.join(root, 'asterisk-config', 'pjsip.conf'), 'utf8');
+  t.match(pjsip, /^endpoint_identifier_order = header,ip,username$/m, "the edge's header before the trunk's address, which is the edge's too");
+  t.match(
+    renderTransports(cfg()),
+    /\[edge-only\]\ntype = acl\ndeny = 0\.0\.0\.0\/0\.0\.0\.0\npermit = 10\.77\.0\.1\/32\npermit = 127\.0\.0\.1\/32\n/,
+    'a node takes SIP from the edge only',
+  );
+  t.notMatch(renderTransports(cfg(fixture.replace(/cluster:[\s\S]*?failoverMs: 1500\n/, '').replace(/ {4}primary: [ab]\n/g, ''))), /type = acl/, 'one box: no ACL');
+  const modules = readFileSync(path.join(root, 'asterisk-config', 'modules.conf'), 'utf8');
+  for (const m of ['res_pjsip_path.so', 'res_pjsip_acl.so'])
+    t.match(modules, new RegExp(`^load = ${m.replace('.', '\\.')}$`, 'm'), `${m} loaded (without it the setting is silently ignored)`);
 });
