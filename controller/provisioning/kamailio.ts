@@ -15,6 +15,9 @@
 //     node can ring any phone: its INVITEs and OPTIONS come back here along that Path and go
 //     on to the phone's address. A node that is down misses the REGISTER; the phone's next
 //     one reaches it (Asterisk also keeps contacts across a restart).
+//   - A node's call to a number (a callback) goes out to the carriers, in their order, the
+//     next one when a carrier gives no reply within failoverMs or an error; Kamailio stays
+//     on its dialog.
 //   - Only the carriers' addresses are outside callers, as on one box: anything else is
 //     refused before it reaches a node, and the operator header is removed from everything
 //     Kamailio did not authenticate itself.
@@ -145,7 +148,13 @@ request_route {
       if (is_method("INVITE")) record_route();
       route(RELAY);
     }
-    xlog("L_NOTICE", "refused $rm from node $si: no route along a Path (R-URI $ru)\\n");
+    # a callback to a caller: out to the carriers, in their order
+    if (is_method("INVITE") && $rU =~ "^[+]?[0-9]{3,16}$") {
+      record_route();
+      $avp(carrier) = 0;
+      route(TO_CARRIER);
+    }
+    xlog("L_NOTICE", "refused $rm from node $si: no route along a Path, no number (R-URI $ru)\\n");
     sl_send_reply("404", "Not here");
     exit;
   }
@@ -199,6 +208,25 @@ route[REGISTER] {
   $ru = "sip:${first!.address}:${first!.port}";
 ${others.map((n) => `  append_branch("sip:${n.address}:${n.port}");`).join('\n')}
   route(RELAY);
+}
+
+# a node's call to a caller (a callback): the next carrier in the configuration's order
+route[TO_CARRIER] {
+  switch ($avp(carrier)) {
+${edge.carriers.map((a, i) => `    case ${i}:\n      $du = "sip:${a}:5060";\n      break;`).join('\n')}
+    default:
+      t_reply("503", "No carrier answered");
+      exit;
+  }
+  $avp(carrier) = $avp(carrier) + 1;
+  t_on_failure("NEXT_CARRIER");
+  route(RELAY);
+}
+
+# the carrier gave no reply in time, or an error: the next one
+failure_route[NEXT_CARRIER] {
+  if (t_is_canceled()) exit;
+  if (t_branch_timeout() || t_check_status("5[0-9][0-9]")) route(TO_CARRIER);
 }
 
 route[RELAY] {

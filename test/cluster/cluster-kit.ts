@@ -93,10 +93,14 @@ export function operatorPassword(n: Node, id: string): string {
 
 /** an operator's contact on a node's Asterisk, as `pjsip show contacts` lists it (its URI and its qualify status) */
 export async function contactOn(n: Node, id: string): Promise<{ uri: string; status: string } | undefined> {
-  const r = await run('podman', [...PODMAN, 'exec', `ivr-test-asterisk-${nodeStack(n)}`, 'asterisk', '-rx', 'pjsip show contacts'], { timeoutMs: 15_000 });
+  const r = await asteriskOn(n, 'pjsip show contacts');
   const m = new RegExp(`Contact:\\s+${id}/(\\S+)\\s+\\S+\\s+(\\S+)`).exec(r.stdout);
   return m ? { uri: m[1]!, status: m[2]! } : undefined;
 }
+
+/** a CLI command on a node's Asterisk */
+export const asteriskOn = (n: Node, command: string): Promise<RunResult> =>
+  run('podman', [...PODMAN, 'exec', `ivr-test-asterisk-${nodeStack(n)}`, 'asterisk', '-rx', command], { timeoutMs: 15_000 });
 
 /** who answered the latest call from this number on a node (calls.answered_by), if anyone did */
 export function answeredByOn(n: Node, ani: string): string | undefined {

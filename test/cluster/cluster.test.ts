@@ -7,15 +7,17 @@
 // them to node b at once. Node a's Asterisk and controller are killed (SIGKILL): the calls to its directorate are
 // answered by node b, within a bound measured from the kill; a comes back and takes its share
 // again. An operator's phone registers through the edge, which checks its password and gives
-// the REGISTER to both nodes with a Path: either node rings it, through the edge. (Shared
-// state on PostgreSQL and callbacks across the nodes come next: issue 19.)
+// the REGISTER to both nodes with a Path: either node rings it, through the edge. A node's
+// call to a number (a callback's dial string) leaves through the edge to the carrier.
+// (Shared state on PostgreSQL and callbacks across the nodes come next: issue 19.)
 import './cluster-env';
 import t from 'tap';
-import { agentReport, callIvr, eventually, sippMessages, sippTrace, startPhone, type Phone, type SippResult } from '../integration/harness';
+import { agentReport, callIvr, eventually, sippMessages, sippTrace, startCallee, startPhone, type Phone, type SippResult } from '../integration/harness';
 import { writeAnsweringScenario } from '../integration/scenarios';
 import {
   answeredByOn,
   answeredOn,
+  asteriskOn,
   CARRIER,
   contactOn,
   operatorPassword,
@@ -72,6 +74,32 @@ t.test("an operator's phone registers through the edge: both nodes hold its cont
   const r = await callForOperator(NUMBER.a, '0612500041');
   t.equal(r.code, 0, 'a call to c-one: answered, and ended by the PBX', { report: r.code === 0 ? undefined : agentReport(r) });
   t.equal(answeredByOn('a', '0612500041'), 'cl1', 'node a, its primary, rang the phone and cl1 answered');
+});
+
+t.test("a node's call to a caller (as a callback dials, over the edge trunk) leaves through the edge to the carrier", async (t) => {
+  const callee = await startCallee({
+    scenario: writeAnsweringScenario(`callee-${rtp}`, { answerAfterMs: 200, steps: [] }),
+    rtpPort: (rtp += 2),
+    calls: 1,
+    timeoutMs: 30_000,
+    ip: CARRIER,
+  });
+  // the dial string a callback of c-one uses (telephony/trunk-numbers.ts: PJSIP/<number>@<trunk>),
+  // from the CLI (its originate command is a module the shipped configuration does not load)
+  await asteriskOn('a', 'module load res_clioriginate.so');
+  const o = await asteriskOn('a', 'channel originate PJSIP/0612500051@edge application Wait 1');
+  t.ok(o.code === 0 && o.stdout.trim() === '', 'node a dials 0612500051 on its trunk, the edge', { report: o.stdout + o.stderr });
+  const r = await callee.done;
+  t.equal(r.code, 0, 'the carrier got the call, answered it, and node a hung up after a second', { report: r.code === 0 ? undefined : agentReport(r) });
+  const invite = sippTrace(r)
+    .split(/^-{20,}.*$/m)
+    .find((m) => /^INVITE sip:0612500051@/m.test(m));
+  t.same(
+    [...(invite ?? '').matchAll(/^Via: SIP\/2\.0\/UDP ([\d.]+)/gm)].map((m) => m[1]),
+    ['10.77.0.1', '10.77.1.2'],
+    'placed by node a, relayed by the edge',
+  );
+  t.match(invite, /^Record-Route: <sip:10\.77\.0\.1;lr/m, 'the edge stays on its dialog');
 });
 
 t.test("node a's controller down, its Asterisk up: c-one's calls go to node b's controller at once, not to a's apology", async (t) => {

@@ -97,6 +97,18 @@ t.test("operators through the edge: Kamailio checks the HA1, forks the REGISTER 
   t.match(k, /\$du = \$var\(phone\);\n\s+if \(is_method\("INVITE"\)\) record_route\(\);/, "at the phone's address, the edge staying on the dialog");
 });
 
+t.test("a node's call to a number goes out to the carriers in their order, the next on no reply or an error; nothing else from a node", async (t) => {
+  const k = renderEdge(cfg(fixture.replace('carriers: [10.77.0.2]', 'carriers: [10.77.0.2, 10.77.0.3]')), '/x')['kamailio.cfg'];
+  t.match(
+    k,
+    /if \(is_method\("INVITE"\) && \$rU =~ "\^\[\+\]\?\[0-9\]\{3,16\}\$"\) \{\n\s+record_route\(\);\n\s+\$avp\(carrier\) = 0;/,
+    'an INVITE to a number, the edge on its dialog',
+  );
+  t.match(k, /case 0:\n\s+\$du = "sip:10\.77\.0\.2:5060";[\s\S]*case 1:\n\s+\$du = "sip:10\.77\.0\.3:5060";[\s\S]*default:\n\s+t_reply\("503"/, 'the carriers in order, then 503');
+  t.match(k, /failure_route\[NEXT_CARRIER\] \{[\s\S]*t_branch_timeout\(\) \|\| t_check_status\("5\[0-9\]\[0-9\]"\)\) route\(TO_CARRIER\);/, 'the next one on a time-out or a 5xx');
+  t.match(k, /no route along a Path, no number[^\n]*\n\s+sl_send_reply\("404"/, 'anything else a node sends outside a dialog is refused');
+});
+
 t.test("a node's operators in a cluster: recognised by the edge's header, no password of their own, the Path kept; SIP from the edge only", async (t) => {
   const op = { id: 'cl1', dp: 'c-one', role: 'staff', unit: null, ha1: digestHa1('cl1', 'secret'), paused: false } as unknown as OperatorRow;
   const box = renderPjsipOperators([op]);
