@@ -235,7 +235,7 @@ async function main(): Promise<void> {
       writes,
       log,
       now,
-      ledger: new CallbackLedger(db, callbacks, attempts),
+      ledger: new CallbackLedger(db, callbacks, attempts, writes),
       earlierContacts: (cb) => earlierContacts(cb, { calls, callbacks }),
       onOfficialFree: kick('operator_free'),
       observeDispatch: (ms) => metrics!.dispatchDelayMs(ms),

@@ -18,7 +18,7 @@ import { localTime } from '../schedule/service-hours';
 import type { AttemptOutcome } from '../vocabulary/callbacks';
 import type { CallbackRow } from '../storage/callbacks-repo';
 import { Leg, sleep } from '../telephony/leg';
-import type { CallbackLedger } from './ledger';
+import type { CallbackQueue } from './queue';
 import { callerLegOutcome, whisper, type NextStatus } from './policy';
 import { ignored } from '../runtime/ignored';
 import { ChannelGone, StorageUnavailable } from '../errors';
@@ -32,7 +32,8 @@ const RECORD_DIAL_WAIT_MS = 20_000;
 const HOLD_AFTER_MS = 1500;
 
 export interface AttemptDeps extends ConversationDeps {
-  ledger: CallbackLedger;
+  /** the callback queue: SQLite on one box (callbacks/ledger.ts), the shared database in a cluster */
+  ledger: CallbackQueue;
   /** calls and completed callbacks of this number before the request, for the whisper */
   earlierContacts: (cb: CallbackRow) => number;
   /** measured: from the trigger of the dispatch to the operator's originate */
@@ -115,7 +116,7 @@ export class CallbackAttempt {
     const at = this.d.now();
     let next: NextStatus | undefined;
     try {
-      next = await this.d.writes.apply('attempt_close', () => this.d.ledger.close(this.attemptId, outcome, cause, at, this.dp.callback));
+      next = await this.d.ledger.close(this.attemptId, outcome, cause, at, this.dp.callback);
     } catch (err) {
       this.log.error({ err: (err as Error).message, outcome }, 'the attempt could not be closed; the next start closes it as interrupted');
     }
@@ -168,10 +169,7 @@ export class CallbackAttempt {
     const dialAt = this.d.now();
     let n: number;
     try {
-      n = await this.holding(
-        op,
-        this.d.writes.apply('caller_dialing', () => this.d.ledger.callerDialing(this.attemptId, callerChannel, dialAt), { deadlineMs: RECORD_DIAL_WAIT_MS }),
-      );
+      n = await this.holding(op, this.d.ledger.callerDialing(this.attemptId, callerChannel, dialAt, { deadlineMs: RECORD_DIAL_WAIT_MS }));
     } catch (err) {
       if (!(err instanceof StorageUnavailable)) throw err;
       this.log.error({ err: err.message }, 'the dial could not be recorded: the caller is not called now');

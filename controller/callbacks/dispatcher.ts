@@ -9,13 +9,14 @@ import { callbackRoles, unitOfGroup, type Config, type Directorate } from '../co
 import type { Presence } from '../operators/presence';
 import type { Boundary } from '../runtime/boundary';
 import { isOpen } from '../schedule/service-hours';
+import type { AttemptRow } from '../storage/callback-attempts-repo';
 import type { CallbackRow } from '../storage/callbacks-repo';
 import type { TelephonyPort } from '../telephony/port';
 import { CallbackAttempt, callbackChannelId, type AttemptDeps } from './callback-attempt';
-import type { CallbackLedger } from './ledger';
 import { planDispatch, type DispatchBlock } from './policy';
 import { ignored } from '../runtime/ignored';
 import { ActionError, StorageUnavailable } from '../errors';
+import type { ApplyOptions } from '../storage/write-queue';
 
 /** a claim the database cannot take within this time is given up for this pass */
 const CLAIM_WAIT_MS = 10_000;
@@ -124,21 +125,21 @@ export class Dispatcher {
 
   private async pass(reason: string, triggeredAt: number): Promise<void> {
     const now = this.deps.now();
-    const repo = this.deps.ledger.callbacks;
-    const report: PassReport = { at: now.toISOString(), reason, directorates: {}, expired: await this.deps.writes.apply('expire_overdue', () => repo.expireOverdue(now)) };
+    const queue = this.deps.ledger;
+    const report: PassReport = { at: now.toISOString(), reason, directorates: {}, expired: await queue.expireOverdue(now) };
     if (report.expired.length > 0) this.log.info({ ids: report.expired }, 'callback requests expired');
     if (!this.ready()) {
       this.lastPass = report;
       return;
     }
     // an interrupted attempt whose recovery failed at the last reconnection is retried here
-    if (this.orphans().length > 0) await this.recoverOrphans(new Set((await this.port.listChannels()).map((c) => c.id)));
+    if ((await this.orphans()).length > 0) await this.recoverOrphans(new Set((await this.port.listChannels()).map((c) => c.id)));
     await this.port.watchPresence(this.deps.presence.operatorIds()).catch((err: Error) => this.log.warn({ err: err.message }, 'presence subscription failed'));
     const onLine = this.inbound.numbersOnLine();
     for (const m of [this.passedBack, this.resting]) for (const [k, until] of [...m]) if (until <= Date.now()) m.delete(k);
     for (const dp of this.config.directorates) {
       if (dp.callback.dispatch === 'paused') continue;
-      const due = repo.due(dp.id, now, 50).filter((cb) => !this.active.has(cb.id) && !onLine.has(cb.number));
+      const due = (await queue.due(dp.id, now, 50)).filter((cb) => !this.active.has(cb.id) && !onLine.has(cb.number));
       const open = isOpen(dp.hours, now, this.deps.closedIntervals?.(dp.id));
       // each group's requests go to its own officials: the operators (the roles that place
       // callbacks), or an office's; the operators' group is always looked at, for the report
@@ -167,7 +168,7 @@ export class Dispatcher {
       report.directorates[dp.id] = { ...ops, dispatched: Object.values(byGroup).flatMap((g) => g.dispatched), ...(groups.length > 1 ? { groups: byGroup } : {}) };
     }
     this.lastPass = report;
-    this.scheduleWake();
+    await this.scheduleWake();
   }
 
   private async startAttempt(dp: Directorate, cb: CallbackRow, operator: string, triggeredAt: number): Promise<boolean> {
@@ -178,7 +179,7 @@ export class Dispatcher {
     const at = this.deps.now();
     let attemptId: number | undefined;
     try {
-      attemptId = await this.deps.writes.apply('claim', () => this.deps.ledger.claim(cb.id, operator, channel, at), { deadlineMs: CLAIM_WAIT_MS });
+      attemptId = await this.deps.ledger.claim(cb.id, operator, channel, at, { deadlineMs: CLAIM_WAIT_MS });
     } catch (err) {
       if (!(err instanceof StorageUnavailable)) throw err;
       this.log.warn({ callbackId: cb.id, err: err.message }, 'claim not written: the request waits for a later pass');
@@ -195,9 +196,9 @@ export class Dispatcher {
     this.active.set(cb.id, attempt);
     void attempt.run().catch((err: unknown) => this.boundary?.report('callback_attempt', err, { callbackId: cb.id, attemptId }));
     void attempt.done
-      .then((next) => {
+      .then(async (next) => {
+        const outcome = (await this.deps.ledger.attempt(attemptId))?.outcome;
         this.active.delete(cb.id);
-        const outcome = this.deps.ledger.attempts.get(attemptId)?.outcome;
         const until = Date.now() + dp.callback.passBackSeconds * 1000;
         if (next?.status === 'pending' && outcome === 'operator_passed') this.passedBack.set(`${cb.id}:${operator}`, until);
         if (outcome === 'operator_no_answer') {
@@ -212,9 +213,9 @@ export class Dispatcher {
   }
 
   /** A timer to the next due retry when it comes before the safety pass. */
-  private scheduleWake(): void {
+  private async scheduleWake(): Promise<void> {
+    const next = await this.deps.ledger.nextDueAt();
     clearTimeout(this.wake);
-    const next = this.deps.ledger.callbacks.nextDueAt();
     if (!next) return;
     const ms = new Date(next).getTime() - this.deps.now().getTime();
     if (ms > 0 && ms < this.pollMs) this.wake = setTimeout(() => this.kick('retry_due'), ms + 5);
@@ -234,13 +235,14 @@ export class Dispatcher {
   }
 
   /** Live attempt rows no attempt of this process owns (a dead controller's). */
-  private orphans(): ReturnType<CallbackLedger['attempts']['live']> {
+  private async orphans(): Promise<AttemptRow[]> {
+    const live = await this.deps.ledger.liveAttempts();
     // an attempt of ours is in `claiming` while its claim is written, then in `active` until its close is
-    return this.deps.ledger.attempts.live().filter((row) => !this.active.has(row.callbackId) && !this.claiming.has(row.callbackId));
+    return live.filter((row) => !this.active.has(row.callbackId) && !this.claiming.has(row.callbackId));
   }
 
   private async recoverOrphans(existing: Set<string>): Promise<void> {
-    for (const row of this.orphans()) {
+    for (const row of await this.orphans()) {
       const channels = [row.operatorChannel, row.callerChannel].filter((c): c is string => !!c && existing.has(c));
       for (const c of channels) await this.port.hangup(c).catch(ignored(this.log, 'hang up'));
       const gone = await this.waitGone(channels, 10_000);
@@ -248,10 +250,10 @@ export class Dispatcher {
         this.log.error({ attemptId: row.id, channels }, 'channels of an interrupted attempt are still up; leaving it live');
         continue;
       }
-      const dp = this.config.directorates.find((d) => d.id === this.deps.ledger.callbacks.get(row.callbackId)?.dp);
+      const request = await this.deps.ledger.get(row.callbackId);
+      const dp = this.config.directorates.find((d) => d.id === request?.dp);
       if (!dp) continue;
-      const at = this.deps.now();
-      const next = await this.deps.writes.apply('attempt_close', () => this.deps.ledger.close(row.id, 'interrupted', null, at, dp.callback));
+      const next = await this.deps.ledger.close(row.id, 'interrupted', null, this.deps.now(), dp.callback);
       this.presence.release(row.operator, false);
       this.log.warn({ attemptId: row.id, callbackId: row.callbackId, stage: row.stage, next }, 'attempt interrupted by a restart closed');
     }
@@ -270,13 +272,13 @@ export class Dispatcher {
   // ---- sysadmin actions (through the controller's HTTP API) ---------------------------------
 
   async cancel(id: number): Promise<CallbackRow> {
-    const cb = this.row(id);
+    const cb = await this.row(id);
     const attempt = this.active.get(id);
     if (attempt) {
       attempt.cancel();
       const next = await attempt.done;
       if (next?.status !== 'cancelled') throw new ActionError(`callback ${id} was already connected (${next?.status ?? 'closed'})`, 409);
-    } else if (!(await this.action('callback_cancel', () => this.deps.ledger.callbacks.cancel(id, 'cancelled by the sysadmin', this.deps.now())))) {
+    } else if (!(await this.action((o) => this.deps.ledger.cancel(id, 'cancelled by the sysadmin', this.deps.now(), o)))) {
       throw new ActionError(`callback ${id} is ${cb.status}: only a pending or dialing request can be cancelled`, 409);
     }
     return this.row(id);
@@ -288,9 +290,9 @@ export class Dispatcher {
   }
 
   /** A sysadmin's write: waits for a busy database a little, then answers 503. */
-  private async action<T>(what: string, write: () => T): Promise<T> {
+  private async action<T>(write: (o: ApplyOptions) => Promise<T>): Promise<T> {
     try {
-      return await this.deps.writes.apply(what, write, { deadlineMs: ACTION_WAIT_MS, failFast: true });
+      return await write({ deadlineMs: ACTION_WAIT_MS, failFast: true });
     } catch (err) {
       if (err instanceof StorageUnavailable) throw new ActionError(`the database is not taking writes now (${err.message}): try again shortly`, 503);
       throw err;
@@ -298,21 +300,21 @@ export class Dispatcher {
   }
 
   async reschedule(id: number, at: Date): Promise<CallbackRow> {
-    const cb = this.row(id);
+    const cb = await this.row(id);
     if (this.active.has(id) || cb.status === 'dialing') throw new ActionError(`callback ${id} is being dialled now`, 409);
     if (cb.status === 'done') throw new ActionError(`callback ${id} is done`, 409);
     if (cb.number.includes('*')) throw new ActionError(`callback ${id}: its number was masked by retention (${cb.number}): it cannot be called back`, 409);
     const dp = this.config.directorates.find((d) => d.id === cb.dp);
     const now = this.deps.now();
     const validity = new Date(Math.max(now.getTime(), at.getTime()) + (dp?.callback.validityDays ?? 3) * 86_400_000);
-    if (!(await this.action('callback_reschedule', () => this.deps.ledger.callbacks.reschedule(id, at, validity, now))))
+    if (!(await this.action((o) => this.deps.ledger.reschedule(id, at, validity, now, o))))
       throw new ActionError(`callback ${id} cannot be reopened: ${cb.number} already has a live request at ${cb.dp}`, 409);
     this.kick('sysadmin');
     return this.row(id);
   }
 
-  private row(id: number): CallbackRow {
-    const cb = this.deps.ledger.callbacks.get(id);
+  private async row(id: number): Promise<CallbackRow> {
+    const cb = await this.deps.ledger.get(id);
     if (!cb) throw new ActionError(`no callback ${id}`, 404);
     return cb;
   }

@@ -115,7 +115,11 @@ t.test('the write lock held by another process for 8 s from the moment a call ar
   const releasedAt = await lock.released;
   t.pass(`the write lock was held by another process for ${releasedAt - lockedAt} ms`);
   const delay = await loopDelayMax();
-  t.ok(delay < 0.1, `the controller's event loop was never blocked more than ${Math.round(delay * 1000)} ms (worst over the last minute)`);
+  // a write waiting on the lock inside the event loop would freeze it for its busy timeout,
+  // seconds (SQLite's default 5 s; the lock lasts 8 s); the write queue keeps each try to
+  // 10 ms. The bound leaves room for the CPU a loaded machine withholds: alone 11-12 ms,
+  // with five stacks at once on two cores 375 ms was measured
+  t.ok(delay < 1, `the controller's event loop was never blocked more than ${Math.round(delay * 1000)} ms (worst over the last minute)`);
 
   const [ra, rb] = (await Promise.all([a, b])) as [SippResult & { rtp: { voicedAt: number[] } }, SippResult & { rtp: { voicedAt: number[] } }];
   t.equal(ra.code, 0, 'A: the call went on and ended normally', { report: ra.code === 0 ? undefined : agentReport(ra) });

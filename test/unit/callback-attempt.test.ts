@@ -52,7 +52,7 @@ async function callerReached(pbx: FakePbx, how: 'ringing' | 'answered'): Promise
   await settle();
 }
 
-function setup() {
+async function setup() {
   const db = openDatabase(path.join(mkdtempSync(path.join(os.tmpdir(), 'ivr-attempt-')), 'a.db'));
   migrate(db, readMigrations(path.join(root, 'db')));
   const callbacks = new CallbacksRepo(db);
@@ -64,7 +64,7 @@ function setup() {
   const now = new Date();
   const r = callbacks.book(bookingRequest(now, { language: 'en', ringCount: 2 }));
   if (!r.ok) throw new Error('not booked');
-  const attemptId = ledger.claim(r.id, 'op1', 'cbop-1-test', now)!;
+  const attemptId = (await ledger.claim(r.id, 'op1', 'cbop-1-test', now))!;
   const attempt = new CallbackAttempt(
     attemptId,
     callbacks.get(r.id)!,
@@ -93,7 +93,7 @@ function setup() {
 }
 
 t.test('operator first: the whisper names the number, the attempt and the history; 2 passes it back', async (t) => {
-  const { pbx, attempt, callbacks, id, freed } = setup();
+  const { pbx, attempt, callbacks, id, freed } = await setup();
   await settle();
   t.match(pbx.ops[0], /^originate PJSIP\/op1 as "Richiamata 0612345678" <0612345678>$/);
   pbx.answered('cbop');
@@ -116,7 +116,7 @@ t.test('operator first: the whisper names the number, the attempt and the histor
 });
 
 t.test('1 at the whisper: the dial of the caller is written before it is placed; busy: retry later', async (t) => {
-  const { pbx, attempt, callbacks, attempts, id, attemptId } = setup();
+  const { pbx, attempt, callbacks, attempts, id, attemptId } = await setup();
   let atDial: unknown;
   pbx.onOriginate = (r) => {
     if (r.endpoint.includes('@trunk')) atDial = { attempt: attempts.get(attemptId), callback: callbacks.get(id) };
@@ -138,7 +138,7 @@ t.test('1 at the whisper: the dial of the caller is written before it is placed;
 });
 
 t.test("a caller's phone that refuses at once, gone before the originate returns, is not rung out: busy at once", async (t) => {
-  const { pbx, attempt, attempts, attemptId } = setup();
+  const { pbx, attempt, attempts, attemptId } = await setup();
   // the 486 and the channel's end come over the websocket before the REST call's response
   pbx.onOriginate = (r) => {
     if (r.endpoint.includes('@trunk')) pbx.gone('cbcl', 17);
@@ -157,7 +157,7 @@ t.test("a caller's phone that refuses at once, gone before the originate returns
 });
 
 t.test('the caller answers in their language and presses 1: bridged, done; the operator keys the outcome after the caller hangs up', async (t) => {
-  const { pbx, attempt, callbacks, outcomes, id, freed, db } = setup();
+  const { pbx, attempt, callbacks, outcomes, id, freed, db } = await setup();
   await callerReached(pbx, 'answered');
   t.ok(
     pbx.ops.some((o) => o === 'play cbcl x-callback-greeting-en,callback-confirm'),
@@ -190,7 +190,7 @@ t.test('the caller answers in their language and presses 1: bridged, done; the o
 });
 
 t.test('basic information given (1), then the topic keyed by phone: recorded in the profile as the information given', async (t) => {
-  const { pbx, attempt, outcomes, id, db } = setup();
+  const { pbx, attempt, outcomes, id, db } = await setup();
   await callerReached(pbx, 'answered');
   pbx.key('cbcl', '1');
   await settle();
@@ -213,7 +213,7 @@ t.test('basic information given (1), then the topic keyed by phone: recorded in 
 });
 
 t.test('anything but 1 from the caller (an answering machine) is not a completed callback', async (t) => {
-  const { pbx, attempt, callbacks, id } = setup();
+  const { pbx, attempt, callbacks, id } = await setup();
   await callerReached(pbx, 'answered');
   pbx.key('cbcl', '7');
   await settle();
@@ -229,7 +229,7 @@ t.test('anything but 1 from the caller (an answering machine) is not a completed
 });
 
 t.test('cancelled by the sysadmin during the whisper: the operator is hung up, the request cancelled', async (t) => {
-  const { pbx, attempt, callbacks, id } = setup();
+  const { pbx, attempt, callbacks, id } = await setup();
   await settle();
   pbx.answered('cbop');
   await settle();
@@ -240,7 +240,7 @@ t.test('cancelled by the sysadmin during the whisper: the operator is hung up, t
 });
 
 t.test('the operator hangs up while the caller rings: the caller is hung up, the attempt counted', async (t) => {
-  const { pbx, attempt, callbacks, id } = setup();
+  const { pbx, attempt, callbacks, id } = await setup();
   await callerReached(pbx, 'ringing');
   pbx.gone('cbop', 16);
   t.match(await attempt.done, { status: 'pending' });

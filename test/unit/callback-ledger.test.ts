@@ -43,14 +43,14 @@ function setup() {
 t.test('a request is claimed once: a second claim, even from another connection, gets nothing', async (t) => {
   const { ledger, book, file, callbacks } = setup();
   const id = book('0611111111');
-  const first = ledger.claim(id, 'op1', 'cbop-1-a', at);
+  const first = await ledger.claim(id, 'op1', 'cbop-1-a', at);
   t.type(first, 'number');
   t.equal(callbacks.get(id)!.status, 'dialing');
-  t.equal(ledger.claim(id, 'op2', 'cbop-1-b', at), undefined, 'already dialing');
+  t.equal(await ledger.claim(id, 'op2', 'cbop-1-b', at), undefined, 'already dialing');
   // another process (a second controller) sharing the file
   const db2 = openDatabase(file);
   const other = new CallbackLedger(db2, new CallbacksRepo(db2), new CallbackAttemptsRepo(db2));
-  t.equal(other.claim(id, 'op2', 'cbop-1-c', at), undefined);
+  t.equal(await other.claim(id, 'op2', 'cbop-1-c', at), undefined);
 });
 
 t.test('the database itself refuses a second live attempt for one request', async (t) => {
@@ -63,7 +63,7 @@ t.test('the database itself refuses a second live attempt for one request', asyn
 t.test('a request not yet due is not claimed', async (t) => {
   const { ledger, book, callbacks } = setup();
   const id = book('0611111111', plus(600));
-  t.equal(ledger.claim(id, 'op1', 'c', at), undefined);
+  t.equal(await ledger.claim(id, 'op1', 'c', at), undefined);
   t.same(callbacks.due('x', at, 10), []);
   t.equal(callbacks.due('x', plus(600), 10).length, 1);
   t.equal(callbacks.nextDueAt(), plus(600).toISOString());
@@ -72,20 +72,20 @@ t.test('a request not yet due is not claimed', async (t) => {
 t.test('attempts: the caller dial is counted before it happens, outcomes move the request on', async (t) => {
   const { ledger, book, callbacks, attempts } = setup();
   const id = book('0611111111');
-  const a1 = ledger.claim(id, 'op1', 'cbop', at)!;
-  t.equal(ledger.callerDialing(a1, 'cbcl', at), 1);
-  t.same(ledger.close(a1, 'no_answer', 19, plus(30), policy), { status: 'pending', dueAt: plus(30 + 600) });
-  t.equal(ledger.close(a1, 'busy', 17, plus(31), policy), undefined, 'an attempt is closed once');
+  const a1 = (await ledger.claim(id, 'op1', 'cbop', at))!;
+  t.equal(await ledger.callerDialing(a1, 'cbcl', at), 1);
+  t.same(await ledger.close(a1, 'no_answer', 19, plus(30), policy), { status: 'pending', dueAt: plus(30 + 600) });
+  t.equal(await ledger.close(a1, 'busy', 17, plus(31), policy), undefined, 'an attempt is closed once');
   t.match(attempts.get(a1), { stage: 'ended', outcome: 'no_answer', cause: 19, callerAttempt: 1 });
   t.match(callbacks.get(id), { status: 'pending', attempts: 1, lastOutcome: 'no_answer' });
 
-  const a2 = ledger.claim(id, 'op1', 'cbop2', plus(700))!;
-  t.same(ledger.close(a2, 'operator_passed', null, plus(710), policy), { status: 'pending', dueAt: plus(710) }, 'a pass does not count');
+  const a2 = (await ledger.claim(id, 'op1', 'cbop2', plus(700)))!;
+  t.same(await ledger.close(a2, 'operator_passed', null, plus(710), policy), { status: 'pending', dueAt: plus(710) }, 'a pass does not count');
   t.equal(callbacks.get(id)!.attempts, 1);
 
-  const a3 = ledger.claim(id, 'op2', 'cbop3', plus(720))!;
-  ledger.callerDialing(a3, 'cbcl3', plus(725));
-  t.same(ledger.close(a3, 'connected', null, plus(740), policy), { status: 'done', reason: 'connected' });
+  const a3 = (await ledger.claim(id, 'op2', 'cbop3', plus(720)))!;
+  await ledger.callerDialing(a3, 'cbcl3', plus(725));
+  t.same(await ledger.close(a3, 'connected', null, plus(740), policy), { status: 'done', reason: 'connected' });
   t.match(attempts.get(a3), { outcome: 'connected', connectedAt: plus(740).toISOString() });
   t.match(callbacks.get(id), { status: 'done', attempts: 2 });
   t.same(attempts.live(), []);
@@ -95,9 +95,9 @@ t.test('the last attempt fails the request; past its validity it expires', async
   const { ledger, book, callbacks } = setup();
   const id = book('0611111111');
   for (let i = 1; i <= 3; i++) {
-    const a = ledger.claim(id, 'op', `o${i}`, plus(i * 1000))!;
-    ledger.callerDialing(a, `c${i}`, plus(i * 1000));
-    ledger.close(a, 'busy', 17, plus(i * 1000 + 5), policy);
+    const a = (await ledger.claim(id, 'op', `o${i}`, plus(i * 1000)))!;
+    await ledger.callerDialing(a, `c${i}`, plus(i * 1000));
+    await ledger.close(a, 'busy', 17, plus(i * 1000 + 5), policy);
   }
   t.match(callbacks.get(id), { status: 'failed', attempts: 3, lastOutcome: 'busy' });
   const other = book('0622222222');

@@ -37,8 +37,8 @@ function setup() {
 
 t.test('an attempt left live by a dead controller: its channels are hung up first, then it is closed as interrupted and rescheduled', async (t) => {
   const { pbx, ledger, callbacks, attempts, dispatcher, id } = setup();
-  const a = ledger.claim(id, 'op1', 'cbop-1-dead', new Date())!;
-  ledger.callerDialing(a, 'cbcl-1-dead', new Date());
+  const a = (await ledger.claim(id, 'op1', 'cbop-1-dead', new Date()))!;
+  await ledger.callerDialing(a, 'cbcl-1-dead', new Date());
   pbx.channels = ['cbop-1-dead', 'cbcl-1-dead', 'someone-else'];
   await dispatcher.reconcile();
   dispatcher.stop();
@@ -53,7 +53,7 @@ t.test('an attempt left live by a dead controller: its channels are hung up firs
 
 t.test('an interrupted attempt whose channels are already gone is closed at once; a second reconcile changes nothing', async (t) => {
   const { ledger, callbacks, attempts, dispatcher, id, pbx } = setup();
-  const a = ledger.claim(id, 'op1', 'cbop-1-x', new Date())!;
+  const a = (await ledger.claim(id, 'op1', 'cbop-1-x', new Date()))!;
   await dispatcher.reconcile();
   await dispatcher.reconcile();
   dispatcher.stop();

@@ -203,9 +203,9 @@ t.test('claiming, dialling and closing an attempt commit with synchronous=FULL',
     'directorates: [{ id: x, name: X, numbers: ["0611000009"], case: staff, ringsBeforeCallback: 2, hours: { weekly: { mon: "00:00-24:00" } } }]',
     'x.yaml',
   ).directorates[0]!.callback;
-  const a = ledger.claim(r.id, 'op1', 'cbop-1', now)!;
-  ledger.callerDialing(a, 'cbcl-1', now);
-  ledger.close(a, 'no_answer', 19, now, policy);
+  const a = (await ledger.claim(r.id, 'op1', 'cbop-1', now))!;
+  await ledger.callerDialing(a, 'cbcl-1', now);
+  await ledger.close(a, 'no_answer', 19, now, policy);
   t.same(seen, ['synchronous = FULL', 'synchronous = NORMAL', 'synchronous = FULL', 'synchronous = NORMAL', 'synchronous = FULL', 'synchronous = NORMAL']);
 });
 
