@@ -21,6 +21,8 @@ export interface Environment {
   promptsScript: string;
   /** the person running ivrctl (sudo's caller when through sudo), for the audit log */
   systemUser: string;
+  /** IVR_NODE: which node of the configuration's cluster this controller is (the cluster mode) */
+  node?: string;
 }
 
 export function resolveEnvironment(env: NodeJS.ProcessEnv): Environment {
@@ -38,7 +40,17 @@ export function resolveEnvironment(env: NodeJS.ProcessEnv): Environment {
     soundsDir: path.resolve(env.IVR_SOUNDS_DIR || path.join(root, 'sounds', 'gen')),
     promptsScript: path.resolve(env.IVR_PROMPTS_SCRIPT || path.join(root, 'docker', 'make-prompts.sh')),
     systemUser: env.SUDO_USER && /^[\w.-]{1,64}$/.test(env.SUDO_USER) ? env.SUDO_USER : os.userInfo().username,
+    ...(env.IVR_NODE ? { node: env.IVR_NODE } : {}),
   };
+}
+
+/** This controller's node in the configuration's cluster (IVR_NODE), checked; none on one box. */
+export function clusterNode(env: Environment, cluster: { nodes: ReadonlyArray<{ id: string }> } | undefined): string | undefined {
+  if (!cluster) return undefined;
+  const ids = cluster.nodes.map((n) => n.id);
+  if (!env.node || !ids.includes(env.node))
+    throw new ValidationError(`IVR_NODE: ${env.node ? `"${env.node}" is` : 'unset:'} not a node of the configuration's cluster (${ids.join(', ')}); set it to this node's id`);
+  return env.node;
 }
 
 export const migrationsDir = (root: string): string => path.join(root, 'db');

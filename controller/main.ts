@@ -16,7 +16,7 @@ import { callTiming, trunkOf } from './config/schema';
 import { ConfigReloader } from './config/reloader';
 import { ClosuresService } from './schedule/closures-service';
 import { ClosuresRepo } from './storage/closures-repo';
-import { resolveEnvironment } from './environment';
+import { clusterNode, resolveEnvironment } from './environment';
 import { handleApi } from './http/api';
 import { httpNames } from './http/hosts';
 import { startHttpServer } from './http/server';
@@ -77,6 +77,7 @@ async function main(): Promise<void> {
     process.exit(code);
   });
   const { config, db, secrets, migrationsApplied, operators, provisioner } = prepare(env);
+  const node = clusterNode(env, config.cluster);
   if (migrationsApplied.length > 0) log.info({ migrationsApplied }, 'database migrated');
   // from here the event loop never waits on a lock for more than a few milliseconds: writes
   // that find the database busy wait in the write queue instead
@@ -235,7 +236,8 @@ async function main(): Promise<void> {
       writes,
       log,
       now,
-      ledger: new CallbackLedger(db, callbacks, attempts, writes),
+      ledger: new CallbackLedger(db, callbacks, attempts, writes, node ?? null),
+      ...(node ? { node } : {}),
       earlierContacts: (cb) => earlierContacts(cb, { calls, callbacks }),
       onOfficialFree: kick('operator_free'),
       observeDispatch: (ms) => metrics!.dispatchDelayMs(ms),
@@ -358,7 +360,7 @@ async function main(): Promise<void> {
   gateway.start();
   dispatcher.start();
   jobs.start();
-  log.info({ config: env.configFile, db: env.dbFile, http: `${config.http.host}:${config.http.port}` }, 'controller started');
+  log.info({ config: env.configFile, db: env.dbFile, http: `${config.http.host}:${config.http.port}`, ...(node ? { node } : {}) }, 'controller started');
 
   let stopping = false;
   const shutdown = (signal: string): void => {

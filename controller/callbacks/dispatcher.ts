@@ -13,7 +13,7 @@ import type { AttemptRow } from '../storage/callback-attempts-repo';
 import type { CallbackRow } from '../storage/callbacks-repo';
 import type { TelephonyPort } from '../telephony/port';
 import { CallbackAttempt, callbackChannelId, type AttemptDeps } from './callback-attempt';
-import { planDispatch, type DispatchBlock } from './policy';
+import { directoratesServedBy, planDispatch, type DispatchBlock } from './policy';
 import { ignored } from '../runtime/ignored';
 import { ActionError, StorageUnavailable } from '../errors';
 import type { ApplyOptions } from '../storage/write-queue';
@@ -30,9 +30,17 @@ export interface InboundView {
   numbersOnLine(): Set<string>;
 }
 
+/** what the dispatcher needs beyond an attempt's needs */
+export interface DispatcherDeps extends AttemptDeps {
+  /** the cluster mode: this controller's node id (cluster.nodes); none on one box */
+  node?: string;
+}
+
 export interface PassReport {
   at: string;
   reason: string;
+  /** the cluster mode: the directorates this node dispatches now (its own, and those of dead nodes) */
+  served?: string[];
   /** per directorate: the operators' requests (blocked: why none was placed), and every group's dispatches */
   directorates: Record<string, { blocked?: DispatchBlock; dispatched: number[]; groups?: Record<string, { blocked?: DispatchBlock; dispatched: number[] }> }>;
   expired: number[];
@@ -61,7 +69,7 @@ export class Dispatcher {
     private readonly port: TelephonyPort,
     private readonly presence: Presence,
     private readonly inbound: InboundView,
-    private readonly deps: AttemptDeps,
+    private readonly deps: DispatcherDeps,
     private readonly log: Logger,
     private readonly ready: () => boolean,
     private readonly boundary?: Boundary,
@@ -132,13 +140,16 @@ export class Dispatcher {
       this.lastPass = report;
       return;
     }
+    // a node that cannot place calls (ARI down) does not renew its lease: the next node takes its directorates
+    const served = await this.servedDirectorates(now);
+    if (this.config.cluster) report.served = [...served];
     // an interrupted attempt whose recovery failed at the last reconnection is retried here
     if ((await this.orphans()).length > 0) await this.recoverOrphans(new Set((await this.port.listChannels()).map((c) => c.id)));
     await this.port.watchPresence(this.deps.presence.operatorIds()).catch((err: Error) => this.log.warn({ err: err.message }, 'presence subscription failed'));
     const onLine = this.inbound.numbersOnLine();
     for (const m of [this.passedBack, this.resting]) for (const [k, until] of [...m]) if (until <= Date.now()) m.delete(k);
     for (const dp of this.config.directorates) {
-      if (dp.callback.dispatch === 'paused') continue;
+      if (dp.callback.dispatch === 'paused' || !served.has(dp.id)) continue;
       const due = (await queue.due(dp.id, now, 50)).filter((cb) => !this.active.has(cb.id) && !onLine.has(cb.number));
       const open = isOpen(dp.hours, now, this.deps.closedIntervals?.(dp.id));
       // each group's requests go to its own officials: the operators (the roles that place
@@ -169,6 +180,19 @@ export class Dispatcher {
     }
     this.lastPass = report;
     await this.scheduleWake();
+  }
+
+  /**
+   * One box: every directorate. A cluster's node renews its lease, then takes each directorate
+   * whose first node alive (its primary, then the others in order) it is (policy.ts).
+   */
+  private async servedDirectorates(now: Date): Promise<Set<string>> {
+    const { cluster } = this.config;
+    const node = this.deps.node;
+    if (!cluster || !node) return new Set(this.config.directorates.map((d) => d.id));
+    await this.deps.ledger.heartbeat(node, now, cluster.leaseSeconds * 1000);
+    const alive = new Set(await this.deps.ledger.aliveNodes(now));
+    return new Set(directoratesServedBy(this.config, node, (n) => alive.has(n)));
   }
 
   private async startAttempt(dp: Directorate, cb: CallbackRow, operator: string, triggeredAt: number): Promise<boolean> {
@@ -234,9 +258,11 @@ export class Dispatcher {
     this.kick('reconnected');
   }
 
-  /** Live attempt rows no attempt of this process owns (a dead controller's). */
+  /** Live attempt rows no attempt of this process owns (a dead controller's: this node's before a restart, or a dead node's). */
   private async orphans(): Promise<AttemptRow[]> {
-    const live = await this.deps.ledger.liveAttempts();
+    // a cluster's node: its own and those of the nodes whose lease ran out, never a live node's
+    const node = this.deps.node;
+    const live = this.config.cluster && node ? await this.deps.ledger.recoverable(node, this.deps.now()) : await this.deps.ledger.liveAttempts();
     // an attempt of ours is in `claiming` while its claim is written, then in `active` until its close is
     return live.filter((row) => !this.active.has(row.callbackId) && !this.claiming.has(row.callbackId));
   }

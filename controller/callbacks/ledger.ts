@@ -25,6 +25,8 @@ export class CallbackLedger implements CallbackQueue {
     readonly callbacks: CallbacksRepo,
     readonly attempts: CallbackAttemptsRepo,
     private readonly writes: WriteQueue = new WriteQueue(),
+    /** the node whose claims these are (the cluster mode); none on one box */
+    private readonly node: string | null = null,
   ) {
     this.store = new SqliteCallbackStore(db, { callbacks, attempts });
   }
@@ -38,7 +40,7 @@ export class CallbackLedger implements CallbackQueue {
   }
 
   claim(callbackId: number, operator: string, operatorChannel: string, now: Date, o?: ApplyOptions): Promise<number | undefined> {
-    return this.writes.apply('claim', () => this.store.claimNow(callbackId, operator, operatorChannel, now), o);
+    return this.writes.apply('claim', () => this.store.claimNow(callbackId, operator, operatorChannel, now, this.node), o);
   }
 
   callerDialing(attemptId: number, callerChannel: string, now: Date, o?: ApplyOptions): Promise<number> {
@@ -71,5 +73,17 @@ export class CallbackLedger implements CallbackQueue {
 
   reschedule(id: number, dueAt: Date, expiresAt: Date, at: Date, o?: ApplyOptions): Promise<boolean> {
     return this.writes.apply('callback_reschedule', () => this.callbacks.reschedule(id, dueAt, expiresAt, at), o);
+  }
+
+  heartbeat(node: string, now: Date, leaseMs: number): Promise<void> {
+    return this.writes.apply('heartbeat', () => this.store.heartbeatNow(node, now, leaseMs));
+  }
+
+  aliveNodes(now: Date): Promise<string[]> {
+    return this.store.aliveNodes(now);
+  }
+
+  recoverable(node: string, now: Date): Promise<AttemptRow[]> {
+    return this.store.recoverable(node, now);
   }
 }

@@ -31,4 +31,11 @@ export interface CallbackQueue {
   cancel(id: number, reason: string, at: Date, o?: ApplyOptions): Promise<boolean>;
   /** a new due time, reopening a closed request; false when the number has another live request */
   reschedule(id: number, dueAt: Date, expiresAt: Date, at: Date, o?: ApplyOptions): Promise<boolean>;
+  // ---- the cluster mode: each controller a node with a lease -------------------------------
+  /** this node is alive until now + leaseMs */
+  heartbeat(node: string, now: Date, leaseMs: number): Promise<void>;
+  /** the nodes whose lease runs now */
+  aliveNodes(now: Date): Promise<string[]>;
+  /** the live attempts this node recovers: its own (it restarted) and those of nodes whose lease ran out */
+  recoverable(node: string, now: Date): Promise<AttemptRow[]>;
 }

@@ -307,6 +307,12 @@ const clusterSchema = z
     keepaliveSeconds: z.number().int().min(1).max(60).default(2),
     /** how long Kamailio waits for a node's first reply to an INVITE before it tries the next node, in ms */
     failoverMs: z.number().int().min(500).max(30_000).default(2000),
+    /**
+     * A node's controller renews its lease in the shared database at every dispatch pass (at
+     * least every dispatcherPollSeconds); one whose lease is this many seconds old is taken for
+     * dead: the next node dispatches its directorates' callbacks and recovers its live attempts
+     */
+    leaseSeconds: z.number().int().min(3).max(600).default(15),
   })
   .strict();
 export type Cluster = z.infer<typeof clusterSchema>;
@@ -478,6 +484,13 @@ export const configSchema = z
     cfg.cluster?.nodes.forEach((n, i) => {
       if (cfg.cluster!.nodes.findIndex((x) => x.id === n.id) !== i) ctx.addIssue({ code: 'custom', path: ['cluster', 'nodes', i, 'id'], message: `duplicate node id "${n.id}"` });
     });
+    // a live node renews its lease at every pass: two passes must fit in one lease
+    if (cfg.cluster && cfg.cluster.leaseSeconds < 2 * cfg.timing.dispatcherPollSeconds)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cluster', 'leaseSeconds'],
+        message: `at least twice timing.dispatcherPollSeconds (${cfg.timing.dispatcherPollSeconds} s), or a live node's lease runs out between two passes`,
+      });
     cfg.directorates.forEach((dp, i) => {
       if (dp.primary && !cfg.cluster) ctx.addIssue({ code: 'custom', path: ['directorates', i, 'primary'], message: 'only with a cluster section' });
       if (dp.primary && cfg.cluster && !cfg.cluster.nodes.some((n) => n.id === dp.primary))

@@ -99,8 +99,12 @@ export class SqliteCallbackStore implements CallbackStore {
     return this.attempts.ofCallback(callbackId);
   }
 
-  async heartbeat(node: string, now: Date, leaseMs: number): Promise<void> {
+  heartbeatNow(node: string, now: Date, leaseMs: number): void {
     this.leases.renew(node, now, leaseMs);
+  }
+
+  async heartbeat(node: string, now: Date, leaseMs: number): Promise<void> {
+    this.heartbeatNow(node, now, leaseMs);
   }
 
   async aliveNodes(now: Date): Promise<string[]> {

@@ -28,6 +28,7 @@ export const nodeEnv = (n: Node, extra: Record<string, string> = {}): NodeJS.Pro
   IVR_CONFIG: path.join(nodeState(n), 'ivr-test.yaml'),
   IVR_SOUNDS_DIR: path.join(nodeState(n), 'sounds'),
   IVR_UP_TIMEOUT: '120',
+  IVR_NODE: n,
   ...extra,
 });
 export const inNs = (ns: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 300_000): Promise<RunResult> =>

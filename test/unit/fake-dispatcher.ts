@@ -11,7 +11,8 @@ import { OutcomesRepo } from '../../controller/storage/outcomes-repo';
 import { WriteQueue } from '../../controller/storage/write-queue';
 import { FakePbx } from './fake-pbx';
 
-export function fakeDispatcher(config: Config, db: Db, ledger: CallbackLedger, pbx = new FakePbx()): Dispatcher {
+/** o.node: a cluster's node (its lease, its directorates); o.now: the dispatcher's clock */
+export function fakeDispatcher(config: Config, db: Db, ledger: CallbackLedger, pbx = new FakePbx(), o: { node?: string; now?: () => Date } = {}): Dispatcher {
   const log = pino({ level: 'silent' });
   const presence = new Presence(new OperatorsRepo(db), pbx);
   return new Dispatcher(
@@ -19,7 +20,18 @@ export function fakeDispatcher(config: Config, db: Db, ledger: CallbackLedger, p
     pbx,
     presence,
     { ringing: () => 0, numbersOnLine: () => new Set() },
-    { port: pbx, tracker: pbx, presence, outcomes: new OutcomesRepo(db), writes: new WriteQueue(), log, now: () => new Date(), ledger, earlierContacts: () => 0 },
+    {
+      port: pbx,
+      tracker: pbx,
+      presence,
+      outcomes: new OutcomesRepo(db),
+      writes: new WriteQueue(),
+      log,
+      now: o.now ?? (() => new Date()),
+      ledger,
+      earlierContacts: () => 0,
+      ...(o.node ? { node: o.node } : {}),
+    },
     log,
     () => true,
   );

@@ -13,6 +13,7 @@ import { digestHa1, renderDirectorateExtensions, renderPjsipOperators } from '..
 import { renderTransports } from '../../controller/provisioning/trunks';
 import type { OperatorRow } from '../../controller/storage/operators-repo';
 import { primaryOf } from '../../controller/config/schema';
+import { clusterNode, resolveEnvironment } from '../../controller/environment';
 import { renderEdge } from '../../controller/provisioning/kamailio';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -70,6 +71,11 @@ t.test("a directorate without a primary is the first node's; the cluster section
   t.throws(() => cfg(fixture.replace(/\n {4}- \{ id: b, address: 10\.77\.2\.2 \}/, '')), /cluster\.nodes: .*at least two nodes/);
   t.throws(() => cfg(fixture.replace('carriers: [10.77.0.2]', 'carriers: [carrier.example]')), /cluster\.edge\.carriers\[0\]: expected an IPv4 address/);
   const single = fixture.replace(/cluster:[\s\S]*?failoverMs: 1500\n/, '');
+  t.throws(
+    () => cfg(fixture.replace('failoverMs: 1500', 'failoverMs: 1500\n  leaseSeconds: 3').replace('dispatcherPollSeconds: 1', 'dispatcherPollSeconds: 2')),
+    /cluster\.leaseSeconds: at least twice timing\.dispatcherPollSeconds \(2 s\)/,
+  );
+  t.equal(cfg().cluster!.leaseSeconds, 15, 'a lease of 15 s by default');
   t.throws(() => cfg(single), /directorates\[0\]\.primary: only with a cluster section/);
   t.throws(() => renderEdge(cfg(single.replace(/ {4}primary: [ab]\n/g, '')), '/x'), /no cluster section/);
 });
@@ -130,4 +136,13 @@ t.test("a node's operators in a cluster: recognised by the edge's header, no pas
   const modules = readFileSync(path.join(root, 'asterisk-config', 'modules.conf'), 'utf8');
   for (const m of ['res_pjsip_path.so', 'res_pjsip_acl.so'])
     t.match(modules, new RegExp(`^load = ${m.replace('.', '\\.')}$`, 'm'), `${m} loaded (without it the setting is silently ignored)`);
+});
+
+t.test("IVR_NODE names this controller's node: required in a cluster, one of its nodes; nothing on one box", async (t) => {
+  const cluster = cfg().cluster;
+  const env = (node?: string) => resolveEnvironment(node ? { IVR_NODE: node } : {});
+  t.equal(clusterNode(env('b'), cluster), 'b');
+  t.throws(() => clusterNode(env(), cluster), /^IVR_NODE: unset: not a node of the configuration's cluster \(a, b\); set it to this node's id$/);
+  t.throws(() => clusterNode(env('c'), cluster), /^IVR_NODE: "c" is not a node of the configuration's cluster \(a, b\)/);
+  t.equal(clusterNode(env('a'), undefined), undefined, 'one box: no node, whatever IVR_NODE says');
 });
