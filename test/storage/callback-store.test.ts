@@ -12,10 +12,10 @@ import path from 'node:path';
 import { migrate, openDatabase, readMigrations, type Db } from '../../controller/storage/database';
 import type { CallbackStore, NextRequestStatus } from '../../controller/storage/callback-store';
 import { SqliteCallbackStore } from '../../controller/storage/sqlite-callback-store';
-import { migratePostgres, openPostgres, type Pg } from '../../controller/storage/postgres/connection';
+import { migratePostgres } from '../../controller/storage/postgres/connection';
 import { PostgresCallbackStore } from '../../controller/storage/postgres/callback-store';
 import { bookingRequest } from '../fixtures/booking-request';
-import { startPostgres, type PostgresServer } from './postgres-server';
+import { freshSchema, startPostgres, type PostgresServer } from './postgres-server';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const SQLITE_MIGRATIONS = readMigrations(path.join(ROOT, 'db'));
@@ -37,20 +37,6 @@ interface Engine {
   open(t: Test): Promise<[CallbackStore, CallbackStore]>;
 }
 
-let schemas = 0;
-/** A schema of its own on the server for one test (dropped after it), and `nodes` pools in it. */
-async function freshSchema(t: Test, nodes: number): Promise<{ schema: string; pools: Pg[] }> {
-  const schema = `t${process.pid}_${++schemas}`;
-  const admin = openPostgres(server.url, { max: 1 });
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  const pools = Array.from({ length: nodes }, () => openPostgres(server.url, { schema }));
-  t.teardown(async () => {
-    await Promise.all(pools.map((p) => p.end()));
-    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
-    await admin.end();
-  });
-  return { schema, pools };
-}
 const ENGINES: Engine[] = [
   {
     name: 'sqlite',
@@ -69,7 +55,7 @@ const ENGINES: Engine[] = [
   {
     name: 'postgres',
     async open(t) {
-      const { pools } = await freshSchema(t, 2);
+      const { pools } = await freshSchema(t, server, 2);
       await migratePostgres(pools[0]!, PG_MIGRATIONS);
       return [new PostgresCallbackStore(pools[0]!), new PostgresCallbackStore(pools[1]!)];
     },
@@ -213,7 +199,7 @@ t.test('after the migrations both engines have the same tables, columns and inde
   const {
     schema,
     pools: [pool],
-  } = await freshSchema(t, 1);
+  } = await freshSchema(t, server, 1);
   t.same(
     await migratePostgres(pool, PG_MIGRATIONS),
     PG_MIGRATIONS.map((m) => m.name),

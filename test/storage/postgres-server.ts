@@ -6,6 +6,8 @@ import { execFile } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { rmSync } from 'node:fs';
+import type { Test } from 'tap';
+import { openPostgres, type Pg } from '../../controller/storage/postgres/connection';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const SCRIPT = path.join(ROOT, 'docker', 'postgres.sh');
@@ -43,4 +45,19 @@ export async function startPostgres(name: string): Promise<PostgresServer> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+let schemas = 0;
+/** A schema of its own on the server for one test (dropped after it), and `nodes` pools in it. */
+export async function freshSchema(t: Test, server: PostgresServer, nodes: number): Promise<{ schema: string; pools: Pg[] }> {
+  const schema = `t${process.pid}_${++schemas}`;
+  const admin = openPostgres(server.url, { max: 1 });
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const pools = Array.from({ length: nodes }, () => openPostgres(server.url, { schema }));
+  t.teardown(async () => {
+    await Promise.all(pools.map((p) => p.end()));
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    await admin.end();
+  });
+  return { schema, pools };
 }

@@ -52,6 +52,10 @@ export class PgCallbackAttemptsRepo {
     return r.rowCount === 1;
   }
 
+  async live(db: Queryable): Promise<AttemptRow[]> {
+    return (await db.query<AttemptRow>(`${SELECT} WHERE ended_at IS NULL ORDER BY id`)).rows;
+  }
+
   async ofCallback(db: Queryable, callbackId: number): Promise<AttemptRow[]> {
     return (await db.query<AttemptRow>(`${SELECT} WHERE callback_id = $1 ORDER BY id`, [callbackId])).rows;
   }

@@ -39,14 +39,55 @@ export class PostgresCallbackStore implements CallbackStore {
     });
   }
 
-  callerDialing(attemptId: number, callerChannel: string, now: Date): Promise<number> {
-    return inTransaction(this.pool, async (tx) => {
-      const attempt = await this.attempts.get(tx, attemptId);
-      if (!attempt) throw new Error(`attempt ${attemptId} does not exist`);
-      const n = await this.callbacks.countCallerAttempt(tx, attempt.callbackId, now);
-      if (!(await this.attempts.callerDialing(tx, attemptId, callerChannel, n, now))) throw new Error(`attempt ${attemptId} is not live`);
-      return n;
-    });
+  /** pending -> dialing plus a live attempt placed by `node`, or undefined (claimed meanwhile, or not due) */
+  claim(callbackId: number, operator: string, operatorChannel: string, node: string, now: Date, timeoutMs?: number): Promise<number | undefined> {
+    return inTransaction(
+      this.pool,
+      async (tx) => ((await this.callbacks.claim(tx, callbackId, now)) ? this.attempts.open(tx, callbackId, operator, operatorChannel, now, node) : undefined),
+      timeoutMs === undefined ? {} : { timeoutMs },
+    );
+  }
+
+  due(dp: string, now: Date, limit: number): Promise<CallbackRow[]> {
+    return this.callbacks.due(this.pool, dp, now, limit);
+  }
+
+  nextDueAt(): Promise<string | undefined> {
+    return this.callbacks.nextDueAt(this.pool);
+  }
+
+  expireOverdue(now: Date): Promise<number[]> {
+    return this.callbacks.expireOverdue(this.pool, now);
+  }
+
+  cancel(id: number, reason: string, at: Date, timeoutMs?: number): Promise<boolean> {
+    return inTransaction(this.pool, (tx) => this.callbacks.cancel(tx, id, reason, at), timeoutMs === undefined ? {} : { timeoutMs });
+  }
+
+  reschedule(id: number, dueAt: Date, expiresAt: Date, at: Date, timeoutMs?: number): Promise<boolean> {
+    return inTransaction(this.pool, (tx) => this.callbacks.reschedule(tx, id, dueAt, expiresAt, at), timeoutMs === undefined ? {} : { timeoutMs });
+  }
+
+  attempt(id: number): Promise<AttemptRow | undefined> {
+    return this.attempts.get(this.pool, id);
+  }
+
+  liveAttempts(): Promise<AttemptRow[]> {
+    return this.attempts.live(this.pool);
+  }
+
+  callerDialing(attemptId: number, callerChannel: string, now: Date, timeoutMs?: number): Promise<number> {
+    return inTransaction(
+      this.pool,
+      async (tx) => {
+        const attempt = await this.attempts.get(tx, attemptId);
+        if (!attempt) throw new Error(`attempt ${attemptId} does not exist`);
+        const n = await this.callbacks.countCallerAttempt(tx, attempt.callbackId, now);
+        if (!(await this.attempts.callerDialing(tx, attemptId, callerChannel, n, now))) throw new Error(`attempt ${attemptId} is not live`);
+        return n;
+      },
+      timeoutMs === undefined ? {} : { timeoutMs },
+    );
   }
 
   closeAttempt(

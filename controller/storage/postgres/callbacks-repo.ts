@@ -80,6 +80,61 @@ export class PgCallbacksRepo {
     return r.rows[0]?.id;
   }
 
+  /** pending -> dialing when due; false when another dispatcher (or a cancel) got there first. */
+  async claim(db: Queryable, id: number, now: Date): Promise<boolean> {
+    const at = now.toISOString();
+    return (await db.query("UPDATE callbacks SET status = 'dialing', updated_at = $1 WHERE id = $2 AND status = 'pending' AND due_at <= $1", [at, id])).rowCount === 1;
+  }
+
+  /** The requests of a directorate that may be dialled now: oldest request first. */
+  async due(db: Queryable, dp: string, now: Date, limit: number): Promise<CallbackRow[]> {
+    return (
+      await db.query<CallbackRow>(`${SELECT} WHERE dp = $1 AND status = 'pending' AND due_at <= $2 AND expires_at > $2 AND ${UNMASKED} ORDER BY requested_at, id LIMIT $3`, [
+        dp,
+        now.toISOString(),
+        limit,
+      ])
+    ).rows;
+  }
+
+  /** The earliest due time among pending requests (all directorates), for the wake-up timer. */
+  async nextDueAt(db: Queryable): Promise<string | undefined> {
+    return (await db.query<{ d: string | null }>("SELECT MIN(due_at) AS d FROM callbacks WHERE status = 'pending'")).rows[0]?.d ?? undefined;
+  }
+
+  /** Pending requests past their validity become expired; returns their ids. */
+  async expireOverdue(db: Queryable, now: Date): Promise<number[]> {
+    const at = now.toISOString();
+    const r = await db.query<{ id: number }>(
+      "UPDATE callbacks SET status = 'expired', closed_reason = 'validity ended', updated_at = $1 WHERE status = 'pending' AND expires_at <= $1 RETURNING id",
+      [at],
+    );
+    return r.rows.map((x) => x.id).sort((a, b) => a - b);
+  }
+
+  /** pending -> cancelled; false when the request was no longer pending. */
+  async cancel(db: Queryable, id: number, reason: string, at: Date): Promise<boolean> {
+    return (
+      (await db.query("UPDATE callbacks SET status = 'cancelled', closed_reason = $1, updated_at = $2 WHERE id = $3 AND status = 'pending'", [reason, at.toISOString(), id]))
+        .rowCount === 1
+    );
+  }
+
+  /** A sysadmin's retry or reschedule (callbacks-repo.ts); false when dialled, done, or the number has another live request. */
+  async reschedule(db: Queryable, id: number, dueAt: Date, expiresAt: Date, at: Date): Promise<boolean> {
+    try {
+      const r = await db.query(
+        `UPDATE callbacks SET status = 'pending', due_at = $1, expires_at = GREATEST(expires_at, $2), closed_reason = NULL, updated_at = $3
+         WHERE id = $4 AND status IN ('pending', 'failed', 'expired', 'cancelled') AND ${UNMASKED}`,
+        [dueAt.toISOString(), expiresAt.toISOString(), at.toISOString(), id],
+      );
+      return r.rowCount === 1;
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505') return false; // unique_violation: another live request of the number
+      throw err;
+    }
+  }
+
   /** Counts a dial of the caller; returns the new count. Only while dialing. */
   async countCallerAttempt(db: Queryable, id: number, at: Date): Promise<number> {
     const row = (

@@ -49,11 +49,18 @@ async function transaction<T>(client: pg.PoolClient, fn: (client: pg.PoolClient)
   }
 }
 
-/** Runs fn in one transaction on one client of the pool. */
-export async function inTransaction<T>(pool: Pg, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Runs fn in one transaction on one client of the pool. With timeoutMs, a statement still
+ * running (or still waiting for a lock) after that long is cancelled by the server and the
+ * transaction rolled back: a write given up is never made later.
+ */
+export async function inTransaction<T>(pool: Pg, fn: (client: pg.PoolClient) => Promise<T>, o: { timeoutMs?: number } = {}): Promise<T> {
   const client = await pool.connect();
   try {
-    return await transaction(client, fn);
+    return await transaction(client, async (c) => {
+      if (o.timeoutMs !== undefined) await c.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(o.timeoutMs))}`);
+      return fn(c);
+    });
   } finally {
     client.release();
   }
