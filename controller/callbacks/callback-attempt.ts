@@ -238,8 +238,15 @@ export class CallbackAttempt {
 
     // 5. connected: the request is done (written first: a crash from here on must not
     // lead to calling this caller again); the conversation owns both legs from here. If
-    // Asterisk refuses the bridge, run() hangs both up.
-    await this.holding(caller, this.close('connected', null));
+    // Asterisk refuses the bridge, run() hangs both up. The operator hears the caller's "1"
+    // and may key a code at once: keys from now until the conversation listens are kept
+    // for it (the close and the bridge take a write and two requests to Asterisk).
+    const early: string[] = [];
+    const stopKeeping = op.listen((digit) => (early.push(digit), true));
+    await this.holding(caller, this.close('connected', null)).catch((err: unknown) => {
+      stopKeeping();
+      throw err;
+    });
     const conversation = await Conversation.start(
       this.d,
       {
@@ -254,7 +261,11 @@ export class CallbackAttempt {
       { channelId: caller.id, lang, onAlone: () => void caller.hangup() },
       op,
       this.operator,
-    );
+      () => (stopKeeping(), early),
+    ).catch((err: unknown) => {
+      stopKeeping();
+      throw err;
+    });
     this.handedOver = true;
     caller.onGone(() => {
       caller.release();

@@ -100,19 +100,34 @@ export class Conversation {
     operatorLeg: Leg,
     operator: string,
     private readonly bridgeId: string,
+    earlyKeys: readonly string[],
   ) {
     this.state = startConversation({ operator, ...(s.officialUnit ? { officialUnit: s.officialUnit } : {}), units: s.dp.units });
     this.legs.operator = operatorLeg;
-    operatorLeg.listen((digit) => {
+    const onKey = (digit: string): boolean => {
       const consumed = keyConsumed(this.state, digit);
       if (consumed) this.feed({ type: 'operatorKey', digit });
       return consumed;
-    });
+    };
+    // the keys the operator pressed while the bridge was being made, first and in order
+    for (const digit of earlyKeys) onKey(digit);
+    operatorLeg.listen(onKey);
     operatorLeg.onGone(() => this.feed({ type: 'operatorGone' }));
   }
 
-  /** Bridges the caller with the operator's answered leg; a bridge Asterisk would not fill is destroyed, not left behind. */
-  static async start(d: ConversationDeps, s: ConversationSubject, caller: CallerSide, operatorLeg: Leg, operator: string): Promise<Conversation> {
+  /**
+   * Bridges the caller with the operator's answered leg; a bridge Asterisk would not fill is
+   * destroyed, not left behind. earlyKeys: the operator's keys pressed meanwhile, which the
+   * owner kept (it stops keeping them when asked), taken before any later key.
+   */
+  static async start(
+    d: ConversationDeps,
+    s: ConversationSubject,
+    caller: CallerSide,
+    operatorLeg: Leg,
+    operator: string,
+    earlyKeys: () => readonly string[] = () => [],
+  ): Promise<Conversation> {
     const bridgeId = await d.port.createBridge();
     try {
       await d.port.addToBridge(bridgeId, [caller.channelId, operatorLeg.id]);
@@ -120,7 +135,7 @@ export class Conversation {
       await d.port.destroyBridge(bridgeId).catch(ignored(d.log, 'destroy the bridge'));
       throw err;
     }
-    return new Conversation(d, s, caller, operatorLeg, operator, bridgeId);
+    return new Conversation(d, s, caller, operatorLeg, operator, bridgeId, earlyKeys());
   }
 
   /** the internal unit's official the caller is with now (after a transfer), for their console station */

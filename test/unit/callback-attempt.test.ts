@@ -189,6 +189,22 @@ t.test('the caller answers in their language and presses 1: bridged, done; the o
   );
 });
 
+t.test("the operator's keys while the bridge is being made count for the conversation (a transfer code typed at once)", async (t) => {
+  const { pbx, attempt } = await setup();
+  await callerReached(pbx, 'answered');
+  let open!: () => void;
+  pbx.bridgeGate = new Promise((r) => (open = r));
+  pbx.key('cbcl', '1');
+  await settle();
+  t.notOk(pbx.ops.includes('join cbcl+cbop'), 'the bridge is not up yet');
+  pbx.key('cbop', '*');
+  pbx.key('cbop', '5');
+  open();
+  await settle();
+  t.match(await attempt.done, { status: 'done' });
+  t.same(pbx.ops.slice(pbx.ops.indexOf('join cbcl+cbop')), ['join cbcl+cbop', 'play cbop op-transfer-failed'], 'bridged, then the code *5 acted on (unit u has nobody free)');
+});
+
 t.test('basic information given (1), then the topic keyed by phone: recorded in the profile as the information given', async (t) => {
   const { pbx, attempt, outcomes, id, db } = await setup();
   await callerReached(pbx, 'answered');

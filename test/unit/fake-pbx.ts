@@ -47,7 +47,10 @@ export class FakePbx implements TelephonyPort, CallTracker {
     this.ops.push('bridge');
     return 'b1';
   }
+  /** when set, joining a bridge waits for it (Asterisk's REST answer in flight) */
+  bridgeGate: Promise<void> | undefined;
   async addToBridge(_b: string, ids: string[]): Promise<void> {
+    await this.bridgeGate;
     this.ops.push(`join ${ids.map((i) => i.slice(0, 4)).join('+')}`);
   }
   async removeFromBridge(_b: string, ids: string[]): Promise<void> {
