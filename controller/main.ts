@@ -56,12 +56,11 @@ import { CONTROLLER_BUSY_TIMEOUT_MS, WriteQueue } from './storage/write-queue';
 import { capAsteriskLogs } from './supervision/asterisk-logs';
 import { amiActions } from './telephony/ami';
 import { AriGateway } from './telephony/ari-gateway';
+import { ARI_MAX_SOCKETS } from './telephony/ari-rest';
 
-// ARI's REST requests go through Node's global agent (ari-client -> swagger-client -> shred):
-// kept alive and bounded, so a burst of calls queues here instead of opening more sessions
-// than Asterisk accepts (http.conf sessionlimit); past it Asterisk drops requests and the
-// calls they belong to are never answered (measured: a 600-call burst lost 52).
-const ARI_MAX_SOCKETS = 64;
+// What ari-client still requests over HTTP (its API description at connect) goes through
+// Node's global agent: bounded like our own REST pool (telephony/ari-rest.ts), so that both
+// together stay within Asterisk's HTTP sessions (http.conf sessionlimit).
 
 async function main(): Promise<void> {
   privateUmask();

@@ -1,10 +1,10 @@
 // Our ARI REST requests against a local HTTP server playing Asterisk: what is sent (method,
 // path, query, credentials) and how each kind of answer comes back (JSON, no content, a
-// refusal with its status, no answer at all).
+// refusal with its status, no answer at all), and a burst kept within the pool's bound.
 import t from 'tap';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ariGet, ariRequest } from '../../controller/telephony/ari-rest';
+import { ARI_MAX_SOCKETS, ariGet, ariRequest } from '../../controller/telephony/ari-rest';
 import { AriError } from '../../controller/errors';
 
 interface Seen {
@@ -14,6 +14,8 @@ interface Seen {
 }
 
 const seen: Seen[] = [];
+/** requests being answered at once (each takes 20 ms), and the most seen */
+const busy = { now: 0, most: 0 };
 const server = http.createServer((req, res) => {
   const url = new URL(req.url!, 'http://x');
   seen.push({ method: req.method!, url, auth: req.headers.authorization });
@@ -26,6 +28,16 @@ const server = http.createServer((req, res) => {
     return res.end('{"message":"Channel not in Stasis application"}');
   }
   if (url.pathname === '/ari/slow') return; // never answers
+  if (url.pathname === '/ari/busy') {
+    busy.now++;
+    busy.most = Math.max(busy.most, busy.now);
+    setTimeout(() => {
+      busy.now--;
+      res.writeHead(204);
+      res.end();
+    }, 20);
+    return;
+  }
   if (req.method === 'POST') {
     res.writeHead(204);
     return res.end();
@@ -76,4 +88,12 @@ t.test('no answer in time, or nobody listening: an AriError without status', asy
   const closed = (await ariRequest({ url: 'http://127.0.0.1:9', user: 'x', password: 'y' }, 'GET', '/channels').catch((e: unknown) => e)) as AriError;
   t.ok(closed instanceof AriError);
   t.equal(closed.status, null);
+});
+
+t.test("a burst of requests waits for the pool: never more than its bound at Asterisk's HTTP server at once, none lost", async (t) => {
+  const n = ARI_MAX_SOCKETS * 3;
+  const results = await Promise.allSettled(Array.from({ length: n }, (_, i) => ariRequest(ari(), 'POST', '/busy', { i })));
+  t.equal(results.filter((r) => r.status === 'fulfilled').length, n, `all ${n} answered`);
+  t.ok(busy.most <= ARI_MAX_SOCKETS, `at most ${busy.most} at once (bound ${ARI_MAX_SOCKETS})`);
+  t.ok(busy.most >= ARI_MAX_SOCKETS / 2, 'and the pool is used, not one at a time');
 });
