@@ -244,3 +244,36 @@ t.test('postgres: a bounded write that cannot be made in time is given up for go
     'a server that cannot be reached: failing',
   );
 });
+
+for (const engine of ENGINES) {
+  t.test(`${engine.name}: the queue's other writes behave alike: expiry, a sysadmin's cancel and reschedule, the next due time`, async (t) => {
+    const { a } = await engine.open(t);
+    const q = a.queue;
+    const now = new Date('2026-11-30T10:00:00.000Z');
+    const later = (s: number): Date => new Date(now.getTime() + s * 1000);
+    const booked = async (number: string, o: { dueAt?: Date; expiresAt?: Date } = {}): Promise<number> => {
+      const r = await a.store.book(bookingRequest(now, { dp: 'c-one', number, ...o }));
+      if (!r.ok) throw new Error('not booked');
+      return r.id;
+    };
+    const soon = await booked('0612000031', { dueAt: later(60) });
+    const old = await booked('0612000032', { expiresAt: later(30) });
+    t.equal(await q.nextDueAt(), now.toISOString(), 'the next due time: the earliest pending request');
+    t.same(await q.expireOverdue(later(31)), [old], 'past its validity: expired, once');
+    t.same(await q.expireOverdue(later(32)), []);
+    t.match(await q.get(old), { status: 'expired', closedReason: 'validity ended' });
+    t.same(
+      (await q.due('c-one', later(61), 10)).map((r) => r.id),
+      [soon],
+      'due: only the pending request whose time came',
+    );
+    t.ok(await q.cancel(soon, 'cancelled by the sysadmin', later(62)), 'a pending request is cancelled');
+    t.notOk(await q.cancel(soon, 'again', later(63)), 'once');
+    t.equal(await q.nextDueAt(), undefined, 'nothing pending any more');
+    t.ok(await q.reschedule(old, later(120), later(86_400), later(64)), 'an expired request reopened by the sysadmin');
+    t.match(await q.get(old), { status: 'pending', closedReason: null, dueAt: later(120).toISOString() });
+    await booked('0612000031', { dueAt: later(70) }); // the cancelled one's number books again
+    t.notOk(await q.reschedule(soon, later(130), later(86_400), later(65)), 'the cancelled one cannot come back: its number has a live request again');
+    t.match(await q.get(soon), { status: 'cancelled' });
+  });
+}
