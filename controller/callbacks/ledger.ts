@@ -22,8 +22,8 @@ export class CallbackLedger implements CallbackQueue {
 
   constructor(
     db: Db,
-    readonly callbacks: CallbacksRepo,
-    readonly attempts: CallbackAttemptsRepo,
+    private readonly callbacks: CallbacksRepo,
+    private readonly attempts: CallbackAttemptsRepo,
     private readonly writes: WriteQueue = new WriteQueue(),
     /** the node whose claims these are (the cluster mode); none on one box */
     private readonly node: string | null = null,

@@ -44,7 +44,7 @@ export class PostgresCallbackStore implements CallbackStore {
     return inTransaction(
       this.pool,
       async (tx) => ((await this.callbacks.claim(tx, callbackId, now)) ? this.attempts.open(tx, callbackId, operator, operatorChannel, now, node) : undefined),
-      timeoutMs === undefined ? {} : { timeoutMs },
+      { timeoutMs },
     );
   }
 
@@ -61,11 +61,11 @@ export class PostgresCallbackStore implements CallbackStore {
   }
 
   cancel(id: number, reason: string, at: Date, timeoutMs?: number): Promise<boolean> {
-    return inTransaction(this.pool, (tx) => this.callbacks.cancel(tx, id, reason, at), timeoutMs === undefined ? {} : { timeoutMs });
+    return inTransaction(this.pool, (tx) => this.callbacks.cancel(tx, id, reason, at), { timeoutMs });
   }
 
   reschedule(id: number, dueAt: Date, expiresAt: Date, at: Date, timeoutMs?: number): Promise<boolean> {
-    return inTransaction(this.pool, (tx) => this.callbacks.reschedule(tx, id, dueAt, expiresAt, at), timeoutMs === undefined ? {} : { timeoutMs });
+    return inTransaction(this.pool, (tx) => this.callbacks.reschedule(tx, id, dueAt, expiresAt, at), { timeoutMs });
   }
 
   attempt(id: number): Promise<AttemptRow | undefined> {
@@ -86,7 +86,7 @@ export class PostgresCallbackStore implements CallbackStore {
         if (!(await this.attempts.callerDialing(tx, attemptId, callerChannel, n, now))) throw new Error(`attempt ${attemptId} is not live`);
         return n;
       },
-      timeoutMs === undefined ? {} : { timeoutMs },
+      { timeoutMs },
     );
   }
 

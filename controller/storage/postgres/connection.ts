@@ -54,7 +54,7 @@ async function transaction<T>(client: pg.PoolClient, fn: (client: pg.PoolClient)
  * running (or still waiting for a lock) after that long is cancelled by the server and the
  * transaction rolled back: a write given up is never made later.
  */
-export async function inTransaction<T>(pool: Pg, fn: (client: pg.PoolClient) => Promise<T>, o: { timeoutMs?: number } = {}): Promise<T> {
+export async function inTransaction<T>(pool: Pg, fn: (client: pg.PoolClient) => Promise<T>, o: { timeoutMs?: number | undefined } = {}): Promise<T> {
   const client = await pool.connect();
   try {
     return await transaction(client, async (c) => {
