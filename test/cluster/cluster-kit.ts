@@ -6,7 +6,7 @@ import './cluster-env';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { AGENTS_CONTAINER, PODMAN, ROOT, run, sippMessages, STATE_DIR, startAgents, type RunResult, type SippResult } from '../integration/harness';
+import { AGENTS_CONTAINER, PODMAN, ROOT, run, sippMessages, sippTrace, STATE_DIR, startAgents, type RunResult, type SippResult } from '../integration/harness';
 
 export const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'ivr-cluster.yaml');
 export const EDGE_NS = 'ivr-cl-edge';
@@ -38,18 +38,22 @@ export const must = async (what: string, r: Promise<RunResult>): Promise<void> =
   if (res.code !== 0) throw new Error(`${what} (exit ${res.code}): ${res.stdout.slice(-1500)}${res.stderr.slice(-1500)}`);
 };
 
+/** One row from a node's database, read-only (the node's controller keeps writing). */
+function nodeRow<T>(n: Node, sql: string, ...params: unknown[]): T | undefined {
+  const db = new Database(path.join(nodeState(n), 'ivr.db'), { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    return db.prepare(sql).get(...params) as T | undefined;
+  } finally {
+    db.close();
+  }
+}
+
 /** which node recorded the latest call from this number, and when it answered */
 export function answeredOn(ani: string): { node: Node; answeredAt: number } | undefined {
   for (const n of ['a', 'b'] as const) {
-    const db = new Database(path.join(nodeState(n), 'ivr.db'), { readonly: true, fileMustExist: true });
-    try {
-      db.pragma('busy_timeout = 5000');
-      const row = db.prepare('SELECT answered_at AS at FROM calls WHERE caller = ? AND answered_at IS NOT NULL ORDER BY started_at DESC LIMIT 1').get(ani) as
-        { at: string } | undefined;
-      if (row) return { node: n, answeredAt: Date.parse(row.at) };
-    } finally {
-      db.close();
-    }
+    const row = nodeRow<{ at: string }>(n, 'SELECT answered_at AS at FROM calls WHERE caller = ? AND answered_at IS NOT NULL ORDER BY started_at DESC LIMIT 1', ani);
+    if (row) return { node: n, answeredAt: Date.parse(row.at) };
   }
   return undefined;
 }
@@ -105,14 +109,17 @@ export const asteriskOn = (n: Node, command: string): Promise<RunResult> =>
 
 /** who answered the latest call from this number on a node (calls.answered_by), if anyone did */
 export function answeredByOn(n: Node, ani: string): string | undefined {
-  const db = new Database(path.join(nodeState(n), 'ivr.db'), { readonly: true, fileMustExist: true });
-  try {
-    db.pragma('busy_timeout = 5000');
-    return (db.prepare('SELECT answered_by AS op FROM calls WHERE caller = ? ORDER BY started_at DESC LIMIT 1').get(ani) as { op: string | null } | undefined)?.op ?? undefined;
-  } finally {
-    db.close();
-  }
+  return nodeRow<{ op: string | null }>(n, 'SELECT answered_by AS op FROM calls WHERE caller = ? ORDER BY started_at DESC LIMIT 1', ani)?.op ?? undefined;
 }
+
+/** the INVITEs an agent received, whole and in order, from its SIP trace */
+export const invitesReceived = (r: SippResult): string[] =>
+  sippTrace(r)
+    .split(/^-{20,}.*$/m)
+    .filter((m) => /message received/.test(m) && /^INVITE sip:/m.test(m));
+
+/** the addresses in a message's Via headers, the last hop first */
+export const viaHosts = (msg: string | undefined): string[] => [...(msg ?? '').matchAll(/^Via: SIP\/2\.0\/UDP ([\d.]+)/gm)].map((m) => m[1]!);
 
 /** A caller's wait in its own SIP trace: its INVITE to the 200 OK, in ms. */
 export function inviteToAnswerMs(r: SippResult): number {

@@ -12,7 +12,7 @@
 // (Shared state on PostgreSQL and callbacks across the nodes come next: issue 19.)
 import './cluster-env';
 import t from 'tap';
-import { agentReport, callIvr, eventually, sippMessages, sippTrace, startCallee, startPhone, type Phone, type SippResult } from '../integration/harness';
+import { agentReport, callIvr, eventually, sippMessages, startCallee, startPhone, type Phone, type SippResult } from '../integration/harness';
 import { writeAnsweringScenario } from '../integration/scenarios';
 import {
   answeredByOn,
@@ -24,12 +24,14 @@ import {
   downCluster,
   EDGE,
   inviteToAnswerMs,
+  invitesReceived,
   killController,
   killNode,
   NUMBER,
   restartNode,
   startController,
   upCluster,
+  viaHosts,
 } from './cluster-kit';
 
 t.before(upCluster);
@@ -91,14 +93,8 @@ t.test("a node's call to a caller (as a callback dials, over the edge trunk) lea
   t.ok(o.code === 0 && o.stdout.trim() === '', 'node a dials 0612500051 on its trunk, the edge', { report: o.stdout + o.stderr });
   const r = await callee.done;
   t.equal(r.code, 0, 'the carrier got the call, answered it, and node a hung up after a second', { report: r.code === 0 ? undefined : agentReport(r) });
-  const invite = sippTrace(r)
-    .split(/^-{20,}.*$/m)
-    .find((m) => /^INVITE sip:0612500051@/m.test(m));
-  t.same(
-    [...(invite ?? '').matchAll(/^Via: SIP\/2\.0\/UDP ([\d.]+)/gm)].map((m) => m[1]),
-    ['10.77.0.1', '10.77.1.2'],
-    'placed by node a, relayed by the edge',
-  );
+  const invite = invitesReceived(r).find((m) => /^INVITE sip:0612500051@/m.test(m));
+  t.same(viaHosts(invite), ['10.77.0.1', '10.77.1.2'], 'placed by node a, relayed by the edge');
   t.match(invite, /^Record-Route: <sip:10\.77\.0\.1;lr/m, 'the edge stays on its dialog');
 });
 
@@ -119,13 +115,10 @@ t.test("node a's controller down, its Asterisk up: c-one's calls go to node b's 
   const stopped = await phone!.stop();
   t.equal(stopped.code, 0, "the phone's calls and its unregistration through the edge went as scripted", { report: stopped.code === 0 ? undefined : agentReport(stopped) });
   // each INVITE the phone got: from a node (its Via below Kamailio's), along the Path, with the edge on the dialog's route
-  const invites = sippTrace(stopped)
-    .split(/^-{20,}.*$/m)
-    .filter((m) => /^INVITE sip:/m.test(m) && /message received/.test(m));
+  const invites = invitesReceived(stopped);
   t.equal(invites.length, 2, 'the phone was rung twice, once by each node');
   for (const [i, node] of ['10.77.1.2', '10.77.2.2'].entries()) {
-    const vias = [...(invites[i] ?? '').matchAll(/^Via: SIP\/2\.0\/UDP ([\d.]+)/gm)].map((m) => m[1]);
-    t.same(vias, ['10.77.0.1', node], `INVITE ${i + 1}: placed by ${node}, relayed by the edge`);
+    t.same(viaHosts(invites[i]), ['10.77.0.1', node], `INVITE ${i + 1}: placed by ${node}, relayed by the edge`);
     t.match(invites[i], /^Record-Route: <sip:10\.77\.0\.1;lr/m, 'the edge stays on its dialog (Record-Route)');
   }
   await startController('a');
