@@ -124,11 +124,26 @@ async function setup(t: Test, engine: Engine) {
   const now = (): Date => new Date(clock);
   const node = (q: NodeQueue, id: string) => {
     const pbx = new FakePbx();
+    // every attempt close this controller makes, kept so that the test can wait for one it
+    // cannot see in the rows (a late close that finds its attempt closed already)
+    const closes: Array<Promise<unknown>> = [];
+    const queue = new Proxy(q.queue, {
+      get: (target, key) =>
+        key === 'close'
+          ? (...args: Parameters<CallbackQueue['close']>) => {
+              const closing = target.close(...args);
+              closes.push(closing);
+              return closing;
+            }
+          : (Reflect.get(target, key) as unknown),
+    });
     return {
       ...q,
+      queue,
       pbx,
-      dispatcher: fakeDispatcher(config, side, q.queue, pbx, { node: id, now }),
-      restart: (): Dispatcher => fakeDispatcher(config, side, q.queue, new FakePbx(), { node: id, now }),
+      closes,
+      dispatcher: fakeDispatcher(config, side, queue, pbx, { node: id, now }),
+      restart: (): Dispatcher => fakeDispatcher(config, side, queue, new FakePbx(), { node: id, now }),
     };
   };
   const book = async (dp: string, number: string): Promise<number> => {
@@ -208,7 +223,9 @@ for (const engine of ENGINES) {
     await closed(b.store, waiting);
     // the attempt object of the 'dead' a (a real kill takes it along) ends late: its close finds the row closed
     await ringOut(a.pbx);
-    await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 50 && a.closes.length === 0; i++) await settle();
+    t.equal(a.closes.length, 1, "a's attempt, its leg gone, was closed by a");
+    t.equal(await a.closes[0], undefined, 'and that close found the attempt closed already');
     t.match(await b.queue.attempt(dead!.id), { outcome: 'interrupted' }, "a late close of a's attempt changes nothing: closed once");
     t.match(await b.queue.get(ringing), { status: 'pending', attempts: 0 });
   });
