@@ -27,7 +27,6 @@ import { JobScheduler, nodeCronDriver } from './jobs/schedule';
 import { createLogger } from './logging';
 import { computeFigures, formatLocalDate, type DpFigures } from './monitoring/figures';
 import { Metrics } from './monitoring/metrics';
-import { earlierContacts } from './monitoring/profile';
 import { Presence } from './operators/presence';
 import { closurePrompts } from './prompts/catalog';
 import { MediaDurations } from './prompts/durations';
@@ -41,6 +40,7 @@ import { CallbackAttemptsRepo } from './storage/callback-attempts-repo';
 import { CallbacksRepo } from './storage/callbacks-repo';
 import { CallsRepo } from './storage/calls-repo';
 import { startCheckpointer } from './storage/checkpointer';
+import { SqliteCallRecords } from './storage/sqlite-call-records';
 import { ConsoleSessionsRepo } from './storage/console-sessions-repo';
 import { ConsoleUsersRepo } from './storage/console-users-repo';
 import { instrumentDatabase } from './storage/database';
@@ -189,6 +189,7 @@ async function main(): Promise<void> {
     now,
   });
   closures.load();
+  const records = new SqliteCallRecords(writes, { calls, events: new CallEventsRepo(db), callbacks, outcomes, followups, notes }, (ms) => metrics!.bookingCommitMs(ms));
   const kick = (reason: string) => (): void => dispatcher?.kick(reason);
   // an operator's station paused or resumed from the phone (*41/*42) or the console; resuming
   // may let a waiting callback go at once
@@ -203,14 +204,8 @@ async function main(): Promise<void> {
       port: gateway,
       tracker: gateway,
       presence,
-      writes,
+      records,
       bookingsAccepted: () => storage.acceptsBookings(),
-      calls,
-      events: new CallEventsRepo(db),
-      callbacks,
-      outcomes,
-      followups,
-      notes,
       log,
       now,
       onOfficialFree: kick('operator_free'),
@@ -229,15 +224,11 @@ async function main(): Promise<void> {
       port: gateway,
       tracker: gateway,
       presence,
-      outcomes,
-      followups,
-      notes,
-      writes,
+      records,
       log,
       now,
       ledger: new CallbackLedger(db, callbacks, attempts, writes, node ?? null),
       ...(node ? { node } : {}),
-      earlierContacts: (cb) => earlierContacts(cb, { calls, callbacks }),
       onOfficialFree: kick('operator_free'),
       observeDispatch: (ms) => metrics!.dispatchDelayMs(ms),
       observeOutcome: (dp, outcome) => metrics!.attemptEnded(dp, outcome),

@@ -5,6 +5,7 @@
 // presses 1 to be put through. From there the conversation (transfer, outcome codes) takes
 // over. Every step's end is written through the ledger; the attempt row was written before
 // anything was dialled (dispatcher.ts), and the caller-side step before the caller's phone rings.
+import { withTimeout } from '../runtime/timeout';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { callTiming, LOOPBACK_TRUNK, type CallTiming, type Directorate, type Trunk } from '../config/schema';
@@ -30,12 +31,12 @@ const CONFIRM_WAIT_MS = 5000;
 const RECORD_DIAL_WAIT_MS = 20_000;
 /** a write the caller waits on that takes longer than this: hold music meanwhile */
 const HOLD_AFTER_MS = 1500;
+/** the whisper's count of earlier contacts not read within this long is left out */
+const CONTACTS_READ_MS = 2000;
 
 export interface AttemptDeps extends ConversationDeps {
   /** the callback queue: SQLite on one box (callbacks/ledger.ts), the shared database in a cluster */
   ledger: CallbackQueue;
-  /** calls and completed callbacks of this number before the request, for the whisper */
-  earlierContacts: (cb: CallbackRow) => number;
   /** measured: from the trigger of the dispatch to the operator's originate */
   observeDispatch?: (ms: number) => void;
   /** an attempt ended with this outcome (for the metrics) */
@@ -152,12 +153,14 @@ export class CallbackAttempt {
       timeoutSec: policy.operatorRingSeconds + 2,
       appArgs: ['callback', String(this.cb.id)],
     });
+    // the whisper's count of the person's earlier contacts is read while the phone rings
+    const contacts = this.earlierContacts();
     const opAnswer = await this.waitAnswer(op, policy.operatorRingSeconds * 1000);
     if (opAnswer === 'cancelled') return ['cancelled', null];
     if (opAnswer !== 'answered') return ['operator_no_answer', op.cause];
 
     // 2. the whisper
-    const key = await op.ask(this.whisperMedia(), 0, (k) => k === '1' || k === '2', cancelled);
+    const key = await op.ask(this.whisperMedia(await contacts), 0, (k) => k === '1' || k === '2', cancelled);
     if (cancelled.aborted) return ['cancelled', null];
     if (key === '2') {
       await op.play([commonMedia('op-passed', 'it')]).catch(ignored(this.log, 'play'));
@@ -297,14 +300,24 @@ export class CallbackAttempt {
     if (this.operatorLeg && !this.operatorLeg.gone) await this.operatorLeg.play([commonMedia(prompt, 'it')]).catch(ignored(this.log, 'play'));
   }
 
-  private whisperMedia(): string[] {
+  /** Never fails: a count that cannot be read in time is left out of the whisper (0), and logged. */
+  private async earlierContacts(): Promise<number> {
+    try {
+      return await withTimeout(this.d.records.earlierContacts(this.cb), CONTACTS_READ_MS, 'earlier contacts');
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'earlier contacts not read: the whisper goes without them');
+      return 0;
+    }
+  }
+
+  private whisperMedia(earlierContacts: number): string[] {
     const t = localTime(new Date(this.cb.requestedAt), this.dp.hours.timezone);
     const prompts: Prompt[] = whisper({
       number: this.cb.number,
       requestedAt: `${String(t.hour).padStart(2, '0')}:${String(t.minute).padStart(2, '0')}`,
       attempt: this.cb.attempts + 1,
       maxAttempts: this.dp.callback.maxAttempts,
-      earlierContacts: this.d.earlierContacts(this.cb),
+      earlierContacts,
     });
     return prompts.flatMap((p) => promptMedia(p, 'it', this.dp.id));
   }

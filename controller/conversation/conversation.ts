@@ -17,10 +17,7 @@ import { GroupRinger } from '../telephony/group-ringer';
 import type { Lang } from '../config/languages';
 import type { Presence } from '../operators/presence';
 import { commonMedia } from '../prompts/media';
-import type { FollowupsRepo } from '../storage/followups-repo';
-import type { NotesRepo } from '../storage/notes-repo';
-import type { OutcomesRepo } from '../storage/outcomes-repo';
-import type { WriteQueue } from '../storage/write-queue';
+import type { CallRecords } from '../storage/call-records';
 import { Leg } from '../telephony/leg';
 import type { CallTracker, TelephonyPort } from '../telephony/port';
 import { INTERVENTION_CODES, OUTCOME_CODES } from './codes';
@@ -43,12 +40,8 @@ export interface ConversationDeps {
   port: TelephonyPort;
   tracker: CallTracker;
   presence: Presence;
-  outcomes: OutcomesRepo;
-  /** the cases marked "needs follow-up" go on a worklist */
-  followups?: FollowupsRepo;
-  /** the topic of the basic information given, keyed by phone, goes into the profile */
-  notes?: NotesRepo;
-  writes: WriteQueue;
+  /** outcomes, the cases marked "needs follow-up" (a worklist), the topic of the basic information given */
+  records: CallRecords;
   log: Logger;
   now: () => Date;
   /** an official finished (wrap-up included): the dispatcher may give them a callback */
@@ -299,8 +292,6 @@ export class Conversation {
 
   /** The basic information's topic, as the console's operator page records it: a note with its topic. */
   private recordTopic(official: string, topic: string): void {
-    const notes = this.d.notes;
-    if (!notes) return;
     const note = {
       number: this.s.number,
       dp: this.s.dp.id,
@@ -313,7 +304,7 @@ export class Conversation {
       at: this.d.now(),
     };
     this.d.log.info({ official, topic }, 'topic of the information given');
-    this.d.writes.record('note', () => notes.add(note));
+    this.d.records.note(note);
   }
 
   private record(r: OutcomeRecord): void {
@@ -332,9 +323,8 @@ export class Conversation {
       byDefault: r.byDefault,
       at: this.d.now(),
     };
-    this.d.writes.record('outcome', () => this.d.outcomes.add(row));
-    const followups = this.d.followups;
-    if (followups && r.followUp) {
+    this.d.records.outcome(row);
+    if (r.followUp) {
       const item = {
         dp: row.dp,
         unit: r.kind === 'unit' ? (r.unit ?? null) : null,
@@ -344,7 +334,7 @@ export class Conversation {
         openedBy: r.official,
         at: row.at,
       };
-      this.d.writes.record('followup', () => followups.open(item));
+      this.d.records.followup(item);
     }
   }
 }

@@ -6,7 +6,6 @@ export type CallResult = (typeof CALL_RESULTS)[number];
 
 export interface InboundObserver {
   offerDelayMs(ms: number): void;
-  bookingCommitMs(ms: number): void;
   answeredAfter(dp: string, rings: number): void;
   callEnded(dp: string, result: CallResult): void;
 }

@@ -11,13 +11,9 @@ import type { Presence } from '../operators/presence';
 import { promptMedia, RINGBACK } from '../prompts/media';
 import { currentOrNextWindow, localTime, sameLocalDay, zonedInstant } from '../schedule/service-hours';
 import type { CallEventType } from '../vocabulary/call-events';
-import type { CallEventsRepo } from '../storage/call-events-repo';
-import type { BookingResult, CallbacksRepo } from '../storage/callbacks-repo';
-import type { CallEndReason, CallFacts, CallsRepo } from '../storage/calls-repo';
-import type { FollowupsRepo } from '../storage/followups-repo';
-import type { NotesRepo } from '../storage/notes-repo';
-import type { OutcomesRepo } from '../storage/outcomes-repo';
-import type { WriteQueue } from '../storage/write-queue';
+import type { CallRecords } from '../storage/call-records';
+import type { BookingResult } from '../storage/callbacks-repo';
+import type { CallEndReason, CallFacts } from '../storage/calls-repo';
 import { Leg } from '../telephony/leg';
 import { FALLBACK, type CallTracker, type TelephonyPort } from '../telephony/port';
 import type { InboundObserver } from './call-results';
@@ -33,18 +29,12 @@ export const BOOKING_WAIT_MS = 20_000;
 
 export interface InboundDeps {
   port: TelephonyPort;
-  /** every write of the call goes through it (storage/write-queue.ts) */
-  writes: WriteQueue;
+  /** every record of the call: its row, events, booking, outcomes (storage/call-records.ts) */
+  records: CallRecords;
   /** false while the database cannot take a booking (disk under its reserve, read-only...) */
   bookingsAccepted?: () => boolean;
   tracker: CallTracker;
   presence: Presence;
-  calls: CallsRepo;
-  events: CallEventsRepo;
-  callbacks: CallbacksRepo;
-  outcomes: OutcomesRepo;
-  followups?: FollowupsRepo;
-  notes?: NotesRepo;
   log: Logger;
   now: () => Date;
   /** an operator finished a call (wrap-up included) */
@@ -81,7 +71,7 @@ export class InboundCall {
   ) {
     const t = startIvr(ctx);
     this.state = t.state;
-    this.detach = d.tracker.attachCall(channelId, { onDtmf: (digit) => this.feed({ type: 'dtmf', digit }), onGone: (cause) => this.gone(cause) });
+    this.detach = d.tracker.attachCall(channelId, { onDtmf: (digit) => this.keyPressed(digit), onGone: (cause) => this.gone(cause) });
     this.run(t.effects);
   }
 
@@ -123,6 +113,11 @@ export class InboundCall {
   /** Handling this call failed outside its own steps: the caller goes on to the apology. */
   fail(message: string): void {
     this.feed({ type: 'error', message });
+  }
+
+  /** A key the caller pressed before the flow was listening (see InboundService). */
+  keyPressed(digit: string): void {
+    this.feed({ type: 'dtmf', digit });
   }
 
   /** The channel is gone (caller hung up, or our hang-up completed). */
@@ -167,7 +162,7 @@ export class InboundCall {
       case 'answer': {
         await port.answer(this.channelId);
         const at = this.d.now();
-        this.d.writes.record('call_answered', () => this.d.calls.answered(this.channelId, at));
+        this.d.records.callAnswered(this.channelId, at);
         return this.feed({ type: 'answered' });
       }
       case 'play': {
@@ -216,8 +211,8 @@ export class InboundCall {
         return this.book(e.number, e.path, e.rings, e.group);
       case 'cancelPending': {
         const at = this.d.now();
-        const ok = await this.d.writes
-          .apply('callback_cancel', () => this.d.callbacks.cancel(e.id, 'cancelled by the caller', at), { deadlineMs: BOOKING_WAIT_MS })
+        const ok = await this.d.records
+          .cancelBooking(e.id, 'cancelled by the caller', at, { deadlineMs: BOOKING_WAIT_MS })
           .catch((err: Error) => {
             if (!(err instanceof StorageUnavailable)) throw err;
             return false;
@@ -349,31 +344,23 @@ export class InboundCall {
     const t0 = performance.now();
     let r: BookingResult;
     try {
-      r = await this.d.writes.apply(
-        'booking',
-        () => {
-          const t = performance.now();
-          try {
-            return this.d.callbacks.book({
-              dp: this.dp.id,
-              number,
-              language: this.state.lang,
-              callId: this.channelId,
-              menuPath: path,
-              ringCount: rings,
-              at: now,
-              dueAt: window.start,
-              expiresAt: new Date(now.getTime() + policy.validityDays * 86_400_000),
-              dayStart: zonedInstant(localTime(now, hours.timezone), 0, 0, hours.timezone),
-              maxPerNumberPerDay: policy.maxPerNumberPerDay,
-              group,
-              caller: this.profileNumber && /^\d+$/.test(this.profileNumber) ? this.profileNumber : null,
-              maxPerCallerPerDay: policy.maxPerCallerPerDay,
-              dailyCapacity: policy.dailyCapacity,
-            });
-          } finally {
-            this.d.observe?.bookingCommitMs(performance.now() - t);
-          }
+      r = await this.d.records.book(
+        {
+          dp: this.dp.id,
+          number,
+          language: this.state.lang,
+          callId: this.channelId,
+          menuPath: path,
+          ringCount: rings,
+          at: now,
+          dueAt: window.start,
+          expiresAt: new Date(now.getTime() + policy.validityDays * 86_400_000),
+          dayStart: zonedInstant(localTime(now, hours.timezone), 0, 0, hours.timezone),
+          maxPerNumberPerDay: policy.maxPerNumberPerDay,
+          group,
+          caller: this.profileNumber && /^\d+$/.test(this.profileNumber) ? this.profileNumber : null,
+          maxPerCallerPerDay: policy.maxPerCallerPerDay,
+          dailyCapacity: policy.dailyCapacity,
         },
         { deadlineMs: BOOKING_WAIT_MS, failFast: true },
       );
@@ -394,12 +381,12 @@ export class InboundCall {
   }
 
   private updateCall(facts: CallFacts): void {
-    this.d.writes.record('call_update', () => this.d.calls.update(this.channelId, facts));
+    this.d.records.callUpdated(this.channelId, facts);
   }
 
   private record(type: CallEventType, data?: Record<string, unknown>): void {
     const at = this.d.now();
-    this.d.writes.record('call_event', () => this.d.events.add(this.channelId, at, type, data));
+    this.d.records.event(this.channelId, at, type, data);
   }
 
   /** The flow is over: cancel everything still running, leave no channel or bridge behind. */
@@ -415,7 +402,7 @@ export class InboundCall {
     this.record('ended', { reason, cause: this.hangupCause });
     const at = this.d.now();
     const cause = this.hangupCause;
-    this.d.writes.record('call_end', () => this.d.calls.end(this.channelId, at, reason, cause));
+    this.d.records.callEnded(this.channelId, at, reason, cause);
     this.onEnd(reason, this.booked);
   }
 }

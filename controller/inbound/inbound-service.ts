@@ -2,10 +2,8 @@
 // caller on a directorate's number, and reconciles after a (re)connection.
 import type { Logger } from 'pino';
 import { callerIdNumber, nationalFromCallerId, checkCallbackNumber } from '../numbering/numbering-plan';
-import { callTiming, type Config } from '../config/schema';
+import { callTiming, type Config, type Directorate } from '../config/schema';
 import { isOpen } from '../schedule/service-hours';
-import type { CallbacksRepo } from '../storage/callbacks-repo';
-import type { CallsRepo } from '../storage/calls-repo';
 import type { StasisChannel, TelephonyPort } from '../telephony/port';
 import { closurePromptName } from '../prompts/catalog';
 import { commonMedia } from '../prompts/media';
@@ -15,6 +13,10 @@ import { FALLBACK } from '../telephony/port';
 import { InboundCall, type InboundDeps } from './inbound-call';
 import { asLang, languageChoices, type Lang } from '../config/languages';
 import { ignored } from '../runtime/ignored';
+import { withTimeout } from '../runtime/timeout';
+
+/** the caller's live request not read within this long: the call goes on as if there were none (a booking then finds it) */
+export const PENDING_LOOKUP_MS = 1000;
 
 export class InboundService {
   private readonly active = new Map<string, InboundCall>();
@@ -22,8 +24,6 @@ export class InboundService {
   private readonly adopted = new Set<string>();
 
   private readonly port: TelephonyPort;
-  private readonly calls: CallsRepo;
-  private readonly callbacks: CallbacksRepo;
   private readonly log: Logger;
   private readonly now: () => Date;
 
@@ -35,7 +35,7 @@ export class InboundService {
     /** an operator's feature code (*41 pause, *42 resume): false when there is no such operator */
     private readonly setPaused: (operator: string, paused: boolean) => Promise<boolean> = async () => false,
   ) {
-    ({ port: this.port, calls: this.calls, callbacks: this.callbacks, log: this.log, now: this.now } = deps);
+    ({ port: this.port, log: this.log, now: this.now } = deps);
   }
 
   /** Numbers on the line with us now: a callback to them would find them busy. */
@@ -82,8 +82,45 @@ export class InboundService {
     const national = raw ? nationalFromCallerId(raw) : undefined;
     const callerNumber = national && checkCallbackNumber(national).ok ? national : undefined;
     const now = this.now();
-    this.deps.writes.record('call_start', () => this.calls.start({ id: ch.id, dp: dp.id, caller: national ?? raw, dialed: ch.dialed, at: now }));
-    const pending = callerNumber ? this.callbacks.live(dp.id, callerNumber) : undefined;
+    this.deps.records.callStarted({ id: ch.id, dp: dp.id, caller: national ?? raw, dialed: ch.dialed, at: now });
+    // The caller's live request decides the menu after the welcome, so it is read before the
+    // flow starts: at once on one box, a round trip to the shared database in a cluster. A key
+    // or a hang-up meanwhile is kept and handed to the flow once it runs.
+    const early: Array<(call: InboundCall) => void> = [];
+    const detachEarly = this.deps.tracker.attachCall(ch.id, {
+      onDtmf: (digit) => early.push((c) => c.keyPressed(digit)),
+      onGone: (cause) => early.push((c) => c.gone(cause)),
+    });
+    void this.pendingOf(dp.id, callerNumber, log)
+      .then((pending) => {
+        detachEarly();
+        const call = this.startCall(ch, dp, { raw, national, callerNumber, now, pending }, log);
+        for (const replay of early) replay(call);
+      })
+      .catch((err: unknown) => {
+        detachEarly();
+        this.channelFailed(ch.id, err);
+      });
+  }
+
+  /** The number's live request at the directorate; none when it cannot be read in time (logged). */
+  private async pendingOf(dp: string, number: string | undefined, log: Logger): Promise<{ id: number; position: number } | undefined> {
+    if (!number) return undefined;
+    try {
+      return await withTimeout(this.deps.records.pendingBooking(dp, number), PENDING_LOOKUP_MS, 'the live request');
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, "the caller's live request could not be read: the call goes on without it");
+      return undefined;
+    }
+  }
+
+  private startCall(
+    ch: StasisChannel,
+    dp: Directorate,
+    c: { raw: string | null; national: string | undefined; callerNumber: string | undefined; now: Date; pending: { id: number; position: number } | undefined },
+    log: Logger,
+  ): InboundCall {
+    const { raw, national, callerNumber, now, pending } = c;
     const open = isOpen(dp.hours, now, this.deps.closures?.intervals(dp.id));
     const closed = this.deps.closures?.live(dp.id, now);
     // its own message once built; until then (a few seconds after the closure) the generic one
@@ -120,6 +157,7 @@ export class InboundService {
       },
     );
     this.active.set(ch.id, call);
+    return call;
   }
 
   /**
@@ -178,8 +216,8 @@ export class InboundService {
     for (const id of plan.destroyBridges) await this.port.destroyBridge(id).catch(ignored(this.log, 'destroy the bridge'));
     // rows left open by a controller that died: their channels are gone or just handed back
     const at = this.now();
-    for (const row of this.calls.open())
-      if (!this.active.has(row.id) && !this.adopted.has(row.id)) this.deps.writes.record('call_lost', () => this.calls.end(row.id, at, 'lost', null));
+    for (const row of await this.deps.records.openCalls())
+      if (!this.active.has(row.id) && !this.adopted.has(row.id)) this.deps.records.callEnded(row.id, at, 'lost', null);
   }
 
   /** A conversation a dead controller left bridged: kept until one side hangs up. */
@@ -189,9 +227,9 @@ export class InboundService {
     for (const id of kept.channels) this.adopted.add(id);
     log.warn({ bridgeId: kept.bridgeId, channels: kept.channels, rejoin: kept.rejoin }, 'conversation left by a previous controller kept');
     const callId = kept.callId;
-    const { writes, events } = this.deps;
+    const { records } = this.deps;
     const at = this.now();
-    if (callId) writes.record('call_event', () => events.add(callId, at, 'recovered', { rejoined: kept.rejoin }));
+    if (callId) records.event(callId, at, 'recovered', { rejoined: kept.rejoin });
     void call.start(lang).catch((err: Error) => log.error({ err: err.message }, 'recovered conversation could not be resumed'));
     void call.done
       .then(async ({ first, cause }) => {
@@ -199,11 +237,8 @@ export class InboundService {
         if (!callId) return;
         const reason = first === kept.caller ? 'caller_hangup' : 'completed';
         const end = this.now();
-        writes.record('call_event', () => events.add(callId, end, 'ended', { reason, cause, recovered: true }));
-        const closed = await writes.apply('call_end', () => {
-          const dp = this.calls.get(callId)?.dp;
-          return this.calls.end(callId, end, reason, cause) ? dp : undefined;
-        });
+        records.event(callId, end, 'ended', { reason, cause, recovered: true });
+        const closed = await records.closeCall(callId, end, reason, cause);
         if (closed) this.deps.observe?.callEnded(closed, 'answered');
       })
       .catch((err: Error) => log.error({ err: err.message }, 'recovered conversation could not be closed'));

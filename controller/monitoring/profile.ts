@@ -9,6 +9,7 @@ import type { Db } from '../storage/database';
 import { OutcomesRepo, type OutcomeRow } from '../storage/outcomes-repo';
 import { NotesRepo, type NoteRow } from '../storage/notes-repo';
 import { FollowupsRepo, type FollowupRow } from '../storage/followups-repo';
+import { personNumbers } from '../storage/person';
 
 export interface CallbackView {
   id: number;
@@ -72,29 +73,9 @@ export const CALLBACK_STATUS_IT: Record<CallbackRow['status'], string> = {
 };
 const END_IT: Record<string, string> = { completed: 'conclusa', caller_hangup: "riagganciato dall'utente", error: 'errore', lost: 'persa' };
 
-/** at most this many numbers are gathered into one profile (a number shared by many people stops the chain) */
-const MAX_LINKED = 10;
-
 /** The number and every number a booking connected to it, directly or through another. */
-export function personNumbers(number: string, callbacks: CallbacksRepo): string[] {
-  const seen = [number];
-  for (let i = 0; i < seen.length && seen.length < MAX_LINKED; i++)
-    for (const n of callbacks.linkedNumbers(seen[i]!)) if (!seen.includes(n) && seen.length < MAX_LINKED) seen.push(n);
-  return seen;
-}
-
-/**
- * The contacts a person had with the office before a request: their calls (from any of their
- * numbers) started before it, except the call that booked it, and their callbacks completed
- * before it. Said to the operator in the whisper.
- */
-export function earlierContacts(cb: Pick<CallbackRow, 'id' | 'number' | 'requestedAt' | 'callId'>, repos: { calls: CallsRepo; callbacks: CallbacksRepo }): number {
-  let n = 0;
-  for (const number of personNumbers(cb.number, repos.callbacks)) {
-    n += repos.calls.byCaller(number).filter((c) => c.startedAt < cb.requestedAt && c.id !== cb.callId).length;
-    n += repos.callbacks.byNumber(number).filter((c) => c.id < cb.id && c.status === 'done').length;
-  }
-  return n;
+export function personNumbersOf(number: string, callbacks: CallbacksRepo): string[] {
+  return personNumbers(number, (n) => callbacks.linkedNumbers(n));
 }
 
 export interface ProfileRepos {
@@ -120,7 +101,7 @@ export const profileRepos = (db: Db): Required<ProfileRepos> => ({
 
 export function buildProfile(number: string, repos: ProfileRepos): Profile {
   // one person, all their numbers: a callback booked to another number does not split the history
-  const numbers = personNumbers(number, repos.callbacks);
+  const numbers = personNumbersOf(number, repos.callbacks);
   const calls = numbers.flatMap((n) => repos.calls.byCaller(n)).map((c) => ({ ...c, events: repos.events.byCall(c.id).map(({ at, type, data }) => ({ at, type, data })) }));
   const callbacks = numbers.flatMap((n) => repos.callbacks.byNumber(n)).map((r) => ({ ...callbackView(r, repos.callbacks), attemptLog: repos.attempts.ofCallback(r.id) }));
   const outcomes = numbers.flatMap((n) => repos.outcomes.byNumber(n));

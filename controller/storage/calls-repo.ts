@@ -20,6 +20,16 @@ export interface CallRow {
   callbackId: number | null;
 }
 
+/** A call as it arrives; `node` is the cluster node handling it (none on one box). */
+export interface CallStart {
+  id: string;
+  dp: string;
+  caller: string | null;
+  dialed: string;
+  at: Date;
+  node?: string | null;
+}
+
 /** Facts about a call filled in as it goes. */
 export interface CallFacts {
   language?: string;
@@ -29,7 +39,7 @@ export interface CallFacts {
   callbackId?: number;
 }
 
-const COLUMN: Record<keyof CallFacts, string> = {
+export const CALL_FACT_COLUMN: Record<keyof CallFacts, string> = {
   language: 'language',
   menuPath: 'menu_path',
   answeredBy: 'answered_by',
@@ -40,8 +50,10 @@ const COLUMN: Record<keyof CallFacts, string> = {
 export class CallsRepo {
   constructor(private readonly db: Db) {}
 
-  start(c: { id: string; dp: string; caller: string | null; dialed: string; at: Date }): void {
-    this.db.prepare('INSERT OR IGNORE INTO calls (id, dp, caller, dialed, started_at) VALUES (?, ?, ?, ?, ?)').run(c.id, c.dp, c.caller, c.dialed, c.at.toISOString());
+  start(c: CallStart): void {
+    this.db
+      .prepare('INSERT OR IGNORE INTO calls (id, dp, caller, dialed, started_at, node) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(c.id, c.dp, c.caller, c.dialed, c.at.toISOString(), c.node ?? null);
   }
 
   answered(id: string, at: Date): void {
@@ -58,11 +70,13 @@ export class CallsRepo {
   update(id: string, facts: CallFacts): void {
     const keys = (Object.keys(facts) as Array<keyof CallFacts>).filter((k) => facts[k] !== undefined);
     if (keys.length === 0) return;
-    this.db.prepare(`UPDATE calls SET ${keys.map((k) => `${COLUMN[k]} = ?`).join(', ')} WHERE id = ?`).run(...keys.map((k) => facts[k]!), id);
+    this.db.prepare(`UPDATE calls SET ${keys.map((k) => `${CALL_FACT_COLUMN[k]} = ?`).join(', ')} WHERE id = ?`).run(...keys.map((k) => facts[k]!), id);
   }
 
-  open(): CallRow[] {
-    return this.db.prepare(`${SELECT} WHERE ended_at IS NULL ORDER BY started_at`).all() as CallRow[];
+  /** The calls not ended; with a node, only those it handled (a cluster's other nodes' go on). */
+  open(node?: string): CallRow[] {
+    if (node === undefined) return this.db.prepare(`${SELECT} WHERE ended_at IS NULL ORDER BY started_at`).all() as CallRow[];
+    return this.db.prepare(`${SELECT} WHERE ended_at IS NULL AND node = ? ORDER BY started_at`).all(node) as CallRow[];
   }
 
   /** The latest call the operator answered (the console's operator view). */

@@ -19,6 +19,7 @@
 // its expected duration plus a margin, then asked of Asterisk (a PlaybackFinished lost while
 // the websocket was down would otherwise leave the caller in silence forever); after every
 // reconnection the channels and playbacks we wait on are checked against what still exists.
+import { withTimeout } from '../runtime/timeout';
 import ari, { type Client } from 'ari-client';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -446,16 +447,6 @@ const enc = encodeURIComponent;
 function stasisArgs(dp: { app_name?: string; app_data?: string } | undefined): string[] {
   if (dp?.app_name?.toLowerCase() !== 'stasis' || !dp.app_data) return [];
   return dp.app_data.split(',').slice(1);
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-    }),
-  ]);
 }
 
 const asArray = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);

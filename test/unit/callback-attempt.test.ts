@@ -15,9 +15,10 @@ import { CallbacksRepo } from '../../controller/storage/callbacks-repo';
 import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
 import { OperatorsRepo } from '../../controller/storage/operators-repo';
 import { OutcomesRepo } from '../../controller/storage/outcomes-repo';
-import { WriteQueue } from '../../controller/storage/write-queue';
 import { FollowupsRepo } from '../../controller/storage/followups-repo';
 import { NotesRepo } from '../../controller/storage/notes-repo';
+import { sqliteRecords } from './records';
+import { CallsRepo } from '../../controller/storage/calls-repo';
 import { FakePbx, settle } from './fake-pbx';
 import { bookingRequest } from '../fixtures/booking-request';
 
@@ -62,6 +63,9 @@ async function setup() {
   const pbx = new FakePbx();
   const freed: string[] = [];
   const now = new Date();
+  // the history the whisper tells: two calls from the number in the days before
+  const calls = new CallsRepo(db);
+  for (const days of [3, 2]) calls.start({ id: `earlier-${days}`, dp: 'bz', caller: '0612345678', dialed: '0471000001', at: new Date(now.getTime() - days * 86_400_000) });
   const r = callbacks.book(bookingRequest(now, { language: 'en', ringCount: 2 }));
   if (!r.ok) throw new Error('not booked');
   const attemptId = (await ledger.claim(r.id, 'op1', 'cbop-1-test', now))!;
@@ -75,14 +79,10 @@ async function setup() {
       port: pbx,
       tracker: pbx,
       presence: new Presence(new OperatorsRepo(db), pbx),
-      outcomes,
-      followups: new FollowupsRepo(db),
-      notes: new NotesRepo(db),
-      writes: new WriteQueue(),
+      records: sqliteRecords(db),
       log: pino({ level: 'silent' }),
       now: () => new Date(),
       ledger,
-      earlierContacts: () => 2,
       onOfficialFree: (op) => freed.push(op),
     },
     pino({ level: 'silent' }),

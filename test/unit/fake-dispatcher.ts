@@ -8,9 +8,8 @@ import type { Config } from '../../controller/config/schema';
 import { Presence } from '../../controller/operators/presence';
 import type { Db } from '../../controller/storage/database';
 import { OperatorsRepo } from '../../controller/storage/operators-repo';
-import { OutcomesRepo } from '../../controller/storage/outcomes-repo';
-import { WriteQueue } from '../../controller/storage/write-queue';
 import { FakePbx } from './fake-pbx';
+import { sqliteRecords } from './records';
 
 /** o.node: a cluster's node (its lease, its directorates); o.now: the dispatcher's clock */
 export function fakeDispatcher(config: Config, db: Db, ledger: CallbackQueue, pbx = new FakePbx(), o: { node?: string; now?: () => Date } = {}): Dispatcher {
@@ -25,12 +24,10 @@ export function fakeDispatcher(config: Config, db: Db, ledger: CallbackQueue, pb
       port: pbx,
       tracker: pbx,
       presence,
-      outcomes: new OutcomesRepo(db),
-      writes: new WriteQueue(),
+      records: sqliteRecords(db),
       log,
       now: o.now ?? (() => new Date()),
       ledger,
-      earlierContacts: () => 0,
       ...(o.node ? { node: o.node } : {}),
     },
     log,

@@ -11,15 +11,13 @@ import { callTiming, configSchema } from '../../controller/config/schema';
 import { languageChoices } from '../../controller/config/languages';
 import { InboundCall } from '../../controller/inbound/inbound-call';
 import { Presence } from '../../controller/operators/presence';
-import { CallEventsRepo } from '../../controller/storage/call-events-repo';
 import { CallbacksRepo } from '../../controller/storage/callbacks-repo';
 import { CallsRepo } from '../../controller/storage/calls-repo';
 import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
 import { OperatorsRepo } from '../../controller/storage/operators-repo';
-import { OutcomesRepo } from '../../controller/storage/outcomes-repo';
-import { WriteQueue } from '../../controller/storage/write-queue';
 import type { CallEndReason } from '../../controller/storage/calls-repo';
 import { FakePbx, settle } from './fake-pbx';
+import { sqliteRecords } from './records';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const dp = configSchema.parse({
@@ -52,7 +50,6 @@ function call(o: { operators?: string[]; callerNumber?: string; ringMs?: number 
   const observe = {
     offerDelayMs: (ms: number) => observed.offerDelayMs.push(ms),
     answeredAfter: (dpId: string, rings: number) => observed.answeredAfter.push([dpId, rings]),
-    bookingCommitMs: () => undefined,
     callEnded: () => undefined,
   };
   const inbound = new InboundCall(
@@ -74,12 +71,8 @@ function call(o: { operators?: string[]; callerNumber?: string; ringMs?: number 
     {
       port: pbx,
       tracker: pbx,
-      writes: new WriteQueue(),
+      records: sqliteRecords(db),
       presence: new Presence(operatorsRepo, pbx),
-      calls,
-      events: new CallEventsRepo(db),
-      callbacks,
-      outcomes: new OutcomesRepo(db),
       log: pino({ level: 'silent' }),
       now: () => new Date(),
       observe,

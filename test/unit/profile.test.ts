@@ -5,7 +5,9 @@ import t from 'tap';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildProfile, earlierContacts, profileRepos } from '../../controller/monitoring/profile';
+import { buildProfile, profileRepos } from '../../controller/monitoring/profile';
+import { SqliteCallRecords } from '../../controller/storage/sqlite-call-records';
+import { WriteQueue } from '../../controller/storage/write-queue';
 import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -51,16 +53,17 @@ t.test('a callback booked to another number: either number shows the whole histo
 
 t.test("the whisper's earlier contacts: not the booking call itself; a first caller has none", async (t) => {
   const { repos, call, booking } = world();
+  const records = new SqliteCallRecords(new WriteQueue(), repos);
   call('first', '3332222222', '2026-11-25T09:00:00.000Z');
   const a = booking('3332222222', 'first', '2026-11-25T09:01:00.000Z', 'pending');
-  t.equal(earlierContacts(repos.callbacks.get(a)!, repos), 0, 'a first-time caller: no earlier contact (the booking call was counted before)');
+  t.equal(await records.earlierContacts(repos.callbacks.get(a)!), 0, 'a first-time caller: no earlier contact (the booking call was counted before)');
   call('again', '3333333333', '2026-11-20T09:00:00.000Z');
   call('books', '3333333333', '2026-11-26T09:00:00.000Z');
   const done = booking('0613333333', 'books', '2026-11-26T09:01:00.000Z');
   call('later', '3333333333', '2026-11-27T09:00:00.000Z');
   const b = booking('0613333333', 'later', '2026-11-27T09:01:00.000Z', 'pending');
   // earlier: the call of the 20th, the booking call of the 26th, the completed callback #done
-  t.equal(earlierContacts(repos.callbacks.get(b)!, repos), 3, `calls from the mobile and the completed callback ${done} to the landline`);
+  t.equal(await records.earlierContacts(repos.callbacks.get(b)!), 3, `calls from the mobile and the completed callback ${done} to the landline`);
 });
 
 t.test('masked numbers (retention) link nobody', async (t) => {

@@ -20,11 +20,29 @@ export class PostgresCallbackStore implements CallbackStore {
 
   constructor(private readonly pool: Pg) {}
 
-  book(r: BookingRequest): Promise<BookingResult> {
-    return inTransaction(this.pool, async (tx) => {
-      await tx.query("SELECT pg_advisory_xact_lock(hashtextextended('booking:' || $1, 0))", [r.dp]);
-      return this.callbacks.book(tx, r);
-    });
+  /** With timeoutMs, a booking not committed by then (the directorate's lock, the server) is rolled back. */
+  book(r: BookingRequest, timeoutMs?: number): Promise<BookingResult> {
+    return inTransaction(
+      this.pool,
+      async (tx) => {
+        await tx.query("SELECT pg_advisory_xact_lock(hashtextextended('booking:' || $1, 0))", [r.dp]);
+        return this.callbacks.book(tx, r);
+      },
+      { timeoutMs },
+    );
+  }
+
+  live(dp: string, number: string): Promise<{ id: number; position: number } | undefined> {
+    return this.callbacks.live(this.pool, dp, number);
+  }
+
+  /** The numbers a booking connected to this one (storage/person.ts). */
+  linkedNumbers(number: string): Promise<string[]> {
+    return this.callbacks.linkedNumbers(this.pool, number);
+  }
+
+  byNumber(number: string): Promise<CallbackRow[]> {
+    return this.callbacks.byNumber(this.pool, number);
   }
 
   get(id: number): Promise<CallbackRow | undefined> {

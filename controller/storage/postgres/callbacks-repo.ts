@@ -23,6 +23,22 @@ export class PgCallbacksRepo {
     return row && { id: row.id, position: await this.position(db, dp, row.id) };
   }
 
+  /** The numbers a booking connected to this one: the caller of a request for it, the requests of a call from it. */
+  async linkedNumbers(db: Queryable, number: string): Promise<string[]> {
+    const rows = (
+      await db.query<{ n: string }>(
+        `SELECT c.caller AS n FROM callbacks cb JOIN calls c ON c.id = cb.call_id WHERE cb.number = $1 AND c.caller IS NOT NULL
+         UNION SELECT cb.number AS n FROM calls c JOIN callbacks cb ON cb.call_id = c.id WHERE c.caller = $1`,
+        [number],
+      )
+    ).rows;
+    return rows.map((r) => r.n).filter((n) => n !== number && !n.includes('*'));
+  }
+
+  async byNumber(db: Queryable, number: string): Promise<CallbackRow[]> {
+    return (await db.query<CallbackRow>(`${SELECT} WHERE number = $1 ORDER BY id`, [number])).rows;
+  }
+
   /** 1 = next to be called back (oldest live request first). */
   position(db: Queryable, dp: string, id: number): Promise<number> {
     return count(db, `SELECT COUNT(*) AS n FROM callbacks WHERE dp = $1 AND ${LIVE} AND id <= $2`, [dp, id]);

@@ -1,0 +1,32 @@
+// A person as the records know them: a number and every number a booking connected to it
+// (a mobile that booked a callback to a landline), and the contacts they had before a
+// request. Shared by the profile (monitoring/profile.ts) and the operator's whisper, on
+// either engine.
+import type { CallbackRow } from './callbacks-repo';
+
+/** at most this many numbers are gathered into one person (a number shared by many people stops the chain) */
+export const MAX_LINKED = 10;
+
+/** Adds a number's links to the numbers gathered so far, up to MAX_LINKED; the walk goes on while it grows. */
+export function gather(seen: string[], links: string[]): void {
+  for (const n of links) if (!seen.includes(n) && seen.length < MAX_LINKED) seen.push(n);
+}
+
+/** The number and every number a booking connected to it, directly or through another. */
+export function personNumbers(number: string, linked: (n: string) => string[]): string[] {
+  const seen = [number];
+  for (let i = 0; i < seen.length && seen.length < MAX_LINKED; i++) gather(seen, linked(seen[i]!));
+  return seen;
+}
+
+/**
+ * The contacts a person had with the office before a request: their calls started before it,
+ * except the call that booked it, and their callbacks completed before it.
+ */
+export function contactsBefore(
+  cb: Pick<CallbackRow, 'id' | 'requestedAt' | 'callId'>,
+  calls: Array<{ id: string; startedAt: string }>,
+  callbacks: Array<Pick<CallbackRow, 'id' | 'status'>>,
+): number {
+  return calls.filter((c) => c.startedAt < cb.requestedAt && c.id !== cb.callId).length + callbacks.filter((c) => c.id < cb.id && c.status === 'done').length;
+}
