@@ -71,7 +71,7 @@ export class InboundCall {
   ) {
     const t = startIvr(ctx);
     this.state = t.state;
-    this.detach = d.tracker.attachCall(channelId, { onDtmf: (digit) => this.keyPressed(digit), onGone: (cause) => this.gone(cause) });
+    this.detach = d.tracker.attachCall(channelId, { onDtmf: (digit) => this.feed({ type: 'dtmf', digit }), onGone: (cause) => this.gone(cause) });
     this.run(t.effects);
   }
 
@@ -113,11 +113,6 @@ export class InboundCall {
   /** Handling this call failed outside its own steps: the caller goes on to the apology. */
   fail(message: string): void {
     this.feed({ type: 'error', message });
-  }
-
-  /** A key the caller pressed before the flow was listening (see InboundService). */
-  keyPressed(digit: string): void {
-    this.feed({ type: 'dtmf', digit });
   }
 
   /** The channel is gone (caller hung up, or our hang-up completed). */
@@ -211,12 +206,10 @@ export class InboundCall {
         return this.book(e.number, e.path, e.rings, e.group);
       case 'cancelPending': {
         const at = this.d.now();
-        const ok = await this.d.records
-          .cancelBooking(e.id, 'cancelled by the caller', at, { deadlineMs: BOOKING_WAIT_MS })
-          .catch((err: Error) => {
-            if (!(err instanceof StorageUnavailable)) throw err;
-            return false;
-          });
+        const ok = await this.d.records.cancelBooking(e.id, 'cancelled by the caller', at, { deadlineMs: BOOKING_WAIT_MS }).catch((err: Error) => {
+          if (!(err instanceof StorageUnavailable)) throw err;
+          return false;
+        });
         this.record('callback_cancelled', { id: e.id, ok });
         return this.feed({ type: 'cancelled' });
       }

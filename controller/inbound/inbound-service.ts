@@ -84,13 +84,11 @@ export class InboundService {
     const now = this.now();
     this.deps.records.callStarted({ id: ch.id, dp: dp.id, caller: national ?? raw, dialed: ch.dialed, at: now });
     // The caller's live request decides the menu after the welcome, so it is read before the
-    // flow starts: at once on one box, a round trip to the shared database in a cluster. A key
-    // or a hang-up meanwhile is kept and handed to the flow once it runs.
+    // flow starts: at once on one box, a round trip to the shared database in a cluster. A
+    // hang-up meanwhile is kept and handed to the flow once it runs (no key can come: the
+    // channel is answered by the flow, and nothing the caller sends is heard before).
     const early: Array<(call: InboundCall) => void> = [];
-    const detachEarly = this.deps.tracker.attachCall(ch.id, {
-      onDtmf: (digit) => early.push((c) => c.keyPressed(digit)),
-      onGone: (cause) => early.push((c) => c.gone(cause)),
-    });
+    const detachEarly = this.deps.tracker.attachCall(ch.id, { onDtmf: () => undefined, onGone: (cause) => early.push((c) => c.gone(cause)) });
     void this.pendingOf(dp.id, callerNumber, log)
       .then((pending) => {
         detachEarly();
@@ -216,8 +214,7 @@ export class InboundService {
     for (const id of plan.destroyBridges) await this.port.destroyBridge(id).catch(ignored(this.log, 'destroy the bridge'));
     // rows left open by a controller that died: their channels are gone or just handed back
     const at = this.now();
-    for (const row of await this.deps.records.openCalls())
-      if (!this.active.has(row.id) && !this.adopted.has(row.id)) this.deps.records.callEnded(row.id, at, 'lost', null);
+    for (const row of await this.deps.records.openCalls()) if (!this.active.has(row.id) && !this.adopted.has(row.id)) this.deps.records.callEnded(row.id, at, 'lost', null);
   }
 
   /** A conversation a dead controller left bridged: kept until one side hangs up. */
