@@ -43,6 +43,8 @@ export interface CallRecords {
   cancelBooking(id: number, reason: string, at: Date, o: ApplyOptions): Promise<boolean>;
   /** Closes a call once, in order after its other records; its directorate when this closed it. */
   closeCall(id: string, at: Date, reason: CallEndReason, cause: number | null): Promise<string | undefined>;
+  /** Resolves once every write issued so far has been applied (or given up). */
+  flushed(): Promise<void>;
 
   /** The number's live request at the directorate, with its place in the queue. */
   pendingBooking(dp: string, number: string): Promise<{ id: number; position: number } | undefined>;

@@ -89,6 +89,10 @@ export class SqliteCallRecords implements CallRecords {
     });
   }
 
+  flushed(): Promise<void> {
+    return this.writes.flushed();
+  }
+
   pendingBooking(dp: string, number: string): Promise<{ id: number; position: number } | undefined> {
     return Promise.resolve(this.r.callbacks.live(dp, number));
   }

@@ -140,6 +140,11 @@ export class PostgresCallRecords implements CallRecords {
     return contactsBefore(cb, calls.flat(), callbacks.flat());
   }
 
+  /** Resolves once every write issued so far has been applied (or given up). */
+  async flushed(): Promise<void> {
+    await Promise.all([...this.lanes.values()]);
+  }
+
   /** Stops retrying: what still waits is given up (the controller is stopping). */
   stop(): void {
     this.stopped = true;
@@ -173,18 +178,33 @@ export class PostgresCallRecords implements CallRecords {
     if (o.failFast && this._state === 'failing') return Promise.reject(unavailable('the shared database cannot be reached'));
     if (this.queued >= this.maxQueued) return Promise.reject(unavailable(`${this.queued} writes waiting`));
     return new Promise<T>((resolve, reject) => {
+      // Still waiting in its lane at the deadline: withdrawn, and skipped when its turn comes.
+      // Begun: the transaction's own bound decides (each statement's statement_timeout is what
+      // was left when it began), so the flow never hears "failed" of a write that then commits.
+      let begun = false;
+      let over = false;
+      const fail = (err: unknown): void => {
+        over = true;
+        clearTimeout(timer);
+        reject(err);
+      };
+      const timer = o.deadlineMs === undefined ? undefined : setTimeout(() => begun || over || fail(unavailable(`not written within ${o.deadlineMs} ms`)), o.deadlineMs);
       this.enqueue(lane, async () => {
-        for (let wait = this.retry[0]; ; wait = Math.min(this.retry[1], wait * 2)) {
+        for (let wait = this.retry[0]; !over; wait = Math.min(this.retry[1], wait * 2)) {
           const left = deadline === undefined ? undefined : deadline - performance.now();
-          if (left !== undefined && left <= 0) return reject(unavailable(`not written within ${o.deadlineMs} ms`));
+          if (left !== undefined && left <= 0) return fail(unavailable(`not written within ${o.deadlineMs} ms`));
+          begun = true;
           try {
             const result = await write(left);
             this.settled();
+            over = true;
+            clearTimeout(timer);
             return resolve(result);
           } catch (err) {
-            if (!this.transient(err) || this.stopped) return reject(err instanceof Error && pgTransientKind(err) ? unavailable(err.message) : err);
-            await pause(left === undefined ? wait : Math.min(wait, left));
+            begun = false;
+            if (!this.transient(err) || this.stopped) return fail(err instanceof Error && pgTransientKind(err) ? unavailable(err.message) : err);
           }
+          await pause(left === undefined ? wait : Math.min(wait, Math.max(0, deadline! - performance.now())));
         }
       });
     });
