@@ -10,7 +10,11 @@ export interface Environment {
   configFile: string;
   /** the SQLite file (IVR_DB, or ivr.db in the state dir) */
   dbFile: string;
-  /** IVR_DB as a postgres:// URL: the cluster mode's shared database (only `ivrctl db migrate` uses it so far) */
+  /**
+   * IVR_DB as a postgres:// URL: the cluster mode's shared database. The controller keeps its
+   * calls and callbacks there, and what is not shared yet (its operators' phones, closures,
+   * console, jobs) in dbFile, its state dir's ivr.db; of ivrctl, only `db migrate` uses it so far.
+   */
   dbUrl?: string;
   /** generated secrets, Asterisk includes, logs, pid files; mounted into the container */
   stateDir: string;
@@ -42,6 +46,19 @@ export function resolveEnvironment(env: NodeJS.ProcessEnv): Environment {
     systemUser: env.SUDO_USER && /^[\w.-]{1,64}$/.test(env.SUDO_USER) ? env.SUDO_USER : os.userInfo().username,
     ...(env.IVR_NODE ? { node: env.IVR_NODE } : {}),
   };
+}
+
+/**
+ * The controller's SQLite file: IVR_DB's on one box; in the cluster mode (IVR_DB the shared
+ * PostgreSQL) the node's own file, for what is not shared yet.
+ */
+export const controllerSqliteFile = (env: Environment): string => (env.dbUrl ? env.dbFile : sqliteFile(env));
+
+/** The cluster mode and the shared database go together: either without the other is refused in one line. */
+export function checkSharedDatabase(env: Environment, cluster: unknown): void {
+  if (env.dbUrl && !cluster)
+    throw new ValidationError(`IVR_DB is a PostgreSQL database (${redactedUrl(env.dbUrl)}): that is the cluster mode, and the configuration has no cluster section`);
+  if (cluster && !env.dbUrl) throw new ValidationError("the configuration's cluster keeps its calls and callbacks in the shared PostgreSQL: set IVR_DB to its postgres:// URL");
 }
 
 /** This controller's node in the configuration's cluster (IVR_NODE), checked; none on one box. */

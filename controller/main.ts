@@ -16,7 +16,7 @@ import { callTiming, trunkOf } from './config/schema';
 import { ConfigReloader } from './config/reloader';
 import { ClosuresService } from './schedule/closures-service';
 import { ClosuresRepo } from './storage/closures-repo';
-import { clusterNode, resolveEnvironment } from './environment';
+import { checkSharedDatabase, clusterNode, postgresMigrationsDir, redactedUrl, resolveEnvironment } from './environment';
 import { handleApi } from './http/api';
 import { httpNames } from './http/hosts';
 import { startHttpServer } from './http/server';
@@ -41,9 +41,14 @@ import { CallbacksRepo } from './storage/callbacks-repo';
 import { CallsRepo } from './storage/calls-repo';
 import { startCheckpointer } from './storage/checkpointer';
 import { SqliteCallRecords } from './storage/sqlite-call-records';
+import type { CallRecords } from './storage/call-records';
+import { PostgresCallRecords } from './storage/postgres/call-records';
+import { PostgresCallbackStore } from './storage/postgres/callback-store';
+import { migratePostgres, openPostgres, type Pg } from './storage/postgres/connection';
+import { SharedLedger } from './callbacks/shared-ledger';
 import { ConsoleSessionsRepo } from './storage/console-sessions-repo';
 import { ConsoleUsersRepo } from './storage/console-users-repo';
-import { instrumentDatabase } from './storage/database';
+import { instrumentDatabase, readMigrations } from './storage/database';
 import { JobRunsRepo } from './storage/job-runs-repo';
 import { OperatorsRepo } from './storage/operators-repo';
 import { FollowupsRepo } from './storage/followups-repo';
@@ -77,6 +82,7 @@ async function main(): Promise<void> {
   });
   const { config, db, secrets, migrationsApplied, operators, provisioner } = prepare(env);
   const node = clusterNode(env, config.cluster);
+  checkSharedDatabase(env, config.cluster);
   if (migrationsApplied.length > 0) log.info({ migrationsApplied }, 'database migrated');
   // from here the event loop never waits on a lock for more than a few milliseconds: writes
   // that find the database busy wait in the write queue instead
@@ -92,6 +98,11 @@ async function main(): Promise<void> {
   storage.start();
   const dbWorker = new DatabaseWorker(env.dbFile);
   const checkpointer = startCheckpointer(db, env.dbFile, 5000, (err) => log.warn({ err }, 'WAL checkpoint failed'));
+
+  // the cluster mode: the calls and the callback queue on the shared PostgreSQL (migrated by
+  // whichever node starts first; the others find nothing to do)
+  const shared = env.dbUrl && node ? await openShared(env.dbUrl, node, env.root) : undefined;
+  if (shared) log.info({ db: redactedUrl(env.dbUrl!), node, migrationsApplied: shared.migrationsApplied }, 'shared database open');
 
   const calls = new CallsRepo(db);
   const jobRuns = new JobRunsRepo(db);
@@ -189,7 +200,17 @@ async function main(): Promise<void> {
     now,
   });
   closures.load();
-  const records = new SqliteCallRecords(writes, { calls, events: new CallEventsRepo(db), callbacks, outcomes, followups, notes }, (ms) => metrics!.bookingCommitMs(ms));
+  const records: CallRecords = shared
+    ? new PostgresCallRecords(shared.pool, shared.store, shared.node, {
+        onDropped: (what, err) => {
+          metrics?.writeDropped();
+          boundary.report('db_write', err, { what });
+        },
+        onState: (state, error) =>
+          state === 'ok' ? log.info({ state }, 'shared database takes writes again') : log.warn({ state, error }, 'shared database not taking writes; they wait in order'),
+        observeBookingMs: (ms) => metrics!.bookingCommitMs(ms),
+      })
+    : new SqliteCallRecords(writes, { calls, events: new CallEventsRepo(db), callbacks, outcomes, followups, notes }, (ms) => metrics!.bookingCommitMs(ms));
   const kick = (reason: string) => (): void => dispatcher?.kick(reason);
   // an operator's station paused or resumed from the phone (*41/*42) or the console; resuming
   // may let a waiting callback go at once
@@ -227,7 +248,7 @@ async function main(): Promise<void> {
       records,
       log,
       now,
-      ledger: new CallbackLedger(db, callbacks, attempts, writes, node ?? null),
+      ledger: shared ? new SharedLedger(shared.store, shared.node) : new CallbackLedger(db, callbacks, attempts, writes, node ?? null),
       ...(node ? { node } : {}),
       onOfficialFree: kick('operator_free'),
       observeDispatch: (ms) => metrics!.dispatchDelayMs(ms),
@@ -315,7 +336,12 @@ async function main(): Promise<void> {
     health: () => {
       const database = storage.status();
       const ari = gateway.connectionState;
-      const reasons = [...(ari === 'connected' ? [] : [`ARI ${ari}`]), ...(database.reason ? [database.reason] : [])];
+      const sharedState = records instanceof PostgresCallRecords ? records.state : undefined;
+      const reasons = [
+        ...(ari === 'connected' ? [] : [`ARI ${ari}`]),
+        ...(database.reason ? [database.reason] : []),
+        ...(sharedState && sharedState !== 'ok' ? [`shared database ${sharedState}`] : []),
+      ];
       return {
         ok: reasons.length === 0,
         ...(reasons.length > 0 ? { reasons } : {}),
@@ -367,10 +393,12 @@ async function main(): Promise<void> {
     server.close();
     // writes still waiting (a busy database) get a moment; the rest of the state is in
     // Asterisk, which the next start recovers
-    const flushed = writes.flushed();
+    const flushed = Promise.all([writes.flushed(), records.flushed()]);
     const bound = new Promise((r) => setTimeout(r, 2000).unref());
     void Promise.race([flushed, bound]).finally(() => {
       writes.stop();
+      if (records instanceof PostgresCallRecords) records.stop();
+      void shared?.pool.end().catch(() => undefined);
       checkpointer.stop();
       void dbWorker.stop();
       db.close();
@@ -382,6 +410,16 @@ async function main(): Promise<void> {
   // systemd's ExecReload (and the supervisor, which passes it on): the same reload as ivrctl's
   // (the reloader logs a refused or failed reload itself)
   process.on('SIGHUP', () => void reloader.reload('SIGHUP').catch(() => undefined));
+}
+
+/** The cluster's shared database: its pool (named after the node), migrated, and the callback queue's store on it. */
+async function openShared(url: string, node: string, root: string): Promise<{ pool: Pg; store: PostgresCallbackStore; node: string; migrationsApplied: string[] }> {
+  const pool = openPostgres(url, { application: `ivr-${node}` });
+  const migrationsApplied = await migratePostgres(pool, readMigrations(postgresMigrationsDir(root))).catch(async (err: Error) => {
+    await pool.end().catch(() => undefined);
+    throw new Error(`the shared database (${redactedUrl(url)}): ${err.message}`);
+  });
+  return { pool, store: new PostgresCallbackStore(pool), node, migrationsApplied };
 }
 
 main().catch((err: Error) => {

@@ -5,7 +5,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from './config/load';
 import type { Config } from './config/schema';
-import { migrationsDir, sqliteFile, type Environment } from './environment';
+import { controllerSqliteFile, migrationsDir, type Environment } from './environment';
 import { OperatorsService } from './operators/operators-service';
 import { Provisioner } from './provisioning/provisioner';
 import type { Secrets } from './provisioning/secrets';
@@ -30,7 +30,7 @@ export const seededPasswordsFile = (stateDir: string): string => path.join(state
 export function prepare(env: Environment): Prepared {
   const config = loadConfig(env.configFile);
   mkdirSync(env.stateDir, { recursive: true, mode: 0o700 });
-  const file = sqliteFile(env);
+  const file = controllerSqliteFile(env);
   const db = openDatabase(file);
   lockDownStateDir(env.stateDir, file);
   checkIntegrity(db, file);
