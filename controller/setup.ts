@@ -5,7 +5,7 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from './config/load';
 import type { Config } from './config/schema';
-import { controllerSqliteFile, migrationsDir, type Environment } from './environment';
+import { clusterNode, controllerSqliteFile, migrationsDir, type Environment } from './environment';
 import { OperatorsService } from './operators/operators-service';
 import { Provisioner } from './provisioning/provisioner';
 import type { Secrets } from './provisioning/secrets';
@@ -36,7 +36,7 @@ export function prepare(env: Environment): Prepared {
   checkIntegrity(db, file);
   const migrationsApplied = migrate(db, readMigrations(migrationsDir(env.root)));
   const repo = new OperatorsRepo(db);
-  const provisioner = new Provisioner(env.stateDir, config, repo);
+  const provisioner = new Provisioner(env.stateDir, config, repo, clusterNode(env, config.cluster));
   const operators = new OperatorsService(config, repo, new MetaRepo(db), provisioner);
   const seeded = operators.seedOnce();
   if (seeded.length > 0) appendFileSync(seededPasswordsFile(env.stateDir), seeded.map((s) => `${s.id} ${s.password}\n`).join(''), { mode: 0o600 });

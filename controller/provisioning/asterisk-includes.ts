@@ -16,6 +16,15 @@ export const digestHa1 = (user: string, password: string, realm = SIP_REALM): st
 export const EDGE_OPERATOR_HEADER = 'X-IVR-Operator';
 
 /**
+ * asterisk.conf's [options] of this installation. In a cluster the node's id prefixes every
+ * channel's unique id ("a-1796039828.0"): the unique ids of two Asterisks started in the same
+ * second are otherwise the same, and a call's id is its row's key in the shared database.
+ */
+export function renderAsteriskOptions(node: string | undefined): string {
+  return node ? `; generated: node ${node} of the cluster\nsystemname = ${node}\n` : '; generated: one box, no system name\n';
+}
+
+/**
  * One box: each phone registers here with its digest password. In a cluster the phones
  * register through the edge (Kamailio), which checks the password and passes the REGISTER to
  * every node with a Path, so that each node rings the phone through the edge: a node then

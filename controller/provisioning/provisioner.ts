@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Config } from '../config/schema';
 import type { OperatorsRepo } from '../storage/operators-repo';
 import { amiActions, type AmiCredentials } from '../telephony/ami';
-import { renderColleagueExtensions, renderDirectorateExtensions, renderPjsipOperators } from './asterisk-includes';
+import { renderAsteriskOptions, renderColleagueExtensions, renderDirectorateExtensions, renderPjsipOperators } from './asterisk-includes';
 import { SHARED_DIR, SHARED_FILE } from '../storage/private-files';
 import { writeFileAtomic } from './files';
 import { renderRtpPorts, renderTransports, renderTrunks } from './trunks';
@@ -18,6 +18,8 @@ export class Provisioner {
     private readonly stateDir: string,
     private readonly config: Config,
     private readonly operators: OperatorsRepo,
+    /** the cluster mode: this node's id (environment.ts clusterNode) */
+    private readonly node?: string,
   ) {}
 
   get dir(): string {
@@ -28,6 +30,7 @@ export class Provisioner {
   writeAll(): { secrets: Secrets; changed: string[] } {
     const secrets = ensureSecrets(this.stateDir);
     const files: Record<string, string> = {
+      'asterisk-options.conf': renderAsteriskOptions(this.node),
       'ari-users.conf': renderAriUsers(secrets),
       'manager-users.conf': renderManagerUsers(secrets),
       'prometheus-auth.conf': renderPrometheusAuth(secrets),

@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     for (let i = 0; !answered && Date.now() - killedAt < 30_000; i++) {
       const ani = `06129000${String(i).padStart(2, '0')}`;
       const r = await callIvr({ number: NUMBER.a, ani, rtpPort: 49900 + 2 * (i % 50), ip: CARRIER, remote: EDGE, steps: [{ pause: 200 }, { hangup: true }], timeoutMs: 20_000 });
-      const on = answeredOn(ani);
+      const on = await answeredOn(ani);
       if (r.code === 0 && on?.node === 'b') answered = { at: on.answeredAt, waitMs: inviteToAnswerMs(r) };
       else await new Promise((res) => setTimeout(res, 250));
     }

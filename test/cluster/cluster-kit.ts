@@ -3,9 +3,9 @@
 // cluster's one configuration, Kamailio on the files `ivrctl cluster edge-config` writes, and
 // the carrier's SIP agents at the edge; which node answered a call, from the nodes' databases.
 import './cluster-env';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { openPostgres, type Pg } from '../../controller/storage/postgres/connection';
 import { AGENTS_CONTAINER, PODMAN, ROOT, run, sippMessages, sippTrace, STATE_DIR, startAgents, type RunResult, type SippResult } from '../integration/harness';
 
 export const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'ivr-cluster.yaml');
@@ -18,6 +18,11 @@ export type Node = 'a' | 'b';
 
 export const nodeStack = (n: Node): string => `cl-${n}`;
 export const nodeState = (n: Node): string => `/tmp/ivr-test-state-${nodeStack(n)}`;
+/** the shared database's directory (docker/postgres.sh), its URL once upCluster started it, and the test's own pool on it */
+const SHARED_DB_DIR = '/tmp/ivr-test-postgres-cluster'; // the postgres user's: outside the root-only state dirs
+let sharedUrl: string | undefined;
+let shared: Pg | undefined;
+
 /** what every process of a node's stack runs with (the harness's stackEnv, for that stack) */
 export const nodeEnv = (n: Node, extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
   ...process.env,
@@ -29,6 +34,7 @@ export const nodeEnv = (n: Node, extra: Record<string, string> = {}): NodeJS.Pro
   IVR_SOUNDS_DIR: path.join(nodeState(n), 'sounds'),
   IVR_UP_TIMEOUT: '120',
   IVR_NODE: n,
+  ...(sharedUrl ? { IVR_DB: sharedUrl } : {}),
   ...extra,
 });
 export const inNs = (ns: string, cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 300_000): Promise<RunResult> =>
@@ -38,24 +44,27 @@ export const must = async (what: string, r: Promise<RunResult>): Promise<void> =
   if (res.code !== 0) throw new Error(`${what} (exit ${res.code}): ${res.stdout.slice(-1500)}${res.stderr.slice(-1500)}`);
 };
 
-/** One row from a node's database, read-only (the node's controller keeps writing). */
-function nodeRow<T>(n: Node, sql: string, ...params: unknown[]): T | undefined {
-  const db = new Database(path.join(nodeState(n), 'ivr.db'), { readonly: true, fileMustExist: true });
-  try {
-    db.pragma('busy_timeout = 5000');
-    return db.prepare(sql).get(...params) as T | undefined;
-  } finally {
-    db.close();
-  }
+/** Rows of the shared database. */
+export async function sharedRows<T>(sql: string, ...params: unknown[]): Promise<T[]> {
+  if (!shared) throw new Error('the shared database is not started (upCluster)');
+  return (await shared.query(sql, params)).rows as T[];
 }
 
-/** which node recorded the latest call from this number, and when it answered */
-export function answeredOn(ani: string): { node: Node; answeredAt: number } | undefined {
-  for (const n of ['a', 'b'] as const) {
-    const row = nodeRow<{ at: string }>(n, 'SELECT answered_at AS at FROM calls WHERE caller = ? AND answered_at IS NOT NULL ORDER BY started_at DESC LIMIT 1', ani);
-    if (row) return { node: n, answeredAt: Date.parse(row.at) };
+/**
+ * Which node recorded the latest call from this number, and when it answered. A node writes a
+ * call's records as they happen, in order, without holding up the call: the call's end is the
+ * last of them, so its row is read once ended (waited for up to waitMs).
+ */
+export async function answeredOn(ani: string, waitMs = 5000): Promise<{ node: Node; answeredAt: number } | undefined> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    const [row] = await sharedRows<{ node: Node; at: string | null; ended: string | null }>(
+      'SELECT node, answered_at AS at, ended_at AS ended FROM calls WHERE caller = $1 ORDER BY started_at DESC LIMIT 1',
+      ani,
+    );
+    if (row?.ended || Date.now() >= until) return row?.at ? { node: row.node, answeredAt: Date.parse(row.at) } : undefined;
+    await new Promise((r) => setTimeout(r, 50));
   }
-  return undefined;
 }
 
 /** Starts both nodes, Kamailio and the carrier's agents (the network is made: net.sh up). */
@@ -65,6 +74,16 @@ export async function upCluster(): Promise<void> {
     'the edge namespace (run through test/run.sh cluster)',
     run('ip', ['-br', 'addr', 'show', 'dev', 'lo']).then((r) => (r.stdout.includes('10.77.0.1') ? r : { ...r, code: 1 })),
   );
+  // the shared database, new for this run, on the edge's address: the nodes reach it over their links
+  await run('bash', [path.join(ROOT, 'docker', 'postgres.sh'), 'stop', SHARED_DB_DIR]);
+  rmSync(SHARED_DB_DIR, { recursive: true, force: true });
+  const pgStart = await run('bash', [path.join(ROOT, 'docker', 'postgres.sh'), 'start', SHARED_DB_DIR, '5432'], {
+    env: { ...process.env, PG_LISTEN: '10.77.0.1', PG_CLIENTS: '10.77.1.2/32 10.77.2.2/32' },
+    timeoutMs: 300_000,
+  });
+  if (pgStart.code !== 0) throw new Error(`the shared database (exit ${pgStart.code}): ${pgStart.stderr.slice(-1500)}`);
+  sharedUrl = pgStart.stdout.trim();
+  shared = openPostgres(sharedUrl, { max: 2, application: 'ivr-cluster-test' });
   // the prompts of the cluster's configuration, once for both nodes
   await must('the prompts', run('node', [path.join(ROOT, 'dist', 'test', 'integration', 'stack-up.js'), '--prompts-only'], { env: nodeEnv('a'), timeoutMs: 300_000 }));
   await Promise.all(
@@ -74,8 +93,10 @@ export async function upCluster(): Promise<void> {
   );
   await must(
     'the edge configuration',
-    // the operators' credentials from node a's table (a cluster's shared database holds them once the nodes share one)
-    run('node', [path.join(ROOT, 'dist', 'controller', 'cli', 'ivrctl.js'), 'cluster', 'edge-config', '--dir', EDGE_DIR], { env: nodeEnv('a') }),
+    // the operators' credentials from node a's own file (the operators are not shared yet)
+    run('node', [path.join(ROOT, 'dist', 'controller', 'cli', 'ivrctl.js'), 'cluster', 'edge-config', '--dir', EDGE_DIR], {
+      env: nodeEnv('a', { IVR_DB: path.join(nodeState('a'), 'ivr.db') }),
+    }),
   );
   await must('Kamailio', inNs(EDGE_NS, 'bash', [path.join(ROOT, 'docker', 'kamailio.sh'), 'start', EDGE_DIR]));
   await run('podman', [...PODMAN, 'rm', '-f', AGENTS_CONTAINER]);
@@ -87,6 +108,9 @@ export async function downCluster(): Promise<void> {
   await inNs(EDGE_NS, 'bash', [path.join(ROOT, 'docker', 'kamailio.sh'), 'stop', EDGE_DIR]);
   await run('podman', [...PODMAN, 'rm', '-f', AGENTS_CONTAINER]);
   for (const n of ['a', 'b'] as const) await inNs(`ivr-cl-${n}`, 'node', [path.join(ROOT, 'dist', 'test', 'integration', 'stack-down.js')], nodeEnv(n));
+  await shared?.end();
+  await run('bash', [path.join(ROOT, 'docker', 'postgres.sh'), 'stop', SHARED_DB_DIR]);
+  rmSync(SHARED_DB_DIR, { recursive: true, force: true });
 }
 
 /** an operator's first-start password on a node (the edge checks the HA1 edge-config read from node a's table) */
@@ -108,8 +132,10 @@ export const asteriskOn = (n: Node, command: string): Promise<RunResult> =>
   run('podman', [...PODMAN, 'exec', `ivr-test-asterisk-${nodeStack(n)}`, 'asterisk', '-rx', command], { timeoutMs: 15_000 });
 
 /** who answered the latest call from this number on a node (calls.answered_by), if anyone did */
-export function answeredByOn(n: Node, ani: string): string | undefined {
-  return nodeRow<{ op: string | null }>(n, 'SELECT answered_by AS op FROM calls WHERE caller = ? ORDER BY started_at DESC LIMIT 1', ani)?.op ?? undefined;
+export async function answeredByOn(n: Node, ani: string): Promise<string | undefined> {
+  await answeredOn(ani);
+  const [row] = await sharedRows<{ op: string | null }>('SELECT answered_by AS op FROM calls WHERE caller = $1 AND node = $2 ORDER BY started_at DESC LIMIT 1', ani, n);
+  return row?.op ?? undefined;
 }
 
 /** the INVITEs an agent received, whole and in order, from its SIP trace */

@@ -90,4 +90,7 @@ t.test('operators service validates against the configuration and seeds once', a
   t.match(inc, /\[sw1\]\(operator-endpoint\)/);
   t.notMatch(inc, /\[st2\]/, 'the removed operator is gone from the include');
   t.same(new Provisioner(dir, demo, repo).writeAll().changed, [], 'nothing rewritten when nothing changed');
+  t.notMatch(readFileSync(path.join(dir, 'asterisk', 'asterisk-options.conf'), 'utf8'), /systemname/, 'one box: no system name');
+  t.same(new Provisioner(dir, demo, repo, 'b').writeAll().changed, ['asterisk-options.conf'], "a cluster's node b: only Asterisk's options change");
+  t.match(readFileSync(path.join(dir, 'asterisk', 'asterisk-options.conf'), 'utf8'), /^systemname = b$/m, 'its id prefixes the unique ids of its channels');
 });
