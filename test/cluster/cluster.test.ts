@@ -8,8 +8,10 @@
 // answered by node b, within a bound measured from the kill; a comes back and takes its share
 // again. An operator's phone registers through the edge, which checks its password and gives
 // the REGISTER to both nodes with a Path: either node rings it, through the edge. A node's
-// call to a number (a callback's dial string) leaves through the edge to the carrier.
-// (Shared state on PostgreSQL and callbacks across the nodes come next: issue 19.)
+// call to a number (a callback's dial string) leaves through the edge to the carrier. The
+// nodes keep their calls and callbacks in one PostgreSQL at the edge: callers book callbacks
+// at both directorates; with node a dead, node b places a's pending callbacks, each once
+// (the carrier's agent counts the INVITEs per number), and loses no booking.
 import './cluster-env';
 import t from 'tap';
 import { agentReport, callIvr, eventually, sippMessages, startCallee, startPhone, type Phone, type SippResult } from '../integration/harness';
@@ -136,7 +138,44 @@ t.test("node a's controller down, its Asterisk up: c-one's calls go to node b's 
   t.pass(`its controller back, c-one is node a again (${tries} call(s) after the restart)`);
 });
 
-t.test("node a's Asterisk and controller killed: c-one's calls are answered by node b within a bound; a back, it takes c-one again", async (t) => {
+/** a carrier's caller who books a callback: 1 (typed ahead during the welcome) for an operator, nobody free, 1 at the offer; hangs up once the booking is confirmed */
+const book = (number: string, ani: string): Promise<SippResult> =>
+  callIvr({
+    number,
+    ani,
+    rtpPort: (rtp += 2),
+    ip: CARRIER,
+    remote: EDGE,
+    steps: [{ pause: 300 }, { keys: '1' }, { pause: 2000 }, { keys: '1' }, { pause: 2000 }, { hangup: true }],
+    timeoutMs: 30_000,
+  });
+const BOOKED = { a: ['0612500061', '0612500062'], b: ['0612500063'] } as const;
+
+t.test('callers book callbacks at both directorates through the edge, nobody being free: the bookings wait in the shared database', async (t) => {
+  const calls = await Promise.all([...BOOKED.a.map((ani) => book(NUMBER.a, ani)), ...BOOKED.b.map((ani) => book(NUMBER.b, ani))]);
+  for (const r of calls) t.equal(r.code, 0, 'a caller booked and hung up', { report: r.code === 0 ? undefined : agentReport(r) });
+  const rows = await eventually(
+    'the three bookings in the shared database',
+    async () => {
+      const r = await sharedRows<{ number: string; dp: string; status: string; node: string }>(
+        "SELECT cb.number, cb.dp, cb.status, c.node FROM callbacks cb JOIN calls c ON c.id = cb.call_id WHERE cb.number LIKE '06125000__' AND c.ended_at IS NOT NULL ORDER BY cb.number",
+      );
+      return r.length === 3 ? r : undefined;
+    },
+    10_000,
+  );
+  t.same(
+    rows,
+    [
+      { number: BOOKED.a[0], dp: 'c-one', status: 'pending', node: 'a' },
+      { number: BOOKED.a[1], dp: 'c-one', status: 'pending', node: 'a' },
+      { number: BOOKED.b[0], dp: 'c-two', status: 'pending', node: 'b' },
+    ],
+    "c-one's booked on node a, c-two's on node b, each by the call that asked for it",
+  );
+});
+
+t.test("node a's Asterisk and controller killed: c-one's calls are answered by node b within a bound", async (t) => {
   const killedAt = Date.now();
   await killNode('a');
   const killDoneAt = Date.now();
@@ -158,7 +197,59 @@ t.test("node a's Asterisk and controller killed: c-one's calls are answered by n
   const straightMs = inviteToAnswerMs(next);
   t.ok(straightMs < 1500, `straight: answered ${straightMs} ms after its INVITE (a is out of the dispatcher; a detour by it costs 1.5 s)`);
   t.equal((await call(NUMBER.b, '0612500013')).code, 0, "node b's own directorate goes on");
+});
 
+t.test('node a dead: its pending callbacks are placed by node b through the edge, each exactly once; no booking is lost', async (t) => {
+  // the caller's phones at the carrier: each answers, presses 1 (typed ahead of the greeting's question) and waits for the PBX's BYE
+  const callee = await startCallee({
+    scenario: writeAnsweringScenario(`callee-back-${rtp}`, { answerAfterMs: 300, steps: [{ pause: 1000 }, { info: '1' }] }),
+    rtpPort: (rtp += 2),
+    calls: BOOKED.a.length,
+    timeoutMs: 90_000,
+    ip: CARRIER,
+  });
+  // c-one's operator registers through the edge (to node b: a is dead), takes each callback at the whisper, talks, hangs up
+  const op = await startPhone({
+    id: 'cl1',
+    password: operatorPassword('a', 'cl1'),
+    port: 5302,
+    rtpPort: (opRtp += 2),
+    rxScenario: writeAnsweringScenario(`cl1-back-${opRtp}`, { answerAfterMs: 300, steps: [{ pause: 1000 }, { info: '1' }, { talk: 5000 }, { bye: true }] }),
+    maxCalls: 4,
+    via: { ip: CARRIER, remote: EDGE, ready: async () => (await contactOn('b', 'cl1'))?.status === 'Avail' },
+  });
+  const r = await callee.done;
+  t.equal(r.code, 0, "both of a's callers were called back, pressed 1 and were hung up at the end", { report: r.code === 0 ? undefined : agentReport(r) });
+  const dialled = invitesReceived(r).map((m) => /^INVITE sip:(\d+)@/m.exec(m)?.[1]);
+  t.same([...dialled].sort(), [...BOOKED.a].sort(), 'the carrier got one INVITE per number: each callback placed once');
+  const rows = await eventually(
+    "a's requests done",
+    async () => {
+      const x = await sharedRows<{ number: string; status: string; attempts: number; nodes: string; outcomes: string }>(
+        `SELECT cb.number, cb.status, COUNT(a.id)::int AS attempts, string_agg(a.node, ',') AS nodes, string_agg(a.outcome, ',') AS outcomes
+         FROM callbacks cb LEFT JOIN callback_attempts a ON a.callback_id = cb.id WHERE cb.number = ANY($1) GROUP BY cb.number, cb.status ORDER BY cb.number`,
+        [...BOOKED.a],
+      );
+      return x.every((y) => y.status === 'done') ? x : undefined;
+    },
+    30_000,
+  );
+  t.same(
+    rows,
+    BOOKED.a.map((number) => ({ number, status: 'done', attempts: 1, nodes: 'b', outcomes: 'connected' })),
+    'each done after one attempt, placed by node b, connected',
+  );
+  t.match(
+    await sharedRows('SELECT status FROM callbacks WHERE number = $1', BOOKED.b[0]),
+    [{ status: 'pending' }],
+    "c-two's booking is still there, waiting for an operator of its own",
+  );
+  const stopped = await op.stop();
+  t.equal(stopped.code, 0, "the operator's phone took both callbacks and unregistered", { report: stopped.code === 0 ? undefined : agentReport(stopped) });
+  t.equal(invitesReceived(stopped).length, BOOKED.a.length, 'the operator was rung once per callback');
+});
+
+t.test("node a back: it takes c-one's calls and its callbacks' lease again", async (t) => {
   // a comes back (the service manager's restart): the edge's OPTIONS find it, c-one is its own again
   await restartNode('a');
   const back = await eventually(
@@ -171,5 +262,14 @@ t.test("node a's Asterisk and controller killed: c-one's calls are answered by n
     30_000,
   );
   t.ok(back, `node a takes c-one again (${backSeq} call(s) after its restart)`);
+  const lease = await eventually(
+    "node a's lease renewed",
+    async () => {
+      const x = await sharedRows<{ node: string }>("SELECT node FROM node_leases WHERE node = 'a' AND expires_at > now()");
+      return x.length === 1 ? x[0] : undefined;
+    },
+    10_000,
+  );
+  t.ok(lease, "node a renews its lease: c-one's callbacks are its own again");
 });
 let backSeq = 0;

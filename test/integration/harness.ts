@@ -555,14 +555,15 @@ export async function callIvr(o: {
   remote?: string;
 }): Promise<SippResult & { rtp: RtpCounter; scenario: string }> {
   const { callerDirections, writeCallerScenario } = await import('./scenarios');
-  const name = `caller-${process.pid}-${++callerSeq}`;
+  const seq = ++callerSeq;
+  const name = `caller-${process.pid}-${seq}`;
   const scenario = writeCallerScenario(name, o.steps);
   const ip = o.ip ?? TRUNK_IP;
   const rtp = await rtpCounter(ip, o.rtpPort);
   try {
     // not 5060: 127.0.0.2:5060 is where callbacks reach callers (the demo's fixed callee address); the trunk is
-    // recognised by address only
-    const port = 5100 + (callerSeq % 400);
+    // recognised by address only. This call's own number: callers started together each get theirs
+    const port = 5100 + (seq % 400);
     const heard = callerDirections(o.steps);
     const asterisk = heard.length > 0 ? asteriskLog().length : 0;
     const calling = sipp({
