@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../config/load';
 import type { Config } from '../config/schema';
-import { migrationsDir, sqliteFile, type Environment } from '../environment';
+import { migrationsDir, postgresMigrationsDir, redactedUrl, sqliteFile, type Environment } from '../environment';
+import { openPostgres, schemaVersionPg, type Pg } from '../storage/postgres/connection';
 import { openDatabase, readMigrations, schemaVersion, type Db } from '../storage/database';
 import { prepare, type Prepared } from '../setup';
 import type { Printer } from './format';
@@ -70,6 +71,27 @@ export class Cli {
       return await use(db);
     } finally {
       db.close();
+    }
+  }
+
+  /**
+   * Runs `use` on the cluster's shared database (IVR_DB a postgres:// URL) at the current
+   * schema, and closes the pool whatever happens; the driver's errors say where.
+   */
+  async withShared<T>(use: (pool: Pg) => Promise<T>): Promise<T> {
+    const url = this.env.dbUrl;
+    if (!url) throw new Error('IVR_DB is not a PostgreSQL database');
+    const where = redactedUrl(url);
+    const pool = openPostgres(url, { max: 2, application: 'ivrctl' });
+    try {
+      const have = await schemaVersionPg(pool).catch((err: Error) => {
+        throw new Error(`${where}: ${err.message}`);
+      });
+      const want = readMigrations(postgresMigrationsDir(this.env.root)).length;
+      if (have < want) throw new Error(`${where} has schema version ${have}, this program needs ${want}: run ivrctl db migrate`);
+      return await use(pool);
+    } finally {
+      await pool.end();
     }
   }
 

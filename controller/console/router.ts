@@ -17,7 +17,8 @@ import { FOLLOW_UP, INTERVENTION_CODES } from '../conversation/codes';
 import { parseUntil } from '../schedule/closures';
 import { type ClosuresService } from '../schedule/closures-service';
 import { checkReportRange, computeFigures, formatLocalDate, parseLocalDate, type DpFigures } from '../monitoring/figures';
-import { buildProfile, callbackView, profileRepos, type Profile } from '../monitoring/profile';
+import { buildProfile, callbackView, type Profile } from '../monitoring/profile';
+import { SqliteProfileSource, type ProfileSource } from '../storage/profile-source';
 import { toCsv } from '../monitoring/report-format';
 import { localTime, zonedInstant } from '../schedule/service-hours';
 import { CallbackAttemptsRepo } from '../storage/callback-attempts-repo';
@@ -56,6 +57,8 @@ export interface ConsoleDeps {
   setPaused?: (operator: string, paused: boolean) => Promise<boolean>;
   /** extraordinary closures (supervisors close and reopen a directorate) */
   closures?: ClosuresService;
+  /** where the profiles are read (default: db; the cluster mode: the shared database) */
+  profiles?: ProfileSource;
   /** figures over a range, off the event loop in the controller (jobs/db-worker.ts) */
   figures?: (dps: Array<{ id: string; timezone: string }>, range: { from: string; to: string }, opts: { byDay: boolean }) => Promise<DpFigures[]>;
 }
@@ -259,8 +262,8 @@ export class ConsoleRouter {
     send(res, 200, v.auditPage(ctx, { username, subject }, this.audit.list({ username, subject, limit: 500 })));
   }
 
-  private profile(number: string): Profile {
-    return buildProfile(number, profileRepos(this.d.db));
+  private profile(number: string): Promise<Profile> {
+    return buildProfile(number, this.d.profiles ?? new SqliteProfileSource(this.d.db));
   }
 
   private callbacksPage(res: ServerResponse, ctx: v.PageContext, s: Session, url: URL, notice?: string): void {
@@ -300,7 +303,7 @@ export class ConsoleRouter {
     redirect(res, `/console/callbacks?done=${id}`);
   }
 
-  private profilePage(res: ServerResponse, ctx: v.PageContext, s: Session, url: URL): void {
+  private async profilePage(res: ServerResponse, ctx: v.PageContext, s: Session, url: URL): Promise<void> {
     const number = url.searchParams.get('number')?.trim() || undefined;
     if (!number) return send(res, 200, v.profilePage(ctx, undefined, undefined));
     if (!/^\+?[0-9]{3,16}$/.test(number)) return send(res, 400, v.profilePage(ctx, number, undefined, 'Numero non valido: solo cifre, eventualmente con + iniziale.'));
@@ -309,7 +312,7 @@ export class ConsoleRouter {
       return send(res, 403, v.profilePage(ctx, number, undefined, 'Profilo non accessibile: un operatore vede solo i chiamanti che ha gestito dalla propria postazione.'));
     }
     this.record(s, 'profile_view', number);
-    send(res, 200, v.profilePage(ctx, number, this.profile(number)));
+    send(res, 200, v.profilePage(ctx, number, await this.profile(number)));
   }
 
   private async reports(res: ServerResponse, ctx: v.PageContext, url: URL, csv: boolean): Promise<void> {
@@ -359,11 +362,11 @@ export class ConsoleRouter {
     return undefined;
   }
 
-  private operatorPage(res: ServerResponse, ctx: v.PageContext, s: Session, url: URL, notice?: string): void {
+  private async operatorPage(res: ServerResponse, ctx: v.PageContext, s: Session, url: URL, notice?: string): Promise<void> {
     // an operator sees their own station; a supervisor may look at anyone's
     const operator = s.user.role === 'supervisor' ? (url.searchParams.get('operator') ?? s.user.operator) : s.user.operator;
     const call = operator ? this.currentCall(operator) : undefined;
-    const profile = call?.number ? this.profile(call.number) : undefined;
+    const profile = call?.number ? await this.profile(call.number) : undefined;
     if (call?.number) this.record(s, 'profile_view', call.number, `postazione ${operator}`);
     const row = operator ? this.operators.get(operator) : undefined;
     send(

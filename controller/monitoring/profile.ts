@@ -1,15 +1,15 @@
 // The caller's profile ("profilo utente"): everything the system knows about one number,
 // oldest first. Read-only; built from the calls, their events and the callbacks.
 import type { Lang } from '../config/languages';
-import { CallEventsRepo, type CallEventRow } from '../storage/call-events-repo';
-import { CallbacksRepo, type CallbackRow } from '../storage/callbacks-repo';
-import { CallbackAttemptsRepo, type AttemptRow } from '../storage/callback-attempts-repo';
-import { CallsRepo, type CallRow } from '../storage/calls-repo';
-import type { Db } from '../storage/database';
-import { OutcomesRepo, type OutcomeRow } from '../storage/outcomes-repo';
-import { NotesRepo, type NoteRow } from '../storage/notes-repo';
-import { FollowupsRepo, type FollowupRow } from '../storage/followups-repo';
+import type { CallEventRow } from '../storage/call-events-repo';
+import type { CallbackRow, CallbacksRepo } from '../storage/callbacks-repo';
+import type { AttemptRow } from '../storage/callback-attempts-repo';
+import type { CallRow } from '../storage/calls-repo';
+import type { OutcomeRow } from '../storage/outcomes-repo';
+import type { NoteRow } from '../storage/notes-repo';
+import type { FollowupRow } from '../storage/followups-repo';
 import { personNumbers } from '../storage/person';
+import type { ProfileSource } from '../storage/profile-source';
 
 export interface CallbackView {
   id: number;
@@ -73,40 +73,24 @@ export const CALLBACK_STATUS_IT: Record<CallbackRow['status'], string> = {
 };
 const END_IT: Record<string, string> = { completed: 'conclusa', caller_hangup: "riagganciato dall'utente", error: 'errore', lost: 'persa' };
 
-/** The number and every number a booking connected to it, directly or through another. */
-export function personNumbersOf(number: string, callbacks: CallbacksRepo): string[] {
-  return personNumbers(number, (n) => callbacks.linkedNumbers(n));
-}
-
-export interface ProfileRepos {
-  calls: CallsRepo;
-  events: CallEventsRepo;
-  callbacks: CallbacksRepo;
-  attempts: CallbackAttemptsRepo;
-  outcomes: OutcomesRepo;
-  notes: NotesRepo;
-  followups?: FollowupsRepo;
-}
-
-/** Every table a profile reads, over one database (the CLI, the console and the tests). */
-export const profileRepos = (db: Db): Required<ProfileRepos> => ({
-  calls: new CallsRepo(db),
-  events: new CallEventsRepo(db),
-  callbacks: new CallbacksRepo(db),
-  attempts: new CallbackAttemptsRepo(db),
-  outcomes: new OutcomesRepo(db),
-  notes: new NotesRepo(db),
-  followups: new FollowupsRepo(db),
-});
-
-export function buildProfile(number: string, repos: ProfileRepos): Profile {
+/** Every record of the person behind a number, on either engine (the CLI, the console, the tests). */
+export async function buildProfile(number: string, source: ProfileSource): Promise<Profile> {
   // one person, all their numbers: a callback booked to another number does not split the history
-  const numbers = personNumbersOf(number, repos.callbacks);
-  const calls = numbers.flatMap((n) => repos.calls.byCaller(n)).map((c) => ({ ...c, events: repos.events.byCall(c.id).map(({ at, type, data }) => ({ at, type, data })) }));
-  const callbacks = numbers.flatMap((n) => repos.callbacks.byNumber(n)).map((r) => ({ ...callbackView(r, repos.callbacks), attemptLog: repos.attempts.ofCallback(r.id) }));
-  const outcomes = numbers.flatMap((n) => repos.outcomes.byNumber(n));
-  const notes = numbers.flatMap((n) => repos.notes.byNumber(n));
-  const followups = repos.followups ? numbers.flatMap((n) => repos.followups!.byNumber(n)) : [];
+  const numbers = await personNumbers(number, source.linkedNumbers);
+  const each = async <T>(read: (n: string) => Promise<T[]>): Promise<T[]> => (await Promise.all(numbers.map(read))).flat();
+  const calls = await Promise.all(
+    (await each(source.callsByCaller)).map(async (c) => ({ ...c, events: (await source.eventsOf(c.id)).map(({ at, type, data }) => ({ at, type, data })) })),
+  );
+  const callbacks = await Promise.all(
+    (await each(source.callbacksByNumber)).map(async (r) => ({
+      ...r,
+      position: r.status === 'pending' || r.status === 'dialing' ? await source.position(r.dp, r.id) : null,
+      attemptLog: await source.attemptsOf(r.id),
+    })),
+  );
+  const outcomes = await each(source.outcomesByNumber);
+  const notes = await each(source.notesByNumber);
+  const followups = await each(source.followupsByNumber);
   // a conversation the restarted controller kept (recovery/)
   const recovered = (c: (typeof calls)[number]): boolean => c.events.some((e) => e.type === 'recovered');
   const order = { call: 0, callback: 1, attempt: 2, transfer: 3, outcome: 4, intervention: 5, followup: 6, note: 7 } as const;

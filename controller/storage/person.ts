@@ -5,17 +5,12 @@
 import type { CallbackRow } from './callbacks-repo';
 
 /** at most this many numbers are gathered into one person (a number shared by many people stops the chain) */
-export const MAX_LINKED = 10;
-
-/** Adds a number's links to the numbers gathered so far, up to MAX_LINKED; the walk goes on while it grows. */
-export function gather(seen: string[], links: string[]): void {
-  for (const n of links) if (!seen.includes(n) && seen.length < MAX_LINKED) seen.push(n);
-}
+const MAX_LINKED = 10;
 
 /** The number and every number a booking connected to it, directly or through another. */
-export function personNumbers(number: string, linked: (n: string) => string[]): string[] {
+export async function personNumbers(number: string, linked: (n: string) => Promise<string[]>): Promise<string[]> {
   const seen = [number];
-  for (let i = 0; i < seen.length && seen.length < MAX_LINKED; i++) gather(seen, linked(seen[i]!));
+  for (let i = 0; i < seen.length && seen.length < MAX_LINKED; i++) for (const n of await linked(seen[i]!)) if (!seen.includes(n) && seen.length < MAX_LINKED) seen.push(n);
   return seen;
 }
 

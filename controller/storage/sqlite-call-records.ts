@@ -101,15 +101,13 @@ export class SqliteCallRecords implements CallRecords {
     return Promise.resolve(this.r.calls.open());
   }
 
-  earlierContacts(cb: Pick<CallbackRow, 'id' | 'number' | 'requestedAt' | 'callId'>): Promise<number> {
+  async earlierContacts(cb: Pick<CallbackRow, 'id' | 'number' | 'requestedAt' | 'callId'>): Promise<number> {
     const { calls, callbacks } = this.r;
-    const numbers = personNumbers(cb.number, (n) => callbacks.linkedNumbers(n));
-    return Promise.resolve(
-      contactsBefore(
-        cb,
-        numbers.flatMap((n) => calls.byCaller(n)),
-        numbers.flatMap((n) => callbacks.byNumber(n)),
-      ),
+    const numbers = await personNumbers(cb.number, async (n) => callbacks.linkedNumbers(n));
+    return contactsBefore(
+      cb,
+      numbers.flatMap((n) => calls.byCaller(n)),
+      numbers.flatMap((n) => callbacks.byNumber(n)),
     );
   }
 }

@@ -5,17 +5,19 @@ import t from 'tap';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildProfile, profileRepos } from '../../controller/monitoring/profile';
-import { SqliteCallRecords } from '../../controller/storage/sqlite-call-records';
-import { WriteQueue } from '../../controller/storage/write-queue';
+import { buildProfile } from '../../controller/monitoring/profile';
+import { CallbacksRepo } from '../../controller/storage/callbacks-repo';
 import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
+import { SqliteProfileSource } from '../../controller/storage/profile-source';
+import { sqliteRecords } from './records';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 
 function world() {
   const db = openDatabase(path.join(mkdtempSync(path.join(os.tmpdir(), 'ivr-prof-')), 'p.db'));
   migrate(db, readMigrations(path.join(root, 'db')));
-  const repos = profileRepos(db);
+  const source = new SqliteProfileSource(db);
+  const callbacks = new CallbacksRepo(db);
   const call = (id: string, caller: string, at: string) =>
     db.prepare("INSERT INTO calls (id, dp, caller, dialed, started_at, end_reason) VALUES (?, 'demo-st', ?, '0200000002', ?, 'completed')").run(id, caller, at);
   const booking = (number: string, callId: string | null, at: string, status = 'done') =>
@@ -26,17 +28,17 @@ function world() {
         )
         .get(number, status, at, at, at, callId, at) as { id: number }
     ).id;
-  return { db, repos, call, booking };
+  return { db, source, callbacks, call, booking };
 }
 
 t.test('a callback booked to another number: either number shows the whole history, marked by number', async (t) => {
-  const { repos, call, booking } = world();
+  const { source, call, booking } = world();
   call('c1', '3331111111', '2026-11-20T09:00:00.000Z');
   call('c2', '3331111111', '2026-11-25T09:00:00.000Z');
   const cb = booking('0612222222', 'c2', '2026-11-25T09:01:00.000Z');
   call('c3', '0655555555', '2026-11-25T10:00:00.000Z'); // somebody else
   for (const looked of ['0612222222', '3331111111']) {
-    const p = buildProfile(looked, repos);
+    const p = await buildProfile(looked, source);
     t.same(new Set(p.numbers), new Set(['0612222222', '3331111111']), `${looked}: both numbers`);
     t.same(
       p.timeline.map((e) => [e.kind, e.id, e.number]),
@@ -48,28 +50,28 @@ t.test('a callback booked to another number: either number shows the whole histo
       `${looked}: the calls from the mobile and the callback to the landline, in time order`,
     );
   }
-  t.same(buildProfile('0655555555', repos).numbers, ['0655555555'], 'an unrelated caller stays alone');
+  t.same((await buildProfile('0655555555', source)).numbers, ['0655555555'], 'an unrelated caller stays alone');
 });
 
 t.test("the whisper's earlier contacts: not the booking call itself; a first caller has none", async (t) => {
-  const { repos, call, booking } = world();
-  const records = new SqliteCallRecords(new WriteQueue(), repos);
+  const { db, callbacks, call, booking } = world();
+  const records = sqliteRecords(db);
   call('first', '3332222222', '2026-11-25T09:00:00.000Z');
   const a = booking('3332222222', 'first', '2026-11-25T09:01:00.000Z', 'pending');
-  t.equal(await records.earlierContacts(repos.callbacks.get(a)!), 0, 'a first-time caller: no earlier contact (the booking call was counted before)');
+  t.equal(await records.earlierContacts(callbacks.get(a)!), 0, 'a first-time caller: no earlier contact (the booking call was counted before)');
   call('again', '3333333333', '2026-11-20T09:00:00.000Z');
   call('books', '3333333333', '2026-11-26T09:00:00.000Z');
   const done = booking('0613333333', 'books', '2026-11-26T09:01:00.000Z');
   call('later', '3333333333', '2026-11-27T09:00:00.000Z');
   const b = booking('0613333333', 'later', '2026-11-27T09:01:00.000Z', 'pending');
   // earlier: the call of the 20th, the booking call of the 26th, the completed callback #done
-  t.equal(await records.earlierContacts(repos.callbacks.get(b)!), 3, `calls from the mobile and the completed callback ${done} to the landline`);
+  t.equal(await records.earlierContacts(callbacks.get(b)!), 3, `calls from the mobile and the completed callback ${done} to the landline`);
 });
 
 t.test('masked numbers (retention) link nobody', async (t) => {
-  const { repos, call, booking } = world();
+  const { source, call, booking } = world();
   call('m1', '3334******', '2026-01-01T09:00:00.000Z');
   booking('0614******', 'm1', '2026-01-01T09:01:00.000Z');
   call('m2', '3334******', '2026-01-02T09:00:00.000Z');
-  t.same(buildProfile('0614******', repos).numbers, ['0614******']);
+  t.same((await buildProfile('0614******', source)).numbers, ['0614******']);
 });

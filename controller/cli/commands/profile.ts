@@ -1,9 +1,13 @@
-// ivrctl profile <number>: the caller's whole history, oldest first; ivrctl audit: who looked
-// at whose profile (the console's views and these), newest first. A sysadmin's view is in the
-// audit log too, under the system user who ran the command.
+// ivrctl profile <number>: the caller's whole history, oldest first, from the SQLite file or,
+// in the cluster mode, the shared PostgreSQL; ivrctl audit: who looked at whose profile (the
+// console's views and these), newest first. A sysadmin's view is in the audit log too, under
+// the system user who ran the command, in the database the profile was read from.
 import type { Command } from 'commander';
-import { AuditRepo } from '../../storage/audit-repo';
-import { buildProfile, profileRepos } from '../../monitoring/profile';
+import { AuditRepo, type AuditEntry } from '../../storage/audit-repo';
+import { buildProfile, type Profile } from '../../monitoring/profile';
+import { PgAuditRepo } from '../../storage/postgres/audit-repo';
+import { PgProfileSource } from '../../storage/postgres/profile-source';
+import { SqliteProfileSource } from '../../storage/profile-source';
 import { type Cli } from '../context';
 import { UsageError } from '../../errors';
 
@@ -15,16 +19,26 @@ export function registerProfile(program: Command, cli: Cli): void {
     .addHelpText('after', '\nExample:\n  ivrctl profile 0612345678')
     .action((number: string, opts: { json?: boolean }) => {
       if (!/^\+?[0-9]{3,16}$/.test(number)) throw new UsageError(`"${number}" is not a phone number`);
+      // the view is audited where the records are, before they are shown
+      const viewed: AuditEntry = { at: new Date(), username: cli.env.systemUser, role: 'sysadmin', action: 'profile_view', subject: number, detail: 'ivrctl profile' };
+      const show = (profile: Profile): void => {
+        if (opts.json) return cli.print.json(profile);
+        if (profile.timeline.length === 0) return cli.print.line(`${number}: no calls or callbacks`);
+        cli.print.line(`profile of ${number}: ${profile.calls.length} call(s), ${profile.callbacks.length} callback request(s)`);
+        const others = profile.numbers.filter((n) => n !== number);
+        if (others.length > 0) cli.print.line(`the same person's other numbers (linked by a callback booking): ${others.join(', ')}`);
+        cli.print.line(cli.print.table(profile.timeline, others.length > 0 ? ['at', 'number', 'kind', 'summary'] : ['at', 'kind', 'summary']));
+      };
+      // the cluster mode: the calls and callbacks are in the shared database
+      if (cli.env.dbUrl)
+        return cli.withShared(async (pool) => {
+          await new PgAuditRepo().add(pool, viewed);
+          show(await buildProfile(number, new PgProfileSource(pool)));
+        });
       return cli.withDb(
-        (db) => {
-          new AuditRepo(db).add({ at: new Date(), username: cli.env.systemUser, role: 'sysadmin', action: 'profile_view', subject: number, detail: 'ivrctl profile' });
-          const profile = buildProfile(number, profileRepos(db));
-          if (opts.json) return cli.print.json(profile);
-          if (profile.timeline.length === 0) return cli.print.line(`${number}: no calls or callbacks`);
-          cli.print.line(`profile of ${number}: ${profile.calls.length} call(s), ${profile.callbacks.length} callback request(s)`);
-          const others = profile.numbers.filter((n) => n !== number);
-          if (others.length > 0) cli.print.line(`the same person's other numbers (linked by a callback booking): ${others.join(', ')}`);
-          cli.print.line(cli.print.table(profile.timeline, others.length > 0 ? ['at', 'number', 'kind', 'summary'] : ['at', 'kind', 'summary']));
+        async (db) => {
+          new AuditRepo(db).add(viewed);
+          show(await buildProfile(number, new SqliteProfileSource(db)));
         },
         { write: true },
       );

@@ -16,7 +16,7 @@ import type { BookingRequest, BookingResult, CallbackRow } from '../callbacks-re
 import type { CallEndReason, CallFacts, CallRow, CallStart } from '../calls-repo';
 import type { NoteRecord } from '../notes-repo';
 import type { OutcomeRecord } from '../outcomes-repo';
-import { contactsBefore, gather, MAX_LINKED } from '../person';
+import { contactsBefore, personNumbers } from '../person';
 import type { ApplyOptions } from '../write-queue';
 import type { PostgresCallbackStore } from './callback-store';
 import { PgCallEventsRepo } from './call-events-repo';
@@ -133,8 +133,7 @@ export class PostgresCallRecords implements CallRecords {
   }
 
   async earlierContacts(cb: Pick<CallbackRow, 'id' | 'number' | 'requestedAt' | 'callId'>): Promise<number> {
-    const numbers = [cb.number];
-    for (let i = 0; i < numbers.length && numbers.length < MAX_LINKED; i++) gather(numbers, await this.store.linkedNumbers(numbers[i]!));
+    const numbers = await personNumbers(cb.number, (n) => this.store.linkedNumbers(n));
     const calls = await Promise.all(numbers.map((n) => this.calls.byCaller(this.pool, n)));
     const callbacks = await Promise.all(numbers.map((n) => this.store.byNumber(n)));
     return contactsBefore(cb, calls.flat(), callbacks.flat());

@@ -1,5 +1,5 @@
 // SQL for notes on PostgreSQL (the cluster mode): the twin of storage/notes-repo.ts.
-import type { NoteRecord } from '../notes-repo';
+import type { NoteRecord, NoteRow } from '../notes-repo';
 import type { Queryable } from './connection';
 
 export class PgNotesRepo {
@@ -9,5 +9,14 @@ export class PgNotesRepo {
       [n.number, n.dp, n.callId ?? null, n.callbackId ?? null, n.author, n.operator, n.info, n.text, n.at.toISOString()],
     );
     return row.rows[0]!.id;
+  }
+
+  async byNumber(db: Queryable, number: string): Promise<NoteRow[]> {
+    return (
+      await db.query<NoteRow>(
+        'SELECT id, number, dp, call_id AS "callId", callback_id AS "callbackId", author, operator, info, text, at FROM notes WHERE number = $1 ORDER BY at, id',
+        [number],
+      )
+    ).rows;
   }
 }

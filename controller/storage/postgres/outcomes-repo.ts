@@ -1,5 +1,5 @@
 // SQL for outcomes on PostgreSQL (the cluster mode): the twin of storage/outcomes-repo.ts.
-import type { OutcomeRecord } from '../outcomes-repo';
+import type { OutcomeRecord, OutcomeRow } from '../outcomes-repo';
 import type { Queryable } from './connection';
 
 export class PgOutcomesRepo {
@@ -11,4 +11,11 @@ export class PgOutcomesRepo {
     );
     return row.rows[0]!.id;
   }
+
+  async byNumber(db: Queryable, number: string): Promise<OutcomeRow[]> {
+    return (await db.query<OutcomeRow>(`SELECT ${COLUMNS} FROM outcomes WHERE number = $1 ORDER BY at, id`, [number])).rows;
+  }
 }
+
+const COLUMNS = `id, dp, number, call_id AS "callId", callback_id AS "callbackId", attempt_id AS "attemptId", kind, official, unit, code, label,
+  by_default AS "byDefault", at, detail, recorded_via AS "recordedVia", recorded_at AS "recordedAt"`;
