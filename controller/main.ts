@@ -44,6 +44,7 @@ import { SqliteCallRecords } from './storage/sqlite-call-records';
 import type { CallRecords } from './storage/call-records';
 import { PostgresCallRecords } from './storage/postgres/call-records';
 import { PostgresCallbackStore } from './storage/postgres/callback-store';
+import { PgProfileSource } from './storage/postgres/profile-source';
 import { migratePostgres, openPostgres, type Pg } from './storage/postgres/connection';
 import { SharedLedger } from './callbacks/shared-ledger';
 import { ConsoleSessionsRepo } from './storage/console-sessions-repo';
@@ -318,6 +319,7 @@ async function main(): Promise<void> {
     figures: (dps, range, opts) => dbWorker.figures(dps, range, opts),
     setPaused: setStationPaused,
     closures,
+    ...(shared ? { profiles: new PgProfileSource(shared.pool) } : {}),
     auth: new ConsoleAuth(new ConsoleUsersRepo(db), new ConsoleSessionsRepo(db), undefined, writes),
     board,
     dispatcher: dispatcher!,

@@ -95,6 +95,11 @@ export class Cli {
     }
   }
 
+  /** A read of the records where they are: the SQLite file, or in the cluster mode the shared database. */
+  readRecords<T>(sqlite: (db: Db) => T | Promise<T>, shared: (pool: Pg) => Promise<T>): Promise<T> {
+    return this.env.dbUrl ? this.withShared(shared) : this.withDb(sqlite);
+  }
+
   /** A directorate id given on the command line must exist in the configuration. */
   checkDp(dp: string | undefined): void {
     if (dp !== undefined && !this.config.directorates.some((d) => d.id === dp))

@@ -10,6 +10,7 @@ import type { NoteRow } from '../storage/notes-repo';
 import type { FollowupRow } from '../storage/followups-repo';
 import { personNumbers } from '../storage/person';
 import type { ProfileSource } from '../storage/profile-source';
+import { isLive } from '../vocabulary/callbacks';
 
 export interface CallbackView {
   id: number;
@@ -35,8 +36,7 @@ export interface CallbackView {
 }
 
 export function callbackView(row: CallbackRow, repo: CallbacksRepo): CallbackView {
-  const live = row.status === 'pending' || row.status === 'dialing';
-  return { ...row, position: live ? repo.position(row.dp, row.id) : null };
+  return { ...row, position: isLive(row.status) ? repo.position(row.dp, row.id) : null };
 }
 
 export interface Profile {
@@ -84,7 +84,7 @@ export async function buildProfile(number: string, source: ProfileSource): Promi
   const callbacks = await Promise.all(
     (await each(source.callbacksByNumber)).map(async (r) => ({
       ...r,
-      position: r.status === 'pending' || r.status === 'dialing' ? await source.position(r.dp, r.id) : null,
+      position: isLive(r.status) ? await source.position(r.dp, r.id) : null,
       attemptLog: await source.attemptsOf(r.id),
     })),
   );

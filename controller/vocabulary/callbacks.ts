@@ -12,6 +12,9 @@
 export const CALLBACK_STATUSES = ['pending', 'dialing', 'done', 'failed', 'cancelled', 'expired'] as const;
 export type CallbackStatus = (typeof CALLBACK_STATUSES)[number];
 
+/** A live request (waiting or being dialled) has a place in its directorate's queue. */
+export const isLive = (status: CallbackStatus): boolean => status === 'pending' || status === 'dialing';
+
 /** Where an attempt is: the operator's phone rings, then the caller is dialled, then they talk. */
 export type AttemptStage = 'operator' | 'caller' | 'talking' | 'ended';
 

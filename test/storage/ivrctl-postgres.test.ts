@@ -2,13 +2,18 @@
 // PostgreSQL server: `db migrate` applies the PostgreSQL migrations once (text and JSON),
 // never shows the password; a command that still needs the SQLite file refuses in one line
 // (exit 2) rather than opening a SQLite file somewhere else; a server that does not answer
-// is one line too.
+// is one line too. `profile` and `callbacks list|show` read the shared records, as the nodes
+// wrote them.
 import t from 'tap';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readMigrations } from '../../controller/storage/database';
 import { ivrctlInProcess, type Run } from '../fixtures/ivrctl-in-process';
+import { bookingRequest } from '../fixtures/booking-request';
+import { openPostgres } from '../../controller/storage/postgres/connection';
+import { PostgresCallbackStore } from '../../controller/storage/postgres/callback-store';
+import { PostgresCallRecords } from '../../controller/storage/postgres/call-records';
 import { startPostgres, type PostgresServer } from './postgres-server';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -38,11 +43,51 @@ t.test('db migrate on PostgreSQL: every migration once, then up to date; the pas
   t.notOk(`${first.stdout}${again.stdout}${first.stderr}`.includes(password), 'the password is in no output');
 });
 
+t.test("profile on PostgreSQL: a caller's calls and callbacks as the nodes wrote them, the view audited there", async (t) => {
+  t.equal((await ivrctl(server.url, 'db', 'migrate')).code, 0, 'the shared database at the current schema');
+  const pool = openPostgres(server.url, { max: 2 });
+  t.teardown(() => pool.end());
+  const records = new PostgresCallRecords(pool, new PostgresCallbackStore(pool), 'b');
+  const at = new Date('2026-11-30T09:00:00.000Z');
+  records.callStarted({ id: 'b-1796040000.7', dp: 'demo-st', caller: '0612000077', dialed: '0200000002', at });
+  records.event('b-1796040000.7', at, 'offer');
+  const booked = await records.book(bookingRequest(at, { dp: 'demo-st', number: '0612000077', callId: 'b-1796040000.7' }), { deadlineMs: 5000 });
+  t.ok(booked.ok, 'a node booked a callback');
+  await records.closeCall('b-1796040000.7', at, 'completed', 16);
+  const r = await ivrctl(server.url, 'profile', '0612000077', '--json');
+  t.equal(r.code, 0, r.stderr);
+  const p = JSON.parse(r.stdout) as {
+    calls: Array<{ id: string; events: Array<{ type: string }> }>;
+    callbacks: Array<{ status: string; position: number }>;
+    timeline: Array<{ kind: string }>;
+  };
+  t.match(p.calls, [{ id: 'b-1796040000.7', events: [{ type: 'offer' }] }], 'the call with its events');
+  t.match(p.callbacks, [{ status: 'pending', position: 1 }], 'the request, first in its queue');
+  t.same(
+    p.timeline.map((e) => e.kind),
+    ['call', 'callback'],
+    'the timeline',
+  );
+  const text = await ivrctl(server.url, 'profile', '0612000077');
+  t.match(text.stdout, /^profile of 0612000077: 1 call\(s\), 1 callback request\(s\)\n/, 'as text');
+  const audit = await pool.query<{ n: number }>("SELECT COUNT(*)::int AS n FROM audit_log WHERE subject = '0612000077' AND action = 'profile_view' AND role = 'sysadmin'");
+  t.equal(audit.rows[0]!.n, 2, 'each view audited in the shared database');
+  t.notOk(existsSync(path.join(state, 'ivr.db')), 'no SQLite file made');
+  if (!booked.ok) return;
+  const list = await ivrctl(server.url, 'callbacks', 'list', '--status', 'pending', '--json');
+  t.equal(list.code, 0, list.stderr);
+  t.match(JSON.parse(list.stdout), [{ id: booked.id, number: '0612000077', status: 'pending', position: 1 }], 'callbacks list: the pending request, with its place');
+  const show = await ivrctl(server.url, 'callbacks', 'show', String(booked.id), '--json');
+  t.match(JSON.parse(show.stdout), { id: booked.id, callId: 'b-1796040000.7', attemptLog: [] }, 'callbacks show: the request and its attempts');
+  const none = await ivrctl(server.url, 'callbacks', 'show', '999999');
+  t.same([none.code, none.stderr], [2, 'ivrctl: no callback 999999\n'], 'an unknown id: one line, exit 2');
+});
+
 t.test('a command that needs the SQLite file: one line, exit 2, no SQLite file made', async (t) => {
-  const r = await ivrctl(server.url, 'callbacks', 'list');
+  const r = await ivrctl(server.url, 'operators', 'list');
   t.equal(r.code, 2);
   t.equal(r.stdout, '');
-  t.match(r.stderr, /^ivrctl: IVR_DB is a PostgreSQL database \(postgres:\/\/ivr:\*\*\*@[^)]+\): only ivrctl db migrate runs on it so far .*\n$/);
+  t.match(r.stderr, /^ivrctl: IVR_DB is a PostgreSQL database \(postgres:\/\/ivr:\*\*\*@[^)]+\): of ivrctl, only db migrate, profile and callbacks list\|show run on it so far .*\n$/);
   t.notOk(existsSync(path.join(state, 'ivr.db')), 'no ivr.db in the state dir');
 });
 

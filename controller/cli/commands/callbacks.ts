@@ -1,10 +1,13 @@
-// ivrctl callbacks list|show|cancel|retry|reschedule. Reads go to the database (read-only);
-// actions go to the running controller, which owns the calls being dialled.
+// ivrctl callbacks list|show|cancel|retry|reschedule. Reads go to the database (read-only; in
+// the cluster mode, the shared PostgreSQL); actions go to the running controller, which owns
+// the calls being dialled.
 import { Option, type Command } from 'commander';
 import { callbackView } from '../../monitoring/profile';
 import { CallbackAttemptsRepo } from '../../storage/callback-attempts-repo';
 import { CallbacksRepo } from '../../storage/callbacks-repo';
-import { CALLBACK_STATUSES, type CallbackStatus } from '../../vocabulary/callbacks';
+import { PgCallbackAttemptsRepo } from '../../storage/postgres/callback-attempts-repo';
+import { PgCallbacksRepo } from '../../storage/postgres/callbacks-repo';
+import { CALLBACK_STATUSES, isLive, type CallbackStatus } from '../../vocabulary/callbacks';
 import { recordId, type Cli } from '../context';
 import { callController } from '../controller-client';
 import { UsageError } from '../../errors';
@@ -20,32 +23,52 @@ export function registerCallbacks(program: Command, cli: Cli): void {
     .addOption(new Option('--status <s>', 'only this status').choices(CALLBACK_STATUSES as readonly string[]))
     .option('--json', 'print one JSON array')
     .addHelpText('after', '\nExamples:\n  ivrctl callbacks list --status pending\n  ivrctl callbacks list --dp demo-sw --json')
-    .action((opts: { dp?: string; status?: CallbackStatus; json?: boolean }) => {
+    .action(async (opts: { dp?: string; status?: CallbackStatus; json?: boolean }) => {
       cli.checkDp(opts.dp);
-      return cli.withDb((db) => {
-        const repo = new CallbacksRepo(db);
-        const rows = repo.list({ dp: opts.dp, status: opts.status }).map((r) => callbackView(r, repo));
-        if (opts.json) cli.print.json(rows);
-        else cli.print.line(cli.print.table(rows, ['id', 'dp', 'group', 'number', 'status', 'position', 'attempts', 'lastOutcome', 'language', 'requestedAt', 'dueAt']));
-      });
+      const filter = { dp: opts.dp, status: opts.status };
+      const rows = await cli.readRecords(
+        (db) => {
+          const repo = new CallbacksRepo(db);
+          return repo.list(filter).map((r) => callbackView(r, repo));
+        },
+        async (pool) => {
+          const repo = new PgCallbacksRepo();
+          return Promise.all((await repo.list(pool, filter)).map(async (r) => ({ ...r, position: isLive(r.status) ? await repo.position(pool, r.dp, r.id) : null })));
+        },
+      );
+      if (opts.json) cli.print.json(rows);
+      else cli.print.line(cli.print.table(rows, ['id', 'dp', 'group', 'number', 'status', 'position', 'attempts', 'lastOutcome', 'language', 'requestedAt', 'dueAt']));
     });
   callbacks
     .command('show <id>')
     .description('one callback request and its attempts')
     .option('--json', 'print one JSON object')
     .addHelpText('after', '\nExample:\n  ivrctl callbacks show 42')
-    .action((id: string, opts: { json?: boolean }) => {
+    .action(async (id: string, opts: { json?: boolean }) => {
       const n = callbackId(id);
-      return cli.withDb((db) => {
-        const repo = new CallbacksRepo(db);
-        const row = repo.get(n);
-        if (!row) throw new UsageError(`no callback ${id}`);
-        const view = { ...callbackView(row, repo), attemptLog: new CallbackAttemptsRepo(db).ofCallback(row.id) };
-        if (opts.json) return cli.print.json(view);
-        const { attemptLog, ...fields } = view;
-        cli.print.line(cli.print.fields(fields));
-        if (attemptLog.length > 0) cli.print.line('\n' + cli.print.table(attemptLog, ['id', 'operator', 'callerAttempt', 'startedAt', 'endedAt', 'outcome', 'cause']));
-      });
+      const view = await cli.readRecords(
+        (db) => {
+          const repo = new CallbacksRepo(db);
+          const row = repo.get(n);
+          return row && { ...callbackView(row, repo), attemptLog: new CallbackAttemptsRepo(db).ofCallback(row.id) };
+        },
+        async (pool) => {
+          const repo = new PgCallbacksRepo();
+          const row = await repo.get(pool, n);
+          return (
+            row && {
+              ...row,
+              position: isLive(row.status) ? await repo.position(pool, row.dp, row.id) : null,
+              attemptLog: await new PgCallbackAttemptsRepo().ofCallback(pool, row.id),
+            }
+          );
+        },
+      );
+      if (!view) throw new UsageError(`no callback ${id}`);
+      if (opts.json) return cli.print.json(view);
+      const { attemptLog, ...fields } = view;
+      cli.print.line(cli.print.fields(fields));
+      if (attemptLog.length > 0) cli.print.line('\n' + cli.print.table(attemptLog, ['id', 'operator', 'callerAttempt', 'startedAt', 'endedAt', 'outcome', 'cause']));
     });
 
   const action = (name: 'cancel' | 'retry' | 'reschedule', description: string, example: string) =>

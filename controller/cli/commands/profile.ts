@@ -35,6 +35,7 @@ export function registerProfile(program: Command, cli: Cli): void {
           await new PgAuditRepo().add(pool, viewed);
           show(await buildProfile(number, new PgProfileSource(pool)));
         });
+      // written to (the audit log): opened for writing
       return cli.withDb(
         async (db) => {
           new AuditRepo(db).add(viewed);

@@ -35,6 +35,15 @@ export class PgCallbacksRepo {
     return rows.map((r) => r.n).filter((n) => n !== number && !n.includes('*'));
   }
 
+  /** Oldest first (ivrctl callbacks list in the cluster mode). */
+  async list(db: Queryable, filter: { dp?: string | undefined; status?: string | undefined } = {}): Promise<CallbackRow[]> {
+    const where: string[] = [];
+    const params: string[] = [];
+    if (filter.dp) where.push(`dp = $${params.push(filter.dp)}`);
+    if (filter.status) where.push(`status = $${params.push(filter.status)}`);
+    return (await db.query<CallbackRow>(`${SELECT}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id`, params)).rows;
+  }
+
   async byNumber(db: Queryable, number: string): Promise<CallbackRow[]> {
     return (await db.query<CallbackRow>(`${SELECT} WHERE number = $1 ORDER BY id`, [number])).rows;
   }
