@@ -87,7 +87,10 @@ t.test('a command that needs the SQLite file: one line, exit 2, no SQLite file m
   const r = await ivrctl(server.url, 'operators', 'list');
   t.equal(r.code, 2);
   t.equal(r.stdout, '');
-  t.match(r.stderr, /^ivrctl: IVR_DB is a PostgreSQL database \(postgres:\/\/ivr:\*\*\*@[^)]+\): of ivrctl, only db migrate, profile and callbacks list\|show run on it so far .*\n$/);
+  t.match(
+    r.stderr,
+    /^ivrctl: IVR_DB is a PostgreSQL database \(postgres:\/\/ivr:\*\*\*@[^)]+\): of ivrctl, only db migrate, profile and callbacks list\|show run on it so far .*\n$/,
+  );
   t.notOk(existsSync(path.join(state, 'ivr.db')), 'no ivr.db in the state dir');
 });
 

@@ -71,10 +71,7 @@ t.test("a directorate without a primary is the first node's; the cluster section
   t.throws(() => cfg(fixture.replace(/\n {4}- \{ id: b, address: 10\.77\.2\.2 \}/, '')), /cluster\.nodes: .*at least two nodes/);
   t.throws(() => cfg(fixture.replace('carriers: [10.77.0.2]', 'carriers: [carrier.example]')), /cluster\.edge\.carriers\[0\]: expected an IPv4 address/);
   const single = fixture.replace(/cluster:[\s\S]*?failoverMs: 1500\n/, '');
-  t.throws(
-    () => cfg(fixture.replace('dispatcherPollSeconds: 1', 'dispatcherPollSeconds: 2')),
-    /cluster\.leaseSeconds: at least twice timing\.dispatcherPollSeconds \(2 s\)/,
-  );
+  t.throws(() => cfg(fixture.replace('dispatcherPollSeconds: 1', 'dispatcherPollSeconds: 2')), /cluster\.leaseSeconds: at least twice timing\.dispatcherPollSeconds \(2 s\)/);
   t.equal(cfg().cluster!.leaseSeconds, 3, "the fixture's lease");
   t.equal(cfg(fixture.replace(/ +leaseSeconds: .*\n/, '')).cluster!.leaseSeconds, 15, 'a lease of 15 s by default');
   t.throws(() => cfg(single), /directorates\[0\]\.primary: only with a cluster section/);
