@@ -262,7 +262,7 @@ async function main(): Promise<void> {
     () => gateway.connectionState === 'connected',
     boundary,
   );
-  const jobDeps = { config, db, stateDir: env.stateDir, now, writes, worker: dbWorker };
+  const jobDeps = { config, db, stateDir: env.stateDir, now, writes, worker: dbWorker, ...(shared ? { shared: { pool: shared.pool, node: shared.node, now } } : {}) };
   const jobs = new JobScheduler(
     buildJobs(jobDeps),
     new JobRunner(

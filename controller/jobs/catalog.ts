@@ -12,6 +12,8 @@ import { reportsDir, writeDailyReports } from './daily-report';
 import { BACKUP_PREFIX, backupsDir, nightlyBackup } from './nightly-backup';
 import { maskBackupFiles, maskOldNumbers, removeOldLogs, type RetentionResult, type RetentionStep } from './retention';
 import type { Job } from './runner';
+import { closeWindowShared, oncePerCluster, type SharedJobs } from './cluster-jobs';
+import { maskOldNumbersShared } from './retention-shared';
 
 export type JobPlan = Omit<Job, 'run'>;
 
@@ -54,6 +56,8 @@ export interface JobDeps {
   writes?: WriteQueue;
   /** the controller's database worker: the long work off the event loop */
   worker?: Pick<DatabaseWorker, 'backup' | 'truncateWal' | 'maskBackups'>;
+  /** the cluster mode: the shared database, whose work each slot one node does (cluster-jobs.ts) */
+  shared?: SharedJobs;
 }
 
 export interface RetentionRunResult extends RetentionResult {
@@ -91,6 +95,8 @@ export function buildJobs(d: JobDeps): Job[] {
     if (plan.name.startsWith('close-window:')) {
       const dp = config.directorates.find((x) => `close-window:${x.id}` === plan.name)!;
       // the real time, not the slot: a late run must judge the requests as they are now
+      const shared = d.shared;
+      if (shared) return { ...plan, run: (slot) => oncePerCluster(shared, plan.name, slot, () => closeWindowShared(dp, shared.pool, d.now())) };
       return { ...plan, run: () => (d.writes ? d.writes.apply(plan.name, () => closeWindow(dp, callbacks, d.now())) : closeWindow(dp, callbacks, d.now())) };
     }
     switch (plan.name) {
@@ -117,8 +123,17 @@ export function buildJobs(d: JobDeps): Job[] {
               plan.timezone,
             ),
         };
-      default:
-        return { ...plan, run: retentionRun(d, config.jobs.retention.days) };
+      default: {
+        const days = config.jobs.retention.days;
+        const local = retentionRun(d, days);
+        const shared = d.shared;
+        if (!shared) return { ...plan, run: local };
+        // the node's own file, backups and logs; the shared records once per cluster
+        return {
+          ...plan,
+          run: async (slot) => ({ ...(await local()), shared: await oncePerCluster(shared, plan.name, slot, () => maskOldNumbersShared(shared.pool, days, d.now())) }),
+        };
+      }
     }
   });
 }

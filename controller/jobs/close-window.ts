@@ -3,7 +3,7 @@
 // tell the truth) or end, per the directorate's `callback.atClose` policy and validity.
 import type { Directorate } from '../config/schema';
 import { currentOrNextWindow } from '../schedule/service-hours';
-import type { CallbacksRepo } from '../storage/callbacks-repo';
+import type { CallbackRow, CallbacksRepo } from '../storage/callbacks-repo';
 
 export interface CloseWindowResult {
   dp: string;
@@ -13,20 +13,39 @@ export interface CloseWindowResult {
   expired: number[];
 }
 
-export function closeWindow(dp: Directorate, repo: CallbacksRepo, now: Date): CloseWindowResult {
+/**
+ * What closing does to a request not reached: it ends (with why) or waits for the next window.
+ * One rule for both engines: one box runs it in one transaction, a cluster on the shared database.
+ */
+export function atClose(dp: Directorate, next: { start: Date } | undefined, cb: Pick<CallbackRow, 'expiresAt'>): { expire: string } | { carryTo: Date } {
+  if (dp.callback.atClose === 'expire') return { expire: 'not reached before the service window closed' };
+  if (!next || next.start.getTime() >= Date.parse(cb.expiresAt)) return { expire: 'validity ends before the next service window' };
+  return { carryTo: next.start };
+}
+
+/**
+ * The next window; whether a window closed now (windows back to back, e.g. open all day, close
+ * none); the horizon: the requests due before it were not reached.
+ */
+export function closing(dp: Directorate, now: Date): { next: { start: Date } | undefined; closed: boolean; horizon: Date; result: CloseWindowResult } {
   const next = currentOrNextWindow(dp.hours, now);
-  const result: CloseWindowResult = { dp: dp.id, nextWindow: next?.start.toISOString() ?? null, carriedOver: [], expired: [] };
-  // windows back to back (e.g. open all day): nothing closed, nothing to carry
-  if (next && next.start.getTime() <= now.getTime()) return result;
-  const horizon = next?.start ?? new Date(8.64e15);
-  for (const cb of repo.pendingDueBefore(dp.id, horizon)) {
-    if (dp.callback.atClose === 'expire') {
-      if (repo.expire(cb.id, 'not reached before the service window closed', now)) result.expired.push(cb.id);
-    } else if (!next || next.start.getTime() >= Date.parse(cb.expiresAt)) {
-      if (repo.expire(cb.id, 'validity ends before the next service window', now)) result.expired.push(cb.id);
-    } else if (repo.carryOver(cb.id, next.start, now)) {
-      result.carriedOver.push(cb.id);
-    }
+  return {
+    next,
+    closed: !(next && next.start.getTime() <= now.getTime()),
+    horizon: next?.start ?? new Date(8.64e15),
+    result: { dp: dp.id, nextWindow: next?.start.toISOString() ?? null, carriedOver: [], expired: [] },
+  };
+}
+
+export function closeWindow(dp: Directorate, repo: CallbacksRepo, now: Date): CloseWindowResult {
+  const c = closing(dp, now);
+  const { result } = c;
+  if (!c.closed) return result;
+  for (const cb of repo.pendingDueBefore(dp.id, c.horizon)) {
+    const d = atClose(dp, c.next, cb);
+    if ('expire' in d) {
+      if (repo.expire(cb.id, d.expire, now)) result.expired.push(cb.id);
+    } else if (repo.carryOver(cb.id, d.carryTo, now)) result.carriedOver.push(cb.id);
   }
   return result;
 }

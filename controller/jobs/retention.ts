@@ -29,7 +29,7 @@ export type RetentionStep = <T>(what: string, write: () => T) => Promise<T>;
 
 export const CHUNK = 500;
 
-interface TableWalk {
+export interface TableWalk {
   key: keyof RetentionResult['masked'];
   table: string;
   /** the column that dates the row */
@@ -68,7 +68,7 @@ export function maskEventData(value: string | null): string | null {
   return changed ? JSON.stringify(data) : value;
 }
 
-const WALKS: TableWalk[] = [
+export const WALKS: TableWalk[] = [
   { key: 'calls', table: 'calls', at: 'started_at', columns: ['caller'], mask: ([c]) => [maskOrNull(c!)] },
   { key: 'callEvents', table: 'call_events', at: 'at', columns: ['data'], mask: ([d]) => [maskEventData(d!)] },
   { key: 'callbacks', table: 'callbacks', at: 'requested_at', columns: ['number'], mask: ([n]) => [maskOrNull(n!)], live: "status IN ('pending', 'dialing')" },

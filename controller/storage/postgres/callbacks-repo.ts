@@ -35,6 +35,27 @@ export class PgCallbacksRepo {
     return rows.map((r) => r.n).filter((n) => n !== number && !n.includes('*'));
   }
 
+  /** The pending requests of a directorate due before an instant (the close-window job). */
+  async pendingDueBefore(db: Queryable, dp: string, before: Date): Promise<CallbackRow[]> {
+    return (await db.query<CallbackRow>(`${SELECT} WHERE dp = $1 AND status = 'pending' AND due_at < $2 ORDER BY requested_at, id`, [dp, before.toISOString()])).rows;
+  }
+
+  /** Moves a pending request to the next service window; false when it is no longer pending. */
+  async carryOver(db: Queryable, id: number, dueAt: Date, at: Date): Promise<boolean> {
+    const r = await db.query("UPDATE callbacks SET due_at = $1, carried_over = carried_over + 1, updated_at = $2 WHERE id = $3 AND status = 'pending'", [
+      dueAt.toISOString(),
+      at.toISOString(),
+      id,
+    ]);
+    return r.rowCount === 1;
+  }
+
+  /** A pending request given up before its validity ended (at closing, per policy). */
+  async expire(db: Queryable, id: number, reason: string, at: Date): Promise<boolean> {
+    const r = await db.query("UPDATE callbacks SET status = 'expired', closed_reason = $1, updated_at = $2 WHERE id = $3 AND status = 'pending'", [reason, at.toISOString(), id]);
+    return r.rowCount === 1;
+  }
+
   /** Oldest first (ivrctl callbacks list in the cluster mode). */
   async list(db: Queryable, filter: { dp?: string | undefined; status?: string | undefined } = {}): Promise<CallbackRow[]> {
     const where: string[] = [];
