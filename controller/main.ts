@@ -45,6 +45,8 @@ import type { CallRecords } from './storage/call-records';
 import { PostgresCallRecords } from './storage/postgres/call-records';
 import { PostgresCallbackStore } from './storage/postgres/callback-store';
 import { PgProfileSource } from './storage/postgres/profile-source';
+import { PgCallbacksRepo } from './storage/postgres/callbacks-repo';
+import { PgCallbackAttemptsRepo } from './storage/postgres/callback-attempts-repo';
 import { migratePostgres, openPostgres, type Pg } from './storage/postgres/connection';
 import { SharedLedger } from './callbacks/shared-ledger';
 import { ConsoleSessionsRepo } from './storage/console-sessions-repo';
@@ -107,12 +109,14 @@ async function main(): Promise<void> {
 
   const calls = new CallsRepo(db);
   const jobRuns = new JobRunsRepo(db);
+  // the cluster mode: the queue's figures are the shared database's
+  const sharedCallbacks = new PgCallbacksRepo();
   // gauges read through these when Prometheus scrapes; the services are created below
   metrics = new Metrics({
     ariConnected: () => gateway.connectionState === 'connected',
     activeCalls: () => inbound!.activeCount,
     activeAttempts: () => dispatcher!.activeCount,
-    pendingByDp: () => callbacks.pendingCountByDp(),
+    pendingByDp: () => (shared ? sharedCallbacks.pendingCountByDp(shared.pool) : callbacks.pendingCountByDp()),
     operatorStates: async () => operatorStates(operatorsRepo.list(), await gateway.phoneStates().catch(() => new Map())),
     directorates: config.directorates.map((d) => d.id),
     today: () => todayFigures(),
@@ -126,7 +130,7 @@ async function main(): Promise<void> {
       const at = new Date();
       return config.directorates.filter((d) => isOpen(d.hours, at, closures.intervals(d.id))).map((d) => d.id);
     },
-    oldestDue: () => callbacks.oldestDueByDp(new Date()),
+    oldestDue: () => (shared ? sharedCallbacks.oldestDueByDp(shared.pool, new Date()) : callbacks.oldestDueByDp(new Date())),
     jobs: () =>
       jobRuns.latest().map(({ last, lastOk }) => ({ job: last.job, lastOkAt: lastOk?.endedAt ?? null, lastFailed: last.status === 'failed' || last.status === 'interrupted' })),
     storage: () => {
@@ -301,8 +305,8 @@ async function main(): Promise<void> {
       operators: () => operatorsRepo.list(),
       phoneStates: () => gateway.phoneStates(),
       calls: () => inbound!.liveCalls(),
-      attempts: () => attempts.liveWithRequest(),
-      pending: () => callbacks.pendingCountByDp(),
+      attempts: () => (shared ? new PgCallbackAttemptsRepo().liveWithRequest(shared.pool) : attempts.liveWithRequest()),
+      pending: () => (shared ? sharedCallbacks.pendingCountByDp(shared.pool) : callbacks.pendingCountByDp()),
       today: todayFigures,
     },
     liveBoard,

@@ -46,8 +46,9 @@ export interface LiveSources {
   operators(): OperatorRow[];
   phoneStates(): Promise<Map<string, { online: boolean; device: string }>>;
   calls(): InboundLive[];
-  attempts(): AttemptLive[];
-  pending(): Record<string, number>;
+  /** (the cluster mode: from the shared database, hence a promise) */
+  attempts(): AttemptLive[] | Promise<AttemptLive[]>;
+  pending(): Record<string, number> | Promise<Record<string, number>>;
   today(): DpFigures[];
 }
 
@@ -83,8 +84,8 @@ export async function takeSnapshot(src: LiveSources, now: Date): Promise<LiveSna
     at: now.toISOString(),
     operators: operatorStates(src.operators(), phones),
     calls: src.calls(),
-    attempts: src.attempts(),
-    pending: src.pending(),
+    attempts: await src.attempts(),
+    pending: await src.pending(),
     today: src.today(),
     phonesUnknown,
   };

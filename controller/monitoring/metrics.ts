@@ -9,7 +9,8 @@ export interface MetricSources {
   ariConnected: () => boolean;
   activeCalls: () => number;
   activeAttempts: () => number;
-  pendingByDp: () => Record<string, number>;
+  /** (the cluster mode: read from the shared database, hence a promise) */
+  pendingByDp: () => Record<string, number> | Promise<Record<string, number>>;
   /** operators per directorate and state, as the console names them (libero, in chiamata, ...) */
   operatorStates: () => Promise<Array<{ dp: string; state: string }>>;
   directorates: string[];
@@ -24,7 +25,7 @@ export interface MetricSources {
   /** the directorates inside their service hours now (and not closed): callbacks are placed */
   inService?: () => string[];
   /** per directorate, when the oldest pending request became due, if one is due and waiting */
-  oldestDue?: () => Record<string, string>;
+  oldestDue?: () => Record<string, string> | Promise<Record<string, string>>;
   /** per job (as recorded in job_runs): the last successful run's end, and whether the last run failed */
   jobs?: () => Array<{ job: string; lastOkAt: string | null; lastFailed: boolean }>;
 }
@@ -148,14 +149,14 @@ export class Metrics {
      * A gauge per directorate, every directorate exported (0 when it has nothing to count):
      * `read` runs once per scrape and answers for each directorate.
      */
-    const perDirectorate = (name: string, help: string, read: () => (dp: string) => number): void => {
+    const perDirectorate = (name: string, help: string, read: () => ((dp: string) => number) | Promise<(dp: string) => number>): void => {
       new Gauge({
         name,
         help,
         labelNames: ['dp'],
         registers,
-        collect() {
-          const value = read();
+        async collect() {
+          const value = await read();
           for (const dp of src.directorates) this.set({ dp }, value(dp));
         },
       });
@@ -233,8 +234,8 @@ export class Metrics {
         this.set(src.activeAttempts());
       },
     });
-    perDirectorate('ivr_callbacks_pending', 'callback requests waiting, per directorate', () => {
-      const pending = src.pendingByDp();
+    perDirectorate('ivr_callbacks_pending', 'callback requests waiting, per directorate', async () => {
+      const pending = await src.pendingByDp();
       return (dp) => pending[dp] ?? 0;
     });
     // one scrape computes today's figures once, for all the ivr_today_* gauges
@@ -286,8 +287,8 @@ export class Metrics {
       perDirectorate(
         'ivr_callbacks_overdue_seconds',
         'how long the oldest pending callback request has been due and not yet placed, per directorate (0 when none is waiting past its due time)',
-        () => {
-          const due = oldestDue();
+        async () => {
+          const due = await oldestDue();
           return (dp) => ageSeconds(due[dp]);
         },
       );

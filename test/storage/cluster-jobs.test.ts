@@ -13,7 +13,11 @@ import { closeWindowShared, oncePerCluster, type SharedJobs } from '../../contro
 import { maskOldNumbers } from '../../controller/jobs/retention';
 import { maskOldNumbersShared } from '../../controller/jobs/retention-shared';
 import type { CallRecords } from '../../controller/storage/call-records';
+import { CallbackAttemptsRepo } from '../../controller/storage/callback-attempts-repo';
+import { SqliteCallbackStore } from '../../controller/storage/sqlite-callback-store';
 import { CallbacksRepo } from '../../controller/storage/callbacks-repo';
+import { PgCallbackAttemptsRepo } from '../../controller/storage/postgres/callback-attempts-repo';
+import { PgCallbacksRepo } from '../../controller/storage/postgres/callbacks-repo';
 import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
 import { PostgresCallbackStore } from '../../controller/storage/postgres/callback-store';
 import { PostgresCallRecords } from '../../controller/storage/postgres/call-records';
@@ -178,4 +182,39 @@ t.test('the end of a window on the shared database: carried over or expired as o
     { status: 'pending', due_at: '2026-12-01T08:00:00.000Z', carried_over: 1 },
     { status: 'expired' },
   ]);
+});
+
+t.test("the queue's figures on the shared database (the metrics, the live board) are one box's", async (t) => {
+  const { pools } = await shared(t);
+  const store = new PostgresCallbackStore(pools[0]!);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cluster-jobs-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const db = openDatabase(path.join(dir, 'ivr.db'));
+  t.teardown(() => db.close());
+  migrate(db, readMigrations(path.join(ROOT, 'db')));
+  const repo = new CallbacksRepo(db);
+  const at = new Date('2026-11-30T09:00:00.000Z');
+  for (const [dp, number, dueIn] of [
+    ['c-one', '0612000011', 0],
+    ['c-one', '0612000012', 600],
+    ['c-two', '0612000013', 3600],
+  ] as const) {
+    const req = bookingRequest(at, { dp, number, dueAt: new Date(at.getTime() + dueIn * 1000) });
+    await store.book(req);
+    repo.book(req);
+  }
+  const claimed = await store.claimNext('c-one', 'op1', 'cbop-1', 'a', new Date(at.getTime() + 1000));
+  t.ok(await new SqliteCallbackStore(db).claimNext('c-one', 'op1', 'cbop-1', 'a', new Date(at.getTime() + 1000)), 'and on one box');
+  t.ok(claimed, 'one request being dialled');
+  const pg = new PgCallbacksRepo();
+  const when = new Date(at.getTime() + 900_000);
+  t.same(await pg.pendingCountByDp(pools[0]!), repo.pendingCountByDp(), 'live requests per directorate');
+  t.same(await pg.oldestDueByDp(pools[0]!, when), repo.oldestDueByDp(when), 'the oldest due per directorate');
+  const live = await new PgCallbackAttemptsRepo().liveWithRequest(pools[0]!);
+  t.match(live, [{ dp: 'c-one', number: '0612000011', operator: 'op1', node: 'a' }], 'the attempt under way, with its request');
+  t.same(
+    live.map(({ dp, number, operator, stage }) => ({ dp, number, operator, stage })),
+    new CallbackAttemptsRepo(db).liveWithRequest().map(({ dp, number, operator, stage }) => ({ dp, number, operator, stage })),
+    'as on one box',
+  );
 });

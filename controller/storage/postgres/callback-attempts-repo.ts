@@ -56,6 +56,15 @@ export class PgCallbackAttemptsRepo {
     return (await db.query<AttemptRow>(`${SELECT} WHERE ended_at IS NULL ORDER BY id`)).rows;
   }
 
+  /** The live attempts with their request's directorate and number (the console's live board). */
+  async liveWithRequest(db: Queryable): Promise<Array<AttemptRow & { dp: string; number: string }>> {
+    return (
+      await db.query<AttemptRow & { dp: string; number: string }>(
+        `SELECT a.*, c.dp, c.number FROM (${SELECT} WHERE ended_at IS NULL) a JOIN callbacks c ON c.id = a."callbackId" ORDER BY a.id`,
+      )
+    ).rows;
+  }
+
   async ofCallback(db: Queryable, callbackId: number): Promise<AttemptRow[]> {
     return (await db.query<AttemptRow>(`${SELECT} WHERE callback_id = $1 ORDER BY id`, [callbackId])).rows;
   }

@@ -56,6 +56,19 @@ export class PgCallbacksRepo {
     return r.rowCount === 1;
   }
 
+  /** Live requests per directorate (the metrics, the console's live board). */
+  async pendingCountByDp(db: Queryable): Promise<Record<string, number>> {
+    const rows = (await db.query<{ dp: string; n: number }>(`SELECT dp, COUNT(*)::int AS n FROM callbacks WHERE ${LIVE} GROUP BY dp`)).rows;
+    return Object.fromEntries(rows.map((r) => [r.dp, r.n]));
+  }
+
+  /** Per directorate, when the oldest pending request due by now became due. */
+  async oldestDueByDp(db: Queryable, now: Date): Promise<Record<string, string>> {
+    const rows = (await db.query<{ dp: string; due: string }>("SELECT dp, MIN(due_at) AS due FROM callbacks WHERE status = 'pending' AND due_at <= $1 GROUP BY dp", [now.toISOString()]))
+      .rows;
+    return Object.fromEntries(rows.map((r) => [r.dp, r.due]));
+  }
+
   /** Oldest first (ivrctl callbacks list in the cluster mode). */
   async list(db: Queryable, filter: { dp?: string | undefined; status?: string | undefined } = {}): Promise<CallbackRow[]> {
     const where: string[] = [];
