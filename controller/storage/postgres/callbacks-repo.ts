@@ -64,8 +64,9 @@ export class PgCallbacksRepo {
 
   /** Per directorate, when the oldest pending request due by now became due. */
   async oldestDueByDp(db: Queryable, now: Date): Promise<Record<string, string>> {
-    const rows = (await db.query<{ dp: string; due: string }>("SELECT dp, MIN(due_at) AS due FROM callbacks WHERE status = 'pending' AND due_at <= $1 GROUP BY dp", [now.toISOString()]))
-      .rows;
+    const rows = (
+      await db.query<{ dp: string; due: string }>("SELECT dp, MIN(due_at) AS due FROM callbacks WHERE status = 'pending' AND due_at <= $1 GROUP BY dp", [now.toISOString()])
+    ).rows;
     return Object.fromEntries(rows.map((r) => [r.dp, r.due]));
   }
 
