@@ -25,7 +25,7 @@ import { buildJobs } from './jobs/catalog';
 import { JobRunner } from './jobs/runner';
 import { JobScheduler, nodeCronDriver } from './jobs/schedule';
 import { createLogger } from './logging';
-import { computeFigures, formatLocalDate, type DpFigures } from './monitoring/figures';
+import { computeFigures, computeFiguresShared, formatLocalDate, type DpFigures } from './monitoring/figures';
 import { Metrics } from './monitoring/metrics';
 import { Presence } from './operators/presence';
 import { closurePrompts } from './prompts/catalog';
@@ -140,13 +140,11 @@ async function main(): Promise<void> {
   });
   const loop = watchEventLoop((s) => metrics!.eventLoopDelay(s));
   instrumentDatabase(db, (op, seconds) => metrics!.dbQuery(op, seconds));
-  const todayFigures = (): DpFigures[] => {
+  const todayFigures = (): DpFigures[] | Promise<DpFigures[]> => {
     const day = formatLocalDate(localTime(new Date(), 'Europe/Rome'));
-    return computeFigures(
-      db,
-      config.directorates.map((x) => ({ id: x.id, timezone: x.hours.timezone })),
-      { from: day, to: day },
-    );
+    const dps = config.directorates.map((x) => ({ id: x.id, timezone: x.hours.timezone }));
+    // the cluster mode: the calls and callbacks are in the shared database
+    return shared ? computeFiguresShared(shared.pool, dps, { from: day, to: day }) : computeFigures(db, dps, { from: day, to: day });
   };
   let inbound: InboundService | undefined;
   let connectedBefore = false;
@@ -320,7 +318,7 @@ async function main(): Promise<void> {
     db,
     writes,
     names,
-    figures: (dps, range, opts) => dbWorker.figures(dps, range, opts),
+    figures: (dps, range, opts) => (shared ? computeFiguresShared(shared.pool, dps, range, opts) : dbWorker.figures(dps, range, opts)),
     setPaused: setStationPaused,
     closures,
     ...(shared ? { profiles: new PgProfileSource(shared.pool) } : {}),

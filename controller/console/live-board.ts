@@ -49,7 +49,7 @@ export interface LiveSources {
   /** (the cluster mode: from the shared database, hence a promise) */
   attempts(): AttemptLive[] | Promise<AttemptLive[]>;
   pending(): Record<string, number> | Promise<Record<string, number>>;
-  today(): DpFigures[];
+  today(): DpFigures[] | Promise<DpFigures[]>;
 }
 
 const RINGING = ['RINGING', 'RINGINUSE'];
@@ -86,7 +86,7 @@ export async function takeSnapshot(src: LiveSources, now: Date): Promise<LiveSna
     calls: src.calls(),
     attempts: await src.attempts(),
     pending: await src.pending(),
-    today: src.today(),
+    today: await src.today(),
     phonesUnknown,
   };
 }

@@ -8,7 +8,8 @@ import { CallbacksRepo } from '../storage/callbacks-repo';
 import { createdAt, type Db } from '../storage/database';
 import type { WriteQueue } from '../storage/write-queue';
 import { closeWindow, windowEndCrons } from './close-window';
-import { reportsDir, writeDailyReports } from './daily-report';
+import { figuresOfFile, reportsDir, writeDailyReports } from './daily-report';
+import { computeFiguresShared } from '../monitoring/figures';
 import { BACKUP_PREFIX, backupsDir, nightlyBackup } from './nightly-backup';
 import { maskBackupFiles, maskOldNumbers, removeOldLogs, type RetentionResult, type RetentionStep } from './retention';
 import type { Job } from './runner';
@@ -104,7 +105,7 @@ export function buildJobs(d: JobDeps): Job[] {
         return {
           ...plan,
           run: (slot) =>
-            writeDailyReports(db, config.directorates, reportsDir(d.stateDir), {
+            writeDailyReports(d.shared ? (dps, range) => computeFiguresShared(d.shared!.pool, dps, range) : figuresOfFile(db), config.directorates, reportsDir(d.stateDir), {
               slot,
               timezone: plan.timezone,
               catchUpDays: config.jobs.dailyReport.catchUpDays,

@@ -15,6 +15,7 @@
 //   - outcome codes, interventions, transfers: the moment they were recorded.
 import { sqlEvent } from '../vocabulary/call-events';
 import type { Db } from '../storage/database';
+import type { Queryable } from '../storage/postgres/connection';
 import { CALLBACK_STATUSES, type CallbackStatus } from '../vocabulary/callbacks';
 import { addDays, localTime, zonedInstant, type LocalDate } from '../schedule/service-hours';
 import { ReportRangeError } from '../errors';
@@ -183,82 +184,129 @@ interface Window {
   to: string;
 }
 
-function statements(db: Db) {
-  // one compilation per report, reused for every directorate and day
+/** What the two engines spell differently; the rest of each query is the same text. */
+interface Dialect {
+  /** a JSON member of an event's data, as text */
+  jsonText(col: string, key: string): string;
+  /** a JSON member that is false */
+  jsonFalse(col: string, key: string): string;
+  /** a code's label: the latest one, if a code's label was ever reworded */
+  latestLabel: string;
+  /** an average, as a JavaScript number (PostgreSQL's AVG is numeric, read as text) */
+  avg(expr: string): string;
+}
+
+const SQLITE: Dialect = {
+  jsonText: (col, key) => `json_extract(${col}, '$.${key}')`,
+  // JSON false is read back by json_extract as 0
+  jsonFalse: (col, key) => `json_extract(${col}, '$.${key}') = 0`,
+  // SQLite takes a bare column from the row that gave MAX()
+  latestLabel: 'label, MAX(at) AS latest',
+  avg: (e) => `AVG(${e})`,
+};
+
+const POSTGRES: Dialect = {
+  jsonText: (col, key) => `(${col} ->> '${key}')`,
+  jsonFalse: (col, key) => `(${col} -> '${key}') = 'false'::jsonb`,
+  latestLabel: '(array_agg(label ORDER BY at DESC))[1] AS label',
+  avg: (e) => `AVG(${e})::float8`,
+};
+
+/** The queries of one window (@dp, @from, @to; @kind for the codes), in an engine's spelling. */
+function queries(d: Dialect) {
   return {
-    calls: db.prepare(`
+    calls: `
       SELECT COUNT(*) AS received,
         COUNT(c.answered_by) AS answered,
-        AVG(CASE WHEN c.answered_by IS NOT NULL THEN c.ring_count END) AS meanRings,
+        ${d.avg('CASE WHEN c.answered_by IS NOT NULL THEN c.ring_count END')} AS "meanRings",
         COALESCE(SUM(CASE WHEN c.end_reason = 'caller_hangup' AND c.answered_by IS NULL AND c.callback_id IS NULL
           AND EXISTS (SELECT 1 FROM call_events e WHERE e.call_id = c.id AND e.type = ${sqlEvent('ringing_started')})
-          AND NOT EXISTS (SELECT 1 FROM call_events e WHERE e.call_id = c.id AND e.type = ${sqlEvent('ringing_ended')}) THEN 1 ELSE 0 END), 0) AS whileRinging,
-        COALESCE(SUM(CASE WHEN c.end_reason = 'caller_hangup' AND c.answered_by IS NULL AND c.callback_id IS NULL THEN 1 ELSE 0 END), 0) AS hungUp
-      FROM calls c WHERE c.dp = @dp AND c.started_at >= @from AND c.started_at < @to`),
-    rings: db.prepare(`
+          AND NOT EXISTS (SELECT 1 FROM call_events e WHERE e.call_id = c.id AND e.type = ${sqlEvent('ringing_ended')}) THEN 1 ELSE 0 END), 0) AS "whileRinging",
+        COALESCE(SUM(CASE WHEN c.end_reason = 'caller_hangup' AND c.answered_by IS NULL AND c.callback_id IS NULL THEN 1 ELSE 0 END), 0) AS "hungUp"
+      FROM calls c WHERE c.dp = @dp AND c.started_at >= @from AND c.started_at < @to`,
+    rings: `
       SELECT ring_count AS rings, COUNT(*) AS n FROM calls
       WHERE dp = @dp AND started_at >= @from AND started_at < @to AND answered_by IS NOT NULL AND ring_count IS NOT NULL
-      GROUP BY 1 ORDER BY 1`),
+      GROUP BY 1 ORDER BY 1`,
     // an offer is repeated when the caller is sent back to it: count calls, not events
-    callEvents: db.prepare(`
+    callEvents: `
       SELECT COUNT(DISTINCT CASE WHEN e.type = ${sqlEvent('offer')} THEN e.call_id END) AS offered,
-        COUNT(DISTINCT CASE WHEN e.type = ${sqlEvent('unanswered')} THEN e.call_id END) AS ringUnanswered,
-        COUNT(DISTINCT CASE WHEN e.type = ${sqlEvent('no_operator')} THEN e.call_id END) AS noOperator
+        COUNT(DISTINCT CASE WHEN e.type = ${sqlEvent('unanswered')} THEN e.call_id END) AS "ringUnanswered",
+        COUNT(DISTINCT CASE WHEN e.type = ${sqlEvent('no_operator')} THEN e.call_id END) AS "noOperator"
       FROM call_events e JOIN calls c ON c.id = e.call_id
-      WHERE c.dp = @dp AND c.started_at >= @from AND c.started_at < @to AND e.type IN (${sqlEvent('offer')}, ${sqlEvent('unanswered')}, ${sqlEvent('no_operator')})`),
-    refusals: db.prepare(`
-      SELECT COALESCE(json_extract(e.data, '$.reason'), 'unknown') AS reason, COUNT(*) AS n
+      WHERE c.dp = @dp AND c.started_at >= @from AND c.started_at < @to AND e.type IN (${sqlEvent('offer')}, ${sqlEvent('unanswered')}, ${sqlEvent('no_operator')})`,
+    refusals: `
+      SELECT COALESCE(${d.jsonText('e.data', 'reason')}, 'unknown') AS reason, COUNT(*) AS n
       FROM call_events e JOIN calls c ON c.id = e.call_id
       WHERE c.dp = @dp AND c.started_at >= @from AND c.started_at < @to AND e.type = ${sqlEvent('booking_refused')}
-      GROUP BY 1 ORDER BY 1`),
-    // JSON false is read back by json_extract as 0
-    typedRejected: db.prepare(`
-      SELECT COALESCE(json_extract(e.data, '$.reason'), 'unknown') AS reason, COUNT(*) AS n
+      GROUP BY 1 ORDER BY 1`,
+    typedRejected: `
+      SELECT COALESCE(${d.jsonText('e.data', 'reason')}, 'unknown') AS reason, COUNT(*) AS n
       FROM call_events e JOIN calls c ON c.id = e.call_id
-      WHERE c.dp = @dp AND c.started_at >= @from AND c.started_at < @to AND e.type = ${sqlEvent('number_typed')} AND json_extract(e.data, '$.ok') = 0
-      GROUP BY 1 ORDER BY 1`),
-    byStatus: db.prepare(`
+      WHERE c.dp = @dp AND c.started_at >= @from AND c.started_at < @to AND e.type = ${sqlEvent('number_typed')} AND ${d.jsonFalse('e.data', 'ok')}
+      GROUP BY 1 ORDER BY 1`,
+    byStatus: `
       SELECT status, COUNT(*) AS n FROM callbacks
-      WHERE dp = @dp AND requested_at >= @from AND requested_at < @to GROUP BY status`),
-    byGroup: db.prepare(`
+      WHERE dp = @dp AND requested_at >= @from AND requested_at < @to GROUP BY status`,
+    byGroup: `
       SELECT callback_group AS grp, COUNT(*) AS n FROM callbacks
-      WHERE dp = @dp AND requested_at >= @from AND requested_at < @to GROUP BY callback_group ORDER BY callback_group`),
-    completed: db.prepare(`
-      SELECT c.requested_at AS requestedAt, a.connected_at AS connectedAt
+      WHERE dp = @dp AND requested_at >= @from AND requested_at < @to GROUP BY callback_group ORDER BY callback_group`,
+    completed: `
+      SELECT c.requested_at AS "requestedAt", a.connected_at AS "connectedAt"
       FROM callbacks c JOIN callback_attempts a ON a.callback_id = c.id AND a.outcome = 'connected'
-      WHERE c.dp = @dp AND c.status = 'done' AND a.connected_at >= @from AND a.connected_at < @to`),
-    closed: db.prepare(`
-      SELECT COUNT(*) AS n, AVG(attempts) AS meanDials FROM callbacks
-      WHERE dp = @dp AND status IN ('done', 'failed', 'cancelled', 'expired') AND updated_at >= @from AND updated_at < @to`),
-    attempts: db.prepare(`
+      WHERE c.dp = @dp AND c.status = 'done' AND a.connected_at >= @from AND a.connected_at < @to`,
+    closed: `
+      SELECT COUNT(*) AS n, ${d.avg('attempts')} AS "meanDials" FROM callbacks
+      WHERE dp = @dp AND status IN ('done', 'failed', 'cancelled', 'expired') AND updated_at >= @from AND updated_at < @to`,
+    attempts: `
       SELECT COALESCE(a.outcome, 'in_progress') AS outcome, COUNT(*) AS n
       FROM callback_attempts a JOIN callbacks c ON c.id = a.callback_id
       WHERE c.dp = @dp AND a.started_at >= @from AND a.started_at < @to
-      GROUP BY 1 ORDER BY 1`),
-    transfers: db.prepare(`
+      GROUP BY 1 ORDER BY 1`,
+    transfers: `
       SELECT COALESCE(unit, '') AS unit,
         SUM(CASE WHEN code = 'answered' THEN 1 ELSE 0 END) AS answered,
-        SUM(CASE WHEN code = 'answered' THEN 0 ELSE 1 END) AS notAnswered
+        SUM(CASE WHEN code = 'answered' THEN 0 ELSE 1 END) AS "notAnswered"
       FROM outcomes WHERE dp = @dp AND kind = 'transfer' AND at >= @from AND at < @to
-      GROUP BY 1 ORDER BY 1`),
-    // one row per code, so that a metric name is unique even if a code's label was ever
-    // reworded: the label shown is the latest one (SQLite takes a bare column from the
-    // row that gave MAX())
-    topics: db.prepare(`
+      GROUP BY 1 ORDER BY 1`,
+    topics: `
       SELECT info AS topic, COUNT(*) AS n FROM notes
-      WHERE dp = @dp AND info IS NOT NULL AND at >= @from AND at < @to GROUP BY info ORDER BY info`),
-    followups: db.prepare(`
+      WHERE dp = @dp AND info IS NOT NULL AND at >= @from AND at < @to GROUP BY info ORDER BY info`,
+    followups: `
       SELECT SUM(CASE WHEN opened_at >= @from AND opened_at < @to THEN 1 ELSE 0 END) AS opened,
         SUM(CASE WHEN status = 'closed' AND closed_at >= @from AND closed_at < @to THEN 1 ELSE 0 END) AS closed
-      FROM followups WHERE dp = @dp AND (opened_at >= @from AND opened_at < @to OR closed_at >= @from AND closed_at < @to)`),
-    codes: db.prepare(`
-      SELECT code, label, COUNT(*) AS count, SUM(by_default) AS byDefault, MAX(at) AS latest
-      FROM outcomes WHERE dp = @dp AND kind = @kind AND at >= @from AND at < @to
-      GROUP BY code ORDER BY code`),
+      FROM followups WHERE dp = @dp AND (opened_at >= @from AND opened_at < @to OR closed_at >= @from AND closed_at < @to)`,
+    // one row per code, so that a metric name is unique even if a code's label was ever reworded
+    operatorCodes: `
+      SELECT code, ${d.latestLabel}, COUNT(*) AS count, SUM(by_default) AS "byDefault"
+      FROM outcomes WHERE dp = @dp AND kind = 'operator' AND at >= @from AND at < @to
+      GROUP BY code ORDER BY code`,
+    unitCodes: `
+      SELECT code, ${d.latestLabel}, COUNT(*) AS count, SUM(by_default) AS "byDefault"
+      FROM outcomes WHERE dp = @dp AND kind = 'unit' AND at >= @from AND at < @to
+      GROUP BY code ORDER BY code`,
   };
 }
 
-type Statements = ReturnType<typeof statements>;
+type QueryName = keyof ReturnType<typeof queries>;
+/** The rows of each query for one window. */
+type WindowRows = Record<QueryName, Array<Record<string, unknown>>>;
+const QUERY_NAMES = Object.keys(queries(SQLITE)) as QueryName[];
+
+/** One box: the queries prepared once per report, reused for every directorate and day. */
+function sqliteRows(db: Db): (w: Window) => WindowRows {
+  const q = queries(SQLITE);
+  const prepared = QUERY_NAMES.map((name) => [name, db.prepare(q[name])] as const);
+  return (w) => Object.fromEntries(prepared.map(([name, st]) => [name, st.all(w) as Array<Record<string, unknown>>])) as WindowRows;
+}
+
+/** The cluster's shared database: the same queries, their @names as $n. */
+function postgresRows(pool: Queryable): (w: Window) => Promise<WindowRows> {
+  const q = queries(POSTGRES);
+  const order = ['dp', 'from', 'to'] as const;
+  const texts = QUERY_NAMES.map((name) => [name, q[name].replace(/@(dp|from|to)\b/g, (_, k: string) => `$${order.indexOf(k as (typeof order)[number]) + 1}`)] as const);
+  return async (w) => Object.fromEntries(await Promise.all(texts.map(async ([name, sql]) => [name, (await pool.query(sql, [w.dp, w.from, w.to])).rows] as const))) as WindowRows;
+}
 
 const round = (x: number | null, digits: number): number | null => (x === null ? null : Math.round(x * 10 ** digits) / 10 ** digits);
 
@@ -276,44 +324,46 @@ const counts = (rows: Array<{ key: string; n: number }>, always: readonly string
   return out;
 };
 
-function figuresOf(q: Statements, w: Window): Figures {
-  const calls = q.calls.get(w) as { received: number; answered: number; meanRings: number | null; whileRinging: number; hungUp: number };
-  const ev = q.callEvents.get(w) as { offered: number; ringUnanswered: number; noOperator: number };
-  const refusals = q.refusals.all(w) as Array<{ reason: string; n: number }>;
-  const typed = q.typedRejected.all(w) as Array<{ reason: string; n: number }>;
-  const statuses = q.byStatus.all(w) as Array<{ status: string; n: number }>;
-  const done = q.completed.all(w) as Array<{ requestedAt: string; connectedAt: string }>;
-  const closed = q.closed.get(w) as { n: number; meanDials: number | null };
-  const attempts = q.attempts.all(w) as Array<{ outcome: string; n: number }>;
-  const transfers = q.transfers.all(w) as UnitTransfers[];
-  const codes = (kind: 'operator' | 'unit') => q.codes.all({ ...w, kind }) as CodeCount[];
-  const followups = q.followups.get(w) as { opened: number | null; closed: number | null };
+/** The figures of one window from its rows: the same arithmetic whichever engine gave them. */
+function figuresOf(r: WindowRows): Figures {
+  const calls = r.calls[0] as { received: number; answered: number; meanRings: number | null; whileRinging: number; hungUp: number };
+  const ev = r.callEvents[0] as { offered: number; ringUnanswered: number; noOperator: number };
+  const refusals = r.refusals as Array<{ reason: string; n: number }>;
+  const typed = r.typedRejected as Array<{ reason: string; n: number }>;
+  const statuses = r.byStatus as Array<{ status: string; n: number }>;
+  const done = r.completed as Array<{ requestedAt: string; connectedAt: string }>;
+  const closed = r.closed[0] as { n: number; meanDials: number | null };
+  const attempts = r.attempts as Array<{ outcome: string; n: number }>;
+  const transfers = r.transfers as unknown as UnitTransfers[];
+  const followups = r.followups[0] as { opened: number | null; closed: number | null };
+  const codes = (rows: Array<Record<string, unknown>>): CodeCount[] =>
+    (rows as unknown as CodeCount[]).map((c) => ({ code: c.code, label: c.label, count: c.count, byDefault: c.byDefault }));
 
-  const waits = done.map((r) => (Date.parse(r.connectedAt) - Date.parse(r.requestedAt)) / 1000);
+  const waits = done.map((x) => (Date.parse(x.connectedAt) - Date.parse(x.requestedAt)) / 1000);
   const byStatus = counts(
-    statuses.map((s) => ({ key: s.status, n: s.n })),
+    statuses.map((x) => ({ key: x.status, n: x.n })),
     CALLBACK_STATUSES,
   ) as Record<CallbackStatus, number>;
   return {
     callsReceived: calls.received,
     answeredByOperator: calls.answered,
     meanRingsBeforeAnswer: round(calls.meanRings, 2),
-    answeredAfterRings: counts((q.rings.all(w) as Array<{ rings: number; n: number }>).map((r) => ({ key: String(r.rings), n: r.n }))),
+    answeredAfterRings: counts((r.rings as Array<{ rings: number; n: number }>).map((x) => ({ key: String(x.rings), n: x.n }))),
     ringUnanswered: ev.ringUnanswered,
     noOperatorAvailable: ev.noOperator,
     hungUpInIvr: calls.hungUp - calls.whileRinging,
     hungUpWhileRinging: calls.whileRinging,
     callbackOffers: ev.offered,
-    bookings: CALLBACK_STATUSES.reduce((sum, s) => sum + byStatus[s], 0),
+    bookings: CALLBACK_STATUSES.reduce((sum, x) => sum + byStatus[x], 0),
     bookingsByGroup: counts(
-      (q.byGroup.all(w) as Array<{ grp: string; n: number }>).map((r) => ({ key: r.grp, n: r.n })),
+      (r.byGroup as Array<{ grp: string; n: number }>).map((x) => ({ key: x.grp, n: x.n })),
       ['operators'],
     ),
     bookingRefusals: counts(
-      refusals.map((r) => ({ key: r.reason, n: r.n })),
+      refusals.map((x) => ({ key: x.reason, n: x.n })),
       BOOKING_REFUSAL_REASONS,
     ),
-    typedNumbersRejected: counts(typed.map((r) => ({ key: r.reason, n: r.n }))),
+    typedNumbersRejected: counts(typed.map((x) => ({ key: x.reason, n: x.n }))),
     callbacksByStatus: byStatus,
     callbacksCompleted: done.length,
     timeToCallback: {
@@ -322,11 +372,11 @@ function figuresOf(q: Statements, w: Window): Figures {
     },
     callbacksClosed: closed.n,
     meanCallerDialsPerClosedCallback: round(closed.meanDials, 2),
-    attemptOutcomes: counts(attempts.map((a) => ({ key: a.outcome, n: a.n }))),
-    transfersByUnit: transfers.map((t) => ({ unit: t.unit, answered: t.answered, notAnswered: t.notAnswered })),
-    operatorOutcomes: codes('operator').map((c) => ({ code: c.code, label: c.label, count: c.count, byDefault: c.byDefault })),
-    unitInterventions: codes('unit').map((c) => ({ code: c.code, label: c.label, count: c.count, byDefault: c.byDefault })),
-    topicsGiven: counts((q.topics.all(w) as Array<{ topic: string; n: number }>).map((r) => ({ key: r.topic, n: r.n }))),
+    attemptOutcomes: counts(attempts.map((x) => ({ key: x.outcome, n: x.n }))),
+    transfersByUnit: transfers.map((x) => ({ unit: x.unit, answered: x.answered, notAnswered: x.notAnswered })),
+    operatorOutcomes: codes(r.operatorCodes),
+    unitInterventions: codes(r.unitCodes),
+    topicsGiven: counts((r.topics as Array<{ topic: string; n: number }>).map((x) => ({ key: x.topic, n: x.n }))),
     followupsOpened: followups.opened ?? 0,
     followupsClosed: followups.closed ?? 0,
   };
@@ -348,36 +398,64 @@ export function checkReportRange(from: string, to: string): { first: LocalDate; 
   return { first, last, days };
 }
 
+/** A report's windows: each directorate's whole range, and its days when asked for. */
+interface ReportPlan {
+  out: Array<Omit<DpFigures, keyof Figures | 'days'> & { whole: Window; days?: Array<{ date: string; window: Window }> }>;
+}
+
+function plan(dps: readonly DpSelector[], range: FigureRange, opts: FigureOptions): ReportPlan {
+  const { first, last } = checkReportRange(range.from, range.to);
+  return {
+    out: dps.map((sel) => {
+      const dp = typeof sel === 'string' ? sel : sel.id;
+      const tz = typeof sel === 'string' ? (range.timezone ?? DEFAULT_TIMEZONE) : sel.timezone;
+      checkTimezone(tz);
+      const start = dayStart(first, tz);
+      const end = dayStart(addDays(last, 1), tz);
+      const days: Array<{ date: string; window: Window }> = [];
+      if (opts.byDay)
+        for (let d = first; compareDates(d, last) <= 0; d = addDays(d, 1))
+          days.push({ date: formatLocalDate(d), window: { dp, from: dayStart(d, tz).toISOString(), to: dayStart(addDays(d, 1), tz).toISOString() } });
+      return {
+        dp,
+        from: formatLocalDate(first),
+        to: formatLocalDate(last),
+        timezone: tz,
+        startUtc: start.toISOString(),
+        endUtc: end.toISOString(),
+        whole: { dp, from: start.toISOString(), to: end.toISOString() },
+        ...(opts.byDay ? { days } : {}),
+      };
+    }),
+  };
+}
+
+function shape(p: ReportPlan['out'][number], whole: Figures, days: Figures[] | undefined): DpFigures {
+  const { whole: _w, days: plannedDays, ...head } = p;
+  const out: DpFigures = { ...head, ...whole };
+  if (plannedDays && days) out.days = plannedDays.map((d, i) => ({ date: d.date, ...days[i]! }));
+  return out;
+}
+
 /**
  * The figures of each directorate (in the order given) for the local days from..to,
  * inclusive. Throws on a malformed date, an unknown time zone or from after to.
  */
 export function computeFigures(db: Db, dps: readonly DpSelector[], range: FigureRange, opts: FigureOptions = {}): DpFigures[] {
-  const { first, last } = checkReportRange(range.from, range.to);
-  const q = statements(db);
-  return dps.map((sel) => {
-    const dp = typeof sel === 'string' ? sel : sel.id;
-    const tz = typeof sel === 'string' ? (range.timezone ?? DEFAULT_TIMEZONE) : sel.timezone;
-    checkTimezone(tz);
-    const start = dayStart(first, tz);
-    const end = dayStart(addDays(last, 1), tz);
-    const out: DpFigures = {
-      dp,
-      from: formatLocalDate(first),
-      to: formatLocalDate(last),
-      timezone: tz,
-      startUtc: start.toISOString(),
-      endUtc: end.toISOString(),
-      ...figuresOf(q, { dp, from: start.toISOString(), to: end.toISOString() }),
-    };
-    if (opts.byDay) {
-      out.days = [];
-      for (let d = first; compareDates(d, last) <= 0; d = addDays(d, 1)) {
-        const from = dayStart(d, tz).toISOString();
-        const to = dayStart(addDays(d, 1), tz).toISOString();
-        out.days.push({ date: formatLocalDate(d), ...figuresOf(q, { dp, from, to }) });
-      }
-    }
-    return out;
-  });
+  const p = plan(dps, range, opts);
+  const rows = sqliteRows(db);
+  return p.out.map((x) =>
+    shape(
+      x,
+      figuresOf(rows(x.whole)),
+      x.days?.map((d) => figuresOf(rows(d.window))),
+    ),
+  );
+}
+
+/** The same figures from the cluster's shared database: the same queries and arithmetic. */
+export async function computeFiguresShared(pool: Queryable, dps: readonly DpSelector[], range: FigureRange, opts: FigureOptions = {}): Promise<DpFigures[]> {
+  const p = plan(dps, range, opts);
+  const rows = postgresRows(pool);
+  return Promise.all(p.out.map(async (x) => shape(x, figuresOf(await rows(x.whole)), x.days && (await Promise.all(x.days.map(async (d) => figuresOf(await rows(d.window))))))));
 }

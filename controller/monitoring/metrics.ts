@@ -15,7 +15,7 @@ export interface MetricSources {
   operatorStates: () => Promise<Array<{ dp: string; state: string }>>;
   directorates: string[];
   /** today's figures (monitoring/figures.ts: the same numbers as the report and the console) */
-  today: () => DpFigures[];
+  today: () => DpFigures[] | Promise<DpFigures[]>;
   /** open follow-up items per directorate, with the oldest one's opening time */
   followups?: () => Array<{ dp: string; open: number; oldest: string }>;
   /** the write queue: writes waiting for the database, and its state (0 ok, 1 busy, 2 failing) */
@@ -239,14 +239,14 @@ export class Metrics {
       return (dp) => pending[dp] ?? 0;
     });
     // one scrape computes today's figures once, for all the ivr_today_* gauges
-    let todayCache: { at: number; rows: DpFigures[] } | undefined;
-    const today = (): DpFigures[] => {
-      if (!todayCache || Date.now() - todayCache.at > 1000) todayCache = { at: Date.now(), rows: src.today() };
+    let todayCache: { at: number; rows: Promise<DpFigures[]> } | undefined;
+    const today = (): Promise<DpFigures[]> => {
+      if (!todayCache || Date.now() - todayCache.at > 1000) todayCache = { at: Date.now(), rows: Promise.resolve(src.today()) };
       return todayCache.rows;
     };
     for (const [key, name, help] of TODAY_FIGURES) {
-      perDirectorate(`ivr_today_${name}`, `${help} (Europe/Rome day, as in ivrctl report)`, () => {
-        const rows = today();
+      perDirectorate(`ivr_today_${name}`, `${help} (Europe/Rome day, as in ivrctl report)`, async () => {
+        const rows = await today();
         return (dp) => {
           const v = rows.find((r) => r.dp === dp)?.[key];
           return typeof v === 'number' ? v : 0;

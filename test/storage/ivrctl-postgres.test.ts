@@ -2,8 +2,8 @@
 // PostgreSQL server: `db migrate` applies the PostgreSQL migrations once (text and JSON),
 // never shows the password; a command that still needs the SQLite file refuses in one line
 // (exit 2) rather than opening a SQLite file somewhere else; a server that does not answer
-// is one line too. `profile` and `callbacks list|show` read the shared records, as the nodes
-// wrote them.
+// is one line too. `profile`, `callbacks list|show` and `report` read the shared records, as
+// the nodes wrote them.
 import t from 'tap';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -79,6 +79,9 @@ t.test("profile on PostgreSQL: a caller's calls and callbacks as the nodes wrote
   t.match(JSON.parse(list.stdout), [{ id: booked.id, number: '0612000077', status: 'pending', position: 1 }], 'callbacks list: the pending request, with its place');
   const show = await ivrctl(server.url, 'callbacks', 'show', String(booked.id), '--json');
   t.match(JSON.parse(show.stdout), { id: booked.id, callId: 'b-1796040000.7', attemptLog: [] }, 'callbacks show: the request and its attempts');
+  const report = await ivrctl(server.url, 'report', '--dp', 'demo-st', '--from', '2026-11-30', '--to', '2026-11-30', '--format', 'json');
+  t.equal(report.code, 0, report.stderr);
+  t.match(JSON.parse(report.stdout), [{ dp: 'demo-st', callsReceived: 1, callbackOffers: 1, bookings: 1, callbacksByStatus: { pending: 1 } }], "report: the day's figures from the shared records");
   const none = await ivrctl(server.url, 'callbacks', 'show', '999999');
   t.same([none.code, none.stderr], [2, 'ivrctl: no callback 999999\n'], 'an unknown id: one line, exit 2');
 });

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parseConfig } from '../../controller/config/load';
 import { buildJobs, jobPlan } from '../../controller/jobs/catalog';
 import { closeWindow, windowEndCrons } from '../../controller/jobs/close-window';
-import { writeDailyReports } from '../../controller/jobs/daily-report';
+import { figuresOfFile, writeDailyReports } from '../../controller/jobs/daily-report';
 import { backupName, nightlyBackup } from '../../controller/jobs/nightly-backup';
 import { maskOldNumbers } from '../../controller/jobs/retention';
 import { backupDatabase } from '../../controller/storage/backup';
@@ -271,7 +271,7 @@ t.test('daily report: the missing days of the last week, CSV + JSON per director
     "INSERT INTO calls (id, dp, caller, dialed, started_at, ended_at, end_reason) VALUES ('c1', 'office', '0612345678', '0611000001', '2026-11-24T23:30:00.000Z', '2026-11-24T23:31:00.000Z', 'completed')",
   ).run();
   const slot = new Date('2026-11-26T23:15:00Z'); // 00:15 of 27 Nov in Rome
-  const r = writeDailyReports(db, cfg.directorates, out, { slot, timezone: 'Europe/Rome', catchUpDays: 10, since: new Date('2026-11-23T10:00:00Z') });
+  const r = await writeDailyReports(figuresOfFile(db), cfg.directorates, out, { slot, timezone: 'Europe/Rome', catchUpDays: 10, since: new Date('2026-11-23T10:00:00Z') });
   t.same(r.days, ['2026-11-23', '2026-11-24', '2026-11-25', '2026-11-26'], 'from the day the database was created to yesterday');
   t.equal(r.written.length, 4 * 2 * 2);
   const day25 = JSON.parse(readFileSync(path.join(out, '2026-11-25', 'office.json'), 'utf8')) as Array<{ dp: string; callsReceived: number }>;
@@ -283,14 +283,14 @@ t.test('daily report: the missing days of the last week, CSV + JSON per director
   t.match(csv, /office,2026-11-25,2026-11-25,callsReceived,[^\r\n]*,1\r\n/);
 
   t.same(
-    writeDailyReports(db, cfg.directorates, out, { slot, timezone: 'Europe/Rome', catchUpDays: 10, since: new Date('2026-11-23T10:00:00Z') }).written,
+    (await writeDailyReports(figuresOfFile(db), cfg.directorates, out, { slot, timezone: 'Europe/Rome', catchUpDays: 10, since: new Date('2026-11-23T10:00:00Z') })).written,
     [],
     'nothing rewritten',
   );
   rmSync(path.join(out, '2026-11-25', 'allday.json'));
   t.same(
-    writeDailyReports(db, cfg.directorates, out, { slot, timezone: 'Europe/Rome', catchUpDays: 10, since: new Date('2026-11-23T10:00:00Z') }).written.map((f) =>
-      path.relative(out, f),
+    (await writeDailyReports(figuresOfFile(db), cfg.directorates, out, { slot, timezone: 'Europe/Rome', catchUpDays: 10, since: new Date('2026-11-23T10:00:00Z') })).written.map(
+      (f) => path.relative(out, f),
     ),
     ['2026-11-25/allday.json', '2026-11-25/allday.csv'],
     'a missing day is made up at the next slot',

@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { CallbackLedger } from '../../controller/callbacks/ledger';
 import { parseConfig } from '../../controller/config/load';
-import { writeDailyReports } from '../../controller/jobs/daily-report';
+import { figuresOfFile, writeDailyReports } from '../../controller/jobs/daily-report';
 import { CallbackAttemptsRepo } from '../../controller/storage/callback-attempts-repo';
 import { CallbacksRepo } from '../../controller/storage/callbacks-repo';
 import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
@@ -83,7 +83,7 @@ t.test('under umask 022: the state dir is 0700; the database, secrets, passwords
   try {
     const conn = openDatabase(w.dbFile);
     const cfg = parseConfig(readFileSync(path.join(root, 'config', 'demo.yaml'), 'utf8'), 'demo.yaml');
-    const r = writeDailyReports(conn, cfg.directorates, path.join(w.dir, 'reports'), {
+    const r = await writeDailyReports(figuresOfFile(conn), cfg.directorates, path.join(w.dir, 'reports'), {
       slot: new Date(),
       timezone: 'Europe/Rome',
       catchUpDays: 1,

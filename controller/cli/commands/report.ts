@@ -1,6 +1,6 @@
 // ivrctl report: the figures of one place (monitoring/figures.ts), as a table, CSV or JSON.
 import { Option, type Command } from 'commander';
-import { checkReportRange, computeFigures, formatLocalDate, MAX_REPORT_DAYS, parseLocalDate } from '../../monitoring/figures';
+import { checkReportRange, computeFigures, computeFiguresShared, formatLocalDate, MAX_REPORT_DAYS, parseLocalDate } from '../../monitoring/figures';
 import { CSV_LOCALES, toCsv, toJson, toTable, type CsvLocale } from '../../monitoring/report-format';
 import { localTime } from '../../schedule/service-hours';
 import { type Cli } from '../context';
@@ -33,7 +33,7 @@ export function registerReport(program: Command, cli: Cli): void {
       'after',
       `\nExamples:\n  ivrctl report                                   today, every directorate\n  ivrctl report --dp demo-sw --from 2026-11-01 --to 2026-11-30 --format csv > novembre.csv\n  ivrctl report --from 2026-11-23 --by-day --format json\n  ivrctl report --format csv --locale it > oggi.csv   for Excel/LibreOffice with Italian settings\nA report covers at most ${MAX_REPORT_DAYS} days (years 2000-2099); longer periods are the sum of yearly reports.\nCSV: UTF-8 with a byte-order mark and a header row (opens cleanly in a spreadsheet).`,
     )
-    .action((opts: { dp?: string; from?: string; to?: string; format: 'table' | 'csv' | 'json'; byDay?: boolean; locale: CsvLocale }) => {
+    .action(async (opts: { dp?: string; from?: string; to?: string; format: 'table' | 'csv' | 'json'; byDay?: boolean; locale: CsvLocale }) => {
       cli.checkDp(opts.dp);
       const dps = cli.config.directorates.filter((d) => !opts.dp || d.id === opts.dp).map((d) => ({ id: d.id, timezone: d.hours.timezone }));
       const to = opts.to ? localDate(opts.to, '--to') : formatLocalDate(localTime(new Date(), cli.print.timezone));
@@ -45,11 +45,13 @@ export function registerReport(program: Command, cli: Cli): void {
         if (err instanceof ReportRangeError) throw new UsageError(err.message);
         throw err;
       }
-      return cli.withDb((db) => {
-        const figures = computeFigures(db, dps, { from, to }, { byDay: !!opts.byDay });
-        const text =
-          opts.format === 'json' ? toJson(figures) : opts.format === 'csv' ? toCsv(figures, { days: !!opts.byDay, locale: opts.locale }) : toTable(figures, { days: !!opts.byDay });
-        cli.io.out(text);
-      });
+      // one box's file, or in the cluster mode the shared database
+      const figures = await cli.readRecords(
+        (db) => computeFigures(db, dps, { from, to }, { byDay: !!opts.byDay }),
+        (pool) => computeFiguresShared(pool, dps, { from, to }, { byDay: !!opts.byDay }),
+      );
+      const text =
+        opts.format === 'json' ? toJson(figures) : opts.format === 'csv' ? toCsv(figures, { days: !!opts.byDay, locale: opts.locale }) : toTable(figures, { days: !!opts.byDay });
+      cli.io.out(text);
     });
 }
