@@ -81,7 +81,11 @@ t.test("profile on PostgreSQL: a caller's calls and callbacks as the nodes wrote
   t.match(JSON.parse(show.stdout), { id: booked.id, callId: 'b-1796040000.7', attemptLog: [] }, 'callbacks show: the request and its attempts');
   const report = await ivrctl(server.url, 'report', '--dp', 'demo-st', '--from', '2026-11-30', '--to', '2026-11-30', '--format', 'json');
   t.equal(report.code, 0, report.stderr);
-  t.match(JSON.parse(report.stdout), [{ dp: 'demo-st', callsReceived: 1, callbackOffers: 1, bookings: 1, callbacksByStatus: { pending: 1 } }], "report: the day's figures from the shared records");
+  t.match(
+    JSON.parse(report.stdout),
+    [{ dp: 'demo-st', callsReceived: 1, callbackOffers: 1, bookings: 1, callbacksByStatus: { pending: 1 } }],
+    "report: the day's figures from the shared records",
+  );
   const none = await ivrctl(server.url, 'callbacks', 'show', '999999');
   t.same([none.code, none.stderr], [2, 'ivrctl: no callback 999999\n'], 'an unknown id: one line, exit 2');
 });
@@ -92,7 +96,7 @@ t.test('a command that needs the SQLite file: one line, exit 2, no SQLite file m
   t.equal(r.stdout, '');
   t.match(
     r.stderr,
-    /^ivrctl: IVR_DB is a PostgreSQL database \(postgres:\/\/ivr:\*\*\*@[^)]+\): of ivrctl, only db migrate, profile and callbacks list\|show run on it so far .*\n$/,
+    /^ivrctl: IVR_DB is a PostgreSQL database \(postgres:\/\/ivr:\*\*\*@[^)]+\): of ivrctl, only db migrate, profile, callbacks list\|show and report run on it so far .*\n$/,
   );
   t.notOk(existsSync(path.join(state, 'ivr.db')), 'no ivr.db in the state dir');
 });
