@@ -95,9 +95,9 @@ export class Cli {
     }
   }
 
-  /** A read of the records where they are: the SQLite file, or in the cluster mode the shared database. */
-  readRecords<T>(sqlite: (db: Db) => T | Promise<T>, shared: (pool: Pg) => Promise<T>): Promise<T> {
-    return this.env.dbUrl ? this.withShared(shared) : this.withDb(sqlite);
+  /** A use of the records where they are: the SQLite file (read-only unless `access.write`), or in the cluster mode the shared database. */
+  readRecords<T>(sqlite: (db: Db) => T | Promise<T>, shared: (pool: Pg) => Promise<T>, access: DbAccess = {}): Promise<T> {
+    return this.env.dbUrl ? this.withShared(shared) : this.withDb(sqlite, access);
   }
 
   /** A directorate id given on the command line must exist in the configuration. */

@@ -70,8 +70,15 @@ t.test("profile on PostgreSQL: a caller's calls and callbacks as the nodes wrote
   );
   const text = await ivrctl(server.url, 'profile', '0612000077');
   t.match(text.stdout, /^profile of 0612000077: 1 call\(s\), 1 callback request\(s\)\n/, 'as text');
-  const audit = await pool.query<{ n: number }>("SELECT COUNT(*)::int AS n FROM audit_log WHERE subject = '0612000077' AND action = 'profile_view' AND role = 'sysadmin'");
-  t.equal(audit.rows[0]!.n, 2, 'each view audited in the shared database');
+  const audit = await ivrctl(server.url, 'audit', '--number', '0612000077', '--json');
+  t.match(
+    JSON.parse(audit.stdout),
+    [
+      { action: 'profile_view', role: 'sysadmin', subject: '0612000077', detail: 'ivrctl profile' },
+      { action: 'profile_view', role: 'sysadmin', subject: '0612000077' },
+    ],
+    'each view audited in the shared database, as ivrctl audit shows',
+  );
   t.notOk(existsSync(path.join(state, 'ivr.db')), 'no SQLite file made');
   if (!booked.ok) return;
   const list = await ivrctl(server.url, 'callbacks', 'list', '--status', 'pending', '--json');
@@ -86,6 +93,16 @@ t.test("profile on PostgreSQL: a caller's calls and callbacks as the nodes wrote
     [{ dp: 'demo-st', callsReceived: 1, callbackOffers: 1, bookings: 1, callbacksByStatus: { pending: 1 } }],
     "report: the day's figures from the shared records",
   );
+  // a follow-up a node opened, closed by the sysadmin on the shared database
+  records.followup({ dp: 'demo-st', unit: null, number: '0612000077', callId: 'b-1796040000.7', callbackId: booked.id, openedBy: 'st1', at });
+  await records.flushed();
+  const open = await ivrctl(server.url, 'followups', 'list', '--dp', 'demo-st', '--json');
+  const [item] = JSON.parse(open.stdout) as Array<{ id: number; worklist: string; status: string }>;
+  t.match(item, { worklist: 'operators', status: 'open' }, 'followups list: the open item');
+  const closing = await ivrctl(server.url, 'followups', 'close', String(item!.id), '--outcome', 'richiamato', '--json');
+  t.match(JSON.parse(closing.stdout), { id: item!.id, status: 'closed', outcome: 'richiamato' }, 'closed with what was done');
+  const again = await ivrctl(server.url, 'followups', 'close', String(item!.id), '--outcome', 'x');
+  t.match([again.code, again.stderr], [2, /^ivrctl: follow-up \d+ is already closed \(by .+\)\n$/], 'a second close: one line, exit 2');
   const none = await ivrctl(server.url, 'callbacks', 'show', '999999');
   t.same([none.code, none.stderr], [2, 'ivrctl: no callback 999999\n'], 'an unknown id: one line, exit 2');
 });
@@ -96,7 +113,7 @@ t.test('a command that needs the SQLite file: one line, exit 2, no SQLite file m
   t.equal(r.stdout, '');
   t.match(
     r.stderr,
-    /^ivrctl: IVR_DB is a PostgreSQL database \(postgres:\/\/ivr:\*\*\*@[^)]+\): of ivrctl, only db migrate, profile, callbacks list\|show and report run on it so far .*\n$/,
+    /^ivrctl: IVR_DB is a PostgreSQL database \(postgres:\/\/ivr:\*\*\*@[^)]+\): of ivrctl, only db migrate, profile, audit, callbacks list\|show, followups and report run on it so far .*\n$/,
   );
   t.notOk(existsSync(path.join(state, 'ivr.db')), 'no ivr.db in the state dir');
 });

@@ -53,12 +53,14 @@ export function registerProfile(program: Command, cli: Cli): void {
     .option('--limit <n>', 'at most this many entries', '100')
     .option('--json', 'print one JSON array')
     .addHelpText('after', '\nExamples:\n  ivrctl audit --number 0612345678\n  ivrctl audit --user rossi --json')
-    .action((opts: { user?: string; number?: string; limit: string; json?: boolean }) => {
+    .action(async (opts: { user?: string; number?: string; limit: string; json?: boolean }) => {
       if (!/^[1-9]\d{0,5}$/.test(opts.limit)) throw new UsageError(`--limit must be a whole number from 1 to 999999, got "${opts.limit}"`);
-      return cli.withDb((db) => {
-        const rows = new AuditRepo(db).list({ username: opts.user, subject: opts.number, limit: Number(opts.limit) });
-        if (opts.json) return cli.print.json(rows);
-        cli.print.line(cli.print.table(rows, ['at', 'username', 'role', 'action', 'subject', 'detail']));
-      });
+      const filter = { username: opts.user, subject: opts.number, limit: Number(opts.limit) };
+      const rows = await cli.readRecords(
+        (db) => new AuditRepo(db).list(filter),
+        (pool) => new PgAuditRepo().list(pool, filter),
+      );
+      if (opts.json) return cli.print.json(rows);
+      cli.print.line(cli.print.table(rows, ['at', 'username', 'role', 'action', 'subject', 'detail']));
     });
 }
