@@ -12,20 +12,13 @@
 import type { ApplyOptions } from './write-queue';
 import type { BookingRequest, BookingResult, CallbackRow } from './callbacks-repo';
 import type { CallEndReason, CallFacts, CallRow, CallStart } from './calls-repo';
+import type { FollowupRow } from './followups-repo';
 import type { NoteRecord } from './notes-repo';
 import type { OutcomeRecord } from './outcomes-repo';
 import type { CallEventType } from '../vocabulary/call-events';
 
 /** An item opened on a worklist ("needs follow-up"). */
-export interface FollowupOpening {
-  dp: string;
-  unit: string | null;
-  number: string | null;
-  callId: string | null;
-  callbackId: number | null;
-  openedBy: string;
-  at: Date;
-}
+export type FollowupOpening = Pick<FollowupRow, 'dp' | 'unit' | 'number' | 'callId' | 'callbackId' | 'openedBy'> & { at: Date };
 
 export interface CallRecords {
   callStarted(c: Omit<CallStart, 'node'>): void;

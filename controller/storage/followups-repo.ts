@@ -22,7 +22,7 @@ const SELECT = `SELECT id, dp, unit, number, call_id AS callId, callback_id AS c
 export class FollowupsRepo {
   constructor(private readonly db: Db) {}
 
-  open(f: { dp: string; unit: string | null; number: string | null; callId: string | null; callbackId: number | null; openedBy: string; at: Date }): number {
+  open(f: Pick<FollowupRow, 'dp' | 'unit' | 'number' | 'callId' | 'callbackId' | 'openedBy'> & { at: Date }): number {
     const row = this.db
       .prepare('INSERT INTO followups (dp, unit, number, call_id, callback_id, opened_by, opened_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id')
       .get(f.dp, f.unit, f.number, f.callId, f.callbackId, f.openedBy, f.at.toISOString()) as { id: number };
