@@ -44,6 +44,15 @@ export const must = async (what: string, r: Promise<RunResult>): Promise<void> =
   if (res.code !== 0) throw new Error(`${what} (exit ${res.code}): ${res.stdout.slice(-1500)}${res.stderr.slice(-1500)}`);
 };
 
+/** `ivrctl cluster status --json` as a sysadmin runs it anywhere the shared database is reachable (here: the edge) */
+export async function clusterStatus(): Promise<{ nodes: Array<{ id: string; alive: boolean }>; directorates: Array<{ id: string; servedBy: string | null }> }> {
+  const r = await run('node', [path.join(ROOT, 'dist', 'controller', 'cli', 'ivrctl.js'), 'cluster', 'status', '--json'], {
+    env: { ...process.env, IVR_DB: sharedUrl, IVR_CONFIG: FIXTURE, IVR_STATE_DIR: EDGE_DIR },
+  });
+  if (r.code !== 0) throw new Error(`ivrctl cluster status (exit ${r.code}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as Awaited<ReturnType<typeof clusterStatus>>;
+}
+
 /** Rows of the shared database. */
 export async function sharedRows<T>(sql: string, ...params: unknown[]): Promise<T[]> {
   if (!shared) throw new Error('the shared database is not started (upCluster)');

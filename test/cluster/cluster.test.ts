@@ -19,6 +19,7 @@ import { writeAnsweringScenario } from '../integration/scenarios';
 import {
   answeredByOn,
   answeredOn,
+  clusterStatus,
   sharedRows,
   asteriskOn,
   CARRIER,
@@ -200,6 +201,22 @@ t.test("node a's Asterisk and controller killed: c-one's calls are answered by n
 });
 
 t.test('node a dead: its pending callbacks are placed by node b through the edge, each exactly once; no booking is lost', async (t) => {
+  const status = await eventually(
+    "node a's lease out",
+    async () => {
+      const s = await clusterStatus();
+      return s.nodes.find((n) => n.id === 'a')?.alive === false ? s : undefined;
+    },
+    10_000,
+  );
+  t.match(
+    status.directorates,
+    [
+      { id: 'c-one', servedBy: 'b' },
+      { id: 'c-two', servedBy: 'b' },
+    ],
+    'ivrctl cluster status: node a dead, b serves both directorates',
+  );
   // the caller's phones at the carrier: each answers, presses 1 (typed ahead of the greeting's question) and waits for the PBX's BYE
   const callee = await startCallee({
     scenario: writeAnsweringScenario(`callee-back-${rtp}`, { answerAfterMs: 300, steps: [{ pause: 1000 }, { info: '1' }] }),

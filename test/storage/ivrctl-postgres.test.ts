@@ -14,6 +14,7 @@ import { bookingRequest } from '../fixtures/booking-request';
 import { openPostgres } from '../../controller/storage/postgres/connection';
 import { PostgresCallbackStore } from '../../controller/storage/postgres/callback-store';
 import { PostgresCallRecords } from '../../controller/storage/postgres/call-records';
+import { PgNodeLeasesRepo } from '../../controller/storage/postgres/node-leases-repo';
 import { startPostgres, type PostgresServer } from './postgres-server';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -105,6 +106,45 @@ t.test("profile on PostgreSQL: a caller's calls and callbacks as the nodes wrote
   t.match([again.code, again.stderr], [2, /^ivrctl: follow-up \d+ is already closed \(by .+\)\n$/], 'a second close: one line, exit 2');
   const none = await ivrctl(server.url, 'callbacks', 'show', '999999');
   t.same([none.code, none.stderr], [2, 'ivrctl: no callback 999999\n'], 'an unknown id: one line, exit 2');
+});
+
+t.test("cluster status: the nodes' leases and who serves each directorate now, from the shared database", async (t) => {
+  t.equal((await ivrctl(server.url, 'db', 'migrate')).code, 0);
+  const pool = openPostgres(server.url, { max: 1 });
+  t.teardown(() => pool.end());
+  const now = new Date();
+  const leases = new PgNodeLeasesRepo();
+  await pool.query('DELETE FROM node_leases');
+  await leases.renew(pool, 'a', now, 60_000);
+  await leases.renew(pool, 'b', new Date(now.getTime() - 120_000), 60_000); // ran out a minute ago
+  const cluster = (...args: string[]): Promise<Run> =>
+    ivrctlInProcess(args, { PATH: process.env.PATH, IVR_DB: server.url, IVR_STATE_DIR: state, IVR_CONFIG: path.join(root, 'test', 'fixtures', 'ivr-cluster.yaml') });
+  const r = await cluster('cluster', 'status', '--json');
+  t.equal(r.code, 0, r.stderr);
+  t.match(
+    JSON.parse(r.stdout),
+    {
+      nodes: [
+        { id: 'a', address: '10.77.1.2', alive: true },
+        { id: 'b', address: '10.77.2.2', alive: false },
+      ],
+      directorates: [
+        { id: 'c-one', primary: 'a', servedBy: 'a' },
+        { id: 'c-two', primary: 'b', servedBy: 'a' },
+      ],
+    },
+    "b's lease ran out: a serves both directorates",
+  );
+  const text = await cluster('cluster', 'status');
+  t.match(text.stdout, /c-two\s+b\s+a\s+0/, 'as a table');
+  await pool.query("UPDATE node_leases SET expires_at = $1 WHERE node = 'a'", [new Date(now.getTime() - 1000).toISOString()]);
+  t.match(JSON.parse((await cluster('cluster', 'status', '--json')).stdout), { directorates: [{ servedBy: null }, { servedBy: null }] }, 'no node alive: nobody serves');
+  const noDb = await ivrctlInProcess(['cluster', 'status'], { PATH: process.env.PATH, IVR_STATE_DIR: state, IVR_CONFIG: path.join(root, 'test', 'fixtures', 'ivr-cluster.yaml') });
+  t.same(
+    [noDb.code, noDb.stderr],
+    [2, "ivrctl: the cluster's state is in its shared database: set IVR_DB to its postgres:// URL\n"],
+    'without the shared database: one line, exit 2',
+  );
 });
 
 t.test('a command that needs the SQLite file: one line, exit 2, no SQLite file made', async (t) => {

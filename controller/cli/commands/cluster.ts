@@ -1,5 +1,7 @@
 // ivrctl cluster edge-config: the cluster's edge (Kamailio) written from the configuration and
-// the operators table (the phones' digest HA1, which the edge checks in a cluster).
+// the operators table (the phones' digest HA1, which the edge checks in a cluster). ivrctl
+// cluster status: the nodes' leases in the shared database, and which node serves each
+// directorate's callbacks now (the dispatchers' own rule, callbacks/policy.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -7,6 +9,12 @@ import { loadConfig } from '../../config/load';
 import { ValidationError } from '../../errors';
 import { renderEdge } from '../../provisioning/kamailio';
 import { OperatorsRepo } from '../../storage/operators-repo';
+import { directoratesServedBy } from '../../callbacks/policy';
+import { primaryOf } from '../../config/schema';
+import { PgCallbackAttemptsRepo } from '../../storage/postgres/callback-attempts-repo';
+import { PgCallbacksRepo } from '../../storage/postgres/callbacks-repo';
+import { PgNodeLeasesRepo } from '../../storage/postgres/node-leases-repo';
+import { UsageError } from '../../errors';
 import type { Cli } from '../context';
 
 export function registerCluster(program: Command, cli: Cli): void {
@@ -30,6 +38,49 @@ export function registerCluster(program: Command, cli: Cli): void {
       for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
       cli.print.line(
         `${dir}: ${Object.keys(files).join(', ')} for ${config.cluster.nodes.length} nodes, ${config.directorates.length} directorates, ${operators.length} operators`,
+      );
+    });
+
+  cluster
+    .command('status')
+    .description(
+      'the nodes (alive while their lease runs: each renews it at every dispatch pass) and, per directorate, the node serving its callbacks now and its pending requests; from the shared database ($IVR_DB a postgres:// URL)',
+    )
+    .option('--json', 'print one JSON object')
+    .addHelpText('after', '\nExample:\n  IVR_DB=postgres://ivr:…@10.0.0.5:5432/ivr ivrctl cluster status')
+    .action(async (opts: { json?: boolean }) => {
+      const config = cli.config;
+      const c = config.cluster;
+      if (!c) throw new ValidationError(`${cli.env.configFile} has no cluster section`);
+      if (!cli.env.dbUrl) throw new UsageError("the cluster's state is in its shared database: set IVR_DB to its postgres:// URL");
+      const now = new Date();
+      const { leases, pending, attempts } = await cli.withShared(async (pool) => ({
+        leases: await new PgNodeLeasesRepo().list(pool),
+        pending: await new PgCallbacksRepo().pendingCountByDp(pool),
+        attempts: await new PgCallbackAttemptsRepo().liveWithRequest(pool),
+      }));
+      const alive = (n: string): boolean => leases.some((l) => l.node === n && Date.parse(l.expiresAt) > now.getTime());
+      const nodes = c.nodes.map((n) => {
+        const l = leases.find((x) => x.node === n.id);
+        return {
+          id: n.id,
+          address: n.address,
+          alive: alive(n.id),
+          heartbeatAt: l?.heartbeatAt ?? null,
+          expiresAt: l?.expiresAt ?? null,
+          liveAttempts: attempts.filter((a) => a.node === n.id).length,
+        };
+      });
+      const servedBy = new Map(c.nodes.filter((n) => alive(n.id)).flatMap((n) => directoratesServedBy(config, n.id, alive).map((dp) => [dp, n.id] as const)));
+      const directorates = config.directorates.map((d) => ({ id: d.id, primary: primaryOf(c, d), servedBy: servedBy.get(d.id) ?? null, pending: pending[d.id] ?? 0 }));
+      if (opts.json) return cli.print.json({ at: now.toISOString(), nodes, directorates });
+      cli.print.line(cli.print.table(nodes, ['id', 'address', 'alive', 'heartbeatAt', 'expiresAt', 'liveAttempts']));
+      cli.print.line('');
+      cli.print.line(
+        cli.print.table(
+          directorates.map((d) => ({ ...d, servedBy: d.servedBy ?? 'none (no node alive)' })),
+          ['id', 'primary', 'servedBy', 'pending'],
+        ),
       );
     });
 }

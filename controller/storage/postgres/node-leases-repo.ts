@@ -12,6 +12,15 @@ export class PgNodeLeasesRepo {
     );
   }
 
+  /** Every node that ever renewed a lease, by id. */
+  async list(db: Queryable): Promise<Array<{ node: string; startedAt: string; heartbeatAt: string; expiresAt: string }>> {
+    return (
+      await db.query<{ node: string; startedAt: string; heartbeatAt: string; expiresAt: string }>(
+        'SELECT node, started_at AS "startedAt", heartbeat_at AS "heartbeatAt", expires_at AS "expiresAt" FROM node_leases ORDER BY node',
+      )
+    ).rows;
+  }
+
   async alive(db: Queryable, now: Date): Promise<string[]> {
     return (await db.query<{ node: string }>('SELECT node FROM node_leases WHERE expires_at > $1 ORDER BY node', [now.toISOString()])).rows.map((r) => r.node);
   }
