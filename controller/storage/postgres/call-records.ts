@@ -211,10 +211,14 @@ export class PostgresCallRecords implements CallRecords {
 
   private enqueue(lane: string, run: () => Promise<void>): void {
     this.queued++;
-    const tail = (this.lanes.get(lane) ?? Promise.resolve()).then(run).finally(() => {
-      this.queued--;
-      if (this.lanes.get(lane) === tail) this.lanes.delete(lane);
-    });
+    const tail = (this.lanes.get(lane) ?? Promise.resolve())
+      .then(run)
+      // a write's own failures are handled in it; anything else must not stop the lane's next writes
+      .catch((err: unknown) => this.o.onDropped?.(lane, err as Error))
+      .finally(() => {
+        this.queued--;
+        if (this.lanes.get(lane) === tail) this.lanes.delete(lane);
+      });
     this.lanes.set(lane, tail);
   }
 
