@@ -49,6 +49,7 @@ import { PgCallbacksRepo } from './storage/postgres/callbacks-repo';
 import { PgCallbackAttemptsRepo } from './storage/postgres/callback-attempts-repo';
 import { migratePostgres, openPostgres, type Pg } from './storage/postgres/connection';
 import { SharedLedger } from './callbacks/shared-ledger';
+import { SharedOperators } from './operators/shared-operators';
 import { ConsoleSessionsRepo } from './storage/console-sessions-repo';
 import { ConsoleUsersRepo } from './storage/console-users-repo';
 import { instrumentDatabase, readMigrations } from './storage/database';
@@ -69,6 +70,9 @@ import { ARI_MAX_SOCKETS } from './telephony/ari-rest';
 // What ari-client still requests over HTTP (its API description at connect) goes through
 // Node's global agent: bounded like our own REST pool (telephony/ari-rest.ts), so that both
 // together stay within Asterisk's HTTP sessions (http.conf sessionlimit).
+
+/** the cluster mode: how often a node pulls the shared roster (an operator added on one node rings on all within it) */
+const ROSTER_PULL_MS = 3000;
 
 async function main(): Promise<void> {
   privateUmask();
@@ -177,6 +181,18 @@ async function main(): Promise<void> {
     boundary,
   );
   const operatorsRepo = new OperatorsRepo(db);
+  // the cluster mode: the roster is the shared table; this node's copy (its Asterisk's
+  // endpoints, presence) is pulled in step, at start and every few seconds
+  const roster = shared ? new SharedOperators(shared.pool, operatorsRepo) : undefined;
+  if (roster && shared && config.cluster!.nodes[0]!.id === shared.node && (await roster.seed())) log.info({ node: shared.node }, 'shared roster seeded from this node');
+  const pullRoster = async (): Promise<void> => {
+    if (!roster || !(await roster.pull())) return;
+    log.info({ operators: operatorsRepo.list().length }, "operators changed in the shared roster: this node's Asterisk follows");
+    await provisioner.apply().catch((err: Error) => log.warn({ err: err.message }, 'Asterisk not reloaded: its files are written and apply at its next start'));
+  };
+  await pullRoster();
+  const rosterTimer = roster ? setInterval(() => boundary.run('operators_pull', {}, pullRoster), ROSTER_PULL_MS) : undefined;
+  rosterTimer?.unref();
   const presence = new Presence(operatorsRepo, gateway);
   const callbacks = new CallbacksRepo(db);
   const outcomes = new OutcomesRepo(db);
@@ -218,7 +234,9 @@ async function main(): Promise<void> {
   // an operator's station paused or resumed from the phone (*41/*42) or the console; resuming
   // may let a waiting callback go at once
   const setStationPaused = async (operator: string, paused: boolean): Promise<boolean> => {
-    const ok = await writes.apply('operator_pause', () => operatorsRepo.setPaused(operator, paused), { deadlineMs: 10_000 }).catch(() => false);
+    const ok = roster
+      ? await roster.setPaused(operator, paused).catch((err: Error) => (log.warn({ operator, err: err.message }, 'pause not written to the shared roster'), false))
+      : await writes.apply('operator_pause', () => operatorsRepo.setPaused(operator, paused), { deadlineMs: 10_000 }).catch(() => false);
     if (ok && !paused) dispatcher?.kick('operator_resumed');
     return ok;
   };
@@ -358,7 +376,8 @@ async function main(): Promise<void> {
         uptimeSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
       };
     },
-    api: (req, path) => handleApi(req, path, { token: secrets.api.token, dispatcher: dispatcher!, jobs, operators, writes, reloader, closures }),
+    api: (req, path) =>
+      handleApi(req, path, { token: secrets.api.token, dispatcher: dispatcher!, jobs, operators, writes, reloader, closures, ...(roster ? { pause: setStationPaused } : {}) }),
     console: (req, res, url) => consoleRouter.handle(req, res, url),
   });
   // Asterisk's logs: rotated over AMI past the same cap as ours, the oldest deleted
@@ -393,6 +412,7 @@ async function main(): Promise<void> {
     loop.stop();
     storage.stop();
     clearInterval(asteriskLogs);
+    clearInterval(rosterTimer);
     gateway.stop();
     server.close();
     // writes still waiting (a busy database) get a moment; the rest of the state is in

@@ -20,6 +20,8 @@ export interface ApiDeps {
   writes: WriteQueue;
   reloader?: ConfigReloader;
   closures?: ClosuresService;
+  /** the cluster mode: a pause goes to the shared roster (false: no such operator) */
+  pause?: (id: string, paused: boolean) => Promise<boolean>;
 }
 
 export interface ApiReply {
@@ -156,7 +158,9 @@ async function reloadConfig(reloader: ConfigReloader): Promise<ApiReply> {
  * does not wait for the safety timer.
  */
 async function pauseOperator(d: ApiDeps, id: string, paused: boolean): Promise<ApiReply> {
-  await d.writes.apply('operator_pause', () => d.operators.setPaused(id, paused), { deadlineMs: 10_000, failFast: true });
+  if (d.pause) {
+    if (!(await d.pause(id, paused))) throw new ValidationError(`no operator "${id}"`);
+  } else await d.writes.apply('operator_pause', () => d.operators.setPaused(id, paused), { deadlineMs: 10_000, failFast: true });
   if (!paused) d.dispatcher.kick('operator_resumed');
   return { status: 200, body: { id, paused } };
 }

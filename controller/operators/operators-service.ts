@@ -21,6 +21,32 @@ export interface NewOperator {
   password?: string | undefined;
 }
 
+/**
+ * A new operator checked against the configuration: its row (the password's digest HA1, never
+ * the password) and the SIP password, generated when not given. Stored by OperatorsService on
+ * one box, in the shared roster by ivrctl in a cluster.
+ */
+export function newOperatorRow(config: Config, req: NewOperator): { row: { id: string; dp: string; role: OperatorRole; unit: string | null; ha1: string }; password: string } {
+  const idCheck = operatorIdSchema.safeParse(req.id);
+  if (!idCheck.success) throw new ValidationError(`operator id "${req.id}": ${idCheck.error.issues[0]!.message}`);
+  // one PJSIP namespace: an operator named like a trunk would replace the carrier's endpoint
+  const trunk = trunkNamed(config.trunks, req.id);
+  if (trunk) throw new ValidationError(`operator id "${req.id}" is taken by the trunk "${trunk.id}"`);
+  const dp = config.directorates.find((d) => d.id === req.dp);
+  if (!dp) throw new ValidationError(`unknown directorate "${req.dp}" (known: ${config.directorates.map((d) => d.id).join(', ')})`);
+  if (req.role === 'unit') {
+    if (!req.unit) throw new ValidationError('--unit is required with --role unit');
+    if (!dp.units.some((u) => u.id === req.unit)) throw new ValidationError(`unknown unit "${req.unit}" of ${dp.id} (known: ${dp.units.map((u) => u.id).join(', ') || 'none'})`);
+  } else if (req.unit) {
+    throw new ValidationError('--unit is only valid with --role unit');
+  }
+  if (req.role === 'switchboard' && dp.case !== 'switchboard') throw new ValidationError(`${dp.id} has no switchboard (case "${dp.case}"): use --role staff`);
+  const password = req.password ?? newSecret(12);
+  if (password.length < MIN_OPERATOR_PASSWORD || /[\s"';]/.test(password))
+    throw new ValidationError(`password: at least ${MIN_OPERATOR_PASSWORD} characters, no spaces, quotes or ";"`);
+  return { row: { id: req.id, dp: dp.id, role: req.role, unit: req.unit ?? null, ha1: digestHa1(req.id, password) }, password };
+}
+
 export class OperatorsService {
   constructor(
     private readonly config: Config,
@@ -35,25 +61,8 @@ export class OperatorsService {
 
   /** Checks and stores a new operator; returns the SIP password (generated when not given). */
   create(req: NewOperator): { operator: OperatorRow; password: string } {
-    const idCheck = operatorIdSchema.safeParse(req.id);
-    if (!idCheck.success) throw new ValidationError(`operator id "${req.id}": ${idCheck.error.issues[0]!.message}`);
-    // one PJSIP namespace: an operator named like a trunk would replace the carrier's endpoint
-    const trunk = trunkNamed(this.config.trunks, req.id);
-    if (trunk) throw new ValidationError(`operator id "${req.id}" is taken by the trunk "${trunk.id}"`);
-    const dp = this.config.directorates.find((d) => d.id === req.dp);
-    if (!dp) throw new ValidationError(`unknown directorate "${req.dp}" (known: ${this.config.directorates.map((d) => d.id).join(', ')})`);
-    if (req.role === 'unit') {
-      if (!req.unit) throw new ValidationError('--unit is required with --role unit');
-      if (!dp.units.some((u) => u.id === req.unit)) throw new ValidationError(`unknown unit "${req.unit}" of ${dp.id} (known: ${dp.units.map((u) => u.id).join(', ') || 'none'})`);
-    } else if (req.unit) {
-      throw new ValidationError('--unit is only valid with --role unit');
-    }
-    if (req.role === 'switchboard' && dp.case !== 'switchboard') throw new ValidationError(`${dp.id} has no switchboard (case "${dp.case}"): use --role staff`);
-    const password = req.password ?? newSecret(12);
-    if (password.length < MIN_OPERATOR_PASSWORD || /[\s"';]/.test(password))
-      throw new ValidationError(`password: at least ${MIN_OPERATOR_PASSWORD} characters, no spaces, quotes or ";"`);
-    const ok = this.repo.insert({ id: req.id, dp: dp.id, role: req.role, unit: req.unit ?? null, ha1: digestHa1(req.id, password) });
-    if (!ok) throw new ValidationError(`operator "${req.id}" already exists`);
+    const { row, password } = newOperatorRow(this.config, req);
+    if (!this.repo.insert(row)) throw new ValidationError(`operator "${req.id}" already exists`);
     return { operator: this.repo.get(req.id)!, password };
   }
 

@@ -44,11 +44,13 @@ export const must = async (what: string, r: Promise<RunResult>): Promise<void> =
   if (res.code !== 0) throw new Error(`${what} (exit ${res.code}): ${res.stdout.slice(-1500)}${res.stderr.slice(-1500)}`);
 };
 
-/** `ivrctl cluster status --json` as a sysadmin runs it anywhere the shared database is reachable (here: the edge) */
+/** ivrctl as a sysadmin runs it anywhere the shared database is reachable (here: the edge) */
+export const ivrctlAtEdge = (...args: string[]): Promise<RunResult> =>
+  run('node', [path.join(ROOT, 'dist', 'controller', 'cli', 'ivrctl.js'), ...args], { env: { ...process.env, IVR_DB: sharedUrl, IVR_CONFIG: FIXTURE, IVR_STATE_DIR: EDGE_DIR } });
+
+/** `ivrctl cluster status --json` */
 export async function clusterStatus(): Promise<{ nodes: Array<{ id: string; alive: boolean }>; directorates: Array<{ id: string; servedBy: string | null }> }> {
-  const r = await run('node', [path.join(ROOT, 'dist', 'controller', 'cli', 'ivrctl.js'), 'cluster', 'status', '--json'], {
-    env: { ...process.env, IVR_DB: sharedUrl, IVR_CONFIG: FIXTURE, IVR_STATE_DIR: EDGE_DIR },
-  });
+  const r = await ivrctlAtEdge('cluster', 'status', '--json');
   if (r.code !== 0) throw new Error(`ivrctl cluster status (exit ${r.code}): ${r.stderr}`);
   return JSON.parse(r.stdout) as Awaited<ReturnType<typeof clusterStatus>>;
 }
@@ -102,10 +104,8 @@ export async function upCluster(): Promise<void> {
   );
   await must(
     'the edge configuration',
-    // the operators' credentials from node a's own file (the operators are not shared yet)
-    run('node', [path.join(ROOT, 'dist', 'controller', 'cli', 'ivrctl.js'), 'cluster', 'edge-config', '--dir', EDGE_DIR], {
-      env: nodeEnv('a', { IVR_DB: path.join(nodeState('a'), 'ivr.db') }),
-    }),
+    // the operators' credentials from the cluster's roster (seeded by node a, the first node, at its start)
+    ivrctlAtEdge('cluster', 'edge-config', '--dir', EDGE_DIR),
   );
   await must('Kamailio', inNs(EDGE_NS, 'bash', [path.join(ROOT, 'docker', 'kamailio.sh'), 'start', EDGE_DIR]));
   await run('podman', [...PODMAN, 'rm', '-f', AGENTS_CONTAINER]);

@@ -20,6 +20,7 @@ import {
   answeredByOn,
   answeredOn,
   clusterStatus,
+  ivrctlAtEdge,
   sharedRows,
   asteriskOn,
   CARRIER,
@@ -57,6 +58,18 @@ t.test("each directorate's calls reach its primary node; only the carriers are o
   t.not(stranger.code, 0, 'an INVITE from an address that is no carrier: not answered');
   t.match(stranger.logs, /SIP\/2\.0 403/, 'refused at the edge (403)');
   t.same(await sharedRows("SELECT id FROM calls WHERE caller = '0612500003'"), [], 'and no node saw it');
+});
+
+t.test("an operator added to the cluster's roster (ivrctl, on the shared database) is on every node's Asterisk within seconds; removed, from every node", async (t) => {
+  const endpointOn = async (n: 'a' | 'b', id: string): Promise<boolean> => new RegExp(`Endpoint:\\s+${id}\\b`).test((await asteriskOn(n, `pjsip show endpoint ${id}`)).stdout);
+  const add = await ivrctlAtEdge('operators', 'add', 'cl9', '--dp', 'c-two', '--role', 'staff', '--json');
+  t.equal(add.code, 0, add.stderr);
+  const t0 = Date.now();
+  await eventually('cl9 on both nodes', async () => ((await endpointOn('a', 'cl9')) && (await endpointOn('b', 'cl9'))) || undefined, 15_000);
+  t.pass(`both nodes' Asterisk have the endpoint ${Date.now() - t0} ms after ivrctl (each node pulls the roster every 3 s)`);
+  t.equal((await ivrctlAtEdge('operators', 'remove', 'cl9')).code, 0);
+  await eventually('cl9 gone from both nodes', async () => (!(await endpointOn('a', 'cl9')) && !(await endpointOn('b', 'cl9'))) || undefined, 15_000);
+  t.pass('removed from both');
 });
 
 let phone: Phone | undefined;

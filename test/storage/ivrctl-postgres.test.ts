@@ -5,6 +5,7 @@
 // is one line too. `profile`, `callbacks list|show` and `report` read the shared records, as
 // the nodes wrote them.
 import t from 'tap';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -147,13 +148,35 @@ t.test("cluster status: the nodes' leases and who serves each directorate now, f
   );
 });
 
+t.test("operators on PostgreSQL: the cluster's roster, added (checked against the configuration), listed and removed", async (t) => {
+  t.equal((await ivrctl(server.url, 'db', 'migrate')).code, 0);
+  const add = await ivrctl(server.url, 'operators', 'add', 'st7', '--dp', 'demo-st', '--role', 'staff', '--json');
+  t.equal(add.code, 0, add.stderr);
+  const made = JSON.parse(add.stdout) as { id: string; dp: string; password: string };
+  t.match(made, { id: 'st7', dp: 'demo-st', role: 'staff', paused: false }, 'added');
+  t.ok(made.password.length >= 12, 'with a generated password, shown once');
+  t.notOk(add.stdout.includes('ha1'), 'never its digest');
+  const dup = await ivrctl(server.url, 'operators', 'add', 'st7', '--dp', 'demo-st', '--role', 'staff');
+  t.same([dup.code, dup.stderr], [2, 'ivrctl: operator "st7" already exists\n'], 'an id taken: one line, exit 2');
+  const bad = await ivrctl(server.url, 'operators', 'add', 'sw7', '--dp', 'demo-st', '--role', 'switchboard');
+  t.match([bad.code, bad.stderr], [2, /demo-st has no switchboard/], 'checked against the configuration as on one box');
+  t.match(JSON.parse((await ivrctl(server.url, 'operators', 'list', '--json')).stdout), [{ id: 'st7' }], 'listed');
+  const pool = openPostgres(server.url, { max: 1 });
+  t.teardown(() => pool.end());
+  const [row] = (await pool.query<{ ha1: string }>("SELECT ha1 FROM operators WHERE id = 'st7'")).rows;
+  t.equal(row?.ha1, createHash('md5').update(`st7:ivr:${made.password}`).digest('hex'), 'the roster holds the digest of the password shown');
+  t.equal((await ivrctl(server.url, 'operators', 'remove', 'st7')).code, 0, 'removed');
+  t.same([(await ivrctl(server.url, 'operators', 'remove', 'st7')).code], [2], 'a second remove: exit 2');
+  t.same(JSON.parse((await ivrctl(server.url, 'operators', 'list', '--json')).stdout), [], 'the roster is empty again');
+});
+
 t.test('a command that needs the SQLite file: one line, exit 2, no SQLite file made', async (t) => {
-  const r = await ivrctl(server.url, 'operators', 'list');
+  const r = await ivrctl(server.url, 'users', 'list');
   t.equal(r.code, 2);
   t.equal(r.stdout, '');
   t.match(
     r.stderr,
-    /^ivrctl: IVR_DB is a PostgreSQL database \(postgres:\/\/ivr:\*\*\*@[^)]+\): of ivrctl, only db migrate, cluster status, profile, audit, callbacks list\|show, followups and report run on it so far .*\n$/,
+    /^ivrctl: IVR_DB is a PostgreSQL database \(postgres:\/\/ivr:\*\*\*@[^)]+\): of ivrctl, only db migrate, cluster, operators list\|add\|remove, profile, audit, callbacks list\|show, followups and report run on it so far .*\n$/,
   );
   t.notOk(existsSync(path.join(state, 'ivr.db')), 'no ivr.db in the state dir');
 });

@@ -14,6 +14,7 @@ import { primaryOf } from '../../config/schema';
 import { PgCallbackAttemptsRepo } from '../../storage/postgres/callback-attempts-repo';
 import { PgCallbacksRepo } from '../../storage/postgres/callbacks-repo';
 import { PgNodeLeasesRepo } from '../../storage/postgres/node-leases-repo';
+import { PgOperatorsRepo } from '../../storage/postgres/operators-repo';
 import { UsageError } from '../../errors';
 import type { Cli } from '../context';
 
@@ -29,7 +30,13 @@ export function registerCluster(program: Command, cli: Cli): void {
     .action(async (opts: { dir: string }) => {
       const config = loadConfig(cli.env.configFile);
       if (!config.cluster) throw new ValidationError(`${cli.env.configFile} has no cluster section`);
-      const operators = await cli.withDb((db) => new OperatorsRepo(db).list().map((o) => ({ id: o.id, ha1: o.ha1 })));
+      // the roster: the shared database's in the cluster mode, else this node's file
+      const operators = (
+        await cli.readRecords(
+          (db) => new OperatorsRepo(db).list(),
+          (pool) => new PgOperatorsRepo().list(pool),
+        )
+      ).map((o) => ({ id: o.id, ha1: o.ha1 }));
       const dir = path.resolve(opts.dir);
       mkdirSync(dir, { recursive: true });
       const files = renderEdge(config, dir, operators);

@@ -1,10 +1,14 @@
-// ivrctl operators list|add|remove|pause|resume
+// ivrctl operators list|add|remove|pause|resume. In the cluster mode (IVR_DB the shared
+// PostgreSQL) list, add and remove use the shared roster, which every node pulls; pause and
+// resume go through a running controller, which writes them there.
 import { Option, type Command } from 'commander';
 import { OPERATOR_ROLES, type OperatorRole } from '../../config/schema';
 import { OperatorsRepo, type OperatorRow } from '../../storage/operators-repo';
 import type { Cli } from '../context';
 import { callController } from '../controller-client';
-import { AmiError, ControllerDownError } from '../../errors';
+import { AmiError, ControllerDownError, ValidationError } from '../../errors';
+import { newOperatorRow } from '../../operators/operators-service';
+import { PgOperatorsRepo } from '../../storage/postgres/operators-repo';
 
 const publicOperator = (o: OperatorRow) => ({ id: o.id, dp: o.dp, role: o.role, unit: o.unit, paused: o.paused, pausedAt: o.pausedAt, createdAt: o.createdAt });
 
@@ -25,16 +29,21 @@ export function registerOperators(program: Command, cli: Cli): void {
     .description('list operators')
     .option('--json', 'print one JSON array')
     .addHelpText('after', '\nExample:\n  ivrctl operators list')
-    .action((opts: { json?: boolean }) =>
-      cli.withDb((db) => {
-        const rows = new OperatorsRepo(db).list().map(publicOperator);
-        if (opts.json) cli.print.json(rows);
-        else cli.print.line(cli.print.table(rows, ['id', 'dp', 'role', 'unit', 'paused', 'pausedAt', 'createdAt']));
-      }),
-    );
+    .action(async (opts: { json?: boolean }) => {
+      const rows = (
+        await cli.readRecords(
+          (db) => new OperatorsRepo(db).list(),
+          (pool) => new PgOperatorsRepo().list(pool),
+        )
+      ).map(publicOperator);
+      if (opts.json) cli.print.json(rows);
+      else cli.print.line(cli.print.table(rows, ['id', 'dp', 'role', 'unit', 'paused', 'pausedAt', 'createdAt']));
+    });
   operators
     .command('add <id>')
-    .description('create an operator; takes effect in Asterisk at once (prints the SIP password when generated)')
+    .description(
+      "create an operator; takes effect in Asterisk at once (with IVR_DB the shared database: in the cluster's roster, on every node within seconds); prints the SIP password when generated",
+    )
     .requiredOption('--dp <dp>', 'directorate id')
     .addOption(new Option('--role <role>', 'what the operator does').choices(OPERATOR_ROLES as string[]).makeOptionMandatory())
     .option('--unit <unit>', 'internal unit id (with --role unit)')
@@ -42,9 +51,24 @@ export function registerOperators(program: Command, cli: Cli): void {
     .option('--json', 'print the created operator (and password) as JSON')
     .addHelpText('after', '\nExamples:\n  ivrctl operators add sw2 --dp demo-sw --role switchboard\n  ivrctl operators add unit2 --dp demo-st --role unit --unit ufficio-rimborsi')
     .action(async (id: string, opts: { dp: string; role: OperatorRole; unit?: string; password?: string; json?: boolean }) => {
+      const req = { id, dp: opts.dp, role: opts.role, unit: opts.unit, password: opts.password };
+      // the cluster mode: into the shared roster; every node's Asterisk follows within seconds
+      if (cli.env.dbUrl) {
+        const { row, password } = newOperatorRow(cli.config, req);
+        const operator = await cli.withShared(async (pool) => {
+          const repo = new PgOperatorsRepo();
+          if (!(await repo.insert(pool, row, new Date()))) throw new ValidationError(`operator "${id}" already exists`);
+          return (await repo.get(pool, id))!;
+        });
+        const shown = opts.password ? undefined : password;
+        if (opts.json) return cli.print.json({ ...publicOperator(operator), ...(shown ? { password: shown } : {}) });
+        return cli.print.line(
+          `operator ${id} added to the cluster's roster${shown ? `; SIP password: ${shown}` : ''} (rewrite the edge's configuration: ivrctl cluster edge-config)`,
+        );
+      }
       const p = cli.prepared();
       try {
-        const { operator, password } = p.operators.create({ id, dp: opts.dp, role: opts.role, unit: opts.unit, password: opts.password });
+        const { operator, password } = p.operators.create(req);
         const shown = opts.password ? undefined : password;
         await reloadOrExplain(() => p.operators.applyToAsterisk());
         if (opts.json) cli.print.json({ ...publicOperator(operator), ...(shown ? { password: shown } : {}) });
@@ -58,6 +82,10 @@ export function registerOperators(program: Command, cli: Cli): void {
     .description('delete an operator; their phone can no longer register')
     .addHelpText('after', '\nExample:\n  ivrctl operators remove sw2')
     .action(async (id: string) => {
+      if (cli.env.dbUrl) {
+        if (!(await cli.withShared((pool) => new PgOperatorsRepo().remove(pool, id)))) throw new ValidationError(`no operator "${id}"`);
+        return cli.print.line(`operator ${id} removed from the cluster's roster (rewrite the edge's configuration: ivrctl cluster edge-config)`);
+      }
       const p = cli.prepared();
       try {
         p.operators.remove(id);
