@@ -13,7 +13,7 @@ export interface Environment {
   /**
    * IVR_DB as a postgres:// URL: the cluster mode's shared database. The controller keeps its
    * calls and callbacks there, and what is not shared yet (its operators' phones, closures,
-   * console, jobs) in dbFile, its state dir's ivr.db; of ivrctl, `db migrate`, `cluster`, `operators list|add|remove`, `profile`, `audit`, `callbacks list|show`, `followups` and `report` use it so far.
+   * console, jobs) in dbFile, its state dir's ivr.db; of ivrctl, `db migrate`, `cluster`, `operators list|add|remove`, `dp list`, `prompts`, `profile`, `audit`, `callbacks list|show`, `followups` and `report` use it so far.
    */
   dbUrl?: string;
   /** generated secrets, Asterisk includes, logs, pid files; mounted into the container */
@@ -84,7 +84,7 @@ export const redactedUrl = (url: string): string => url.replace(/^(postgres(?:ql
 export function sqliteFile(env: Environment): string {
   if (env.dbUrl)
     throw new ValidationError(
-      `IVR_DB is a PostgreSQL database (${redactedUrl(env.dbUrl)}): of ivrctl, only db migrate, cluster, operators list|add|remove, profile, audit, callbacks list|show, followups and report run on it so far (the cluster mode is being built, docs/SCALING.md); this needs the SQLite file`,
+      `IVR_DB is a PostgreSQL database (${redactedUrl(env.dbUrl)}): of ivrctl, only db migrate, cluster, operators list|add|remove, dp list, prompts, profile, audit, callbacks list|show, followups and report run on it so far (the cluster mode is being built, docs/SCALING.md); this needs the SQLite file`,
     );
   return env.dbFile;
 }

@@ -50,6 +50,7 @@ import { PgCallbackAttemptsRepo } from './storage/postgres/callback-attempts-rep
 import { migratePostgres, openPostgres, type Pg } from './storage/postgres/connection';
 import { SharedLedger } from './callbacks/shared-ledger';
 import { SharedOperators } from './operators/shared-operators';
+import { SharedClosures } from './schedule/shared-closures';
 import { ConsoleSessionsRepo } from './storage/console-sessions-repo';
 import { ConsoleUsersRepo } from './storage/console-users-repo';
 import { instrumentDatabase, readMigrations } from './storage/database';
@@ -71,8 +72,8 @@ import { ARI_MAX_SOCKETS } from './telephony/ari-rest';
 // Node's global agent: bounded like our own REST pool (telephony/ari-rest.ts), so that both
 // together stay within Asterisk's HTTP sessions (http.conf sessionlimit).
 
-/** the cluster mode: how often a node pulls the shared roster (an operator added on one node rings on all within it) */
-const ROSTER_PULL_MS = 3000;
+/** the cluster mode: how often a node pulls the shared roster and closures (an operator added, a directorate closed, on one node is on all within it) */
+const SHARED_PULL_MS = 3000;
 
 async function main(): Promise<void> {
   privateUmask();
@@ -191,8 +192,6 @@ async function main(): Promise<void> {
     await provisioner.apply().catch((err: Error) => log.warn({ err: err.message }, 'Asterisk not reloaded: its files are written and apply at its next start'));
   };
   await pullRoster();
-  const rosterTimer = roster ? setInterval(() => boundary.run('operators_pull', {}, pullRoster), ROSTER_PULL_MS) : undefined;
-  rosterTimer?.unref();
   const presence = new Presence(operatorsRepo, gateway);
   const callbacks = new CallbacksRepo(db);
   const outcomes = new OutcomesRepo(db);
@@ -208,8 +207,13 @@ async function main(): Promise<void> {
     durations.clear();
     return r;
   };
+  const closuresRepo = new ClosuresRepo(db);
+  // the cluster mode: the closures are the shared table; this node's copy pulled at start and with the roster
+  const sharedClosures = shared ? new SharedClosures(shared.pool, closuresRepo) : undefined;
+  if (sharedClosures) await sharedClosures.pull();
   const closures = new ClosuresService({
-    repo: new ClosuresRepo(db),
+    repo: closuresRepo,
+    ...(sharedClosures ? { shared: sharedClosures } : {}),
     writes,
     config,
     synthesize,
@@ -219,6 +223,18 @@ async function main(): Promise<void> {
     now,
   });
   closures.load();
+  // the cluster mode: the other nodes' closures and roster changes, pulled every few seconds
+  const sharedTimer = shared
+    ? setInterval(
+        () =>
+          boundary.run('shared_pull', {}, async () => {
+            await closures.sync();
+            await pullRoster();
+          }),
+        SHARED_PULL_MS,
+      )
+    : undefined;
+  sharedTimer?.unref();
   const records: CallRecords = shared
     ? new PostgresCallRecords(shared.pool, shared.store, shared.node, {
         onDropped: (what, err) => {
@@ -412,7 +428,7 @@ async function main(): Promise<void> {
     loop.stop();
     storage.stop();
     clearInterval(asteriskLogs);
-    clearInterval(rosterTimer);
+    clearInterval(sharedTimer);
     gateway.stop();
     server.close();
     // writes still waiting (a busy database) get a moment; the rest of the state is in

@@ -9,6 +9,7 @@ import type { WriteQueue } from '../storage/write-queue';
 import { closureAt, MAX_CLOSURE_DAYS, type Closure, type ClosureView } from './closures';
 import type { ClosedInterval } from './service-hours';
 import { ClosureRequestError } from '../errors';
+import type { SharedClosures } from './shared-closures';
 
 export interface ClosureRequest {
   dp: string;
@@ -49,6 +50,8 @@ export interface ClosuresDeps {
   onReopened(dp: string): void;
   log: Pick<Logger, 'info' | 'warn'>;
   now(): Date;
+  /** the cluster mode: the closures are the shared database's, this node's copy pulled in step */
+  shared?: SharedClosures;
 }
 
 export class ClosuresService implements ClosureView {
@@ -92,21 +95,20 @@ export class ClosuresService implements ClosureView {
       if (!r.success) throw new ClosureRequestError(`${field}: ${r.error.issues[0]!.message}`);
     }
     if (req.messageEn !== undefined && !dp.languages.includes('en')) throw new ClosureRequestError(`message-en: ${dp.id} does not offer English`);
-    const id = await this.d.writes.apply(
-      'closure',
-      () =>
-        this.d.repo.close({
-          dp: dp.id,
-          from: now,
-          until: req.until,
-          messageIt: req.messageIt ?? null,
-          messageEn: req.messageEn ?? null,
-          offerCallback: req.offerCallback ?? dp.callback.offerWhenClosed,
-          by: req.by,
-          at: now,
-        }),
-      { deadlineMs: 10_000, failFast: true },
-    );
+    const write = {
+      dp: dp.id,
+      from: now,
+      until: req.until,
+      messageIt: req.messageIt ?? null,
+      messageEn: req.messageEn ?? null,
+      offerCallback: req.offerCallback ?? dp.callback.offerWhenClosed,
+      by: req.by,
+      at: now,
+    };
+    const shared = this.d.shared;
+    const id = shared
+      ? await shared.close(write).then(async (x) => (await shared.pull(), x))
+      : await this.d.writes.apply('closure', () => this.d.repo.close(write), { deadlineMs: 10_000, failFast: true });
     this.load();
     this.d.log.info({ dp: dp.id, closure: id, until: req.until.toISOString(), by: req.by }, 'directorate closed');
     const closure = this.d.repo.get(id)!;
@@ -123,13 +125,35 @@ export class ClosuresService implements ClosureView {
   /** Ends the live closure of `dp` now; false when it was not closed. */
   async reopen(dp: string, by: string): Promise<boolean> {
     if (!this.d.config.directorates.some((x) => x.id === dp)) throw new ClosureRequestError(`unknown directorate "${dp}"`);
-    const n = await this.d.writes.apply('closure_reopen', () => this.d.repo.reopen(dp, by, this.d.now()), { deadlineMs: 10_000, failFast: true });
+    const shared = this.d.shared;
+    const n = shared
+      ? await shared.reopen(dp, by, this.d.now()).then(async (x) => (await shared.pull(), x))
+      : await this.d.writes.apply('closure_reopen', () => this.d.repo.reopen(dp, by, this.d.now()), { deadlineMs: 10_000, failFast: true });
     this.load();
     if (n > 0) {
       this.d.log.info({ dp, by }, 'directorate reopened');
       this.d.onReopened(dp);
     }
     return n > 0;
+  }
+
+  /**
+   * The cluster mode: another node's closures and reopenings, pulled into this node's copy;
+   * the message of a closure new here is built for this node's Asterisk, and a directorate
+   * reopened elsewhere may call back at once.
+   */
+  async sync(): Promise<void> {
+    const shared = this.d.shared;
+    if (!shared || !(await shared.pull())) return;
+    const closedBefore = new Set(this.closures.map((c) => c.dp));
+    this.load();
+    const closedNow = new Set(this.closures.map((c) => c.dp));
+    this.d.log.info({ closed: [...closedNow] }, 'closures changed on another node');
+    for (const dp of closedBefore) if (!closedNow.has(dp)) this.d.onReopened(dp);
+    if (this.closures.some((c) => !this.spoken.has(c.id))) {
+      await this.d.synthesize().catch((err: Error) => this.d.log.warn({ err: err.message }, 'closure message not built: callers hear the generic closure notice'));
+      this.load();
+    }
   }
 
   /** Each directorate's state now, for ivrctl dp list and the console. */

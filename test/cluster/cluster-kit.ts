@@ -48,6 +48,10 @@ export const must = async (what: string, r: Promise<RunResult>): Promise<void> =
 export const ivrctlAtEdge = (...args: string[]): Promise<RunResult> =>
   run('node', [path.join(ROOT, 'dist', 'controller', 'cli', 'ivrctl.js'), ...args], { env: { ...process.env, IVR_DB: sharedUrl, IVR_CONFIG: FIXTURE, IVR_STATE_DIR: EDGE_DIR } });
 
+/** ivrctl on a node, as its sysadmin runs it there (its controller's API on the node's loopback) */
+export const ivrctlOn = (n: Node, ...args: string[]): Promise<RunResult> =>
+  inNs(`ivr-cl-${n}`, 'node', [path.join(ROOT, 'dist', 'controller', 'cli', 'ivrctl.js'), ...args], nodeEnv(n), 360_000);
+
 /** `ivrctl cluster status --json` */
 export async function clusterStatus(): Promise<{ nodes: Array<{ id: string; alive: boolean }>; directorates: Array<{ id: string; servedBy: string | null }> }> {
   const r = await ivrctlAtEdge('cluster', 'status', '--json');

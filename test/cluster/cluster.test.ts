@@ -21,6 +21,7 @@ import {
   answeredOn,
   clusterStatus,
   ivrctlAtEdge,
+  ivrctlOn,
   sharedRows,
   asteriskOn,
   CARRIER,
@@ -70,6 +71,58 @@ t.test("an operator added to the cluster's roster (ivrctl, on the shared databas
   t.equal((await ivrctlAtEdge('operators', 'remove', 'cl9')).code, 0);
   await eventually('cl9 gone from both nodes', async () => (!(await endpointOn('a', 'cl9')) && !(await endpointOn('b', 'cl9'))) || undefined, 15_000);
   t.pass('removed from both');
+});
+
+t.test("a directorate closed through node a's controller is closed on node b, whose callers hear it; reopened through b, it is open", async (t) => {
+  const until = new Date(Date.now() + 3_600_000).toISOString();
+  const close = await ivrctlOn('a', 'dp', 'close', 'c-two', '--until', until, '--message', 'Uffici chiusi per sciopero.', '--json');
+  t.equal(close.code, 0, close.stderr);
+  t.match(JSON.parse(close.stdout), { closure: { dp: 'c-two' }, message: { built: true } }, 'closed on a, its message built there');
+  t.match(
+    JSON.parse((await ivrctlAtEdge('dp', 'list', '--json')).stdout),
+    [
+      { dp: 'c-one', state: 'open' },
+      { dp: 'c-two', state: 'closed' },
+    ],
+    'the shared table says so',
+  );
+  // c-two's calls are node b's: once b pulled the closure (every 3 s), its callers hear it
+  let seq = 0;
+  const heard = await eventually(
+    'a c-two caller on node b hears the closure',
+    async () => {
+      const ani = `06125002${String(++seq).padStart(2, '0')}`;
+      // on the line past the welcome: the closure's notice comes after it
+      const r = await callIvr({ number: NUMBER.b, ani, rtpPort: (rtp += 2), ip: CARRIER, remote: EDGE, steps: [{ pause: 3000 }, { hangup: true }], timeoutMs: 20_000 });
+      if (r.code !== 0 || (await answeredOn(ani))?.node !== 'b') return undefined;
+      const events = await sharedRows<{ type: string }>('SELECT e.type FROM call_events e JOIN calls c ON c.id = e.call_id WHERE c.caller = $1 ORDER BY e.id', ani);
+      return events.some((e) => e.type === 'closure') ? ani : undefined;
+    },
+    20_000,
+  );
+  t.ok(heard, `node b's caller heard the closure (${seq} call(s) after it was declared on a)`);
+  const open = await ivrctlOn('b', 'dp', 'open', 'c-two');
+  t.equal(open.code, 0, `reopened through node b: ${open.stdout}${open.stderr}`);
+  const next = await callIvr({
+    number: NUMBER.b,
+    ani: '0612500299',
+    rtpPort: (rtp += 2),
+    ip: CARRIER,
+    remote: EDGE,
+    steps: [{ pause: 3000 }, { hangup: true }],
+    timeoutMs: 20_000,
+  });
+  t.equal(next.code, 0);
+  const events = await sharedRows<{ type: string }>("SELECT e.type FROM call_events e JOIN calls c ON c.id = e.call_id WHERE c.caller = '0612500299'");
+  t.notOk(
+    events.some((e) => e.type === 'closure'),
+    'the next caller gets the menu',
+  );
+  t.ok(
+    events.some((e) => e.type === 'menu' || e.type === 'no_input' || e.type === 'ended'),
+    `its call recorded (${events.map((e) => e.type).join(', ')})`,
+  );
+  t.match(JSON.parse((await ivrctlAtEdge('dp', 'list', '--json')).stdout), [{ state: 'open' }, { state: 'open' }]);
 });
 
 let phone: Phone | undefined;

@@ -176,7 +176,7 @@ t.test('a command that needs the SQLite file: one line, exit 2, no SQLite file m
   t.equal(r.stdout, '');
   t.match(
     r.stderr,
-    /^ivrctl: IVR_DB is a PostgreSQL database \(postgres:\/\/ivr:\*\*\*@[^)]+\): of ivrctl, only db migrate, cluster, operators list\|add\|remove, profile, audit, callbacks list\|show, followups and report run on it so far .*\n$/,
+    /^ivrctl: IVR_DB is a PostgreSQL database \(postgres:\/\/ivr:\*\*\*@[^)]+\): of ivrctl, only db migrate, cluster, operators list\|add\|remove, dp list, prompts, profile, audit, callbacks list\|show, followups and report run on it so far .*\n$/,
   );
   t.notOk(existsSync(path.join(state, 'ivr.db')), 'no ivr.db in the state dir');
 });

@@ -5,7 +5,7 @@ import type { ReloadResult } from '../../config/reloader';
 import type { Closure } from '../../schedule/closures';
 import { toClosure } from '../../schedule/closures-service';
 import { ClosuresRepo } from '../../storage/closures-repo';
-import type { Db } from '../../storage/database';
+import { PgClosuresRepo } from '../../storage/postgres/closures-repo';
 import { callController } from '../controller-client';
 import { promptManifest, type PromptSpec } from '../../prompts/catalog';
 import { promptStatuses } from '../../prompts/built';
@@ -69,26 +69,24 @@ export function registerConfig(program: Command, cli: Cli): void {
     });
 
   // the prompts' manifest, the closures' messages included when there is a database with them
-  // (not before the first start, nor with an older schema: then no closure to speak)
-  const manifest = (): PromptSpec[] => {
-    let closures: Closure[] = [];
-    let db: Db | undefined;
-    try {
-      db = cli.openDb();
-      closures = new ClosuresRepo(db).live(new Date()).map(toClosure);
-    } catch {
-      /* no database yet, or an older schema */
-    } finally {
-      db?.close();
-    }
+  // (not before the first start, nor with an older schema: then no closure to speak); in the
+  // cluster mode the shared database's closures, whichever node declared them
+  const manifest = async (): Promise<PromptSpec[]> => {
+    const at = new Date();
+    const closures: Closure[] = await cli
+      .readRecords(
+        (db) => new ClosuresRepo(db).live(at).map(toClosure),
+        async (pool) => (await new PgClosuresRepo().all(pool)).filter((c) => !c.reopenedAt && Date.parse(c.endsAt) > at.getTime()).map(toClosure),
+      )
+      .catch(() => [] /* no database yet, or an older schema */);
     return promptManifest(cli.config, cli.env.root, closures);
   };
   const prompts = program.command('prompts').description('the prompts: their texts, recordings and whether they are built (make prompts builds them)');
   prompts
     .command('manifest')
     .description("print the prompts to build, one per line: <path>\\t<lang>\\t<text>\\t<recording> (the closures' messages included)")
-    .action(() => {
-      for (const p of manifest()) cli.print.line(`${p.path}\t${p.lang}\t${p.text}\t${p.recording ?? ''}`);
+    .action(async () => {
+      for (const p of await manifest()) cli.print.line(`${p.path}\t${p.lang}\t${p.text}\t${p.recording ?? ''}`);
     });
   prompts
     .command('list')
@@ -98,8 +96,8 @@ export function registerConfig(program: Command, cli: Cli): void {
       'after',
       `\nExamples:\n  ivrctl prompts list\n  ivrctl prompts list --json | jq '.[] | select(.source == "recorded")'\nA recording replaces a prompt through the config: recordings: { dp/demo-st-welcome: benvenuto.wav }.`,
     )
-    .action((opts: { json?: boolean }) => {
-      const rows = promptStatuses(manifest(), cli.env.soundsDir);
+    .action(async (opts: { json?: boolean }) => {
+      const rows = promptStatuses(await manifest(), cli.env.soundsDir);
       if (opts.json) return cli.print.json(rows);
       const shown = rows.map((r) => ({
         path: r.path,
@@ -114,8 +112,8 @@ export function registerConfig(program: Command, cli: Cli): void {
     .command('check')
     .description('exit 1 when a prompt is missing or outdated, or a recording cannot be used (one line each)')
     .option('--json', 'the prompts that are not ok, as a JSON array')
-    .action((opts: { json?: boolean }) => {
-      const bad = promptStatuses(manifest(), cli.env.soundsDir).filter((r) => r.state !== 'ok');
+    .action(async (opts: { json?: boolean }) => {
+      const bad = promptStatuses(await manifest(), cli.env.soundsDir).filter((r) => r.state !== 'ok');
       if (opts.json) cli.print.json(bad);
       else if (bad.length === 0) cli.print.line('every prompt is built from its current text or recording');
       else

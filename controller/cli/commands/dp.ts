@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { parseUntil } from '../../schedule/closures';
 import type { ClosureOutcome } from '../../schedule/closures-service';
 import { ClosuresRepo } from '../../storage/closures-repo';
+import { PgClosuresRepo } from '../../storage/postgres/closures-repo';
 import { type Cli } from '../context';
 import { callController } from '../controller-client';
 import { ClosureTimeError, UsageError } from '../../errors';
@@ -15,26 +16,29 @@ export function registerDp(program: Command, cli: Cli): void {
     .description('each directorate: open, or closed until when, by whom, with which message')
     .option('--json', 'print one JSON array')
     .addHelpText('after', '\nExample:\n  ivrctl dp list\nReads the database: works with the controller down.')
-    .action((opts: { json?: boolean }) =>
-      cli.withDb((db) => {
-        const live = new ClosuresRepo(db).live(new Date());
-        const now = Date.now();
-        const rows = cli.config.directorates.map((d) => {
-          const c = live.filter((x) => x.dp === d.id && Date.parse(x.startsAt) <= now).pop();
-          return {
-            dp: d.id,
-            state: c ? 'closed' : 'open',
-            until: c?.endsAt ?? null,
-            closedBy: c?.createdBy ?? null,
-            message: c?.messageIt ?? null,
-            offerCallback: c?.offerCallback ?? null,
-            closureId: c?.id ?? null,
-          };
-        });
-        if (opts.json) return cli.print.json(rows);
-        cli.print.line(cli.print.table(rows, ['dp', 'state', 'until', 'closedBy', 'offerCallback', 'message']));
-      }),
-    );
+    .action(async (opts: { json?: boolean }) => {
+      // the cluster mode: the shared table, which every node's copy follows
+      const at = new Date();
+      const live = await cli.readRecords(
+        (db) => new ClosuresRepo(db).live(at),
+        async (pool) => (await new PgClosuresRepo().all(pool)).filter((c) => !c.reopenedAt && Date.parse(c.endsAt) > at.getTime()),
+      );
+      const now = at.getTime();
+      const rows = cli.config.directorates.map((d) => {
+        const c = live.filter((x) => x.dp === d.id && Date.parse(x.startsAt) <= now).pop();
+        return {
+          dp: d.id,
+          state: c ? 'closed' : 'open',
+          until: c?.endsAt ?? null,
+          closedBy: c?.createdBy ?? null,
+          message: c?.messageIt ?? null,
+          offerCallback: c?.offerCallback ?? null,
+          closureId: c?.id ?? null,
+        };
+      });
+      if (opts.json) return cli.print.json(rows);
+      cli.print.line(cli.print.table(rows, ['dp', 'state', 'until', 'closedBy', 'offerCallback', 'message']));
+    });
   dp.command('close <dp>')
     .description(
       'close a directorate now, until a time: callers hear the closure message (generated from the end time, or yours) and, unless --no-callback, the offer of a callback in the next open window',
