@@ -8,11 +8,10 @@
 //     retried with backoff (the attempt stays in the dispatcher's hands meanwhile);
 //   - the database unreachable, or a bound passed, is StorageUnavailable for the caller.
 import type { Directorate } from '../config/schema';
-import { StorageUnavailable } from '../errors';
 import type { AttemptRow } from '../storage/callback-attempts-repo';
 import type { CallbackRow } from '../storage/callbacks-repo';
 import type { PostgresCallbackStore } from '../storage/postgres/callback-store';
-import { pgTransientKind } from '../storage/postgres/errors';
+import { pgTransientKind, unavailableWhenTransient } from '../storage/postgres/errors';
 import type { ApplyOptions } from '../storage/write-queue';
 import type { AttemptOutcome } from '../vocabulary/callbacks';
 import { decideAfter, type NextStatus } from './policy';
@@ -26,31 +25,20 @@ export class SharedLedger implements CallbackQueue {
     private readonly closeRetryMs: [number, number] = [100, 2000],
   ) {}
 
-  /** a transient failure of the database as StorageUnavailable; anything else as it is */
-  private async guard<T>(what: string, op: () => Promise<T>): Promise<T> {
-    try {
-      return await op();
-    } catch (err) {
-      const kind = pgTransientKind(err);
-      if (kind) throw new StorageUnavailable(`${what}: ${(err as Error).message}`, kind);
-      throw err;
-    }
-  }
-
   expireOverdue(now: Date): Promise<number[]> {
-    return this.guard('expire_overdue', () => this.store.expireOverdue(now));
+    return unavailableWhenTransient('expire_overdue', () => this.store.expireOverdue(now));
   }
 
   due(dp: string, now: Date, limit: number): Promise<CallbackRow[]> {
-    return this.guard('due', () => this.store.due(dp, now, limit));
+    return unavailableWhenTransient('due', () => this.store.due(dp, now, limit));
   }
 
   claim(callbackId: number, operator: string, operatorChannel: string, now: Date, o: ApplyOptions = {}): Promise<number | undefined> {
-    return this.guard('claim', () => this.store.claim(callbackId, operator, operatorChannel, this.node, now, o.deadlineMs));
+    return unavailableWhenTransient('claim', () => this.store.claim(callbackId, operator, operatorChannel, this.node, now, o.deadlineMs));
   }
 
   callerDialing(attemptId: number, callerChannel: string, now: Date, o: ApplyOptions = {}): Promise<number> {
-    return this.guard('caller_dialing', () => this.store.callerDialing(attemptId, callerChannel, now, o.deadlineMs));
+    return unavailableWhenTransient('caller_dialing', () => this.store.callerDialing(attemptId, callerChannel, now, o.deadlineMs));
   }
 
   async close(attemptId: number, outcome: AttemptOutcome, cause: number | null, now: Date, policy: Directorate['callback']): Promise<NextStatus | undefined> {
@@ -65,38 +53,38 @@ export class SharedLedger implements CallbackQueue {
   }
 
   attempt(id: number): Promise<AttemptRow | undefined> {
-    return this.guard('attempt', () => this.store.attempt(id));
+    return unavailableWhenTransient('attempt', () => this.store.attempt(id));
   }
 
   liveAttempts(): Promise<AttemptRow[]> {
-    return this.guard('live_attempts', () => this.store.liveAttempts());
+    return unavailableWhenTransient('live_attempts', () => this.store.liveAttempts());
   }
 
   get(id: number): Promise<CallbackRow | undefined> {
-    return this.guard('callback', () => this.store.get(id));
+    return unavailableWhenTransient('callback', () => this.store.get(id));
   }
 
   nextDueAt(): Promise<string | undefined> {
-    return this.guard('next_due', () => this.store.nextDueAt());
+    return unavailableWhenTransient('next_due', () => this.store.nextDueAt());
   }
 
   cancel(id: number, reason: string, at: Date, o: ApplyOptions = {}): Promise<boolean> {
-    return this.guard('callback_cancel', () => this.store.cancel(id, reason, at, o.deadlineMs));
+    return unavailableWhenTransient('callback_cancel', () => this.store.cancel(id, reason, at, o.deadlineMs));
   }
 
   reschedule(id: number, dueAt: Date, expiresAt: Date, at: Date, o: ApplyOptions = {}): Promise<boolean> {
-    return this.guard('callback_reschedule', () => this.store.reschedule(id, dueAt, expiresAt, at, o.deadlineMs));
+    return unavailableWhenTransient('callback_reschedule', () => this.store.reschedule(id, dueAt, expiresAt, at, o.deadlineMs));
   }
 
   heartbeat(node: string, now: Date, leaseMs: number): Promise<void> {
-    return this.guard('heartbeat', () => this.store.heartbeat(node, now, leaseMs));
+    return unavailableWhenTransient('heartbeat', () => this.store.heartbeat(node, now, leaseMs));
   }
 
   aliveNodes(now: Date): Promise<string[]> {
-    return this.guard('alive_nodes', () => this.store.aliveNodes(now));
+    return unavailableWhenTransient('alive_nodes', () => this.store.aliveNodes(now));
   }
 
   recoverable(node: string, now: Date): Promise<AttemptRow[]> {
-    return this.guard('recoverable', () => this.store.recoverable(node, now));
+    return unavailableWhenTransient('recoverable', () => this.store.recoverable(node, now));
   }
 }

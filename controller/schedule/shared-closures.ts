@@ -3,11 +3,10 @@
 // the roster is kept (operators/shared-operators.ts). A closure declared on one node is written
 // to the shared table first, then every node pulls it: at once the node that took it, the
 // others within seconds, each building the closure's message for its own Asterisk.
-import { StorageUnavailable } from '../errors';
 import type { ClosuresRepo } from '../storage/closures-repo';
 import { PgClosuresRepo } from '../storage/postgres/closures-repo';
 import type { Pg } from '../storage/postgres/connection';
-import { pgTransientKind } from '../storage/postgres/errors';
+import { unavailableWhenTransient } from '../storage/postgres/errors';
 
 /** a closure's write not made within this long is rolled back and refused */
 const WRITE_MS = 10_000;
@@ -31,27 +30,17 @@ export class SharedClosures {
     private readonly local: ClosuresRepo,
   ) {}
 
+  /** the shared database not reachable, or a bound passed: StorageUnavailable (the sysadmin is told to try again) */
   close(c: ClosureWrite): Promise<number> {
-    return this.guard('closure', () => this.shared.close(this.pool, c, WRITE_MS));
+    return unavailableWhenTransient('closure', () => this.shared.close(this.pool, c, WRITE_MS));
   }
 
   reopen(dp: string, by: string, at: Date): Promise<number> {
-    return this.guard('closure_reopen', () => this.shared.reopen(this.pool, dp, by, at));
+    return unavailableWhenTransient('closure_reopen', () => this.shared.reopen(this.pool, dp, by, at));
   }
 
   /** The node's copy made the shared table's; true when it changed. */
   async pull(): Promise<boolean> {
     return this.local.replaceAll(await this.shared.all(this.pool));
-  }
-
-  /** the shared database not reachable, or a bound passed: the sysadmin is told to try again */
-  private async guard<T>(what: string, op: () => Promise<T>): Promise<T> {
-    try {
-      return await op();
-    } catch (err) {
-      const kind = pgTransientKind(err);
-      if (kind) throw new StorageUnavailable(`${what}: ${(err as Error).message}`, kind);
-      throw err;
-    }
   }
 }
