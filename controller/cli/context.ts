@@ -96,7 +96,7 @@ export class Cli {
   }
 
   /** A use of the records where they are: the SQLite file (read-only unless `access.write`), or in the cluster mode the shared database. */
-  readRecords<T>(sqlite: (db: Db) => T | Promise<T>, shared: (pool: Pg) => Promise<T>, access: DbAccess = {}): Promise<T> {
+  withRecords<T>(sqlite: (db: Db) => T | Promise<T>, shared: (pool: Pg) => Promise<T>, access: DbAccess = {}): Promise<T> {
     return this.env.dbUrl ? this.withShared(shared) : this.withDb(sqlite, access);
   }
 

@@ -7,7 +7,7 @@ import { CallbackAttemptsRepo } from '../../storage/callback-attempts-repo';
 import { CallbacksRepo } from '../../storage/callbacks-repo';
 import { PgCallbackAttemptsRepo } from '../../storage/postgres/callback-attempts-repo';
 import { PgCallbacksRepo } from '../../storage/postgres/callbacks-repo';
-import { CALLBACK_STATUSES, isLive, type CallbackStatus } from '../../vocabulary/callbacks';
+import { CALLBACK_STATUSES, type CallbackStatus } from '../../vocabulary/callbacks';
 import { recordId, type Cli } from '../context';
 import { callController } from '../controller-client';
 import { UsageError } from '../../errors';
@@ -26,14 +26,14 @@ export function registerCallbacks(program: Command, cli: Cli): void {
     .action(async (opts: { dp?: string; status?: CallbackStatus; json?: boolean }) => {
       cli.checkDp(opts.dp);
       const filter = { dp: opts.dp, status: opts.status };
-      const rows = await cli.readRecords(
+      const rows = await cli.withRecords(
         (db) => {
           const repo = new CallbacksRepo(db);
           return repo.list(filter).map((r) => callbackView(r, repo));
         },
         async (pool) => {
           const repo = new PgCallbacksRepo();
-          return Promise.all((await repo.list(pool, filter)).map(async (r) => ({ ...r, position: isLive(r.status) ? await repo.position(pool, r.dp, r.id) : null })));
+          return Promise.all((await repo.list(pool, filter)).map((r) => repo.withPosition(pool, r)));
         },
       );
       if (opts.json) cli.print.json(rows);
@@ -46,7 +46,7 @@ export function registerCallbacks(program: Command, cli: Cli): void {
     .addHelpText('after', '\nExample:\n  ivrctl callbacks show 42')
     .action(async (id: string, opts: { json?: boolean }) => {
       const n = callbackId(id);
-      const view = await cli.readRecords(
+      const view = await cli.withRecords(
         (db) => {
           const repo = new CallbacksRepo(db);
           const row = repo.get(n);
@@ -55,13 +55,7 @@ export function registerCallbacks(program: Command, cli: Cli): void {
         async (pool) => {
           const repo = new PgCallbacksRepo();
           const row = await repo.get(pool, n);
-          return (
-            row && {
-              ...row,
-              position: isLive(row.status) ? await repo.position(pool, row.dp, row.id) : null,
-              attemptLog: await new PgCallbackAttemptsRepo().ofCallback(pool, row.id),
-            }
-          );
+          return row && { ...(await repo.withPosition(pool, row)), attemptLog: await new PgCallbackAttemptsRepo().ofCallback(pool, row.id) };
         },
       );
       if (!view) throw new UsageError(`no callback ${id}`);

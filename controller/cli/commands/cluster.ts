@@ -32,7 +32,7 @@ export function registerCluster(program: Command, cli: Cli): void {
       if (!config.cluster) throw new ValidationError(`${cli.env.configFile} has no cluster section`);
       // the roster: the shared database's in the cluster mode, else this node's file
       const operators = (
-        await cli.readRecords(
+        await cli.withRecords(
           (db) => new OperatorsRepo(db).list(),
           (pool) => new PgOperatorsRepo().list(pool),
         )

@@ -74,9 +74,9 @@ export function registerConfig(program: Command, cli: Cli): void {
   const manifest = async (): Promise<PromptSpec[]> => {
     const at = new Date();
     const closures: Closure[] = await cli
-      .readRecords(
+      .withRecords(
         (db) => new ClosuresRepo(db).live(at).map(toClosure),
-        async (pool) => (await new PgClosuresRepo().all(pool)).filter((c) => !c.reopenedAt && Date.parse(c.endsAt) > at.getTime()).map(toClosure),
+        async (pool) => (await new PgClosuresRepo().live(pool, at)).map(toClosure),
       )
       .catch(() => [] /* no database yet, or an older schema */);
     return promptManifest(cli.config, cli.env.root, closures);

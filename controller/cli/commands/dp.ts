@@ -19,9 +19,9 @@ export function registerDp(program: Command, cli: Cli): void {
     .action(async (opts: { json?: boolean }) => {
       // the cluster mode: the shared table, which every node's copy follows
       const at = new Date();
-      const live = await cli.readRecords(
+      const live = await cli.withRecords(
         (db) => new ClosuresRepo(db).live(at),
-        async (pool) => (await new PgClosuresRepo().all(pool)).filter((c) => !c.reopenedAt && Date.parse(c.endsAt) > at.getTime()),
+        (pool) => new PgClosuresRepo().live(pool, at),
       );
       const now = at.getTime();
       const rows = cli.config.directorates.map((d) => {

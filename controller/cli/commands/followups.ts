@@ -23,7 +23,7 @@ export function registerFollowups(program: Command, cli: Cli): void {
     .action(async (opts: { dp?: string; unit?: string; all?: boolean; json?: boolean }) => {
       cli.checkDp(opts.dp);
       const filter = { dp: opts.dp, unit: opts.unit === undefined ? undefined : opts.unit === 'operators' ? null : opts.unit, status: opts.all ? undefined : ('open' as const) };
-      const rows = await cli.readRecords(
+      const rows = await cli.withRecords(
         (db) => new FollowupsRepo(db).list(filter),
         (pool) => new PgFollowupsRepo().list(pool, filter),
       );
@@ -37,7 +37,7 @@ export function registerFollowups(program: Command, cli: Cli): void {
     .option('--json', 'print one JSON object')
     .action(async (id: string, opts: { json?: boolean }) => {
       const n = itemId(id);
-      const row = await cli.readRecords(
+      const row = await cli.withRecords(
         (db) => new FollowupsRepo(db).get(n),
         (pool) => new PgFollowupsRepo().get(pool, n),
       );
@@ -57,7 +57,7 @@ export function registerFollowups(program: Command, cli: Cli): void {
       if (!outcome || outcome.length > 2000) throw new UsageError('--outcome: from 1 to 2000 characters');
       const at = new Date();
       const by = cli.env.systemUser;
-      const r = await cli.readRecords(
+      const r = await cli.withRecords(
         (db) => {
           const repo = new FollowupsRepo(db);
           const before = repo.get(n);

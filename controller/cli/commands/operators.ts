@@ -31,7 +31,7 @@ export function registerOperators(program: Command, cli: Cli): void {
     .addHelpText('after', '\nExample:\n  ivrctl operators list')
     .action(async (opts: { json?: boolean }) => {
       const rows = (
-        await cli.readRecords(
+        await cli.withRecords(
           (db) => new OperatorsRepo(db).list(),
           (pool) => new PgOperatorsRepo().list(pool),
         )

@@ -29,17 +29,15 @@ export function registerProfile(program: Command, cli: Cli): void {
         if (others.length > 0) cli.print.line(`the same person's other numbers (linked by a callback booking): ${others.join(', ')}`);
         cli.print.line(cli.print.table(profile.timeline, others.length > 0 ? ['at', 'number', 'kind', 'summary'] : ['at', 'kind', 'summary']));
       };
-      // the cluster mode: the calls and callbacks are in the shared database
-      if (cli.env.dbUrl)
-        return cli.withShared(async (pool) => {
-          await new PgAuditRepo().add(pool, viewed);
-          show(await buildProfile(number, new PgProfileSource(pool)));
-        });
-      // written to (the audit log): opened for writing
-      return cli.withDb(
+      // written to (the audit log): the file opened for writing; in the cluster mode the shared database
+      return cli.withRecords(
         async (db) => {
           new AuditRepo(db).add(viewed);
           show(await buildProfile(number, new SqliteProfileSource(db)));
+        },
+        async (pool) => {
+          await new PgAuditRepo().add(pool, viewed);
+          show(await buildProfile(number, new PgProfileSource(pool)));
         },
         { write: true },
       );
@@ -56,7 +54,7 @@ export function registerProfile(program: Command, cli: Cli): void {
     .action(async (opts: { user?: string; number?: string; limit: string; json?: boolean }) => {
       if (!/^[1-9]\d{0,5}$/.test(opts.limit)) throw new UsageError(`--limit must be a whole number from 1 to 999999, got "${opts.limit}"`);
       const filter = { username: opts.user, subject: opts.number, limit: Number(opts.limit) };
-      const rows = await cli.readRecords(
+      const rows = await cli.withRecords(
         (db) => new AuditRepo(db).list(filter),
         (pool) => new PgAuditRepo().list(pool, filter),
       );

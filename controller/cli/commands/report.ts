@@ -46,7 +46,7 @@ export function registerReport(program: Command, cli: Cli): void {
         throw err;
       }
       // one box's file, or in the cluster mode the shared database
-      const figures = await cli.readRecords(
+      const figures = await cli.withRecords(
         (db) => computeFigures(db, dps, { from, to }, { byDay: !!opts.byDay }),
         (pool) => computeFiguresShared(pool, dps, { from, to }, { byDay: !!opts.byDay }),
       );

@@ -4,6 +4,7 @@
 import type { BookingRequest, BookingResult, CallbackRow } from '../callbacks-repo';
 import type { NextRequestStatus } from '../callback-store';
 import type { Queryable } from './connection';
+import { isLive } from '../../vocabulary/callbacks';
 
 const SELECT = `SELECT id, dp, number, language, status, requested_at AS "requestedAt", due_at AS "dueAt", expires_at AS "expiresAt",
   call_id AS "callId", menu_path AS "menuPath", ring_count AS "ringCount", attempts, updated_at AS "updatedAt", closed_reason AS "closedReason",
@@ -81,6 +82,11 @@ export class PgCallbacksRepo {
 
   async byNumber(db: Queryable, number: string): Promise<CallbackRow[]> {
     return (await db.query<CallbackRow>(`${SELECT} WHERE number = $1 ORDER BY id`, [number])).rows;
+  }
+
+  /** A request with its place in its directorate's queue while live (as monitoring/profile.ts callbackView). */
+  async withPosition<R extends Pick<CallbackRow, 'id' | 'dp' | 'status'>>(db: Queryable, row: R): Promise<R & { position: number | null }> {
+    return { ...row, position: isLive(row.status) ? await this.position(db, row.dp, row.id) : null };
   }
 
   /** 1 = next to be called back (oldest live request first). */

@@ -34,6 +34,11 @@ export class PgClosuresRepo {
     return r.rowCount ?? 0;
   }
 
+  /** Closures not yet over at `at` (current or planned), oldest start first. */
+  async live(db: Queryable, at: Date): Promise<ClosureRow[]> {
+    return (await db.query<RawClosureRow>(`${SELECT} WHERE reopened_at IS NULL AND ends_at > $1 ORDER BY starts_at, id`, [at.toISOString()])).rows.map(toClosureRow);
+  }
+
   async all(db: Queryable): Promise<ClosureRow[]> {
     return (await db.query<RawClosureRow>(`${SELECT} ORDER BY id`)).rows.map(toClosureRow);
   }
