@@ -14,14 +14,21 @@ export async function personNumbers(number: string, linked: (n: string) => Promi
   return seen;
 }
 
+/** What the earlier contacts are read from, on either engine. */
+export interface PersonReads {
+  linkedNumbers(n: string): Promise<string[]>;
+  callsByCaller(n: string): Promise<Array<{ id: string; startedAt: string }>>;
+  callbacksByNumber(n: string): Promise<Array<Pick<CallbackRow, 'id' | 'status'>>>;
+}
+
 /**
- * The contacts a person had with the office before a request: their calls started before it,
- * except the call that booked it, and their callbacks completed before it.
+ * The contacts a person had with the office before a request (the operator's whisper): their
+ * calls, from any of their numbers, started before it, except the call that booked it, and
+ * their callbacks completed before it.
  */
-export function contactsBefore(
-  cb: Pick<CallbackRow, 'id' | 'requestedAt' | 'callId'>,
-  calls: Array<{ id: string; startedAt: string }>,
-  callbacks: Array<Pick<CallbackRow, 'id' | 'status'>>,
-): number {
+export async function countEarlierContacts(cb: Pick<CallbackRow, 'id' | 'number' | 'requestedAt' | 'callId'>, reads: PersonReads): Promise<number> {
+  const numbers = await personNumbers(cb.number, reads.linkedNumbers);
+  const calls = (await Promise.all(numbers.map(reads.callsByCaller))).flat();
+  const callbacks = (await Promise.all(numbers.map(reads.callbacksByNumber))).flat();
   return calls.filter((c) => c.startedAt < cb.requestedAt && c.id !== cb.callId).length + callbacks.filter((c) => c.id < cb.id && c.status === 'done').length;
 }

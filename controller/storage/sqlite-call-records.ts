@@ -9,7 +9,7 @@ import type { CallEndReason, CallFacts, CallRow, CallStart, CallsRepo } from './
 import type { FollowupsRepo } from './followups-repo';
 import type { NoteRecord, NotesRepo } from './notes-repo';
 import type { OutcomeRecord, OutcomesRepo } from './outcomes-repo';
-import { contactsBefore, personNumbers } from './person';
+import { countEarlierContacts } from './person';
 import type { ApplyOptions, WriteQueue } from './write-queue';
 
 export interface SqliteRecordsRepos {
@@ -101,13 +101,12 @@ export class SqliteCallRecords implements CallRecords {
     return Promise.resolve(this.r.calls.open());
   }
 
-  async earlierContacts(cb: Pick<CallbackRow, 'id' | 'number' | 'requestedAt' | 'callId'>): Promise<number> {
+  earlierContacts(cb: Pick<CallbackRow, 'id' | 'number' | 'requestedAt' | 'callId'>): Promise<number> {
     const { calls, callbacks } = this.r;
-    const numbers = await personNumbers(cb.number, async (n) => callbacks.linkedNumbers(n));
-    return contactsBefore(
-      cb,
-      numbers.flatMap((n) => calls.byCaller(n)),
-      numbers.flatMap((n) => callbacks.byNumber(n)),
-    );
+    return countEarlierContacts(cb, {
+      linkedNumbers: async (n) => callbacks.linkedNumbers(n),
+      callsByCaller: async (n) => calls.byCaller(n),
+      callbacksByNumber: async (n) => callbacks.byNumber(n),
+    });
   }
 }

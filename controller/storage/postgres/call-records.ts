@@ -16,7 +16,7 @@ import type { BookingRequest, BookingResult, CallbackRow } from '../callbacks-re
 import type { CallEndReason, CallFacts, CallRow, CallStart } from '../calls-repo';
 import type { NoteRecord } from '../notes-repo';
 import type { OutcomeRecord } from '../outcomes-repo';
-import { contactsBefore, personNumbers } from '../person';
+import { countEarlierContacts } from '../person';
 import type { ApplyOptions } from '../write-queue';
 import type { PostgresCallbackStore } from './callback-store';
 import { PgCallEventsRepo } from './call-events-repo';
@@ -132,11 +132,12 @@ export class PostgresCallRecords implements CallRecords {
     return this.calls.openOf(this.pool, this.node);
   }
 
-  async earlierContacts(cb: Pick<CallbackRow, 'id' | 'number' | 'requestedAt' | 'callId'>): Promise<number> {
-    const numbers = await personNumbers(cb.number, (n) => this.store.linkedNumbers(n));
-    const calls = await Promise.all(numbers.map((n) => this.calls.byCaller(this.pool, n)));
-    const callbacks = await Promise.all(numbers.map((n) => this.store.byNumber(n)));
-    return contactsBefore(cb, calls.flat(), callbacks.flat());
+  earlierContacts(cb: Pick<CallbackRow, 'id' | 'number' | 'requestedAt' | 'callId'>): Promise<number> {
+    return countEarlierContacts(cb, {
+      linkedNumbers: (n) => this.store.linkedNumbers(n),
+      callsByCaller: (n) => this.calls.byCaller(this.pool, n),
+      callbacksByNumber: (n) => this.store.byNumber(n),
+    });
   }
 
   /** Resolves once every write issued so far has been applied (or given up). */
