@@ -6,17 +6,16 @@
 // facts wait while a table is locked and land after; a booking that cannot be written within
 // its deadline is refused and never appears later.
 import t, { type Test } from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { CallRecords } from '../../controller/storage/call-records';
-import { migrate, openDatabase, readMigrations, type Db } from '../../controller/storage/database';
+import { readMigrations } from '../../controller/storage/database';
 import { PostgresCallbackStore } from '../../controller/storage/postgres/callback-store';
 import { PostgresCallRecords } from '../../controller/storage/postgres/call-records';
 import { migratePostgres, type Pg } from '../../controller/storage/postgres/connection';
 import { sqliteRecords } from '../unit/records';
 import { bookingRequest } from '../fixtures/booking-request';
 import type pg from 'pg';
+import { migratedSqlite } from './sqlite-file';
 import { freshSchema, startPostgres, type PostgresServer } from './postgres-server';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -44,13 +43,7 @@ const ENGINES: Engine[] = [
   {
     name: 'sqlite',
     async open(t) {
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'call-records-'));
-      const db: Db = openDatabase(path.join(dir, 'ivr.db'));
-      migrate(db, readMigrations(path.join(ROOT, 'db')));
-      t.teardown(() => {
-        db.close();
-        rmSync(dir, { recursive: true, force: true });
-      });
+      const db = migratedSqlite(t, 'call-records');
       const records = sqliteRecords(db);
       return { a: records, b: records, rows: async <T>(sql: string, ...params: unknown[]) => db.prepare(sql).all(...params) as T[] };
     },

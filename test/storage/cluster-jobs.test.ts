@@ -4,8 +4,6 @@
 // file (the same records written through both engines' ports, the same counts and values);
 // the end of a window carries over or expires requests on the shared database as on one box.
 import t, { type Test } from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { configSchema } from '../../controller/config/schema';
 import { closeWindow } from '../../controller/jobs/close-window';
@@ -18,13 +16,14 @@ import { SqliteCallbackStore } from '../../controller/storage/sqlite-callback-st
 import { CallbacksRepo } from '../../controller/storage/callbacks-repo';
 import { PgCallbackAttemptsRepo } from '../../controller/storage/postgres/callback-attempts-repo';
 import { PgCallbacksRepo } from '../../controller/storage/postgres/callbacks-repo';
-import { migrate, openDatabase, readMigrations, type Db } from '../../controller/storage/database';
+import { readMigrations } from '../../controller/storage/database';
 import { PostgresCallbackStore } from '../../controller/storage/postgres/callback-store';
 import { PostgresCallRecords } from '../../controller/storage/postgres/call-records';
 import { migratePostgres, type Pg } from '../../controller/storage/postgres/connection';
 import { PgNodeLeasesRepo } from '../../controller/storage/postgres/node-leases-repo';
 import { bookingRequest } from '../fixtures/booking-request';
 import { sqliteRecords } from '../unit/records';
+import { migratedSqlite } from './sqlite-file';
 import { freshSchema, startPostgres, type PostgresServer } from './postgres-server';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -90,16 +89,6 @@ t.test("a scheduled slot is run by one node of the cluster; a dead node's run is
   t.match(await oncePerCluster(b, 'retention', slot3, work), { ranOn: 'b', result: 'done 3' }, 'after a failed run, the slot is tried again');
 });
 
-/** One box's database beside the shared one, for the same rows on both engines. */
-function oneBox(t: Test): Db {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cluster-jobs-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const db = openDatabase(path.join(dir, 'ivr.db'));
-  t.teardown(() => db.close());
-  migrate(db, readMigrations(path.join(ROOT, 'db')));
-  return db;
-}
-
 /** The same history written through a call records port: old calls with numbers, a booking still pending, an old done one, today's call. */
 async function history(records: CallRecords, flush: () => Promise<void>): Promise<void> {
   const at = daysAgo(100);
@@ -124,7 +113,7 @@ t.test("retention on the shared database masks what one box's retention masks, t
   await history(pg, () => pg.flushed());
   // the follow-up is closed (an open one keeps its number)
   await pools[0]!.query("UPDATE followups SET status = 'closed', outcome = 'refund sent'");
-  const db = oneBox(t);
+  const db = migratedSqlite(t, 'cluster-jobs');
   const box = sqliteRecords(db);
   await history(box, () => box.flushed());
   db.prepare("UPDATE followups SET status = 'closed', outcome = 'refund sent'").run();
@@ -165,7 +154,7 @@ t.test('the end of a window on the shared database: carried over or expired as o
   }).directorates[0]!;
   const closedAt = new Date('2026-11-30T12:00:00.000Z'); // Monday 13:00 in Rome
   const store = new PostgresCallbackStore(pools[0]!);
-  const db = oneBox(t);
+  const db = migratedSqlite(t, 'cluster-jobs');
   const repo = new CallbacksRepo(db);
   const at = new Date('2026-11-30T09:00:00.000Z');
   for (const [number, validDays] of [
@@ -189,7 +178,7 @@ t.test('the end of a window on the shared database: carried over or expired as o
 t.test("the queue's figures on the shared database (the metrics, the live board) are one box's", async (t) => {
   const { pools } = await shared(t);
   const store = new PostgresCallbackStore(pools[0]!);
-  const db = oneBox(t);
+  const db = migratedSqlite(t, 'cluster-jobs');
   const repo = new CallbacksRepo(db);
   const at = new Date('2026-11-30T09:00:00.000Z');
   for (const [dp, number, dueIn] of [

@@ -3,17 +3,16 @@
 // (the same id, so the same message prompt), builds its message for its own Asterisk, and its
 // callers hear it; reopened on b, a pulls the reopening and may call back at once.
 import t, { type Test } from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseConfig } from '../../controller/config/load';
 import { closurePrompts } from '../../controller/prompts/catalog';
 import { ClosuresService } from '../../controller/schedule/closures-service';
 import { SharedClosures } from '../../controller/schedule/shared-closures';
 import { ClosuresRepo } from '../../controller/storage/closures-repo';
-import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
+import { readMigrations } from '../../controller/storage/database';
 import { migratePostgres, type Pg } from '../../controller/storage/postgres/connection';
 import { WriteQueue } from '../../controller/storage/write-queue';
+import { migratedSqlite } from './sqlite-file';
 import { freshSchema, startPostgres, type PostgresServer } from './postgres-server';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -30,12 +29,7 @@ t.teardown(async () => server?.stop());
 
 /** a node: its own file, its closures service on the shared table, the prompts its synthesis built */
 function node(t: Test, pool: Pg, now: () => Date) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'shared-closures-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const db = openDatabase(path.join(dir, 'ivr.db'));
-  t.teardown(() => db.close());
-  migrate(db, readMigrations(path.join(ROOT, 'db')));
-  const repo = new ClosuresRepo(db);
+  const repo = new ClosuresRepo(migratedSqlite(t, 'shared-closures'));
   const built = new Set<string>();
   const reopened: string[] = [];
   const svc = new ClosuresService({

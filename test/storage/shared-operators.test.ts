@@ -3,14 +3,13 @@
 // table's at each pull after (ids, HA1, pauses; added and removed operators); a pause goes to
 // the shared table and the node's copy at once, and reaches the other node at its pull.
 import t, { type Test } from 'tap';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { SharedOperators } from '../../controller/operators/shared-operators';
-import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
+import { readMigrations } from '../../controller/storage/database';
 import { OperatorsRepo } from '../../controller/storage/operators-repo';
 import { migratePostgres } from '../../controller/storage/postgres/connection';
 import { PgOperatorsRepo } from '../../controller/storage/postgres/operators-repo';
+import { migratedSqlite } from './sqlite-file';
 import { freshSchema, startPostgres, type PostgresServer } from './postgres-server';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -22,12 +21,7 @@ t.teardown(async () => server?.stop());
 
 /** a node's own file, with the operators it seeded at its first start */
 function nodeFile(t: Test, ops: Array<[string, string]>): OperatorsRepo {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'shared-operators-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const db = openDatabase(path.join(dir, 'ivr.db'));
-  t.teardown(() => db.close());
-  migrate(db, readMigrations(path.join(ROOT, 'db')));
-  const repo = new OperatorsRepo(db);
+  const repo = new OperatorsRepo(migratedSqlite(t, 'shared-operators'));
   for (const [id, ha1] of ops) repo.insert({ id, dp: 'c-one', role: 'staff', unit: null, ha1 });
   return repo;
 }
