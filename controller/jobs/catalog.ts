@@ -90,13 +90,12 @@ export function retentionRun(d: Pick<JobDeps, 'db' | 'now' | 'writes' | 'worker'
 }
 
 export function buildJobs(d: JobDeps): Job[] {
-  const { config, db } = d;
+  const { config, db, shared } = d;
   const callbacks = new CallbacksRepo(db);
   return jobPlan(config).map((plan): Job => {
     if (plan.name.startsWith('close-window:')) {
       const dp = config.directorates.find((x) => `close-window:${x.id}` === plan.name)!;
       // the real time, not the slot: a late run must judge the requests as they are now
-      const shared = d.shared;
       if (shared) return { ...plan, run: (slot) => oncePerCluster(shared, plan.name, slot, () => closeWindowShared(dp, shared.pool, d.now())) };
       return { ...plan, run: () => (d.writes ? d.writes.apply(plan.name, () => closeWindow(dp, callbacks, d.now())) : closeWindow(dp, callbacks, d.now())) };
     }
@@ -105,7 +104,7 @@ export function buildJobs(d: JobDeps): Job[] {
         return {
           ...plan,
           run: (slot) =>
-            writeDailyReports(d.shared ? (dps, range) => computeFiguresShared(d.shared!.pool, dps, range) : figuresOfFile(db), config.directorates, reportsDir(d.stateDir), {
+            writeDailyReports(shared ? (dps, range) => computeFiguresShared(shared.pool, dps, range) : figuresOfFile(db), config.directorates, reportsDir(d.stateDir), {
               slot,
               timezone: plan.timezone,
               catchUpDays: config.jobs.dailyReport.catchUpDays,
@@ -127,7 +126,6 @@ export function buildJobs(d: JobDeps): Job[] {
       default: {
         const days = config.jobs.retention.days;
         const local = retentionRun(d, days);
-        const shared = d.shared;
         if (!shared) return { ...plan, run: local };
         // the node's own file, backups and logs; the shared records once per cluster
         return {
