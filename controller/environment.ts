@@ -84,7 +84,7 @@ export const redactedUrl = (url: string): string => url.replace(/^(postgres(?:ql
 export function sqliteFile(env: Environment): string {
   if (env.dbUrl)
     throw new ValidationError(
-      `IVR_DB is a PostgreSQL database (${redactedUrl(env.dbUrl)}): of ivrctl, only db migrate, cluster, operators list|add|remove, dp list, prompts, profile, audit, callbacks list|show, followups and report run on it so far (the cluster mode is being built, docs/SCALING.md); this needs the SQLite file`,
+      `IVR_DB is a PostgreSQL database (${redactedUrl(env.dbUrl)}): of ivrctl, only db migrate, cluster, operators list|add|remove, users, dp list, prompts, profile, audit, callbacks list|show, followups and report run on it so far (the cluster mode is being built, docs/SCALING.md); this needs the SQLite file`,
     );
   return env.dbFile;
 }

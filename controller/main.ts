@@ -51,8 +51,9 @@ import { migratePostgres, openPostgres, type Pg } from './storage/postgres/conne
 import { SharedLedger } from './callbacks/shared-ledger';
 import { SharedOperators } from './operators/shared-operators';
 import { SharedClosures } from './schedule/shared-closures';
-import { ConsoleSessionsRepo } from './storage/console-sessions-repo';
-import { ConsoleUsersRepo } from './storage/console-users-repo';
+import { SqliteConsoleAccounts } from './storage/console-accounts';
+import { PgConsoleAccounts } from './storage/postgres/console-accounts';
+import { PgConsoleStore } from './storage/postgres/console-store';
 import { instrumentDatabase, readMigrations } from './storage/database';
 import { JobRunsRepo } from './storage/job-runs-repo';
 import { OperatorsRepo } from './storage/operators-repo';
@@ -355,8 +356,14 @@ async function main(): Promise<void> {
     figures: (dps, range, opts) => (shared ? computeFiguresShared(shared.pool, dps, range, opts) : dbWorker.figures(dps, range, opts)),
     setPaused: setStationPaused,
     closures,
-    ...(shared ? { profiles: new PgProfileSource(shared.pool) } : {}),
-    auth: new ConsoleAuth(new ConsoleUsersRepo(db), new ConsoleSessionsRepo(db), undefined, writes),
+    // the cluster mode: the pages, the accounts and their sessions are the shared database's,
+    // so that either node's console shows every node's records and one login is good on both
+    ...(shared ? { profiles: new PgProfileSource(shared.pool), store: new PgConsoleStore(shared.pool) } : {}),
+    auth: new ConsoleAuth(
+      shared
+        ? new PgConsoleAccounts(shared.pool, (what, err) => log.warn({ what, err: err.message }, 'console write lost: the shared database did not take it'))
+        : new SqliteConsoleAccounts(db, writes),
+    ),
     board,
     dispatcher: dispatcher!,
     inboundCalls: () => inbound!.liveCalls(),

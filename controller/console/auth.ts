@@ -6,9 +6,8 @@
 // parameters than today's is re-hashed at its next successful login.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { ConsoleSessionsRepo } from '../storage/console-sessions-repo';
-import type { ConsoleUser, ConsoleUsersRepo } from '../storage/console-users-repo';
-import { WriteQueue } from '../storage/write-queue';
+import type { ConsoleAccounts } from '../storage/console-accounts';
+import type { ConsoleUser } from '../storage/console-users-repo';
 import { LoginThrottle } from './login-throttle';
 import { hashPassword, needsRehash, PARAMS, verifyPassword } from './passwords';
 
@@ -44,11 +43,9 @@ export type LoginResult = { ok: true; token: string } | { ok: false; reason: 'in
 
 export class ConsoleAuth {
   constructor(
-    private readonly users: ConsoleUsersRepo,
-    private readonly sessions: ConsoleSessionsRepo,
+    /** the accounts and sessions: the node's file, or the cluster's shared database */
+    private readonly accounts: ConsoleAccounts,
     private readonly now: () => Date = () => new Date(),
-    /** the controller's write queue: a busy database delays a login, never crashes it */
-    private readonly writes: WriteQueue = new WriteQueue(),
     private readonly throttle: LoginThrottle = new LoginThrottle(),
   ) {}
 
@@ -56,15 +53,15 @@ export class ConsoleAuth {
   async login(username: string, password: string, source = 'unknown'): Promise<LoginResult> {
     const place = this.throttle.begin(username, source);
     if (!place) return { ok: false, reason: 'throttled' };
-    const user = this.users.get(username);
+    const user = await this.accounts.user(username);
     // an unknown user costs the same scrypt as a wrong password: no timing oracle for names
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
     if (!user || !ok) return { ok: false, reason: 'invalid' };
     place.release();
     if (needsRehash(user.passwordHash)) {
       const stronger = await hashPassword(password);
-      const at = this.now();
-      this.writes.record('console_rehash', () => this.users.rehash(username, stronger, at));
+      // not waited for: the login does not depend on it
+      void this.accounts.rehash(username, stronger, this.now());
     }
     const token = randomBytes(32).toString('base64url');
     const now = this.now();
@@ -75,42 +72,36 @@ export class ConsoleAuth {
       createdAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + SESSION_TTL_MS).toISOString(),
     };
-    await this.writes.apply(
-      'console_login',
-      () => {
-        this.sessions.removeExpired(now);
-        this.sessions.add(session);
-      },
-      { deadlineMs: 10_000, failFast: true },
-    );
+    await this.accounts.startSession(session, now);
     return { ok: true, token };
   }
 
   /** The request's session, extended; undefined when absent, expired or its account is gone. */
-  session(req: IncomingMessage): Session | undefined {
+  async session(req: IncomingMessage): Promise<Session | undefined> {
     const token = cookieValue(req, SESSION_COOKIE);
     if (!token) return undefined;
     const tokenHash = sha256(token);
     const now = this.now();
-    const s = this.sessions.live(tokenHash, now);
-    const user = s && this.users.get(s.username);
+    const s = await this.accounts.liveSession(tokenHash, now);
+    const user = s && (await this.accounts.user(s.username));
     if (!s || !user) return undefined;
     const end = Date.parse(s.createdAt) + SESSION_MAX_MS;
     if (now.getTime() >= end) return undefined;
     const until = new Date(Math.min(now.getTime() + SESSION_TTL_MS, end));
-    this.writes.record('console_session_extend', () => this.sessions.extend(tokenHash, until));
+    void this.accounts.extendSession(tokenHash, until);
     return { user, csrf: s.csrf, tokenHash };
   }
 
   /** Whether a session still stands (a live page's stream ends when it does not). */
-  stillValid(tokenHash: string): boolean {
+  async stillValid(tokenHash: string): Promise<boolean> {
     const now = this.now();
-    const s = this.sessions.live(tokenHash, now);
-    return !!s && !!this.users.get(s.username) && now.getTime() < Date.parse(s.createdAt) + SESSION_MAX_MS;
+    const s = await this.accounts.liveSession(tokenHash, now);
+    return !!s && !!(await this.accounts.user(s.username)) && now.getTime() < Date.parse(s.createdAt) + SESSION_MAX_MS;
   }
 
-  logout(s: Session): void {
-    this.writes.record('console_logout', () => this.sessions.remove(s.tokenHash));
+  /** Settles once the session is certain to end. */
+  logout(s: Session): Promise<void> {
+    return this.accounts.endSession(s.tokenHash);
   }
 }
 

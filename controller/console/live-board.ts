@@ -93,7 +93,7 @@ export async function takeSnapshot(src: LiveSources, now: Date): Promise<LiveSna
 
 /** Who watches: the stream ends as soon as `allowed` says no (logout, new password, account removed). */
 export interface Viewer {
-  allowed(): boolean;
+  allowed(): boolean | Promise<boolean>;
   /** an operator sees their own directorate only */
   dp?: string;
 }
@@ -144,8 +144,9 @@ export class LiveBoard {
   }
 
   /** Ends the streams whose viewer is no longer allowed, now (a logout). */
-  revoke(): void {
-    for (const [res, v] of this.viewers) if (!v.allowed()) this.end(res);
+  async revoke(): Promise<void> {
+    const asked = await Promise.all([...this.viewers].map(async ([res, v]) => ({ res, allowed: await v.allowed() })));
+    for (const { res, allowed } of asked) if (!allowed && this.viewers.has(res)) this.end(res);
   }
 
   stop(): void {
@@ -170,7 +171,7 @@ export class LiveBoard {
     this.busy = true;
     try {
       // every tick: a session ended elsewhere (ivrctl users passwd / remove) ends its stream
-      this.revoke();
+      await this.revoke();
       if (this.viewers.size === 0) return;
       const snapshot = await takeSnapshot(this.src, this.now());
       const rendered = new Map<string | undefined, string>();

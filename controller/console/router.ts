@@ -17,19 +17,14 @@ import { FOLLOW_UP, INTERVENTION_CODES } from '../conversation/codes';
 import { parseUntil } from '../schedule/closures';
 import { type ClosuresService } from '../schedule/closures-service';
 import { checkReportRange, computeFigures, formatLocalDate, parseLocalDate, type DpFigures } from '../monitoring/figures';
-import { buildProfile, callbackView, type Profile } from '../monitoring/profile';
+import { buildProfile, type Profile } from '../monitoring/profile';
 import { SqliteProfileSource, type ProfileSource } from '../storage/profile-source';
 import { toCsv } from '../monitoring/report-format';
 import { localTime, zonedInstant } from '../schedule/service-hours';
-import { CallbackAttemptsRepo } from '../storage/callback-attempts-repo';
-import { CallbacksRepo } from '../storage/callbacks-repo';
 import type { CallbackStatus } from '../vocabulary/callbacks';
-import { CallsRepo } from '../storage/calls-repo';
 import type { Db } from '../storage/database';
-import { NotesRepo } from '../storage/notes-repo';
-import { OutcomesRepo } from '../storage/outcomes-repo';
-import { AuditRepo, type AuditAction } from '../storage/audit-repo';
-import { FollowupsRepo } from '../storage/followups-repo';
+import type { AuditAction } from '../storage/audit-repo';
+import { SqliteConsoleStore, type ConsoleStore } from '../storage/console-store';
 import { OperatorsRepo } from '../storage/operators-repo';
 import { WriteQueue } from '../storage/write-queue';
 import { httpNames, originAllowed, type HttpNames } from '../http/hosts';
@@ -49,8 +44,10 @@ export interface ConsoleDeps {
   staticDir: string;
   log: Pick<Logger, 'info' | 'warn'>;
   now?: () => Date;
-  /** the controller's write queue (notes, the audit log) */
+  /** the controller's write queue (notes, the audit log) when the pages' records are the node's file */
   writes?: WriteQueue;
+  /** where the pages' records are (default: db through writes; the cluster mode: the shared database) */
+  store?: ConsoleStore;
   /** the names the console answers to (default: from config.http) */
   names?: HttpNames;
   /** pause or resume an operator's station (a call in progress goes on); false: no such operator */
@@ -113,28 +110,17 @@ function validDate(s: string | null | undefined): string | undefined {
 }
 
 export class ConsoleRouter {
-  private readonly calls: CallsRepo;
-  private readonly callbacks: CallbacksRepo;
-  private readonly attempts: CallbackAttemptsRepo;
-  private readonly notes: NotesRepo;
-  private readonly outcomesRepo: OutcomesRepo;
   private readonly now: () => Date;
   private readonly dps: string[];
-  private readonly writes: WriteQueue;
-  private readonly audit: AuditRepo;
+  private readonly store: ConsoleStore;
+  /** the node's copy of the roster (in the cluster mode too: pulled from the shared one) */
   private readonly operators: OperatorsRepo;
   private readonly names: HttpNames;
 
   constructor(private readonly d: ConsoleDeps) {
-    this.writes = d.writes ?? new WriteQueue();
-    this.audit = new AuditRepo(d.db);
+    this.store = d.store ?? new SqliteConsoleStore(d.db, d.writes ?? new WriteQueue());
     this.operators = new OperatorsRepo(d.db);
     this.names = d.names ?? httpNames(d.config.http);
-    this.calls = new CallsRepo(d.db);
-    this.callbacks = new CallbacksRepo(d.db);
-    this.attempts = new CallbackAttemptsRepo(d.db);
-    this.notes = new NotesRepo(d.db);
-    this.outcomesRepo = new OutcomesRepo(d.db);
     this.now = d.now ?? (() => new Date());
     this.dps = d.config.directorates.map((x) => x.id);
   }
@@ -165,7 +151,7 @@ export class ConsoleRouter {
     }
     if (p === '/console/login') return post ? this.login(req, res) : send(res, 200, v.loginPage());
 
-    const s = this.d.auth.session(req);
+    const s = await this.d.auth.session(req);
     if (!s) return redirect(res, '/console/login');
     const ctx: v.PageContext = { user: s.user, csrf: s.csrf };
 
@@ -173,8 +159,8 @@ export class ConsoleRouter {
       const form = await readForm(req);
       if (!sameToken(form.get('csrf') ?? undefined, s.csrf)) throw new HttpError(403, 'Richiesta rifiutata: token CSRF mancante o errato. Ricaricare la pagina.');
       if (p === '/console/logout') {
-        this.d.auth.logout(s);
-        this.d.board.revoke();
+        await this.d.auth.logout(s);
+        await this.d.board.revoke();
         return redirect(res, '/console/login', { 'set-cookie': sessionCookie(undefined) });
       }
       const action = /^\/console\/callbacks\/(\d{1,12})\/(cancel|retry|reschedule)$/.exec(p);
@@ -242,43 +228,41 @@ export class ConsoleRouter {
   }
 
   /** Whether the session may see a caller's profile: a supervisor always; an operator, a caller they handle. */
-  private mayView(s: Session, number: string): boolean {
+  private async mayView(s: Session, number: string): Promise<boolean> {
     if (s.user.role === 'supervisor') return true;
     const op = s.user.operator;
     if (!op) return false;
-    if (this.currentCall(op)?.number === number) return true;
-    return this.calls.handledBy(op, number) || this.attempts.placedBy(op, number) || this.outcomesRepo.keyedBy(op, number);
+    if ((await this.currentCall(op))?.number === number) return true;
+    return this.store.handled(op, number);
   }
 
-  private record(s: Session, action: AuditAction, subject: string | null, detail?: string): void {
-    const entry = { at: this.now(), username: s.user.username, role: s.user.role, action, subject, detail: detail ?? null };
-    this.writes.record('audit', () => this.audit.add(entry));
+  /** Settles once the entry is certain to be kept: what it records is shown only then. */
+  private record(s: Session, action: AuditAction, subject: string | null, detail?: string): Promise<void> {
+    return this.store.audit({ at: this.now(), username: s.user.username, role: s.user.role, action, subject, detail: detail ?? null });
   }
 
-  private auditPage(res: ServerResponse, ctx: v.PageContext, s: Session, url: URL): void {
+  private async auditPage(res: ServerResponse, ctx: v.PageContext, s: Session, url: URL): Promise<void> {
     if (s.user.role !== 'supervisor') throw new HttpError(403, 'Solo un supervisore può leggere il registro degli accessi.');
     const username = url.searchParams.get('user')?.trim() || undefined;
     const subject = url.searchParams.get('number')?.trim() || undefined;
-    send(res, 200, v.auditPage(ctx, { username, subject }, this.audit.list({ username, subject, limit: 500 })));
+    send(res, 200, v.auditPage(ctx, { username, subject }, await this.store.auditLog({ username, subject, limit: 500 })));
   }
 
   private profile(number: string): Promise<Profile> {
     return buildProfile(number, this.d.profiles ?? new SqliteProfileSource(this.d.db));
   }
 
-  private callbacksPage(res: ServerResponse, ctx: v.PageContext, s: Session, url: URL, notice?: string): void {
+  private async callbacksPage(res: ServerResponse, ctx: v.PageContext, s: Session, url: URL, notice?: string): Promise<void> {
     const q = url.searchParams;
     const own = this.ownDp(s);
     const f: v.CallbackFilters = { dp: own ?? (q.get('dp') || undefined), status: q.get('status') || undefined, from: validDate(q.get('from')), to: validDate(q.get('to')) };
     if (f.dp && !this.dps.includes(f.dp) && f.dp !== own) throw new HttpError(400, `DP sconosciuta: ${f.dp}`);
-    const rows = this.callbacks
-      .list({
-        dp: f.dp,
-        status: f.status as CallbackStatus | undefined,
-        ...(f.from ? { from: zonedInstant(parseLocalDate(f.from), 0, 0, TZ) } : {}),
-        ...(f.to ? { to: zonedInstant(parseLocalDate(f.to), 24, 0, TZ) } : {}),
-      })
-      .map((r) => callbackView(r, this.callbacks));
+    const rows = await this.store.callbacks({
+      dp: f.dp,
+      status: f.status as CallbackStatus | undefined,
+      ...(f.from ? { from: zonedInstant(parseLocalDate(f.from), 0, 0, TZ) } : {}),
+      ...(f.to ? { to: zonedInstant(parseLocalDate(f.to), 24, 0, TZ) } : {}),
+    });
     send(res, 200, v.callbacksPage(ctx, this.dps, f, rows, notice ?? (q.get('done') ? `Richiesta ${q.get('done')} aggiornata.` : undefined)));
   }
 
@@ -307,12 +291,13 @@ export class ConsoleRouter {
     const number = url.searchParams.get('number')?.trim() || undefined;
     if (!number) return send(res, 200, v.profilePage(ctx, undefined, undefined));
     if (!/^\+?[0-9]{3,16}$/.test(number)) return send(res, 400, v.profilePage(ctx, number, undefined, 'Numero non valido: solo cifre, eventualmente con + iniziale.'));
-    if (!this.mayView(s, number)) {
-      this.record(s, 'profile_refused', number);
+    if (!(await this.mayView(s, number))) {
+      await this.record(s, 'profile_refused', number);
       return send(res, 403, v.profilePage(ctx, number, undefined, 'Profilo non accessibile: un operatore vede solo i chiamanti che ha gestito dalla propria postazione.'));
     }
-    this.record(s, 'profile_view', number);
-    send(res, 200, v.profilePage(ctx, number, await this.profile(number)));
+    const profile = await this.profile(number);
+    await this.record(s, 'profile_view', number);
+    send(res, 200, v.profilePage(ctx, number, profile));
   }
 
   private async reports(res: ServerResponse, ctx: v.PageContext, url: URL, csv: boolean): Promise<void> {
@@ -346,16 +331,15 @@ export class ConsoleRouter {
   }
 
   /** The operator's call now, or else the last one they handled (so a note can follow the call). */
-  private currentCall(operator: string): v.OperatorCall | undefined {
+  private async currentCall(operator: string): Promise<v.OperatorCall | undefined> {
     // an internal unit's official is on a call transferred to them, or one they answered at the office's menu key
     const live = this.d.inboundCalls().find((c) => c.operator === operator || c.unitOfficial === operator);
     if (live) return { kind: 'chiamata', live: true, number: live.number, dp: live.dp, callId: live.channelId, callbackId: null, since: live.startedAt };
-    const attempt = this.attempts.liveWithRequest().find((a) => a.operator === operator);
+    const attempt = (await this.store.liveAttempts()).find((a) => a.operator === operator);
     if (attempt) return { kind: 'richiamata', live: true, number: attempt.number, dp: attempt.dp, callId: null, callbackId: attempt.callbackId, since: attempt.startedAt };
-    const call = this.calls.lastAnsweredBy(operator);
-    const done = this.attempts.lastConnectedOf(operator);
-    if (done && (!call || done.startedAt > call.startedAt)) {
-      const cb = this.callbacks.get(done.callbackId)!;
+    const [call, done] = await Promise.all([this.store.lastAnsweredBy(operator), this.store.lastConnectedOf(operator)]);
+    const cb = done && (!call || done.startedAt > call.startedAt) ? await this.store.callback(done.callbackId) : undefined;
+    if (done && cb) {
       return { kind: 'richiamata', live: false, number: cb.number, dp: cb.dp, callId: null, callbackId: cb.id, since: done.startedAt };
     }
     if (call) return { kind: 'chiamata', live: false, number: call.caller, dp: call.dp, callId: call.id, callbackId: null, since: call.startedAt };
@@ -365,10 +349,12 @@ export class ConsoleRouter {
   private async operatorPage(res: ServerResponse, ctx: v.PageContext, s: Session, url: URL, notice?: string): Promise<void> {
     // an operator sees their own station; a supervisor may look at anyone's
     const operator = s.user.role === 'supervisor' ? (url.searchParams.get('operator') ?? s.user.operator) : s.user.operator;
-    const call = operator ? this.currentCall(operator) : undefined;
+    const call = operator ? await this.currentCall(operator) : undefined;
     const profile = call?.number ? await this.profile(call.number) : undefined;
-    if (call?.number) this.record(s, 'profile_view', call.number, `postazione ${operator}`);
+    if (call?.number) await this.record(s, 'profile_view', call.number, `postazione ${operator}`);
     const row = operator ? this.operators.get(operator) : undefined;
+    // an internal unit's official records their interventions here too (code and text)
+    const interventions = row?.role === 'unit' ? await this.store.interventionsOf(row.id) : undefined;
     send(
       res,
       200,
@@ -379,8 +365,7 @@ export class ConsoleRouter {
         profile,
         notice ?? (url.searchParams.get('saved') ? 'Registrato nel profilo del chiamante.' : undefined),
         row ? { paused: row.paused, pausedAt: row.pausedAt, topics: this.topicsOf(call?.dp ?? row.dp) } : undefined,
-        // an internal unit's official records their interventions here too (code and text)
-        row?.role === 'unit' ? this.outcomesRepo.interventionsOf(row.id) : undefined,
+        interventions,
       ),
     );
   }
@@ -389,11 +374,11 @@ export class ConsoleRouter {
    * The worklist of follow-up items: a supervisor sees every directorate's (filtered by ?dp=),
    * an operator their directorate's, an office's official their unit's and the operators'.
    */
-  private followupsPage(res: ServerResponse, ctx: v.PageContext, s: Session, url: URL, notice?: string): void {
+  private async followupsPage(res: ServerResponse, ctx: v.PageContext, s: Session, url: URL, notice?: string): Promise<void> {
     const own = this.ownDp(s);
     const dp = own ?? (url.searchParams.get('dp') || undefined);
     const all = url.searchParams.get('all') === '1';
-    const rows = new FollowupsRepo(this.d.db).list({ dp, status: all ? undefined : 'open' }).filter((f) => this.mayWork(s, f));
+    const rows = (await this.store.followups({ dp, status: all ? undefined : 'open' })).filter((f) => this.mayWork(s, f));
     send(res, 200, v.followupsPage(ctx, { dp, all }, rows, notice ?? (url.searchParams.get('closed') ? `Seguito ${url.searchParams.get('closed')} chiuso.` : undefined)));
   }
 
@@ -409,16 +394,14 @@ export class ConsoleRouter {
   }
 
   private async closeFollowup(res: ServerResponse, s: Session, id: number, form: URLSearchParams): Promise<void> {
-    const repo = new FollowupsRepo(this.d.db);
-    const item = repo.get(id);
+    const item = await this.store.followup(id);
     if (!item) throw new HttpError(404, `Seguito ${id} inesistente.`);
     if (!this.mayWork(s, item)) throw new HttpError(403, "Seguito di un altro ufficio o di un'altra direzione.");
     const outcome = (form.get('outcome') ?? '').trim();
     if (!outcome || outcome.length > 2000) throw new HttpError(400, "Scrivere l'esito (al massimo 2000 caratteri).");
     const at = this.now();
     const who = s.user.operator ?? s.user.username;
-    const ok = await this.writes.apply('followup_close', () => repo.close(id, who, outcome, at), { deadlineMs: 10_000, failFast: true });
-    if (!ok) throw new HttpError(409, `Seguito ${id} già chiuso.`);
+    if (!(await this.store.closeFollowup(id, who, outcome, at))) throw new HttpError(409, `Seguito ${id} già chiuso.`);
     this.d.log.info({ user: s.user.username, followup: id }, 'follow-up closed from the console');
     redirect(res, `/console/followups?closed=${id}`);
   }
@@ -487,24 +470,15 @@ export class ConsoleRouter {
     const id = /^\d{1,12}$/.test(form.get('outcome') ?? '') ? Number(form.get('outcome')) : undefined;
     const code = form.get('code') ?? '';
     const detail = (form.get('text') ?? '').trim();
-    const row = id !== undefined ? this.outcomesRepo.get(id) : undefined;
+    const row = id !== undefined ? await this.store.outcome(id) : undefined;
     if (!row || row.kind !== 'unit') throw new HttpError(404, 'Intervento inesistente.');
     if (s.user.role !== 'supervisor' && row.official !== s.user.operator) throw new HttpError(403, 'Si registrano solo i propri interventi.');
     if (!(code in INTERVENTION_CODES)) throw new HttpError(400, 'Codice di intervento non valido.');
     if (detail.length > 2000) throw new HttpError(400, 'Testo troppo lungo (massimo 2000 caratteri).');
     const at = this.now();
     const opensFollowUp = code === FOLLOW_UP.unit && row.code !== FOLLOW_UP.unit;
-    const followups = new FollowupsRepo(this.d.db);
-    await this.writes.apply(
-      'intervention',
-      () =>
-        this.d.db.transaction(() => {
-          this.outcomesRepo.recordIntervention(row.id, row.official, code, INTERVENTION_CODES[code]!, detail || null, at);
-          if (opensFollowUp) followups.open({ dp: row.dp, unit: row.unit, number: row.number, callId: row.callId, callbackId: row.callbackId, openedBy: row.official, at });
-        })(),
-      { deadlineMs: 10_000, failFast: true },
-    );
-    if (row.number) this.record(s, 'note_added', row.number, `intervento ${INTERVENTION_CODES[code]}`);
+    await this.store.recordIntervention({ row, code, label: INTERVENTION_CODES[code]!, detail: detail || null, at, opensFollowUp });
+    if (row.number) await this.record(s, 'note_added', row.number, `intervento ${INTERVENTION_CODES[code]}`);
     this.d.log.info({ user: s.user.username, outcome: row.id, code }, 'intervention recorded from the console');
     redirect(res, `/console/operator?saved=1${s.user.role === 'supervisor' ? `&operator=${encodeURIComponent(row.official)}` : ''}`);
   }
@@ -521,14 +495,13 @@ export class ConsoleRouter {
     if (!info && !text) throw new HttpError(400, "Indicare l'informazione fornita o scrivere una nota.");
     if (text.length > 2000) throw new HttpError(400, 'Nota troppo lunga (massimo 2000 caratteri).');
     if (s.user.role !== 'supervisor' && operator !== s.user.operator) throw new HttpError(403, 'Si può scrivere solo dalla propria postazione.');
-    if (number !== null && !this.mayView(s, number)) throw new HttpError(403, 'Si può scrivere solo dei chiamanti gestiti dalla propria postazione.');
+    if (number !== null && !(await this.mayView(s, number))) throw new HttpError(403, 'Si può scrivere solo dei chiamanti gestiti dalla propria postazione.');
     const callbackId = /^\d{1,12}$/.test(form.get('callbackId') ?? '') ? Number(form.get('callbackId')) : null;
     const callId = form.get('callId') || null;
-    if (callId !== null && !this.calls.get(callId)) throw new HttpError(400, 'Chiamata sconosciuta.');
-    if (callbackId !== null && !this.callbacks.get(callbackId)) throw new HttpError(400, 'Richiesta sconosciuta.');
-    const note = { number, dp, callId, callbackId, author: s.user.username, operator, info, text, at: this.now() };
-    await this.writes.apply('note', () => this.notes.add(note), { deadlineMs: 10_000, failFast: true });
-    this.record(s, 'note_added', number, info ?? undefined);
+    if (callId !== null && !(await this.store.call(callId))) throw new HttpError(400, 'Chiamata sconosciuta.');
+    if (callbackId !== null && !(await this.store.callback(callbackId))) throw new HttpError(400, 'Richiesta sconosciuta.');
+    await this.store.addNote({ number, dp, callId, callbackId, author: s.user.username, operator, info, text, at: this.now() });
+    await this.record(s, 'note_added', number, info ?? undefined);
     redirect(res, `/console/operator?saved=1${s.user.role === 'supervisor' && operator ? `&operator=${encodeURIComponent(operator)}` : ''}`);
   }
 }

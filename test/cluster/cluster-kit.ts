@@ -184,3 +184,35 @@ export async function restartNode(n: Node): Promise<void> {
   await must(`node ${n} back`, inNs(`ivr-cl-${n}`, 'podman', [...PODMAN, 'start', `ivr-test-asterisk-${nodeStack(n)}`]));
   await startController(n);
 }
+
+export interface ConsoleReply {
+  status: number;
+  body: string;
+  location: string | undefined;
+  /** the session cookie's value a login set */
+  session: string | undefined;
+}
+
+/**
+ * A browser's request to a node's web console (on the node's loopback, as its reverse proxy
+ * would make it): curl in the node's namespace, with the console's own Origin on a form post.
+ */
+export async function consoleOn(n: Node, pathAndQuery: string, o: { session?: string; form?: Record<string, string> } = {}): Promise<ConsoleReply> {
+  const base = 'http://127.0.0.1:8080';
+  const args = ['-s', '-D', '-', '--max-time', '10'];
+  if (o.session) args.push('-H', `Cookie: ivr_session=${o.session}`);
+  if (o.form) {
+    args.push('-H', `Origin: ${base}`);
+    for (const [k, v] of Object.entries(o.form)) args.push('--data-urlencode', `${k}=${v}`);
+  }
+  const r = await inNs(`ivr-cl-${n}`, 'curl', [...args, `${base}${pathAndQuery}`], process.env, 15_000);
+  if (r.code !== 0) throw new Error(`console on node ${n} ${pathAndQuery}: curl exit ${r.code} ${r.stderr}`);
+  const split = r.stdout.indexOf('\r\n\r\n');
+  const head = r.stdout.slice(0, split);
+  return {
+    status: Number(/^HTTP\/[\d.]+ (\d{3})/.exec(head)?.[1] ?? 0),
+    body: r.stdout.slice(split + 4),
+    location: /^location: (.*)$/im.exec(head)?.[1]?.trim(),
+    session: /^set-cookie: ivr_session=([^;]+);/im.exec(head)?.[1],
+  };
+}

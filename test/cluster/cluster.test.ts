@@ -11,7 +11,8 @@
 // call to a number (a callback's dial string) leaves through the edge to the carrier. The
 // nodes keep their calls and callbacks in one PostgreSQL at the edge: callers book callbacks
 // at both directorates; with node a dead, node b places a's pending callbacks, each once
-// (the carrier's agent counts the INVITEs per number), and loses no booking.
+// (the carrier's agent counts the INVITEs per number), and loses no booking. Either node's
+// web console works on the shared records with one account and one session.
 import './cluster-env';
 import t from 'tap';
 import { agentReport, callIvr, eventually, sippMessages, startCallee, startPhone, type Phone, type SippResult } from '../integration/harness';
@@ -20,6 +21,7 @@ import {
   answeredByOn,
   answeredOn,
   clusterStatus,
+  consoleOn,
   ivrctlAtEdge,
   ivrctlOn,
   sharedRows,
@@ -240,6 +242,38 @@ t.test('callers book callbacks at both directorates through the edge, nobody bei
     ],
     "c-one's booked on node a, c-two's on node b, each by the call that asked for it",
   );
+});
+
+t.test("the console on either node: one account, one session good on both; node b's pages show node a's bookings, and a note there about a's call is kept with it", async (t) => {
+  const made = await ivrctlAtEdge('users', 'add', 'capo', '--role', 'supervisor', '--json');
+  t.equal(made.code, 0, made.stderr);
+  const { password } = JSON.parse(made.stdout) as { password: string };
+  const login = await consoleOn('a', '/console/login', { form: { username: 'capo', password } });
+  t.same([login.status, login.location], [303, '/console/live'], 'logged in on node a, with the account made at the edge');
+  const session = login.session!;
+  const page = await consoleOn('b', '/console/callbacks?dp=c-one', { session });
+  t.equal(page.status, 200, "node b takes node a's session");
+  for (const ani of BOOKED.a) t.match(page.body, ani, `node b's callbacks page lists ${ani}, booked on node a`);
+  const profile = await consoleOn('b', `/console/profile?number=${BOOKED.a[0]}`, { session });
+  t.equal(profile.status, 200);
+  t.match(profile.body, `${BOOKED.a[0]}: 1 chiamate, 1 richieste di richiamata`, "the caller's profile, from the shared records");
+  t.match(
+    await sharedRows('SELECT username, action, subject FROM audit_log WHERE subject = $1', BOOKED.a[0]),
+    [{ username: 'capo', action: 'profile_view', subject: BOOKED.a[0] }],
+    'the view audited in the shared database',
+  );
+  const [booking] = await sharedRows<{ callId: string }>('SELECT call_id AS "callId" FROM callbacks WHERE number = $1', BOOKED.a[0]);
+  const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+  const note = await consoleOn('b', '/console/notes', { session, form: { csrf, number: BOOKED.a[0], dp: 'c-one', callId: booking!.callId, text: 'richiamare dopo le 11' } });
+  t.same([note.status, note.location], [303, '/console/operator?saved=1'], 'a note through node b about a call node a took');
+  t.match(
+    await sharedRows('SELECT author, call_id AS "callId", text FROM notes WHERE number = $1', BOOKED.a[0]),
+    [{ author: 'capo', callId: booking!.callId, text: 'richiamare dopo le 11' }],
+    'kept with the call',
+  );
+  t.equal((await ivrctlAtEdge('users', 'passwd', 'capo')).code, 0, 'a new password, set at the edge');
+  for (const n of ['a', 'b'] as const)
+    t.same((({ status, location }) => [status, location])(await consoleOn(n, '/console/callbacks', { session })), [303, '/console/login'], `the old session ends on node ${n}`);
 });
 
 t.test("node a's Asterisk and controller killed: c-one's calls are answered by node b within a bound", async (t) => {

@@ -170,13 +170,37 @@ t.test("operators on PostgreSQL: the cluster's roster, added (checked against th
   t.same(JSON.parse((await ivrctl(server.url, 'operators', 'list', '--json')).stdout), [], 'the roster is empty again');
 });
 
+t.test('console accounts on PostgreSQL: one account for every node; a new password or a removal ends its sessions there', async (t) => {
+  t.equal((await ivrctl(server.url, 'db', 'migrate')).code, 0);
+  t.equal((await ivrctl(server.url, 'operators', 'add', 'st8', '--dp', 'demo-st', '--role', 'staff')).code, 0, 'an operator in the roster');
+  const add = await ivrctl(server.url, 'users', 'add', 'verdi', '--role', 'operator', '--operator', 'st8', '--json');
+  t.equal(add.code, 0, add.stderr);
+  const made = JSON.parse(add.stdout) as { username: string; password: string };
+  t.ok(made.password.length >= 12, 'a generated password, shown once');
+  const unknown = await ivrctl(server.url, 'users', 'add', 'neri', '--role', 'operator', '--operator', 'nobody');
+  t.same([unknown.code, unknown.stderr], [2, 'ivrctl: no operator "nobody" (ivrctl operators list)\n'], "checked against the cluster's roster");
+  t.same([(await ivrctl(server.url, 'users', 'add', 'verdi', '--role', 'supervisor')).code], [2], 'a taken name: exit 2');
+  t.match(JSON.parse((await ivrctl(server.url, 'users', 'list', '--json')).stdout), [{ username: 'verdi', role: 'operator', operator: 'st8' }], 'listed, without its hash');
+  const pool = openPostgres(server.url, { max: 1 });
+  t.teardown(() => pool.end());
+  const [stored] = (await pool.query<{ password_hash: string }>("SELECT password_hash FROM console_users WHERE username = 'verdi'")).rows;
+  t.match(stored?.password_hash, /^scrypt\$/, 'the shared table holds the scrypt hash');
+  await pool.query("INSERT INTO console_sessions (token_hash, username, csrf, created_at, expires_at) VALUES ('h1', 'verdi', 'c', now(), now() + interval '1 hour')");
+  const passwd = await ivrctl(server.url, 'users', 'passwd', 'verdi', '--json');
+  t.equal(passwd.code, 0, passwd.stderr);
+  t.same((await pool.query("SELECT 1 FROM console_sessions WHERE username = 'verdi'")).rows, [], "a new password ends the account's sessions on every node");
+  t.equal((await ivrctl(server.url, 'users', 'remove', 'verdi')).code, 0, 'removed');
+  t.same([(await ivrctl(server.url, 'users', 'remove', 'verdi')).code], [2], 'a second remove: exit 2');
+  t.equal((await ivrctl(server.url, 'operators', 'remove', 'st8')).code, 0);
+});
+
 t.test('a command that needs the SQLite file: one line, exit 2, no SQLite file made', async (t) => {
-  const r = await ivrctl(server.url, 'users', 'list');
+  const r = await ivrctl(server.url, 'jobs', 'list');
   t.equal(r.code, 2);
   t.equal(r.stdout, '');
   t.match(
     r.stderr,
-    /^ivrctl: IVR_DB is a PostgreSQL database \(postgres:\/\/ivr:\*\*\*@[^)]+\): of ivrctl, only db migrate, cluster, operators list\|add\|remove, dp list, prompts, profile, audit, callbacks list\|show, followups and report run on it so far .*\n$/,
+    /^ivrctl: IVR_DB is a PostgreSQL database \(postgres:\/\/ivr:\*\*\*@[^)]+\): of ivrctl, only db migrate, cluster, operators list\|add\|remove, users, dp list, prompts, profile, audit, callbacks list\|show, followups and report run on it so far .*\n$/,
   );
   t.notOk(existsSync(path.join(state, 'ivr.db')), 'no ivr.db in the state dir');
 });

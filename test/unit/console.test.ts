@@ -22,7 +22,7 @@ import { liveBoard } from '../../controller/console/views';
 import { httpNames, type HttpNames } from '../../controller/http/hosts';
 import { startHttpServer } from '../../controller/http/server';
 import { Boundary } from '../../controller/runtime/boundary';
-import { ConsoleSessionsRepo } from '../../controller/storage/console-sessions-repo';
+import { SqliteConsoleAccounts } from '../../controller/storage/console-accounts';
 import { ConsoleUsersRepo } from '../../controller/storage/console-users-repo';
 import { migrate, openDatabase, readMigrations } from '../../controller/storage/database';
 import { ClosuresService } from '../../controller/schedule/closures-service';
@@ -92,7 +92,7 @@ operators: []`,
     config,
     db,
     names,
-    auth: new ConsoleAuth(users, new ConsoleSessionsRepo(db)),
+    auth: new ConsoleAuth(new SqliteConsoleAccounts(db)),
     board,
     dispatcher: {
       cancel: async (id: number) => {
@@ -213,7 +213,7 @@ t.test('sessions end 12 hours after the login even in use; a password hashed wit
   })();
   users.add({ username: 'legacy', passwordHash: oldHash, role: 'supervisor', operator: null, at: new Date() });
   let now = new Date('2026-11-30T07:00:00Z');
-  const auth = new ConsoleAuth(users, new ConsoleSessionsRepo(db), () => now);
+  const auth = new ConsoleAuth(new SqliteConsoleAccounts(db), () => now);
   const r = await auth.login('legacy', 'old-params-pw', '127.0.0.1');
   t.ok(r.ok, 'the old hash still verifies');
   t.match(users.get('legacy')!.passwordHash, /^scrypt\$131072\$8\$1\$/, 're-hashed with N = 2^17');
@@ -222,10 +222,10 @@ t.test('sessions end 12 hours after the login even in use; a password hashed wit
   // used every hour: the idle limit never bites, the absolute one does
   for (let h = 1; h < 12; h++) {
     now = new Date(now.getTime() + 3600_000);
-    t.ok(auth.session(req), `in use at hour ${h}`);
+    t.ok(await auth.session(req), `in use at hour ${h}`);
   }
   now = new Date(Date.parse('2026-11-30T07:00:00Z') + SESSION_MAX_MS);
-  t.equal(auth.session(req), undefined, 'ended 12 hours after the login');
+  t.equal(await auth.session(req), undefined, 'ended 12 hours after the login');
   db.close();
 });
 

@@ -2,9 +2,12 @@
 import { Option, type Command } from 'commander';
 import { randomBytes } from 'node:crypto';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../../console/passwords';
-import { CONSOLE_ROLES, ConsoleUsersRepo, type ConsoleRole } from '../../storage/console-users-repo';
-import { OperatorsRepo } from '../../storage/operators-repo';
-import { type Cli } from '../context';
+import { SqliteConsoleAccounts, type ConsoleAccounts } from '../../storage/console-accounts';
+import { CONSOLE_ROLES, type ConsoleRole } from '../../storage/console-users-repo';
+import { OperatorsRepo, type OperatorRow } from '../../storage/operators-repo';
+import { PgConsoleAccounts } from '../../storage/postgres/console-accounts';
+import { PgOperatorsRepo } from '../../storage/postgres/operators-repo';
+import { type DbAccess, type Cli } from '../context';
 import { UsageError } from '../../errors';
 
 const USERNAME = /^[a-z][a-z0-9._-]{1,31}$/;
@@ -23,19 +26,28 @@ async function newPassword(fromStdin: boolean | undefined, stdin: AsyncIterable<
   return { password, generated: false };
 }
 
+/** The accounts and the roster where they are: the node's file, or (IVR_DB a postgres:// URL) the cluster's shared database. */
+function withAccounts<T>(cli: Cli, use: (accounts: ConsoleAccounts, operators: () => Promise<OperatorRow[]>) => Promise<T>, access: DbAccess = {}): Promise<T> {
+  return cli.withRecords(
+    (db) => use(new SqliteConsoleAccounts(db), async () => new OperatorsRepo(db).list()),
+    (pool) => use(new PgConsoleAccounts(pool), () => new PgOperatorsRepo().list(pool)),
+    access,
+  );
+}
+
 export function registerUsers(program: Command, cli: Cli): void {
-  const users = program.command('users').description('web console accounts (http://127.0.0.1:8080/console): supervisors and operators');
+  const users = program
+    .command('users')
+    .description('web console accounts (http://127.0.0.1:8080/console): supervisors and operators; with IVR_DB the shared database, one account for every node');
   users
     .command('list')
     .description('list console accounts')
     .option('--json', 'print one JSON array')
-    .action((opts: { json?: boolean }) =>
-      cli.withDb((db) => {
-        const rows = new ConsoleUsersRepo(db).list().map(({ passwordHash: _hidden, ...u }) => u);
-        if (opts.json) cli.print.json(rows);
-        else cli.print.line(cli.print.table(rows, ['username', 'role', 'operator', 'createdAt', 'updatedAt']));
-      }),
-    );
+    .action(async (opts: { json?: boolean }) => {
+      const rows = (await withAccounts(cli, (accounts) => accounts.users())).map(({ passwordHash: _hidden, ...u }) => u);
+      if (opts.json) cli.print.json(rows);
+      else cli.print.line(cli.print.table(rows, ['username', 'role', 'operator', 'createdAt', 'updatedAt']));
+    });
   users
     .command('add <username>')
     .description('create an account; the password is generated and printed once, or read from stdin')
@@ -49,10 +61,11 @@ export function registerUsers(program: Command, cli: Cli): void {
       if (opts.role === 'operator' && !opts.operator) throw new UsageError('--operator <id> is required with --role operator');
       const { password, generated } = await newPassword(opts.passwordStdin, cli.io.stdin);
       const hash = await hashPassword(password);
-      await cli.withDb(
-        (db) => {
-          if (opts.operator && !new OperatorsRepo(db).list().some((o) => o.id === opts.operator)) throw new UsageError(`no operator "${opts.operator}" (ivrctl operators list)`);
-          if (!new ConsoleUsersRepo(db).add({ username, passwordHash: hash, role: opts.role, operator: opts.operator ?? null, at: new Date() }))
+      await withAccounts(
+        cli,
+        async (accounts, roster) => {
+          if (opts.operator && !(await roster()).some((o) => o.id === opts.operator)) throw new UsageError(`no operator "${opts.operator}" (ivrctl operators list)`);
+          if (!(await accounts.addUser({ username, passwordHash: hash, role: opts.role, operator: opts.operator ?? null, at: new Date() })))
             throw new UsageError(`user "${username}" already exists`);
         },
         { write: true },
@@ -63,15 +76,10 @@ export function registerUsers(program: Command, cli: Cli): void {
   users
     .command('remove <username>')
     .description('delete an account; its sessions end at once')
-    .action((username: string) =>
-      cli.withDb(
-        (db) => {
-          if (!new ConsoleUsersRepo(db).remove(username)) throw new UsageError(`no user "${username}"`);
-          cli.print.line(`user ${username} removed`);
-        },
-        { write: true },
-      ),
-    );
+    .action(async (username: string) => {
+      if (!(await withAccounts(cli, (accounts) => accounts.removeUser(username), { write: true }))) throw new UsageError(`no user "${username}"`);
+      cli.print.line(`user ${username} removed`);
+    });
   users
     .command('passwd <username>')
     .description("set a new password (generated and printed once, or read from stdin); the account's sessions end")
@@ -80,12 +88,7 @@ export function registerUsers(program: Command, cli: Cli): void {
     .action(async (username: string, opts: { passwordStdin?: boolean; json?: boolean }) => {
       const { password, generated } = await newPassword(opts.passwordStdin, cli.io.stdin);
       const hash = await hashPassword(password);
-      await cli.withDb(
-        (db) => {
-          if (!new ConsoleUsersRepo(db).setPassword(username, hash, new Date())) throw new UsageError(`no user "${username}"`);
-        },
-        { write: true },
-      );
+      if (!(await withAccounts(cli, (accounts) => accounts.setPassword(username, hash, new Date()), { write: true }))) throw new UsageError(`no user "${username}"`);
       if (opts.json) cli.print.json({ username, ...(generated ? { password } : {}) });
       else cli.print.line(`password of ${username} changed${generated ? `: ${password}` : ''}`);
     });

@@ -65,6 +65,16 @@ export class PgCallbackAttemptsRepo {
     ).rows;
   }
 
+  /** Whether the operator placed a callback to this number (the console's least privilege). */
+  async placedBy(db: Queryable, operator: string, number: string): Promise<boolean> {
+    const r = await db.query('SELECT 1 FROM callback_attempts a JOIN callbacks c ON c.id = a.callback_id WHERE c.number = $1 AND a.operator = $2 LIMIT 1', [number, operator]);
+    return r.rows.length > 0;
+  }
+
+  async lastConnectedOf(db: Queryable, operator: string): Promise<AttemptRow | undefined> {
+    return (await db.query<AttemptRow>(`${SELECT} WHERE operator = $1 AND connected_at IS NOT NULL ORDER BY id DESC LIMIT 1`, [operator])).rows[0];
+  }
+
   async ofCallback(db: Queryable, callbackId: number): Promise<AttemptRow[]> {
     return (await db.query<AttemptRow>(`${SELECT} WHERE callback_id = $1 ORDER BY id`, [callbackId])).rows;
   }

@@ -71,12 +71,14 @@ export class PgCallbacksRepo {
     return Object.fromEntries(rows.map((r) => [r.dp, r.due]));
   }
 
-  /** Oldest first (ivrctl callbacks list in the cluster mode). */
-  async list(db: Queryable, filter: { dp?: string | undefined; status?: string | undefined } = {}): Promise<CallbackRow[]> {
+  /** Oldest first; `from`/`to` bound the request time ([from, to)), as storage/callbacks-repo.ts. */
+  async list(db: Queryable, filter: { dp?: string | undefined; status?: string | undefined; from?: Date; to?: Date } = {}): Promise<CallbackRow[]> {
     const where: string[] = [];
     const params: string[] = [];
     if (filter.dp) where.push(`dp = $${params.push(filter.dp)}`);
     if (filter.status) where.push(`status = $${params.push(filter.status)}`);
+    if (filter.from) where.push(`requested_at >= $${params.push(filter.from.toISOString())}`);
+    if (filter.to) where.push(`requested_at < $${params.push(filter.to.toISOString())}`);
     return (await db.query<CallbackRow>(`${SELECT}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id`, params)).rows;
   }
 

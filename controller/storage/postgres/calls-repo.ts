@@ -49,6 +49,15 @@ export class PgCallsRepo {
     return (await db.query<CallRow>(`${SELECT} WHERE caller = $1 ORDER BY started_at`, [caller])).rows;
   }
 
+  /** Whether the operator answered a call from this number (the console's least privilege). */
+  async handledBy(db: Queryable, operator: string, caller: string): Promise<boolean> {
+    return (await db.query('SELECT 1 FROM calls WHERE caller = $1 AND answered_by = $2 LIMIT 1', [caller, operator])).rows.length > 0;
+  }
+
+  async lastAnsweredBy(db: Queryable, operator: string): Promise<CallRow | undefined> {
+    return (await db.query<CallRow>(`${SELECT} WHERE answered_by = $1 ORDER BY started_at DESC LIMIT 1`, [operator])).rows[0];
+  }
+
   async get(db: Queryable, id: string): Promise<CallRow | undefined> {
     return (await db.query<CallRow>(`${SELECT} WHERE id = $1`, [id])).rows[0];
   }
