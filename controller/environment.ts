@@ -11,9 +11,10 @@ export interface Environment {
   /** the SQLite file (IVR_DB, or ivr.db in the state dir) */
   dbFile: string;
   /**
-   * IVR_DB as a postgres:// URL: the cluster mode's shared database. The controller keeps its
-   * calls and callbacks there, and what is not shared yet (its operators' phones, closures,
-   * console, jobs) in dbFile, its state dir's ivr.db; of ivrctl, `db migrate`, `cluster`, `operators list|add|remove`, `dp list`, `prompts`, `profile`, `audit`, `callbacks list|show`, `followups` and `report` use it so far.
+   * IVR_DB as a postgres:// URL: the cluster mode's shared database. The controllers keep the
+   * records there (calls, callbacks, the roster, closures, the console's accounts and pages,
+   * the jobs' shared slots); each node keeps in dbFile, its state dir's ivr.db, its copy of the
+   * roster and closures (its Asterisk's) and its own jobs' runs. Every ivrctl command uses it.
    */
   dbUrl?: string;
   /** generated secrets, Asterisk includes, logs, pid files; mounted into the container */
@@ -82,9 +83,6 @@ export const redactedUrl = (url: string): string => url.replace(/^(postgres(?:ql
  * line rather than quietly opening a SQLite file somewhere else.
  */
 export function sqliteFile(env: Environment): string {
-  if (env.dbUrl)
-    throw new ValidationError(
-      `IVR_DB is a PostgreSQL database (${redactedUrl(env.dbUrl)}): of ivrctl, only db migrate, cluster, operators list|add|remove, users, dp list, prompts, profile, audit, callbacks list|show, followups and report run on it so far (the cluster mode is being built, docs/SCALING.md); this needs the SQLite file`,
-    );
+  if (env.dbUrl) throw new ValidationError(`IVR_DB is a PostgreSQL database (${redactedUrl(env.dbUrl)}): this needs one box's SQLite file`);
   return env.dbFile;
 }

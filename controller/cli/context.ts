@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../config/load';
 import type { Config } from '../config/schema';
-import { migrationsDir, postgresMigrationsDir, redactedUrl, sqliteFile, type Environment } from '../environment';
+import { controllerSqliteFile, migrationsDir, postgresMigrationsDir, redactedUrl, sqliteFile, type Environment } from '../environment';
 import { openPostgres, schemaVersionPg, type Pg } from '../storage/postgres/connection';
 import { openDatabase, readMigrations, schemaVersion, type Db } from '../storage/database';
 import { prepare, type Prepared } from '../setup';
@@ -41,7 +41,18 @@ export class Cli {
 
   /** The database, read-only unless `write`; its schema must be current unless `anySchema`. Close it after use. */
   openDb(o: DbAccess = {}): Db {
-    const file = sqliteFile(this.env);
+    return this.openSqlite(sqliteFile(this.env), o);
+  }
+
+  /**
+   * The node's own SQLite file: one box's database, or in the cluster mode the file beside the
+   * shared database (the node's copy of the roster, its jobs' runs, its backups' source).
+   */
+  openNodeDb(o: DbAccess = {}): Db {
+    return this.openSqlite(controllerSqliteFile(this.env), o);
+  }
+
+  private openSqlite(file: string, o: DbAccess): Db {
     if (!existsSync(file)) throw new Error(`no database at ${file}: start the service once (make up) or run ivrctl setup`);
     const db = openDatabase(file, { readonly: !o.write });
     if (o.anySchema) return db;
@@ -65,8 +76,16 @@ export class Cli {
   }
 
   /** Runs `use` with the database open, and closes it whatever happens. */
-  async withDb<T>(use: (db: Db) => T | Promise<T>, access: DbAccess = {}): Promise<T> {
-    const db = this.openDb(access);
+  withDb<T>(use: (db: Db) => T | Promise<T>, access: DbAccess = {}): Promise<T> {
+    return this.using(this.openDb(access), use);
+  }
+
+  /** Runs `use` with the node's own file open (openNodeDb), and closes it whatever happens. */
+  withNodeDb<T>(use: (db: Db) => T | Promise<T>, access: DbAccess = {}): Promise<T> {
+    return this.using(this.openNodeDb(access), use);
+  }
+
+  private async using<T>(db: Db, use: (db: Db) => T | Promise<T>): Promise<T> {
     try {
       return await use(db);
     } finally {

@@ -23,7 +23,8 @@ import { bashCompletion } from './completion';
 import { Cli } from './context';
 import { Printer } from './format';
 import type { Db } from '../storage/database';
-import { collectStatus, formatStatus } from './status';
+import { collectStatus, formatStatus, type SharedPending } from './status';
+import { PgCallbacksRepo } from '../storage/postgres/callbacks-repo';
 import { ConfigError, ValidationError } from '../errors';
 
 /** Where a run of ivrctl reads and writes: the process's own streams, or a test's buffers. */
@@ -57,12 +58,16 @@ function build(cli: Cli, version: string, io: CliIo): Command {
       let db: Db | undefined;
       let dbError: string | undefined;
       try {
-        db = cli.openDb();
+        db = cli.openNodeDb();
       } catch (err) {
         dbError = (err as Error).message;
       }
       try {
-        const status = await collectStatus(cli.config, cli.env.stateDir, db, dbError);
+        // the cluster mode: the pending callbacks are the shared database's
+        const shared: SharedPending | undefined = cli.env.dbUrl
+          ? await cli.withShared(async (pool) => ({ pending: await new PgCallbacksRepo().pendingCountByDp(pool) })).catch((err: Error) => ({ error: err.message }))
+          : undefined;
+        const status = await collectStatus(cli.config, cli.env.stateDir, db, dbError, shared);
         if (opts.json) cli.print.json(status);
         else cli.print.line(formatStatus(status, cli.print));
         if (!status.ok) cli.exitCode = 1;

@@ -1,6 +1,9 @@
 // `ivrctl status`: what a sysadmin checks first. Asks Asterisk over AMI (is it up, since when)
 // and ARI (each operator's phone), the controller's /healthz, and reads the database
-// (pending callbacks, the jobs' last runs) read-only; never changes anything.
+// (pending callbacks, the jobs' last runs) read-only; never changes anything. In the cluster
+// mode it is the node's status (its Asterisk, controller, copy of the roster and jobs' runs)
+// with the cluster's pending callbacks (the shared database's); `ivrctl cluster status` is the
+// cluster's.
 import type { Config } from '../config/schema';
 import { jobPlan } from '../jobs/catalog';
 import { nextSlot } from '../jobs/schedule';
@@ -79,8 +82,15 @@ export function jobStatuses(config: Config, db: Db | undefined): JobStatus[] {
 
 const BUSY_STATES = ['INUSE', 'BUSY', 'RINGING', 'RINGINUSE', 'ONHOLD'];
 
-/** `db` is undefined when it cannot be opened (`dbError` says why): Asterisk and the controller are still checked. */
-export async function collectStatus(config: Config, stateDir: string, db: Db | undefined, dbError?: string): Promise<Status> {
+/** The cluster mode: the pending callbacks are the shared database's, or why it could not be read. */
+export type SharedPending = { pending: Record<string, number> } | { error: string };
+
+/**
+ * `db` (the node's own file) is undefined when it cannot be opened (`dbError` says why):
+ * Asterisk and the controller are still checked. In the cluster mode `shared` gives the
+ * pending callbacks, which are the shared database's.
+ */
+export async function collectStatus(config: Config, stateDir: string, db: Db | undefined, dbError?: string, shared?: SharedPending): Promise<Status> {
   const secrets = readSecrets(stateDir);
   const status: Status = {
     ok: true,
@@ -127,7 +137,7 @@ export async function collectStatus(config: Config, stateDir: string, db: Db | u
     const availability = !online ? 'offline' : op.paused ? 'paused' : BUSY_STATES.includes(deviceState) ? 'busy' : 'available';
     status.operators.push({ id: op.id, dp: op.dp, role: op.role, unit: op.unit, paused: op.paused, online, deviceState, availability });
   }
-  const pending: Record<string, number> = db ? new CallbacksRepo(db).pendingCountByDp() : {};
+  const pending: Record<string, number> = shared ? ('pending' in shared ? shared.pending : {}) : db ? new CallbacksRepo(db).pendingCountByDp() : {};
   status.directorates = config.directorates.map((d) => {
     const mine = status.operators.filter((o) => o.dp === d.id && o.role !== 'unit');
     const count = (a: OperatorStatus['availability']): number => mine.filter((o) => o.availability === a).length;
@@ -144,6 +154,7 @@ export async function collectStatus(config: Config, stateDir: string, db: Db | u
   status.jobs = jobStatuses(config, db);
 
   if (!db) status.problems.push(`database: ${dbError ?? 'not readable'}`);
+  if (shared && 'error' in shared) status.problems.push(`shared database: ${shared.error}`);
   if (!status.asterisk.reachable) status.problems.push(`Asterisk unreachable over AMI: ${status.asterisk.error ?? '?'}`);
   if (!status.controller.up) status.problems.push(`controller down: ${status.controller.error ?? '?'}`);
   else if (status.controller.ari !== 'connected') status.problems.push(`controller not connected to ARI (${status.controller.ari ?? '?'})`);

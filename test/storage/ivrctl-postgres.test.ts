@@ -4,9 +4,10 @@
 // (exit 2) rather than opening a SQLite file somewhere else; a server that does not answer
 // is one line too. `profile`, `callbacks list|show` and `report` read the shared records, as
 // the nodes wrote them.
-import t from 'tap';
+import t, { type Test } from 'tap';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readMigrations } from '../../controller/storage/database';
@@ -17,6 +18,8 @@ import { PostgresCallbackStore } from '../../controller/storage/postgres/callbac
 import { PostgresCallRecords } from '../../controller/storage/postgres/call-records';
 import { PgNodeLeasesRepo } from '../../controller/storage/postgres/node-leases-repo';
 import { startPostgres, type PostgresServer } from './postgres-server';
+import { migratedSqlite } from './sqlite-file';
+import { ensureSecrets } from '../../controller/provisioning/secrets';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const latest = readMigrations(path.join(root, 'db', 'postgres')).length;
@@ -194,15 +197,113 @@ t.test('console accounts on PostgreSQL: one account for every node; a new passwo
   t.equal((await ivrctl(server.url, 'operators', 'remove', 'st8')).code, 0);
 });
 
-t.test('a command that needs the SQLite file: one line, exit 2, no SQLite file made', async (t) => {
-  const r = await ivrctl(server.url, 'jobs', 'list');
-  t.equal(r.code, 2);
-  t.equal(r.stdout, '');
-  t.match(
-    r.stderr,
-    /^ivrctl: IVR_DB is a PostgreSQL database \(postgres:\/\/ivr:\*\*\*@[^)]+\): of ivrctl, only db migrate, cluster, operators list\|add\|remove, users, dp list, prompts, profile, audit, callbacks list\|show, followups and report run on it so far .*\n$/,
+/** A node's state dir in the cluster mode: its own migrated ivr.db beside the shared database, and its secrets. */
+function nodeStateDir(t: Test): string {
+  const dir = path.dirname(migratedSqlite(t, 'ivrctl-node').name);
+  ensureSecrets(dir);
+  return dir;
+}
+
+const ivrctlNode = (dir: string, ...args: string[]): Promise<Run> =>
+  ivrctlInProcess(args, { PATH: process.env.PATH, IVR_DB: server.url, IVR_STATE_DIR: dir, IVR_CONFIG: path.join(root, 'config', 'demo.yaml') });
+
+t.test("status and jobs list on a node of the cluster: the node's own file, the cluster's pending callbacks", async (t) => {
+  t.equal((await ivrctl(server.url, 'db', 'migrate')).code, 0);
+  const dir = nodeStateDir(t);
+  const pool = openPostgres(server.url, { max: 1 });
+  t.teardown(() => pool.end());
+  const [row] = (await pool.query<{ n: number }>("SELECT COUNT(*)::int AS n FROM callbacks WHERE dp = 'demo-st' AND status IN ('pending', 'dialing')")).rows;
+  t.ok(row!.n >= 1, 'the shared database has live requests at demo-st');
+  const st = await ivrctlNode(dir, 'status', '--json');
+  t.equal(st.code, 1, 'nothing of the node runs here: exit 1');
+  const status = JSON.parse(st.stdout) as { directorates: Array<{ id: string; pendingCallbacks: number }>; problems: string[]; jobs: Array<{ name: string }> };
+  t.equal(status.directorates.find((d) => d.id === 'demo-st')?.pendingCallbacks, row!.n, "the pending callbacks are the shared database's");
+  t.notOk(
+    status.problems.some((p) => /database/.test(p)),
+    'both databases read',
   );
-  t.notOk(existsSync(path.join(state, 'ivr.db')), 'no ivr.db in the state dir');
+  t.ok(status.jobs.length > 0, "the jobs, from the node's own runs");
+  const jobs = await ivrctlNode(dir, 'jobs', 'list', '--json');
+  t.equal(jobs.code, 0, jobs.stderr);
+  t.match(JSON.parse(jobs.stdout), [{ name: String }], "the node's jobs");
+  const down = await ivrctlInProcess(['status', '--json'], {
+    PATH: process.env.PATH,
+    IVR_DB: 'postgres://ivr:x@127.0.0.1:9/ivr',
+    IVR_STATE_DIR: dir,
+    IVR_CONFIG: path.join(root, 'config', 'demo.yaml'),
+  });
+  t.match(
+    JSON.parse(down.stdout).problems,
+    [/^shared database: postgres:\/\/ivr:\*\*\*@127\.0\.0\.1:9\/ivr: .*ECONNREFUSED/],
+    'a shared database that does not answer is a problem line; the rest is still checked',
+  );
+  t.notOk(existsSync(path.join(state, 'ivr.db')), 'no ivr.db made where there was none');
+  const none = await ivrctl(server.url, 'jobs', 'list');
+  t.same([none.code, none.stderr.startsWith(`ivrctl: no database at ${path.join(state, 'ivr.db')}`)], [1, true], 'a node without its own file yet: one line');
+});
+
+t.test("db purge on a node of the cluster: the shared records and the node's own file, recorded as the node's run", async (t) => {
+  t.equal((await ivrctl(server.url, 'db', 'migrate')).code, 0);
+  const dir = nodeStateDir(t);
+  const pool = openPostgres(server.url, { max: 2 });
+  t.teardown(() => pool.end());
+  const records = new PostgresCallRecords(pool, new PostgresCallbackStore(pool), 'a');
+  const old = new Date(Date.now() - 200 * 86_400_000);
+  records.callStarted({ id: 'a-1780000000.1', dp: 'demo-st', caller: '0612000088', dialed: '0200000002', at: old });
+  records.note({ number: '0612000088', dp: 'demo-st', callId: 'a-1780000000.1', author: 'sup', operator: null, info: null, text: 'dati personali', at: old });
+  await records.closeCall('a-1780000000.1', old, 'completed', 16);
+  const r = await ivrctlNode(dir, 'db', 'purge', '--days', '90');
+  t.equal(r.code, 0, r.stderr);
+  t.match(
+    r.stdout,
+    /^caller numbers masked in records before .* \(90 days\): calls 0, .*\nin the shared database: calls [1-9]\d*, .*notes [1-9]/,
+    "the node's file, then the shared database",
+  );
+  t.match((await pool.query("SELECT caller FROM calls WHERE id = 'a-1780000000.1'")).rows, [{ caller: '0612******' }], 'the shared call masked');
+  t.match((await pool.query("SELECT number, text FROM notes WHERE call_id = 'a-1780000000.1'")).rows, [{ number: '0612******', text: '' }], 'its note emptied');
+  const jobs = JSON.parse((await ivrctlNode(dir, 'jobs', 'list', '--json')).stdout) as Array<{
+    name: string;
+    lastRun: { trigger: string; status: string; detail: { shared?: { masked: { calls: number } } } } | null;
+  }>;
+  t.match(
+    jobs.find((j) => j.name === 'retention')?.lastRun,
+    { trigger: 'manual', status: 'ok', detail: { shared: { masked: { calls: Number } } } },
+    "recorded as the node's manual run, with what it masked in the shared database",
+  );
+});
+
+t.test("db backup of the shared database: a pg_dump file, its owner's only, checked, holding the records; never over a file", async (t) => {
+  t.equal((await ivrctl(server.url, 'db', 'migrate')).code, 0);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'ivrctl-pg-backup-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const target = path.join(dir, 'shared.dump');
+  const r = await ivrctl(server.url, 'db', 'backup', target, '--json');
+  t.equal(r.code, 0, r.stderr);
+  const made = JSON.parse(r.stdout) as { file: string; bytes: number; schemaVersion: number; tables: number; format: string };
+  t.match(made, { file: target, schemaVersion: latest, format: 'pg_dump custom' });
+  t.ok(made.tables >= 15, `the tables' rows are in it (${made.tables} tables)`);
+  t.equal(statSync(target).mode & 0o777, 0o600, "its owner's only");
+  t.notOk(existsSync(`${target}.partial`), 'no partial file left');
+  const password = new URL(server.url).password;
+  t.notOk(`${r.stdout}${r.stderr}`.includes(password), 'the password is in no output');
+  // what a restore would load, as SQL: the booked caller is in it
+  const sql = await new Promise<string>((resolve, reject) =>
+    execFile('pg_restore', ['--data-only', '--table=callbacks', '--file=-', target], { maxBuffer: 64 << 20 }, (e, out) => (e ? reject(e) : resolve(out))),
+  );
+  t.match(sql, /COPY .*callbacks .*FROM stdin;[\s\S]*0612000077/, "the callbacks' rows, with the booked caller");
+  const again = await ivrctl(server.url, 'db', 'backup', target);
+  t.same([again.code, again.stderr], [2, `ivrctl: ${target} already exists: choose a new file name\n`], 'never over an existing file');
+});
+
+t.test("operators pause with this node's controller down: the cluster's roster, which every node pulls", async (t) => {
+  t.equal((await ivrctl(server.url, 'db', 'migrate')).code, 0);
+  t.equal((await ivrctl(server.url, 'operators', 'add', 'st9', '--dp', 'demo-st', '--role', 'staff')).code, 0);
+  const dir = nodeStateDir(t);
+  const r = await ivrctlNode(dir, 'operators', 'pause', 'st9');
+  t.same([r.code, r.stdout], [0, "operator st9 paused (this node's controller is not running: in the cluster's roster, every node follows)\n"], r.stderr);
+  t.match(JSON.parse((await ivrctl(server.url, 'operators', 'list', '--json')).stdout), [{ id: 'st9', paused: true, pausedAt: String }], 'paused in the roster');
+  t.same([(await ivrctlNode(dir, 'operators', 'resume', 'nobody')).code], [2], 'an unknown operator: exit 2');
+  t.equal((await ivrctl(server.url, 'operators', 'remove', 'st9')).code, 0);
 });
 
 t.test('a PostgreSQL server that does not answer: one line naming it', async (t) => {

@@ -15,7 +15,8 @@ export function registerJobs(program: Command, cli: Cli): void {
     .option('--json', 'print one JSON array')
     .addHelpText('after', '\nExample:\n  ivrctl jobs list')
     .action((opts: { json?: boolean }) =>
-      cli.withDb((db) => {
+      // the node's own runs (in the cluster mode each node runs every job; the shared part once per cluster, said in its detail)
+      cli.withNodeDb((db) => {
         const rows = jobStatuses(cli.config, db);
         if (opts.json) return cli.print.json(rows);
         const view = rows.map((r) => ({ ...r, slots: r.crons.join(' | '), lastRun: r.lastRun?.startedAt, result: r.lastRun?.status ?? 'never run' }));

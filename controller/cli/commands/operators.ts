@@ -110,6 +110,12 @@ export function registerOperators(program: Command, cli: Cli): void {
           cli.print.line(`operator ${id} ${paused ? 'paused' : 'resumed'}`);
         } catch (err) {
           if (!(err instanceof ControllerDownError)) throw err;
+          // the cluster mode: the shared roster, which the nodes pull (this one at its start)
+          if (cli.env.dbUrl) {
+            if (!(await cli.withShared((pool) => new PgOperatorsRepo().setPaused(pool, id, paused, new Date())))) throw new ValidationError(`no operator "${id}"`);
+            cli.print.line(`operator ${id} ${paused ? 'paused' : 'resumed'} (this node's controller is not running: in the cluster's roster, every node follows)`);
+            return;
+          }
           // nobody is taking calls, so there is nothing to race: the database is the whole state
           const p = cli.prepared();
           try {
