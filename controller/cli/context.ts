@@ -76,12 +76,13 @@ export class Cli {
   }
 
   /** Runs `use` with the database open, and closes it whatever happens. */
-  withDb<T>(use: (db: Db) => T | Promise<T>, access: DbAccess = {}): Promise<T> {
+  // async: a database that cannot be opened is a rejection, as every other failure here
+  async withDb<T>(use: (db: Db) => T | Promise<T>, access: DbAccess = {}): Promise<T> {
     return this.using(this.openDb(access), use);
   }
 
   /** Runs `use` with the node's own file open (openNodeDb), and closes it whatever happens. */
-  withNodeDb<T>(use: (db: Db) => T | Promise<T>, access: DbAccess = {}): Promise<T> {
+  async withNodeDb<T>(use: (db: Db) => T | Promise<T>, access: DbAccess = {}): Promise<T> {
     return this.using(this.openNodeDb(access), use);
   }
 

@@ -866,6 +866,11 @@ t.test('a database with an old schema or none at all: exit 1 saying what to do',
   t.equal(st.code, 1);
   const sj = JSON.parse(st.stdout) as { problems: string[]; controller: { up: boolean } };
   t.match(sj.problems, [/^database: no database at /, /Asterisk unreachable/, /controller down/], 'status still reports Asterisk and the controller');
+  // before the first start there is no database: the prompts (make prompts) are built without closures
+  const manifest = await ivrctlEnv({ IVR_DB: missing }, 'prompts', 'manifest');
+  t.equal(manifest.code, 0, manifest.stderr);
+  t.ok(manifest.stdout.split('\n').filter((l) => /^it\//.test(l)).length > 10, 'the prompts manifest (a line per prompt), without a database');
+  t.notOk(existsSync(missing), 'and no database made');
 });
 
 /** ivrctl with a line on its stdin (for --password-stdin). */
