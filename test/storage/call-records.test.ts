@@ -16,7 +16,7 @@ import { sqliteRecords } from '../unit/records';
 import { bookingRequest } from '../fixtures/booking-request';
 import type pg from 'pg';
 import { migratedSqlite } from './sqlite-file';
-import { freshSchema, startPostgres, type PostgresServer } from './postgres-server';
+import { freshSchema, questionMarkRows, startPostgres, type PostgresServer } from './postgres-server';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const NOW = new Date('2026-11-30T09:30:00.000Z');
@@ -57,15 +57,7 @@ const ENGINES: Engine[] = [
       return {
         a: records(pools[0]!, 'a'),
         b: records(pools[1]!, 'b'),
-        rows: async <T>(sql: string, ...params: unknown[]) => {
-          let n = 0;
-          return (
-            await pools[0]!.query(
-              sql.replace(/\?/g, () => `$${++n}`),
-              params,
-            )
-          ).rows as T[];
-        },
+        rows: questionMarkRows(pools[0]!),
       };
     },
   },

@@ -19,7 +19,7 @@ import { SqliteCallbackStore } from '../../controller/storage/sqlite-callback-st
 import { bookingRequest } from '../fixtures/booking-request';
 import { sqliteRecords } from '../unit/records';
 import { migratedSqlite } from './sqlite-file';
-import { freshSchema, startPostgres, type PostgresServer } from './postgres-server';
+import { freshSchema, questionMarkRows, startPostgres, type PostgresServer } from './postgres-server';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const NOW = new Date('2026-11-30T09:30:00.000Z');
@@ -69,15 +69,7 @@ const ENGINES: Array<{ name: 'sqlite' | 'postgres'; open(t: Test): Promise<Opene
         callbacks,
         store: new PgConsoleStore(pool),
         accounts: new PgConsoleAccounts(pool),
-        rows: async <T>(sql: string, ...params: unknown[]) => {
-          let n = 0;
-          return (
-            await pool.query(
-              sql.replace(/\?/g, () => `$${++n}`),
-              params,
-            )
-          ).rows as T[];
-        },
+        rows: questionMarkRows(pool),
       };
     },
   },

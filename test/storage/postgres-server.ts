@@ -61,3 +61,16 @@ export async function freshSchema(t: Test, server: PostgresServer, nodes: number
   });
   return { schema, pools };
 }
+
+/** A plain statement on the pool written with SQLite's `?` placeholders (a test's one query for both engines). */
+export const questionMarkRows =
+  (pool: Pg) =>
+  async <T>(sql: string, ...params: unknown[]): Promise<T[]> => {
+    let n = 0;
+    return (
+      await pool.query(
+        sql.replace(/\?/g, () => `$${++n}`),
+        params,
+      )
+    ).rows as T[];
+  };
