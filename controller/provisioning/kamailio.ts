@@ -15,6 +15,11 @@
 //     node can ring any phone: its INVITEs and OPTIONS come back here along that Path and go
 //     on to the phone's address. A node that is down misses the REGISTER; the phone's next
 //     one reaches it (Asterisk also keeps contacts across a restart).
+//   - An operator's phone calls through here too (a feature code such as *41 to pause, a
+//     colleague, a test call): an INVITE whose From is an operator is challenged (407) and
+//     checked against the same HA1, then goes to the nodes of the operator's directorate, its
+//     primary first, with the header that names the operator, as its REGISTER does. A caller
+//     cannot pass for an operator: without the operator's password the INVITE goes no further.
 //   - A node's call to a number (a callback) goes out to the carriers, in their order, the
 //     next one when a carrier gives no reply within failoverMs or an error; Kamailio stays
 //     on its dialog.
@@ -24,10 +29,11 @@
 import { primaryOf, type Cluster, type Config } from '../config/schema';
 import { EDGE_OPERATOR_HEADER, SIP_REALM } from './asterisk-includes';
 
-/** what the edge needs to know of an operator: the id their phone registers with, and its digest HA1 */
+/** what the edge needs to know of an operator: the id their phone registers with, its digest HA1, and its directorate (where its own calls go) */
 export interface EdgeOperator {
   id: string;
   ha1: string;
+  dp?: string;
 }
 
 export interface EdgeFiles {
@@ -54,7 +60,13 @@ export function renderEdge(config: Config, dir: string, operators: readonly Edge
   const carriers = edge.carriers.map((a) => `$si == "${a}"`).join(' || ');
   const nodes = cluster.nodes.map((n) => `$si == "${n.address}"`).join(' || ');
   // an id or an HA1 that is not plain would break out of the string it is written into
-  const credentials = operators.filter((o) => /^[A-Za-z0-9_.-]+$/.test(o.id) && /^[0-9a-f]{32}$/.test(o.ha1)).map((o) => `  $sht(ha1=>${o.id}) = "${o.ha1}";`);
+  const plain = operators.filter((o) => /^[A-Za-z0-9_.-]+$/.test(o.id) && /^[0-9a-f]{32}$/.test(o.ha1));
+  const credentials = plain.map((o) => `  $sht(ha1=>${o.id}) = "${o.ha1}";`);
+  // the dispatcher set an operator's own calls go to: their directorate's primary first
+  const operatorSets = plain.flatMap((o) => {
+    const dp = config.directorates.find((d) => d.id === o.dp);
+    return dp ? [`  $sht(opset=>${o.id}) = ${setOf(cluster, primaryOf(cluster, dp))};`] : [];
+  });
   const [first, ...others] = cluster.nodes;
   const cfg = `#!KAMAILIO
 # The cluster's edge, generated from the configuration by ivrctl cluster edge-config: do not
@@ -89,6 +101,7 @@ modparam("tm", "fr_inv_timer", 60000)
 modparam("rr", "enable_full_lr", 1)
 modparam("htable", "htable", "dp=>size=8;autoexpire=0;")
 modparam("htable", "htable", "ha1=>size=8;autoexpire=0;")
+modparam("htable", "htable", "opset=>size=8;autoexpire=0;")
 # a Path carries the phone's own address: requests along it go there
 modparam("path", "use_received", 1)
 modparam("dispatcher", "list_file", "${dir}/dispatcher.list")
@@ -106,6 +119,8 @@ event_route[htable:mod-init] {
 ${numbers.join('\n')}
   # each operator's digest HA1 (realm ${SIP_REALM}), from the operators table
 ${credentials.join('\n')}
+  # each operator's directorate's set: where the calls from their phone go
+${operatorSets.join('\n')}
 }
 
 request_route {
@@ -158,6 +173,8 @@ request_route {
     sl_send_reply("404", "Not here");
     exit;
   }
+  # an operator's phone calling: checked and sent on by OPERATOR_CALL
+  if (is_method("INVITE") && $sht(opset=>$fU) != $null) route(OPERATOR_CALL);
   # only the carriers are outside callers
   if (!(${carriers})) {
     xlog("L_NOTICE", "refused $rm from $si: not a carrier\\n");
@@ -207,6 +224,26 @@ route[REGISTER] {
   }
   $ru = "sip:${first!.address}:${first!.port}";
 ${others.map((n) => `  append_branch("sip:${n.address}:${n.port}");`).join('\n')}
+  route(RELAY);
+}
+
+# an operator's phone calling (*41, a colleague, a test call): the password checked here as for
+# its REGISTER (407, the From's user being the one authenticated), then to the nodes of the
+# operator's directorate, primary first, with the header that names the operator
+route[OPERATOR_CALL] {
+  if ($au == $null || $au != $fU || !pv_auth_check("${SIP_REALM}", "$sht(ha1=>$au)", "1", "1")) {
+    auth_challenge("${SIP_REALM}", "1");
+    exit;
+  }
+  consume_credentials();
+  append_hf("${EDGE_OPERATOR_HEADER}: $au\\r\\n");
+  if (!ds_select_dst("$sht(opset=>$au)", "8")) {
+    xlog("L_ERR", "no node up for operator $au\\n");
+    sl_send_reply("503", "Service Unavailable");
+    exit;
+  }
+  record_route();
+  t_on_failure("NEXT_NODE");
   route(RELAY);
 }
 

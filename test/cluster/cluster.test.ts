@@ -15,7 +15,7 @@
 // web console works on the shared records with one account and one session.
 import './cluster-env';
 import t from 'tap';
-import { agentReport, callIvr, eventually, sippMessages, startCallee, startPhone, type Phone, type SippResult } from '../integration/harness';
+import { agentReport, callIvr, eventually, sipp, sippMessages, startCallee, startPhone, type Phone, type SippResult } from '../integration/harness';
 import { writeAnsweringScenario } from '../integration/scenarios';
 import {
   answeredByOn,
@@ -148,6 +148,41 @@ t.test("an operator's phone registers through the edge: both nodes hold its cont
   const r = await callForOperator(NUMBER.a, '0612500041');
   t.equal(r.code, 0, 'a call to c-one: answered, and ended by the PBX', { report: r.code === 0 ? undefined : agentReport(r) });
   t.equal(await answeredByOn('a', '0612500041'), 'cl1', 'node a, its primary, rang the phone and cl1 answered');
+});
+
+t.test("an operator's phone calls through the edge: *41 pauses the station in the cluster's roster, *42 resumes it; the edge asks the operator's password first", async (t) => {
+  const password = operatorPassword('a', 'cl1');
+  const dial = (code: string, port: number, auth = { user: 'cl1', password }, scenario = 'operator-feature') =>
+    sipp({
+      scenario,
+      ip: CARRIER,
+      port,
+      remote: EDGE,
+      service: code,
+      auth,
+      vars: { rtp_ip: CARRIER, rtp_port: (opRtp += 2), ani: 'cl1' },
+      timeoutMs: 30_000,
+    });
+  const paused = async (): Promise<boolean | undefined> => (await sharedRows<{ paused: number }>("SELECT paused FROM operators WHERE id = 'cl1'"))[0]?.paused === 1;
+  const wrong = await dial('*41', 5610, { user: 'cl1', password: 'not-the-password' }, 'operator-challenged-twice');
+  t.equal(wrong.code, 0, 'a wrong password: challenged (407), and challenged again once the credentials were sent', { report: wrong.code === 0 ? undefined : agentReport(wrong) });
+  t.equal(await paused(), false, 'and nothing was paused');
+  const pause = await dial('*41', 5611);
+  t.equal(pause.code, 0, '*41 through the edge: challenged (407), answered by a node, confirmed, hung up', { report: pause.code === 0 ? undefined : agentReport(pause) });
+  const msgs = sippMessages(pause).map((m) => m.line);
+  t.ok(
+    msgs.some((l) => /^SIP\/2\.0 407 /.test(l)),
+    'the edge challenged it as a proxy (407)',
+  );
+  t.equal(await paused(), true, "cl1 paused in the cluster's roster");
+  // every node's copy follows (its presence and dispatch read it): what ivrctl status shows on each
+  const stationOn = async (n: 'a' | 'b'): Promise<boolean | undefined> =>
+    (JSON.parse((await ivrctlOn(n, 'status', '--json')).stdout) as { operators: Array<{ id: string; paused: boolean }> }).operators.find((o) => o.id === 'cl1')?.paused;
+  await eventually('both nodes see cl1 paused', async () => ((await stationOn('a')) && (await stationOn('b')) ? true : undefined), 10_000);
+  const resume = await dial('*42', 5612);
+  t.equal(resume.code, 0, '*42 through the edge: resumed', { report: resume.code === 0 ? undefined : agentReport(resume) });
+  t.equal(await paused(), false, 'cl1 available again in the roster');
+  await eventually('both nodes see cl1 available', async () => ((await stationOn('a')) === false && (await stationOn('b')) === false ? true : undefined), 10_000);
 });
 
 t.test("a node's call to a caller (as a callback dials, over the edge trunk) leaves through the edge to the carrier", async (t) => {

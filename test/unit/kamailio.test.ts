@@ -101,6 +101,35 @@ t.test("operators through the edge: Kamailio checks the HA1, forks the REGISTER 
   t.match(k, /\$du = \$var\(phone\);\n\s+if \(is_method\("INVITE"\)\) record_route\(\);/, "at the phone's address, the edge staying on the dialog");
 });
 
+t.test("an operator's own call through the edge: challenged (407) against the HA1, the From's user being the one checked, then to its directorate's nodes", async (t) => {
+  const ha1 = digestHa1('cl1', 'secret');
+  const k = renderEdge(cfg(), '/x', [
+    { id: 'cl1', ha1, dp: 'c-two' },
+    { id: 'cl4', ha1, dp: 'c-one' },
+    { id: 'cl9', ha1, dp: 'gone' },
+    { id: 'cl8', ha1 },
+  ])['kamailio.cfg'];
+  t.match(k, /\$sht\(opset=>cl1\) = 2;\n\s+\$sht\(opset=>cl4\) = 1;\n\}/, "each operator's calls go to their directorate's set (c-two: b first; c-one: a first)");
+  t.notMatch(k, /opset=>cl[89]/, 'an operator of no known directorate has none: their calls go nowhere');
+  const request = k.slice(k.indexOf('request_route {'), k.indexOf("# an operator's phone: the password checked here"));
+  t.ok(
+    request.indexOf('if (is_method("INVITE") && $sht(opset=>$fU) != $null) route(OPERATOR_CALL);') < request.indexOf('# only the carriers are outside callers'),
+    "an INVITE from an operator is taken before the carriers' check",
+  );
+  const route = k.slice(k.indexOf('route[OPERATOR_CALL] {'), k.indexOf("# a node's call to a caller"));
+  t.match(
+    route,
+    /if \(\$au == \$null \|\| \$au != \$fU \|\| !pv_auth_check\("ivr", "\$sht\(ha1=>\$au\)", "1", "1"\)\) \{\n\s+auth_challenge\("ivr", "1"\);\n\s+exit;/,
+    'no credentials, another user than the From, a wrong password: challenged',
+  );
+  t.match(route, /consume_credentials\(\);\n\s+append_hf\("X-IVR-Operator: \$au\\r\\n"\);/, 'the checked operator named to the node, the credentials not passed on');
+  t.match(
+    route,
+    /ds_select_dst\("\$sht\(opset=>\$au\)", "8"\)[\s\S]*record_route\(\);\n\s+t_on_failure\("NEXT_NODE"\);/,
+    'primary first, the next node on no reply, the edge staying on the dialog',
+  );
+});
+
 t.test("a node's call to a number goes out to the carriers in their order, the next on no reply or an error; nothing else from a node", async (t) => {
   const k = renderEdge(cfg(fixture.replace('carriers: [10.77.0.2]', 'carriers: [10.77.0.2, 10.77.0.3]')), '/x')['kamailio.cfg'];
   t.match(

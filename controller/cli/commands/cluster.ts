@@ -36,7 +36,7 @@ export function registerCluster(program: Command, cli: Cli): void {
           (db) => new OperatorsRepo(db).list(),
           (pool) => new PgOperatorsRepo().list(pool),
         )
-      ).map((o) => ({ id: o.id, ha1: o.ha1 }));
+      ).map((o) => ({ id: o.id, ha1: o.ha1, dp: o.dp }));
       const dir = path.resolve(opts.dir);
       mkdirSync(dir, { recursive: true });
       const files = renderEdge(config, dir, operators);
