@@ -149,6 +149,15 @@ export class Metrics {
      * A gauge per directorate, every directorate exported (0 when it has nothing to count):
      * `read` runs once per scrape and answers for each directorate.
      */
+    // a gauge whose source cannot be read now (the database locked, the cluster's shared one
+    // unreachable) has no series in this scrape, and the failure is counted: the scrape itself,
+    // and every other metric in it, still reach Prometheus
+    const readFailures = new Counter({
+      name: 'ivr_metric_read_failures_total',
+      help: 'scrapes in which a gauge could not read its source (it then has no series in that scrape), per metric',
+      labelNames: ['metric'],
+      registers,
+    });
     const perDirectorate = (name: string, help: string, read: () => ((dp: string) => number) | Promise<(dp: string) => number>): void => {
       new Gauge({
         name,
@@ -156,7 +165,14 @@ export class Metrics {
         labelNames: ['dp'],
         registers,
         async collect() {
-          const value = await read();
+          let value: (dp: string) => number;
+          try {
+            value = await read();
+          } catch {
+            this.reset();
+            readFailures.inc({ metric: name });
+            return;
+          }
           for (const dp of src.directorates) this.set({ dp }, value(dp));
         },
       });

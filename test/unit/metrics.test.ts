@@ -75,6 +75,32 @@ t.test('metrics: counters and histograms per directorate, gauges read when scrap
   t.ok((await m.registry.metrics()).includes('ivr_callbacks_pending{dp="demo-sw"} 0'), 'a gauge is read at each scrape');
 });
 
+t.test('metrics: a gauge whose source cannot be read drops out of that scrape, counted; the scrape and the other metrics go on', async (t) => {
+  let reachable = false;
+  const m = new Metrics({
+    ariConnected: () => true,
+    activeCalls: () => 1,
+    activeAttempts: () => 0,
+    // the cluster's shared database unreachable
+    pendingByDp: async () => {
+      if (!reachable) throw new Error('connect ECONNREFUSED 10.77.0.1:5432');
+      return { 'demo-sw': 4 };
+    },
+    operatorStates: async () => [],
+    directorates: ['demo-sw'],
+    today: () => [],
+  });
+  const text = await m.registry.metrics();
+  t.match(text, /^ivr_active_calls 1$/m, 'the scrape answers, with the other metrics');
+  t.notMatch(text, /^ivr_callbacks_pending\{/m, 'no pending series in this scrape: never a stale or made-up 0');
+  // the counter is rendered beside the gauges, so the next scrape shows this one's failure
+  reachable = true;
+  const again = await m.registry.metrics();
+  t.match(again, /^ivr_metric_read_failures_total\{metric="ivr_callbacks_pending"\} 1$/m, 'the failure counted');
+  t.match(again, /^ivr_callbacks_pending\{dp="demo-sw"\} 4$/m, 'back once the source answers');
+  t.match(await m.registry.metrics(), /^ivr_metric_read_failures_total\{metric="ivr_callbacks_pending"\} 1$/m, 'and not counted again');
+});
+
 t.test('statement latency: every run, get and all is timed by kind', async (t) => {
   const db = openDatabase(path.join(mkdtempSync(path.join(os.tmpdir(), 'ivr-m-')), 'x.db'));
   migrate(db, readMigrations(path.join(root, 'db')));
