@@ -52,7 +52,8 @@ import { SharedLedger } from './callbacks/shared-ledger';
 import { SharedOperators } from './operators/shared-operators';
 import { SharedClosures } from './schedule/shared-closures';
 import { SqliteConsoleAccounts } from './storage/console-accounts';
-import { PgConsoleAccounts } from './storage/postgres/console-accounts';
+import { PgConsoleAccounts, seedConsoleUsers } from './storage/postgres/console-accounts';
+import { ConsoleUsersRepo } from './storage/console-users-repo';
 import { PgConsoleStore } from './storage/postgres/console-store';
 import { instrumentDatabase, readMigrations } from './storage/database';
 import { JobRunsRepo } from './storage/job-runs-repo';
@@ -186,7 +187,12 @@ async function main(): Promise<void> {
   // the cluster mode: the roster is the shared table; this node's copy (its Asterisk's
   // endpoints, presence) is pulled in step, at start and every few seconds
   const roster = shared ? new SharedOperators(shared.pool, operatorsRepo) : undefined;
-  if (roster && shared && config.cluster!.nodes[0]!.id === shared.node && (await roster.seed())) log.info({ node: shared.node }, 'shared roster seeded from this node');
+  if (roster && shared && config.cluster!.nodes[0]!.id === shared.node) {
+    if (await roster.seed()) log.info({ node: shared.node }, 'shared roster seeded from this node');
+    // the console's accounts too: a box that becomes a cluster keeps its supervisors' logins
+    const accounts = await seedConsoleUsers(shared.pool, new ConsoleUsersRepo(db).list(), new Date());
+    if (accounts > 0) log.info({ node: shared.node, accounts }, "shared console accounts seeded from this node's file");
+  }
   const pullRoster = async (): Promise<void> => {
     if (!roster || !(await roster.pull())) return;
     log.info({ operators: operatorsRepo.list().length }, "operators changed in the shared roster: this node's Asterisk follows");

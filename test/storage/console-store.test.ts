@@ -3,6 +3,7 @@
 // SQLite through the write queue (one box) and on the shared PostgreSQL (the cluster mode, a
 // real server started by docker/postgres.sh). The records are written as the controller writes
 // them (the call records' port, the callback store), and read back through the console's port.
+// On PostgreSQL, the first node's accounts seed the shared table once.
 import t, { type Test } from 'tap';
 import path from 'node:path';
 import type { CallRecords } from '../../controller/storage/call-records';
@@ -12,7 +13,7 @@ import { SqliteConsoleStore, type ConsoleStore } from '../../controller/storage/
 import { readMigrations } from '../../controller/storage/database';
 import { PostgresCallbackStore } from '../../controller/storage/postgres/callback-store';
 import { PostgresCallRecords } from '../../controller/storage/postgres/call-records';
-import { PgConsoleAccounts } from '../../controller/storage/postgres/console-accounts';
+import { PgConsoleAccounts, seedConsoleUsers } from '../../controller/storage/postgres/console-accounts';
 import { PgConsoleStore } from '../../controller/storage/postgres/console-store';
 import { migratePostgres } from '../../controller/storage/postgres/connection';
 import { SqliteCallbackStore } from '../../controller/storage/sqlite-callback-store';
@@ -218,3 +219,28 @@ for (const engine of ENGINES) {
     t.equal(await accounts.removeUser('bianchi'), false, 'removed once');
   });
 }
+
+t.test("postgres: the first node's console accounts seed the shared table once, hashes and all", async (t) => {
+  const { pools } = await freshSchema(t, server, 2);
+  await migratePostgres(pools[0]!, readMigrations(path.join(ROOT, 'db', 'postgres')));
+  const local = migratedSqlite(t, 'console-seed');
+  const box = new SqliteConsoleAccounts(local);
+  await box.addUser({ username: 'rossi', passwordHash: 'scrypt$rossi', role: 'supervisor', operator: null, at: at(0) });
+  await box.addUser({ username: 'bianchi', passwordHash: 'scrypt$bianchi', role: 'operator', operator: 'sw1', at: at(0) });
+  const users = await box.users();
+  // two nodes starting at once: one copies
+  const copied = await Promise.all(pools.map((p) => seedConsoleUsers(p, users, at(10))));
+  t.same(copied.sort(), [0, 2], 'copied once');
+  const shared = new PgConsoleAccounts(pools[0]!);
+  t.same(
+    (await shared.users()).map(({ username, passwordHash, role, operator }) => ({ username, passwordHash, role, operator })),
+    [
+      { username: 'bianchi', passwordHash: 'scrypt$bianchi', role: 'operator', operator: 'sw1' },
+      { username: 'rossi', passwordHash: 'scrypt$rossi', role: 'supervisor', operator: null },
+    ],
+    'the accounts with their password hashes: the same logins',
+  );
+  await shared.removeUser('rossi');
+  t.equal(await seedConsoleUsers(pools[0]!, users, at(20)), 0, 'never again: an account removed from the cluster stays removed');
+  t.equal(await shared.user('rossi'), undefined);
+});

@@ -8,6 +8,30 @@ import { CONSOLE_WRITE_DEADLINE_MS } from '../console-store';
 import type { ConsoleSession } from '../console-sessions-repo';
 import type { ConsoleUser } from '../console-users-repo';
 import { inTransaction, type Pg, type Queryable } from './connection';
+
+const CONSOLE_SEEDED = 'console_users_seeded';
+
+/**
+ * The first node's console accounts into the shared table, once for the cluster (a box that
+ * becomes a cluster keeps its accounts and their passwords); how many were copied, 0 when the
+ * cluster was seeded before. Under an advisory lock: two nodes starting at once copy once.
+ */
+export function seedConsoleUsers(pool: Pg, users: readonly ConsoleUser[], now: Date): Promise<number> {
+  return inTransaction(pool, async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock(hashtextextended('console_users_seed', 0))");
+    if ((await tx.query('SELECT 1 FROM meta WHERE key = $1', [CONSOLE_SEEDED])).rowCount) return 0;
+    let copied = 0;
+    for (const u of users) {
+      const r = await tx.query(
+        'INSERT INTO console_users (username, password_hash, role, operator, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (username) DO NOTHING',
+        [u.username, u.passwordHash, u.role, u.operator, u.createdAt, u.updatedAt],
+      );
+      copied += r.rowCount ?? 0;
+    }
+    await tx.query('INSERT INTO meta (key, value) VALUES ($1, $2)', [CONSOLE_SEEDED, now.toISOString()]);
+    return copied;
+  });
+}
 import { unavailableWhenTransient } from './errors';
 
 const USER = `SELECT username, password_hash AS "passwordHash", role, operator, created_at AS "createdAt", updated_at AS "updatedAt" FROM console_users`;
