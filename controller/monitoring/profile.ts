@@ -2,7 +2,7 @@
 // oldest first. Read-only; built from the calls, their events and the callbacks.
 import type { Lang } from '../config/languages';
 import type { CallEventRow } from '../storage/call-events-repo';
-import type { CallbackRow, CallbacksRepo } from '../storage/callbacks-repo';
+import type { CallbackRow } from '../storage/callbacks-repo';
 import type { AttemptRow } from '../storage/callback-attempts-repo';
 import type { CallRow } from '../storage/calls-repo';
 import type { OutcomeRow } from '../storage/outcomes-repo';
@@ -33,10 +33,6 @@ export interface CallbackView {
   group: string;
   /** place in its directorate's queue while pending */
   position: number | null;
-}
-
-export function callbackView(row: CallbackRow, repo: CallbacksRepo): CallbackView {
-  return { ...row, position: isLive(row.status) ? repo.position(row.dp, row.id) : null };
 }
 
 export interface Profile {

@@ -1,7 +1,7 @@
 // SQL for the callbacks table. Every status change is guarded by the current status.
 import { durable, type Db } from './database';
 import type { Lang } from '../config/languages';
-import type { CallbackStatus } from '../vocabulary/callbacks';
+import { isLive, type CallbackStatus } from '../vocabulary/callbacks';
 
 export interface CallbackRow {
   id: number;
@@ -67,6 +67,11 @@ export class CallbacksRepo {
   live(dp: string, number: string): { id: number; position: number } | undefined {
     const row = this.db.prepare(`SELECT id FROM callbacks WHERE dp = ? AND number = ? AND ${LIVE}`).get(dp, number) as { id: number } | undefined;
     return row && { id: row.id, position: this.position(dp, row.id) };
+  }
+
+  /** A request with its place in its directorate's queue while live (ivrctl callbacks, the console; twin of postgres/callbacks-repo.ts). */
+  withPosition<R extends Pick<CallbackRow, 'id' | 'dp' | 'status'>>(row: R): R & { position: number | null } {
+    return { ...row, position: isLive(row.status) ? this.position(row.dp, row.id) : null };
   }
 
   /** 1 = next to be called back (oldest live request first). */

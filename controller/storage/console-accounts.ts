@@ -7,7 +7,7 @@ import { ConsoleSessionsRepo, type ConsoleSession } from './console-sessions-rep
 import { ConsoleUsersRepo, type ConsoleRole, type ConsoleUser } from './console-users-repo';
 import type { Db } from './database';
 import { WriteQueue } from './write-queue';
-import { CONSOLE_WRITE_DEADLINE_MS } from './console-store';
+import { CONSOLE_WRITE } from './console-store';
 
 export interface NewConsoleUser {
   username: string;
@@ -69,6 +69,6 @@ export class SqliteConsoleAccounts implements ConsoleAccounts {
   }
 
   private apply<T>(what: string, write: () => T): Promise<T> {
-    return this.writes.apply(what, write, { deadlineMs: CONSOLE_WRITE_DEADLINE_MS, failFast: true });
+    return this.writes.apply(what, write, CONSOLE_WRITE);
   }
 }

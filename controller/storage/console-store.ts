@@ -13,9 +13,8 @@ import type { Db } from './database';
 import { FollowupsRepo, type FollowupRow } from './followups-repo';
 import { NotesRepo, type NoteRecord } from './notes-repo';
 import { OutcomesRepo, type OutcomeRow } from './outcomes-repo';
-import { WriteQueue } from './write-queue';
+import { WriteQueue, type ApplyOptions } from './write-queue';
 import type { CallbackStatus } from '../vocabulary/callbacks';
-import { isLive } from '../vocabulary/callbacks';
 
 export interface CallbackFilter {
   dp?: string | undefined;
@@ -44,6 +43,8 @@ export type LiveAttempt = AttemptRow & { dp: string; number: string };
 
 /** the console's writes wait at most this long for a busy database, then the page says "try again" */
 export const CONSOLE_WRITE_DEADLINE_MS = 10_000;
+/** a console write through one box's write queue: withdrawn at the deadline, refused at once while the file is failing */
+export const CONSOLE_WRITE: ApplyOptions = { deadlineMs: CONSOLE_WRITE_DEADLINE_MS, failFast: true };
 
 export interface ConsoleStore {
   /** Keeps who looked at whose data. Settles once the entry is certain to be kept (a page is shown only then). */
@@ -100,8 +101,7 @@ export class SqliteConsoleStore implements ConsoleStore {
   audit = async (e: AuditEntry): Promise<void> => this.writes.record('audit', () => this.auditRepo.add(e));
   auditLog = async (f: { username?: string | undefined; subject?: string | undefined; limit: number }): Promise<AuditRow[]> => this.auditRepo.list(f);
   handled = async (op: string, n: string): Promise<boolean> => this.calls.handledBy(op, n) || this.attempts.placedBy(op, n) || this.outcomes.keyedBy(op, n);
-  callbacks = async (f: CallbackFilter): Promise<Array<CallbackRow & { position: number | null }>> =>
-    this.callbacksRepo.list(f).map((r) => ({ ...r, position: isLive(r.status) ? this.callbacksRepo.position(r.dp, r.id) : null }));
+  callbacks = async (f: CallbackFilter): Promise<Array<CallbackRow & { position: number | null }>> => this.callbacksRepo.list(f).map((r) => this.callbacksRepo.withPosition(r));
   callback = async (id: number): Promise<CallbackRow | undefined> => this.callbacksRepo.get(id);
   call = async (id: string): Promise<CallRow | undefined> => this.calls.get(id);
   liveAttempts = async (): Promise<LiveAttempt[]> => this.attempts.liveWithRequest();
@@ -122,15 +122,15 @@ export class SqliteConsoleStore implements ConsoleStore {
           if (r.opensFollowUp)
             this.followupsRepo.open({ dp: row.dp, unit: row.unit, number: row.number, callId: row.callId, callbackId: row.callbackId, openedBy: row.official, at: r.at });
         })(),
-      { deadlineMs: CONSOLE_WRITE_DEADLINE_MS, failFast: true },
+      CONSOLE_WRITE,
     );
   }
 
   closeFollowup(id: number, by: string, outcome: string, at: Date): Promise<boolean> {
-    return this.writes.apply('followup_close', () => this.followupsRepo.close(id, by, outcome, at), { deadlineMs: CONSOLE_WRITE_DEADLINE_MS, failFast: true });
+    return this.writes.apply('followup_close', () => this.followupsRepo.close(id, by, outcome, at), CONSOLE_WRITE);
   }
 
   async addNote(n: NoteRecord): Promise<void> {
-    await this.writes.apply('note', () => this.notes.add(n), { deadlineMs: CONSOLE_WRITE_DEADLINE_MS, failFast: true });
+    await this.writes.apply('note', () => this.notes.add(n), CONSOLE_WRITE);
   }
 }

@@ -2,7 +2,6 @@
 // the cluster mode, the shared PostgreSQL); actions go to the running controller, which owns
 // the calls being dialled.
 import { Option, type Command } from 'commander';
-import { callbackView } from '../../monitoring/profile';
 import { CallbackAttemptsRepo } from '../../storage/callback-attempts-repo';
 import { CallbacksRepo } from '../../storage/callbacks-repo';
 import { PgCallbackAttemptsRepo } from '../../storage/postgres/callback-attempts-repo';
@@ -29,7 +28,7 @@ export function registerCallbacks(program: Command, cli: Cli): void {
       const rows = await cli.withRecords(
         (db) => {
           const repo = new CallbacksRepo(db);
-          return repo.list(filter).map((r) => callbackView(r, repo));
+          return repo.list(filter).map((r) => repo.withPosition(r));
         },
         async (pool) => {
           const repo = new PgCallbacksRepo();
@@ -50,7 +49,7 @@ export function registerCallbacks(program: Command, cli: Cli): void {
         (db) => {
           const repo = new CallbacksRepo(db);
           const row = repo.get(n);
-          return row && { ...callbackView(row, repo), attemptLog: new CallbackAttemptsRepo(db).ofCallback(row.id) };
+          return row && { ...repo.withPosition(row), attemptLog: new CallbackAttemptsRepo(db).ofCallback(row.id) };
         },
         async (pool) => {
           const repo = new PgCallbacksRepo();

@@ -86,7 +86,7 @@ export class PgCallbacksRepo {
     return (await db.query<CallbackRow>(`${SELECT} WHERE number = $1 ORDER BY id`, [number])).rows;
   }
 
-  /** A request with its place in its directorate's queue while live (as monitoring/profile.ts callbackView). */
+  /** A request with its place in its directorate's queue while live (twin of storage/callbacks-repo.ts). */
   async withPosition<R extends Pick<CallbackRow, 'id' | 'dp' | 'status'>>(db: Queryable, row: R): Promise<R & { position: number | null }> {
     return { ...row, position: isLive(row.status) ? await this.position(db, row.dp, row.id) : null };
   }

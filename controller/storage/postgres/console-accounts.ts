@@ -4,10 +4,10 @@
 // again"); what is kept only when it can be (a session's extension, a stronger hash) is
 // reported when it is lost.
 import type { ConsoleAccounts, NewConsoleUser } from '../console-accounts';
-import { CONSOLE_WRITE_DEADLINE_MS } from '../console-store';
 import type { ConsoleSession } from '../console-sessions-repo';
 import type { ConsoleUser } from '../console-users-repo';
 import { inTransaction, type Pg, type Queryable } from './connection';
+import { consoleRead, consoleWrite } from './console-store';
 
 const CONSOLE_SEEDED = 'console_users_seeded';
 
@@ -32,7 +32,6 @@ export function seedConsoleUsers(pool: Pg, users: readonly ConsoleUser[], now: D
     return copied;
   });
 }
-import { unavailableWhenTransient } from './errors';
 
 const USER = `SELECT username, password_hash AS "passwordHash", role, operator, created_at AS "createdAt", updated_at AS "updatedAt" FROM console_users`;
 const SESSION = `SELECT token_hash AS "tokenHash", username, csrf, created_at AS "createdAt", expires_at AS "expiresAt" FROM console_sessions`;
@@ -44,12 +43,11 @@ export class PgConsoleAccounts implements ConsoleAccounts {
     private readonly onLost: (what: string, err: Error) => void = () => undefined,
   ) {}
 
-  user = (username: string): Promise<ConsoleUser | undefined> =>
-    this.query('console user', async (db) => (await db.query<ConsoleUser>(`${USER} WHERE username = $1`, [username])).rows[0]);
-  users = (): Promise<ConsoleUser[]> => this.query('console users', async (db) => (await db.query<ConsoleUser>(`${USER} ORDER BY username`)).rows);
+  user = (username: string): Promise<ConsoleUser | undefined> => this.query('user', async (db) => (await db.query<ConsoleUser>(`${USER} WHERE username = $1`, [username])).rows[0]);
+  users = (): Promise<ConsoleUser[]> => this.query('users', async (db) => (await db.query<ConsoleUser>(`${USER} ORDER BY username`)).rows);
 
   addUser(u: NewConsoleUser): Promise<boolean> {
-    return this.query('console user add', async (db) => {
+    return this.query('user add', async (db) => {
       const at = u.at.toISOString();
       const r = await db.query(
         'INSERT INTO console_users (username, password_hash, role, operator, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (username) DO NOTHING',
@@ -61,20 +59,14 @@ export class PgConsoleAccounts implements ConsoleAccounts {
 
   /** its sessions go with it (ON DELETE CASCADE) */
   removeUser = (username: string): Promise<boolean> =>
-    this.query('console user remove', async (db) => (await db.query('DELETE FROM console_users WHERE username = $1', [username])).rowCount === 1);
+    this.query('user remove', async (db) => (await db.query('DELETE FROM console_users WHERE username = $1', [username])).rowCount === 1);
 
   setPassword(username: string, passwordHash: string, at: Date): Promise<boolean> {
-    return unavailableWhenTransient('console password', () =>
-      inTransaction(
-        this.pool,
-        async (c) => {
-          const ok = (await c.query('UPDATE console_users SET password_hash = $1, updated_at = $2 WHERE username = $3', [passwordHash, at.toISOString(), username])).rowCount === 1;
-          if (ok) await c.query('DELETE FROM console_sessions WHERE username = $1', [username]);
-          return ok;
-        },
-        { timeoutMs: CONSOLE_WRITE_DEADLINE_MS },
-      ),
-    );
+    return consoleWrite(this.pool, 'password', async (c) => {
+      const ok = (await c.query('UPDATE console_users SET password_hash = $1, updated_at = $2 WHERE username = $3', [passwordHash, at.toISOString(), username])).rowCount === 1;
+      if (ok) await c.query('DELETE FROM console_sessions WHERE username = $1', [username]);
+      return ok;
+    });
   }
 
   async rehash(username: string, passwordHash: string, at: Date): Promise<void> {
@@ -84,26 +76,20 @@ export class PgConsoleAccounts implements ConsoleAccounts {
   }
 
   startSession(s: ConsoleSession, now: Date): Promise<void> {
-    return unavailableWhenTransient('console login', () =>
-      inTransaction(
-        this.pool,
-        async (c) => {
-          await c.query('DELETE FROM console_sessions WHERE expires_at <= $1', [now.toISOString()]);
-          await c.query('INSERT INTO console_sessions (token_hash, username, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)', [
-            s.tokenHash,
-            s.username,
-            s.csrf,
-            s.createdAt,
-            s.expiresAt,
-          ]);
-        },
-        { timeoutMs: CONSOLE_WRITE_DEADLINE_MS },
-      ),
-    );
+    return consoleWrite(this.pool, 'login', async (c) => {
+      await c.query('DELETE FROM console_sessions WHERE expires_at <= $1', [now.toISOString()]);
+      await c.query('INSERT INTO console_sessions (token_hash, username, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)', [
+        s.tokenHash,
+        s.username,
+        s.csrf,
+        s.createdAt,
+        s.expiresAt,
+      ]);
+    });
   }
 
   liveSession = (tokenHash: string, now: Date): Promise<ConsoleSession | undefined> =>
-    this.query('console session', async (db) => (await db.query<ConsoleSession>(`${SESSION} WHERE token_hash = $1 AND expires_at > $2`, [tokenHash, now.toISOString()])).rows[0]);
+    this.query('session', async (db) => (await db.query<ConsoleSession>(`${SESSION} WHERE token_hash = $1 AND expires_at > $2`, [tokenHash, now.toISOString()])).rows[0]);
 
   async extendSession(tokenHash: string, expiresAt: Date): Promise<void> {
     await this.pool
@@ -112,10 +98,10 @@ export class PgConsoleAccounts implements ConsoleAccounts {
   }
 
   async endSession(tokenHash: string): Promise<void> {
-    await this.query('console logout', (db) => db.query('DELETE FROM console_sessions WHERE token_hash = $1', [tokenHash]));
+    await this.query('logout', (db) => db.query('DELETE FROM console_sessions WHERE token_hash = $1', [tokenHash]));
   }
 
   private query<T>(what: string, op: (db: Queryable) => Promise<T>): Promise<T> {
-    return unavailableWhenTransient(what, () => op(this.pool));
+    return consoleRead(this.pool, what, op);
   }
 }

@@ -21,6 +21,16 @@ import { PgFollowupsRepo } from './followups-repo';
 import { PgNotesRepo } from './notes-repo';
 import { PgOutcomesRepo } from './outcomes-repo';
 
+/** A console read on the shared database; one that cannot be answered now comes out as StorageUnavailable. */
+export function consoleRead<T>(pool: Pg, what: string, op: (pool: Pg) => Promise<T>): Promise<T> {
+  return unavailableWhenTransient(`console ${what}`, () => op(pool));
+}
+
+/** A console write: one transaction bounded by the console's deadline, rolled back by the server past it. */
+export function consoleWrite<T>(pool: Pg, what: string, op: (client: PoolClient) => Promise<T>): Promise<T> {
+  return unavailableWhenTransient(`console ${what}`, () => inTransaction(pool, op, { timeoutMs: CONSOLE_WRITE_DEADLINE_MS }));
+}
+
 export class PgConsoleStore implements ConsoleStore {
   private readonly auditRepo = new PgAuditRepo();
   private readonly calls = new PgCallsRepo();
@@ -33,12 +43,11 @@ export class PgConsoleStore implements ConsoleStore {
   constructor(private readonly pool: Pg) {}
 
   private read<T>(what: string, op: (pool: Pg) => Promise<T>): Promise<T> {
-    return unavailableWhenTransient(`console ${what}`, () => op(this.pool));
+    return consoleRead(this.pool, what, op);
   }
 
-  /** one transaction bounded by the console's deadline: rolled back by the server past it */
   private write<T>(what: string, op: (client: PoolClient) => Promise<T>): Promise<T> {
-    return unavailableWhenTransient(`console ${what}`, () => inTransaction(this.pool, op, { timeoutMs: CONSOLE_WRITE_DEADLINE_MS }));
+    return consoleWrite(this.pool, what, op);
   }
 
   // awaited: a page that shows a caller's data is shown only once its audit entry is written
